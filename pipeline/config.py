@@ -1,0 +1,179 @@
+"""All defaults in one place: machine settings from the environment, run configs from YAML."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pipeline.errors import SeedforgeError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SEEDS_DIR = REPO_ROOT / "seeds"
+
+
+class Settings(BaseSettings):
+    """Machine-level settings, read from the environment (never from a flow parameter)."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    data_dir: Path = Field(default=Path("data"), alias="SEEDFORGE_DATA_DIR")
+    openai_base_url: str | None = Field(default=None, alias="OPENAI_BASE_URL")
+    openai_api_key: SecretStr | None = Field(default=None, alias="OPENAI_API_KEY")
+    embedded_model: Path | None = Field(default=None, alias="SEEDFORGE_EMBEDDED_MODEL")
+    torch_threads: int = Field(default=1, alias="SEEDFORGE_TORCH_THREADS")
+
+
+def settings() -> Settings:
+    return Settings()
+
+
+def data_dir() -> Path:
+    path = settings().data_dir
+    path.mkdir(parents=True, exist_ok=True)
+    return path.resolve()
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LLMConfig(StrictModel):
+    base_url: str | None = Field(
+        default=None, description="OpenAI-compatible endpoint; empty starts the embedded model"
+    )
+    model: str = Field(default="smollm2-135m-instruct", description="Model name sent to the endpoint")
+    temperature: float = Field(default=0.7, ge=0, le=2)
+    top_p: float = Field(default=0.95, gt=0, le=1)
+    max_tokens: int = Field(default=768, gt=0)
+    seed: int | None = Field(default=0, description="Sampling seed where the server honours it")
+    concurrency: int = Field(default=2, ge=1)
+    timeout_s: float = Field(default=120.0, gt=0)
+    max_attempts: int = Field(default=4, ge=1)
+
+
+class GenerateConfig(StrictModel):
+    seeds: Path = Field(default=SEEDS_DIR / "seed_tasks_en.jsonl")
+    language: Literal["en", "zh"] = "en"
+    target: int = Field(default=40, ge=1, description="Stop once this many records are accepted")
+    max_requests: int = Field(default=60, ge=1, description="Hard cap on generation requests")
+    seeds_per_prompt: int = Field(default=3, ge=1)
+    machine_per_prompt: int = Field(default=0, ge=0)
+    tasks_per_request: int = Field(default=5, ge=1)
+    random_seed: int = 0
+
+
+class CurateConfig(StrictModel):
+    rouge_threshold: float = Field(default=0.7, ge=0, le=1)
+    min_instruction_words: int = Field(default=4, ge=1, description="Alpaca: more than 3 words")
+    max_instruction_words: int = Field(default=150, ge=1)
+    compare: Literal["instruction", "prompt"] = Field(
+        default="prompt", description="Text compared by the novelty rule"
+    )
+
+
+class TrainConfig(StrictModel):
+    base_model: str | None = Field(default=None, description="HF directory or GGUF; empty = embedded")
+    epochs: float = Field(default=3.0, gt=0)
+    learning_rate: float = Field(default=3e-4, gt=0)
+    batch_size: int = Field(default=128, ge=1)
+    micro_batch_size: int = Field(default=4, ge=1)
+    cutoff_len: int = Field(default=256, ge=8)
+    lora_r: int = Field(default=8, ge=1)
+    lora_alpha: int = Field(default=16, ge=1)
+    lora_dropout: float = Field(default=0.05, ge=0, lt=1)
+    target_modules: list[str] = Field(default_factory=lambda: ["q_proj", "v_proj"])
+    train_on_inputs: bool = False
+    add_eos: bool = True
+    template: Literal["alpaca", "belle", "chat"] = "alpaca"
+    seed: int = 42
+    torch_threads: int | None = Field(default=None, description="Default: SEEDFORGE_TORCH_THREADS")
+
+
+class EvaluateConfig(StrictModel):
+    heldout_fraction: float = Field(default=0.2, gt=0, lt=1)
+    min_heldout: int = Field(default=4, ge=1)
+
+
+class PipelineConfig(StrictModel):
+    """What one build-train-evaluate run needs; the YAML file and the Prefect form share it."""
+
+    name: str = Field(default="demo", pattern=r"^[A-Za-z0-9_.-]+$")
+    llm: LLMConfig = Field(default_factory=LLMConfig)
+    generate: GenerateConfig = Field(default_factory=GenerateConfig)
+    curate: CurateConfig = Field(default_factory=CurateConfig)
+    train: TrainConfig = Field(default_factory=TrainConfig)
+    evaluate: EvaluateConfig = Field(default_factory=EvaluateConfig)
+
+
+def demo_config() -> PipelineConfig:
+    """Small enough to finish in minutes on 2 cores with the embedded 135M model."""
+    return PipelineConfig(
+        name="demo",
+        llm=LLMConfig(max_tokens=320),
+        generate=GenerateConfig(target=40, max_requests=120, tasks_per_request=5),
+        train=TrainConfig(epochs=4, learning_rate=1e-3, batch_size=8, micro_batch_size=4),
+    )
+
+
+def _yaml_line(text: str, loc: tuple[Any, ...]) -> int | None:
+    """Line (1-based) of the YAML node at a pydantic error location, when it can be found."""
+    try:
+        node = yaml.compose(text)
+    except yaml.YAMLError:
+        return None
+    line = None
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next(((k, v) for k, v in node.value if k.value == str(key)), None)
+            if match is None:
+                break
+            line = match[0].start_mark.line + 1
+            node = match[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
+def load_config(path: str | Path) -> PipelineConfig:
+    """Read a YAML run config; a bad file raises SeedforgeError naming the file and line."""
+    path = Path(path)
+    if not path.is_file():
+        raise SeedforgeError("config file not found", path=path)
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise SeedforgeError(f"not valid YAML: {getattr(exc, 'problem', exc)}", path=path, line=line)
+    if not isinstance(data, dict):
+        raise SeedforgeError("expected a mapping of config sections at the top level", path=path, line=1)
+    try:
+        config = PipelineConfig.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        raise SeedforgeError(
+            f"{field}: {first['msg']}", path=path, line=_yaml_line(text, first["loc"])
+        ) from None
+    base = path.parent
+    if not config.generate.seeds.is_absolute() and not config.generate.seeds.exists():
+        candidate = base / config.generate.seeds
+        if candidate.exists():
+            config.generate.seeds = candidate
+    return config
+
+
+def env_flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}

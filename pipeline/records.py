@@ -1,0 +1,122 @@
+"""Record models: the contracts between stages and with users' other tools (design §3)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+def content_hash(*parts: str, length: int = 16) -> str:
+    """Stable id from content: the same text always yields the same id."""
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+    return digest[:length]
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class Instance(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    input: str
+    output: str
+
+
+class SeedTask(BaseModel):
+    """A task in the self-instruct seed schema, accepted exactly as Alpaca and BELLE ship it."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    name: str
+    instruction: str = Field(min_length=1)
+    instances: list[Instance] = Field(min_length=1)
+    is_classification: bool
+
+
+class Lineage(BaseModel):
+    """Where a record came from; enough to reproduce or audit it."""
+
+    generator: str
+    template: str | None = None
+    template_version: str | None = None
+    model: str | None = None
+    sampling: dict[str, Any] = Field(default_factory=dict)
+    seed_ids: list[str] = Field(default_factory=list)
+    kb_entry_id: str | None = None
+    request_key: str | None = None
+    finish_reason: str | None = None
+    build: str | None = None
+    language: str = "en"
+    created_at: str = Field(default_factory=utc_now)
+
+
+class AlpacaRecord(BaseModel):
+    id: str = ""
+    instruction: str
+    input: str = ""
+    output: str
+    lineage: Lineage
+
+    def model_post_init(self, __context: Any) -> None:
+        if not self.id:
+            self.id = content_hash(self.instruction, self.input, self.output)
+
+    @property
+    def prompt_text(self) -> str:
+        """The prompt side: what a user would send (instruction plus input)."""
+        return f"{self.instruction}\n{self.input}".strip()
+
+    def to_alpaca(self) -> dict[str, str]:
+        return {"instruction": self.instruction, "input": self.input, "output": self.output}
+
+
+class Message(BaseModel):
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+class DialogueRecord(BaseModel):
+    id: str = ""
+    messages: list[Message] = Field(min_length=2)
+    lineage: Lineage
+
+    def model_post_init(self, __context: Any) -> None:
+        if not self.id:
+            self.id = content_hash(*(f"{m.role}:{m.content}" for m in self.messages))
+
+    @property
+    def prompt_text(self) -> str:
+        return next((m.content for m in self.messages if m.role == "user"), "")
+
+
+Record = AlpacaRecord | DialogueRecord
+
+
+class RejectedRecord(BaseModel):
+    """A dropped record, kept with a stable reason code and the evidence for the drop."""
+
+    record: dict[str, Any]
+    step: str
+    reason: str
+    evidence: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("reason")
+    @classmethod
+    def _reason_is_code(cls, value: str) -> str:
+        if not value or " " in value:
+            raise ValueError(f"reason must be a stable code without spaces, got {value!r}")
+        return value
+
+
+def record_from_dict(data: dict[str, Any]) -> Record:
+    if "messages" in data:
+        return DialogueRecord.model_validate(data)
+    return AlpacaRecord.model_validate(data)
+
+
+def dump_jsonl_line(model: BaseModel) -> str:
+    return json.dumps(model.model_dump(mode="json"), ensure_ascii=False) + "\n"

@@ -1,0 +1,80 @@
+"""The base model for training and evaluation: any local HF directory, a GGUF converted once
+into a plain HF directory (Trainer and PEFT refuse GGUF-quantised objects), or a hub id."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from pipeline.config import data_dir, settings
+from pipeline.errors import SeedforgeError
+from pipeline.llm.embedded import embedded_gguf_path
+
+
+def configure_torch(threads: int | None = None) -> None:
+    """One thread by default: on 2 shared cores, 2 torch threads slow 10-20x under any load."""
+    import torch
+
+    torch.set_num_threads(threads or settings().torch_threads)
+
+
+def models_root() -> Path:
+    return data_dir() / "models"
+
+
+def converted_dir_for(gguf: Path) -> Path:
+    return models_root() / f"{gguf.stem.lower()}-hf"
+
+
+def convert_gguf(gguf: Path, target: Path) -> Path:
+    """Dequantise a GGUF into an fp32 HF directory once; later calls reuse it."""
+    if (target / "config.json").is_file():
+        return target
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    import torch
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".convert-", dir=target.parent))
+    try:
+        loaded = AutoModelForCausalLM.from_pretrained(
+            str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32
+        )
+        tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+        # newer transformers mark a GGUF-loaded model as quantised and refuse to save it:
+        # copy the dequantised weights into a plain model of the same config
+        config = loaded.config
+        if hasattr(config, "quantization_config"):
+            del config.quantization_config
+        model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+        model.load_state_dict(loaded.state_dict())
+        model.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
+        try:
+            os.rename(staging, target)
+        except OSError:
+            if not (target / "config.json").is_file():  # not a concurrent conversion that won
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def prepare_base_model(spec: str | None) -> str:
+    """Path (or hub id) that `from_pretrained` loads; the embedded GGUF when spec is empty."""
+    if not spec:
+        gguf = embedded_gguf_path()
+        return str(convert_gguf(gguf, converted_dir_for(gguf)))
+    path = Path(spec)
+    if path.suffix == ".gguf":
+        if not path.is_file():
+            raise SeedforgeError("base model GGUF not found", path=path)
+        return str(convert_gguf(path, converted_dir_for(path)))
+    if path.exists():
+        if not (path / "config.json").is_file():
+            raise SeedforgeError("base model directory has no config.json", path=path)
+        return str(path.resolve())
+    if spec.startswith((".", "/", "~")) or spec.count("/") > 1:
+        raise SeedforgeError("base model not found", path=path)
+    return spec  # a hub id; works where the user has a hub
