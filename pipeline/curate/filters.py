@@ -21,7 +21,8 @@ EN_BLACKLIST = (
     "draw", "plot", "go to", "video", "audio", "music", "flowchart", "diagram",
 )
 ZH_BLACKLIST = ("图片", "图像", "图表", "照片", "链接", "网址", "视频", "音频", "音乐", "流程图", "绘制", "画一")
-AI_MENTIONS = re.compile(r"\b(?:gpt|chatgpt|openai)\b|语言模型", re.IGNORECASE)
+# ASCII look-arounds, not \b: in "请问ChatGPT" there is no word boundary before "C"
+AI_MENTIONS = re.compile(r"(?<![a-z])(?:chatgpt|gpt|openai)(?![a-z])|语言模型", re.IGNORECASE)
 _EN_BLACKLIST_RE = re.compile(r"\b(" + "|".join(re.escape(w) for w in EN_BLACKLIST) + r")\b", re.I)
 
 
