@@ -83,13 +83,14 @@ def run(config_file: Annotated[Path, typer.Argument(help="YAML run config (see s
 
 @llm_app.command("serve")
 def llm_serve(
-    port: Annotated[Optional[int], typer.Option(help="Port on 127.0.0.1 (default: a free one)")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Port (default: a free one)")] = None,
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     model: Annotated[Optional[Path], typer.Option(help="GGUF file (default: embedded SmolLM2)")] = None,
 ) -> None:
     """Serve the embedded model (OpenAI-compatible) in the foreground until Ctrl-C."""
     from pipeline.llm.embedded import EmbeddedServer
 
-    server = EmbeddedServer(model=model, port=port)
+    server = EmbeddedServer(model=model, port=port, host=host)
     try:
         server.start()
     except SeedforgeError as exc:

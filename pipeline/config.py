@@ -164,11 +164,8 @@ def load_config(path: str | Path) -> PipelineConfig:
         raise SeedforgeError(
             f"{field}: {first['msg']}", path=path, line=_yaml_line(text, first["loc"])
         ) from None
-    base = path.parent
-    if not config.generate.seeds.is_absolute() and not config.generate.seeds.exists():
-        candidate = base / config.generate.seeds
-        if candidate.exists():
-            config.generate.seeds = candidate
+    if "seeds" in (data.get("generate") or {}) and not config.generate.seeds.is_absolute():
+        config.generate.seeds = (path.parent / config.generate.seeds).resolve()  # relative to the file
     return config
 
 

@@ -41,3 +41,12 @@ def test_broken_yaml_names_line(tmp_path: Path) -> None:
 def test_missing_config_file(tmp_path: Path) -> None:
     with pytest.raises(SeedforgeError, match="config file not found"):
         load_config(tmp_path / "nope.yaml")
+
+
+def test_shipped_demo_config_matches_the_demo() -> None:
+    from pipeline.config import SEEDS_DIR, demo_config
+
+    config = load_config(SEEDS_DIR / "configs" / "demo.yaml")
+    assert config.generate.seeds.resolve() == demo_config().generate.seeds.resolve()
+    assert config.model_dump(exclude={"generate": {"seeds"}}) == \
+        demo_config().model_dump(exclude={"generate": {"seeds"}})

