@@ -1,0 +1,63 @@
+"""`seedforge demo` and `seedforge run CONFIG`: the whole loop as a Prefect flow."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from pipeline.commands.common import fail, prefect_defaults
+from pipeline.errors import SeedforgeError
+
+
+def _run_pipeline(config: Any) -> dict[str, Any]:
+    prefect_defaults()
+    from flows.pipeline import seedforge_pipeline
+
+    return seedforge_pipeline(config=config)
+
+
+def _print_summary(summary: dict[str, Any], seconds: float) -> None:
+    evaluation = summary["evaluate"]
+    typer.echo("")
+    typer.echo(f"seedforge run {summary['build']} finished in {seconds:.0f} s")
+    for name, path in summary["outputs"].items():
+        typer.echo(f"  {name:<18} {path}")
+    verdict = "tuned is better" if evaluation["tuned_better"] else "tuned is NOT better"
+    typer.echo(f"held-out loss: base {evaluation['base_loss']:.4f}, tuned {evaluation['tuned_loss']:.4f}"
+               f" ({verdict})")
+
+
+def demo() -> None:
+    """Run the whole loop at a small size on the embedded model: generate, curate, version,
+    LoRA-train and evaluate tuned vs base, as a Prefect flow."""
+    from pipeline.config import demo_config
+
+    started = time.monotonic()
+    try:
+        summary = _run_pipeline(demo_config())
+    except SeedforgeError as exc:
+        fail(exc)
+    _print_summary(summary, time.monotonic() - started)
+
+
+def run(config_file: Annotated[Path, typer.Argument(help="YAML run config (see seeds/configs/)")]) -> None:
+    """Run the whole loop with the settings of a YAML config file."""
+    from pipeline.config import load_config
+    from pipeline.generate.seeds import load_seed_tasks
+
+    started = time.monotonic()
+    try:
+        config = load_config(config_file)
+        load_seed_tasks(config.generate.seeds)  # fail before any server or flow starts
+        summary = _run_pipeline(config)
+    except SeedforgeError as exc:
+        fail(exc)
+    _print_summary(summary, time.monotonic() - started)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(demo)
+    app.command()(run)
