@@ -16,12 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.config import data_dir
+from pipeline.dataset.exports import export_records
 from pipeline.errors import SeedforgeError
-from pipeline.records import AlpacaRecord, RejectedRecord, dump_jsonl_line, utc_now
+from pipeline.records import Record, RejectedRecord, dump_jsonl_line, record_from_dict, utc_now
 
-TRAIN, HELDOUT, REJECTED, ALPACA, MANIFEST = (
-    "train.jsonl", "heldout.jsonl", "rejected.jsonl", "alpaca.json", "manifest.json"
-)
+TRAIN, HELDOUT, REJECTED, MANIFEST = "train.jsonl", "heldout.jsonl", "rejected.jsonl", "manifest.json"
 
 
 @dataclass(frozen=True)
@@ -40,8 +39,8 @@ def _order_key(record_id: str) -> str:
 
 
 def split_heldout(
-    records: list[AlpacaRecord], fraction: float, minimum: int
-) -> tuple[list[AlpacaRecord], list[AlpacaRecord]]:
+    records: list[Record], fraction: float, minimum: int
+) -> tuple[list[Record], list[Record]]:
     """Deterministic by record id. Curation already keeps every pair of records below the
     novelty threshold, so no held-out item is a near-duplicate of a training item."""
     if len(records) < 2:
@@ -66,9 +65,29 @@ def datasets_root() -> Path:
     return data_dir() / "datasets"
 
 
+def _version_dirs(parent: Path) -> list[Path]:
+    found = [p for p in parent.glob("v[0-9]*") if p.name[1:].isdigit()]
+    return sorted(found, key=lambda p: int(p.name[1:]))
+
+
 def _next_version(parent: Path) -> int:
-    numbers = [int(p.name[1:]) for p in parent.glob("v[0-9]*") if p.name[1:].isdigit()]
-    return max(numbers, default=0) + 1
+    dirs = _version_dirs(parent)
+    return int(dirs[-1].name[1:]) + 1 if dirs else 1
+
+
+def content_id(train: list[Record], heldout: list[Record], rejected: list[RejectedRecord]) -> str:
+    """What a version holds, independent of when it was built: record ids (content hashes)
+    per split and the rejected records with their reasons."""
+    digest = hashlib.sha256()
+    for label, ids in (("train", sorted(r.id for r in train)), ("heldout", sorted(r.id for r in heldout)),
+                       ("rejected", sorted(f"{r.record.get('id')}:{r.reason}" for r in rejected))):
+        digest.update(f"{label}:{','.join(ids)};".encode())
+    return digest.hexdigest()
+
+
+def latest_version(dataset: str, root: Path | None = None) -> DatasetVersion | None:
+    dirs = _version_dirs((root or datasets_root()) / dataset)
+    return DatasetVersion(dataset, int(dirs[-1].name[1:]), dirs[-1]) if dirs else None
 
 
 def _write_jsonl(path: Path, items: list[Any]) -> None:
@@ -79,37 +98,43 @@ def _write_jsonl(path: Path, items: list[Any]) -> None:
 
 def write_version(
     dataset: str,
-    train: list[AlpacaRecord],
-    heldout: list[AlpacaRecord],
+    train: list[Record],
+    heldout: list[Record],
     rejected: list[RejectedRecord],
     *,
     config: dict[str, Any],
     stats: dict[str, Any],
+    exports: tuple[str, ...] | list[str] = ("alpaca_json",),
     root: Path | None = None,
 ) -> DatasetVersion:
+    """A new version, unless the latest one holds exactly the same content: then that one is
+    returned unchanged, so rerunning a finished build changes nothing."""
     parent = (root or datasets_root()) / dataset
     parent.mkdir(parents=True, exist_ok=True)
+    identity = content_id(train, heldout, rejected)
+    latest = latest_version(dataset, root)
+    if latest is not None and latest.manifest.get("content_id") == identity:
+        return latest
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=parent))
     try:
         _write_jsonl(staging / TRAIN, train)
         _write_jsonl(staging / HELDOUT, heldout)
         _write_jsonl(staging / REJECTED, rejected)
-        (staging / ALPACA).write_text(
-            json.dumps([r.to_alpaca() for r in train], ensure_ascii=False, indent=2), encoding="utf-8"
-        )
-        files = {
-            name: {"sha256": sha256_file(staging / name), "records": count}
-            for name, count in ((TRAIN, len(train)), (HELDOUT, len(heldout)),
-                                (REJECTED, len(rejected)), (ALPACA, len(train)))
-        }
+        exported = export_records(train, staging, exports, dataset)
+        counts = {TRAIN: len(train), HELDOUT: len(heldout), REJECTED: len(rejected)}
+        counts.update({name: len(train) for name in exported.values()})
+        files = {name: {"sha256": sha256_file(staging / name), "records": count}
+                 for name, count in counts.items()}
         manifest = {
             "dataset": dataset,
+            "content_id": identity,
             "created_at": utc_now(),
             "counts": {
                 "train": len(train), "heldout": len(heldout), "rejected": len(rejected),
                 "rejected_by_reason": dict(Counter(r.reason for r in rejected).most_common()),
             },
             "files": files,
+            "exports": exported,
             "config": config,
             "stats": stats,
         }
@@ -131,20 +156,20 @@ def write_version(
         raise
 
 
-def read_records(path: Path) -> list[AlpacaRecord]:
+def read_records(path: Path) -> list[Record]:
     records = []
     with path.open(encoding="utf-8") as handle:
         for line_no, line in enumerate(handle, start=1):
             if line.strip():
                 try:
-                    records.append(AlpacaRecord.model_validate_json(line))
+                    records.append(record_from_dict(json.loads(line)))
                 except ValueError as exc:
-                    raise SeedforgeError(f"not a seedforge Alpaca record: {exc}", path=path,
+                    raise SeedforgeError(f"not a seedforge record: {exc}", path=path,
                                          line=line_no) from None
     return records
 
 
-def load_version(path: Path) -> tuple[DatasetVersion, list[AlpacaRecord], list[AlpacaRecord]]:
+def load_version(path: Path) -> tuple[DatasetVersion, list[Record], list[Record]]:
     """Read a version back, refusing one whose files do not match their manifest checksums."""
     manifest_path = path / MANIFEST
     if not manifest_path.is_file():

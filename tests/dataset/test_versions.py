@@ -57,3 +57,14 @@ def test_failed_write_leaves_nothing(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError):
         write_version("demo", [bad], [], [], config={}, stats={}, root=tmp_path)
     assert list((tmp_path / "demo").iterdir()) == []
+
+
+def test_same_content_reuses_the_latest_version(tmp_path: Path) -> None:
+    train, heldout = split_heldout(records(8), 0.25, 2)
+    first = write_version("demo", train, heldout, [], config={}, stats={}, root=tmp_path)
+    rebuilt = [r.model_copy(update={"lineage": Lineage(generator="test", build="another-run")})
+               for r in train]
+    again = write_version("demo", rebuilt, heldout, [], config={}, stats={}, root=tmp_path)
+    assert again.path == first.path and again.version == 1
+    changed = write_version("demo", train[1:], heldout, [], config={}, stats={}, root=tmp_path)
+    assert changed.version == 2
