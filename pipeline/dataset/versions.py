@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import data_dir
+from pipeline.config import CurateConfig, data_dir
+from pipeline.dataset.decontaminate import Contamination, decontaminate_heldout
 from pipeline.dataset.exports import export_records
 from pipeline.errors import SeedforgeError
 from pipeline.records import Record, RejectedRecord, dump_jsonl_line, record_from_dict, utc_now
@@ -38,11 +39,20 @@ def _order_key(record_id: str) -> str:
     return hashlib.sha256(f"heldout:{record_id}".encode()).hexdigest()
 
 
-def split_heldout(
-    records: list[Record], fraction: float, minimum: int
-) -> tuple[list[Record], list[Record]]:
-    """Deterministic by record id. Curation already keeps every pair of records below the
-    novelty threshold, so no held-out item is a near-duplicate of a training item."""
+@dataclass
+class HeldoutSplit:
+    train: list[Record]
+    heldout: list[Record]
+    contaminated: list[Contamination]  # held-out items dropped as near-duplicates of training
+
+
+def split_decontaminated(
+    records: list[Record], fraction: float, minimum: int, curate: CurateConfig | None = None
+) -> HeldoutSplit:
+    """Deterministic by record id, then checked with curation's near-duplicate rule: a held-out
+    item near any training item is dropped (and reported). Curation keeps every pair of records
+    below the novelty threshold, so with the same settings nothing is dropped; other settings
+    or records that bypassed curation are caught here."""
     if len(records) < 2:
         raise SeedforgeError(f"need at least 2 records to make a held-out split, got {len(records)}")
     size = min(len(records) - 1, max(minimum, math.ceil(fraction * len(records))))
@@ -50,7 +60,16 @@ def split_heldout(
     heldout_ids = {r.id for r in ranked[:size]}
     train = [r for r in records if r.id not in heldout_ids]
     heldout = [r for r in records if r.id in heldout_ids]
-    return train, heldout
+    clean, contaminated = decontaminate_heldout(train, heldout, curate or CurateConfig())
+    return HeldoutSplit(train, clean, contaminated)
+
+
+def split_heldout(
+    records: list[Record], fraction: float, minimum: int, curate: CurateConfig | None = None
+) -> tuple[list[Record], list[Record]]:
+    """`split_decontaminated` without the report."""
+    split = split_decontaminated(records, fraction, minimum, curate)
+    return split.train, split.heldout
 
 
 def sha256_file(path: Path) -> str:
@@ -181,3 +200,16 @@ def load_version(path: Path) -> tuple[DatasetVersion, list[Record], list[Record]
             raise SeedforgeError("checksum does not match manifest.json", path=path / name)
     version = DatasetVersion(manifest["dataset"], manifest["version"], path)
     return version, read_records(path / TRAIN), read_records(path / HELDOUT)
+
+
+def resolve_version(spec: str | Path) -> Path:
+    """A version directory as given, or the latest version of a dataset by name."""
+    path = Path(spec)
+    if (path / MANIFEST).is_file():
+        return path
+    if isinstance(spec, str) and "/" not in spec and spec:
+        latest = latest_version(spec)
+        if latest is not None:
+            return latest.path
+        raise SeedforgeError(f"dataset {spec!r} has no version under {datasets_root()}")
+    raise SeedforgeError("not a dataset version (no manifest.json)", path=path)
