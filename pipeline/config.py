@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pipeline.errors import SeedforgeError
@@ -76,22 +76,7 @@ class CurateConfig(StrictModel):
     )
 
 
-class TrainConfig(StrictModel):
-    base_model: str | None = Field(default=None, description="HF directory or GGUF; empty = embedded")
-    epochs: float = Field(default=3.0, gt=0)
-    learning_rate: float = Field(default=3e-4, gt=0)
-    batch_size: int = Field(default=128, ge=1)
-    micro_batch_size: int = Field(default=4, ge=1)
-    cutoff_len: int = Field(default=256, ge=8)
-    lora_r: int = Field(default=8, ge=1)
-    lora_alpha: int = Field(default=16, ge=1)
-    lora_dropout: float = Field(default=0.05, ge=0, lt=1)
-    target_modules: list[str] = Field(default_factory=lambda: ["q_proj", "v_proj"])
-    train_on_inputs: bool = False
-    add_eos: bool = True
-    template: Literal["alpaca", "belle", "chat"] = "alpaca"
-    seed: int = 42
-    torch_threads: int | None = Field(default=None, description="Default: SEEDFORGE_TORCH_THREADS")
+TEMPLATE_NAMES = ("alpaca", "belle", "chat")
 
 
 class EvaluateConfig(StrictModel):

@@ -7,6 +7,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from pipeline.config import data_dir, settings
 from pipeline.errors import SeedforgeError
@@ -78,3 +79,38 @@ def prepare_base_model(spec: str | None) -> str:
     if spec.startswith((".", "/", "~")) or spec.count("/") > 1:
         raise SeedforgeError("base model not found", path=path)
     return spec  # a hub id; works where the user has a hub
+
+
+def _missing(base_model: str, exc: Exception) -> SeedforgeError:
+    return SeedforgeError(
+        f"base model {base_model!r} cannot be loaded: not a local HF directory or GGUF, and "
+        f"not in the local hub cache ({type(exc).__name__}: {str(exc).splitlines()[0][:160]})")
+
+
+def load_tokenizer(base_model: str) -> Any:
+    from transformers import AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(base_model)
+    except (OSError, ValueError) as exc:
+        raise _missing(base_model, exc) from None
+    if tokenizer.eos_token_id is None:
+        raise SeedforgeError(f"the tokenizer of {base_model!r} has no EOS token: a tuned model "
+                             "could never learn to stop")
+    return tokenizer
+
+
+def pad_id_of(tokenizer: Any) -> int:
+    """Padding is only ever placed where masks and labels already exclude it, so pad = eos
+    (the embedded tokenizer's choice) is harmless here."""
+    return tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+
+
+def load_causal_lm(base_model: str) -> Any:
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    try:
+        return AutoModelForCausalLM.from_pretrained(base_model, dtype=torch.float32)
+    except (OSError, ValueError) as exc:
+        raise _missing(base_model, exc) from None

@@ -1,45 +1,26 @@
-"""Prompt templates, tokenisation with label masks, and collation.
+"""Records to token ids and labels.
 
-Labels are built from lengths, never by comparing token ids with the pad id: the embedded
-tokenizer has pad = eos, and masking by pad id would also mask the EOS the model must learn.
-"""
+Labels are built from lengths and turn boundaries, never by comparing token ids with the pad
+id: the embedded tokenizer has pad = eos, and masking by pad id would also mask the EOS the
+model must learn. Prompt tokens (and, in dialogues, everything but assistant answers) get the
+ignore label unless training on inputs."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline.config import TrainConfig
 from pipeline.errors import SeedforgeError
-from pipeline.records import AlpacaRecord
+from pipeline.records import DialogueRecord, Record
+from pipeline.train.templates import (
+    PromptTemplate, alpaca_as_messages, chat_segments, render_prompt, resolve_template,
+)
 
 IGNORE = -100
 
-ALPACA_WITH_INPUT = (
-    "Below is an instruction that describes a task, paired with an input that provides further "
-    "context. Write a response that appropriately completes the request.\n\n"
-    "### Instruction:\n{instruction}\n\n### Input:\n{input}\n\n### Response:\n"
-)
-ALPACA_NO_INPUT = (
-    "Below is an instruction that describes a task. Write a response that appropriately "
-    "completes the request.\n\n### Instruction:\n{instruction}\n\n### Response:\n"
-)
-BELLE = "Human: {instruction}{input_block}\n\nAssistant: "
-TEMPLATES = ("alpaca", "belle", "chat")
-
-
-def render_prompt(record: AlpacaRecord, template: str, tokenizer: Any = None) -> str:
-    if template == "alpaca":
-        form = ALPACA_WITH_INPUT if record.input else ALPACA_NO_INPUT
-        return form.format(instruction=record.instruction, input=record.input)
-    if template == "belle":
-        block = f"\n{record.input}" if record.input else ""
-        return BELLE.format(instruction=record.instruction, input_block=block)
-    if template == "chat":
-        user = f"{record.instruction}\n\n{record.input}" if record.input else record.instruction
-        return tokenizer.apply_chat_template(
-            [{"role": "user", "content": user}], tokenize=False, add_generation_prompt=True
-        )
-    raise SeedforgeError(f"unknown prompt template {template!r}; known: {', '.join(TEMPLATES)}")
+__all__ = ["IGNORE", "Example", "DataReport", "prepare_examples", "render_prompt",
+           "tokenize_all", "tokenize_record"]
 
 
 @dataclass
@@ -50,50 +31,119 @@ class Example:
 
     @property
     def trained_tokens(self) -> int:
-        return sum(1 for label in self.labels if label != IGNORE)
+        """Labels the loss can reach: the first token has nothing before it to predict it."""
+        return sum(1 for label in self.labels[1:] if label != IGNORE)
+
+
+def _ids(tokenizer: Any, text: str) -> list[int]:
+    return tokenizer(text, add_special_tokens=False)["input_ids"]
+
+
+def _cut(input_ids: list[int], labels: list[int], cutoff: int) -> Example:
+    # a cut record keeps no EOS: the model must not learn to stop where the cutoff fell
+    return Example(input_ids[:cutoff], labels[:cutoff], len(input_ids) > cutoff)
+
+
+def _answer_labels(ids: list[int], eos_id: int | None) -> list[int]:
+    """An assistant answer is learned up to and including its end-of-turn token; what the
+    template puts after it (a line break before the next turn) is not the model's to say."""
+    end = len(ids)
+    if eos_id is not None and eos_id in ids:
+        end = len(ids) - ids[::-1].index(eos_id)
+    return ids[:end] + [IGNORE] * (len(ids) - end)
+
+
+def tokenize_dialogue(
+    messages: list[dict[str, str]], tokenizer: Any, *, cutoff: int, train_on_inputs: bool,
+) -> Example:
+    """The chat template's rendering; the loss covers assistant turns only (with their
+    end-of-turn token), or every token when training on inputs."""
+    input_ids: list[int] = []
+    labels: list[int] = []
+    for text, is_answer in chat_segments(messages, tokenizer):
+        ids = _ids(tokenizer, text)
+        input_ids += ids
+        if train_on_inputs:
+            labels += ids
+        elif is_answer:
+            labels += _answer_labels(ids, tokenizer.eos_token_id)
+        else:
+            labels += [IGNORE] * len(ids)
+    return _cut(input_ids, labels, cutoff)
 
 
 def tokenize_record(
-    record: AlpacaRecord, tokenizer: Any, *, template: str, cutoff: int,
+    record: Record, tokenizer: Any, *, template: str | PromptTemplate, cutoff: int,
     train_on_inputs: bool, add_eos: bool,
 ) -> Example:
-    prompt_ids = tokenizer(render_prompt(record, template, tokenizer), add_special_tokens=False)["input_ids"]
-    response_ids = tokenizer(record.output, add_special_tokens=False)["input_ids"]
+    resolved = resolve_template(template) if isinstance(template, str) else template
+    if isinstance(record, DialogueRecord):
+        messages = [m.model_dump() for m in record.messages]
+        return tokenize_dialogue(messages, tokenizer, cutoff=cutoff, train_on_inputs=train_on_inputs)
+    if resolved.chat:
+        return tokenize_dialogue(alpaca_as_messages(record), tokenizer, cutoff=cutoff,
+                                 train_on_inputs=train_on_inputs)
+    # prompt and answer are tokenised apart, as at inference: the prompt is sent alone and
+    # the answer is generated after it, so no token straddles the boundary
+    prompt_ids = _ids(tokenizer, resolved.render(record))
+    response_ids = _ids(tokenizer, record.output)
     if add_eos:
         response_ids = response_ids + [tokenizer.eos_token_id]
     input_ids = prompt_ids + response_ids
-    labels = (list(input_ids) if train_on_inputs
-              else [IGNORE] * len(prompt_ids) + list(response_ids))
-    truncated = len(input_ids) > cutoff
-    return Example(input_ids[:cutoff], labels[:cutoff], truncated)
+    labels = list(input_ids) if train_on_inputs else [IGNORE] * len(prompt_ids) + response_ids
+    return _cut(input_ids, labels, cutoff)
 
 
-def collate(examples: list[Example], pad_id: int) -> dict[str, Any]:
-    """Right padding; attention mask and label padding come from each example's length."""
-    import torch
-
-    width = max(len(e.input_ids) for e in examples)
-    input_ids = torch.full((len(examples), width), pad_id, dtype=torch.long)
-    labels = torch.full((len(examples), width), IGNORE, dtype=torch.long)
-    attention = torch.zeros((len(examples), width), dtype=torch.long)
-    for row, example in enumerate(examples):
-        size = len(example.input_ids)
-        input_ids[row, :size] = torch.tensor(example.input_ids)
-        labels[row, :size] = torch.tensor(example.labels)
-        attention[row, :size] = 1
-    return {"input_ids": input_ids, "attention_mask": attention, "labels": labels}
+def tokenize_all(records: list[Record], tokenizer: Any, config: TrainConfig) -> list[Example]:
+    """One example per record, cut at the cutoff (scoring keeps every record)."""
+    template = resolve_template(config.template)
+    return [tokenize_record(r, tokenizer, template=template, cutoff=config.cutoff_len,
+                            train_on_inputs=config.train_on_inputs, add_eos=config.add_eos)
+            for r in records]
 
 
-def summed_token_loss(model: Any, batch: dict[str, Any]) -> tuple[Any, int]:
-    """Sum of next-token cross-entropy over labelled tokens, and their count; callers divide,
-    so gradient accumulation and evaluation weight every token equally."""
-    import torch.nn.functional as F
+@dataclass
+class DataReport:
+    """What tokenisation did to the records: every drop is counted with its reason."""
 
-    logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
-    shift_logits = logits[:, :-1, :].float()
-    shift_labels = batch["labels"][:, 1:]
-    loss = F.cross_entropy(
-        shift_logits.reshape(-1, shift_logits.size(-1)), shift_labels.reshape(-1),
-        ignore_index=IGNORE, reduction="sum",
-    )
-    return loss, int((shift_labels != IGNORE).sum())
+    records: int = 0
+    examples: int = 0
+    longer_than_cutoff: int = 0
+    truncated: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+    input_tokens: int = 0
+    trained_tokens: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"records": self.records, "examples": self.examples,
+                "longer_than_cutoff": self.longer_than_cutoff, "truncated": self.truncated,
+                "dropped": dict(self.dropped), "input_tokens": self.input_tokens,
+                "trained_tokens": self.trained_tokens}
+
+
+def prepare_examples(
+    records: list[Record], tokenizer: Any, config: TrainConfig, *, split: str = "train",
+) -> tuple[list[Example], DataReport]:
+    """Training examples under the overlength policy; records left with nothing to learn
+    (the prompt alone fills the cutoff) are dropped and counted."""
+    report = DataReport(records=len(records))
+    kept: list[Example] = []
+    for example in tokenize_all(records, tokenizer, config):
+        if example.truncated:
+            report.longer_than_cutoff += 1
+            if config.overlength == "drop":
+                report.dropped["longer_than_cutoff"] = report.dropped.get("longer_than_cutoff", 0) + 1
+                continue
+            report.truncated += 1
+        if example.trained_tokens == 0:
+            report.dropped["no_answer_within_cutoff"] = report.dropped.get("no_answer_within_cutoff", 0) + 1
+            continue
+        kept.append(example)
+    report.examples = len(kept)
+    report.input_tokens = sum(len(e.input_ids) for e in kept)
+    report.trained_tokens = sum(e.trained_tokens for e in kept)
+    if records and not kept:
+        reasons = ", ".join(f"{n} {reason}" for reason, n in report.dropped.items())
+        raise SeedforgeError(f"no {split} record is left to learn from ({reasons}); raise "
+                             f"--cutoff-len (now {config.cutoff_len}) or use --overlength truncate")
+    return kept, report

@@ -1,12 +1,15 @@
-"""LoRA fine-tuning with PEFT in a plain torch loop: token-weighted loss across gradient
-accumulation, EOS appended and learned, and an adapter that loads with plain PEFT."""
+"""LoRA fine-tuning with PEFT in a plain torch loop: prompts masked, EOS appended and learned,
+packing without cross-attention between records, resumable, and an adapter that loads with
+plain PEFT onto the base its adapter_config.json names."""
 
 from __future__ import annotations
 
-import json
-import math
+import hashlib
 import random
+import shutil
+import tempfile
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,9 +17,21 @@ from typing import Any
 
 from pipeline.config import TrainConfig
 from pipeline.errors import SeedforgeError
-from pipeline.records import AlpacaRecord
-from pipeline.train.base_model import configure_torch
-from pipeline.train.data import Example, collate, summed_token_loss, tokenize_record
+from pipeline.records import AlpacaRecord, Record, utc_now
+from pipeline.train.base_model import configure_torch, load_causal_lm, load_tokenizer, pad_id_of
+from pipeline.train.checkpoint import (
+    TrainState, find_resume_checkpoint, list_checkpoints, load_checkpoint, restore_rng,
+)
+from pipeline.train.data import DataReport, prepare_examples, tokenize_all
+from pipeline.train.loop import Hooks, TrainingRun, mean_loss, run_loop, schedule_for
+from pipeline.train.outputs import write_outputs
+
+__all__ = ["TrainResult", "train_lora", "mean_loss", "tokenize_all", "ADAPTER"]
+
+ADAPTER = "adapter"
+ADAPTER_WEIGHTS = "adapter_model.safetensors"
+# identity of a run for resuming: everything that changes the trajectory, nothing that doesn't
+_NOT_TRAJECTORY = {"eval_steps", "save_steps", "save_total_limit", "torch_threads", "base_model"}
 
 
 @dataclass
@@ -25,110 +40,179 @@ class TrainResult:
     metrics: dict[str, Any]
 
 
-def tokenize_all(records: list[AlpacaRecord], tokenizer: Any, config: TrainConfig) -> list[Example]:
-    return [
-        tokenize_record(r, tokenizer, template=config.template, cutoff=config.cutoff_len,
-                        train_on_inputs=config.train_on_inputs, add_eos=config.add_eos)
-        for r in records
-    ]
+StartHook = Callable[[int, int, DataReport, DataReport], None]
 
 
-def mean_loss(model: Any, examples: list[Example], pad_id: int, batch: int = 8) -> float:
+def _refuse_used_out_dir(out_dir: Path, resuming: bool) -> None:
+    if resuming:
+        return
+    if (out_dir / ADAPTER).exists() or list_checkpoints(out_dir):
+        raise SeedforgeError("already holds a training run (adapter/ or checkpoints/): pass "
+                             "--resume to continue it, or choose another --out", path=out_dir)
+
+
+def _records_digest(train: list[Record], validation: list[Record]) -> str:
+    digest = hashlib.sha256()
+    for name, records in (("train", train), ("validation", validation)):
+        digest.update(name.encode())
+        for record in records:
+            digest.update(record.id.encode())
+    return digest.hexdigest()[:16]
+
+
+def _lora_model(base_model: str, config: TrainConfig) -> Any:
+    from peft import LoraConfig, get_peft_model
+
+    model = load_causal_lm(base_model)
+    attention = getattr(model.config, "_attn_implementation", "sdpa")
+    if config.packing and attention not in ("sdpa", "eager"):
+        raise SeedforgeError(f"packing needs sdpa or eager attention, the model uses {attention}; "
+                             "pass --no-packing")
+    lora = LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
+                      target_modules=config.target_modules, task_type="CAUSAL_LM")
+    try:
+        with warnings.catch_warnings():  # peft asks transformers a deprecated question
+            warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*")
+            return get_peft_model(model, lora)
+    except ValueError as exc:
+        raise SeedforgeError(f"LoRA target modules {config.target_modules}: {exc}") from None
+
+
+def _save_adapter(model: Any, tokenizer: Any, out_dir: Path) -> tuple[Path, dict[str, int]]:
+    """Save, then check the file really holds every LoRA matrix: alpaca-lora's adapters of a
+    few hundred bytes came from a state_dict override that saved nothing."""
+    from safetensors import safe_open
+
+    staging = Path(tempfile.mkdtemp(prefix=".adapter-", dir=out_dir))
+    try:
+        model.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
+        wrapped = sum(1 for _, module in model.named_modules()
+                      if "default" in getattr(module, "lora_A", {}))
+        with safe_open(str(staging / ADAPTER_WEIGHTS), "pt") as weights:
+            keys = list(weights.keys())
+            trained_b = sum(1 for k in keys if "lora_B" in k and bool(weights.get_tensor(k).any()))
+        if len(keys) != 2 * wrapped or trained_b == 0:
+            raise SeedforgeError(f"the saved adapter is incomplete: {len(keys)} tensors for "
+                                 f"{wrapped} LoRA modules, {trained_b} trained", path=staging)
+        target = out_dir / ADAPTER
+        if target.exists():
+            shutil.rmtree(target)  # a resumed run replaces what an earlier finish left
+        staging.rename(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target, {"tensors": len(keys), "bytes": (target / ADAPTER_WEIGHTS).stat().st_size}
+
+
+def _metrics(state: TrainState, run: TrainingRun, reports: dict[str, DataReport],
+             adapter: dict[str, int], base_model: str, wall: float) -> dict[str, Any]:
+    seconds = state.train_seconds
+    final_val = state.evals[-1]["val_loss"] if state.evals else None
+    return {
+        "base_model": base_model,
+        "steps": state.step,
+        "total_steps": run.schedule.total_steps,
+        "epochs": state.step / run.schedule.steps_per_epoch,
+        "train_examples": len(run.train),
+        "validation_examples": len(run.validation),
+        "truncated_examples": reports["train"].truncated,
+        "data": {name: report.as_dict() for name, report in reports.items()},
+        "trained_tokens": state.trained_tokens,
+        "input_tokens": state.input_tokens,
+        "computed_tokens": state.computed_tokens,
+        "padding_fraction": round(1 - state.input_tokens / max(state.computed_tokens, 1), 4),
+        "seconds": round(seconds, 2),
+        "wall_seconds": round(wall, 2),
+        "tokens_per_second": round(state.input_tokens / seconds, 1) if seconds else None,
+        "trained_tokens_per_second": round(state.trained_tokens / seconds, 1) if seconds else None,
+        "final_train_loss": state.history[-1]["train_loss"],
+        "validation_loss": final_val,
+        "history": state.history,
+        "evals": state.evals,
+        "trainable_parameters": sum(p.numel() for p in run.trainable),
+        "adapter_tensors": adapter["tensors"],
+        "adapter_bytes": adapter["bytes"],
+        "resumed_from": state.resumed_from,
+        "config": run.config.model_dump(mode="json"),
+    }
+
+
+def _card(metrics: dict[str, Any], run: TrainingRun, kinds: dict[str, int], tokenizer: Any,
+          dataset: dict[str, Any] | None, adapter_dir: Path) -> dict[str, Any]:
+    import peft
     import torch
+    import transformers
 
-    total, tokens = 0.0, 0
-    was_training = model.training
-    model.eval()
-    with torch.no_grad():
-        for start in range(0, len(examples), batch):
-            loss, count = summed_token_loss(model, collate(examples[start:start + batch], pad_id))
-            total += float(loss)
-            tokens += count
-    model.train(was_training)
-    return total / max(tokens, 1)
-
-
-def _micro_batches(examples: list[Example], size: int, rng: random.Random) -> list[list[Example]]:
-    order = list(range(len(examples)))
-    rng.shuffle(order)
-    return [[examples[i] for i in order[s:s + size]] for s in range(0, len(order), size)]
+    schedule = run.schedule
+    template = run.config.template if not kinds.get("messages") else (
+        f"{run.config.template} (Alpaca records); chat template (messages records)")
+    hyper = {**run.config.model_dump(mode="json"), "base_model": metrics["base_model"],
+             "gradient_accumulation_steps": schedule.accumulation,
+             "effective_warmup_steps": schedule.warmup_steps, "steps_per_epoch": schedule.steps_per_epoch,
+             "total_steps": schedule.total_steps, "validation_records": len(run.validation),
+             "optimizer": "AdamW (torch)", "lr_scheduler": "linear warmup then linear decay to 0"}
+    return {
+        "created_at": utc_now(), "adapter_dir": str(adapter_dir), "base_model": metrics["base_model"],
+        "dataset": {**(dataset or {}), "record_kinds": kinds}, "template": template,
+        "eos_token": tokenizer.eos_token, "hyperparameters": hyper,
+        "data": metrics["data"],
+        "result": {k: metrics[k] for k in ("steps", "epochs", "final_train_loss", "validation_loss",
+                                           "trainable_parameters", "tokens_per_second", "seconds",
+                                           "resumed_from", "adapter_bytes")},
+        "software": {"torch": torch.__version__, "transformers": transformers.__version__,
+                     "peft": peft.__version__},
+    }
 
 
 def train_lora(
-    train: list[AlpacaRecord], validation: list[AlpacaRecord], config: TrainConfig,
-    base_model: str, out_dir: Path, *, on_step: Callable[[int, int, float], None] | None = None,
+    train: list[Record], validation: list[Record], config: TrainConfig, base_model: str,
+    out_dir: Path, *, on_step: Callable[[int, int, float], None] | None = None,
+    on_eval: Callable[[int, float], None] | None = None, on_start: StartHook | None = None,
+    resume: str | Path | bool | None = None, dataset: dict[str, Any] | None = None,
 ) -> TrainResult:
+    """Train and write OUT/adapter, metrics.json, loss.png and the run card. `resume`: True
+    (the newest checkpoint in out_dir) or a checkpoint directory. `dataset`: the source's
+    identity (path, name, version, sha256) for the run card."""
     if not train:
         raise SeedforgeError("the training set is empty")
     import torch
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM, AutoTokenizer, get_linear_schedule_with_warmup
+    from transformers import get_linear_schedule_with_warmup
 
+    wall_started = time.monotonic()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    checkpoint = find_resume_checkpoint(out_dir, resume)
+    _refuse_used_out_dir(out_dir, checkpoint is not None)
     configure_torch(config.torch_threads)
-    torch.manual_seed(config.seed)
-    rng = random.Random(config.seed)
-    tokenizer = AutoTokenizer.from_pretrained(base_model)
-    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    model = AutoModelForCausalLM.from_pretrained(base_model, dtype=torch.float32)
-    model = get_peft_model(model, LoraConfig(
-        r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
-        target_modules=config.target_modules, task_type="CAUSAL_LM",
-    ))
-    train_examples = tokenize_all(train, tokenizer, config)
-    val_examples = tokenize_all(validation, tokenizer, config)
-    micro = config.micro_batch_size
-    accumulation = max(1, config.batch_size // micro)
-    steps_per_epoch = math.ceil(len(train_examples) / (micro * accumulation))
-    total_steps = max(1, math.ceil(config.epochs * steps_per_epoch))
-    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad],
-                                  lr=config.learning_rate)
-    scheduler = get_linear_schedule_with_warmup(optimizer, max(1, total_steps // 10), total_steps)
+    tokenizer = load_tokenizer(base_model)
+    train_examples, train_report = prepare_examples(train, tokenizer, config)
+    val_examples, val_report = prepare_examples(validation, tokenizer, config, split="validation")
+    schedule = schedule_for(len(train_examples), config)
 
-    history: list[dict[str, float]] = []
-    started = time.monotonic()
-    trained_tokens = 0
-    step = 0
-    model.train()
-    while step < total_steps:
-        batches = _micro_batches(train_examples, micro, rng)
-        for group_start in range(0, len(batches), accumulation):
-            group = batches[group_start:group_start + accumulation]
-            group_tokens = sum(e.trained_tokens for b in group for e in b)
-            step_loss = 0.0
-            for micro_batch in group:
-                loss, _ = summed_token_loss(model, collate(micro_batch, pad_id))
-                (loss / max(group_tokens, 1)).backward()
-                step_loss += float(loss.detach())
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad(set_to_none=True)
-            step += 1
-            trained_tokens += group_tokens
-            history.append({"step": step, "train_loss": step_loss / max(group_tokens, 1),
-                            "lr": scheduler.get_last_lr()[0]})
-            if on_step:
-                on_step(step, total_steps, history[-1]["train_loss"])
-            if step >= total_steps:
-                break
-    elapsed = time.monotonic() - started
-    val_loss = mean_loss(model, val_examples, pad_id) if val_examples else None
+    random.seed(config.seed)
+    torch.manual_seed(config.seed)  # LoRA's A matrices are drawn here
+    model = _lora_model(base_model, config)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trainable, lr=config.learning_rate, weight_decay=config.weight_decay)
+    scheduler = get_linear_schedule_with_warmup(optimizer, schedule.warmup_steps, schedule.total_steps)
+    identity = {**{k: v for k, v in config.model_dump(mode="json").items() if k not in _NOT_TRAJECTORY},
+                "base_model": base_model, "records": _records_digest(train, validation)}
+    run = TrainingRun(model, optimizer, scheduler, config, schedule, train_examples, val_examples,
+                      pad_id_of(tokenizer), out_dir, identity)
+    state = TrainState()
+    if checkpoint is not None:
+        state, rng = load_checkpoint(checkpoint, model, optimizer, scheduler, identity)
+        restore_rng(rng)
+        state.resumed_from.append(state.step)
+    if on_start:
+        on_start(schedule.total_steps, state.step, train_report, val_report)
+    state = run_loop(run, state, Hooks(on_step=on_step, on_eval=on_eval))
 
-    adapter_dir = out_dir / "adapter"
-    model.save_pretrained(adapter_dir)
-    tokenizer.save_pretrained(adapter_dir)
-    metrics = {
-        "base_model": base_model,
-        "steps": step,
-        "train_examples": len(train_examples),
-        "truncated_examples": sum(e.truncated for e in train_examples),
-        "trained_tokens": trained_tokens,
-        "seconds": round(elapsed, 2),
-        "tokens_per_second": round(trained_tokens / elapsed, 1) if elapsed else None,
-        "final_train_loss": history[-1]["train_loss"],
-        "validation_loss": val_loss,
-        "history": history,
-        "trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
-        "config": config.model_dump(mode="json"),
-    }
-    (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
+    adapter_dir, adapter = _save_adapter(model, tokenizer, out_dir)
+    reports = {"train": train_report, "validation": val_report}
+    metrics = _metrics(state, run, reports, adapter, base_model, time.monotonic() - wall_started)
+    kinds = {"alpaca": sum(isinstance(r, AlpacaRecord) for r in train)}
+    kinds["messages"] = len(train) - kinds["alpaca"]
+    write_outputs(out_dir, metrics, _card(metrics, run, kinds, tokenizer, dataset, adapter_dir))
     return TrainResult(adapter_dir, metrics)
+

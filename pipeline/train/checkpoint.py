@@ -1,0 +1,143 @@
+"""Resumable checkpoints: OUT/checkpoints/checkpoint-N holds the adapter at step N (itself
+loadable with PEFT), the optimizer, scheduler and RNG states, and the run's history so far.
+
+A checkpoint is written aside and renamed, so a crash while saving leaves the previous one
+intact. Resuming refuses a checkpoint made with other hyperparameters, data or base model:
+the loss would jump, which is the alpaca-lora trap this exists to avoid."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import SeedforgeError
+
+CHECKPOINTS = "checkpoints"
+STATE_JSON = "trainer_state.json"
+STATE_TENSORS = "trainer_state.pt"
+ADAPTER_WEIGHTS = "adapter_model.safetensors"
+
+
+@dataclass
+class TrainState:
+    """Everything about the run so far that is not a tensor."""
+
+    step: int = 0
+    history: list[dict[str, Any]] = field(default_factory=list)
+    evals: list[dict[str, Any]] = field(default_factory=list)
+    trained_tokens: int = 0
+    input_tokens: int = 0
+    computed_tokens: int = 0
+    train_seconds: float = 0.0
+    resumed_from: list[int] = field(default_factory=list)
+
+
+def fingerprint(identity: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def capture_rng() -> dict[str, Any]:
+    import torch
+
+    state: dict[str, Any] = {"python": random.getstate(), "torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def restore_rng(state: dict[str, Any]) -> None:
+    import torch
+
+    random.setstate(state["python"])
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def checkpoint_step(path: Path) -> int:
+    return int(path.name.rsplit("-", 1)[1])
+
+
+def list_checkpoints(out_dir: Path) -> list[Path]:
+    root = out_dir / CHECKPOINTS
+    found = [p for p in root.glob("checkpoint-*") if p.name[11:].isdigit() and (p / STATE_JSON).is_file()]
+    return sorted(found, key=checkpoint_step)
+
+
+def save_checkpoint(
+    out_dir: Path, model: Any, optimizer: Any, scheduler: Any, state: TrainState,
+    rng: dict[str, Any], identity: dict[str, Any], keep: int,
+) -> Path:
+    import torch
+
+    root = out_dir / CHECKPOINTS
+    root.mkdir(parents=True, exist_ok=True)
+    target = root / f"checkpoint-{state.step}"
+    staging = Path(tempfile.mkdtemp(prefix=f".checkpoint-{state.step}-", dir=root))
+    try:
+        model.save_pretrained(staging)
+        torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+                    "rng": rng}, staging / STATE_TENSORS)
+        (staging / STATE_JSON).write_text(json.dumps(
+            {"state": asdict(state), "identity": identity, "fingerprint": fingerprint(identity)},
+            indent=1), encoding="utf-8")
+        if target.exists():
+            shutil.rmtree(target)
+        staging.rename(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    for old in list_checkpoints(out_dir)[:-keep]:
+        shutil.rmtree(old, ignore_errors=True)
+    return target
+
+
+def _differences(saved: dict[str, Any], current: dict[str, Any]) -> list[str]:
+    keys = sorted(set(saved) | set(current))
+    return [f"{k}: {saved.get(k)!r} -> {current.get(k)!r}" for k in keys if saved.get(k) != current.get(k)]
+
+
+def load_checkpoint(
+    path: Path, model: Any, optimizer: Any, scheduler: Any, identity: dict[str, Any],
+) -> tuple[TrainState, dict[str, Any]]:
+    """Restore adapter weights, optimizer and scheduler in place; return the state and RNG."""
+    import torch
+    from peft import set_peft_model_state_dict
+    from safetensors.torch import load_file
+
+    meta_path = path / STATE_JSON
+    if not meta_path.is_file():
+        raise SeedforgeError("not a seedforge training checkpoint (no trainer_state.json)", path=path)
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    if meta["fingerprint"] != fingerprint(identity):
+        changed = "; ".join(_differences(meta["identity"], identity))
+        raise SeedforgeError(f"checkpoint was made by a different run ({changed}); resume with "
+                             "the same data, base model and hyperparameters", path=path)
+    result = set_peft_model_state_dict(model, load_file(path / ADAPTER_WEIGHTS))
+    if getattr(result, "unexpected_keys", None):
+        raise SeedforgeError(f"checkpoint weights do not fit the model: {result.unexpected_keys[:3]}",
+                             path=path)
+    tensors = torch.load(path / STATE_TENSORS, weights_only=True)
+    optimizer.load_state_dict(tensors["optimizer"])
+    scheduler.load_state_dict(tensors["scheduler"])
+    return TrainState(**meta["state"]), tensors["rng"]
+
+
+def find_resume_checkpoint(out_dir: Path, resume: str | Path | bool | None) -> Path | None:
+    """`True`/"latest": the newest checkpoint in out_dir; a path: that checkpoint."""
+    if resume in (None, False):
+        return None
+    if resume is True or resume == "latest":
+        found = list_checkpoints(out_dir)
+        if not found:
+            raise SeedforgeError("no checkpoint to resume from", path=out_dir / CHECKPOINTS)
+        return found[-1]
+    path = Path(resume)
+    if not (path / STATE_JSON).is_file():
+        raise SeedforgeError("not a seedforge training checkpoint (no trainer_state.json)", path=path)
+    return path
