@@ -1,0 +1,67 @@
+"""Ingest files into a knowledge base: load and check every file first, then apply all of them
+in one transaction, so a bad file leaves the store exactly as it was."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.errors import SeedforgeError
+from pipeline.kb.loaders import FORMATS, load_entries
+from pipeline.kb.mapping import load_mapping
+from pipeline.kb.store import KBStore, SourceChanges
+
+
+@dataclass
+class IngestReport:
+    kb: str
+    store: Path
+    sources: list[SourceChanges] = field(default_factory=list)
+
+    def totals(self) -> dict[str, int]:
+        totals = {"new": 0, "changed": 0, "unchanged": 0, "removed": 0}
+        for source in self.sources:
+            for key, value in source.counts().items():
+                totals[key] += value
+        return totals
+
+    @property
+    def changed_anything(self) -> bool:
+        totals = self.totals()
+        return any(totals[k] for k in ("new", "changed", "removed"))
+
+
+def expand_paths(paths: list[Path]) -> list[Path]:
+    """Files as given; a directory stands for its supported files (READMEs skipped)."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in FORMATS
+                           and not p.name.lower().startswith("readme"))
+            if not found:
+                raise SeedforgeError("directory holds no knowledge-base files "
+                                     f"({', '.join(sorted(FORMATS))})", path=path)
+            files.extend(found)
+        else:
+            files.append(path)
+    return files
+
+
+def source_name(path: Path) -> str:
+    """Entries are tracked per source file, by its absolute path."""
+    return str(path.resolve())
+
+
+def ingest(store: KBStore, kb: str, paths: list[Path], mapping_file: Path | None = None) -> IngestReport:
+    mapping = load_mapping(mapping_file)
+    loaded = []
+    for path in expand_paths(paths):
+        source = source_name(path)
+        if any(source == seen for seen, _ in loaded):
+            continue
+        loaded.append((source, load_entries(path, mapping, source)))
+    report = IngestReport(kb, store.path)
+    with store.transaction() as conn:
+        for source, entries in loaded:
+            report.sources.append(store.apply(conn, source, entries))
+    return report

@@ -1,0 +1,106 @@
+"""One file in, entries out: pick the loader by extension, apply the field mapping, parse list
+cells, and check names. Every problem raises SeedforgeError naming the file and row."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pipeline.curate.tokenize import cjk_ratio
+from pipeline.errors import SeedforgeError
+from pipeline.kb.entry import KBEntry, entry_key
+from pipeline.kb.jsonfiles import load_json, load_jsonl
+from pipeline.kb.lists import ListCellError, looks_like_list, parse_list_cell
+from pipeline.kb.mapping import MappingFile, ResolvedMapping, resolve_mapping
+from pipeline.kb.markdown import load_markdown
+from pipeline.kb.plaintext import load_plain_text
+from pipeline.kb.rows import RawRow, RawTable
+from pipeline.kb.tabular import load_tabular
+from pipeline.kb.textio import read_kb_text
+
+FORMATS = {
+    ".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json", ".jsonl": "jsonl",
+    ".ndjson": "jsonl", ".md": "markdown", ".markdown": "markdown", ".txt": "text", ".text": "text",
+}
+
+
+def file_format(path: Path) -> str:
+    kind = FORMATS.get(path.suffix.lower())
+    if kind is None:
+        raise SeedforgeError(f"unsupported file type {path.suffix or '(none)'!r}; known: "
+                             f"{', '.join(sorted(FORMATS))}", path=path)
+    return kind
+
+
+def load_table(path: Path, mapping: MappingFile) -> RawTable:
+    kind = file_format(path)
+    text = read_kb_text(path, mapping.encoding).text
+    if kind in ("csv", "tsv"):
+        return load_tabular(text, path, mapping.delimiter or ("," if kind == "csv" else "\t"))
+    if kind == "json":
+        return load_json(text, path)
+    if kind == "jsonl":
+        return load_jsonl(text, path)
+    if kind == "markdown":
+        table = load_markdown(text, path, mapping.heading_level)
+        if table is not None:
+            return table
+    return load_plain_text(text, path, mapping.chunk_tokens)
+
+
+def _fact(value: Any, field: str, resolved: ResolvedMapping, path: Path, row: RawRow) -> Any:
+    try:
+        if field in resolved.list_fields:
+            return parse_list_cell(value)
+        if looks_like_list(value):
+            return parse_list_cell(value, split_commas=False)
+    except ListCellError as exc:
+        raise SeedforgeError(f"field {field!r}: {exc}", path=path, line=row.row) from None
+    return " ".join(str(value).split()) if value is not None else ""
+
+
+def build_entry(row: RawRow, resolved: ResolvedMapping, mapping: MappingFile, path: Path,
+                source: str) -> KBEntry:
+    name = " ".join(str(row.fields.get(resolved.name) or "").split())
+    if not name:
+        raise SeedforgeError(f"the name field {resolved.name!r} is empty", path=path, line=row.row)
+    facts = {}
+    for field in resolved.facts:
+        value = _fact(row.fields.get(field), field, resolved, path, row)
+        if value:
+            facts[field] = value
+    if not facts:
+        raise SeedforgeError(f"entry {name!r} has no facts (fields: {', '.join(resolved.facts)})",
+                             path=path, line=row.row)
+    roles = {role: field for role, field in resolved.roles.items() if role == "name" or field in facts}
+    language = mapping.language or ("zh" if cjk_ratio(name + " " + str(facts)) > 0.3 else "en")
+    return KBEntry(name=name, facts=facts, roles=roles, domain=resolved.domain, language=language,
+                   source=source, row=row.row)
+
+
+def _disambiguate(entries: list[KBEntry], table: RawTable, path: Path) -> list[KBEntry]:
+    first_row: dict[str, int] = {}
+    seen: dict[str, int] = {}
+    out = []
+    for entry in entries:
+        key = entry.key
+        if key in first_row:
+            if table.unique_names:
+                raise SeedforgeError(f"duplicate entry name {entry.name!r} (first at line "
+                                     f"{first_row[key]})", path=path, line=entry.row)
+            seen[key] = seen.get(key, 1) + 1
+            entry = entry.model_copy(update={"name": f"{entry.name} ({seen[key]})", "id": ""})
+            entry = KBEntry.model_validate(entry.model_dump(exclude={"id"}))
+        first_row.setdefault(entry_key(entry.name), entry.row)
+        out.append(entry)
+    return out
+
+
+def load_entries(path: Path, mapping: MappingFile, source: str | None = None) -> list[KBEntry]:
+    """Every entry of one file, or a SeedforgeError naming the file and row."""
+    table = load_table(path, mapping)
+    resolved = resolve_mapping(mapping, table.fields, path, header_line=table.header_line,
+                               default_name=table.default_name)
+    source = source or str(path)
+    entries = [build_entry(row, resolved, mapping, path, source) for row in table.rows]
+    return _disambiguate(entries, table, path)

@@ -1,0 +1,50 @@
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+
+SEEDS = Path(__file__).resolve().parents[2] / "seeds" / "kb"
+runner = CliRunner()
+
+
+def test_ingest_prints_counts_and_reingest_is_a_no_op(data_dir: Path) -> None:
+    args = ["ingest", str(SEEDS / "medical_conditions.csv"), str(SEEDS / "product_support.md"), "--kb", "demo"]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert "55 new, 0 changed, 0 unchanged, 0 removed" in first.output
+    assert "kb demo: 77 new" in first.output
+    second = runner.invoke(app, args)
+    assert second.exit_code == 0
+    assert "kb demo: 0 new, 0 changed, 77 unchanged, 0 removed" in second.output
+    assert (data_dir / "kb" / "demo.sqlite3").is_file()
+
+
+def test_mapping_file_override(data_dir: Path, tmp_path: Path) -> None:
+    kb = tmp_path / "kb.csv"
+    kb.write_text("label|rx\nGout|colchicine\n", encoding="utf-8")
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text("name: label\ndelimiter: '|'\nroles:\n  medications: rx\n", encoding="utf-8")
+    result = runner.invoke(app, ["ingest", str(kb), "--kb", "m", "--mapping", str(mapping)])
+    assert result.exit_code == 0, result.output
+    assert "1 new" in result.output
+
+
+def test_bad_mapping_file_names_its_line(data_dir: Path, tmp_path: Path) -> None:
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text("name: label\nchunk_tokens: lots\n", encoding="utf-8")
+    result = runner.invoke(app, ["ingest", str(SEEDS / "medical_conditions.csv"), "--kb", "m",
+                                 "--mapping", str(mapping)])
+    assert result.exit_code == 2
+    assert f"{mapping}:2: chunk_tokens" in result.output
+
+
+def test_bad_file_exits_2_and_changes_nothing(data_dir: Path, tmp_path: Path) -> None:
+    assert runner.invoke(app, ["ingest", str(SEEDS / "medical_conditions.csv"), "--kb", "demo"]).exit_code == 0
+    store = data_dir / "kb" / "demo.sqlite3"
+    before = store.read_bytes()
+    binary = tmp_path / "kb.csv"
+    binary.write_bytes(b"\x00\x01\x02")
+    result = runner.invoke(app, ["ingest", str(binary), "--kb", "demo"])
+    assert result.exit_code == 2 and f"{binary}:1: binary file" in result.output
+    assert store.read_bytes() == before
