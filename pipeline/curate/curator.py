@@ -1,94 +1,216 @@
-"""Curation as one incremental object: records go in batch by batch, each is kept or rejected
-with a reason, and what was kept informs the next decision (exact and novelty indexes)."""
+"""Curation as one incremental object: records go in batch by batch (or one by one, streamed),
+each is kept or rejected with a reason and evidence, and what was kept informs the next
+decision. Steps, always in this order, each individually selectable:
+
+  filters ─► output_checks ─► pii ─► exact ─► minhash ─► novelty
+
+Seeds, explicit references and every earlier build in a persistent index count as kept.
+Alpaca records and dialogues are curated alike (see `views`)."""
 
 from __future__ import annotations
 
+import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
-from pipeline.config import CurateConfig
+import numpy as np
+
+from pipeline.curate.config import STEPS, CurateConfig
 from pipeline.curate.dedup import ExactIndex, exact_key
-from pipeline.curate.filters import FILTER_RULES, OUTPUT_RULES, first_violation
+from pipeline.curate.filters import check_filters
+from pipeline.curate.index import TOKENIZER_VERSION, CurationIndex, IndexEntry
+from pipeline.curate.minhash import NearDupIndex
 from pipeline.curate.novelty import NoveltyIndex
+from pipeline.curate.output_checks import check_outputs
+from pipeline.curate.pii import count_kinds, find_pii, redact
+from pipeline.curate.report import CurationReport
 from pipeline.curate.tokenize import tokenize
-from pipeline.records import AlpacaRecord, RejectedRecord, SeedTask
-
-STEPS = ("filters", "output_checks", "exact", "novelty")
+from pipeline.curate.verdict import Verdict
+from pipeline.curate.views import compared_text, text_fields, whole_text, with_texts
+from pipeline.records import AlpacaRecord, Lineage, Record, RejectedRecord, SeedTask
 
 
 @dataclass
 class CurationBatch:
-    kept: list[AlpacaRecord] = field(default_factory=list)
+    kept: list[Record] = field(default_factory=list)
     rejected: list[RejectedRecord] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Decision:
+    record: Record  # as kept: PII redacted where the config says so
+    rejected: RejectedRecord | None
+
+
+def index_fingerprint(config: CurateConfig) -> dict[str, Any]:
+    """Settings that change what an index entry means; an index refuses other settings."""
+    minhash = config.minhash
+    return {"compare": config.compare, "tokenizer": TOKENIZER_VERSION, "num_perm": minhash.num_perm,
+            "minhash_seed": minhash.seed, "word_ngram": minhash.word_ngram,
+            "cjk_ngram": minhash.cjk_ngram, "minhash_text": minhash.text}
+
+
 class Curator:
-    def __init__(self, config: CurateConfig, steps: Iterable[str] = STEPS):
-        self.config = config
-        self.steps = tuple(steps)
-        unknown = set(self.steps) - set(STEPS)
+    def __init__(self, config: CurateConfig, steps: Iterable[str] | None = None,
+                 index: CurationIndex | None = None):
+        chosen = list(config.steps if steps is None else steps)
+        unknown = sorted(set(chosen) - set(STEPS))
         if unknown:
-            raise ValueError(f"unknown curation steps {sorted(unknown)}; known: {', '.join(STEPS)}")
+            raise ValueError(f"unknown curation steps {unknown}; known: {', '.join(STEPS)}")
+        self.config = config
+        self.steps = tuple(step for step in STEPS if step in chosen)
         self.exact = ExactIndex()
         self.novelty = NoveltyIndex(config.rouge_threshold)
-        self.counts: Counter[str] = Counter()
-        self.seen = 0
+        self.near = NearDupIndex(config.minhash, remote=index.remote() if index else None)
+        self.index = index
+        self.report = CurationReport(steps=self.steps)
+        self.counts: Counter[str] = Counter()  # "kept", "rejected:<reason>"
+        self._texts: dict[str, str] = {}  # id -> compared text, to show partners in evidence
+        if index is not None:
+            for entry in index.entries():
+                self._remember(entry.id, entry.text, entry.signature)
+                self.report.references["earlier_builds"] += 1
 
-    def compared_text(self, record: AlpacaRecord) -> str:
-        return record.instruction if self.config.compare == "instruction" else record.prompt_text
+    @property
+    def seen(self) -> int:
+        return self.report.seen
+
+    def _wants_signature(self) -> bool:
+        return "minhash" in self.steps or self.index is not None
+
+    def _remember(self, record_id: str, text: str, signature: np.ndarray | None) -> None:
+        self.exact.add(exact_key(text), record_id)
+        self.novelty.add(record_id, tokenize(text))
+        if signature is not None:
+            self.near.add(record_id, signature)
+        self._texts[record_id] = text
+
+    def minhash_text(self, record: Record) -> str:
+        return whole_text(record) if self.config.minhash.text == "record" else record.prompt_text
 
     def add_reference(self, ref_id: str, text: str) -> None:
-        """Seeds and earlier builds: new records must be novel against them too."""
-        self.exact.add(exact_key(text), ref_id)
-        self.novelty.add(ref_id, tokenize(text))
+        """A text new records must be novel against (exact and ROUGE-L), e.g. an eval item."""
+        self._remember(ref_id, text, None)
+        self.report.references["references"] += 1
+
+    def add_reference_record(self, record: Record, kind: str = "records") -> None:
+        """A whole record new ones must not duplicate (every step that compares)."""
+        signature = self.near.signer.signature(self.minhash_text(record))
+        self._remember(record.id, compared_text(record, self.config.compare), signature)
+        self.report.references[kind] += 1
 
     def add_seeds(self, seeds: Iterable[SeedTask]) -> None:
         for seed in seeds:
-            text = seed.instruction if self.config.compare == "instruction" else \
-                f"{seed.instruction}\n{seed.instances[0].input}".strip()
-            self.add_reference(seed.id, text)
+            instance = seed.instances[0]
+            self.add_reference_record(AlpacaRecord(
+                id=seed.id, instruction=seed.instruction, input=instance.input,
+                output=instance.output, lineage=Lineage(generator="seed")), kind="seeds")
 
-    def _reject(self, record: AlpacaRecord, step: str, reason: str, evidence: dict) -> RejectedRecord:
-        self.counts[f"rejected:{reason}"] += 1
-        return RejectedRecord(record=record.model_dump(mode="json"), step=step, reason=reason,
-                              evidence=evidence)
+    def _reject(self, record: Record, step: str, verdict: Verdict) -> Decision:
+        rejected = RejectedRecord(record=record.model_dump(mode="json"), step=step,
+                                  reason=verdict.reason, evidence=verdict.evidence)
+        self.counts[f"rejected:{verdict.reason}"] += 1
+        self.report.add_rejection(rejected, compared_text(record, self.config.compare))
+        return Decision(record, rejected)
 
-    def consider_one(self, record: AlpacaRecord) -> RejectedRecord | None:
-        self.seen += 1
-        if "filters" in self.steps:
-            verdict = first_violation(record, self.config, FILTER_RULES)
+    def _pii(self, record: Record) -> tuple[Record, Verdict | None]:
+        found: Counter[str] = Counter()
+        redacted: dict[str, str] = {}
+        for name, text in text_fields(record):
+            findings = find_pii(text, self.config.pii)
+            if findings:
+                found.update(count_kinds(findings))
+                redacted[name] = redact(text, findings)
+        if not found:
+            return record, None
+        self.report.pii_records += 1
+        self.report.pii_found.update(found)
+        evidence = {"rule": "pii", "types": dict(sorted(found.items())), "fields": sorted(redacted)}
+        if self.config.pii.action == "drop":
+            return record, Verdict("pii", evidence)
+        self.report.pii_redacted += 1
+        return with_texts(record, redacted), None
+
+    def _partner(self, partner_id: str, **evidence: Any) -> dict[str, Any]:
+        return {"partner_id": partner_id, "partner_text": self._texts.get(partner_id), **evidence}
+
+    def decide(self, record: Record) -> Decision:
+        self.report.seen += 1
+        steps, seconds, clock = self.steps, self.report.seconds, time.perf_counter
+        started = clock()
+        if "filters" in steps:
+            verdict = check_filters(record, self.config.filters)
+            seconds["filters"] += clock() - started
             if verdict:
-                return self._reject(record, "filters", *verdict)
-        if "output_checks" in self.steps:
-            verdict = first_violation(record, self.config, OUTPUT_RULES)
+                return self._reject(record, "filters", verdict)
+        if "output_checks" in steps:
+            started = clock()
+            verdict = check_outputs(record, self.config.output_checks)
+            seconds["output_checks"] += clock() - started
             if verdict:
-                return self._reject(record, "output_checks", *verdict)
-        text = self.compared_text(record)
+                return self._reject(record, "output_checks", verdict)
+        if "pii" in steps:
+            started = clock()
+            record, verdict = self._pii(record)
+            seconds["pii"] += clock() - started
+            if verdict:
+                return self._reject(record, "pii", verdict)
+        started = clock()
+        text = compared_text(record, self.config.compare)
         key = exact_key(text)
-        if "exact" in self.steps:
+        if "exact" in steps:
             partner = self.exact.first_with(key)
+            seconds["exact"] += clock() - started
             if partner is not None:
-                return self._reject(record, "exact", "exact_duplicate", {"partner_id": partner})
-        tokens = tokenize(text)
-        if "novelty" in self.steps:
-            near = self.novelty.find_near(tokens)
+                return self._reject(record, "exact", Verdict("exact_duplicate", self._partner(
+                    partner, rule="exact", normalized=True)))
+        signature = None
+        if self._wants_signature():
+            started = clock()
+            signature = self.near.signer.signature(self.minhash_text(record))
+            near = self.near.find(signature) if "minhash" in steps else None
+            seconds["minhash"] += clock() - started
             if near is not None:
-                return self._reject(record, "novelty", "rouge_novelty", {
-                    "partner_id": near.partner_id, "score": near.score,
-                    "threshold": self.config.rouge_threshold,
-                })
+                return self._reject(record, "minhash", Verdict("near_duplicate", self._partner(
+                    near.partner_id, rule="minhash", jaccard=round(near.jaccard, 4),
+                    threshold=self.config.minhash.threshold)))
+        started = clock()
+        tokens = tokenize(text)
+        if "novelty" in steps:
+            match = self.novelty.find_near(tokens)
+            seconds["novelty"] += clock() - started
+            if match is not None:
+                return self._reject(record, "novelty", Verdict("rouge_novelty", self._partner(
+                    match.partner_id, rule="rouge_l", score=match.score,
+                    threshold=self.config.rouge_threshold, compared=self.config.compare)))
+        started = clock()
         self.exact.add(key, record.id)
         self.novelty.add(record.id, tokens)
+        if signature is not None:
+            self.near.add(record.id, signature)
+        self._texts[record.id] = text
+        if self.index is not None:
+            self.index.stage(IndexEntry(record.id, text, signature))
+        seconds["indexing"] += clock() - started
+        self.report.kept += 1
         self.counts["kept"] += 1
-        return None
+        return Decision(record, None)
 
-    def consider(self, records: Iterable[AlpacaRecord]) -> CurationBatch:
-        batch = CurationBatch()
+    def consider_one(self, record: Record) -> RejectedRecord | None:
+        """The rejection, or None when kept (use `decide` for the kept, possibly redacted, record)."""
+        return self.decide(record).rejected
+
+    def stream(self, records: Iterable[Record]) -> Iterator[Decision]:
         for record in records:
-            rejected = self.consider_one(record)
-            if rejected is None:
-                batch.kept.append(record)
+            yield self.decide(record)
+
+    def consider(self, records: Iterable[Record]) -> CurationBatch:
+        batch = CurationBatch()
+        for decision in self.stream(records):
+            if decision.rejected is None:
+                batch.kept.append(decision.record)
             else:
-                batch.rejected.append(rejected)
+                batch.rejected.append(decision.rejected)
         return batch

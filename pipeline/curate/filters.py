@@ -1,107 +1,99 @@
-"""Heuristic filters from the papers (Alpaca/self-instruct for English, BELLE for Chinese) and
-the output-side checks they never shipped. Each rule returns a reason code and its evidence,
-or None to keep the record."""
+"""Instruction filters from the papers: Alpaca/self-instruct for English, BELLE for Chinese.
+
+English (Alpaca): more than 3 and at most 150 words; no blacklisted word (word boundaries,
+any case); not starting with punctuation or a non-ASCII character; not "Write a program".
+Chinese (BELLE): more than 3 characters; with an input, under 100 characters (150 when the
+instruction gives examples); no blacklisted term (substrings); no mention of GPT/OpenAI.
+"""
 
 from __future__ import annotations
 
 import re
 import string
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
 
-from pipeline.config import CurateConfig
-from pipeline.curate.tokenize import cjk_ratio, normalize, tokenize
-from pipeline.records import AlpacaRecord
+from pipeline.curate.config import FilterConfig
+from pipeline.curate.verdict import Rule, Verdict, first_violation
+from pipeline.curate.views import input_of, instruction_of, is_chinese
+from pipeline.records import Record
 
-Verdict = tuple[str, dict[str, Any]] | None
-
-EN_BLACKLIST = (
-    "image", "images", "graph", "graphs", "picture", "pictures", "file", "files", "map", "maps",
-    "draw", "plot", "go to", "video", "audio", "music", "flowchart", "diagram",
-)
-ZH_BLACKLIST = ("图片", "图像", "图表", "照片", "链接", "网址", "视频", "音频", "音乐", "流程图", "绘制", "画一")
+CJK_PUNCTUATION = "，。！？；：、“”‘’（）【】《》「」『』…—·～"
 # ASCII look-arounds, not \b: in "请问ChatGPT" there is no word boundary before "C"
-AI_MENTIONS = re.compile(r"(?<![a-z])(?:chatgpt|gpt|openai)(?![a-z])|语言模型", re.IGNORECASE)
-_EN_BLACKLIST_RE = re.compile(r"\b(" + "|".join(re.escape(w) for w in EN_BLACKLIST) + r")\b", re.I)
+_AI_MENTION = re.compile(r"(?<![a-z])(?:chatgpt|gpt(?:-?\d(?:\.\d)?)?|openai)(?![a-z])", re.I)
+_GIVES_EXAMPLES = ("示例", "例子")
 
 
-def is_chinese(record: AlpacaRecord) -> bool:
-    return record.lineage.language == "zh" or cjk_ratio(record.instruction) > 0.3
+@lru_cache(maxsize=8)
+def _word_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not words:
+        return None
+    alternatives = "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+    return re.compile(rf"\b({alternatives})\b", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class Rule:
-    name: str
-    check: Callable[[AlpacaRecord, CurateConfig], Verdict]
-
-
-def _length(record: AlpacaRecord, config: CurateConfig) -> Verdict:
+def _length(record: Record, config: FilterConfig) -> Verdict | None:
+    instruction = instruction_of(record).strip()
     if is_chinese(record):
-        size = len(tokenize(record.instruction))
-        low, high = 5, 300  # BELLE-style character limits
+        size, unit, low = len(instruction), "chars", config.zh_min_chars
+        if input_of(record).strip():
+            examples = any(marker in instruction for marker in _GIVES_EXAMPLES)
+            high = config.zh_max_chars_with_examples if examples else config.zh_max_chars_with_input
+        else:
+            high = config.zh_max_chars
     else:
-        size = len(record.instruction.split())
-        low, high = config.min_instruction_words, config.max_instruction_words
+        size, unit = len(instruction.split()), "words"
+        low, high = config.min_words, config.max_words
     if size < low:
-        return "too_short", {"length": size, "min": low}
-    if size > high:
-        return "too_long", {"length": size, "max": high}
+        return Verdict("too_short", {"length": size, "unit": unit, "min": low})
+    if high is not None and size > high:
+        return Verdict("too_long", {"length": size, "unit": unit, "max": high})
     return None
 
 
-def _blacklist(record: AlpacaRecord, config: CurateConfig) -> Verdict:
-    if is_chinese(record):
-        term = next((t for t in ZH_BLACKLIST if t in record.instruction), None)
-    else:
-        match = _EN_BLACKLIST_RE.search(record.instruction)
-        term = match.group(1).lower() if match else None
-    return (f"blacklist:{term.replace(' ', '_')}", {"term": term}) if term else None
-
-
-def _ai_mention(record: AlpacaRecord, config: CurateConfig) -> Verdict:
-    match = AI_MENTIONS.search(record.instruction)
-    return ("mentions_ai", {"term": match.group(0)}) if match else None
-
-
-def _starts_badly(record: AlpacaRecord, config: CurateConfig) -> Verdict:
-    text = record.instruction.lstrip()
+def _start(record: Record, config: FilterConfig) -> Verdict | None:
+    text = instruction_of(record).lstrip()
     if not text:
-        return "empty_instruction", {}
-    if text[0] in string.punctuation or text[0] in "，。！？；：、“”‘’（）【】《》":
-        return "starts_with_punctuation", {"char": text[0]}
+        return Verdict("empty_instruction", {})
+    if text[0] in string.punctuation or text[0] in CJK_PUNCTUATION:
+        return Verdict("starts_with_punctuation", {"char": text[0]})
     if not is_chinese(record) and not text[0].isascii():
-        return "starts_with_non_ascii", {"char": text[0]}
-    if text.lower().startswith("write a program"):
-        return "write_a_program", {}
+        return Verdict("starts_with_non_ascii", {"char": text[0]})
+    if config.drop_write_a_program and text.lower().startswith("write a program"):
+        return Verdict("write_a_program", {"term": text[:15]})
     return None
 
 
-def _output_checks(record: AlpacaRecord, config: CurateConfig) -> Verdict:
-    output = normalize(record.output)
-    if not output:
-        return "empty_output", {}
-    if record.lineage.finish_reason == "length":
-        return "truncated_output", {"finish_reason": "length"}
-    if output == normalize(record.instruction):
-        return "output_equals_instruction", {}
-    if record.input and output == normalize(record.input):
-        return "output_equals_input", {}
+def _blacklist(record: Record, config: FilterConfig) -> Verdict | None:
+    instruction = instruction_of(record)
+    if is_chinese(record):
+        lowered = instruction.lower()
+        term = next((t for t in config.zh_blacklist if t.lower() in lowered), None)
+    else:
+        pattern = _word_pattern(tuple(config.blacklist))
+        match = pattern.search(instruction) if pattern else None
+        term = match.group(1).lower() if match else None
+    if term is None:
+        return None
+    return Verdict(f"blacklist:{'_'.join(term.split())}", {"term": term, "field": "instruction"})
+
+
+def _ai_mention(record: Record, config: FilterConfig) -> Verdict | None:
+    if not config.drop_ai_mentions:
+        return None
+    for field, text in (("instruction", instruction_of(record)), ("input", input_of(record))):
+        match = _AI_MENTION.search(text)
+        if match:
+            return Verdict("mentions_ai", {"term": match.group(0), "field": field})
     return None
 
 
-FILTER_RULES = (
+FILTER_RULES: tuple[Rule[FilterConfig], ...] = (
+    Rule("start", _start),
     Rule("length", _length),
-    Rule("starts", _starts_badly),
     Rule("blacklist", _blacklist),
     Rule("ai_mention", _ai_mention),
 )
-OUTPUT_RULES = (Rule("output", _output_checks),)
 
 
-def first_violation(record: AlpacaRecord, config: CurateConfig, rules: tuple[Rule, ...]) -> Verdict:
-    for rule in rules:
-        verdict = rule.check(record, config)
-        if verdict is not None:
-            return verdict
-    return None
+def check_filters(record: Record, config: FilterConfig) -> Verdict | None:
+    return first_violation(record, config, FILTER_RULES)

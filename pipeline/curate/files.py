@@ -1,0 +1,75 @@
+"""Curate a file of records into kept / rejected / report files, streaming: records are read,
+decided and written one at a time, so memory grows only with the indexes of kept texts.
+Nothing is half-written: outputs appear together at the end, and a persistent index gains
+this build only after they have."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pipeline.curate.config import CurateConfig
+from pipeline.curate.curator import Curator, index_fingerprint
+from pipeline.curate.index import CurationIndex, DiskIndex
+from pipeline.curate.io import AtomicOutputs, RecordWriter, plain_or_full, read_records
+from pipeline.records import utc_now
+
+PROGRESS_EVERY = 10_000
+
+
+def open_index(location: str, config: CurateConfig) -> CurationIndex:
+    """A directory (on disk, the default) or redis://HOST:PORT/DB?prefix=NAME."""
+    if location.startswith("redis://"):
+        from pipeline.curate.index_redis import RedisIndex
+
+        return RedisIndex(location, index_fingerprint(config), config.minhash)
+    return DiskIndex(location, index_fingerprint(config))
+
+
+def curate_file(
+    source: str | Path, out: str | Path, config: CurateConfig, *,
+    rejected: str | Path | None = None, report: str | Path | None = None,
+    index: str | None = None, seeds: str | Path | None = None, build: str | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    store = open_index(index, config) if index else None
+    curator = Curator(config, index=store)
+    if seeds is not None:
+        from pipeline.generate.seeds import load_seed_tasks
+
+        curator.add_seeds(load_seed_tasks(seeds))
+    try:
+        with AtomicOutputs() as outputs:
+            kept = RecordWriter(outputs.open(out), out)
+            dropped = outputs.open(rejected) if rejected else None
+            for source_record in read_records(source):
+                decision = curator.decide(source_record.record)
+                if decision.rejected is None:
+                    kept.write(plain_or_full(source_record, decision.record))
+                elif dropped is not None:
+                    row = {**decision.rejected.model_dump(mode="json"), "line": source_record.line}
+                    dropped.write(json.dumps(row, ensure_ascii=False) + "\n")
+                if on_progress and curator.seen % PROGRESS_EVERY == 0:
+                    on_progress(curator.seen, curator.report.kept)
+            kept.close()
+            summary = {
+                "input": str(source), "output": str(out),
+                "rejected_file": str(rejected) if rejected else None,
+                "finished_at": utc_now(), "config": config.model_dump(mode="json"),
+                **curator.report.as_dict(),
+            }
+            if store is not None:
+                summary["index"] = {"location": store.location,
+                                    "earlier_builds": [b["name"] for b in store.builds()]}
+            if report:
+                outputs.open(report).write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+            outputs.commit()
+    except BaseException:
+        if store is not None:
+            store.abort()
+        raise
+    if store is not None:
+        summary["index"]["committed"] = store.commit(build or f"{Path(out).stem}-{utc_now()}")
+    return summary

@@ -1,0 +1,173 @@
+"""Reading records to curate (a JSON list or JSONL of Alpaca records or dialogues, streamed)
+and writing results whole or not at all.
+
+Records without lineage (a plain Alpaca file) get an "import" lineage whose language comes
+from the text, and are written back in their own plain shape."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from pydantic import ValidationError
+
+from pipeline.curate.tokenize import cjk_ratio
+from pipeline.errors import SeedforgeError
+from pipeline.records import AlpacaRecord, DialogueRecord, Record
+
+_DECODER = json.JSONDecoder(strict=False)
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    line: int
+    raw: dict[str, Any]
+    record: Record
+
+
+def _to_record(data: Any, path: Path, line: int) -> Record:
+    if not isinstance(data, dict):
+        raise SeedforgeError(f"expected a JSON object (a record), got {type(data).__name__}",
+                             path=path, line=line)
+    data = dict(data)
+    if "lineage" not in data:
+        sample = data.get("instruction") or next(
+            (m.get("content", "") for m in data.get("messages", []) if isinstance(m, dict)), "")
+        data["lineage"] = {"generator": "import",
+                           "language": "zh" if cjk_ratio(str(sample)) > 0.3 else "en"}
+    try:
+        if "messages" in data:
+            return DialogueRecord.model_validate(data)
+        return AlpacaRecord.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "record"
+        kind = "dialogue" if "messages" in data else "Alpaca record"
+        raise SeedforgeError(f"not a valid {kind}: {field}: {first['msg']}", path=path,
+                             line=line) from None
+
+
+def _json_list(path: Path, text: str) -> Iterator[tuple[int, Any]]:
+    position = text.index("[") + 1
+    line = 1 + text.count("\n", 0, position)
+
+    def skip(position: int, line: int) -> tuple[int, int]:
+        while position < len(text) and text[position] in " \t\r\n":
+            line += text[position] == "\n"
+            position += 1
+        return position, line
+
+    position, line = skip(position, line)
+    if text.startswith("]", position):
+        return
+    while True:
+        try:
+            item, end = _DECODER.raw_decode(text, position)
+        except json.JSONDecodeError as exc:
+            raise SeedforgeError(f"not valid JSON: {exc.msg}", path=path, line=exc.lineno) from None
+        yield line, item
+        line += text.count("\n", position, end)
+        position, line = skip(end, line)
+        if text.startswith(",", position):
+            position, line = skip(position + 1, line)
+        elif text.startswith("]", position):
+            return
+        else:
+            raise SeedforgeError("expected ',' or ']' between records", path=path, line=line)
+
+
+def _jsonl(path: Path, handle: IO[str]) -> Iterator[tuple[int, Any]]:
+    for line, text in enumerate(handle, start=1):
+        if not text.strip():
+            continue
+        try:
+            yield line, json.loads(text, strict=False)
+        except json.JSONDecodeError as exc:
+            raise SeedforgeError(f"not valid JSON: {exc.msg} (column {exc.colno})", path=path,
+                                 line=line) from None
+
+
+def read_records(path: str | Path) -> Iterator[SourceRecord]:
+    """Records in file order with their line numbers; errors name the file and line."""
+    path = Path(path)
+    if not path.is_file():
+        raise SeedforgeError("input file not found", path=path)
+    with open(path, encoding="utf-8-sig") as handle:
+        head = handle.read(4096).lstrip()
+        handle.seek(0)
+        if head.startswith("["):
+            items = _json_list(path, handle.read())  # a JSON list is read whole, then parsed lazily
+        else:
+            items = _jsonl(path, handle)
+        for line, item in items:
+            yield SourceRecord(line, item, _to_record(item, path, line))
+
+
+def plain_or_full(source: SourceRecord, record: Record) -> dict[str, Any]:
+    """The kept record in the shape it came in: plain fields for an imported file (with any
+    redaction applied), the full record with id and lineage otherwise."""
+    if "lineage" in source.raw:
+        return record.model_dump(mode="json")
+    shaped = dict(source.raw)
+    if isinstance(record, AlpacaRecord):
+        shaped.update(instruction=record.instruction, input=record.input, output=record.output)
+    else:
+        shaped["messages"] = [m.model_dump(mode="json") for m in record.messages]
+    return shaped
+
+
+class AtomicOutputs:
+    """Open outputs as temporary files beside their targets; `commit` renames them all into
+    place, leaving the block without it (an error) removes them."""
+
+    def __init__(self) -> None:
+        self._stack = ExitStack()
+        self._pending: list[tuple[str, Path]] = []
+
+    def open(self, target: str | Path) -> IO[str]:
+        target = Path(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        self._pending.append((temp, target))
+        return self._stack.enter_context(os.fdopen(handle, "w", encoding="utf-8"))
+
+    def commit(self) -> None:
+        self._stack.close()
+        for temp, target in self._pending:
+            os.replace(temp, target)
+        self._pending = []
+
+    def __enter__(self) -> AtomicOutputs:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+        for temp, _ in self._pending:
+            Path(temp).unlink(missing_ok=True)
+
+
+class RecordWriter:
+    """JSONL when the target ends in .jsonl, otherwise one JSON list, written as it streams."""
+
+    def __init__(self, handle: IO[str], target: str | Path):
+        self.handle, self.jsonl, self.count = handle, str(target).endswith(".jsonl"), 0
+        if not self.jsonl:
+            handle.write("[")
+
+    def write(self, item: dict[str, Any]) -> None:
+        text = json.dumps(item, ensure_ascii=False)
+        if self.jsonl:
+            self.handle.write(text + "\n")
+        else:
+            self.handle.write(("\n" if self.count == 0 else ",\n") + text)
+        self.count += 1
+
+    def close(self) -> None:
+        if not self.jsonl:
+            self.handle.write("\n]\n" if self.count else "]\n")

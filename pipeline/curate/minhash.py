@@ -1,0 +1,220 @@
+"""Near-duplicates by MinHash-LSH (datasketch): word shingles for space-delimited text,
+character shingles for CJK text (the CJK-aware tokenizer makes each CJK character a token).
+
+LSH only proposes candidates; a candidate counts as a near-duplicate when the Jaccard
+similarity estimated from the two signatures reaches the threshold, and that estimate is
+the evidence. In memory, the LSH tables use a compact storage (one int per bucket entry
+instead of datasketch's set per bucket): a million records then fit in about a gigabyte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+from datasketch.storage import OrderedStorage, UnorderedStorage
+
+from pipeline.curate.config import MinHashConfig
+from pipeline.curate.tokenize import cjk_ratio, tokenize
+
+SCHEME = "affine32"
+_CHUNK = 65536  # signatures are kept in fixed-size numpy blocks, never one huge copy
+
+
+def band_digest(band: bytes) -> bytes:
+    """LSH bucket key: 8 bytes instead of 4·r, the same in memory and in Redis."""
+    return hashlib.blake2b(band, digest_size=8).digest()
+
+
+def shingles(text: str, config: MinHashConfig) -> set[bytes]:
+    tokens = tokenize(text)
+    size = config.cjk_ngram if cjk_ratio(text) > 0.5 else config.word_ngram
+    if len(tokens) <= size:
+        return {"\x1f".join(tokens).encode("utf-8")} if tokens else set()
+    return {"\x1f".join(tokens[i:i + size]).encode("utf-8") for i in range(len(tokens) - size + 1)}
+
+
+class _Buckets(UnorderedStorage):
+    """A bucket holds one key (an int) or, rarely, a tuple of them."""
+
+    def __init__(self) -> None:
+        self._dict: dict[bytes, int | tuple[int, ...]] = {}
+
+    def keys(self):
+        return self._dict.keys()
+
+    def get(self, key):
+        value = self._dict.get(key, ())
+        return value if isinstance(value, tuple) else (value,)
+
+    def insert(self, key, *vals, **kwargs):
+        current = self._dict.get(key)
+        if current is None and len(vals) == 1:
+            self._dict[key] = vals[0]
+        else:
+            self._dict[key] = self.get(key) + vals if current is not None else vals
+
+    def remove(self, *keys, **kwargs):
+        raise NotImplementedError("the curation index is append-only")
+
+    def remove_val(self, key, val):
+        raise NotImplementedError("the curation index is append-only")
+
+    def size(self):
+        return len(self._dict)
+
+    def itemcounts(self, **kwargs):
+        return {key: len(self.get(key)) for key in self._dict}
+
+    def has_key(self, key):
+        return key in self._dict
+
+
+class _SequentialKeys(OrderedStorage):
+    """Keys are 0, 1, 2, ... in insertion order: membership needs only their count."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def keys(self):
+        return iter(range(self.count))
+
+    def get(self, key):
+        raise NotImplementedError("band hashes are not kept per key")
+
+    def insert(self, key, *vals, **kwargs):
+        self.count += 1
+
+    def remove(self, *keys, **kwargs):
+        raise NotImplementedError("the curation index is append-only")
+
+    def remove_val(self, key, val):
+        raise NotImplementedError("the curation index is append-only")
+
+    def size(self):
+        return self.count
+
+    def itemcounts(self, **kwargs):
+        return {}
+
+    def has_key(self, key):
+        return isinstance(key, int) and 0 <= key < self.count
+
+
+def compact_lsh(config: MinHashConfig) -> MinHashLSH:
+    lsh = MinHashLSH(threshold=config.threshold, num_perm=config.num_perm, hashfunc=band_digest)
+    lsh.hashtables = [_Buckets() for _ in range(lsh.b)]
+    lsh.keys = _SequentialKeys()
+    return lsh
+
+
+@dataclass(frozen=True)
+class NearDuplicate:
+    partner_id: str
+    jaccard: float
+
+
+class Signer:
+    """Text -> MinHash signature (uint32[num_perm]); the permutations are made once."""
+
+    def __init__(self, config: MinHashConfig):
+        self.config = config
+        self.permutations = MinHash(num_perm=config.num_perm, seed=config.seed, scheme=SCHEME).permutations
+
+    def minhash(self, values: np.ndarray | None = None) -> MinHash:
+        return MinHash(num_perm=self.config.num_perm, seed=self.config.seed, hashvalues=values,
+                       permutations=self.permutations, scheme=SCHEME)
+
+    def signature(self, text: str) -> np.ndarray:
+        sketch = self.minhash()
+        sketch.update_batch(shingles(text, self.config))
+        return sketch.hashvalues
+
+
+class SignatureStore:
+    """Signatures by slot, in blocks of rows."""
+
+    def __init__(self, num_perm: int):
+        self.num_perm = num_perm
+        self._blocks: list[np.ndarray] = []
+        self.count = 0
+
+    def append(self, signature: np.ndarray) -> int:
+        row = self.count % _CHUNK
+        if row == 0:
+            self._blocks.append(np.empty((_CHUNK, self.num_perm), dtype=np.uint32))
+        self._blocks[-1][row] = signature
+        self.count += 1
+        return self.count - 1
+
+    def __getitem__(self, slot: int) -> np.ndarray:
+        return self._blocks[slot // _CHUNK][slot % _CHUNK]
+
+
+SignatureLookup = Callable[[list[str]], Iterable["np.ndarray | None"]]
+
+
+def jaccard_estimate(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.count_nonzero(a == b)) / len(a)
+
+
+class NearDupIndex:
+    """Records kept so far (and earlier builds); `remote` is an optional read-only LSH of
+    earlier builds that lives elsewhere (Redis), with a lookup for its signatures."""
+
+    def __init__(self, config: MinHashConfig, remote: RemoteLSH | None = None):
+        self.config = config
+        self.signer = Signer(config)
+        self.lsh = compact_lsh(config)
+        self.ids: list[str] = []
+        self.signatures = SignatureStore(config.num_perm)
+        self.remote = remote
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def add(self, doc_id: str, signature: np.ndarray) -> None:
+        slot = self.signatures.append(signature)
+        self.ids.append(doc_id)
+        self.lsh.insert(slot, self.signer.minhash(signature), check_duplication=False)
+
+    def find(self, signature: np.ndarray) -> NearDuplicate | None:
+        """The most similar indexed record whose estimated Jaccard reaches the threshold."""
+        sketch = self.signer.minhash(signature)
+        best: NearDuplicate | None = None
+        for slot in self.lsh.query(sketch):
+            score = jaccard_estimate(signature, self.signatures[slot])
+            if score >= self.config.threshold and (best is None or score > best.jaccard):
+                best = NearDuplicate(self.ids[slot], score)
+        if best is None and self.remote is not None:
+            best = self.remote.find(sketch, self.config.threshold)
+        return best
+
+
+class RemoteLSH:
+    """Earlier builds in a shared LSH (datasketch's Redis storage, keys = record ids) with
+    their signatures alongside, so candidates are verified like local ones."""
+
+    def __init__(self, lsh: MinHashLSH, signatures_of: SignatureLookup):
+        self.lsh = lsh
+        self.signatures_of = signatures_of
+
+    def find(self, sketch: MinHash, threshold: float) -> NearDuplicate | None:
+        keys = self.lsh.query(sketch)
+        best: NearDuplicate | None = None
+        for key, signature in zip(keys, self.signatures_of(keys)):
+            if signature is None:
+                continue
+            score = jaccard_estimate(sketch.hashvalues, signature)
+            if score >= threshold and (best is None or score > best.jaccard):
+                best = NearDuplicate(key, score)
+        return best
+
+    def insert_many(self, entries: Iterable[tuple[str, np.ndarray]], signer: Signer) -> None:
+        with self.lsh.insertion_session() as session:
+            for doc_id, signature in entries:
+                session.insert(doc_id, signer.minhash(signature), check_duplication=False)
+
