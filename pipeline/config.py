@@ -67,13 +67,7 @@ class GenerateConfig(StrictModel):
     random_seed: int = 0
 
 
-class CurateConfig(StrictModel):
-    rouge_threshold: float = Field(default=0.7, ge=0, le=1)
-    min_instruction_words: int = Field(default=4, ge=1, description="Alpaca: more than 3 words")
-    max_instruction_words: int = Field(default=150, ge=1)
-    compare: Literal["instruction", "prompt"] = Field(
-        default="prompt", description="Text compared by the novelty rule"
-    )
+from pipeline.curate.config import CurateConfig  # noqa: E402  the curate: section, defined by curation
 
 
 TEMPLATE_NAMES = ("alpaca", "belle", "chat")
