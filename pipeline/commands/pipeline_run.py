@@ -14,7 +14,7 @@ from pipeline.errors import SeedforgeError
 
 def _run_pipeline(config: Any) -> dict[str, Any]:
     prefect_defaults()
-    from flows.pipeline import seedforge_pipeline
+    from flows.seedforge_pipeline import seedforge_pipeline
 
     return seedforge_pipeline(config=config)
 
@@ -58,6 +58,32 @@ def run(config_file: Annotated[Path, typer.Argument(help="YAML run config (see s
     _print_summary(summary, time.monotonic() - started)
 
 
+def build(config_file: Annotated[Path, typer.Argument(help="YAML build config (see seeds/configs/nightly.yaml)")]) -> None:
+    """Build one dataset version: generate, curate, version, export and report (the
+    build-dataset flow, with the same fields as its form in the Prefect UI)."""
+    from pipeline.config import BuildConfig, load_config
+    from pipeline.generate.seeds import load_seed_tasks
+
+    started = time.monotonic()
+    try:
+        config = load_config(config_file, BuildConfig)
+        load_seed_tasks(config.generate.seeds)
+        prefect_defaults()
+        from flows.build_dataset import build_dataset
+
+        summary = build_dataset(config)
+    except SeedforgeError as exc:
+        fail(exc)
+    data = summary["dataset"]
+    typer.echo("")
+    typer.echo(f"build {summary['build']} finished in {time.monotonic() - started:.0f} s")
+    typer.echo(f"  dataset version    {data['path']}" + ("" if data["new"] else " (unchanged)"))
+    typer.echo(f"  kept               {data['train'] + data['heldout']} (train {data['train']}, "
+               f"held-out {data['heldout']}), rejected {data['rejected']}")
+    typer.echo(f"  report             {summary['report']}")
+
+
 def register(app: typer.Typer) -> None:
     app.command()(demo)
     app.command()(run)
+    app.command()(build)

@@ -1,0 +1,42 @@
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+def small_build(base_url: str, name: str = "flowtest"):
+    from pipeline.config import BuildConfig, EvaluateConfig, GenerateConfig, LLMConfig
+
+    return BuildConfig(
+        name=name,
+        llm=LLMConfig(base_url=base_url, max_tokens=160, concurrency=1),
+        generate=GenerateConfig(target=6, max_requests=30, tasks_per_request=4),
+        evaluate=EvaluateConfig(heldout_fraction=0.3, min_heldout=2),
+    )
+
+
+def small_train(base_model: Path):
+    from pipeline.config import TrainConfig
+
+    return TrainConfig(base_model=str(base_model), epochs=1, batch_size=2, micro_batch_size=2,
+                       cutoff_len=128)
+
+
+def read_artifacts(keys: list[str]) -> dict[str, str]:
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    async def _read() -> list:
+        async with get_client() as client:
+            return await client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=keys)))
+
+    return {a.key: a.data for a in asyncio.run(_read())}

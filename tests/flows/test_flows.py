@@ -1,0 +1,66 @@
+"""Every flow under Prefect's test harness, with the real embedded model and a tiny base."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.flows.conftest import read_artifacts, small_build, small_train
+
+pytestmark = pytest.mark.slow
+
+
+def test_build_dataset_then_rerun_changes_nothing(prefect_harness, embedded_server, data_dir: Path) -> None:
+    from flows.build_dataset import build_dataset
+
+    config = small_build(embedded_server.base_url, name="buildtest")
+    first = build_dataset(config)
+    dataset = first["dataset"]
+    assert first["generate"]["llm"]["requests_sent"] > 0 and dataset["new"]
+    assert dataset["train"] + dataset["heldout"] >= config.generate.target
+    version = Path(dataset["path"])
+    for name in ("alpaca.json", "records.jsonl", "sharegpt.json", "openai_chat.jsonl",
+                 "records.parquet", "dataset_info.json", "report.md", "manifest.json"):
+        assert (version / name).is_file(), name
+    artifacts = read_artifacts(["buildtest-build-report", "buildtest-samples", "buildtest-dataset"])
+    assert "## Rejection funnel" in artifacts["buildtest-build-report"]
+    assert "data:image/png;base64," in artifacts["buildtest-build-report"]
+    assert version.as_uri() in artifacts["buildtest-dataset"]
+    assert json.loads(artifacts["buildtest-samples"])[0]["instruction"]
+
+    again = build_dataset(config)
+    assert again["generate"]["llm"]["requests_sent"] == 0  # replayed from the journal
+    assert again["dataset"]["path"] == dataset["path"] and not again["dataset"]["new"]
+
+
+def test_pipeline_flow_runs_build_finetune_evaluate(prefect_harness, embedded_server, tiny_llama_dir,
+                                                   data_dir: Path) -> None:
+    from flows.seedforge_pipeline import seedforge_pipeline
+    from pipeline.config import PipelineConfig
+
+    build = small_build(embedded_server.base_url, name="pipetest")
+    config = PipelineConfig(**build.model_dump(), train=small_train(tiny_llama_dir))
+    summary = seedforge_pipeline(config)
+    assert set(summary["evaluate"]) >= {"base_loss", "tuned_loss", "tuned_better"}
+    assert Path(summary["outputs"]["adapter"], "adapter_model.safetensors").is_file()
+    report = Path(summary["outputs"]["report"]).read_text()
+    for heading in ("## Counts per stage", "## Training", "## Tuned vs base"):
+        assert heading in report
+    artifacts = read_artifacts(["pipetest-report", "pipetest-finetune-report", "pipetest-evaluation-report"])
+    assert f"{summary['evaluate']['tuned_loss']:.4f}" in artifacts["pipetest-report"]
+    assert len(artifacts) == 3
+
+
+def test_api_key_comes_from_a_secret_block(prefect_harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    from prefect.blocks.system import Secret
+
+    from flows.key_block import KEY_BLOCK_ENV, load_api_key_from_block
+    from pipeline.config import settings
+
+    Secret(value="sk-from-block-123").save("seedforge-test-key", overwrite=True)
+    monkeypatch.setenv(KEY_BLOCK_ENV, "seedforge-test-key")
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    assert load_api_key_from_block()
+    assert settings().openai_api_key.get_secret_value() == "sk-from-block-123"
+    monkeypatch.delenv(KEY_BLOCK_ENV)
+    assert not load_api_key_from_block()

@@ -1,0 +1,87 @@
+"""A real `prefect server start` on a free 127.0.0.1 port, for integration tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from pipeline.llm.embedded import free_port
+
+
+@dataclass
+class PrefectServer:
+    url: str  # ends in /api
+    home: Path
+    auth: tuple[str, str] | None
+
+    @property
+    def ui(self) -> str:
+        return self.url.removesuffix("/api")
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, auth=self.auth, timeout=30)
+
+    def client_env(self, **extra: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+        env.update(PREFECT_API_URL=self.url, PREFECT_HOME=str(self.home),
+                   PREFECT_SERVER_ANALYTICS_ENABLED="false", **extra)
+        if self.auth:
+            env["PREFECT_API_AUTH_STRING"] = ":".join(self.auth)
+        return env
+
+
+def stop_process(process: subprocess.Popen, timeout: float = 30) -> None:
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+@contextmanager
+def prefect_server(auth: tuple[str, str] | None = None, startup_timeout: float = 120) -> Iterator[PrefectServer]:
+    home = Path(tempfile.mkdtemp(prefix="prefect-server-"))
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false",
+               PREFECT_UI_ENABLED="true",
+               # the UI calls this address; its default is port 4200
+               PREFECT_UI_API_URL=f"http://127.0.0.1:{port}/api")
+    if auth:
+        env["PREFECT_SERVER_API_AUTH_STRING"] = ":".join(auth)
+    log = open(home / "server.log", "wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    server = PrefectServer(f"http://127.0.0.1:{port}/api", home, auth)
+    try:
+        deadline = time.monotonic() + startup_timeout
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"prefect server exited: {(home / 'server.log').read_text()[-2000:]}")
+            try:
+                if httpx.get(f"{server.url}/health", auth=auth, timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("prefect server did not become healthy")
+            time.sleep(0.5)
+        yield server
+    finally:
+        stop_process(process)
+        log.close()
