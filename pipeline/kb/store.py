@@ -47,6 +47,12 @@ CREATE TABLE IF NOT EXISTS dialogues (
     created_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS dialogues_entry ON dialogues (entry_id, kind);
+CREATE TABLE IF NOT EXISTS dialogue_attempts (
+    entry_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    PRIMARY KEY (entry_id, kind)
+);
 """
 _COLUMNS = "id, source, entry_key, version, row, name, facts, roles, domain, language, status"
 
@@ -174,14 +180,25 @@ class KBStore:
         return changes
 
     # ---- dialogues generated from entries ------------------------------------------------------
-    def record_dialogues(self, rows: list[tuple[str, str, str, str]]) -> None:
-        """(record id, entry id, kind, output file) for each dialogue written."""
+    def record_generation(self, kind: str, out_file: str, kept: list[tuple[str, str]],
+                          attempts: dict[str, int]) -> None:
+        """After the output file is written: (record id, entry id) per kept dialogue, and how
+        many attempts each entry used (the next run continues with fresh sample indexes)."""
         now = utc_now()
         with self.transaction() as conn:
             conn.executemany("INSERT OR IGNORE INTO dialogues (record_id, entry_id, kind, out_file,"
-                             " created_at) VALUES (?,?,?,?,?)", [(*row, now) for row in rows])
+                             " created_at) VALUES (?,?,?,?,?)",
+                             [(record, entry, kind, out_file, now) for record, entry in kept])
+            conn.executemany("INSERT INTO dialogue_attempts (entry_id, kind, attempts) VALUES (?,?,?)"
+                             " ON CONFLICT (entry_id, kind) DO UPDATE SET attempts = attempts +"
+                             " excluded.attempts", [(entry, kind, n) for entry, n in attempts.items()])
 
     def dialogue_counts(self, kind: str) -> dict[str, int]:
         rows = self._conn.execute("SELECT entry_id, COUNT(*) FROM dialogues WHERE kind = ?"
                                   " GROUP BY entry_id", (kind,)).fetchall()
+        return dict(rows)
+
+    def attempt_counts(self, kind: str) -> dict[str, int]:
+        rows = self._conn.execute("SELECT entry_id, attempts FROM dialogue_attempts WHERE kind = ?",
+                                  (kind,)).fetchall()
         return dict(rows)

@@ -1,0 +1,91 @@
+"""Writing dialogues: `.jsonl` holds full records with lineage, `.json` the plain export
+(Alpaca triples, or `{"messages": [...]}` objects). Runs add to an existing file; every write
+goes to a temporary file that is then renamed, so a file is never half-written. Rejected
+dialogues go beside it in `NAME.rejected.jsonl`, the report in `NAME.report.json`."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import SeedforgeError
+from pipeline.records import AlpacaRecord, DialogueRecord, RejectedRecord, dump_jsonl_line
+
+Out = AlpacaRecord | DialogueRecord
+
+
+def sibling(path: Path, suffix: str) -> Path:
+    return path.with_name(f"{path.stem}.{suffix}")
+
+
+def atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _export(record: Out) -> dict[str, Any]:
+    if isinstance(record, AlpacaRecord):
+        return record.to_alpaca()
+    return {"messages": [m.model_dump() for m in record.messages]}
+
+
+def existing_ids(path: Path) -> set[str]:
+    """Ids of the records a `.jsonl` output already holds (a `.json` export keeps no ids, so
+    its dialogues are re-identified from their content)."""
+    if not path.exists():
+        return set()
+    ids = set()
+    for record in _read_existing(path):
+        if "id" in record:
+            ids.add(record["id"])
+        elif "messages" in record:
+            ids.add(DialogueRecord.model_validate({**record, "lineage": {"generator": "x"}}).id)
+        else:
+            ids.add(AlpacaRecord.model_validate({**record, "lineage": {"generator": "x"}}).id)
+    return ids
+
+
+def _read_existing(path: Path) -> list[dict[str, Any]]:
+    text = path.read_text(encoding="utf-8")
+    try:
+        if path.suffix == ".json":
+            data = json.loads(text) if text.strip() else []
+            if not isinstance(data, list):
+                raise SeedforgeError("existing output is not a JSON list", path=path, line=1)
+            return data
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+    except json.JSONDecodeError as exc:
+        raise SeedforgeError(f"existing output is not valid JSON: {exc.msg}", path=path,
+                             line=exc.lineno) from None
+
+
+def check_output_path(path: Path) -> None:
+    if path.suffix not in (".jsonl", ".json"):
+        raise SeedforgeError("output must end in .jsonl (records with lineage) or .json (export)",
+                             path=path)
+    if path.exists():
+        _read_existing(path)  # fail before any request is made
+
+
+def write_outputs(path: Path, kept: list[Out], rejected: list[RejectedRecord], report: dict[str, Any]) -> None:
+    if path.suffix == ".json":
+        data = _read_existing(path) if path.exists() else []
+        data += [_export(record) for record in kept]
+        atomic_write(path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+    else:
+        before = path.read_text(encoding="utf-8") if path.exists() else ""
+        atomic_write(path, before + "".join(dump_jsonl_line(record) for record in kept))
+    rejected_path = sibling(path, "rejected.jsonl")
+    before = rejected_path.read_text(encoding="utf-8") if rejected_path.exists() else ""
+    atomic_write(rejected_path, before + "".join(dump_jsonl_line(r) for r in rejected))
+    atomic_write(sibling(path, "report.json"), json.dumps(report, ensure_ascii=False, indent=1) + "\n")
