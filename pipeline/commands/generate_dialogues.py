@@ -26,55 +26,14 @@ def _llm_config(config_file: Optional[Path], base_url: Optional[str], model: Opt
     return llm.model_copy(update=update)
 
 
-def _run(kb: str, out: Path, settings: Any, llm: Any) -> dict[str, Any]:
-    from collections import Counter
-    from datetime import datetime, timezone
-
-    from pipeline.config import data_dir
-    from pipeline.generate.dialogues import generate_dialogues
-    from pipeline.generate.dialogues_coverage import coverage
-    from pipeline.generate.dialogues_output import check_output_path, existing_ids, sibling, write_outputs
-    from pipeline.kb.store import KBStore
-    from pipeline.llm.endpoint import open_endpoint
-    from pipeline.llm.journal import Journal
+def _progress(target: int) -> Any:
     from pipeline.report.progress import stage_line
 
-    check_output_path(out)
-    with KBStore.open_existing(data_dir(), kb) as store:
-        entries = store.entries("active")
-        if not entries:
-            raise SeedforgeError(f"knowledge base {kb!r} has no active entries", path=store.path)
-        done = store.dialogue_counts(settings.kind)
-        pending = entries if settings.regenerate else [e for e in entries if e.id not in done]
-        report: dict[str, Any] = {"kb": kb, "turns": settings.turns, "target": settings.target,
-                                  "entries": len(entries), "pending": len(pending)}
-        if pending:
-            build = f"dialogues-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}"
-            run_dir = data_dir() / "runs" / build
-            run_dir.mkdir(parents=True, exist_ok=True)
+    def on_round(run: Any) -> None:
+        stage_line("dialogue", f"round {run.rounds}: {len(run.kept)}/{target} grounded"
+                               f" of {run.candidates} attempted")
 
-            def progress(run: Any) -> None:
-                stage_line("dialogue", f"round {run.rounds}: {len(run.kept)}/{settings.target} grounded"
-                                       f" of {run.candidates} attempted")
-
-            with Journal(data_dir() / "journal.sqlite3") as journal, \
-                    open_endpoint(llm, log_path=run_dir / "llm-server.log") as endpoint:
-                run = generate_dialogues(pending, entries, settings, llm, endpoint, journal,
-                                         prior_attempts=store.attempt_counts(settings.kind),
-                                         existing_ids=existing_ids(out), build=build, on_round=progress)
-            report.update(build=build, model=endpoint.model, **run.summary())
-            cover = coverage(entries, dict(Counter(done) + run.kept_per_entry), dict(run.kept_per_entry))
-            report["coverage"] = cover.as_dict()
-            write_outputs(out, run.kept, run.rejected, report)
-            store.record_generation(settings.kind, str(out.resolve()),
-                                    [(r.id, r.lineage.kb_entry_id or "") for r in run.kept], dict(run.attempts))
-        else:
-            cover = coverage(entries, done, {})
-            report.update(attempted=0, kept=0, grounded_rate=None, coverage=cover.as_dict())
-    report["outputs"] = {"records": str(out), "rejected": str(sibling(out, "rejected.jsonl")),
-                         "report": str(sibling(out, "report.json"))}
-    report["coverage_text"] = cover.render()
-    return report
+    return on_round
 
 
 def dialogues(
@@ -98,15 +57,18 @@ def dialogues(
     symptoms in lay words; the doctor names the condition, tests and medications from the entry
     with a safety note. Answers naming another entry's condition or drug are rejected."""
     from pipeline.generate.dialogues import DialogueConfig
+    from pipeline.generate.dialogues_build import build_dialogues
 
     try:
         if turns not in (1, 3):
             raise SeedforgeError(f"--turns must be 1 or 3, not {turns}")
         settings = DialogueConfig(turns=turns, target=n, max_attempts_per_entry=max_attempts,
                                   regenerate=all_entries)
-        report = _run(kb, out, settings, _llm_config(config_file, base_url, model, temperature))
+        llm = _llm_config(config_file, base_url, model, temperature)
+        build = build_dialogues(kb, out, settings, llm, on_round=_progress(n))
     except SeedforgeError as exc:
         fail(exc)
+    report = build.report
     if not report["pending"]:
         typer.echo(f"nothing to do: all {report['entries']} entries already have dialogues"
                    " (--all regenerates)")
@@ -114,7 +76,7 @@ def dialogues(
         rate = report["grounded_rate"]
         typer.echo(f"{report['kept']} grounded dialogues -> {out} ({report['attempted']} attempted,"
                    f" grounded rate {rate:.0%}); rejected: {report['rejected'] or 'none'}")
-    typer.echo(report["coverage_text"])
+    typer.echo(build.coverage_text)
     if report["pending"] and report["kept"] < n:
         typer.secho(f"warning: {report['kept']} of {n} wanted: the pending entries used their"
                     f" attempts (raise --max-attempts, or use --all)", fg=typer.colors.YELLOW, err=True)

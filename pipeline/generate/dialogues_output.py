@@ -6,13 +6,12 @@ dialogues go beside it in `NAME.rejected.jsonl`, the report in `NAME.report.json
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from pipeline.errors import SeedforgeError
 from pipeline.records import AlpacaRecord, DialogueRecord, RejectedRecord, dump_jsonl_line
+from pipeline.train.outputs import write_atomic  # light module: the project's one atomic writer
 
 Out = AlpacaRecord | DialogueRecord
 
@@ -22,15 +21,7 @@ def sibling(path: Path, suffix: str) -> Path:
 
 
 def atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, text.encode("utf-8"))
 
 
 def _export(record: Out) -> dict[str, Any]:

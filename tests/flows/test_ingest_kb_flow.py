@@ -1,0 +1,38 @@
+"""The knowledge-base flow on Prefect: ingest, dialogues for new entries only, a dataset version
+of all the KB's dialogues, and the report artifact; a rerun on an unchanged KB does nothing."""
+
+from pathlib import Path
+
+import pytest
+
+from tests.flows.conftest import read_artifacts
+from tests.generate.kb_chat_server import KBChatServer
+
+pytestmark = pytest.mark.slow
+KB = "condition,symptoms,tests,medications\nGout,joint pain; red toe,uric acid,colchicine\n" \
+     "Influenza,fever; cough,rapid influenza test,oseltamivir\nMigraine,headache; nausea,MRI,sumatriptan\n"
+
+
+def test_kb_flow_is_incremental(prefect_harness, data_dir: Path, tmp_path: Path) -> None:
+    from flows.ingest_knowledge_base import KnowledgeBaseParams, ingest_knowledge_base
+    from pipeline.config import EvaluateConfig, LLMConfig
+    from pipeline.generate.dialogues import DialogueConfig
+
+    kb = tmp_path / "kb.csv"
+    kb.write_text(KB, encoding="utf-8")
+    with KBChatServer() as server:
+        params = KnowledgeBaseParams(
+            kb="flowkb", paths=[str(kb)], dialogues=DialogueConfig(target=3, max_attempts_per_entry=1),
+            llm=LLMConfig(base_url=server.base_url, max_tokens=64),
+            evaluate=EvaluateConfig(heldout_fraction=0.34, min_heldout=1))
+        first = ingest_knowledge_base(params)
+        assert first["ingest"]["totals"]["new"] == 3
+        assert first["dialogues"]["kept"] == 3 and first["dialogues"]["grounded_rate"] == 1.0
+        version = Path(first["dataset"])
+        assert (version / "manifest.json").is_file() and (version / "sharegpt.json").is_file()
+        report = read_artifacts(["kb-flowkb-kb-report"])["kb-flowkb-kb-report"]
+        assert "coverage: 3/3 entries have dialogues" in report
+        sent = len(server.received)
+        again = ingest_knowledge_base(params)
+        assert again["ingest"]["totals"]["unchanged"] == 3 and again["dialogues"]["pending"] == 0
+        assert len(server.received) == sent and again["dataset"] == first["dataset"]
