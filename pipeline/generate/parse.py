@@ -1,50 +1,85 @@
-"""Turn model answers into new instructions: JSON first (prose around it tolerated, a cut-off
-array keeps its complete items), then the numbered list a model without structured output
-tends to write. Numbering, bullets and full-width punctuation are stripped."""
+"""New instructions from model output, which rarely follows the format it was asked for.
+
+JSON first (prose around it tolerated; a cut-off array keeps its complete items; full-width
+quotes and colons repaired as a last resort), then the numbered or bulleted list a model
+without structured output writes. Numbering (also doubled, "1. 1."), bullets, field prefixes
+and echoed placeholders are stripped; a list cut off by the token limit loses its last item,
+as Alpaca does."""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
-_LIST_MARKER = re.compile(r"^\s*(?:(?:\d+|[一二三四五六七八九十]+)\s*[.)、．：:）]|[-*•·])\s*")
+_NUMBER = r"(?:\d{1,3}|[０-９]{1,3}|[一二三四五六七八九十]{1,3})"
+_LIST_MARKER = re.compile(
+    rf"^\s*(?:(?:task|任务)\s*{_NUMBER}\s*[:：.]|[(（]?{_NUMBER}\s*[.)、．：:）]|[-*•·]|#+)\s*", re.I)
+# a second item run into the same line: "... books. 2. List three ..."
+_INLINE_ITEM = re.compile(r"(?<=[.!?。！？])\s+(?=\d{1,2}[.)]\s+\S)")
 _QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
 _FIELD_PREFIX = re.compile(r"^\s*(?:instruction|task|指令|任务)\s*[:：]\s*", re.IGNORECASE)
+# what the prompt's own wording looks like when a small model echoes it back
+PLACEHOLDERS = {"", "...", "…", "……", "first task", "second task", "new task", "task",
+                "第一个任务", "第二个任务", "新任务", "任务"}
+_FULLWIDTH_JSON = str.maketrans({"“": '"', "”": '"', "：": ":", "，": ",", "［": "[", "］": "]",
+                                 "｛": "{", "｝": "}"})
 
 
 @dataclass
 class ParsedInstructions:
     instructions: list[str] = field(default_factory=list)
     failure: str | None = None  # reason code when nothing usable came out
+    source: str = ""  # "json", "cut_json" or "lines": which reading succeeded
+
+
+def strip_marker(text: str) -> str:
+    """Remove list markers, repeatedly: small models write "1. 1. Suggest ..."."""
+    previous = None
+    while previous != text:
+        previous, text = text, _LIST_MARKER.sub("", text, count=1)
+    return text
 
 
 def clean_item(text: str) -> str:
-    text = _LIST_MARKER.sub("", text.strip(), count=1)
-    text = _FIELD_PREFIX.sub("", text, count=1)
-    return " ".join(text.split()).strip(" \"'")
+    text = _FIELD_PREFIX.sub("", strip_marker(text.strip()), count=1)
+    return " ".join(text.split()).strip(" \"'“”「」")
+
+
+def json_candidates(text: str) -> Iterator[Any]:
+    """Every JSON value the text can be read as: whole, the outermost {...}, then the same
+    with full-width punctuation repaired (that repair also touches content, so it is last)."""
+    seen: set[str] = set()
+    for variant in (text, text.translate(_FULLWIDTH_JSON)):
+        spans = [variant]
+        start, end = variant.find("{"), variant.rfind("}")
+        if 0 <= start < end:
+            spans.append(variant[start:end + 1])
+        for span in spans:
+            if span in seen:
+                continue
+            seen.add(span)
+            try:
+                yield json.loads(span, strict=False)  # raw newlines inside strings are common
+            except json.JSONDecodeError:
+                continue
 
 
 def _from_json(text: str) -> list[str] | None:
-    candidates = [text]
-    start, end = text.find("{"), text.rfind("}")
-    if 0 <= start < end:
-        candidates.append(text[start:end + 1])
-    for candidate in candidates:
-        try:
-            data = json.loads(candidate, strict=False)
-        except json.JSONDecodeError:
-            continue
-        items = data.get("instructions") if isinstance(data, dict) else data
+    for data in json_candidates(text):
+        items = data.get("instructions", data.get("tasks")) if isinstance(data, dict) else data
         if isinstance(items, list):
-            return [item for item in items if isinstance(item, str)]
+            return [item if isinstance(item, str) else str(item.get("instruction", ""))
+                    for item in items if isinstance(item, (str, dict))]
     return None
 
 
 def _from_cut_json(text: str) -> list[str]:
     """The quoted strings after the array opened; a string left open by the cut never matches."""
-    start = text.find("[")
-    if start < 0:
+    start, brace = text.find("["), text.find("{")
+    if start < 0 or not 0 <= brace < start:
         return []
     items = []
     for match in _QUOTED.finditer(text, start):
@@ -56,28 +91,37 @@ def _from_cut_json(text: str) -> list[str]:
 
 
 def _from_lines(text: str) -> list[str]:
-    return [line for line in text.splitlines() if _LIST_MARKER.match(line)]
+    lines = []
+    for line in text.splitlines():
+        lines += _INLINE_ITEM.split(line)
+    return [line for line in lines if _LIST_MARKER.match(line)]
+
+
+def keep_unique(items: list[str]) -> list[str]:
+    seen: set[str] = set()
+    unique = []
+    for item in items:
+        cleaned = clean_item(item)
+        key = cleaned.casefold()
+        if key not in PLACEHOLDERS and key not in seen:  # duplicated numbering, echoed prompt
+            seen.add(key)
+            unique.append(cleaned)
+    return unique
 
 
 def parse_instructions(text: str, *, truncated: bool = False) -> ParsedInstructions:
-    """`truncated` (finish_reason == "length"): the last item may be cut, so it is dropped,
-    as Alpaca does; JSON that still parses was not cut."""
+    """`truncated` (finish_reason == "length"): a list's last item may be cut, so it is
+    dropped; JSON that still parses was not cut, and a cut JSON string never closes."""
     if not text or not text.strip():
         return ParsedInstructions(failure="empty_response")
-    raw = _from_json(text)
+    raw, source = _from_json(text), "json"
     if raw is None:
-        raw = _from_cut_json(text)
+        raw, source = _from_cut_json(text), "cut_json"
     if not raw:
-        raw = _from_lines(text)
+        raw, source = _from_lines(text), "lines"
         if truncated and raw:
             raw = raw[:-1]
-    seen: set[str] = set()
-    instructions = []
-    for item in raw:
-        cleaned = clean_item(item)
-        if cleaned and cleaned.casefold() not in seen:  # duplicated numbering, repeated items
-            seen.add(cleaned.casefold())
-            instructions.append(cleaned)
+    instructions = keep_unique(raw)
     if not instructions:
         return ParsedInstructions(failure="unparseable_response")
-    return ParsedInstructions(instructions=instructions)
+    return ParsedInstructions(instructions=instructions, source=source)

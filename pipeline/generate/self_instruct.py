@@ -1,27 +1,40 @@
-"""Self-instruct generation: seed instructions -> new instructions -> an answer for each ->
-candidate records, batch by batch, until curation has accepted the target or the request
-budget is spent. Accepted instructions join the pool shown in later prompts."""
+"""Self-instruct generation, batch by batch, until curation has accepted the target or the
+request budget (or the LLM layer's money/token budget) is spent.
+
+One batch: ask for new instructions (k seeds + m pool tasks per prompt) -> screen them with
+the paper filters and ROUGE-L novelty against seeds and every earlier instruction -> ask the
+model whether each survivor is a classification task -> ask for instances (input first, or
+label first for classification) -> one Alpaca record per valid instance, lineage on each.
+The loop curates the records; accepted instructions join the pool shown in later prompts."""
 
 from __future__ import annotations
 
-import random
+import math
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from pipeline.config import GenerateConfig, LLMConfig
 from pipeline.curate.curator import Curator
-from pipeline.generate.parse import parse_instructions
-from pipeline.generate.prompts import (
-    ANSWERS, INSTRUCTIONS, instructions_schema, render_answer_prompt, render_instructions_prompt,
+from pipeline.generate.screen import InstructionScreen, curator_with_steps
+from pipeline.generate.self_instruct_steps import (
+    NewTask, apply_classification, classify_requests, instance_requests, plan_instruction_requests,
+    read_instances, read_instructions,
 )
-from pipeline.llm.client import ChatRequest
+from pipeline.generate.templates import TemplateSet, template_set
+from pipeline.llm.client import ChatRequest, ChatResult
 from pipeline.llm.endpoint import Endpoint, run_requests
 from pipeline.llm.journal import Journal
 from pipeline.records import AlpacaRecord, Lineage, RejectedRecord, SeedTask
 
 GENERATOR = "self_instruct"
-LLM_COUNTERS = ("requests_sent", "journal_hits", "quarantined", "prompt_tokens", "completion_tokens")
+LLM_COUNTERS = ("requests_sent", "journal_hits", "quarantined", "prompt_tokens",
+                "completion_tokens", "cost_usd")
+BUDGET_EXHAUSTED = "budget_exhausted"
+SIBLING_STEPS = ("filters", "output_checks", "pii")
+Progress = Callable[[int, dict[str, Any]], None]  # (requests answered, their LLM stats)
 
 
 @dataclass
@@ -30,6 +43,9 @@ class BatchOutcome:
     requests: int
     failures: Counter[str]
     llm: Counter[str]
+    rejected: list[RejectedRecord] = field(default_factory=list)  # instructions screened out
+    counts: Counter[str] = field(default_factory=Counter)
+    budget_exhausted: bool = False
 
 
 @dataclass
@@ -41,112 +57,193 @@ class GenerationResult:
     batches: int = 0
     failures: Counter[str] = field(default_factory=Counter)
     llm: Counter[str] = field(default_factory=Counter)
+    counts: Counter[str] = field(default_factory=Counter)
+    pool: list[str] = field(default_factory=list)
+    stop_reason: str = ""
+    seconds: float = 0.0
+
+    def rejected_by_reason(self) -> Counter[str]:
+        return Counter(rejected.reason for rejected in self.rejected)
 
 
 def prompts_per_batch(llm: LLMConfig) -> int:
-    return max(2, 2 * llm.concurrency)
+    """One instruction prompt per request slot: batches stay short, so the pool and the
+    progress bar move often and the loop stops close to its target."""
+    return max(1, llm.concurrency)
 
 
-def plan_instruction_requests(
-    seeds: list[SeedTask], pool: list[str], batch_index: int, config: GenerateConfig, size: int
-) -> list[ChatRequest]:
-    """Deterministic for a batch index and pool, so a rerun asks the same questions."""
-    template = INSTRUCTIONS[config.language]
-    rng = random.Random(f"{config.random_seed}:{batch_index}")
-    requests = []
-    for offset in range(size):
-        sampled = rng.sample(seeds, min(config.seeds_per_prompt, len(seeds)))
-        machine = rng.sample(pool, min(config.machine_per_prompt, len(pool)))
-        examples = [seed.instruction for seed in sampled] + machine
-        rng.shuffle(examples)
-        requests.append(ChatRequest(
-            messages=render_instructions_prompt(template, examples, config.tasks_per_request),
-            template_version=template.tag,
-            sample_index=batch_index * size + offset,
-            json_schema=instructions_schema(config.tasks_per_request),
-            tag=",".join(seed.id for seed in sampled),
-        ))
-    return requests
-
-
-def _count(counter: Counter[str], stats: dict) -> None:
+def _ask(step: str, requests: list[ChatRequest], endpoint: Endpoint, llm: LLMConfig,
+         journal: Journal, outcome: BatchOutcome, progress: Progress | None) -> list[ChatResult]:
+    if not requests:
+        return []
+    outcome.counts[f"requests:{step}"] += len(requests)
+    results, stats = run_requests(endpoint, llm, journal, requests)
+    numbers = stats.as_dict()
     for key in LLM_COUNTERS:
-        counter[key] += stats.get(key, 0)
+        outcome.llm[key] += numbers.get(key) or 0
+    outcome.requests += len(requests)
+    if numbers.get("budget_exhausted") or any(getattr(r, "reason", None) == BUDGET_EXHAUSTED
+                                              for r in results):
+        outcome.budget_exhausted = True
+    if progress:
+        progress(len(requests), numbers)
+    return results
+
+
+def _screen(tasks: list[NewTask], screen: InstructionScreen, batch_index: int, limit: int,
+            outcome: BatchOutcome) -> list[NewTask]:
+    admitted = []
+    for task in tasks:
+        if len(admitted) >= limit:
+            outcome.counts["instructions_over_limit"] += 1
+            continue
+        rejected = screen.admit(task.instruction, task.seed_ids, batch_index)
+        if rejected is None:
+            admitted.append(task)
+        else:
+            outcome.rejected.append(rejected)
+    return admitted
+
+
+def _lineage(task: NewTask, result: ChatResult, templates: TemplateSet, config: GenerateConfig,
+             llm: LLMConfig, endpoint: Endpoint, build: str, complete: bool) -> Lineage:
+    used = [templates.instructions.tag]
+    if config.identify_classification:
+        used.append(templates.classify.tag)
+    instances = templates.class_instances if task.is_classification else templates.instances
+    used.append(instances.tag)
+    return Lineage(
+        generator=GENERATOR, template=instances.name, template_version="+".join(used),
+        model=endpoint.model,
+        sampling={"temperature": llm.temperature, "top_p": llm.top_p, "max_tokens": llm.max_tokens,
+                  "seed": llm.seed, "answer_format": config.answer_format},
+        seed_ids=task.seed_ids, request_key=result.key,
+        # an instance that closed before the answer was cut is itself complete
+        finish_reason=result.finish_reason if not complete else "stop",
+        build=build, language=config.language,
+    )
 
 
 def generate_batch(
     seeds: list[SeedTask], pool: list[str], batch_index: int, config: GenerateConfig,
-    llm: LLMConfig, endpoint: Endpoint, journal: Journal, build: str,
+    llm: LLMConfig, endpoint: Endpoint, journal: Journal, build: str, *,
+    screen: InstructionScreen | None = None, request_allowance: int | None = None,
+    task_limit: int | None = None, progress: Progress | None = None,
 ) -> BatchOutcome:
-    """One batch: instruction requests, then one answer request per new instruction."""
-    failures: Counter[str] = Counter()
-    usage: Counter[str] = Counter()
-    asks = plan_instruction_requests(seeds, pool, batch_index, config, prompts_per_batch(llm))
-    results, stats = run_requests(endpoint, llm, journal, asks)
-    _count(usage, stats.as_dict())
-    answer_template = ANSWERS[config.language]
-    answer_requests: list[ChatRequest] = []
-    seen: set[str] = set()
-    for result in results:
-        if not result.ok:
-            failures["quarantined"] += 1
-            continue
-        parsed = parse_instructions(result.text or "", truncated=result.finish_reason == "length")
-        if parsed.failure:
-            failures[parsed.failure] += 1
-        for instruction in parsed.instructions:
-            if instruction.casefold() in seen:
-                continue
-            seen.add(instruction.casefold())
-            answer_requests.append(ChatRequest(
-                messages=render_answer_prompt(answer_template, instruction),
-                template_version=answer_template.tag, tag=result.request.tag,
-            ))
-    answers, stats = run_requests(endpoint, llm, journal, answer_requests)
-    _count(usage, stats.as_dict())
-    records = []
-    sampling = {"temperature": llm.temperature, "top_p": llm.top_p,
-                "max_tokens": llm.max_tokens, "seed": llm.seed}
-    for answer in answers:
-        if not answer.ok:
-            failures["quarantined"] += 1
-            continue
-        records.append(AlpacaRecord(
-            instruction=answer.request.messages[-1]["content"], input="",
-            output=(answer.text or "").strip(),
-            lineage=Lineage(
-                generator=GENERATOR, template=answer_template.name,
-                template_version=f"{INSTRUCTIONS[config.language].tag}+{answer_template.tag}",
-                model=endpoint.model, sampling=sampling, seed_ids=answer.request.tag.split(","),
-                request_key=answer.key, finish_reason=answer.finish_reason, build=build,
-                language=config.language,
-            ),
-        ))
-    return BatchOutcome(records, len(asks) + len(answer_requests), failures, usage)
+    """One batch. `screen` carries instruction novelty across batches (a fresh one, seeded with
+    the seeds, when absent); `request_allowance` and `task_limit` keep the batch inside the
+    run's request budget and near its target."""
+    from pipeline.config import CurateConfig
+
+    templates = template_set(config.language)
+    if screen is None:
+        screen = InstructionScreen(CurateConfig(), seeds, config.language)
+    outcome = BatchOutcome(records=[], requests=0, failures=Counter(), llm=Counter())
+    allowance = request_allowance if request_allowance is not None else math.inf
+    size = int(min(prompts_per_batch(llm), max(1, allowance)))
+    asks = plan_instruction_requests(seeds, pool, batch_index, config, templates, size)
+    proposed = read_instructions(_ask("instructions", asks, endpoint, llm, journal, outcome, progress), outcome.failures)
+    outcome.counts["instructions_proposed"] += len(proposed)
+    per_task = 2 if config.identify_classification else 1
+    limit = task_limit or len(proposed)
+    if allowance != math.inf:
+        limit = min(limit, int(max(0, allowance - size) // per_task))
+    tasks = _screen(proposed, screen, batch_index, limit, outcome)
+    outcome.counts["instructions_admitted"] += len(tasks)
+    if outcome.budget_exhausted or not tasks:
+        return outcome
+    if config.identify_classification:
+        verdicts = _ask("classify", classify_requests(tasks, config, templates), endpoint, llm, journal, outcome,
+                        progress)
+        apply_classification(tasks, verdicts, outcome.failures)
+    outcome.counts["classification_tasks"] += sum(task.is_classification for task in tasks)
+    answers = _ask("instances", instance_requests(tasks, config, templates), endpoint, llm, journal, outcome,
+                   progress)
+    dropped: Counter[str] = Counter()
+    for task, result in zip(tasks, answers, strict=True):
+        instances = read_instances(task, result, templates, outcome.failures, dropped)
+        complete = result.finish_reason != "length" and result.ok
+        lineage = _lineage(task, result, templates, config, llm, endpoint, build, complete)
+        for instance in instances:
+            outcome.records.append(AlpacaRecord(instruction=task.instruction, input=instance.input,
+                                                output=instance.output, lineage=lineage.model_copy()))
+    outcome.counts.update({f"instances_dropped:{k}": v for k, v in dropped.items()})
+    outcome.counts["instances"] += len(outcome.records)
+    return outcome
 
 
 BatchFn = Callable[..., BatchOutcome]
+
+
+def _curate(records: list[AlpacaRecord], curator: Curator, siblings: Curator
+            ) -> tuple[list[AlpacaRecord], list[RejectedRecord]]:
+    """Novelty is a property of the instruction (self-instruct, Alpaca): the first instance of
+    a task meets the full curator; its further instances, once one is kept, only the filters
+    and output checks plus distinct inputs."""
+    kept: list[AlpacaRecord] = []
+    rejected: list[RejectedRecord] = []
+    inputs: dict[str, set[str]] = {}
+    for record in records:
+        seen = inputs.get(record.instruction)
+        if seen is None:
+            verdict = curator.consider_one(record)
+        elif record.input.casefold() in seen:
+            verdict = RejectedRecord(record=record.model_dump(mode="json"), step="instances",
+                                     reason="duplicate_input", evidence={})
+        else:
+            verdict = siblings.consider_one(record)
+        if verdict is None:
+            kept.append(record)
+            inputs.setdefault(record.instruction, set()).add(record.input.casefold())
+        else:
+            rejected.append(verdict)
+    return kept, rejected
 
 
 def run_self_instruct(
     seeds: list[SeedTask], config: GenerateConfig, llm: LLMConfig, endpoint: Endpoint,
     journal: Journal, curator: Curator, build: str, *,
     batch_fn: BatchFn = generate_batch, on_batch: Callable[[GenerationResult], None] | None = None,
+    progress: Progress | None = None,
 ) -> GenerationResult:
     """`batch_fn` runs one batch; the Prefect flow passes a task so each batch is one task run."""
+    started = time.monotonic()
+    template_set(config.language)  # an unknown language fails before any request
     result = GenerationResult()
-    pool: list[str] = []
-    while len(result.kept) < config.target and result.requests < config.max_requests:
-        outcome = batch_fn(seeds, list(pool), result.batches, config, llm, endpoint, journal, build)
+    screen = InstructionScreen(curator.config, seeds, config.language)
+    siblings = curator_with_steps(curator.config, SIBLING_STEPS)
+    while True:
+        if len(result.kept) >= config.target:
+            result.stop_reason = "target_reached"
+            break
+        if result.requests >= config.max_requests:
+            result.stop_reason = "max_requests"
+            break
+        needed = config.target - len(result.kept)
+        outcome = batch_fn(seeds, list(result.pool), result.batches, config, llm, endpoint, journal,
+                           build, screen=screen, request_allowance=config.max_requests - result.requests,
+                           task_limit=needed, progress=progress)
         result.batches += 1
         result.requests += outcome.requests
         result.candidates += len(outcome.records)
         result.failures.update(outcome.failures)
         result.llm.update(outcome.llm)
-        curated = curator.consider(outcome.records)
-        result.kept.extend(curated.kept)
-        result.rejected.extend(curated.rejected)
-        pool.extend(record.instruction for record in curated.kept)
+        result.counts.update(outcome.counts)
+        result.rejected.extend(outcome.rejected)
+        kept, rejected = _curate(outcome.records, curator, siblings)
+        result.kept.extend(kept)
+        result.rejected.extend(rejected)
+        for record in kept:
+            if record.instruction not in result.pool:
+                result.pool.append(record.instruction)
+        result.seconds = time.monotonic() - started
         if on_batch:
             on_batch(result)
+        if outcome.budget_exhausted:
+            result.stop_reason = BUDGET_EXHAUSTED
+            break
+    if len(result.kept) > config.target:  # the last batch's surplus: accepted, not needed
+        result.counts["accepted_over_target"] += len(result.kept) - config.target
+        result.kept = result.kept[:config.target]
+    result.seconds = time.monotonic() - started
     return result
