@@ -8,7 +8,7 @@ from typing import Any
 
 from pipeline.curate.tokenize import cjk_ratio
 from pipeline.errors import SeedforgeError
-from pipeline.kb.entry import KBEntry, entry_key
+from pipeline.kb.entry import KBEntry
 from pipeline.kb.jsonfiles import load_json, load_jsonl
 from pipeline.kb.lists import ListCellError, looks_like_list, parse_list_cell
 from pipeline.kb.mapping import MappingFile, ResolvedMapping, resolve_mapping
@@ -79,8 +79,9 @@ def build_entry(row: RawRow, resolved: ResolvedMapping, mapping: MappingFile, pa
 
 
 def _disambiguate(entries: list[KBEntry], table: RawTable, path: Path) -> list[KBEntry]:
+    """Tabular and JSON names must be unique; repeated headings become "Name (2)", "Name (3)"."""
     first_row: dict[str, int] = {}
-    seen: dict[str, int] = {}
+    repeats: dict[str, int] = {}
     out = []
     for entry in entries:
         key = entry.key
@@ -88,10 +89,10 @@ def _disambiguate(entries: list[KBEntry], table: RawTable, path: Path) -> list[K
             if table.unique_names:
                 raise SeedforgeError(f"duplicate entry name {entry.name!r} (first at line "
                                      f"{first_row[key]})", path=path, line=entry.row)
-            seen[key] = seen.get(key, 1) + 1
-            entry = entry.model_copy(update={"name": f"{entry.name} ({seen[key]})", "id": ""})
-            entry = KBEntry.model_validate(entry.model_dump(exclude={"id"}))
-        first_row.setdefault(entry_key(entry.name), entry.row)
+            repeats[key] = repeats.get(key, 1) + 1
+            entry = KBEntry.model_validate({**entry.model_dump(exclude={"id"}),
+                                            "name": f"{entry.name} ({repeats[key]})"})
+        first_row.setdefault(entry.key, entry.row)
         out.append(entry)
     return out
 

@@ -159,3 +159,25 @@ def test_mapped_column_that_does_not_exist(tmp_path: Path) -> None:
         load_entries(path, MappingFile(name="disease"))
     with pytest.raises(SeedforgeError, match=r"mapped field for role 'medications'.*'drugs'"):
         load_entries(path, MappingFile(roles={"medications": "drugs"}))
+
+
+def test_bom_csv_keeps_its_first_column_name(tmp_path: Path) -> None:
+    path = tmp_path / "kb.csv"
+    path.write_bytes("\ufeffcondition,medications\nGout,colchicine\n".encode("utf-8"))
+    (entry,) = load_entries(path, MappingFile())
+    assert entry.name == "Gout" and entry.roles["name"] == "condition"
+
+
+def test_gbk_tsv(tmp_path: Path) -> None:
+    path = tmp_path / "kb.tsv"
+    path.write_bytes("疾病\t药物\n痛风\t秋水仙碱、别嘌醇\n".encode("gbk"))
+    (entry,) = load_entries(path, MappingFile())
+    assert entry.name == "痛风" and entry.items("medications") == ["秋水仙碱", "别嘌醇"]
+    assert entry.language == "zh" and entry.domain == "medical"
+
+
+def test_list_fields_override_splits_a_generic_field(tmp_path: Path) -> None:
+    path = tmp_path / "kb.csv"
+    path.write_text('name,tags\nA,"red, green"\n', encoding="utf-8")
+    assert load_entries(path, MappingFile())[0].facts["tags"] == "red, green"
+    assert load_entries(path, MappingFile(list_fields=["tags"]))[0].facts["tags"] == ["red", "green"]
