@@ -1,195 +1,250 @@
-"""Chat completions through the OpenAI SDK, journaled, retried, and bounded in concurrency."""
+"""Chat completions through the OpenAI SDK: journal first, adaptive admission, retries with
+backoff, structured output with bounded re-asks, quarantine, and accounting.
+
+A request's life: answered from the journal, or admitted (window, paced rate, caps, budget),
+sent with a total deadline, and retried with exponential backoff and jitter (at least the
+server's Retry-After) on 429, 5xx, connection errors, timeouts and garbage bodies; after the
+last attempt it is quarantined with its last error — never dropped. Every answer is journaled
+before it is used. A structured answer that fails validation is asked again with the error;
+after the last re-ask the raw text is quarantined with a reason code.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
+import logging
 import random
 import time
-from collections import Counter
-from dataclasses import dataclass, field
-from typing import Any, Iterable
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Any
 
-import openai
 from openai import AsyncOpenAI
 
 from pipeline.config import LLMConfig
+from pipeline.llm.admission import Admission, Outcome
+from pipeline.llm.budget import Budget, BudgetExhausted, PriceTable, estimate_prompt_tokens
+from pipeline.llm.control import ControlState
+from pipeline.llm.failures import Failure, MalformedResponse, classify, redact
 from pipeline.llm.journal import Journal
+from pipeline.llm.metrics import LLMStats
+from pipeline.llm.request import BUDGET_EXHAUSTED, ChatRequest, ChatResult, Prepared, prepare, request_key
+from pipeline.llm.structured import (
+    Checked, StructuredMode, check, reask_messages, response_format, with_schema_in_prompt,
+)
 
-RETRYABLE_STATUS = {408, 409, 429, 500, 502, 503, 504}
+__all__ = ["ChatRequest", "ChatResult", "LLMClient", "LLMStats", "request_key"]
+
+log = logging.getLogger("pipeline.llm")
 
 
 @dataclass(frozen=True)
-class ChatRequest:
-    messages: list[dict[str, str]]
-    template_version: str = "none"
-    sample_index: int = 0
-    json_schema: dict[str, Any] | None = None
-    tag: str = ""  # caller's handle for the answer; not part of the key
-
-    def payload(self, config: LLMConfig) -> dict[str, Any]:
-        """Everything that decides the answer; its hash is the journal key."""
-        return {
-            "model": config.model,
-            "messages": self.messages,
-            "temperature": config.temperature,
-            "top_p": config.top_p,
-            "max_tokens": config.max_tokens,
-            "seed": None if config.seed is None else config.seed + self.sample_index,
-            "json_schema": self.json_schema,
-            "template_version": self.template_version,
-            "sample_index": self.sample_index,
-        }
-
-
-def request_key(payload: dict[str, Any]) -> str:
-    blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
-
-
-@dataclass
-class ChatResult:
-    request: ChatRequest
+class Answer:
     key: str
-    text: str | None
-    finish_reason: str | None = None
-    from_journal: bool = False
-    error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.text is not None
-
-
-@dataclass
-class LLMStats:
-    sent: int = 0
-    journal_hits: int = 0
-    retries: Counter[str] = field(default_factory=Counter)
-    quarantined: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    latencies: list[float] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        ordered = sorted(self.latencies)
-
-        def pct(q: float) -> float | None:
-            return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 3) if ordered else None
-
-        return {
-            "requests_sent": self.sent,
-            "journal_hits": self.journal_hits,
-            "retries": dict(self.retries),
-            "quarantined": self.quarantined,
-            "prompt_tokens": self.prompt_tokens,
-            "completion_tokens": self.completion_tokens,
-            "latency_p50_s": pct(0.5),
-            "latency_p95_s": pct(0.95),
-        }
+    text: str
+    finish_reason: str | None
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float
+    from_journal: bool
+    attempts: int
 
 
-def _retry_cause(exc: Exception) -> str | None:
-    if isinstance(exc, openai.APITimeoutError):
-        return "timeout"
-    if isinstance(exc, openai.APIConnectionError):
-        return "connection"
-    if isinstance(exc, openai.APIStatusError) and exc.status_code in RETRYABLE_STATUS:
-        return f"http_{exc.status_code}"
-    return None
-
-
-def _retry_after(exc: Exception) -> float | None:
-    response = getattr(exc, "response", None)
-    value = response.headers.get("retry-after") if response is not None else None
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
+@dataclass(frozen=True)
+class Unanswered:
+    reason: str
+    error: str
+    attempts: int
 
 
 class LLMClient:
     """Create inside the event loop that uses it: an AsyncOpenAI client is bound to one loop."""
 
-    def __init__(self, config: LLMConfig, base_url: str, api_key: str, journal: Journal):
+    def __init__(self, config: LLMConfig, base_url: str, api_key: str, journal: Journal, *,
+                 control: ControlState | None = None, budget: Budget | None = None,
+                 structured_mode: StructuredMode = "llama_cpp"):
         self.config = config
         self.journal = journal
         self.stats = LLMStats()
-        self._client = AsyncOpenAI(
-            base_url=base_url, api_key=api_key, max_retries=0, timeout=config.timeout_s
-        )
-        self._slots = asyncio.Semaphore(config.concurrency)
+        self.prices = PriceTable(config.prices)
+        self.structured_mode = structured_mode
+        self.control = control or ControlState(config, time.monotonic())
+        self.admission = Admission(self.control, budget, self.stats.timeline)
+        self._budget = budget
+        self._secrets = (api_key,)
+        self._client = AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0,
+                                   timeout=config.timeout_s)
+        self._in_progress: dict[str, asyncio.Future[Answer | Unanswered]] = {}
 
+    # ---- one request, end to end -----------------------------------------------------------
     async def complete(self, request: ChatRequest) -> ChatResult:
-        payload = request.payload(self.config)
-        key = request_key(payload)
-        entry = self.journal.get(key)
-        if entry is not None and entry.status == "answered":
+        self.stats.requests += 1
+        schema = request.schema
+        root = asked = prepare(request, self.config, self.structured_mode)
+        attempts = 0
+        for reask in range(self.config.max_reasks + 1):
+            outcome = await self._answer(asked)
+            attempts += outcome.attempts
+            if isinstance(outcome, Unanswered):
+                return self._unanswered(root, outcome, attempts, reask)
+            checked = None if schema is None else check(
+                outcome.text, schema, request.output_model, outcome.finish_reason)
+            if checked is None or checked.ok:
+                self.journal.clear_quarantine(root.key)
+                return self._result(root, outcome, attempts, reask, checked)
+            if reask < self.config.max_reasks:
+                self.stats.reasks += 1
+                messages = reask_messages(asked.request.messages, outcome.text, checked)
+                asked = prepare(request.with_messages(messages), self.config, self.structured_mode)
+        assert checked is not None and checked.reason is not None
+        return self._quarantine(root, checked.reason, f"{checked.reason}: {checked.error}", attempts,
+                                raw_text=outcome.text, reasks=self.config.max_reasks)
+
+    async def _answer(self, prepared: Prepared) -> Answer | Unanswered:
+        """From the journal, or from the server; one wire request per key even if asked twice."""
+        key = prepared.key
+        entry = self.journal.answer(key)
+        if entry is not None:
             self.stats.journal_hits += 1
-            return ChatResult(request, key, entry.response_text, entry.finish_reason, from_journal=True)
-        last_error = "no attempt made"
+            self.stats.replayed_cost_usd += entry.cost_usd
+            return Answer(key, entry.response_text or "", entry.finish_reason, entry.prompt_tokens,
+                          entry.completion_tokens, entry.cost_usd, from_journal=True, attempts=0)
+        running = self._in_progress.get(key)
+        if running is not None:  # the same request is on its way already: share its answer
+            self.stats.journal_hits += 1
+            shared = await asyncio.shield(running)
+            return replace(shared, from_journal=True, attempts=0) if isinstance(shared, Answer) else shared
+        future: asyncio.Future[Answer | Unanswered] = asyncio.get_running_loop().create_future()
+        self._in_progress[key] = future
+        try:
+            outcome = await self._send(prepared)
+            future.set_result(outcome)
+            return outcome
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: a lone failure must not warn as "never retrieved"
+            raise
+        finally:
+            del self._in_progress[key]
+
+    async def _send(self, prepared: Prepared) -> Answer | Unanswered:
+        key = prepared.key
+        args = self._create_args(prepared.request, prepared.payload)
+        token_estimate = estimate_prompt_tokens(args["messages"]) + self.config.max_tokens
+        cost_estimate = self.prices.cost(self.config.model, token_estimate - self.config.max_tokens,
+                                         self.config.max_tokens)
+        failure = Failure("none", "no attempt made", retryable=False)
         for attempt in range(1, self.config.max_attempts + 1):
             try:
-                async with self._slots:
-                    started = time.monotonic()
-                    self.stats.sent += 1
-                    response = await self._client.chat.completions.create(**self._create_args(request, payload))
-                    latency = time.monotonic() - started
-            except Exception as exc:  # noqa: BLE001 — classified below, unknown errors re-raised
-                cause = _retry_cause(exc)
-                if cause is None:
-                    raise
-                last_error = f"{cause}: {exc}"
-                self.stats.retries[cause] += 1
-                if attempt < self.config.max_attempts:
-                    await asyncio.sleep(self._backoff(attempt, _retry_after(exc)))
+                ticket = await self.admission.acquire(cost_estimate, token_estimate)
+            except BudgetExhausted:
+                self.stats.budget_exhausted = True
+                return Unanswered(BUDGET_EXHAUSTED, "the budget cap was reached before sending", attempt - 1)
+            self.stats.sent += 1
+            started = time.monotonic()
+            try:
+                async with asyncio.timeout(self.config.timeout_s):
+                    response = await self._client.chat.completions.create(**args)
+                text, finish_reason, prompt_tokens, completion_tokens = _read_completion(response)
+            except Exception as exc:  # noqa: BLE001 — classify() re-raises what it does not know
+                failure = classify(exc, self._secrets)
+                self.admission.release(ticket, Outcome(time.monotonic() - started, failure))
+                if failure.cause == "http_429":
+                    self.stats.rate_limited += 1
+                if not failure.retryable or attempt == self.config.max_attempts:
+                    break
+                self.stats.retries[failure.cause] += 1
+                delay = self._backoff(attempt, failure.retry_after_s)
+                log.debug("retry %d of %s in %.2fs after %s", attempt, key[:12], delay, failure.message)
+                await asyncio.sleep(delay)
                 continue
-            return self._answered(request, key, payload, response, latency, attempt)
-        self.stats.quarantined += 1
-        self.journal.record_quarantine(key, payload, last_error, self.config.max_attempts)
-        return ChatResult(request, key, None, error=last_error)
+            latency = time.monotonic() - started
+            cost = self.prices.cost(self.config.model, prompt_tokens, completion_tokens)
+            self.admission.release(ticket, Outcome(latency, None, prompt_tokens + completion_tokens,
+                                                   completion_tokens, cost))
+            text = redact(text, self._secrets)
+            self.journal.record_answer(key, prepared.payload, text, finish_reason=finish_reason,
+                                       prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
+                                       latency_s=latency, attempts=attempt, cost_usd=cost,
+                                       request_json=prepared.canonical)
+            self.stats.latencies.append(latency)
+            self.stats.prompt_tokens += prompt_tokens
+            self.stats.completion_tokens += completion_tokens
+            self.stats.cost_usd += cost
+            return Answer(key, text, finish_reason, prompt_tokens, completion_tokens, cost,
+                          from_journal=False, attempts=attempt)
+        return Unanswered(failure.cause, f"{failure.cause}: {failure.message}", attempt)
 
     def _create_args(self, request: ChatRequest, payload: dict[str, Any]) -> dict[str, Any]:
-        args: dict[str, Any] = {
-            "model": payload["model"],
-            "messages": payload["messages"],
-            "temperature": payload["temperature"],
-            "top_p": payload["top_p"],
-            "max_tokens": payload["max_tokens"],
-        }
+        args: dict[str, Any] = {key: payload[key] for key in ("model", "messages", "temperature",
+                                                              "top_p", "max_tokens")}
         if payload["seed"] is not None:
             args["seed"] = payload["seed"]
-        if request.json_schema is not None:
-            # llama.cpp's server constrains generation to this schema; OpenAI's "json_schema"
-            # type is rejected there (design §4)
-            args["response_format"] = {"type": "json_object", "schema": request.json_schema}
+        schema = payload["json_schema"]
+        if schema is not None:
+            name = request.output_model.__name__ if request.output_model is not None else "answer"
+            fmt = response_format(self.structured_mode, schema, name)
+            if fmt is None:
+                args["messages"] = with_schema_in_prompt(payload["messages"], schema)
+            else:
+                args["response_format"] = fmt
         return args
 
-    def _answered(self, request: ChatRequest, key: str, payload: dict[str, Any],
-                  response: Any, latency: float, attempts: int) -> ChatResult:
-        choice = response.choices[0]
-        text = choice.message.content or ""
-        usage = response.usage
-        prompt_tokens = usage.prompt_tokens if usage else 0
-        completion_tokens = usage.completion_tokens if usage else 0
-        self.stats.prompt_tokens += prompt_tokens
-        self.stats.completion_tokens += completion_tokens
-        self.stats.latencies.append(latency)
-        self.journal.record_answer(
-            key, payload, text, finish_reason=choice.finish_reason, prompt_tokens=prompt_tokens,
-            completion_tokens=completion_tokens, latency_s=latency, attempts=attempts,
-        )
-        return ChatResult(request, key, text, choice.finish_reason)
+    def _backoff(self, attempt: int, retry_after_s: float | None) -> float:
+        """Exponential with jitter; never sooner than the server's Retry-After."""
+        base, cap = self.config.backoff_base_s, self.config.backoff_max_s
+        if retry_after_s is not None:
+            return retry_after_s + random.uniform(0, base)
+        return min(cap, base * 2 ** (attempt - 1)) * random.uniform(0.5, 1.0)
 
-    @staticmethod
-    def _backoff(attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return retry_after + random.uniform(0, 0.25)
-        return min(30.0, 0.5 * 2 ** (attempt - 1)) * random.uniform(0.5, 1.5)
+    # ---- results ---------------------------------------------------------------------------
+    def _result(self, root: Prepared, answer: Answer, attempts: int, reasks: int,
+                checked: Checked | None) -> ChatResult:
+        return ChatResult(root.request, root.key, answer.text, answer.finish_reason,
+                          from_journal=answer.from_journal and attempts == 0,
+                          parsed=None if checked is None else checked.value,
+                          attempts=attempts, reasks=reasks, prompt_tokens=answer.prompt_tokens,
+                          completion_tokens=answer.completion_tokens, cost_usd=answer.cost_usd)
 
+    def _unanswered(self, root: Prepared, outcome: Unanswered, attempts: int, reasks: int) -> ChatResult:
+        if outcome.reason == BUDGET_EXHAUSTED:
+            self.stats.deferred += 1
+            return ChatResult(root.request, root.key, None, error=outcome.error, reason=BUDGET_EXHAUSTED,
+                              attempts=attempts, reasks=reasks)
+        return self._quarantine(root, outcome.reason, outcome.error, attempts, reasks=reasks)
+
+    def _quarantine(self, root: Prepared, reason: str, error: str, attempts: int, *,
+                    raw_text: str | None = None, reasks: int = 0) -> ChatResult:
+        self.stats.quarantined_by_reason[reason] += 1
+        self.journal.record_quarantine(root.key, root.payload, error, attempts, reason=reason,
+                                       raw_text=raw_text, request_json=root.canonical)
+        log.warning("quarantined %s (%s) after %d attempts: %s", root.key[:12], reason, attempts, error)
+        return ChatResult(root.request, root.key, None, error=error, reason=reason, raw_text=raw_text,
+                          attempts=attempts, reasks=reasks)
+
+    # ---- batches ---------------------------------------------------------------------------
     async def complete_all(self, requests: Iterable[ChatRequest]) -> list[ChatResult]:
-        return list(await asyncio.gather(*(self.complete(r) for r in requests)))
+        started = time.monotonic()
+        try:
+            return list(await asyncio.gather(*(self.complete(r) for r in requests)))
+        finally:
+            self.stats.wall_s += time.monotonic() - started
 
     async def aclose(self) -> None:
+        self.admission.close()
         await self._client.close()
+
+
+def _read_completion(response: Any) -> tuple[str, str | None, int, int]:
+    """Text, finish reason and usage; MalformedResponse for a 200 that is no chat completion."""
+    choices = getattr(response, "choices", None)
+    if not isinstance(choices, list) or not choices:
+        raise MalformedResponse(f"no choices in the response ({type(response).__name__})")
+    message = getattr(choices[0], "message", None)
+    content = getattr(message, "content", None)
+    if not isinstance(content, str):
+        raise MalformedResponse("the first choice has no text content")
+    usage = getattr(response, "usage", None)
+    prompt_tokens = getattr(usage, "prompt_tokens", 0) or 0
+    completion_tokens = getattr(usage, "completion_tokens", 0) or 0
+    return content, getattr(choices[0], "finish_reason", None), int(prompt_tokens), int(completion_tokens)

@@ -1,28 +1,63 @@
-"""Which OpenAI-compatible endpoint a run talks to: the configured one, or the embedded model."""
+"""Which OpenAI-compatible endpoint a run talks to (the configured one, or the embedded model),
+and `run_requests`, the one call generators make.
+
+An `Endpoint` lives for a run and carries what the run learns and spends across its batches:
+the adaptive controls' state, the budget, and the run's LLM totals for reports."""
 
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from pipeline.config import LLMConfig, settings
+from pipeline.llm.budget import Budget
 from pipeline.llm.client import ChatRequest, ChatResult, LLMClient, LLMStats
+from pipeline.llm.control import ControlState
 from pipeline.llm.embedded import EMBEDDED_MODEL_NAME, EmbeddedServer
 from pipeline.llm.journal import Journal
+from pipeline.llm.structured import resolve_mode
+
+
+@dataclass
+class RunState:
+    """Mutable, shared by a run's batches (which may run in Prefect's worker threads)."""
+
+    control: ControlState | None = None
+    budget: Budget | None = None
+    budget_ready: bool = False
+    totals: LLMStats = field(default_factory=LLMStats)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 @dataclass(frozen=True)
 class Endpoint:
     base_url: str
-    api_key: str
+    api_key: SecretStr | str  # kept as a SecretStr: repr, logs and serialised copies show stars
     model: str
     embedded: bool
+    run: RunState = field(default_factory=RunState, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.api_key, SecretStr):
+            object.__setattr__(self, "api_key", SecretStr(self.api_key))
+
+    def secret(self) -> str:
+        assert isinstance(self.api_key, SecretStr)
+        return self.api_key.get_secret_value()
 
     def __repr__(self) -> str:  # never show the key
         return f"Endpoint(base_url={self.base_url!r}, model={self.model!r}, embedded={self.embedded})"
+
+    def totals(self) -> LLMStats:
+        """Everything this endpoint's run has done so far (all batches)."""
+        return self.run.totals
 
 
 @contextmanager
@@ -35,23 +70,42 @@ def open_endpoint(config: LLMConfig, *, log_path: Path | None = None) -> Iterato
         yield Endpoint(base_url=base_url, api_key=api_key, model=config.model, embedded=False)
         return
     with EmbeddedServer(log_path=log_path) as server:
-        yield Endpoint(
-            base_url=server.base_url, api_key="not-needed", model=EMBEDDED_MODEL_NAME, embedded=True
-        )
+        yield Endpoint(base_url=server.base_url, api_key="not-needed", model=EMBEDDED_MODEL_NAME,
+                       embedded=True)
 
 
-def run_requests(
-    endpoint: Endpoint, config: LLMConfig, journal: Journal, requests: list[ChatRequest]
-) -> tuple[list[ChatResult], LLMStats]:
-    """Answer a batch (journal first), in one event loop with its own client."""
+def _prepare(endpoint: Endpoint, config: LLMConfig, budget: Budget | None) -> tuple[ControlState, Budget | None]:
+    run = endpoint.run
+    with run.lock:
+        if run.control is None:
+            run.control = ControlState(config, time.monotonic())
+        if not run.budget_ready:
+            run.budget = Budget.from_config(config, config.model)
+            run.budget_ready = True
+        return run.control, budget if budget is not None else run.budget
 
+
+def run_requests(endpoint: Endpoint, config: LLMConfig, journal: Journal, requests: list[ChatRequest],
+                 *, budget: Budget | None = None) -> tuple[list[ChatResult], LLMStats]:
+    """Answer a batch (journal first), in one event loop with its own client.
+
+    Every result is answered, quarantined (with `reason`), or — once the run's budget is
+    spent — deferred (`reason == "budget_exhausted"`, nothing sent; `stats.budget_exhausted`).
+    Raises LLMEndpointError when the endpoint refuses every request (bad key, unknown model).
+    """
     config = config.model_copy(update={"model": endpoint.model})
+    control, budget = _prepare(endpoint, config, budget)
+    mode = resolve_mode(config.structured_output, endpoint.embedded)
 
     async def _run() -> tuple[list[ChatResult], LLMStats]:
-        client = LLMClient(config, endpoint.base_url, endpoint.api_key, journal)
+        client = LLMClient(config, endpoint.base_url, endpoint.secret(), journal, control=control,
+                           budget=budget, structured_mode=mode)
         try:
             return await client.complete_all(requests), client.stats
         finally:
             await client.aclose()
 
-    return asyncio.run(_run())
+    results, stats = asyncio.run(_run())
+    with endpoint.run.lock:
+        endpoint.run.totals.merge(stats)
+    return results, stats

@@ -1,0 +1,138 @@
+"""The queue in front of the endpoint: requests leave in arrival order as the controls allow.
+
+One timer wakes the queue when a time-based control (Retry-After, paced rate, RPM/TPM caps)
+opens again, and each finished request wakes it for the window: waiting costs no task a sleep
+of its own, so there is no storm of sleepers waking at once."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Callable
+
+from pipeline.llm.budget import Budget, BudgetExhausted, Reservation
+from pipeline.llm.control import ControlState
+from pipeline.llm.failures import Failure
+from pipeline.llm.metrics import ConcurrencyTimeline
+
+
+@dataclass(frozen=True)
+class Ticket:
+    sent_at: float
+    reservation: Reservation | None
+    token_estimate: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How an admitted attempt ended: answered (with usage and cost) or failed."""
+
+    latency_s: float
+    failure: Failure | None = None
+    tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+
+
+class Admission:
+    def __init__(self, state: ControlState, budget: Budget | None, timeline: ConcurrencyTimeline,
+                 clock: Callable[[], float] = time.monotonic):
+        self.state = state
+        self.budget = budget
+        self.timeline = timeline
+        self.clock = clock
+        self.in_flight = 0
+        self._waiting: deque[tuple[asyncio.Future[Ticket], float, int]] = deque()
+        self._timer: asyncio.TimerHandle | None = None
+
+    async def acquire(self, cost_estimate: float, token_estimate: int) -> Ticket:
+        """Wait for a turn; raises BudgetExhausted when this request may not leave at all."""
+        if not self._waiting:
+            ticket = self._try_admit(cost_estimate, token_estimate)
+            if ticket is not None:
+                return ticket
+        future: asyncio.Future[Ticket] = asyncio.get_running_loop().create_future()
+        self._waiting.append((future, cost_estimate, token_estimate))
+        try:
+            return await future
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled() and future.exception() is None:
+                self.release(future.result(), Outcome(latency_s=0.0))
+            raise
+
+    def release(self, ticket: Ticket, outcome: Outcome) -> None:
+        now = self.clock()
+        self.in_flight -= 1
+        failure = outcome.failure
+        if failure is None:
+            signal = outcome.latency_s / max(1, outcome.completion_tokens)
+            self.state.on_answer(now, ticket.sent_at, outcome.latency_s, signal)
+        elif failure.cause == "http_429":
+            self.state.on_rate_limited(now, ticket.sent_at, failure.retry_after_s)
+        elif failure.overload:
+            self.state.on_overload(now, ticket.sent_at)
+        if self.budget is not None and ticket.reservation is not None:
+            self.budget.settle(ticket.reservation, outcome.cost_usd, outcome.tokens)
+        if failure is None:
+            self.state.refund_tokens(now, ticket.token_estimate - outcome.tokens)
+        else:
+            self.state.refund_tokens(now, ticket.token_estimate)
+        self._sample(now)
+        self._pump()
+
+    def _try_admit(self, cost_estimate: float, token_estimate: int) -> Ticket | None:
+        """A ticket if the request may leave now; None to wait; raises BudgetExhausted."""
+        if self.in_flight >= self.state.window.limit:
+            return None
+        now = self.clock()
+        wait = self.state.wait_s(now)
+        if wait > 0:
+            self._wake_in(wait)
+            return None
+        reservation = self.budget.reserve(cost_estimate, token_estimate) if self.budget else None
+        self.state.on_admit(now, token_estimate)
+        self.in_flight += 1
+        self._sample(now)
+        return Ticket(now, reservation, token_estimate)
+
+    def _pump(self) -> None:
+        while self._waiting:
+            future, cost_estimate, token_estimate = self._waiting[0]
+            if future.done():  # its caller was cancelled
+                self._waiting.popleft()
+                continue
+            try:
+                ticket = self._try_admit(cost_estimate, token_estimate)
+            except BudgetExhausted:
+                for waiting, _, _ in self._waiting:
+                    if not waiting.done():
+                        waiting.set_exception(BudgetExhausted())
+                self._waiting.clear()
+                return
+            if ticket is None:
+                return
+            self._waiting.popleft()
+            future.set_result(ticket)
+
+    def _wake_in(self, seconds: float) -> None:
+        loop = asyncio.get_running_loop()
+        due = loop.time() + seconds
+        if self._timer is not None and not self._timer.cancelled() and self._timer.when() <= due:
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = loop.call_at(due, self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        self._pump()
+
+    def _sample(self, now: float) -> None:
+        self.timeline.update(now, self.in_flight, self.state.window.limit, self.state.paced_rate(now))
+
+    def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
