@@ -42,18 +42,7 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class LLMConfig(StrictModel):
-    base_url: str | None = Field(
-        default=None, description="OpenAI-compatible endpoint; empty starts the embedded model"
-    )
-    model: str = Field(default="smollm2-135m-instruct", description="Model name sent to the endpoint")
-    temperature: float = Field(default=0.7, ge=0, le=2)
-    top_p: float = Field(default=0.95, gt=0, le=1)
-    max_tokens: int = Field(default=768, gt=0)
-    seed: int | None = Field(default=0, description="Sampling seed where the server honours it")
-    concurrency: int = Field(default=2, ge=1)
-    timeout_s: float = Field(default=120.0, gt=0)
-    max_attempts: int = Field(default=4, ge=1)
+from pipeline.llm.config import LLMConfig, ModelPrice  # noqa: E402,F401  the llm: section, defined by the LLM layer
 
 
 class GenerateConfig(StrictModel):
