@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 
+# redis-server (Debian) for the tests of the Redis-backed curation index
+command -v redis-server >/dev/null || (apt-get update && apt-get install -y redis-server)
 # CPU torch first (from local disk here); an unpinned torch would pull a multi-GB CUDA build
 "$PY" -m pip install --quiet --disable-pip-version-check "torch==2.13.0"
 # llama-cpp-python compiles llama.cpp (~10 min once on 2 cores; pip caches the wheel);

@@ -34,9 +34,9 @@ class FilterConfig(_Section):
         "饼状图", "链接", "http",
     ], description="BELLE's terms, matched as substrings")
     zh_min_chars: int = Field(default=4, ge=1, description="BELLE: more than 3 characters")
-    zh_max_chars_with_input: int = Field(default=100, ge=1, description="BELLE: with an input")
+    zh_max_chars_with_input: int = Field(default=100, ge=1, description="BELLE: with an input, under this many characters")
     zh_max_chars_with_examples: int = Field(
-        default=150, ge=1, description="BELLE: with an input, when the instruction gives examples")
+        default=150, ge=1, description="BELLE: with an input, when the instruction gives examples (示例/例子)")
     zh_max_chars: int | None = Field(default=None, description="Without an input (BELLE: none)")
     drop_ai_mentions: bool = Field(default=True, description="GPT / ChatGPT / OpenAI (BELLE)")
     drop_write_a_program: bool = True

@@ -37,7 +37,8 @@ def _length(record: Record, config: FilterConfig) -> Verdict | None:
         size, unit, low = len(instruction), "chars", config.zh_min_chars
         if input_of(record).strip():
             examples = any(marker in instruction for marker in _GIVES_EXAMPLES)
-            high = config.zh_max_chars_with_examples if examples else config.zh_max_chars_with_input
+            under = config.zh_max_chars_with_examples if examples else config.zh_max_chars_with_input
+            high = under - 1  # BELLE keeps instructions *under* these lengths
         else:
             high = config.zh_max_chars
     else:

@@ -16,6 +16,8 @@ from urllib.parse import parse_qs, urlparse
 import numpy as np
 import redis
 from datasketch import MinHashLSH
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 
 from pipeline.curate.config import MinHashConfig
 from pipeline.curate.index import FORMAT, IndexEntry, check_fingerprint
@@ -39,7 +41,8 @@ class RedisIndex:
     def __init__(self, location: str, fingerprint: dict[str, Any], minhash: MinHashConfig):
         self.location = location
         self.params, prefix = parse_redis_location(location)
-        self.client = redis.Redis(**self.params)
+        # a few quick retries: a CLI should say soon that the index is unreachable
+        self.client = redis.Redis(**self.params, retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 2))
         self.fingerprint = {**fingerprint, "minhash_threshold": minhash.threshold}
         self.minhash = minhash
         self.keys = {name: f"{prefix}:{name}" for name in ("meta", "entries", "signatures")}

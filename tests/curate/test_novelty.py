@@ -1,5 +1,6 @@
 import random
 
+import pytest
 from rouge_score import rouge_scorer
 
 from pipeline.curate.novelty import NoveltyIndex, rouge_l_f1
@@ -10,10 +11,27 @@ def test_short_texts_from_the_issue_score_above_threshold() -> None:
     a = tokenize("Write a short poem about the sea.")
     b = tokenize("Write a long and sad poem about the sea tonight.")
     assert round(rouge_l_f1(a, b), 3) == 0.706
+    assert len(set(a) & set(b)) / len(set(a) | set(b)) == pytest.approx(0.55, abs=0.01)
     index = NoveltyIndex(0.7)
     index.add("a", a)
     near = index.find_near(b)
     assert near is not None and near.partner_id == "a" and near.score > 0.7
+
+
+def test_rouge_scores_own_float_rounding_decides_borderline_pairs() -> None:
+    shared = [f"w{i}" for i in range(7)]
+    # 9 vs 11 tokens with LCS 7: exactly 0.7 on paper, 0.7000000000000001 in rouge-score
+    a, b = shared + ["x1", "x2"], shared + ["y1", "y2", "y3", "y4"]
+    assert rouge_l_f1(a, b) == 0.7000000000000001
+    index = NoveltyIndex(0.7)
+    index.add("a", a)
+    assert index.find_near(b) is not None
+    # 10 vs 10 with LCS 7 is exactly 0.7, which is not above the threshold
+    c, d = shared + ["x1", "x2", "x3"], shared + ["y1", "y2", "y3"]
+    assert rouge_l_f1(c, d) == 0.7
+    index = NoveltyIndex(0.7)
+    index.add("c", c)
+    assert index.find_near(d) is None
 
 
 def test_chinese_text_matches_itself_unlike_the_default_tokenizer() -> None:
@@ -25,6 +43,7 @@ def test_chinese_text_matches_itself_unlike_the_default_tokenizer() -> None:
     index = NoveltyIndex(0.7)
     index.add("zh", tokenize(text))
     assert index.find_near(tokenize("请写一首关于大海的小诗。")) is not None
+    assert index.find_near(tokenize("请帮我写一首关于大海的短诗歌。")) is not None
     assert index.find_near(tokenize("解释一下光合作用的原理。")) is None
 
 
@@ -33,22 +52,50 @@ def test_unrelated_mixed_language_texts_are_not_merged() -> None:
     index.add("a", tokenize("翻译成英文：今天天气很好"))
     assert index.find_near(tokenize("翻译成英文：我喜欢吃苹果")) is None
     assert index.find_near(tokenize("Translate to English: 我喜欢吃苹果")) is None
+    index.add("b", tokenize("Translate to English: 我喜欢吃苹果"))
+    assert index.find_near(tokenize("Translate to English: 今天天气很好")) is None
 
 
-def test_index_agrees_with_the_exhaustive_rule() -> None:
-    rng = random.Random(7)
-    words = "write explain list give name describe the a of sea poem river city code story short long".split()
-    texts = [" ".join(rng.choice(words) for _ in range(rng.randint(3, 9))) for _ in range(300)]
-    kept_exhaustive: list[list[str]] = []
-    index = NoveltyIndex(0.7)
-    for n, text in enumerate(texts):
-        tokens = tokenize(text)
-        exhaustive_drop = any(rouge_l_f1(k, tokens) > 0.7 for k in kept_exhaustive)
+def exhaustive_agreement(texts: list[list[str]], threshold: float) -> int:
+    """Run the index and the quadratic rule side by side; every decision must agree."""
+    kept: list[list[str]] = []
+    index = NoveltyIndex(threshold)
+    drops = 0
+    for n, tokens in enumerate(texts):
+        exhaustive_drop = any(rouge_l_f1(k, tokens) > threshold for k in kept)
         near = index.find_near(tokens)
-        assert (near is not None) == exhaustive_drop, text
+        assert (near is not None) == exhaustive_drop, (threshold, tokens)
         if near is not None:
-            assert near.score > 0.7
+            drops += 1
+            partner = int(near.partner_id)
+            assert rouge_l_f1(texts[partner], tokens) == near.score > threshold
         else:
-            kept_exhaustive.append(tokens)
+            kept.append(tokens)
             index.add(str(n), tokens)
-    assert 0 < len(kept_exhaustive) < len(texts)
+    return drops
+
+
+@pytest.mark.parametrize("threshold", [0.0, 0.3, 0.5, 0.7, 0.9, 1.0])
+def test_index_agrees_with_the_exhaustive_rule(threshold: float) -> None:
+    rng = random.Random(int(threshold * 10))
+    words = "write explain list give name describe the a of sea poem river city code story short long".split()
+    texts = [[rng.choice(words) for _ in range(rng.randint(1, 12))] for _ in range(400)]
+    drops = exhaustive_agreement(texts, threshold)
+    assert threshold == 1.0 or 0 < drops < len(texts)
+
+
+@pytest.mark.parametrize("numpy_from", [4, 10**9])  # the numpy filters, then the plain loop only
+def test_index_agrees_on_zipfian_texts_with_repeats_past_several_order_renewals(
+        numpy_from: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("pipeline.curate.novelty._NUMPY_FROM", numpy_from)
+    rng = random.Random(11)
+    vocab = [f"t{i}" for i in range(300)] + list("海风山水")
+    weights = [1 / (rank + 1) for rank in range(len(vocab))]
+    base = [rng.choices(vocab, weights, k=rng.randint(3, 16)) for _ in range(200)]
+    texts = []
+    for _ in range(700):
+        text = list(rng.choice(base))
+        for _ in range(rng.randint(0, 4)):
+            text.insert(rng.randrange(len(text) + 1), rng.choices(vocab, weights)[0])
+        texts.append(text)
+    assert exhaustive_agreement(texts, 0.7) > 100  # repeated tokens exercise occurrence counting

@@ -1,0 +1,128 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+
+runner = CliRunner()
+
+RECORDS = [
+    {"instruction": "Explain how a bicycle gear works.", "input": "",
+     "output": "Gears change how far the wheel turns for each turn of the pedals."},
+    {"instruction": "explain how a  bicycle gear works.", "input": "", "output": "Other words."},
+    {"instruction": "Draw a cat wearing a hat.", "input": "", "output": "I cannot draw."},
+    {"instruction": "Write a reply to the customer below.", "input": "Mail me at jane@example.com.",
+     "output": "Dear Jane, thank you for your message; we will reply by tomorrow."},
+    {"instruction": "Write a short poem about the sea.", "input": "",
+     "output": "Waves roll in and out while gulls cry above the shore."},
+    {"instruction": "Write a long and sad poem about the sea tonight.", "input": "",
+     "output": "The sea is grey tonight and the tide pulls at the stones."},
+    {"messages": [{"role": "user", "content": "图书馆周末几点开门？"},
+                  {"role": "assistant", "content": "周末上午十点开门，下午五点关门。"}]},
+]
+
+
+def write_jsonl(path: Path, items: list) -> Path:
+    path.write_text("".join(json.dumps(item, ensure_ascii=False) + "\n" for item in items), encoding="utf-8")
+    return path
+
+
+def test_curate_writes_kept_rejected_and_report(tmp_path: Path) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", RECORDS)
+    out, rejected, report = tmp_path / "out.json", tmp_path / "rejected.jsonl", tmp_path / "report.json"
+    result = runner.invoke(app, ["curate", str(source), "--out", str(out), "--rejected", str(rejected),
+                                 "--report", str(report)])
+    assert result.exit_code == 0, result.output
+    assert "kept 4, rejected 3" in result.output
+    kept = json.loads(out.read_text(encoding="utf-8"))
+    assert kept[0] == RECORDS[0]  # plain records stay plain
+    assert kept[1]["input"] == "Mail me at [EMAIL]."
+    assert kept[3] == RECORDS[6]
+    rows = [json.loads(line) for line in rejected.read_text(encoding="utf-8").splitlines()]
+    assert [(r["line"], r["step"], r["reason"]) for r in rows] == [
+        (2, "exact", "exact_duplicate"), (3, "filters", "blacklist:draw"), (6, "novelty", "rouge_novelty")]
+    assert rows[0]["evidence"]["partner_text"] == RECORDS[0]["instruction"]
+    assert rows[1]["evidence"] == {"rule": "blacklist", "term": "draw", "field": "instruction"}
+    assert rows[2]["evidence"]["score"] > 0.7 and rows[2]["record"]["instruction"] == RECORDS[5]["instruction"]
+    summary = json.loads(report.read_text(encoding="utf-8"))
+    assert summary["counts"] == {"input": 7, "kept": 4, "rejected": 3}
+    assert summary["rejected_by_reason"] == {"blacklist:draw": 1, "exact_duplicate": 1, "rouge_novelty": 1}
+    assert summary["pii"]["found_by_type"] == {"email": 1}
+    assert set(summary["examples"]) == {"blacklist:draw", "exact_duplicate", "rouge_novelty"}
+    assert summary["steps"] == ["filters", "output_checks", "pii", "exact", "minhash", "novelty"]
+
+
+def test_steps_and_threshold_options(tmp_path: Path) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", RECORDS)
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["curate", str(source), "--out", str(out), "--steps", "novelty"])
+    assert result.exit_code == 0, result.output
+    kept = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(kept) == 5  # only the exact repeat and the ROUGE-L near-duplicate go
+    result = runner.invoke(app, ["curate", str(source), "--out", str(out), "--steps", "novelty",
+                                 "--rouge-threshold", "0.75"])
+    assert "kept 6, rejected 1" in result.output
+    result = runner.invoke(app, ["curate", str(source), "--out", str(out), "--steps", "dedup"])
+    assert result.exit_code == 2 and "unknown curation step(s) dedup" in result.output
+
+
+def test_index_option_dedups_across_builds(tmp_path: Path) -> None:
+    first = write_jsonl(tmp_path / "a.jsonl", RECORDS[:1])
+    second = write_jsonl(tmp_path / "b.jsonl", RECORDS[1:2] + RECORDS[4:5])
+    index = tmp_path / "index"
+    assert runner.invoke(app, ["curate", str(first), "--out", str(tmp_path / "a.out.jsonl"),
+                               "--index", str(index), "--build", "v1"]).exit_code == 0
+    result = runner.invoke(app, ["curate", str(second), "--out", str(tmp_path / "b.out.jsonl"),
+                                 "--index", str(index), "--build", "v2"])
+    assert result.exit_code == 0, result.output
+    assert "kept 1, rejected 1" in result.output and "1 earlier builds, added 1 as v2" in result.output
+
+
+@pytest.mark.parametrize("content, line, message", [
+    ('{"instruction": "A", "output": "b"}\n\n{"instruction": "B" "output": "c"}\n', 3, "not valid JSON"),
+    ('{"instruction": "A", "output": "b"}\n{"instruction": "B"}\n', 2, "output: Field required"),
+    ('{"instruction": "A", "output": "b"}\n["x"]\n', 2, "expected a JSON object"),
+    ('[\n  {"instruction": "A", "output": "b"},\n  {"instruction": "B",\n   "input": 3, "output": "c"}\n]', 3,
+     "input: Input should be a valid string"),
+    ('[\n  {"instruction": "A", "output": "b"}\n  {"instruction": "B", "output": "c"}\n]', 3,
+     "expected ',' or ']'"),
+    ('{"messages": [{"role": "robot", "content": "hi"}, {"role": "user", "content": "x"}]}\n', 1,
+     "not a valid dialogue"),
+])
+def test_malformed_input_names_file_and_line_and_writes_nothing(tmp_path: Path, content: str, line: int,
+                                                                 message: str) -> None:
+    source = tmp_path / "bad.json"
+    source.write_text(content, encoding="utf-8")
+    out, index = tmp_path / "out.jsonl", tmp_path / "index"
+    result = runner.invoke(app, ["curate", str(source), "--out", str(out), "--report",
+                                 str(tmp_path / "r.json"), "--rejected", str(tmp_path / "rej.jsonl"),
+                                 "--index", str(index)])
+    assert result.exit_code == 2
+    assert f"{source}:{line}" in result.output and message in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.json", "index"]
+    manifest = json.loads((index / "index.json").read_text(encoding="utf-8"))
+    assert manifest["builds"] == [] and not [p for p in index.iterdir() if p.name.startswith(".staging")]
+
+
+def test_missing_input_file(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["curate", str(tmp_path / "nope.json"), "--out", str(tmp_path / "o.json")])
+    assert result.exit_code == 2 and "input file not found" in result.output
+
+
+def test_curate_does_not_import_torch_transformers_or_prefect(tmp_path: Path) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", RECORDS)
+    code = (
+        "import sys\n"
+        "from pipeline.cli import app\n"
+        f"sys.argv = ['seedforge', 'curate', {str(source)!r}, '--out', {str(tmp_path / 'o.jsonl')!r},"
+        f" '--index', {str(tmp_path / 'idx')!r}]\n"
+        "try:\n    app()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('torch', 'transformers', 'prefect') if m in sys.modules))\n"
+        "print('rouge_score.rouge_scorer' in sys.modules, 'datasketch' in sys.modules, 'lingua' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-2:] == ["[]", "True True True"]  # it really curated

@@ -1,0 +1,61 @@
+import random
+
+from datasketch import MinHashLSH
+
+from pipeline.curate.config import MinHashConfig
+from pipeline.curate.minhash import NearDupIndex, Signer, band_digest, compact_lsh, shingles
+
+CONFIG = MinHashConfig()
+
+
+def test_word_shingles_for_spaced_text_and_character_shingles_for_cjk() -> None:
+    assert shingles("The quick brown fox jumps", CONFIG) == {
+        "the\x1fquick\x1fbrown".encode(), "quick\x1fbrown\x1ffox".encode(), "brown\x1ffox\x1fjumps".encode()}
+    assert shingles("今天天气很好", CONFIG) == {
+        "今\x1f天\x1f天".encode(), "天\x1f天\x1f气".encode(), "天\x1f气\x1f很".encode(), "气\x1f很\x1f好".encode()}
+    assert shingles("Hi there", CONFIG) == {"hi\x1fthere".encode()}
+    assert shingles("", CONFIG) == set()
+
+
+def index_with(*texts: str) -> NearDupIndex:
+    index = NearDupIndex(CONFIG)
+    for n, text in enumerate(texts):
+        index.add(f"r{n}", index.signer.signature(text))
+    return index
+
+
+LONG_EN = ("The tide rises and falls twice each day because the moon pulls on the oceans, and the "
+           "sun adds a smaller pull that makes spring tides and neap tides across the month.")
+LONG_ZH = "潮汐是由月球和太阳的引力共同作用引起的海水周期性涨落现象，每天通常有两次涨潮和两次落潮，一个月中还有大潮和小潮之分。"
+
+
+def test_near_duplicates_are_found_with_partner_and_score() -> None:
+    index = index_with(LONG_EN, LONG_ZH)
+    near = index.find(index.signer.signature(LONG_EN.replace("smaller", "much smaller")))
+    assert near is not None and near.partner_id == "r0" and 0.8 <= near.jaccard < 1.0
+    near = index.find(index.signer.signature(LONG_ZH.replace("通常", "一般")))
+    assert near is not None and near.partner_id == "r1" and near.jaccard >= 0.8
+
+
+def test_unrelated_and_mixed_language_texts_are_not_near_duplicates() -> None:
+    index = index_with(LONG_EN, LONG_ZH)
+    other = "Volcanoes erupt when magma rises through cracks in the crust and pressure builds up."
+    assert index.find(index.signer.signature(other)) is None
+    mixed = "Translate into English: " + LONG_ZH[:20]
+    assert index.find(index.signer.signature(mixed)) is None
+
+
+def test_compact_storage_proposes_exactly_what_datasketch_storage_does() -> None:
+    rng = random.Random(3)
+    words = [f"w{i}" for i in range(60)]
+    signer = Signer(CONFIG)
+    compact = compact_lsh(CONFIG)
+    plain = MinHashLSH(threshold=CONFIG.threshold, num_perm=CONFIG.num_perm, hashfunc=band_digest)
+    texts = [" ".join(rng.choices(words, k=12)) for _ in range(200)]
+    texts += [text + " extra" for text in texts[:50]]
+    for slot, text in enumerate(texts):
+        sketch = signer.minhash(signer.signature(text))
+        assert sorted(compact.query(sketch)) == sorted(plain.query(sketch))
+        compact.insert(slot, sketch, check_duplication=False)
+        plain.insert(slot, sketch)
+    assert slot in compact and len(compact.keys) == len(texts)
