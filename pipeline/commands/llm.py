@@ -1,4 +1,4 @@
-"""`seedforge llm ...`: the embedded OpenAI-compatible model server."""
+"""`seedforge llm ...`: the embedded OpenAI-compatible model server, and the request journal."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import typer
 from pipeline.commands.common import fail
 from pipeline.errors import SeedforgeError
 
-llm_app = typer.Typer(no_args_is_help=True, help="The embedded OpenAI-compatible model server.")
+llm_app = typer.Typer(no_args_is_help=True, help="The embedded model server and the request journal.")
 
 
 @llm_app.command("serve")
@@ -37,6 +37,61 @@ def serve(
         pass
     finally:
         server.stop()
+
+
+journal_app = typer.Typer(no_args_is_help=True, help="The request journal: what was asked and answered.")
+llm_app.add_typer(journal_app, name="journal")
+
+JournalOption = Annotated[Optional[Path], typer.Option(
+    "--journal", help="Journal file (default: DATA_DIR/journal.sqlite3)")]
+
+
+def _open_journal(path: Path | None):  # noqa: ANN202 — keeps the import inside the command
+    from pipeline.config import data_dir
+    from pipeline.llm.journal import Journal
+
+    path = path or data_dir() / "journal.sqlite3"
+    if not path.is_file():
+        raise SeedforgeError("no journal here (nothing was asked yet?)", path=path)
+    return Journal(path)
+
+
+@journal_app.command("stats")
+def journal_stats(journal: JournalOption = None) -> None:
+    """Answered and quarantined requests (by reason), tokens and cost, as JSON."""
+    import json
+
+    try:
+        with _open_journal(journal) as opened:
+            typer.echo(json.dumps(opened.totals(), indent=2))
+    except SeedforgeError as exc:
+        fail(exc)
+
+
+@journal_app.command("export")
+def journal_export(
+    out: Annotated[Path, typer.Option(help="JSONL file to write")],
+    status: Annotated[Optional[str], typer.Option(help="answered or quarantined (default: both)")] = None,
+    journal: JournalOption = None,
+) -> None:
+    """Every request with its answer (or quarantine reason, error and raw text), one JSON per line."""
+    import json
+    import os
+
+    try:
+        if status not in (None, "answered", "quarantined"):
+            raise SeedforgeError(f"--status must be answered or quarantined, not {status!r}")
+        with _open_journal(journal) as opened:
+            staged = out.with_name(out.name + ".tmp")
+            with staged.open("w", encoding="utf-8") as handle:
+                count = 0
+                for row in opened.rows(status):
+                    handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+                    count += 1
+            os.replace(staged, out)
+    except SeedforgeError as exc:
+        fail(exc)
+    typer.echo(f"{count} requests written to {out}")
 
 
 def register(app: typer.Typer) -> None:

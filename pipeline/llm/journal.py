@@ -117,16 +117,14 @@ class Journal:
         return JournalEntry(*row) if row else None
 
     def get(self, key: str) -> JournalEntry | None:
-        """The answer for `key`, else its quarantine entry, else None."""
-        entry = self.answer(key)
-        if entry is not None:
-            return entry
+        """Where the request stands: quarantined (a structured request can be quarantined while
+        its unusable answer is journaled), else answered, else None (never settled)."""
         with self._lock:
             row = self._conn.execute(
                 "SELECT key, raw_text, attempts, error, reason FROM quarantine WHERE key = ?",
                 (key,)).fetchone()
         if row is None:
-            return None
+            return self.answer(key)
         return JournalEntry(row[0], "quarantined", row[1], None, 0, 0, None, row[2], row[3], 0.0, row[4])
 
     def counts(self) -> dict[str, int]:

@@ -59,13 +59,14 @@ class FaultServer:
     def __init__(self, script: list[Action] | None = None, default: Action | None = None, *,
                  policy: Policy | None = None, responder: Callable[[dict[str, Any]], str] = echo_answer,
                  latency_s: float = 0.0, rate_limit: float | None = None, serial: bool = False,
-                 port: int = 0):
+                 echo_authorization: bool = False, port: int = 0):
         self.script: deque[Action] = deque(script or [])
         self.default = default or Action()
         self.policy = policy
         self.responder = responder
         self.latency_s = latency_s
         self.serial = serial  # answer one request at a time, as llama.cpp's server does
+        self.echo_authorization = echo_authorization  # a careless server repeating the key back
         self._one_at_a_time = asyncio.Lock() if serial else None  # binds to the loop on first use
         self.port = port
         self._limit = SlidingWindowLimit(rate_limit) if rate_limit else None
@@ -117,13 +118,14 @@ class FaultServer:
                                            action.answers, time.time(), authorization))
         return action
 
-    def _completion(self, body: dict[str, Any], action: Action) -> bytes:
+    def _completion(self, body: dict[str, Any], action: Action, authorization: str) -> bytes:
+        echo = f" ({authorization})" if self.echo_authorization else ""
         if action.body is not None:
-            return action.body
+            return action.body + echo.encode()
         if action.status != 200:
-            return json.dumps({"error": {"message": f"scripted {action.status}",
+            return json.dumps({"error": {"message": f"scripted {action.status}{echo}",
                                          "type": "fault", "code": action.status}}).encode()
-        text = action.text if action.text is not None else self.responder(body)
+        text = (action.text if action.text is not None else self.responder(body)) + echo
         prompt, completion = action.usage
         return json.dumps({
             "id": "chatcmpl-fault", "object": "chat.completion", "created": int(time.time()),
@@ -201,7 +203,7 @@ class FaultServer:
         if body.get("stream") and action.status == 200 and action.body is None:
             await self._send_stream(writer, self._sse_events(body, action), action)
             return True
-        payload = self._completion(body, action)
+        payload = self._completion(body, action, authorization)
         if action.truncate:
             await self._send(writer, action.status, payload[: len(payload) // 2], action.headers,
                              length=len(payload))
