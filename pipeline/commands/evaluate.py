@@ -24,12 +24,16 @@ def _training_side(eval_set: Path) -> tuple[Path | None, dict[str, Any]]:
 
 
 def _trained_with(adapter: Path) -> dict[str, Any]:
-    """The training config saved beside the adapter (template, cutoff), when there is one."""
-    metrics = adapter.parent / "metrics.json"
-    try:
-        return json.loads(metrics.read_text(encoding="utf-8")).get("config") or {}
-    except (OSError, ValueError):
-        return {}
+    """The training config saved beside the adapter (template, cutoff), when there is one:
+    `seedforge train` writes it into run_card.json, older runs into metrics.json."""
+    for name, key in (("run_card.json", "hyperparameters"), ("metrics.json", "config")):
+        try:
+            found = json.loads((adapter.parent / name).read_text(encoding="utf-8")).get(key)
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(found, dict):
+            return found
+    return {}
 
 
 def _resolve_base(base_model: str | None, adapter: Path) -> str:

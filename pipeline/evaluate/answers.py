@@ -15,7 +15,7 @@ from typing import Any
 from pipeline.evaluate.evalsets import EvalItem
 from pipeline.evaluate.models import TunedModel
 from pipeline.records import AlpacaRecord, Lineage
-from pipeline.train.data import render_prompt
+from pipeline.train.templates import render_prompt
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ from pipeline.config import TrainConfig
 from pipeline.errors import SeedforgeError
 from pipeline.evaluate.models import TunedModel, load_tuned
 from pipeline.records import AlpacaRecord
-from pipeline.train.lora import mean_loss, tokenize_all
+from pipeline.train.data import tokenize_all
+from pipeline.train.loop import mean_loss
 
 
 def loss_figures(tuned: TunedModel, records: list[AlpacaRecord], config: TrainConfig) -> dict[str, Any]:

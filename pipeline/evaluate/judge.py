@@ -100,15 +100,21 @@ def _as_json(text: str) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
+def _field(text: str, key: str, fallback: str) -> Any:
+    """A field of the reply's JSON object, else what `fallback` finds in free text."""
+    data = _as_json(text)
+    raw = data.get(key) if data else None
+    if raw is None:
+        match = re.search(fallback, text, re.IGNORECASE)
+        raw = match.group(1) if match else None
+    return raw
+
+
 def parse_score(text: str | None) -> float | None:
     """0-1, or None when the reply holds no usable score."""
     if not text:
         return None
-    data = _as_json(text)
-    raw: Any = data.get("score") if data else None
-    if raw is None:
-        match = re.search(r"score\W{0,4}(\d+(?:\.\d+)?)", text, re.IGNORECASE)
-        raw = match.group(1) if match else None
+    raw = _field(text, "score", r"score\W{0,4}(\d+(?:\.\d+)?)")
     try:
         value = float(raw)
     except (TypeError, ValueError):
@@ -120,11 +126,7 @@ def parse_winner(text: str | None) -> str | None:
     """"A", "B", "tie", or None."""
     if not text:
         return None
-    data = _as_json(text)
-    raw = data.get("winner") if data else None
-    if raw is None:
-        match = re.search(r"winner\W{0,4}(A|B|tie)\b", text, re.IGNORECASE)
-        raw = match.group(1) if match else None
+    raw = _field(text, "winner", r"winner\W{0,4}(A|B|tie)\b")
     if not isinstance(raw, str):
         return None
     raw = raw.strip().strip("\"'").lower()

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import SeedforgeError
-from pipeline.train.base_model import configure_torch
+from pipeline.train.base_model import configure_torch, load_causal_lm, load_tokenizer, pad_id_of
 
 ADAPTER_CONFIG = "adapter_config.json"
 
@@ -25,8 +25,7 @@ class TunedModel:
 
     @property
     def pad_id(self) -> int:
-        pad = self.tokenizer.pad_token_id
-        return pad if pad is not None else self.tokenizer.eos_token_id
+        return pad_id_of(self.tokenizer)
 
     def base(self) -> AbstractContextManager[Any]:
         """`with tuned.base():` runs the plain base model."""
@@ -73,13 +72,11 @@ def load_tuned(base_model: str, adapter_dir: Path, threads: int | None = None) -
     SeedforgeError naming the adapter directory."""
     adapter_dir = Path(adapter_dir)
     read_adapter_config(adapter_dir)
-    import torch
     from peft import PeftModel
-    from transformers import AutoModelForCausalLM, AutoTokenizer
 
     configure_torch(threads)
-    tokenizer = AutoTokenizer.from_pretrained(base_model)
-    model = AutoModelForCausalLM.from_pretrained(base_model, dtype=torch.float32)
+    tokenizer = load_tokenizer(base_model)
+    model = load_causal_lm(base_model)
     mismatch = f"adapter does not match the base model {base_model}"
     try:
         tuned = PeftModel.from_pretrained(model, str(adapter_dir))

@@ -15,6 +15,7 @@ from pipeline.records import AlpacaRecord, Lineage
 from tests.evaluate.conftest import WORD_RECORDS, WORD_TRAINING, first_position_judge, skill_judge
 from tests.evaluate.judge_server import JudgeServer
 
+PARIS = AlpacaRecord(instruction="Name the capital of France.", output="Paris.", lineage=Lineage(generator="t"))
 FAST = EvaluateConfig(max_new_tokens=12, semantic_similarity=False)
 
 
@@ -66,8 +67,7 @@ def test_position_bias_becomes_ties_and_bad_replies_are_counted(
 def test_items_near_training_are_dropped_and_reported(
         tiny_llama_dir: Path, word_adapter: Path, tmp_path: Path) -> None:
     near = AlpacaRecord(instruction="Repeat the word number 0!", output="x", lineage=Lineage(generator="t"))
-    other = AlpacaRecord(instruction="Name the capital of France.", output="Paris.", lineage=Lineage(generator="t"))
-    report = run_evaluation(items_from_records([WORD_RECORDS[0], other]), request(
+    report = run_evaluation(items_from_records([WORD_RECORDS[0], PARIS]), request(
         tiny_llama_dir, word_adapter, tmp_path / "eval", training_records=[near], training_source="train.jsonl"))
     assert report["eval_set"]["items"] == 1
     assert report["decontamination"]["dropped"][0]["item_id"] == WORD_RECORDS[0].id
@@ -109,9 +109,10 @@ def test_evaluate_build_returns_the_figures(tiny_llama_dir: Path, word_adapter: 
     config = PipelineConfig(train=WORD_TRAINING, evaluate=FAST)
     with JudgeServer(skill_judge) as server:
         figures = evaluate_build(WORD_RECORDS[:2], str(tiny_llama_dir), word_adapter, config,
-                                 tmp_path / "eval", endpoint(server), train_records=WORD_RECORDS[2:])
+                                 tmp_path / "eval", endpoint(server), train_records=[PARIS])
     assert "items" not in figures and figures["overall"]["pairwise"]["wins"] == 2
     assert figures["decontamination"]["checked_against"] == "the build's train split"
+    assert figures["decontamination"]["dropped"] == [] and figures["loss"]["records"] == 2
     assert figures["eval_set"]["name"] == "demo held-out split"
     with pytest.raises(SeedforgeError, match="held-out set is empty"):
         evaluate_build([], str(tiny_llama_dir), word_adapter, config, tmp_path / "e2", None)
@@ -129,7 +130,7 @@ def test_cli_reads_a_user_eval_set(tiny_llama_dir: Path, word_adapter: Path, tmp
         result = CliRunner().invoke(app, common + ["--eval-set", str(belle), "--judge-base-url",
                                                    server.base_url, "--judge-model", "scripted"])
     assert result.exit_code == 0, result.output
-    assert "tuned is **better than** base" in result.output
+    assert "tuned is **not distinguishable from** base (win rate 1.00" in result.output  # n=2: CI 0.34-1
     report = json.loads((out / "report.json").read_text())
     assert list(report["by_category"]) == ["open_qa"] and report["judge"]["model"] == "scripted"
     bad = tmp_path / "bad.json"
