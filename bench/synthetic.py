@@ -103,6 +103,9 @@ CLAUSES = [
     "Give one example from {place}.", "Explain it as {name} would.",
 ]
 CLAUSE_RATE = 0.6
+TAIL_NOUNS = 0.35
+OPENERS = ["Please", "Could you", "I need you to", "Help me", "Your task is to", "Quickly",
+           "For my {person} friend,", "As a {person2},", "Today,", "If you can,"]
 LANGS = ["French", "Spanish", "German", "Italian", "Japanese", "Chinese"]
 _SYLLABLES = "ka lo mi re san tor vel quin dra bel nor fi zan lu mar pe sol gri ta ven".split()
 _FULL_WIDTH = str.maketrans({chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)})
@@ -117,31 +120,52 @@ class InstructionGenerator:
     an earlier instruction instead of making a fresh one."""
 
     def __init__(self, seed: int = 0, near_dup: float = 0.25, exact_dup: float = 0.05,
-                 names: int = 200_000, memory: int = 5_000):
+                 names: int = 200_000, memory: int = 5_000, clauses: tuple[int, int] | None = None):
         self.rng = random.Random(seed)
         self.near_dup, self.exact_dup = near_dup, exact_dup
         self.names = [made_up_name(self.rng) for _ in range(names)]
+        self.terms = [made_up_name(self.rng).lower() for _ in range(names // 4)]
         self.recent: list[str] = []
         self.memory = memory
+        self.clauses = clauses  # (least, most) added constraints; None: one, at CLAUSE_RATE
 
     def _name(self) -> str:
         # Zipf-like: a few names recur, most are rare
         index = int(len(self.names) * self.rng.random() ** 3)
         return self.names[index]
 
+    def _noun(self) -> str:
+        """Real text has a long tail of rare words (terms, products, species): one noun in
+        three comes from it, the others from the common list."""
+        if self.rng.random() < TAIL_NOUNS:
+            return self.terms[int(len(self.terms) * self.rng.random() ** 2)]
+        return self.rng.choice(NOUNS)
+
     def fresh(self) -> str:
         rng = self.rng
         template = rng.choice(TEMPLATES)
         slots = {
             "adj": rng.choice(ADJECTIVES), "adj2": rng.choice(ADJECTIVES),
-            "noun": rng.choice(NOUNS), "noun2": rng.choice(NOUNS), "place": rng.choice(PLACES),
+            "noun": self._noun(), "noun2": self._noun(), "place": rng.choice(PLACES),
             "person": rng.choice(PEOPLE), "person2": rng.choice(PEOPLE),
             "form": rng.choice(FORMS), "aspect": rng.choice(ASPECTS), "n": str(rng.randint(2, 12)),
             "name": self._name(), "lang": rng.choice(LANGS),
         }
         text = template.format(**slots)
-        if rng.random() < CLAUSE_RATE:  # real instructions often add a constraint or a context
-            text += " " + rng.choice(CLAUSES).format(**slots)
+        if self.clauses is None:  # real instructions often add a constraint or a context
+            count = int(rng.random() < CLAUSE_RATE)
+        else:
+            count = rng.randint(*self.clauses)
+        if self.clauses is not None:  # wide corpora: phrasing varies too, not only the slots
+            words = text.split()
+            words = [SYNONYMS.get(w, w) if rng.random() < 0.5 else w for w in words]
+            if rng.random() < 0.5:
+                words = rng.choice(OPENERS).format(**slots).split() + [words[0].lower()] + words[1:]
+            text = " ".join(words)
+        for clause in rng.sample(CLAUSES, count):
+            slots.update(noun2=self._noun(), person2=rng.choice(PEOPLE), place=rng.choice(PLACES),
+                         name=self._name(), n=str(rng.randint(2, 12)))
+            text += " " + clause.format(**slots)
         return text.replace("-", " ")
 
     def edit(self, text: str) -> str:
@@ -242,7 +266,8 @@ def _slots(rng: random.Random, names: list[str]) -> dict[str, str]:
 def record_stream(seed: int = 0) -> Iterator[dict]:
     """Alpaca records as a user's file would hold them (no lineage)."""
     rng = random.Random(seed + 1)
-    instructions = iter(InstructionGenerator(seed=seed))
+    # a large corpus needs more variety than a few thousand texts: one or two added clauses
+    instructions = iter(InstructionGenerator(seed=seed, clauses=(1, 2)))
     names = [made_up_name(rng) for _ in range(50_000)]
     while True:
         roll = rng.random()

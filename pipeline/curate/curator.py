@@ -84,7 +84,7 @@ class Curator:
         self.exact.add(exact_key(text), record_id)
         self.novelty.add(record_id, tokenize(text))
         if signature is not None:
-            self.near.add(record_id, signature)
+            self.near.add(record_id, self.near.signer.minhash(signature))
         self._texts[record_id] = text
 
     def minhash_text(self, record: Record) -> str:
@@ -166,11 +166,11 @@ class Curator:
             if partner is not None:
                 return self._reject(record, "exact", Verdict("exact_duplicate", self._partner(
                     partner, rule="exact", normalized=True)))
-        signature = None
+        sketch = None
         if self._wants_signature():
             started = clock()
-            signature = self.near.signer.signature(self.minhash_text(record))
-            near = self.near.find(signature) if "minhash" in steps else None
+            sketch = self.near.signer.sketch(self.minhash_text(record))
+            near = self.near.find(sketch) if "minhash" in steps else None
             seconds["minhash"] += clock() - started
             if near is not None:
                 return self._reject(record, "minhash", Verdict("near_duplicate", self._partner(
@@ -188,11 +188,11 @@ class Curator:
         started = clock()
         self.exact.add(key, record.id)
         self.novelty.add(record.id, tokens)
-        if signature is not None:
-            self.near.add(record.id, signature)
+        if sketch is not None:
+            self.near.add(record.id, sketch)
         self._texts[record.id] = text
         if self.index is not None:
-            self.index.stage(IndexEntry(record.id, text, signature))
+            self.index.stage(IndexEntry(record.id, text, sketch.hashvalues))
         seconds["indexing"] += clock() - started
         self.report.kept += 1
         self.counts["kept"] += 1

@@ -128,10 +128,13 @@ class Signer:
         return MinHash(num_perm=self.config.num_perm, seed=self.config.seed, hashvalues=values,
                        permutations=self.permutations, scheme=SCHEME)
 
-    def signature(self, text: str) -> np.ndarray:
+    def sketch(self, text: str) -> MinHash:
         sketch = self.minhash()
         sketch.update_batch(shingles(text, self.config))
-        return sketch.hashvalues
+        return sketch
+
+    def signature(self, text: str) -> np.ndarray:
+        return self.sketch(text).hashvalues
 
 
 class SignatureStore:
@@ -176,14 +179,14 @@ class NearDupIndex:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def add(self, doc_id: str, signature: np.ndarray) -> None:
-        slot = self.signatures.append(signature)
+    def add(self, doc_id: str, sketch: MinHash) -> None:
+        slot = self.signatures.append(sketch.hashvalues)
         self.ids.append(doc_id)
-        self.lsh.insert(slot, self.signer.minhash(signature), check_duplication=False)
+        self.lsh.insert(slot, sketch, check_duplication=False)
 
-    def find(self, signature: np.ndarray) -> NearDuplicate | None:
+    def find(self, sketch: MinHash) -> NearDuplicate | None:
         """The most similar indexed record whose estimated Jaccard reaches the threshold."""
-        sketch = self.signer.minhash(signature)
+        signature = sketch.hashvalues
         best: NearDuplicate | None = None
         for slot in self.lsh.query(sketch):
             score = jaccard_estimate(signature, self.signatures[slot])

@@ -105,6 +105,8 @@ def _language_mismatch(record: Record, config: OutputCheckConfig) -> Verdict | N
         said = detect(answer.text, codes, config.language_min_letters)
         if said is None or said.confidence < config.language_min_confidence:
             continue
+        if said.code == record.lineage.language:
+            continue  # the usual case, settled without looking at the question
         asked = detect(answer.asked, codes, 1)
         expected = asked.code if asked is not None else record.lineage.language
         if said.code != expected and not names_language(answer.asked, said.code):

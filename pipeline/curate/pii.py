@@ -30,6 +30,7 @@ _CN_ID = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(
 _CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
 _IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
 _IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
+_ANY_HINT = re.compile(r"@|\d.*\d|:.*:", re.DOTALL)  # every type needs an @, two digits or two colons
 _PHONE_HINT = re.compile(r"\d(?:\D{0,3}\d){6}")  # at least 7 digits close together
 _CN_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CN_ID_CHECK = "10X98765432"
@@ -106,7 +107,7 @@ def _phone_findings(text: str, regions: list[str]) -> list[Finding]:
 def find_pii(text: str, config: PIIConfig) -> list[Finding]:
     """Non-overlapping findings, in text order; the more specific type wins an overlap (an
     identity or card number is not also reported as a phone number)."""
-    if not text:
+    if not text or not _ANY_HINT.search(text):
         return []
     kinds = frozenset(config.types)
     candidates = _regex_findings(text, kinds)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _CJK_RANGES = (
     "\u3040-\u30ff"  # hiragana, katakana
@@ -30,11 +31,14 @@ def tokenize(text: str) -> list[str]:
     return _TOKEN.findall(normalize(text))
 
 
+_ALNUM = re.compile(r"[^\W_]", re.UNICODE)
+
+
+@lru_cache(maxsize=64)  # the same fields are asked about by several checks in a row
 def cjk_ratio(text: str) -> float:
-    letters = [c for c in text if c.isalnum()]
-    if not letters:
-        return 0.0
-    return sum(1 for c in letters if _CJK_CHAR.match(c)) / len(letters)
+    """Share of CJK characters among letters and digits (0 when there are none)."""
+    letters = len(_ALNUM.findall(text))
+    return len(_CJK_CHAR.findall(text)) / letters if letters else 0.0
 
 
 class CJKTokenizer:

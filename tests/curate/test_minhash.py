@@ -20,7 +20,7 @@ def test_word_shingles_for_spaced_text_and_character_shingles_for_cjk() -> None:
 def index_with(*texts: str) -> NearDupIndex:
     index = NearDupIndex(CONFIG)
     for n, text in enumerate(texts):
-        index.add(f"r{n}", index.signer.signature(text))
+        index.add(f"r{n}", index.signer.sketch(text))
     return index
 
 
@@ -31,18 +31,18 @@ LONG_ZH = "潮汐是由月球和太阳的引力共同作用引起的海水周期
 
 def test_near_duplicates_are_found_with_partner_and_score() -> None:
     index = index_with(LONG_EN, LONG_ZH)
-    near = index.find(index.signer.signature(LONG_EN.replace("smaller", "much smaller")))
+    near = index.find(index.signer.sketch(LONG_EN.replace("smaller", "much smaller")))
     assert near is not None and near.partner_id == "r0" and 0.8 <= near.jaccard < 1.0
-    near = index.find(index.signer.signature(LONG_ZH.replace("通常", "一般")))
+    near = index.find(index.signer.sketch(LONG_ZH.replace("通常", "一般")))
     assert near is not None and near.partner_id == "r1" and near.jaccard >= 0.8
 
 
 def test_unrelated_and_mixed_language_texts_are_not_near_duplicates() -> None:
     index = index_with(LONG_EN, LONG_ZH)
     other = "Volcanoes erupt when magma rises through cracks in the crust and pressure builds up."
-    assert index.find(index.signer.signature(other)) is None
+    assert index.find(index.signer.sketch(other)) is None
     mixed = "Translate into English: " + LONG_ZH[:20]
-    assert index.find(index.signer.signature(mixed)) is None
+    assert index.find(index.signer.sketch(mixed)) is None
 
 
 def test_compact_storage_proposes_exactly_what_datasketch_storage_does() -> None:

@@ -99,3 +99,15 @@ def test_index_agrees_on_zipfian_texts_with_repeats_past_several_order_renewals(
             text.insert(rng.randrange(len(text) + 1), rng.choices(vocab, weights)[0])
         texts.append(text)
     assert exhaustive_agreement(texts, 0.7) > 100  # repeated tokens exercise occurrence counting
+
+
+def test_bit_parallel_lcs_equals_rouge_scores_table() -> None:
+    from rouge_score.rouge_scorer import _lcs_table
+
+    from pipeline.curate.novelty import lcs_length
+
+    rng = random.Random(5)
+    for _ in range(2000):
+        a = [rng.choice("abcdefg") for _ in range(rng.randint(0, 30))]
+        b = [rng.choice("abcdefg") for _ in range(rng.randint(0, 30))]
+        assert lcs_length(a, b) == _lcs_table(a, b)[-1][-1]

@@ -1,0 +1,74 @@
+"""Benchmark: N synthetic instruction records through every curation step, streaming.
+
+The records (bench/synthetic.py: English and some Chinese Alpaca records with near-duplicates,
+filter hits, bad answers and PII at realistic rates) are written to a JSONL file first, not
+timed. Then the real CLI runs in a child process —
+`seedforge curate IN --out OUT --rejected R --report REP --index DIR` with all six steps —
+and its wall time and peak RSS (the child's maximum resident set) are measured.
+
+    python bench/curate_scale.py [--records 1000000] [--workdir DIR] [--no-index]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from synthetic import record_stream  # noqa: E402
+
+
+def write_corpus(path: Path, count: int, seed: int) -> float:
+    started = time.perf_counter()
+    with open(path, "w", encoding="utf-8") as out:
+        for record in itertools.islice(record_stream(seed), count):
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--no-index", action="store_true", help="without the persistent index")
+    args = parser.parse_args()
+
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="seedforge-scale-"))
+    work.mkdir(parents=True, exist_ok=True)
+    source = work / "records.jsonl"
+    generated = write_corpus(source, args.records, args.seed)
+    command = [sys.executable, "-m", "pipeline.cli", "curate", str(source),
+               "--out", str(work / "kept.jsonl"), "--rejected", str(work / "rejected.jsonl"),
+               "--report", str(work / "report.json")]
+    if not args.no_index:
+        command += ["--index", str(work / "index"), "--build", "scale"]
+    started = time.perf_counter()
+    completed = subprocess.run(command, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    if completed.returncode != 0:
+        sys.exit(f"curate failed ({completed.returncode}):\n{completed.stderr}")
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # kilobytes on Linux
+    report = json.loads((work / "report.json").read_text(encoding="utf-8"))
+    result = {
+        "records": args.records, "input_mb": round(source.stat().st_size / 2**20, 1),
+        "generate_seconds_untimed": round(generated, 1),
+        "wall_seconds": round(wall, 1), "records_per_second": round(args.records / wall),
+        "peak_rss_mb": round(peak_kb / 1024), "index": not args.no_index,
+        "counts": report["counts"], "rejected_by_step": report["rejected_by_step"],
+        "rejected_by_reason": report["rejected_by_reason"], "pii": report["pii"],
+        "seconds_by_step": report["seconds_by_step"], "workdir": str(work),
+    }
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
