@@ -32,6 +32,9 @@ from pipeline.curate.views import compared_text, text_fields, whole_text, with_t
 from pipeline.records import AlpacaRecord, Lineage, Record, RejectedRecord, SeedTask
 
 
+_RULE_STEPS = (("filters", check_filters), ("output_checks", check_outputs))
+
+
 @dataclass
 class CurationBatch:
     kept: list[Record] = field(default_factory=list)
@@ -139,18 +142,13 @@ class Curator:
     def decide(self, record: Record) -> Decision:
         self.report.seen += 1
         steps, seconds, clock = self.steps, self.report.seconds, time.perf_counter
-        started = clock()
-        if "filters" in steps:
-            verdict = check_filters(record, self.config.filters)
-            seconds["filters"] += clock() - started
-            if verdict:
-                return self._reject(record, "filters", verdict)
-        if "output_checks" in steps:
-            started = clock()
-            verdict = check_outputs(record, self.config.output_checks)
-            seconds["output_checks"] += clock() - started
-            if verdict:
-                return self._reject(record, "output_checks", verdict)
+        for step, check in _RULE_STEPS:  # the config section has the step's name
+            if step in steps:
+                started = clock()
+                verdict = check(record, getattr(self.config, step))
+                seconds[step] += clock() - started
+                if verdict:
+                    return self._reject(record, step, verdict)
         if "pii" in steps:
             started = clock()
             record, verdict = self._pii(record)
