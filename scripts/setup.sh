@@ -6,8 +6,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 
-# redis-server (Debian) for the tests of the Redis-backed curation index
-command -v redis-server >/dev/null || (apt-get update && apt-get install -y redis-server)
+# Debian packages the tests use: redis-server (the Redis-backed curation index) and chromium
+# (the Prefect UI checks; driven by Playwright from PyPI, never `playwright install`)
+missing=()
+command -v redis-server >/dev/null || missing+=(redis-server)
+command -v chromium >/dev/null || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+fi
 # CPU torch first (from local disk here); an unpinned torch would pull a multi-GB CUDA build
 "$PY" -m pip install --quiet --disable-pip-version-check "torch==2.13.0"
 # llama-cpp-python compiles llama.cpp (~10 min once on 2 cores; pip caches the wheel);
