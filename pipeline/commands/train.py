@@ -17,14 +17,17 @@ _DEFAULTS = TrainConfig()
 
 
 def _opt(name: str, help_text: str, *extra: str) -> Any:
-    """An option under its dashed name and alpaca-lora's underscore name."""
-    names = [f"--{name}"] + ([f"--{name.replace('-', '_')}"] if "-" in name else []) + list(extra)
-    return typer.Option(*names, help=help_text)
+    return typer.Option(f"--{name}", *extra, help=help_text)
 
 
 def _flag(name: str, help_text: str) -> Any:
-    under = name.replace("-", "_")
-    return typer.Option(f"--{name}/--no-{name}", f"--{under}/--no_{under}", help=help_text)
+    return typer.Option(f"--{name}/--no-{name}", help=help_text)
+
+
+def _dashes(name: str) -> str:
+    """alpaca-lora's finetune.py spells options with underscores (--batch_size): accept both.
+    click hands over option names without their leading dashes."""
+    return name.replace("_", "-")
 
 
 def parse_target_modules(value: str) -> list[str] | str:
@@ -61,13 +64,13 @@ def _quiet_libraries() -> None:
 def train(
     dataset: Annotated[str, typer.Argument(help="Dataset version directory or name, or a JSON "
                                            "list / JSONL file of Alpaca or messages records")],
-    out: Annotated[Path, typer.Option("--out", "-o", "--output-dir", "--output_dir",
+    out: Annotated[Path, typer.Option("--out", "-o", "--output-dir",
                                       help="Output directory")],
     base_model: Annotated[Optional[str], _opt("base-model", "HF directory, GGUF or hub id "
                                               "[default: the embedded SmolLM2, cached as HF]")] = None,
     template: Annotated[str, _opt("template", "alpaca, belle, chat, or an alpaca-lora template "
                                   ".json (messages records always use the chat template)",
-                                  "--prompt-template-name", "--prompt_template_name")] = _DEFAULTS.template,
+                                  "--prompt-template-name")] = _DEFAULTS.template,
     cutoff_len: Annotated[int, _opt("cutoff-len", "Tokens per record at most")] = _DEFAULTS.cutoff_len,
     overlength: Annotated[str, _opt("overlength", "Longer records: truncate or drop")] = _DEFAULTS.overlength,
     train_on_inputs: Annotated[bool, _flag("train-on-inputs", "Loss on prompt tokens too")] = _DEFAULTS.train_on_inputs,
@@ -152,5 +155,5 @@ def merge(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(train)
+    app.command(context_settings={"token_normalize_func": _dashes})(train)
     app.command()(merge)
