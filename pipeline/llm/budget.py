@@ -86,6 +86,12 @@ class Budget:
             self.spent_usd += cost_usd
             self.spent_tokens += tokens
 
+    def __getstate__(self) -> dict[str, object]:
+        return {k: v for k, v in self.__dict__.items() if k != "_lock"}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state, _lock=threading.Lock())
+
     def as_dict(self) -> dict[str, float | int | bool | None]:
         return {"limit_usd": self.limit_usd, "limit_tokens": self.limit_tokens,
                 "spent_usd": round(self.spent_usd, 6), "spent_tokens": self.spent_tokens,

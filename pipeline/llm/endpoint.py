@@ -35,6 +35,13 @@ class RunState:
     totals: LLMStats = field(default_factory=LLMStats)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    # picklable for process-based task runners (each process then learns and counts on its own)
+    def __getstate__(self) -> dict[str, object]:
+        return {k: v for k, v in self.__dict__.items() if k != "lock"}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state, lock=threading.Lock())
+
 
 @dataclass(frozen=True)
 class Endpoint:

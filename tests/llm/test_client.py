@@ -132,3 +132,13 @@ def test_request_keys_separate_what_changes_the_answer() -> None:
     from pipeline.llm.client import ChatRequest
     other_template = ChatRequest(messages=[{"role": "user", "content": "q"}], template_version="t@2")
     assert prepare(other_template, FAST, "openai").key != base
+
+
+def test_an_endpoint_pickles_for_process_based_task_runners() -> None:
+    import pickle
+
+    from pipeline.llm.endpoint import Endpoint
+
+    endpoint = Endpoint("http://127.0.0.1:1/v1", "sk-x-123456", "m", embedded=False)
+    copy = pickle.loads(pickle.dumps(endpoint))
+    assert copy == endpoint and copy.secret() == "sk-x-123456" and "sk-x" not in repr(copy)
