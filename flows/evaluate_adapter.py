@@ -1,4 +1,5 @@
-"""evaluate: a tuned adapter against its base on the dataset's held-out split."""
+"""evaluate: a tuned adapter against its base on the dataset's decontaminated held-out split:
+held-out loss, ROUGE-L, semantic similarity and the LLM judge (pipeline/evaluate)."""
 
 from __future__ import annotations
 
@@ -8,30 +9,34 @@ from typing import Any
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.artifacts import publish_markdown
+from flows.artifacts import artifact_key
+from flows.key_block import load_api_key_from_block
 from pipeline.config import EvaluateParams
 from pipeline.dataset.versions import load_version, resolve_version
-from pipeline.evaluate.heldout import heldout_comparison
-from pipeline.report.markdown import evaluation_section
+from pipeline.evaluate.run import evaluate_build
 from pipeline.report.progress import stage_line
 from pipeline.train.base_model import prepare_base_model
 
 
-@task(name="evaluate-heldout", cache_policy=NO_CACHE)
-def heldout_task(params: EvaluateParams, version_path: Path, base: str) -> dict[str, Any]:
-    _, _, heldout = load_version(version_path)
-    return heldout_comparison(heldout, base, Path(params.adapter_dir), params.train)
+# the judge calls an LLM endpoint: retried; answered judge requests replay from the journal
+@task(name="evaluate-tuned-vs-base", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5)
+def evaluation_task(params: EvaluateParams, version_path: Path, base: str) -> dict[str, Any]:
+    _, train, heldout = load_version(version_path)
+    out_dir = Path(params.adapter_dir).parent / "evaluation"
+    judge = params.judge if params.evaluate.judge else None
+    return evaluate_build(heldout, base, Path(params.adapter_dir), params, out_dir, judge,
+                          train_records=train, publish_key=artifact_key(params.name, "evaluation-report"))
 
 
 @flow(name="evaluate", log_prints=True, persist_result=True)
 def evaluate(params: EvaluateParams) -> dict[str, Any]:
     """Compare the tuned adapter with its base on data it was not trained on."""
+    load_api_key_from_block()
     version_path = resolve_version(params.dataset)
     base = prepare_base_model(params.train.base_model)
-    figures = heldout_task(params, version_path, base)
-    stage_line("evaluate", f"held-out loss base {figures['base_loss']:.4f} "
-               f"-> tuned {figures['tuned_loss']:.4f}")
-    report = f"# Evaluation of `{params.adapter_dir}`\n\n" + evaluation_section(figures)
-    Path(params.adapter_dir).parent.joinpath("evaluation.md").write_text(report, encoding="utf-8")
-    publish_markdown(version_path.parent.name, "evaluation-report", report, "Tuned vs base")
+    figures = evaluation_task(params, version_path, base)
+    loss = figures.get("loss") or {}
+    if loss:
+        stage_line("evaluate", f"held-out loss base {loss['base_loss']:.4f} -> tuned {loss['tuned_loss']:.4f}")
+    stage_line("evaluate", f"report {figures['outputs']['report_md']}")
     return figures

@@ -17,7 +17,7 @@ from flows.build_dataset import build_dataset
 from flows.evaluate_adapter import evaluate
 from flows.finetune import finetune
 from pipeline.config import BuildConfig, EvaluateParams, FinetuneParams, PipelineConfig, demo_config
-from pipeline.report.markdown import evaluation_section, outputs_section, training_section
+from pipeline.report.markdown import inline_images, outputs_section, training_section
 
 FINETUNE_DEPLOYMENT = "finetune/on-demand"
 EVALUATE_DEPLOYMENT = "evaluate/on-demand"
@@ -42,22 +42,27 @@ def seedforge_pipeline(config: PipelineConfig = demo_config()) -> dict[str, Any]
     trained = _call(finetune, FINETUNE_DEPLOYMENT,
                     FinetuneParams(dataset=version_path, train=config.train, run_name=built["build"]))
     evaluation = _call(evaluate, EVALUATE_DEPLOYMENT,
-                       EvaluateParams(dataset=version_path, adapter_dir=trained["adapter_dir"],
-                                      train=config.train))
+                       EvaluateParams(name=config.name, dataset=version_path,
+                                      adapter_dir=trained["adapter_dir"], train=config.train,
+                                      evaluate=config.evaluate, curate=config.curate, judge=config.llm))
     run_dir = Path(built["run_dir"])
     outputs = {
         "dataset version": version_path,
         "rejected records": str(Path(version_path) / "rejected.jsonl"),
         "adapter": trained["adapter_dir"],
         "training metrics": str(Path(trained["adapter_dir"]).parent / "metrics.json"),
+        "evaluation report": evaluation["outputs"]["report_md"],
         "report": str(run_dir / "report.md"),
         "journal": built["journal"],
     }
+    evaluation_md = inline_images(Path(evaluation["outputs"]["report_md"]))
     report = (Path(built["report"]).read_text(encoding="utf-8") + "\n"
               + training_section({**trained["metrics"], "history": trained["history"]}) + "\n"
-              + evaluation_section(evaluation) + "\n" + outputs_section(outputs))
+              + evaluation_md.replace("\n# ", "\n## ") + "\n" + outputs_section(outputs))
     (run_dir / "report.md").write_text(report, encoding="utf-8")
-    summary = {**built, "train": trained["metrics"], "evaluate": evaluation, "outputs": outputs}
+    headline = {**(evaluation.get("loss") or {}), "overall": evaluation["overall"],
+                "decontamination": evaluation["decontamination"], "judge": evaluation.get("judge")}
+    summary = {**built, "train": trained["metrics"], "evaluate": headline, "outputs": outputs}
     (run_dir / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
     publish_markdown(config.name, "report", report, f"seedforge run {built['build']}")
     return summary

@@ -131,15 +131,51 @@ class EvaluateConfig(StrictModel):
     report_examples: int = Field(default=6, ge=0)
 
 
-class PipelineConfig(StrictModel):
-    """What one build-train-evaluate run needs; the YAML file and the Prefect form share it."""
+ExportName = Literal["alpaca_json", "jsonl", "sharegpt", "openai_chat", "parquet"]
 
-    name: str = Field(default="demo", pattern=r"^[A-Za-z0-9_.-]+$")
+
+class BuildConfig(StrictModel):
+    """One dataset build (generate -> curate -> version -> export); the YAML file of
+    `seedforge build` and the Prefect form of the build flow share it."""
+
+    name: str = Field(default="demo", pattern=r"^[A-Za-z0-9_.-]+$",
+                      description="Dataset name: versions go to DATA_DIR/datasets/NAME/vNNNN")
     llm: LLMConfig = Field(default_factory=LLMConfig)
     generate: GenerateConfig = Field(default_factory=GenerateConfig)
     curate: CurateConfig = Field(default_factory=CurateConfig)
-    train: TrainConfig = Field(default_factory=TrainConfig)
     evaluate: EvaluateConfig = Field(default_factory=EvaluateConfig)
+    exports: list[ExportName] = Field(
+        default_factory=lambda: ["alpaca_json", "jsonl", "sharegpt", "openai_chat", "parquet"]
+    )
+
+
+class PipelineConfig(BuildConfig):
+    """A build, then LoRA training on it and evaluation of tuned vs base."""
+
+    train: TrainConfig = Field(default_factory=TrainConfig)
+
+
+class FinetuneParams(StrictModel):
+    """The fine-tune flow's form: which dataset version, and how to train."""
+
+    dataset: str = Field(default="demo", description="A dataset version directory, or a dataset "
+                         "name (its latest version)")
+    train: TrainConfig = Field(default_factory=TrainConfig)
+    run_name: str | None = Field(default=None, description="Output folder under DATA_DIR/runs")
+
+
+class EvaluateParams(StrictModel):
+    """The evaluate flow's form: a tuned adapter against its base on the held-out split."""
+
+    name: str = Field(default="demo", description="Names the report and its artifact")
+    dataset: str = Field(default="demo", description="Dataset version directory or name")
+    adapter_dir: str = Field(description="The adapter directory a fine-tune wrote")
+    train: TrainConfig = Field(default_factory=TrainConfig, description="Template and cutoff used")
+    evaluate: EvaluateConfig = Field(default_factory=EvaluateConfig)
+    curate: CurateConfig = Field(default_factory=CurateConfig,
+                                 description="The near-duplicate rule for decontamination")
+    judge: LLMConfig = Field(default_factory=LLMConfig,
+                             description="Judge endpoint; empty base_url = the embedded model")
 
 
 def demo_config() -> PipelineConfig:
@@ -174,8 +210,9 @@ def _yaml_line(text: str, loc: tuple[Any, ...]) -> int | None:
     return line
 
 
-def load_config(path: str | Path) -> PipelineConfig:
-    """Read a YAML run config; a bad file raises SeedforgeError naming the file and line."""
+def load_config(path: str | Path, model: type[BuildConfig] = PipelineConfig) -> Any:
+    """Read a YAML run config into `model`; a bad file raises SeedforgeError naming the file
+    and line."""
     path = Path(path)
     if not path.is_file():
         raise SeedforgeError("config file not found", path=path)
@@ -189,7 +226,7 @@ def load_config(path: str | Path) -> PipelineConfig:
     if not isinstance(data, dict):
         raise SeedforgeError("expected a mapping of config sections at the top level", path=path, line=1)
     try:
-        config = PipelineConfig.model_validate(data)
+        config = model.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"])

@@ -1,10 +1,12 @@
-"""Reports as markdown: the build (counts per stage, rejection funnel, tokens and cost, plots),
-training (loss curve) and tuned vs base. The same text goes beside the dataset and into a
-Prefect artifact."""
+"""Reports as markdown: the build (counts per stage, rejection funnel, tokens and cost, plots)
+and training (loss curve); the evaluation writes its own (pipeline/evaluate/report.py). The
+same text goes beside the dataset and into Prefect artifacts."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from pipeline.report import plots
@@ -70,21 +72,22 @@ def training_section(metrics: dict[str, Any], *, with_plots: bool = True) -> str
     return "\n".join(lines) + "\n"
 
 
-def evaluation_section(evaluation: dict[str, Any]) -> str:
-    verdict = "better" if evaluation["tuned_better"] else "NOT better"
-    lines = [
-        "## Tuned vs base (held-out loss)", "",
-        "| model | held-out loss | perplexity |",
-        "| --- | ---: | ---: |",
-        f"| base | {evaluation['base_loss']:.4f} | {evaluation['base_perplexity']} |",
-        f"| tuned | {evaluation['tuned_loss']:.4f} | {evaluation['tuned_perplexity']} |",
-        "",
-        f"Held-out records: {evaluation['records']} ({evaluation['tokens']} answer tokens). "
-        f"Tuned is {verdict} than base.",
-        "",
-    ]
-    return "\n".join(lines) + "\n"
-
-
 def outputs_section(outputs: dict[str, str]) -> str:
     return "\n".join(["## Outputs", ""] + [f"- {name}: `{path}`" for name, path in outputs.items()]) + "\n"
+
+
+_LOCAL_IMAGE = re.compile(r"!\[([^\]]*)\]\((?!data:|https?:)([^)]+\.png)\)")
+
+
+def inline_images(markdown_file: Path) -> str:
+    """A markdown file's text with its local PNG links turned into data URIs, so the text can
+    move (into another report, or a Prefect artifact) and keep its figures."""
+    text = markdown_file.read_text(encoding="utf-8")
+
+    def embed(match: re.Match[str]) -> str:
+        image = markdown_file.parent / match.group(2)
+        if not image.is_file():
+            return match.group(0)
+        return f"![{match.group(1)}]({plots.data_uri(image.read_bytes())})"
+
+    return _LOCAL_IMAGE.sub(embed, text)
