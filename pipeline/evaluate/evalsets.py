@@ -54,6 +54,13 @@ def _reference(text: str) -> str | None:
     return text if text.strip() else None
 
 
+def _category(record: dict[str, Any]) -> str:
+    """An optional `category` field (Dolly, users' own sets); self-instruct's motivation_app
+    names an app, not a kind of task, so it stays in meta."""
+    value = record.get("category")
+    return canonical_category(value if isinstance(value, str) else None)
+
+
 def _self_instruct(record: dict[str, Any]) -> list[EvalItem]:
     instruction = _text(record, "instruction", required=True)
     instances = record["instances"]
@@ -69,8 +76,7 @@ def _self_instruct(record: dict[str, Any]) -> list[EvalItem]:
         items.append(EvalItem(
             id=item_id, instruction=instruction, input=_text(instance, "input", required=False),
             reference=_reference(_text(instance, "output", required=False)),
-            category=canonical_category(record.get("category") if isinstance(record.get("category"), str) else None),
-            source="self_instruct", meta=meta,
+            category=_category(record), source="self_instruct", meta=meta,
         ))
     return items
 
@@ -92,11 +98,9 @@ def _alpaca(record: dict[str, Any]) -> list[EvalItem]:
     answer_key = "output" if "output" in record else "response"
     given = _text(record, context_key, required=False)
     answer = _text(record, answer_key, required=False)
-    category = record.get("category")
     return [EvalItem(
         id=str(record.get("id") or content_hash(instruction, given, answer)),
-        instruction=instruction, input=given, reference=_reference(answer),
-        category=canonical_category(category if isinstance(category, str) else None),
+        instruction=instruction, input=given, reference=_reference(answer), category=_category(record),
         source="seedforge" if "lineage" in record else "alpaca",
     )]
 

@@ -19,7 +19,7 @@ from pipeline.evaluate.evalsets import EvalItem
 from pipeline.evaluate.rubrics import rubric_for
 from pipeline.llm.client import ChatRequest, ChatResult
 
-TEMPLATE_VERSION = "judge-v1"
+TEMPLATE_VERSION = "judge-v2"
 SYSTEM = ("You are a strict, fair grader of answers to instructions. The texts may be in any "
           "language. Judge correctness and usefulness, not length or style. Reply in JSON only.")
 _REASON = {"type": "string", "maxLength": 240}
@@ -54,7 +54,7 @@ def score_request(item: EvalItem, answer: str, side: str, limit: int = 1500) -> 
     lines = _task_block(item, limit) + [
         "", "## Answer to grade", _clip(answer, limit) or "(empty answer)", "",
         "Grade the answer from 0 (wrong, off-task or empty) to 10 (fully correct and helpful). "
-        'Reply as JSON: {"reason": "<one sentence>", "score": <0-10>}',
+        'Reply as JSON with "reason" (one short sentence of your own) and "score" (0-10).',
     ]
     return ChatRequest(
         messages=[{"role": "system", "content": SYSTEM}, {"role": "user", "content": "\n".join(lines)}],
@@ -67,7 +67,7 @@ def pair_request(item: EvalItem, first: str, second: str, order: str, limit: int
         "", "## Answer A", _clip(first, limit) or "(empty answer)",
         "", "## Answer B", _clip(second, limit) or "(empty answer)", "",
         "Which answer carries out the instruction better? Ignore which one comes first. "
-        'Reply as JSON: {"reason": "<one sentence>", "winner": "A" | "B" | "tie"}',
+        'Reply as JSON with "reason" (one short sentence of your own) and "winner" ("A", "B" or "tie").',
     ]
     return ChatRequest(
         messages=[{"role": "system", "content": SYSTEM}, {"role": "user", "content": "\n".join(lines)}],

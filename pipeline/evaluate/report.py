@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from pathlib import Path
 from typing import Any
 
@@ -134,6 +135,7 @@ def publish_artifact(report: dict[str, Any], plot_files: list[Path], key: str) -
     from prefect.artifacts import create_markdown_artifact
 
     markdown = render_markdown(report, {p.stem: data_uri(p) for p in plot_files})
+    slug = re.sub(r"[^a-z0-9-]+", "-", key.lower()).strip("-")  # Prefect's rule for keys
     artifact_id = create_markdown_artifact(
-        markdown=markdown, key=key, description=f"tuned vs base on {report['eval_set']['name']}")
+        markdown=markdown, key=slug, description=f"tuned vs base on {report['eval_set']['name']}")
     return str(artifact_id)
