@@ -29,6 +29,17 @@ def _settings(seeds: Path, n: int, lang: Optional[str], base_url: Optional[str],
     return config
 
 
+def _warn_if_seeds_look_foreign(seeds: list[Any], language: str) -> None:
+    """Chinese seeds with --lang en (or the reverse) still run, but the user likely slipped."""
+    import re
+
+    han = re.compile(r"[\u4e00-\u9fff]")
+    share = sum(bool(han.search(seed.instruction)) for seed in seeds) / len(seeds)
+    if (language == "zh" and share < 0.3) or (language == "en" and share > 0.7):
+        typer.secho(f"warning: --lang {language}, but {share:.0%} of the seed instructions contain "
+                    "Chinese characters", fg=typer.colors.YELLOW, err=True)
+
+
 def _sibling(out: Path, suffix: str) -> Path:
     return out.with_name(out.name.removesuffix(".jsonl") + suffix)
 
@@ -65,6 +76,7 @@ def _run(config: Any, out: Path) -> dict[str, Any]:
 
     gen = config.generate
     seeds = load_seed_tasks(gen.seeds)
+    _warn_if_seeds_look_foreign(seeds, gen.language)
     if out.is_dir():
         raise SeedforgeError("--out names a directory; give a .jsonl file", path=out)
     build = f"self-instruct-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}"

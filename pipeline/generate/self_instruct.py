@@ -77,6 +77,10 @@ def _ask(step: str, requests: list[ChatRequest], endpoint: Endpoint, llm: LLMCon
     if not requests:
         return []
     outcome.counts[f"requests:{step}"] += len(requests)
+    if step != "classify" and "max_reasks" in type(llm).model_fields:
+        # a cut-off list keeps its complete items (answer_text salvages them): cheaper than
+        # re-asking a slow model for the whole answer again
+        llm = llm.model_copy(update={"max_reasks": 0})
     results, stats = run_requests(endpoint, llm, journal, requests)
     numbers = stats.as_dict()
     for key in LLM_COUNTERS:

@@ -79,3 +79,11 @@ def test_unknown_language_is_an_error_and_writes_nothing(tmp_path: Path, data_di
     assert result.exit_code == 2
     assert "unknown language 'fr'" in result.output
     assert not out.exists() and not data_dir.exists()
+
+
+def test_seeds_in_another_language_draw_a_warning(tmp_path: Path, data_dir: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(self_instruct, "run_requests", FakeLLM())
+    result = runner.invoke(app, ["generate", "self-instruct", "--seeds", str(SEEDS), "--n", "1",
+                                 "--out", str(tmp_path / "o.jsonl"), "--lang", "zh", *FAKE_ENDPOINT])
+    assert "warning: --lang zh, but 0% of the seed instructions" in result.output
