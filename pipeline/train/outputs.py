@@ -9,6 +9,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from pipeline.report.plots import loss_curve
+
 METRICS, LOSS_PNG, CARD_MD, CARD_JSON = "metrics.json", "loss.png", "run_card.md", "run_card.json"
 
 
@@ -26,34 +28,6 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 def write_json(path: Path, data: Any) -> None:
     write_atomic(path, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
-
-
-def loss_curve_png(history: list[dict[str, Any]], evals: list[dict[str, Any]], title: str) -> bytes:
-    import io
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 3.6), dpi=100)
-    try:
-        ax.plot([h["step"] for h in history], [h["train_loss"] for h in history],
-                label="train (step mean)", color="#3b6fd8", linewidth=1.2)
-        if evals:
-            ax.plot([e["step"] for e in evals], [e["val_loss"] for e in evals], "o-",
-                    label="validation", color="#d8643b")
-        ax.set_xlabel("optimizer step")
-        ax.set_ylabel("loss per trained token")
-        ax.set_title(title)
-        ax.grid(alpha=0.3)
-        ax.legend()
-        fig.tight_layout()
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png")
-        return buffer.getvalue()
-    finally:
-        plt.close(fig)
 
 
 def _rows(pairs: list[tuple[str, Any]]) -> list[str]:
@@ -96,7 +70,6 @@ def run_card_markdown(card: dict[str, Any]) -> str:
 
 def write_outputs(out_dir: Path, metrics: dict[str, Any], card: dict[str, Any]) -> None:
     write_json(out_dir / METRICS, metrics)
-    title = f"LoRA r{card['hyperparameters']['lora_r']} on {Path(card['base_model']).name}"
-    write_atomic(out_dir / LOSS_PNG, loss_curve_png(metrics["history"], metrics["evals"], title))
+    write_atomic(out_dir / LOSS_PNG, loss_curve(metrics["history"], evals=metrics["evals"]))
     write_json(out_dir / CARD_JSON, card)
     write_atomic(out_dir / CARD_MD, run_card_markdown(card).encode("utf-8"))

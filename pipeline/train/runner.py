@@ -81,8 +81,8 @@ def run_training(dataset: str, out: Path, config: TrainConfig, *, resume: Path |
     except TrainingInterrupted as exc:
         progress.stop()
         where = f"checkpoint {exc.checkpoint}" if exc.checkpoint else "the last periodic checkpoint"
-        console.print(f"interrupted after step {exc.step}; continue from {where} with "
-                      f"`seedforge train {dataset} --out {out} --resume`")
+        console.print(f"interrupted after step {exc.step}; to continue from {where}, run the "
+                      "same command again with --resume (same options: a changed one is refused)")
         sys.exit(130)
     finally:
         progress.stop()
