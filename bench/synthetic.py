@@ -120,7 +120,8 @@ class InstructionGenerator:
     an earlier instruction instead of making a fresh one."""
 
     def __init__(self, seed: int = 0, near_dup: float = 0.25, exact_dup: float = 0.05,
-                 names: int = 200_000, memory: int = 5_000, clauses: tuple[int, int] | None = None):
+                 names: int = 200_000, memory: int = 5_000, clauses: tuple[int, int] | None = None,
+                 tail: float = TAIL_NOUNS):
         self.rng = random.Random(seed)
         self.near_dup, self.exact_dup = near_dup, exact_dup
         self.names = [made_up_name(self.rng) for _ in range(names)]
@@ -128,6 +129,7 @@ class InstructionGenerator:
         self.recent: list[str] = []
         self.memory = memory
         self.clauses = clauses  # (least, most) added constraints; None: one, at CLAUSE_RATE
+        self.tail = tail  # share of nouns from the long tail
 
     def _name(self) -> str:
         # Zipf-like: a few names recur, most are rare
@@ -135,9 +137,9 @@ class InstructionGenerator:
         return self.names[index]
 
     def _noun(self) -> str:
-        """Real text has a long tail of rare words (terms, products, species): one noun in
-        three comes from it, the others from the common list."""
-        if self.rng.random() < TAIL_NOUNS:
+        """Real text has a long tail of rare words (terms, products, species): a share of the
+        nouns come from it (Zipf-like), the others from the common list."""
+        if self.rng.random() < self.tail:
             return self.terms[int(len(self.terms) * self.rng.random() ** 2)]
         return self.rng.choice(NOUNS)
 
@@ -221,6 +223,48 @@ class InstructionGenerator:
             yield kind, text
 
 
+class WideInstructionGenerator(InstructionGenerator):
+    """Instructions whose words follow a Zipf-like law over a large vocabulary, as a
+    million-record corpus's words do: a verb phrase, one or two noun phrases (determiner,
+    adjectives, noun from tens of thousands of words) and an optional constraint. Templates
+    with a dozen fixed words (above) are realistic for a few thousand texts, not a million."""
+
+    VERBS = ("write explain describe list summarize compare suggest create design outline "
+             "evaluate recommend predict identify classify rewrite translate analyze name "
+             "estimate plan draft argue define illustrate propose rank critique").split()
+    DETERMINERS = "a the one two three four five some several many".split()
+    PREPOSITIONS = "for about in with without using during between against near after".split()
+
+    def __init__(self, seed: int = 0, vocabulary: int = 60_000, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        self.words = list(dict.fromkeys(NOUNS + ADJECTIVES + [
+            made_up_name(self.rng).lower() for _ in range(vocabulary)]))
+
+    def _word(self) -> str:
+        """Zipf's law (s = 1): rank r has probability ~1/r, so the rank is N ** u."""
+        return self.words[int(len(self.words) ** self.rng.random()) - 1]
+
+    def _noun_phrase(self) -> str:
+        rng = self.rng
+        words = [rng.choice(self.DETERMINERS)] + [self._word() for _ in range(rng.randint(0, 2))]
+        words.append(self._word())
+        if rng.random() < 0.4:
+            words += ["of", rng.choice(["the", "a"]), self._word()]
+        return " ".join(words)
+
+    def fresh(self) -> str:
+        rng = self.rng
+        text = f"{rng.choice(self.VERBS).capitalize()} {self._noun_phrase()}"
+        for _ in range(rng.randint(0, 2)):
+            text += f" {rng.choice(self.PREPOSITIONS)} {self._noun_phrase()}"
+        if rng.random() < 0.5:
+            text += ". " + rng.choice(CLAUSES).format(
+                person2=rng.choice(PEOPLE), place=rng.choice(PLACES), name=self._name(),
+                n=str(rng.randint(2, 12)), aspect=rng.choice(ASPECTS), noun2=self._word(),
+                adj2=rng.choice(ADJECTIVES))
+        return text.rstrip(".") + "."
+
+
 # Whole records for the scale benchmark: mostly English Alpaca records, some Chinese ones, and
 # the defects curation exists for (filter hits, bad answers, PII) at realistic low rates.
 ANSWER_SENTENCES = [
@@ -266,8 +310,7 @@ def _slots(rng: random.Random, names: list[str]) -> dict[str, str]:
 def record_stream(seed: int = 0) -> Iterator[dict]:
     """Alpaca records as a user's file would hold them (no lineage)."""
     rng = random.Random(seed + 1)
-    # a large corpus needs more variety than a few thousand texts: one or two added clauses
-    instructions = iter(InstructionGenerator(seed=seed, clauses=(1, 2)))
+    instructions = iter(WideInstructionGenerator(seed=seed))
     names = [made_up_name(rng) for _ in range(50_000)]
     while True:
         roll = rng.random()

@@ -21,7 +21,7 @@ from pipeline.curate.config import STEPS, CurateConfig
 from pipeline.curate.dedup import ExactIndex, exact_key
 from pipeline.curate.filters import check_filters
 from pipeline.curate.index import TOKENIZER_VERSION, CurationIndex, IndexEntry
-from pipeline.curate.minhash import NearDupIndex
+from pipeline.curate.minhash import SHINGLE_HASH, NearDupIndex
 from pipeline.curate.novelty import NoveltyIndex
 from pipeline.curate.output_checks import check_outputs
 from pipeline.curate.pii import count_kinds, find_pii, redact
@@ -52,7 +52,7 @@ def index_fingerprint(config: CurateConfig) -> dict[str, Any]:
     minhash = config.minhash
     return {"compare": config.compare, "tokenizer": TOKENIZER_VERSION, "num_perm": minhash.num_perm,
             "minhash_seed": minhash.seed, "word_ngram": minhash.word_ngram,
-            "cjk_ngram": minhash.cjk_ngram, "minhash_text": minhash.text}
+            "cjk_ngram": minhash.cjk_ngram, "minhash_text": minhash.text, "shingle_hash": SHINGLE_HASH}
 
 
 class Curator:

@@ -10,6 +10,7 @@ instead of datasketch's set per bucket): a million records then fit in about a g
 from __future__ import annotations
 
 import hashlib
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -29,12 +30,16 @@ def band_digest(band: bytes) -> bytes:
     return hashlib.blake2b(band, digest_size=8).digest()
 
 
+SHINGLE_HASH = "crc32"  # stable across processes (index files), and fast; datasketch mixes it
+
+
 def shingles(text: str, config: MinHashConfig) -> set[bytes]:
     tokens = tokenize(text)
     size = config.cjk_ngram if cjk_ratio(text) > 0.5 else config.word_ngram
     if len(tokens) <= size:
         return {"\x1f".join(tokens).encode("utf-8")} if tokens else set()
-    return {"\x1f".join(tokens[i:i + size]).encode("utf-8") for i in range(len(tokens) - size + 1)}
+    grams = zip(*(tokens[start:] for start in range(size)))
+    return {"\x1f".join(gram).encode("utf-8") for gram in grams}
 
 
 class _Buckets(UnorderedStorage):
@@ -126,7 +131,7 @@ class Signer:
 
     def minhash(self, values: np.ndarray | None = None) -> MinHash:
         return MinHash(num_perm=self.config.num_perm, seed=self.config.seed, hashvalues=values,
-                       permutations=self.permutations, scheme=SCHEME)
+                       permutations=self.permutations, scheme=SCHEME, hashfunc=zlib.crc32)
 
     def sketch(self, text: str) -> MinHash:
         sketch = self.minhash()

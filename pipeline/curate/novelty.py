@@ -36,9 +36,10 @@ from rouge_score.scoring import fmeasure
 _SLACK = 1e-9
 _MIN_SNAPSHOT = 256
 _SHIFT = 32  # element id = token id + occurrence << 32
-_POSITION_BITS = 8  # a posting is doc << 8 | position of the element in the doc's order
-_MAX_POSITION = (1 << _POSITION_BITS) - 1  # later positions are stored as 255: a looser bound
-_NUMPY_FROM = 48  # postings to merge before numpy beats a Python loop
+_POSITION_SHIFT = 48  # posting key = element + position of the element in its text's order << 48
+_MAX_POSITION = 255  # later positions are filed as 255: a looser bound, never a wrong one
+_QUICK_LOOK = 0  # candidates verified straight away from the rarest postings
+_BUCKETS = 64  # token histogram buckets per text (one cache line)
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,23 @@ def lcs_length(a: list, b: list) -> int:
     return len(a) - (row & full).bit_count()
 
 
+def token_histogram(token_ids: np.ndarray) -> np.ndarray:
+    """Counts of a text's tokens (non-negative ids) in 64 hash buckets, saturating at 255."""
+    buckets = (token_ids * 0x9E3779B1 & 0xFFFFFFFF) >> 26
+    return np.minimum(np.bincount(buckets, minlength=_BUCKETS), 255).astype(np.uint8)
+
+
+def _last_useful_position(size: int, i: int, relaxed: float) -> int:
+    """The latest position j (in its own text's order) at which a text can still have its
+    first shared occurrence with a query whose first shared occurrence is at position i:
+    a first match at (i, j) bounds the overlap by 1 + min(|a|-i-1, |b|-j-1), and that must
+    reach relaxed·(|a|+|b|)/2 for some length |b|. Negative: position i cannot be first."""
+    if relaxed <= 0:
+        return _MAX_POSITION
+    longest = 2 * (size - i) / relaxed - size  # the longest |b| that |a|-i still allows
+    return math.floor(((2 - relaxed) * longest - relaxed * size) / 2 + 1e-9)
+
+
 def min_overlap(length: int, threshold: float) -> int:
     """The least overlap any partner of a text of this length needs to exceed the threshold."""
     relaxed = threshold - _SLACK
@@ -92,6 +110,9 @@ class NoveltyIndex:
         self._ids: list[str] = []
         self._postings: dict[int, array] = {}
         self._snapshot_docs = 0
+        self._work: dict[str, np.ndarray] | None = None
+        self._budget: np.ndarray | None = None
+        self._histograms = np.zeros((1024, _BUCKETS), dtype=np.uint8)
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -119,13 +140,12 @@ class NoveltyIndex:
     def _post(self, doc: int, token_ids: list[int]) -> None:
         ordered = self._ordered(token_ids)
         for position, (_, occurrence, token_id) in enumerate(ordered[:self._prefix_size(len(ordered))]):
-            element = token_id + (occurrence << _SHIFT)
-            code = doc << _POSITION_BITS | min(position, _MAX_POSITION)
-            posting = self._postings.get(element)
+            key = token_id + (occurrence << _SHIFT) + (min(position, _MAX_POSITION) << _POSITION_SHIFT)
+            posting = self._postings.get(key)
             if posting is None:
-                self._postings[element] = array("Q", [code])
+                self._postings[key] = array("I", [doc])
             else:
-                posting.append(code)
+                posting.append(doc)
 
     def tokens_of(self, doc: int) -> list[int]:
         return self._flat[self._starts[doc]:self._starts[doc + 1]].tolist()
@@ -145,6 +165,11 @@ class NoveltyIndex:
         self._flat.extend(token_ids)
         self._starts.append(len(self._flat))
         self._lengths.append(len(token_ids))
+        if doc >= len(self._histograms):
+            grown = np.zeros((2 * len(self._histograms), _BUCKETS), dtype=np.uint8)
+            grown[:doc] = self._histograms[:doc]
+            self._histograms = grown
+        self._histograms[doc] = token_histogram(np.array(token_ids, dtype=np.int64))
         if token_ids:
             self._post(doc, token_ids)
         if len(self._ids) >= max(_MIN_SNAPSHOT, 2 * self._snapshot_docs):
@@ -164,92 +189,89 @@ class NoveltyIndex:
         self._snapshot_docs = len(self._ids)
 
     def find_near(self, tokens: list[str]) -> NearMatch | None:
-        """A kept text whose ROUGE-L F1 with `tokens` exceeds the threshold (the candidate
-        with the highest bound first), or None when the text is novel."""
+        """A kept text whose ROUGE-L F1 with `tokens` exceeds the threshold, or None when the
+        text is novel (then no kept text exceeds it)."""
         if not tokens or not self._ids:
             return None
         vocab = self._vocab
         token_ids = [vocab.get(token, -1 - n) for n, token in enumerate(tokens)]
         ordered = self._ordered(token_ids)
-        probes: list[tuple[int, array]] = []
-        for position, (_, occurrence, token_id) in enumerate(ordered[:self._prefix_size(len(ordered))]):
-            if token_id >= 0:
-                posting = self._postings.get(token_id + (occurrence << _SHIFT))
+        size, relaxed = len(ordered), self.threshold - _SLACK
+        chunks: list[tuple[int, int, array]] = []  # (query position i, text position j, texts)
+        for i, (_, occurrence, token_id) in enumerate(ordered[:self._prefix_size(size)]):
+            if token_id < 0:
+                continue
+            element = token_id + (occurrence << _SHIFT)
+            for j in range(min(_last_useful_position(size, i, relaxed), _MAX_POSITION) + 1):
+                posting = self._postings.get(element + (j << _POSITION_SHIFT))
                 if posting is not None:
-                    probes.append((position, posting))
-        if not probes:
+                    chunks.append((i, j, posting))
+        if not chunks:
             return None
-        survivors = self._positional_filter(probes, token_ids)
-        return self._verify(survivors, token_ids)
+        # A quick look first: texts sharing the query's rarest tokens are the likely partners,
+        # and any verified partner settles a drop. Only a novel text needs the full filter.
+        quick: list[int] = []
+        for _, _, posting in chunks:
+            if len(quick) + len(posting) > _QUICK_LOOK:
+                break
+            quick.extend(posting)
+        if quick:
+            quick = list(dict.fromkeys(quick))
+            match = self._verify(quick, token_ids)
+            if match is not None:
+                return match
+        checked = set(quick)
+        scored = [(bound, doc) for bound, doc in self._candidates(chunks, token_ids)
+                  if doc not in checked]
+        return self._verify_scored(scored, token_ids)
 
-    def _positional_filter(self, probes: list[tuple[int, array]], token_ids: list[int]
-                           ) -> list[int]:
-        """Candidates that can still reach the overlap they need. With h occurrences shared
-        inside both prefixes, the first at query/candidate positions (i, j) and the last at
-        (i', j'), every other shared occurrence comes later in both orders, so
-        overlap <= min(1 + min(|a|-i-1, |b|-j-1), h + min(|a|-i'-1, |b|-j'-1))."""
-        relaxed, size = self.threshold - _SLACK, len(token_ids)
-        if sum(len(posting) for _, posting in probes) < _NUMPY_FROM:
-            return self._positional_filter_small(probes, size, relaxed)
-        codes = np.concatenate([np.frombuffer(posting, dtype=np.uint64) for _, posting in probes])
-        query_positions = np.repeat([position for position, _ in probes],
-                                    [len(posting) for _, posting in probes])
-        docs_all = codes >> _POSITION_BITS
-        order = np.argsort(docs_all, kind="stable")  # within a doc, probes stay in query order
-        sorted_docs = docs_all[order]
-        group_start = np.flatnonzero(np.r_[True, sorted_docs[1:] != sorted_docs[:-1]])
-        group_end = np.r_[group_start[1:], len(sorted_docs)]
-        first, last = order[group_start], order[group_end - 1]
-        docs = sorted_docs[group_start]
-        lengths = np.frombuffer(self._lengths, dtype=np.uint32)[docs].astype(np.int64)
-        positions = (codes & _MAX_POSITION).astype(np.int64)
-        shared = group_end - group_start
-        bound = np.minimum(
-            1 + np.minimum(size - query_positions[first] - 1, lengths - positions[first] - 1),
-            shared + np.minimum(size - query_positions[last] - 1, lengths - positions[last] - 1))
-        keep = 2 * bound >= relaxed * (size + lengths)
-        return self._membership_filter(docs[keep], token_ids, relaxed)
+    def _scratch(self) -> dict[str, np.ndarray]:
+        """Per-text and per-token work arrays for the kernels, grown by doubling."""
+        from pipeline.curate.novelty_kernels import empty_scratch
 
-    def _membership_filter(self, docs: np.ndarray, token_ids: list[int], relaxed: float
-                           ) -> list[int]:
-        """How many of a candidate's tokens occur in the query at all bounds the overlap
-        from above (repeats are counted each time); vectorised over all candidates."""
-        if len(docs) < _NUMPY_FROM // 4:
-            return docs.tolist()
-        lengths = np.frombuffer(self._lengths, dtype=np.uint32)[docs].astype(np.int64)
-        starts = np.frombuffer(self._starts, dtype=np.uint64)[docs].astype(np.int64)
-        ends = np.cumsum(lengths)
-        offsets = np.arange(ends[-1]) - np.repeat(ends - lengths, lengths) + np.repeat(starts, lengths)
-        tokens = np.frombuffer(self._flat, dtype=np.uint32)[offsets]
-        inside = np.isin(tokens, np.array([t for t in token_ids if t >= 0], dtype=np.uint32))
-        shared = np.add.reduceat(inside.astype(np.int64), ends - lengths) if len(tokens) else lengths
-        keep = 2 * np.minimum(shared, len(token_ids)) >= relaxed * (len(token_ids) + lengths)
-        return docs[keep].tolist()
+        docs, tokens = len(self._ids), len(self._vocab)
+        if self._work is None or len(self._work["seen"]) < docs:
+            self._work = empty_scratch(max(1024, 2 * docs))
+        if self._budget is None or len(self._budget) < tokens:
+            self._budget = np.zeros(max(1024, 2 * tokens), dtype=np.int64)
+        return self._work
 
-    def _positional_filter_small(self, probes: list[tuple[int, array]], size: int,
-                                 relaxed: float) -> list[int]:
-        """The same filter as a plain loop, for the many queries with short postings."""
-        seen: dict[int, list[int]] = {}  # doc -> [i, j, shared, i', j']
-        for position, posting in probes:
-            for code in posting:
-                doc, j = code >> _POSITION_BITS, code & _MAX_POSITION
-                state = seen.get(doc)
-                if state is None:
-                    seen[doc] = [position, j, 1, position, j]
-                else:
-                    state[2] += 1
-                    state[3], state[4] = position, j
-        lengths = self._lengths
-        survivors = []
-        for doc, (i, j, shared, i_last, j_last) in seen.items():
-            length = lengths[doc]
-            bound = min(1 + min(size - i - 1, length - j - 1),
-                        shared + min(size - i_last - 1, length - j_last - 1))
-            if 2 * bound >= relaxed * (size + length):
-                survivors.append(doc)
-        return survivors
+    def _candidates(self, chunks: list[tuple[int, int, array]], token_ids: list[int]
+                    ) -> list[tuple[float, int]]:
+        """(overlap bound, text) for every text with a first-match-valid shared occurrence
+        that also passes the histogram bound and the exact overlap bound; compiled loops."""
+        from pipeline.curate.novelty_kernels import (
+            first_match_candidates, histogram_survivors, overlap_survivors)
+
+        work = self._scratch()
+        size, relaxed = len(token_ids), self.threshold - _SLACK
+        docs = np.frombuffer(b"".join(posting for _, _, posting in chunks), dtype=np.uint32)
+        ends = np.cumsum([len(posting) for _, _, posting in chunks], dtype=np.int64)
+        query_positions = np.array([i for i, _, _ in chunks], dtype=np.int64)
+        text_positions = np.array([j for _, j, _ in chunks], dtype=np.int64)
+        lengths = np.frombuffer(self._lengths, dtype=np.uint32)
+        found = np.empty(len(docs), dtype=np.int64)
+        count = first_match_candidates(docs, ends, query_positions, text_positions, size, relaxed,
+                                       lengths, work["seen"], found)
+        query = np.array([token_id for token_id in token_ids if token_id >= 0], dtype=np.int64)
+        if count:
+            count = histogram_survivors(found, count, self._histograms, token_histogram(query),
+                                        lengths, size, relaxed, found)
+        if count == 0:
+            return []
+        budget = self._budget
+        np.add.at(budget, query, 1)
+        kept_docs, bounds = np.empty(count, dtype=np.int64), np.empty(count, dtype=np.float64)
+        try:
+            kept = overlap_survivors(found, count, budget, np.frombuffer(self._starts, dtype=np.int64),
+                                     np.frombuffer(self._flat, dtype=np.uint32), size, relaxed,
+                                     kept_docs, bounds, np.zeros(size, dtype=np.int64))
+        finally:
+            budget[query] = 0
+        return list(zip(bounds[:kept].tolist(), kept_docs[:kept].tolist()))
 
     def _verify(self, candidates: list[int], token_ids: list[int]) -> NearMatch | None:
+        """The overlap bound in Python, for the few texts of the quick look."""
         size = len(token_ids)
         relaxed = self.threshold - _SLACK
         counts = Counter(token_id for token_id in token_ids if token_id >= 0)
@@ -267,6 +289,11 @@ class NoveltyIndex:
             bound = 2.0 * overlap / (size + end - start)
             if bound >= relaxed:
                 scored.append((bound, doc))
+        return self._verify_scored(scored, token_ids)
+
+    def _verify_scored(self, scored: list[tuple[float, int]], token_ids: list[int]) -> NearMatch | None:
+        """Highest bound first: the exact LCS screens, rouge-score's `_score_lcs` decides."""
+        size = len(token_ids)
         scored.sort(key=lambda pair: (-pair[0], pair[1]))
         for _, doc in scored:
             candidate = self.tokens_of(doc)

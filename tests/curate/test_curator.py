@@ -94,10 +94,10 @@ def test_alpaca_and_dialogue_records_share_one_index() -> None:
 
 
 def test_minhash_near_duplicates_of_whole_records() -> None:
-    answer = " ".join(f"step{i}" for i in range(50))
+    answer = " ".join(f"step{i}" for i in range(120))  # shingle Jaccard about 0.96
     curator = Curator(CurateConfig(steps=["minhash"]))
     assert curator.consider_one(alpaca("List the steps of the procedure.", output=answer)) is None
-    rejected = curator.consider_one(alpaca("Give the steps of this procedure.", output=answer))
+    rejected = curator.consider_one(alpaca("List the steps of this procedure.", output=answer))
     assert rejected.reason == "near_duplicate" and rejected.step == "minhash"
     assert rejected.evidence["jaccard"] >= 0.8 and rejected.evidence["threshold"] == 0.8
 

@@ -1,0 +1,87 @@
+"""Compiled inner loops of the novelty index (numba): the candidate filters run over every
+posting a query touches, and in a growing index those are many; a loop per entry in Python
+or a sort in numpy costs 20-100 ns an entry, these a few.
+
+Scratch arrays (one slot per indexed text, one per token) are owned by the caller and left
+zeroed after every call."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+@njit(cache=True, nogil=True)
+def first_match_candidates(docs, chunk_ends, query_positions, text_positions, size, relaxed,
+                           lengths, seen, out):  # pragma: no cover - compiled
+    """Texts with a shared prefix occurrence, at query position i and text position j, that
+    could be their first: 1 + min(|a|-i-1, |b|-j-1) reaches the overlap they need. Writes
+    them to `out` (one slot per entry) and returns how many; `seen` is left zeroed."""
+    found = 0
+    start = 0
+    for chunk in range(chunk_ends.shape[0]):
+        i = query_positions[chunk]
+        j = text_positions[chunk]
+        for k in range(start, chunk_ends[chunk]):
+            doc = docs[k]
+            if seen[doc]:
+                continue
+            n = lengths[doc]
+            if 2 * (1 + min(size - i - 1, n - j - 1)) >= relaxed * (size + n):
+                seen[doc] = 1
+                out[found] = doc
+                found += 1
+        start = chunk_ends[chunk]
+    for t in range(found):
+        seen[out[t]] = 0
+    return found
+
+
+@njit(cache=True, nogil=True)
+def histogram_survivors(docs, count, histograms, query_histogram, lengths, size, relaxed,
+                        out):  # pragma: no cover - compiled
+    """Tokens hashed into 64 buckets: the overlap is at most the sum over buckets of the
+    smaller count, read from one cache line per text. Keeps the texts whose bound passes."""
+    kept = 0
+    for t in range(count):
+        doc = docs[t]
+        shared = 0
+        for bucket in range(64):
+            a = histograms[doc, bucket]
+            b = query_histogram[bucket]
+            shared += a if a < b else b
+        if 2 * shared >= relaxed * (size + lengths[doc]):
+            out[kept] = doc
+            kept += 1
+    return kept
+
+
+@njit(cache=True, nogil=True)
+def overlap_survivors(docs, count, budget, starts, flat, size, relaxed, out_docs, out_bounds,
+                      undo):  # pragma: no cover - compiled
+    """The exact multiset overlap o of each candidate with the query (whose token counts are
+    in `budget`, left as found; `undo` has room for |a| tokens); keeps those whose bound
+    2·o/(|a|+|b|) reaches the threshold."""
+    kept = 0
+    for t in range(count):
+        doc = docs[t]
+        begin, end = starts[doc], starts[doc + 1]
+        overlap = 0
+        for k in range(begin, end):
+            token = flat[k]
+            if budget[token] > 0:
+                budget[token] -= 1
+                undo[overlap] = token
+                overlap += 1
+        for u in range(overlap):
+            budget[undo[u]] += 1
+        bound = 2.0 * overlap / (size + end - begin)
+        if bound >= relaxed:
+            out_docs[kept] = doc
+            out_bounds[kept] = bound
+            kept += 1
+    return kept
+
+
+def empty_scratch(size: int) -> dict[str, np.ndarray]:
+    """`seen`: one flag per indexed text."""
+    return {"seen": np.zeros(size, dtype=np.uint8)}
