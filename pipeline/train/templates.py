@@ -113,14 +113,17 @@ def chat_segments(messages: list[dict[str, str]], tokenizer: Any) -> list[tuple[
     pieces: list[tuple[str, bool]] = []
     done = ""
     for turn, message in enumerate(messages):
-        if message["role"] == "assistant":
+        # an assistant turn that opens the conversation has no prompt to answer (templates
+        # cannot render an empty one): it stays context, like a system message
+        answer = message["role"] == "assistant" and turn > 0
+        if answer:
             prompt = render(turn, True)
             _check_prefix(done, prompt, turn)
             pieces.append((prompt[len(done):], False))
             done = prompt
         full = render(turn + 1, False)
         _check_prefix(done, full, turn)
-        pieces.append((full[len(done):], message["role"] == "assistant"))
+        pieces.append((full[len(done):], answer))
         done = full
     return [(text, answer) for text, answer in pieces if text]
 

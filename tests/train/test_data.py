@@ -113,3 +113,10 @@ def test_records_whose_prompt_fills_the_cutoff_are_dropped_or_a_clear_error(toke
     assert len(kept) == 1 and report.dropped == {"no_answer_within_cutoff": 1}
     with pytest.raises(SeedforgeError, match="no train record is left.*--cutoff-len"):
         prepare_examples([long_prompt], tokenizer, TrainConfig(cutoff_len=16))
+
+
+def test_an_opening_assistant_greeting_is_context(tokenizer) -> None:
+    greeting = DialogueRecord(messages=[
+        {"role": "assistant", "content": "How can I help?"}, {"role": "user", "content": "Bye"},
+        {"role": "assistant", "content": "Goodbye!"}], lineage=LINEAGE)
+    assert _labelled_text(_tokenize(greeting, tokenizer), tokenizer) == "Goodbye!<|im_end|>"
