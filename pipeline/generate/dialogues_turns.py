@@ -17,7 +17,8 @@ from pipeline.llm.client import ChatRequest
 from pipeline.llm.endpoint import Endpoint, run_requests
 from pipeline.llm.journal import Journal
 
-MIN_TURN_CHARS = 20
+MIN_TURN_CHARS, MAX_ASK_CHARS, MAX_ANSWER_CHARS = 20, 400, 600
+MIN_SAFETY_CHARS, MAX_SAFETY_CHARS = 10, 300
 LLM_COUNTERS = ("requests_sent", "journal_hits", "quarantined", "prompt_tokens", "completion_tokens")
 _OBJECT = re.compile(r"\{.*\}", re.DOTALL)
 
@@ -44,9 +45,10 @@ class DialogueDraft:
         return focus_values(self.plan.entry, self.plan.sample_index)
 
 
-def parse_turn(text: str, key: str) -> str | None:
-    """The turn's text from a JSON answer (raw newlines allowed), or from plain prose when an
-    endpoint ignored the schema; None when it is JSON without the field."""
+def parse_turn(text: str, key: str, extra: str | None = None) -> str | None:
+    """The turn's text from a JSON answer (raw newlines allowed), with the `extra` field (the
+    safety note) appended; plain prose when an endpoint ignored the schema; None when it is
+    JSON without the field."""
     stripped = text.strip()
     candidates = [stripped] + [m.group(0) for m in _OBJECT.finditer(stripped)]
     for candidate in candidates:
@@ -56,15 +58,27 @@ def parse_turn(text: str, key: str) -> str | None:
             continue
         if isinstance(data, dict):
             value = data.get(key)
-            return value.strip() if isinstance(value, str) else None
+            if not isinstance(value, str):
+                return None
+            note = data.get(extra) if extra else None
+            return " ".join(p.strip() for p in (value, note) if isinstance(p, str) and p.strip())
     return None if stripped.startswith("{") else stripped
 
 
-def _request(plan: DialoguePlan, turn: int, side: str, messages: list[dict[str, str]]) -> ChatRequest:
+def _fields(plan: DialoguePlan, turn: int, side: str) -> tuple[str, str | None]:
     template = plan.template
-    key = template.asker_key if side == "ask" else template.answer_key
-    return ChatRequest(messages=messages, template_version=template.tag,
-                       sample_index=plan.sample_index, json_schema=turn_schema(key, MIN_TURN_CHARS),
+    if side == "ask":
+        return template.asker_key, None
+    return template.answer_key, template.safety_key if template.turns[turn].safety else None
+
+
+def _request(plan: DialoguePlan, turn: int, side: str, messages: list[dict[str, str]]) -> ChatRequest:
+    key, extra = _fields(plan, turn, side)
+    fields = [(key, MIN_TURN_CHARS, MAX_ASK_CHARS if side == "ask" else MAX_ANSWER_CHARS)]
+    if extra:
+        fields.append((extra, MIN_SAFETY_CHARS, MAX_SAFETY_CHARS))
+    return ChatRequest(messages=messages, template_version=plan.template.tag,
+                       sample_index=plan.sample_index, json_schema=turn_schema(*fields),
                        tag=f"{plan.entry.id}:{plan.sample_index}:{turn}:{side}")
 
 
@@ -86,12 +100,11 @@ def _run_side(drafts: list[DialogueDraft], turn: int, side: str, endpoint: Endpo
     for key in LLM_COUNTERS:
         usage[key] += stats.as_dict().get(key, 0) or 0
     for draft, result in zip(drafts, results):
-        field_name = draft.plan.template.asker_key if side == "ask" else draft.plan.template.answer_key
         if not result.ok:
             draft.failure = "quarantined"
             draft.failure_detail = {"turn": turn + 1, "side": side, "error": result.error}
             continue
-        text = parse_turn(result.text or "", field_name)
+        text = parse_turn(result.text or "", *_fields(draft.plan, turn, side))
         if text is None:
             draft.failure = "truncated" if result.finish_reason == "length" else "unparseable"
             draft.failure_detail = {"turn": turn + 1, "side": side, "text": (result.text or "")[:300]}

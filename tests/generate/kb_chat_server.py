@@ -11,7 +11,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-Responder = Callable[[str, dict[str, Any]], str]  # (schema key, request body) -> turn text
+Responder = Callable[[str, dict[str, Any]], str]  # (schema field, request body) -> its text
 
 
 def schema_of(body: dict[str, Any]) -> dict[str, Any]:
@@ -31,6 +31,8 @@ def entry_fields(body: dict[str, Any]) -> dict[str, str]:
 
 def grounded_answer(key: str, body: dict[str, Any]) -> str:
     """A well-behaved model: lay symptoms, then the entry's condition, first test and drug."""
+    if key == "safety_note":
+        return "Please see a doctor urgently if it gets worse."
     if key in ("patient_message", "customer_message", "user_question"):
         asked = body["messages"][-1]["content"].splitlines()[0]
         return f"I have been feeling unwell lately ({asked.split(': ', 1)[-1][:60]}). What could it be?"
@@ -38,8 +40,7 @@ def grounded_answer(key: str, body: dict[str, Any]) -> str:
     name = fields.get("condition") or fields.get("title") or "it"
     test = fields.get("tests", "an examination").split("; ")[0]
     drug = fields.get("medications", "rest").split("; ")[0]
-    return (f"This is most likely {name}. I suggest a {test}. You can take {drug}. "
-            "Please see a doctor urgently if it gets worse.")
+    return f"This is most likely {name}. I suggest a {test}. You can take {drug}."
 
 
 class KBChatServer:
@@ -69,12 +70,12 @@ class KBChatServer:
                 body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
                 with server._lock:
                     server.received.append(body)
-                key = next(iter(schema_of(body).get("properties", {})), "text")
-                text = server.responder(key, body)
+                keys = list(schema_of(body).get("properties", {})) or ["text"]
+                answer = {key: server.responder(key, body) for key in keys}
                 self._send({
                     "id": "x", "object": "chat.completion", "created": 0, "model": body.get("model", "m"),
                     "choices": [{"index": 0, "finish_reason": "stop", "message": {
-                        "role": "assistant", "content": json.dumps({key: text})}}],
+                        "role": "assistant", "content": json.dumps(answer)}}],
                     "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
                 })
 

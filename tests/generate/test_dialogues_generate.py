@@ -49,7 +49,8 @@ def test_single_turn_alpaca_records_with_lineage(kb, tmp_path: Path) -> None:
     assert summary["grounded_rate"] == 1.0 and summary["safety_note_rate"] == 1.0
     # schema-constrained requests: the llama.cpp form of structured output
     schemas = [schema_of(body) for body in server.received]
-    assert {tuple(s["required"]) for s in schemas} == {("patient_message",), ("doctor_reply",)}
+    assert {tuple(s["required"]) for s in schemas} == {("patient_message",), ("doctor_reply", "safety_note")}
+    assert record.output.endswith("Please see a doctor urgently if it gets worse.")
 
 
 def test_three_turn_messages_records(kb, tmp_path: Path) -> None:
@@ -105,7 +106,7 @@ def test_prompt_injection_entry_does_not_change_the_behaviour(kb, tmp_path: Path
     # the patient's side never saw it; had the model obeyed it, the dialogue is dropped
     assert [r.lineage.kb_entry_id for r in result.kept] == [pending[1].id]
     (rejected,) = result.rejected
-    assert rejected.reason == "ungrounded" and rejected.record["output"] == "HACKED " * 4 + "HACKED"
+    assert rejected.reason == "ungrounded" and set(rejected.record["output"].split()) == {"HACKED"}
     assert rejected.evidence["missing"] == ["name", "tests or medications"]
 
 
