@@ -31,6 +31,7 @@ _ENGLISH_ONLY = frozenset("""the and of to is that for with are was this it you 
 they which have has not or can will your more their what when there been would about into
 than them these some could other then its our only also how were should most after""".split())
 _WORD = re.compile(r"[a-zA-Z']+")
+_LETTER = re.compile(r"[^\W\d_]")
 _KANA_HANGUL = re.compile(r"[\u3040-\u30ff\uac00-\ud7af]")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
@@ -57,7 +58,7 @@ def obvious_language(prose: str) -> str | None:
     """English or Chinese when the text leaves no doubt; None means: ask the detector."""
     han = len(_HAN.findall(prose))
     if han:
-        letters = sum(1 for char in prose if char.isalpha())
+        letters = len(_LETTER.findall(prose))
         return "zh" if han >= 0.8 * letters and not _KANA_HANGUL.search(prose) else None
     words = _WORD.findall(prose)
     if len(words) >= 8 and sum(w.lower() in _ENGLISH_ONLY for w in words) >= 0.2 * len(words):
@@ -67,7 +68,7 @@ def obvious_language(prose: str) -> str | None:
 
 def detect(text: str, codes: tuple[str, ...], min_letters: int) -> Detected | None:
     prose = prose_of(text)
-    if sum(1 for char in prose if char.isalpha()) < min_letters:
+    if len(_LETTER.findall(prose)) < min_letters:
         return None
     obvious = obvious_language(prose)
     if obvious is not None and obvious in codes:
