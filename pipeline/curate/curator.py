@@ -80,9 +80,6 @@ class Curator:
     def seen(self) -> int:
         return self.report.seen
 
-    def _wants_signature(self) -> bool:
-        return "minhash" in self.steps or self.index is not None
-
     def _remember(self, record_id: str, text: str, signature: np.ndarray | None) -> None:
         self.exact.add(exact_key(text), record_id)
         self.novelty.add(record_id, tokenize(text))
@@ -139,6 +136,22 @@ class Curator:
     def _partner(self, partner_id: str, **evidence: Any) -> dict[str, Any]:
         return {"partner_id": partner_id, "partner_text": self._texts.get(partner_id), **evidence}
 
+    def _duplicate(self, step: str, key: str, sketch: Any, tokens: list[str]) -> Verdict | None:
+        """Exact, MinHash or ROUGE-L duplicate of something kept, with the partner named."""
+        if step == "exact":
+            partner = self.exact.first_with(key)
+            return None if partner is None else Verdict("exact_duplicate", self._partner(
+                partner, rule="exact", normalized=True))
+        if step == "minhash":
+            near = self.near.find(sketch)
+            return None if near is None else Verdict("near_duplicate", self._partner(
+                near.partner_id, rule="minhash", jaccard=round(near.jaccard, 4),
+                threshold=self.config.minhash.threshold))
+        match = self.novelty.find_near(tokens)
+        return None if match is None else Verdict("rouge_novelty", self._partner(
+            match.partner_id, rule="rouge_l", score=match.score,
+            threshold=self.config.rouge_threshold, compared=self.config.compare))
+
     def decide(self, record: Record) -> Decision:
         self.report.seen += 1
         steps, seconds, clock = self.steps, self.report.seconds, time.perf_counter
@@ -155,34 +168,19 @@ class Curator:
             seconds["pii"] += clock() - started
             if verdict:
                 return self._reject(record, "pii", verdict)
-        started = clock()
         text = compared_text(record, self.config.compare)
-        key = exact_key(text)
-        if "exact" in steps:
-            partner = self.exact.first_with(key)
-            seconds["exact"] += clock() - started
-            if partner is not None:
-                return self._reject(record, "exact", Verdict("exact_duplicate", self._partner(
-                    partner, rule="exact", normalized=True)))
-        sketch = None
-        if self._wants_signature():
-            started = clock()
+        key, tokens, sketch = exact_key(text), tokenize(text), None
+        for step in ("exact", "minhash", "novelty"):
+            if step in steps:
+                started = clock()
+                if step == "minhash":
+                    sketch = self.near.signer.sketch(self.minhash_text(record))
+                verdict = self._duplicate(step, key, sketch, tokens)
+                seconds[step] += clock() - started
+                if verdict:
+                    return self._reject(record, step, verdict)
+        if sketch is None and self.index is not None:  # the index keeps every signature
             sketch = self.near.signer.sketch(self.minhash_text(record))
-            near = self.near.find(sketch) if "minhash" in steps else None
-            seconds["minhash"] += clock() - started
-            if near is not None:
-                return self._reject(record, "minhash", Verdict("near_duplicate", self._partner(
-                    near.partner_id, rule="minhash", jaccard=round(near.jaccard, 4),
-                    threshold=self.config.minhash.threshold)))
-        started = clock()
-        tokens = tokenize(text)
-        if "novelty" in steps:
-            match = self.novelty.find_near(tokens)
-            seconds["novelty"] += clock() - started
-            if match is not None:
-                return self._reject(record, "novelty", Verdict("rouge_novelty", self._partner(
-                    match.partner_id, rule="rouge_l", score=match.score,
-                    threshold=self.config.rouge_threshold, compared=self.config.compare)))
         started = clock()
         self.exact.add(key, record.id)
         self.novelty.add(record.id, tokens)
