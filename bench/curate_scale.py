@@ -1,6 +1,6 @@
 """Benchmark: N synthetic instruction records through every curation step, streaming.
 
-The records (bench/synthetic.py: English and some Chinese Alpaca records with near-duplicates,
+The records (bench/synthetic_records.py: English and some Chinese Alpaca records with near-duplicates,
 filter hits, bad answers and PII at realistic rates) are written to a JSONL file first, not
 timed. Then the real CLI runs in a child process —
 `seedforge curate IN --out OUT --rejected R --report REP --index DIR` with all six steps —
@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from synthetic import record_stream  # noqa: E402
+from synthetic_records import record_stream  # noqa: E402
 
 
 def write_corpus(path: Path, count: int, seed: int) -> float:
