@@ -20,6 +20,8 @@ from pipeline.kb.ingest import ingest
 from pipeline.kb.store import KBStore
 from pipeline.report.progress import stage_line
 
+MIN_RECORDS_FOR_VERSION = 2  # a version needs a train and a held-out record
+
 
 class KnowledgeBaseParams(BaseModel):
     """The KB flow's form."""
@@ -70,7 +72,8 @@ def _report(params: KnowledgeBaseParams, ingested: dict[str, Any], build: Dialog
         f" {report['attempted']} attempted, {report['kept']} grounded"
         + (f" (grounded rate {rate:.0%})" if rate is not None else "") + ".",
         f"Rejected: {report.get('rejected') or 'none'}.", "",
-        f"Dataset version: `{version.path}`." if version else "No dialogues yet: no dataset version.",
+        f"Dataset version: `{version.path}`." if version else
+        f"Fewer than {MIN_RECORDS_FOR_VERSION} dialogues so far: no dataset version yet.",
         "", "```", build.coverage_text, "```",
     ]
     return "\n".join(lines) + "\n"
@@ -86,8 +89,8 @@ def ingest_knowledge_base(params: KnowledgeBaseParams = KnowledgeBaseParams()) -
     build = dialogues_task(params, out)
     stage_line("dialogue", f"{build.report['kept']} grounded, rate {build.report['grounded_rate']}")
     version = None
-    if out.exists() and out.stat().st_size:
-        records = read_records(out)  # every dialogue of the KB so far, not only this run's
+    records = read_records(out) if out.exists() else []  # every dialogue of the KB so far
+    if len(records) >= MIN_RECORDS_FOR_VERSION:
         train, heldout = split_heldout(records, params.evaluate.heldout_fraction, params.evaluate.min_heldout)
         version = write_version(f"kb-{params.kb}", train, heldout, build.rejected,
                                 config=params.model_dump(mode="json"),

@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.config import LLMConfig
+from pipeline.generate.dialogues_dedup import DialogueDedup
 from pipeline.generate.dialogues_grounding import ForeignIndex, check_grounding, check_turns, has_safety_note
 from pipeline.generate.dialogues_templates import template_for
 from pipeline.generate.dialogues_turns import DialogueDraft, DialoguePlan, run_turns
@@ -34,6 +35,8 @@ class DialogueConfig(BaseModel):
     max_attempts_per_entry: int = Field(default=3, ge=1)
     max_dialogues: int | None = Field(default=None, ge=1, description="Attempt cap (default 3 × target)")
     regenerate: bool = Field(default=False, description="All active entries, not only new/changed ones")
+    rouge_threshold: float = Field(default=0.7, ge=0, le=1, description="Near-duplicate dialogues "
+                                   "(ROUGE-L of the whole conversation above this) are dropped")
 
     @property
     def kind(self) -> str:
@@ -89,7 +92,7 @@ def _draft_dump(draft: DialogueDraft) -> dict:
 
 
 def judge(draft: DialogueDraft, index: ForeignIndex, record: DialogueOut | None,
-          seen: set[str]) -> RejectedRecord | None:
+          dedup: DialogueDedup) -> RejectedRecord | None:
     """None to keep; otherwise the rejection with its step, reason and evidence."""
     if draft.failure is not None or record is None:
         return RejectedRecord(record=_draft_dump(draft), step="generate",
@@ -100,10 +103,7 @@ def judge(draft: DialogueDraft, index: ForeignIndex, record: DialogueOut | None,
                           ("grounding", check_grounding(entry, draft.answers, index))):
         if verdict is not None:
             return RejectedRecord(record=dump, step=step, reason=verdict[0], evidence=verdict[1])
-    if record.id in seen:
-        return RejectedRecord(record=dump, step="dedup", reason="exact_duplicate",
-                              evidence={"partner_id": record.id})
-    return None
+    return dedup.check(record)  # last: only a dialogue that is kept may shadow later ones
 
 
 def plan_round(pending: list[KBEntry], run: DialogueRun, config: DialogueConfig,
@@ -120,13 +120,14 @@ def plan_round(pending: list[KBEntry], run: DialogueRun, config: DialogueConfig,
 def generate_dialogues(
     pending: list[KBEntry], kb_entries: list[KBEntry], config: DialogueConfig, llm: LLMConfig,
     endpoint: Endpoint, journal: Journal, *, prior_attempts: dict[str, int] | None = None,
-    existing_ids: set[str] | None = None, build: str | None = None,
+    existing: list[DialogueOut] | None = None, build: str | None = None,
     on_round: Callable[[DialogueRun], None] | None = None,
 ) -> DialogueRun:
     """`pending`: entries to write dialogues for; `kb_entries`: the whole KB, whose other
     entries' conditions and drugs an answer must not borrow."""
     index = ForeignIndex(kb_entries)
-    seen = set(existing_ids or ())
+    dedup = DialogueDedup(config.rouge_threshold)
+    dedup.add_existing(existing or [])
     run = DialogueRun()
     prior = prior_attempts or {}
     while len(run.kept) < config.target:
@@ -138,13 +139,12 @@ def generate_dialogues(
             run.attempts[plan.entry.id] += 1
         for draft in run_turns(plans, config.turns, endpoint, llm, journal, run.llm):
             record = None if draft.failure else build_record(draft, config.turns, endpoint.model, llm, build)
-            rejected = judge(draft, index, record, seen)
+            rejected = judge(draft, index, record, dedup)
             if rejected is not None:
                 run.rejected.append(rejected)
                 run.reasons[rejected.reason] += 1
                 continue
             assert record is not None
-            seen.add(record.id)
             run.kept.append(record)
             run.kept_per_entry[draft.plan.entry.id] += 1
             run.with_safety_note += has_safety_note(draft.answers)

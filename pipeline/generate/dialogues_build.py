@@ -14,7 +14,7 @@ from pipeline.config import LLMConfig, data_dir
 from pipeline.errors import SeedforgeError
 from pipeline.generate.dialogues import DialogueConfig, DialogueOut, DialogueRun, generate_dialogues
 from pipeline.generate.dialogues_coverage import coverage
-from pipeline.generate.dialogues_output import check_output_path, existing_ids, sibling, write_outputs
+from pipeline.generate.dialogues_output import check_output_path, existing_records, sibling, write_outputs
 from pipeline.kb.store import KBStore
 from pipeline.llm.endpoint import open_endpoint
 from pipeline.llm.journal import Journal
@@ -54,7 +54,7 @@ def build_dialogues(kb: str, out: Path, settings: DialogueConfig, llm: LLMConfig
                 open_endpoint(llm, log_path=run_dir / "llm-server.log") as endpoint:
             run = generate_dialogues(pending, entries, settings, llm, endpoint, journal,
                                      prior_attempts=store.attempt_counts(settings.kind),
-                                     existing_ids=existing_ids(out), build=build, on_round=on_round)
+                                     existing=existing_records(out), build=build, on_round=on_round)
         cover = coverage(entries, dict(Counter(done) + run.kept_per_entry), dict(run.kept_per_entry))
         report.update(build=build, model=endpoint.model, **run.summary(), coverage=cover.as_dict(),
                       outputs=outputs)

@@ -30,20 +30,17 @@ def _export(record: Out) -> dict[str, Any]:
     return {"messages": [m.model_dump() for m in record.messages]}
 
 
-def existing_ids(path: Path) -> set[str]:
-    """Ids of the records a `.jsonl` output already holds (a `.json` export keeps no ids, so
-    its dialogues are re-identified from their content)."""
+def existing_records(path: Path) -> list[Out]:
+    """The dialogues an output file already holds (a `.json` export keeps no lineage: its
+    records get a placeholder one, and their ids are recomputed from their content)."""
     if not path.exists():
-        return set()
-    ids = set()
-    for record in _read_existing(path):
-        if "id" in record:
-            ids.add(record["id"])
-        elif "messages" in record:
-            ids.add(DialogueRecord.model_validate({**record, "lineage": {"generator": "x"}}).id)
-        else:
-            ids.add(AlpacaRecord.model_validate({**record, "lineage": {"generator": "x"}}).id)
-    return ids
+        return []
+    records: list[Out] = []
+    for data in _read_existing(path):
+        data = {**data, "lineage": data.get("lineage") or {"generator": "existing-output"}}
+        records.append(DialogueRecord.model_validate(data) if "messages" in data
+                       else AlpacaRecord.model_validate(data))
+    return records
 
 
 def _read_existing(path: Path) -> list[dict[str, Any]]:

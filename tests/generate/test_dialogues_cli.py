@@ -45,33 +45,35 @@ def test_generate_is_incremental(server, data_dir: Path, tmp_path: Path) -> None
     assert report["coverage"]["entries_without_dialogues"] == ["Migraine"] and report["kept"] == 2
     assert (tmp_path / "dialogues.rejected.jsonl").read_text() == ""
 
-    # only the entry without dialogues is pending now; it gets up to --max-attempts of them
+    # only the entry without dialogues is pending now; its second sample is a near duplicate
     again = runner.invoke(app, ["generate", "dialogues", "--kb", "med", "--n", "5", "--max-attempts", "2",
                                 "--out", str(out)])
     assert again.exit_code == 0, again.output
-    assert "2 grounded dialogues" in again.output and "coverage: 3/3" in again.output
-    assert "  2 total   2 new  Migraine" in again.output
-    assert len(lines(out)) == 4 and "warning: 2 of 5" in again.output
+    assert "1 grounded dialogues" in again.output and "coverage: 3/3" in again.output
+    assert "  1 total   1 new  Migraine" in again.output and "rouge_novelty" in again.output
+    assert len(lines(out)) == 3 and "warning: 1 of 5" in again.output
 
     nothing = runner.invoke(app, ["generate", "dialogues", "--kb", "med", "--n", "5", "--out", str(out)])
     assert nothing.exit_code == 0 and "nothing to do: all 3 entries" in nothing.output
 
     # a changed entry is a new version: it alone gets a new dialogue
-    kb.write_text(KB.replace("uric acid", "serum uric acid"), encoding="utf-8")
+    kb.write_text(KB.replace("uric acid,colchicine", "joint fluid analysis; serum uric acid; dual-energy CT,"
+                             "colchicine; allopurinol; febuxostat; naproxen"), encoding="utf-8")
     ingest(kb)
     changed = runner.invoke(app, ["generate", "dialogues", "--kb", "med", "--n", "1", "--out", str(out)])
-    assert "1 grounded dialogues" in changed.output
+    assert "1 grounded dialogues" in changed.output, changed.output
     newest = lines(out)[-1]
-    assert "serum uric acid" in newest["output"] and newest["lineage"]["generator"] == "kb_dialogue"
+    assert "febuxostat" in newest["output"] and newest["lineage"]["generator"] == "kb_dialogue"
 
+    # --all: every entry again; what would only repeat the output is dropped
     everything = runner.invoke(app, ["generate", "dialogues", "--kb", "med", "--n", "3", "--all",
                                      "--out", str(out)])
     assert everything.exit_code == 0, everything.output
     report = json.loads((tmp_path / "dialogues.report.json").read_text())
-    # the scripted server is deterministic: Migraine's few facts repeat, and a repeat of a
-    # dialogue already in the output is dropped as an exact duplicate
-    assert report["kept"] == 2 and set(report["rejected"]) == {"exact_duplicate"}
-    assert len(lines(out)) == 7
+    assert report["pending"] == 3 and report["attempted"] == 9
+    assert report["kept"] + sum(report["rejected"].values()) == 9
+    assert set(report["rejected"]) <= {"exact_duplicate", "rouge_novelty"}
+    assert len(lines(out)) == 4 + report["kept"]
 
 
 def test_json_export_and_three_turns(server, data_dir: Path, tmp_path: Path) -> None:

@@ -42,7 +42,7 @@ def test_single_turn_alpaca_records_with_lineage(kb, tmp_path: Path) -> None:
     record = result.kept[0]
     assert isinstance(record, AlpacaRecord)
     assert record.instruction == MEDICAL_EN.role_instruction
-    assert record.input.startswith("I have been feeling unwell") and "Influenza" in record.output
+    assert record.input.startswith("Doctor, fever; dry cough") and "Influenza" in record.output
     assert record.lineage.generator == "kb_dialogue" and record.lineage.kb_entry_id == pending[0].id
     assert record.lineage.template_version == MEDICAL_EN.tag and record.lineage.request_key
     summary = result.summary()
@@ -50,7 +50,7 @@ def test_single_turn_alpaca_records_with_lineage(kb, tmp_path: Path) -> None:
     # schema-constrained requests: the llama.cpp form of structured output
     schemas = [schema_of(body) for body in server.received]
     assert {tuple(s["required"]) for s in schemas} == {("patient_message",), ("doctor_reply", "safety_note")}
-    assert record.output.endswith("Please see a doctor urgently if it gets worse.")
+    assert record.output.endswith("Take oseltamivir; zanamivir; baloxavir marboxil. Urgent care if worse.")
 
 
 def test_three_turn_messages_records(kb, tmp_path: Path) -> None:
@@ -65,22 +65,23 @@ def test_three_turn_messages_records(kb, tmp_path: Path) -> None:
 
 def foreign_for_gout(key: str, body: dict) -> str:
     if key == "doctor_reply" and entry_fields(body).get("condition") == "Gout":
-        return "This is Gout or maybe Psoriasis; try colchicine."
+        return "This is Gout or maybe Psoriasis; try colchicine and rest the joint for a while."
     return grounded_answer(key, body)
 
 
 def test_ungrounded_answers_are_rejected_with_evidence_and_retried(kb, tmp_path: Path) -> None:
     with KBChatServer(foreign_for_gout) as server:
         result = run(server, pick(kb, "Gout", "Influenza"), kb, tmp_path, target=2, max_attempts_per_entry=3)
-    # Gout is retried first (fewest kept) until its attempts are spent; Influenza fills the target
-    assert [r.lineage.kb_entry_id for r in result.kept] == [pick(kb, "Influenza")[0].id] * 2
-    assert result.attempts[pick(kb, "Gout")[0].id] == 3 and result.rounds == 4
-    assert result.reasons == {"ungrounded": 3}
+    # Gout is retried first (fewest kept) until its attempts are spent; Influenza's later
+    # samples are near duplicates of its first dialogue on this deterministic server
+    assert [r.lineage.kb_entry_id for r in result.kept] == [pick(kb, "Influenza")[0].id]
+    assert result.attempts[pick(kb, "Gout")[0].id] == 3 and result.rounds == 5
+    assert result.reasons == {"ungrounded": 3, "rouge_novelty": 2}
     rejected = result.rejected[0]
     assert rejected.step == "grounding"
     assert rejected.evidence["foreign"] == [{"term": "psoriasis", "from": ["Psoriasis"]}]
     # each retry used a new sample index, so new prompts and seeds
-    indexes = {r.record["lineage"]["sampling"]["sample_index"] for r in result.rejected}
+    indexes = {r.record["lineage"]["sampling"]["sample_index"] for r in result.rejected if r.reason == "ungrounded"}
     assert indexes == {0, 1, 2}
 
 
@@ -139,5 +140,16 @@ def test_exact_duplicates_are_dropped(kb, tmp_path: Path) -> None:
         endpoint = Endpoint(base_url=server.base_url, api_key="k", model="scripted", embedded=False)
         with Journal(tmp_path / "journal.sqlite3") as journal:
             again = generate_dialogues(pending, kb, DialogueConfig(target=1, max_attempts_per_entry=1),
-                                       LLM, endpoint, journal, existing_ids={first.kept[0].id})
-    assert not again.kept and again.rejected[0].reason == "exact_duplicate"
+                                       LLM, endpoint, journal, existing=first.kept)
+    (rejected,) = again.rejected
+    assert not again.kept and rejected.reason == "exact_duplicate" and rejected.step == "dedup"
+    assert rejected.evidence["partner_id"] == first.kept[0].id and rejected.record["output"]
+
+
+def test_near_duplicate_dialogues_are_dropped(kb, tmp_path: Path) -> None:
+    with KBChatServer() as server:  # a second sample differs only in the order of symptoms
+        result = run(server, pick(kb, "Influenza"), kb, tmp_path, target=2, max_attempts_per_entry=2)
+    assert len(result.kept) == 1
+    (rejected,) = result.rejected
+    assert rejected.reason == "rouge_novelty" and rejected.step == "dedup"
+    assert rejected.evidence["partner_id"] == result.kept[0].id
