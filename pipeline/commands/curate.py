@@ -61,6 +61,7 @@ def curate(
     build: Annotated[Optional[str], typer.Option(help="Name of this build in the index")] = None,
 ) -> None:
     """Curate records: every drop is written with its reason and evidence."""
+    from pydantic import ValidationError
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from pipeline.curate.config import parse_steps
@@ -73,9 +74,12 @@ def curate(
         })
     except SeedforgeError as exc:
         fail(exc)
-    except ValueError as exc:  # pydantic's ValidationError is a ValueError too
-        fail(SeedforgeError(str(exc).splitlines()[0] if "validation error" not in str(exc)
-                            else str(exc)))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        option = "--" + str(first["loc"][0]).replace("_", "-")
+        fail(SeedforgeError(f"{option}: {first['msg']}"))
+    except ValueError as exc:  # an unknown step name
+        fail(SeedforgeError(str(exc)))
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   transient=True, disable=not sys.stderr.isatty()) as progress:
         task = progress.add_task("curating", total=None)

@@ -126,3 +126,24 @@ def test_curate_does_not_import_torch_transformers_or_prefect(tmp_path: Path) ->
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-2:] == ["[]", "True True True"]  # it really curated
+
+
+def test_config_file_and_options_set_the_curate_section(tmp_path: Path) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", RECORDS)
+    config = tmp_path / "run.yaml"
+    config.write_text("curate:\n  pii:\n    action: drop\n  filters:\n    blacklist: [hat]\n", encoding="utf-8")
+    out, rejected = tmp_path / "out.jsonl", tmp_path / "rejected.jsonl"
+    result = runner.invoke(app, ["curate", str(source), "--out", str(out), "--rejected", str(rejected),
+                                 "--config", str(config), "--steps", "filters,pii"])
+    assert result.exit_code == 0, result.output
+    reasons = [json.loads(line)["reason"] for line in rejected.read_text(encoding="utf-8").splitlines()]
+    assert reasons == ["blacklist:hat", "pii"]
+    result = runner.invoke(app, ["curate", str(source), "--out", str(out), "--rejected", str(rejected),
+                                 "--config", str(config), "--steps", "pii", "--pii", "redact"])
+    assert "kept 7, rejected 0" in result.output
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("curate:\n  pii:\n    action: shred\n", encoding="utf-8")
+    result = runner.invoke(app, ["curate", str(source), "--out", str(out), "--config", str(bad)])
+    assert result.exit_code == 2 and f"{bad}:3" in result.output
+    result = runner.invoke(app, ["curate", str(source), "--out", str(out), "--compare", "question"])
+    assert result.exit_code == 2 and "--compare: Input should be" in result.output
