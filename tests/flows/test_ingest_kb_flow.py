@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests.flows.conftest import read_artifacts
-from tests.generate.kb_chat_server import KBChatServer
+from tests.generate.kb_chat_server import bodies, kb_chat_server
 
 pytestmark = pytest.mark.slow
 KB = "condition,symptoms,tests,medications\nGout,joint pain; red toe,uric acid,colchicine\n" \
@@ -20,7 +20,7 @@ def test_kb_flow_is_incremental(prefect_harness, data_dir: Path, tmp_path: Path)
 
     kb = tmp_path / "kb.csv"
     kb.write_text(KB, encoding="utf-8")
-    with KBChatServer() as server:
+    with kb_chat_server() as server:
         params = KnowledgeBaseParams(
             kb="flowkb", paths=[str(kb)], dialogues=DialogueConfig(target=3, max_attempts_per_entry=1),
             llm=LLMConfig(base_url=server.base_url, max_tokens=64),
@@ -32,7 +32,7 @@ def test_kb_flow_is_incremental(prefect_harness, data_dir: Path, tmp_path: Path)
         assert (version / "manifest.json").is_file() and (version / "sharegpt.json").is_file()
         report = read_artifacts(["kb-flowkb-kb-report"])["kb-flowkb-kb-report"]
         assert "coverage: 3/3 entries have dialogues" in report
-        sent = len(server.received)
+        sent = len(bodies(server))
         again = ingest_knowledge_base(params)
         assert again["ingest"]["totals"]["unchanged"] == 3 and again["dialogues"]["pending"] == 0
-        assert len(server.received) == sent and again["dataset"] == first["dataset"]
+        assert len(bodies(server)) == sent and again["dataset"] == first["dataset"]

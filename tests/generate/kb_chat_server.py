@@ -1,15 +1,15 @@
-"""A tiny OpenAI-compatible chat server for dialogue tests: it answers each turn request from
-the prompt itself (a patient message from the listed symptoms, a doctor reply from the
-<kb_entry> block), so tests can script grounded and ungrounded answers deterministically."""
+"""Scripted answers for dialogue tests, served by the project's FaultServer: each turn request
+is answered from the prompt itself (a patient message from the listed symptoms, a doctor reply
+from the <kb_entry> block), so tests script grounded and ungrounded answers deterministically."""
 
 from __future__ import annotations
 
 import json
 import re
-import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.support.fault_server import FaultServer
 
 Responder = Callable[[str, dict[str, Any]], str]  # (schema field, request body) -> its text
 
@@ -44,56 +44,14 @@ def grounded_answer(key: str, body: dict[str, Any]) -> str:
     return f"Likely {name}: {fields.get('causes', '')}. Tests: {tests}. Take {drugs}."
 
 
-class KBChatServer:
-    def __init__(self, responder: Responder = grounded_answer):
-        self.responder = responder
-        self.received: list[dict[str, Any]] = []
-        self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+def kb_chat_server(responder: Responder = grounded_answer) -> FaultServer:
+    """The project's scripted server, answering every field of the requested schema."""
+    def answer(body: dict[str, Any]) -> str:
+        keys = list(schema_of(body).get("properties", {})) or ["text"]
+        return json.dumps({key: responder(key, body) for key in keys})
 
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
+    return FaultServer(responder=answer)
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:  # /v1/models, for clients that probe it
-                self._send({"object": "list", "data": [{"id": "scripted", "object": "model"}]})
-
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
-                with server._lock:
-                    server.received.append(body)
-                keys = list(schema_of(body).get("properties", {})) or ["text"]
-                answer = {key: server.responder(key, body) for key in keys}
-                self._send({
-                    "id": "x", "object": "chat.completion", "created": 0, "model": body.get("model", "m"),
-                    "choices": [{"index": 0, "finish_reason": "stop", "message": {
-                        "role": "assistant", "content": json.dumps(answer)}}],
-                    "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
-                })
-
-            def _send(self, payload: dict[str, Any]) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(200)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        return Handler
-
-    def __enter__(self) -> "KBChatServer":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
+def bodies(server: FaultServer) -> list[dict[str, Any]]:
+    return [received.body for received in server.received]

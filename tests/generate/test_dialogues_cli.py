@@ -5,7 +5,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from tests.generate.kb_chat_server import KBChatServer
+from tests.generate.kb_chat_server import bodies, kb_chat_server
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds" / "kb"
 runner = CliRunner()
@@ -15,7 +15,7 @@ KB = "condition,symptoms,tests,medications\nGout,joint pain; red toe,uric acid,c
 
 @pytest.fixture
 def server(monkeypatch: pytest.MonkeyPatch):
-    with KBChatServer() as running:
+    with kb_chat_server() as running:
         monkeypatch.setenv("OPENAI_BASE_URL", running.base_url)
         monkeypatch.setenv("OPENAI_API_KEY", "test-key")
         yield running

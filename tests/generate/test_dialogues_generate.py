@@ -12,7 +12,8 @@ from pipeline.kb.mapping import MappingFile
 from pipeline.llm.endpoint import Endpoint
 from pipeline.llm.journal import Journal
 from pipeline.records import AlpacaRecord, DialogueRecord
-from tests.generate.kb_chat_server import KBChatServer, entry_fields, grounded_answer, schema_of
+from tests.generate.kb_chat_server import bodies, entry_fields, grounded_answer, kb_chat_server, schema_of
+from tests.support.fault_server import FaultServer
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds" / "kb"
 LLM = LLMConfig(max_tokens=64, max_attempts=1, temperature=0.0)
@@ -28,7 +29,7 @@ def pick(kb: list[KBEntry], *names: str) -> list[KBEntry]:
     return [by_name[n] for n in names]
 
 
-def run(server: KBChatServer, pending, kb, tmp_path: Path, **config: Any):
+def run(server: FaultServer, pending, kb, tmp_path: Path, **config: Any):
     endpoint = Endpoint(base_url=server.base_url, api_key="k", model="scripted", embedded=False)
     with Journal(tmp_path / "journal.sqlite3") as journal:
         return generate_dialogues(pending, kb, DialogueConfig(**config), LLM, endpoint, journal)
@@ -36,7 +37,7 @@ def run(server: KBChatServer, pending, kb, tmp_path: Path, **config: Any):
 
 def test_single_turn_alpaca_records_with_lineage(kb, tmp_path: Path) -> None:
     pending = pick(kb, "Influenza", "Gout", "Migraine")
-    with KBChatServer() as server:
+    with kb_chat_server() as server:
         result = run(server, pending, kb, tmp_path, target=3)
     assert len(result.kept) == 3 and not result.rejected
     record = result.kept[0]
@@ -48,15 +49,15 @@ def test_single_turn_alpaca_records_with_lineage(kb, tmp_path: Path) -> None:
     summary = result.summary()
     assert summary["grounded_rate"] == 1.0 and summary["safety_note_rate"] == 1.0
     # schema-constrained requests: the llama.cpp form of structured output
-    schemas = [schema_of(body) for body in server.received]
+    schemas = [schema_of(body) for body in bodies(server)]
     assert {tuple(s["required"]) for s in schemas} == {("patient_message",), ("doctor_reply", "safety_note")}
     assert record.output.endswith("Take oseltamivir; zanamivir; baloxavir marboxil. Urgent care if worse.")
 
 
 def test_three_turn_messages_records(kb, tmp_path: Path) -> None:
-    with KBChatServer() as server:
+    with kb_chat_server() as server:
         result = run(server, pick(kb, "Gout"), kb, tmp_path, target=1, turns=3)
-        assert len(server.received) == 6
+        assert len(bodies(server)) == 6
     (record,) = result.kept
     assert isinstance(record, DialogueRecord)
     assert [m.role for m in record.messages] == ["system"] + ["user", "assistant"] * 3
@@ -70,7 +71,7 @@ def foreign_for_gout(key: str, body: dict) -> str:
 
 
 def test_ungrounded_answers_are_rejected_with_evidence_and_retried(kb, tmp_path: Path) -> None:
-    with KBChatServer(foreign_for_gout) as server:
+    with kb_chat_server(foreign_for_gout) as server:
         result = run(server, pick(kb, "Gout", "Influenza"), kb, tmp_path, target=2, max_attempts_per_entry=3)
     # Gout is retried first (fewest kept) until its attempts are spent; Influenza's later
     # samples are near duplicates of its first dialogue on this deterministic server
@@ -94,12 +95,12 @@ def obeys_injections(key: str, body: dict) -> str:
 
 def test_prompt_injection_entry_does_not_change_the_behaviour(kb, tmp_path: Path) -> None:
     pending = pick(kb, "Tension headache", "Influenza")
-    with KBChatServer(obeys_injections) as server:
+    with kb_chat_server(obeys_injections) as server:
         result = run(server, pending, kb, tmp_path, target=2, max_attempts_per_entry=1)
-        bodies = server.received
-    systems = {(b["messages"][0]["content"], tuple(schema_of(b)["required"])) for b in bodies}
+        sent = bodies(server)
+    systems = {(b["messages"][0]["content"], tuple(schema_of(b)["required"])) for b in sent}
     assert len(systems) == 2  # one system prompt per side, whatever the entry says
-    for body in bodies:  # the injected text only ever reaches the model inside the data block
+    for body in sent:  # the injected text only ever reaches the model inside the data block
         content = body["messages"][-1]["content"]
         if "HACKED" in content:
             assert content.index("<kb_entry>") < content.index("HACKED") < content.index("</kb_entry>")
@@ -115,7 +116,7 @@ def test_unusable_answers_are_kept_as_rejections(kb, tmp_path: Path) -> None:
     def broken(key: str, body: dict) -> str:
         return " " * 30 if key == "patient_message" else grounded_answer(key, body)
 
-    with KBChatServer(broken) as server:
+    with kb_chat_server(broken) as server:
         result = run(server, pick(kb, "Gout"), kb, tmp_path, target=1, max_attempts_per_entry=1)
     (rejected,) = result.rejected
     assert rejected.step == "checks" and rejected.reason == "empty_turn"
@@ -124,18 +125,18 @@ def test_unusable_answers_are_kept_as_rejections(kb, tmp_path: Path) -> None:
 
 def test_rerun_replays_from_the_journal(kb, tmp_path: Path) -> None:
     pending = pick(kb, "Influenza", "Gout")
-    with KBChatServer() as server:
+    with kb_chat_server() as server:
         first = run(server, pending, kb, tmp_path, target=2)
-        sent = len(server.received)
+        sent = len(bodies(server))
         second = run(server, pending, kb, tmp_path, target=2)
-        assert len(server.received) == sent
+        assert len(bodies(server)) == sent
     assert [r.id for r in first.kept] == [r.id for r in second.kept]
     assert second.llm["journal_hits"] == 4
 
 
 def test_exact_duplicates_are_dropped(kb, tmp_path: Path) -> None:
     pending = pick(kb, "Influenza")
-    with KBChatServer() as server:
+    with kb_chat_server() as server:
         first = run(server, pending, kb, tmp_path, target=1)
         endpoint = Endpoint(base_url=server.base_url, api_key="k", model="scripted", embedded=False)
         with Journal(tmp_path / "journal.sqlite3") as journal:
@@ -147,7 +148,7 @@ def test_exact_duplicates_are_dropped(kb, tmp_path: Path) -> None:
 
 
 def test_near_duplicate_dialogues_are_dropped(kb, tmp_path: Path) -> None:
-    with KBChatServer() as server:  # a second sample differs only in the order of symptoms
+    with kb_chat_server() as server:  # a second sample differs only in the order of symptoms
         result = run(server, pick(kb, "Influenza"), kb, tmp_path, target=2, max_attempts_per_entry=2)
     assert len(result.kept) == 1
     (rejected,) = result.rejected
