@@ -59,6 +59,7 @@ def curate(
     seeds: Annotated[Optional[Path], typer.Option(help="Seed tasks the records must also be novel against")] = None,
     config_file: Annotated[Optional[Path], typer.Option("--config", help="YAML run config; its curate: section")] = None,
     build: Annotated[Optional[str], typer.Option(help="Name of this build in the index")] = None,
+    jobs: Annotated[Optional[int], typer.Option(help="Worker processes preparing records (0: none) [default: 1 for large inputs on 2+ cores]")] = None,
 ) -> None:
     """Curate records: every drop is written with its reason and evidence."""
     from pydantic import ValidationError
@@ -89,7 +90,8 @@ def curate(
 
         try:
             summary = curate_file(source, out, config, rejected=rejected, report=report,
-                                  index=index, seeds=seeds, build=build, on_progress=on_progress)
+                                  index=index, seeds=seeds, build=build, jobs=jobs,
+                                  on_progress=on_progress)
         except SeedforgeError as exc:
             fail(exc)
     _print_summary(summary)

@@ -19,20 +19,15 @@ import numpy as np
 
 from pipeline.curate.config import STEPS, CurateConfig
 from pipeline.curate.dedup import ExactIndex, exact_key
-from pipeline.curate.filters import check_filters
 from pipeline.curate.index import TOKENIZER_VERSION, CurationIndex, IndexEntry
 from pipeline.curate.minhash import SHINGLE_HASH, NearDupIndex
 from pipeline.curate.novelty import NoveltyIndex
-from pipeline.curate.output_checks import check_outputs
-from pipeline.curate.pii import count_kinds, find_pii, redact
+from pipeline.curate.prepare import Prepared, Preparer, minhash_text
 from pipeline.curate.report import CurationReport
 from pipeline.curate.tokenize import tokenize
 from pipeline.curate.verdict import Verdict
-from pipeline.curate.views import compared_text, text_fields, whole_text, with_texts
+from pipeline.curate.views import compared_text
 from pipeline.records import AlpacaRecord, Lineage, Record, RejectedRecord, SeedTask
-
-
-_RULE_STEPS = (("filters", check_filters), ("output_checks", check_outputs))
 
 
 @dataclass
@@ -68,6 +63,7 @@ class Curator:
         self.novelty = NoveltyIndex(config.rouge_threshold)
         self.near = NearDupIndex(config.minhash, remote=index.remote() if index else None)
         self.index = index
+        self.preparer = Preparer(config, self.steps, "minhash" in self.steps or index is not None)
         self.report = CurationReport(steps=self.steps)
         self.counts: Counter[str] = Counter()  # "kept", "rejected:<reason>"
         self._texts: dict[str, str] = {}  # id -> compared text, to show partners in evidence
@@ -87,9 +83,6 @@ class Curator:
             self.near.add(record_id, self.near.signer.minhash(signature))
         self._texts[record_id] = text
 
-    def minhash_text(self, record: Record) -> str:
-        return whole_text(record) if self.config.minhash.text == "record" else record.prompt_text
-
     def add_reference(self, ref_id: str, text: str) -> None:
         """A text new records must be novel against (exact and ROUGE-L), e.g. an eval item."""
         self._remember(ref_id, text, None)
@@ -97,7 +90,7 @@ class Curator:
 
     def add_reference_record(self, record: Record, kind: str = "records") -> None:
         """A whole record new ones must not duplicate (every step that compares)."""
-        signature = self.near.signer.signature(self.minhash_text(record))
+        signature = self.near.signer.signature(minhash_text(record, self.config))
         self._remember(record.id, compared_text(record, self.config.compare), signature)
         self.report.references[kind] += 1
 
@@ -108,38 +101,20 @@ class Curator:
                 id=seed.id, instruction=seed.instruction, input=instance.input,
                 output=instance.output, lineage=Lineage(generator="seed")), kind="seeds")
 
-    def _reject(self, record: Record, step: str, verdict: Verdict) -> Decision:
+    def _reject(self, record: Record, step: str, verdict: Verdict, text: str) -> Decision:
         rejected = RejectedRecord(record=record.model_dump(mode="json"), step=step,
                                   reason=verdict.reason, evidence=verdict.evidence)
         self.counts[f"rejected:{verdict.reason}"] += 1
-        self.report.add_rejection(rejected, compared_text(record, self.config.compare))
+        self.report.add_rejection(rejected, text)
         return Decision(record, rejected)
-
-    def _pii(self, record: Record) -> tuple[Record, Verdict | None]:
-        found: Counter[str] = Counter()
-        redacted: dict[str, str] = {}
-        for name, text in text_fields(record):
-            findings = find_pii(text, self.config.pii)
-            if findings:
-                found.update(count_kinds(findings))
-                redacted[name] = redact(text, findings)
-        if not found:
-            return record, None
-        self.report.pii_records += 1
-        self.report.pii_found.update(found)
-        evidence = {"rule": "pii", "types": dict(sorted(found.items())), "fields": sorted(redacted)}
-        if self.config.pii.action == "drop":
-            return record, Verdict("pii", evidence)
-        self.report.pii_redacted += 1
-        return with_texts(record, redacted), None
 
     def _partner(self, partner_id: str, **evidence: Any) -> dict[str, Any]:
         return {"partner_id": partner_id, "partner_text": self._texts.get(partner_id), **evidence}
 
-    def _duplicate(self, step: str, key: str, sketch: Any, tokens: list[str]) -> Verdict | None:
+    def _duplicate(self, step: str, prepared: Prepared, sketch: Any) -> Verdict | None:
         """Exact, MinHash or ROUGE-L duplicate of something kept, with the partner named."""
         if step == "exact":
-            partner = self.exact.first_with(key)
+            partner = self.exact.first_with(prepared.key)
             return None if partner is None else Verdict("exact_duplicate", self._partner(
                 partner, rule="exact", normalized=True))
         if step == "minhash":
@@ -147,50 +122,44 @@ class Curator:
             return None if near is None else Verdict("near_duplicate", self._partner(
                 near.partner_id, rule="minhash", jaccard=round(near.jaccard, 4),
                 threshold=self.config.minhash.threshold))
-        match = self.novelty.find_near(tokens)
+        match = self.novelty.find_near(prepared.tokens)
         return None if match is None else Verdict("rouge_novelty", self._partner(
             match.partner_id, rule="rouge_l", score=match.score,
             threshold=self.config.rouge_threshold, compared=self.config.compare))
 
     def decide(self, record: Record) -> Decision:
-        self.report.seen += 1
-        steps, seconds, clock = self.steps, self.report.seconds, time.perf_counter
-        for step, check in _RULE_STEPS:  # the config section has the step's name
-            if step in steps:
-                started = clock()
-                verdict = check(record, getattr(self.config, step))
-                seconds[step] += clock() - started
-                if verdict:
-                    return self._reject(record, step, verdict)
-        if "pii" in steps:
-            started = clock()
-            record, verdict = self._pii(record)
-            seconds["pii"] += clock() - started
-            if verdict:
-                return self._reject(record, "pii", verdict)
-        text = compared_text(record, self.config.compare)
-        key, tokens, sketch = exact_key(text), tokenize(text), None
+        return self.decide_prepared(self.preparer.prepare(record))
+
+    def decide_prepared(self, prepared: Prepared) -> Decision:
+        """The order-dependent half: duplicates of what was kept before, then keeping."""
+        report, clock = self.report, time.perf_counter
+        report.seen += 1
+        report.seconds.update(prepared.seconds)
+        if prepared.pii_found:
+            report.pii_records += 1
+            report.pii_found.update(prepared.pii_found)
+            report.pii_redacted += prepared.redacted
+        record = prepared.record
+        if prepared.verdict is not None:
+            return self._reject(record, prepared.step, prepared.verdict, prepared.text)
+        sketch = None if prepared.signature is None else self.near.signer.minhash(prepared.signature)
         for step in ("exact", "minhash", "novelty"):
-            if step in steps:
+            if step in self.steps:
                 started = clock()
-                if step == "minhash":
-                    sketch = self.near.signer.sketch(self.minhash_text(record))
-                verdict = self._duplicate(step, key, sketch, tokens)
-                seconds[step] += clock() - started
+                verdict = self._duplicate(step, prepared, sketch)
+                report.seconds[step] += clock() - started
                 if verdict:
-                    return self._reject(record, step, verdict)
-        if sketch is None and self.index is not None:  # the index keeps every signature
-            sketch = self.near.signer.sketch(self.minhash_text(record))
+                    return self._reject(record, step, verdict, prepared.text)
         started = clock()
-        self.exact.add(key, record.id)
-        self.novelty.add(record.id, tokens)
+        self.exact.add(prepared.key, record.id)
+        self.novelty.add(record.id, prepared.tokens)
         if sketch is not None:
             self.near.add(record.id, sketch)
-        self._texts[record.id] = text
+        self._texts[record.id] = prepared.text
         if self.index is not None:
-            self.index.stage(IndexEntry(record.id, text, sketch.hashvalues))
-        seconds["indexing"] += clock() - started
-        self.report.kept += 1
+            self.index.stage(IndexEntry(record.id, prepared.text, prepared.signature))
+        report.seconds["indexing"] += clock() - started
+        report.kept += 1
         self.counts["kept"] += 1
         return Decision(record, None)
 

@@ -6,6 +6,7 @@ this build only after they have."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,10 +14,18 @@ from typing import Any
 from pipeline.curate.config import CurateConfig
 from pipeline.curate.curator import Curator, index_fingerprint
 from pipeline.curate.index import CurationIndex, DiskIndex
-from pipeline.curate.io import AtomicOutputs, RecordWriter, plain_or_full, read_records
+from pipeline.curate.io import AtomicOutputs, RecordWriter, plain_or_full
+from pipeline.curate.parallel import prepared_records
 from pipeline.records import utc_now
 
 PROGRESS_EVERY = 10_000
+PARALLEL_FROM_BYTES = 4 << 20  # below this, starting a worker costs more than it saves
+
+
+def default_jobs(source: str | Path) -> int:
+    """One worker process beside this one when there are two cores and enough work."""
+    big = Path(source).is_file() and Path(source).stat().st_size >= PARALLEL_FROM_BYTES
+    return 1 if big and (os.cpu_count() or 1) >= 2 else 0
 
 
 def open_index(location: str, config: CurateConfig) -> CurationIndex:
@@ -32,8 +41,9 @@ def curate_file(
     source: str | Path, out: str | Path, config: CurateConfig, *,
     rejected: str | Path | None = None, report: str | Path | None = None,
     index: str | None = None, seeds: str | Path | None = None, build: str | None = None,
-    on_progress: Callable[[int, int], None] | None = None,
+    jobs: int | None = None, on_progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
+    """`jobs`: worker processes that prepare records (None: one when it pays, 0: none)."""
     store = open_index(index, config) if index else None
     curator = Curator(config, index=store)
     if seeds is not None:
@@ -44,8 +54,9 @@ def curate_file(
         with AtomicOutputs() as outputs:
             kept = RecordWriter(outputs.open(out), out)
             dropped = outputs.open(rejected) if rejected else None
-            for source_record in read_records(source):
-                decision = curator.decide(source_record.record)
+            workers = default_jobs(source) if jobs is None else jobs
+            for source_record, prepared in prepared_records(source, curator.preparer, workers):
+                decision = curator.decide_prepared(prepared)
                 if decision.rejected is None:
                     kept.write(plain_or_full(source_record, decision.record))
                 elif dropped is not None:

@@ -31,7 +31,7 @@ class SourceRecord:
     record: Record
 
 
-def _to_record(data: Any, path: Path, line: int) -> Record:
+def to_record(data: Any, path: Path, line: int) -> Record:
     if not isinstance(data, dict):
         raise SeedforgeError(f"expected a JSON object (a record), got {type(data).__name__}",
                              path=path, line=line)
@@ -93,8 +93,8 @@ def _jsonl(path: Path, handle: IO[str]) -> Iterator[tuple[int, Any]]:
                                  line=line) from None
 
 
-def read_records(path: str | Path) -> Iterator[SourceRecord]:
-    """Records in file order with their line numbers; errors name the file and line."""
+def read_items(path: str | Path) -> Iterator[tuple[int, Any]]:
+    """(line, parsed JSON value) in file order; JSON errors name the file and line."""
     path = Path(path)
     if not path.is_file():
         raise SeedforgeError("input file not found", path=path)
@@ -102,11 +102,15 @@ def read_records(path: str | Path) -> Iterator[SourceRecord]:
         head = handle.read(4096).lstrip()
         handle.seek(0)
         if head.startswith("["):
-            items = _json_list(path, handle.read())  # a JSON list is read whole, then parsed lazily
+            yield from _json_list(path, handle.read())  # read whole, then parsed lazily
         else:
-            items = _jsonl(path, handle)
-        for line, item in items:
-            yield SourceRecord(line, item, _to_record(item, path, line))
+            yield from _jsonl(path, handle)
+
+
+def read_records(path: str | Path) -> Iterator[SourceRecord]:
+    """Records in file order with their line numbers; errors name the file and line."""
+    for line, item in read_items(path):
+        yield SourceRecord(line, item, to_record(item, Path(path), line))
 
 
 def plain_or_full(source: SourceRecord, record: Record) -> dict[str, Any]:

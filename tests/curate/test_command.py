@@ -147,3 +147,21 @@ def test_config_file_and_options_set_the_curate_section(tmp_path: Path) -> None:
     assert result.exit_code == 2 and f"{bad}:3" in result.output
     result = runner.invoke(app, ["curate", str(source), "--out", str(out), "--compare", "question"])
     assert result.exit_code == 2 and "--compare: Input should be" in result.output
+
+
+def test_a_worker_process_gives_the_same_result_and_the_same_errors(tmp_path: Path) -> None:
+    from pipeline.config import CurateConfig
+    from pipeline.curate.files import curate_file
+
+    lineage = {"generator": "test", "created_at": "2026-01-01T00:00:00+00:00"}
+    source = write_jsonl(tmp_path / "in.jsonl", [dict(r, lineage=lineage) for r in RECORDS + RECORDS[:2]])
+    summaries = [curate_file(source, tmp_path / f"out{jobs}.jsonl", CurateConfig(),
+                             rejected=tmp_path / f"rej{jobs}.jsonl", jobs=jobs) for jobs in (0, 1)]
+    assert summaries[0]["counts"] == summaries[1]["counts"] == {"input": 9, "kept": 4, "rejected": 5}
+    for name in ("out{}.jsonl", "rej{}.jsonl"):
+        assert (tmp_path / name.format(0)).read_text() == (tmp_path / name.format(1)).read_text()
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("".join(json.dumps(r) + "\n" for r in RECORDS) + '{"instruction": "x"}\n{oops\n')
+    result = runner.invoke(app, ["curate", str(bad), "--out", str(tmp_path / "o.jsonl"), "--jobs", "1"])
+    assert result.exit_code == 2 and f"{bad}:8" in result.output and "output: Field required" in result.output
+    assert not (tmp_path / "o.jsonl").exists()

@@ -1,0 +1,93 @@
+"""The part of curation that looks at one record alone: filters, output checks, PII, and the
+features the duplicate steps compare (text, exact key, tokens, MinHash signature).
+
+It depends only on the config, so it can run in worker processes while the order-dependent
+steps (exact, MinHash and novelty against everything kept so far) run in one."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from pipeline.curate.config import CurateConfig
+from pipeline.curate.dedup import exact_key
+from pipeline.curate.filters import check_filters
+from pipeline.curate.minhash import Signer
+from pipeline.curate.output_checks import check_outputs
+from pipeline.curate.pii import count_kinds, find_pii, redact
+from pipeline.curate.tokenize import tokenize
+from pipeline.curate.verdict import Verdict
+from pipeline.curate.views import compared_text, text_fields, whole_text, with_texts
+from pipeline.records import Record
+
+_RULE_STEPS = (("filters", check_filters), ("output_checks", check_outputs))
+
+
+@dataclass
+class Prepared:
+    record: Record  # as it would be kept: PII redacted where the config says so
+    text: str  # the compared text
+    step: str | None = None  # the step that rejected it, if one of these did
+    verdict: Verdict | None = None
+    pii_found: dict[str, int] = field(default_factory=dict)
+    redacted: bool = False
+    key: str = ""
+    tokens: list[str] = field(default_factory=list)
+    signature: np.ndarray | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def minhash_text(record: Record, config: CurateConfig) -> str:
+    return whole_text(record) if config.minhash.text == "record" else record.prompt_text
+
+
+class Preparer:
+    def __init__(self, config: CurateConfig, steps: tuple[str, ...], signatures: bool):
+        self.config, self.steps = config, steps
+        self.signer = Signer(config.minhash) if signatures else None
+
+    def _pii(self, record: Record) -> tuple[Counter[str], dict[str, str]]:
+        found: Counter[str] = Counter()
+        redacted: dict[str, str] = {}
+        for name, text in text_fields(record):
+            findings = find_pii(text, self.config.pii)
+            if findings:
+                found.update(count_kinds(findings))
+                redacted[name] = redact(text, findings)
+        return found, redacted
+
+    def prepare(self, record: Record) -> Prepared:
+        config, clock, seconds = self.config, time.perf_counter, {}
+        for step, check in _RULE_STEPS:  # the config section has the step's name
+            if step in self.steps:
+                started = clock()
+                verdict = check(record, getattr(config, step))
+                seconds[step] = clock() - started
+                if verdict:
+                    return Prepared(record, compared_text(record, config.compare), step, verdict,
+                                    seconds=seconds)
+        found: Counter[str] = Counter()
+        redacted: dict[str, str] = {}
+        if "pii" in self.steps:
+            started = clock()
+            found, redacted = self._pii(record)
+            seconds["pii"] = clock() - started
+            if found and config.pii.action == "drop":
+                evidence = {"rule": "pii", "types": dict(sorted(found.items())), "fields": sorted(redacted)}
+                return Prepared(record, compared_text(record, config.compare), "pii",
+                                Verdict("pii", evidence), dict(found), seconds=seconds)
+            if found:
+                record = with_texts(record, redacted)
+        started = clock()
+        text = compared_text(record, config.compare)
+        prepared = Prepared(record, text, pii_found=dict(found), redacted=bool(found),
+                            key=exact_key(text), tokens=tokenize(text), seconds=seconds)
+        seconds["features"] = clock() - started
+        if self.signer is not None:
+            started = clock()
+            prepared.signature = self.signer.signature(minhash_text(record, config))
+            seconds["minhash"] = clock() - started
+        return prepared
