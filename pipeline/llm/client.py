@@ -120,7 +120,10 @@ class LLMClient:
             outcome = await self._send(prepared)
             future.set_result(outcome)
             return outcome
-        except BaseException as exc:
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except Exception as exc:
             future.set_exception(exc)
             future.exception()  # retrieved: a lone failure must not warn as "never retrieved"
             raise
