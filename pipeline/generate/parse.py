@@ -24,6 +24,9 @@ _FIELD_PREFIX = re.compile(r"^\s*(?:instruction|task|指令|任务)\s*[:：]\s*"
 # what the prompt's own wording looks like when a small model echoes it back
 PLACEHOLDERS = {"", "...", "…", "……", "first task", "second task", "new task", "task",
                 "第一个任务", "第二个任务", "新任务", "任务"}
+_HAS_WORD = re.compile(r"\w\w")  # "]: {" and the like are no task
+_STRAY = "]}),;:、，。 \t"
+_HEADER_WORDS = re.compile(r"tasks?\b|examples?\b|任务|例子", re.IGNORECASE)
 _FULLWIDTH_JSON = str.maketrans({"“": '"', "”": '"', "：": ":", "，": ",", "［": "[", "］": "]",
                                  "｛": "{", "｝": "}"})
 
@@ -36,11 +39,17 @@ class ParsedInstructions:
 
 
 def strip_marker(text: str) -> str:
-    """Remove list markers, repeatedly: small models write "1. 1. Suggest ..."."""
+    """Remove list markers and stray JSON punctuation, repeatedly: small models write
+    "1. 1. Suggest ..." and '] 1. Draft ...'."""
     previous = None
     while previous != text:
-        previous, text = text, _LIST_MARKER.sub("", text, count=1)
+        previous, text = text, _LIST_MARKER.sub("", text.lstrip(_STRAY), count=1)
     return text
+
+
+def is_header(text: str) -> bool:
+    """"Here is a list of tasks:" introduces the list; it is not one of its items."""
+    return text.endswith((":", "：")) and len(text) < 60 and bool(_HEADER_WORDS.search(text))
 
 
 def clean_item(text: str) -> str:
@@ -97,15 +106,25 @@ def _from_lines(text: str) -> list[str]:
     return [line for line in lines if _LIST_MARKER.match(line)]
 
 
+def _split_listed(items: list[str]) -> list[str]:
+    """A small model sometimes puts its whole numbered list inside one JSON string."""
+    out: list[str] = []
+    for item in items:
+        listed = _from_lines(item)
+        out += listed if len(listed) >= 2 else [item]
+    return out
+
+
 def keep_unique(items: list[str]) -> list[str]:
     seen: set[str] = set()
     unique = []
-    for item in items:
+    for item in _split_listed(items):
         cleaned = clean_item(item)
         key = cleaned.casefold()
-        if key not in PLACEHOLDERS and key not in seen:  # duplicated numbering, echoed prompt
+        if key not in PLACEHOLDERS and key not in seen and _HAS_WORD.search(cleaned) \
+                and not is_header(cleaned):
             seen.add(key)
-            unique.append(cleaned)
+            unique.append(cleaned)  # duplicated numbering and echoed prompts end here
     return unique
 
 

@@ -54,6 +54,12 @@ def normalize_input(text: str) -> str:
     return text.strip()
 
 
+def _strip_no_input(output: str) -> str:
+    """An output that opens with the no-input marker ("<无输入>\n...") lost its input line."""
+    first, _, rest = output.strip().partition("\n")
+    return rest.strip() if rest and normalize_input(first) == "" else output.strip()
+
+
 def _as_text(value: Any) -> str | None:
     if value is None:
         return None
@@ -149,7 +155,7 @@ def _vet(candidates: list[ParsedInstance], dropped: Counter[str],
     kept: list[ParsedInstance] = []
     outputs_by_input: dict[str, set[str]] = {}
     for candidate in candidates:
-        instance = ParsedInstance(normalize_input(candidate.input), candidate.output.strip())
+        instance = ParsedInstance(normalize_input(candidate.input), _strip_no_input(candidate.output))
         if instance.output.casefold() in PLACEHOLDER_TEXT or not _HAS_CONTENT.search(instance.output) \
                 or instance.input.strip().casefold() in PLACEHOLDER_TEXT:
             dropped["placeholder"] += 1

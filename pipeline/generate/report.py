@@ -29,6 +29,7 @@ def generation_report(result: GenerationResult, *, target: int, language: str, s
         "model": model,
         "templates": templates,
         "batches": result.batches,
+        "fell_back_to_text": bool(result.counts["fallback_to_text"]),
         "requests": {"total": result.requests, **_prefixed(result.counts, "requests:")},
         "parse_failures": dict(sorted(result.failures.items())),
         "instructions": {
@@ -46,7 +47,10 @@ def generation_report(result: GenerationResult, *, target: int, language: str, s
             "rejected_by_reason": dict(record_rejects.most_common()),
         },
         "acceptance_rate": round((accepted + result.counts["accepted_over_target"]) / considered, 4)
-        if considered else None,
+        if considered else None,  # of the records curation saw
+        "instruction_acceptance_rate": round(result.counts["instructions_admitted"]
+                                             / result.counts["instructions_proposed"], 4)
+        if result.counts["instructions_proposed"] else None,  # of the tasks the model proposed
         "seconds": round(result.seconds, 1),
         "seconds_per_accepted": round(result.seconds / accepted, 2) if accepted else None,
         "llm": dict(result.llm),
@@ -71,7 +75,9 @@ def print_report(report: dict[str, Any]) -> None:
         ("instructions rejected", _reasons(report["instructions"]["rejected_by_reason"])),
         ("records", f"{report['records']['candidates']} candidates, {report['accepted']} accepted"),
         ("records rejected", _reasons(report["records"]["rejected_by_reason"])),
-        ("acceptance rate", "n/a" if rate is None else f"{rate:.1%}"),
+        ("acceptance rate", ("n/a" if rate is None else f"{rate:.1%} of records")
+         + (f", {report['instruction_acceptance_rate']:.1%} of proposed tasks"
+            if report["instruction_acceptance_rate"] is not None else "")),
         ("time", f"{report['seconds']} s, {report['seconds_per_accepted']} s per accepted record"),
         ("tokens", f"{report['llm'].get('prompt_tokens', 0)} prompt, "
                    f"{report['llm'].get('completion_tokens', 0)} completion, "

@@ -9,6 +9,7 @@ The loop curates the records; accepted instructions join the pool shown in later
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections import Counter
@@ -28,6 +29,8 @@ from pipeline.llm.client import ChatRequest, ChatResult
 from pipeline.llm.endpoint import Endpoint, run_requests
 from pipeline.llm.journal import Journal
 from pipeline.records import AlpacaRecord, Lineage, RejectedRecord, SeedTask
+
+log = logging.getLogger("pipeline.generate")
 
 GENERATOR = "self_instruct"
 LLM_COUNTERS = ("requests_sent", "journal_hits", "quarantined", "prompt_tokens",
@@ -94,6 +97,14 @@ def _ask(step: str, requests: list[ChatRequest], endpoint: Endpoint, llm: LLMCon
     return results
 
 
+def structured_output_refused(results: list[ChatResult]) -> bool:
+    """Every answer an HTTP error (llama.cpp answers OpenAI's json_schema with a 500, others a
+    400/422): the endpoint will not take schemas, so the run falls back to numbered text."""
+    reasons = [getattr(result, "reason", None) or "" for result in results]
+    return bool(results) and all(not r.ok for r in results) and \
+        all(reason.startswith("http_4") or reason.startswith("http_5") for reason in reasons)
+
+
 def _screen(tasks: list[NewTask], screen: InstructionScreen, batch_index: int, limit: int,
             outcome: BatchOutcome) -> list[NewTask]:
     admitted = []
@@ -146,7 +157,10 @@ def generate_batch(
     allowance = request_allowance if request_allowance is not None else math.inf
     size = int(min(prompts_per_batch(llm), max(1, allowance)))
     asks = plan_instruction_requests(seeds, pool, batch_index, config, templates, size)
-    proposed = read_instructions(_ask("instructions", asks, endpoint, llm, journal, outcome, progress), outcome.failures)
+    answered = _ask("instructions", asks, endpoint, llm, journal, outcome, progress)
+    if config.answer_format == "json" and structured_output_refused(answered):
+        outcome.counts["structured_output_refused"] += 1
+    proposed = read_instructions(answered, outcome.failures)
     outcome.counts["instructions_proposed"] += len(proposed)
     per_task = 2 if config.identify_classification else 1
     limit = task_limit or len(proposed)
@@ -246,6 +260,10 @@ def run_self_instruct(
         if outcome.budget_exhausted:
             result.stop_reason = BUDGET_EXHAUSTED
             break
+        if outcome.counts["structured_output_refused"] and config.answer_format == "json":
+            log.warning("the endpoint refused JSON-schema output; asking for numbered text instead")
+            config = config.model_copy(update={"answer_format": "text"})
+            result.counts["fallback_to_text"] += 1
     if len(result.kept) > config.target:  # the last batch's surplus: accepted, not needed
         result.counts["accepted_over_target"] += len(result.kept) - config.target
         result.kept = result.kept[:config.target]

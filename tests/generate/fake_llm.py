@@ -46,6 +46,7 @@ class FakeLLM:
     instructions: Callable[[int, ChatRequest], str] | None = None
     asked: list[ChatRequest] = field(default_factory=list)
     budget_after: int | None = None  # answer this many requests, then report the budget spent
+    refusal_reason: str = "http_500"  # for answers scripted as None
 
     def default_instructions(self, call: int, request: ChatRequest) -> str:
         tasks = [ORDINARY[call % len(ORDINARY)], CLASSIFYING[call % len(CLASSIFYING)]]
@@ -79,7 +80,10 @@ class FakeLLM:
                 results.append(result)
                 continue
             text, finish = self.answer(call, request)
-            results.append(ChatResult(request, f"k{call}", text, finish))
+            result = ChatResult(request, f"k{call}", text, finish)
+            if text is None:  # the server refused the request
+                result.reason = self.refusal_reason
+            results.append(result)
         return results, stats
 
     def count(self, kind: str) -> int:

@@ -162,3 +162,21 @@ def test_unknown_language_fails_before_any_request(fake: FakeLLM) -> None:
     with pytest.raises(SeedforgeError, match="unknown language 'fr'"):
         run(config)
     assert not fake.asked
+
+
+def test_an_endpoint_refusing_schemas_falls_back_to_numbered_text(fake: FakeLLM) -> None:
+    def refuse_schemas(call, request):
+        if request.json_schema is not None:
+            return None, None
+        if "instructions" in request.template_version:
+            return f"1. {ORDINARY[call % 12]}\n2. {ORDINARY[(call + 6) % 12]}", "stop"
+        if "classify" in request.template_version:
+            return "No", "stop"
+        return f"Example 1\nInput: <noinput>\nOutput: Answer number {call}.", "stop"
+
+    fake.answer = refuse_schemas
+    fake.refusal_reason = "http_500"
+    result = run(GenerateConfig(target=3, max_requests=60))
+    assert result.counts["fallback_to_text"] == 1
+    assert len(result.kept) == 3
+    assert fake.asked[0].json_schema is not None and fake.asked[-1].json_schema is None

@@ -30,7 +30,8 @@ def _assert_lineage(record: dict, language: str) -> None:
 def test_english_cli_run_and_replay(embedded_server, tmp_path: Path, data_dir: Path) -> None:
     out = tmp_path / "en.jsonl"
     config = tmp_path / "run.yaml"
-    config.write_text("llm:\n  max_tokens: 320\n", encoding="utf-8")  # the demo's limit
+    # the demo's limit; a --base-url endpoint is taken for OpenAI unless told it is llama.cpp
+    config.write_text("llm:\n  max_tokens: 320\n  structured_output: llama_cpp\n", encoding="utf-8")
     args = ["generate", "self-instruct", "--seeds", str(SEEDS_DIR / "seed_tasks_en.jsonl"), "--n", "3",
             "--out", str(out), "--base-url", embedded_server.base_url, "--model", "smollm2-135m-instruct",
             "--max-requests", "40", "--config", str(config)]
