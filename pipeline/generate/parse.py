@@ -24,7 +24,7 @@ _FIELD_PREFIX = re.compile(r"^\s*(?:instruction|task|指令|任务)\s*[:：]\s*"
 # what the prompt's own wording looks like when a small model echoes it back
 PLACEHOLDERS = {"", "...", "…", "……", "first task", "second task", "new task", "task",
                 "第一个任务", "第二个任务", "新任务", "任务"}
-_HAS_WORD = re.compile(r"\w\w")  # "]: {" and the like are no task
+_HAS_WORD = re.compile(r"[^\W\d_]{2}")  # two letters: "]: {" and "9566 , 150 ," are no task
 _STRAY = "]}),;:、，。 \t"
 _HEADER_WORDS = re.compile(r"tasks?\b|examples?\b|任务|例子", re.IGNORECASE)
 _FULLWIDTH_JSON = str.maketrans({"“": '"', "”": '"', "：": ":", "，": ",", "［": "[", "］": "]",

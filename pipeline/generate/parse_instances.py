@@ -47,6 +47,13 @@ _NO_INPUT_SPELLED = re.compile(r"^[<(（\[]?\s*(?:no[\s_-]*input|无输入|没�
 _HAS_CONTENT = re.compile(r"\w")
 
 
+def has_content(text: str) -> bool:
+    """Some word characters, and not drowned in JSON debris like '}]}2, {'."""
+    words = len(_HAS_CONTENT.findall(text))
+    symbols = sum(not ch.isspace() for ch in text) - words
+    return words > 0 and symbols <= 2 * words
+
+
 def normalize_input(text: str) -> str:
     cleaned = " ".join(text.split()).strip().strip("".join(_QUOTES))
     if cleaned.casefold() in NO_INPUT_MARKERS or _NO_INPUT_SPELLED.match(cleaned):
@@ -156,7 +163,7 @@ def _vet(candidates: list[ParsedInstance], dropped: Counter[str],
     outputs_by_input: dict[str, set[str]] = {}
     for candidate in candidates:
         instance = ParsedInstance(normalize_input(candidate.input), _strip_no_input(candidate.output))
-        if instance.output.casefold() in PLACEHOLDER_TEXT or not _HAS_CONTENT.search(instance.output) \
+        if instance.output.casefold() in PLACEHOLDER_TEXT or not has_content(instance.output) \
                 or instance.input.strip().casefold() in PLACEHOLDER_TEXT:
             dropped["placeholder"] += 1
             continue

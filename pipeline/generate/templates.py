@@ -43,7 +43,9 @@ class PromptTemplate:
         texts = set()
         for demo in self.demos:
             for item in demo.answer.get("instances", []):
-                texts.update(str(value).strip().casefold() for value in item.values())
+                for value in item.values():
+                    texts.add(str(value).strip().casefold())
+                    texts.update(line.strip().casefold() for line in str(value).splitlines())
         return frozenset(texts)
 
     def fingerprint(self) -> str:

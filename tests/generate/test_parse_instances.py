@@ -83,3 +83,14 @@ def test_real_inputs_survive_normalisation() -> None:
 ])
 def test_classification_verdicts(text: str | None, verdict: bool | None) -> None:
     assert parse_classification(text) is verdict
+
+
+def test_json_debris_and_copied_example_lines_are_no_output() -> None:
+    from pipeline.generate.templates import template_set
+
+    examples = template_set("en").instances.example_texts()
+    text = ('{"instances": [{"input": "x", "output": "}]}2, {"}, {"input": "", "output": '
+            '"1. Go to bed and wake up at the same time every day."}, {"input": "3 + 4", "output": "7"}]}')
+    parsed = parse_instances(text, classification=False, examples=examples)
+    assert parsed.instances == [ParsedInstance("3 + 4", "7")]
+    assert parsed.dropped == {"placeholder": 1, "copied_example": 1}
