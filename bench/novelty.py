@@ -44,7 +44,10 @@ from pipeline.curate.tokenize import CJKTokenizer, tokenize  # noqa: E402
 def warm_up(threshold: float) -> float:
     """Load the compiled kernels (numba's cache; compiled on a first run) and rouge-score:
     once per process, so not part of the filter's time, but reported."""
+    from pipeline.curate import novelty_kernels
+
     started = time.perf_counter()
+    novelty_kernels.warm_up()
     index = NoveltyIndex(threshold)
     index.add("a", tokenize("write a short poem about the sea"))
     index.find_near(tokenize("write a long poem about the sea"))
@@ -111,7 +114,9 @@ def main() -> None:
     tokens = [tokenize(text) for text in texts]
 
     warm = warm_up(args.threshold)
-    ours, our_drops = seedforge_run(tokens, args.threshold)
+    runs = [seedforge_run(tokens, args.threshold) for _ in range(3)]  # a shared machine: median of 3
+    assert all(drops == runs[0][1] for _, drops in runs)
+    ours, our_drops = sorted(seconds for seconds, _ in runs)[1], runs[0][1]
     scorer = rouge_scorer.RougeScorer(["rougeL"], tokenizer=CJKTokenizer())
     unjustified = [n for n, (partner, _) in our_drops.items()
                    if scorer.score(texts[partner], texts[n])["rougeL"].fmeasure <= args.threshold]
@@ -137,7 +142,7 @@ def main() -> None:
         "texts": len(texts), "near_duplicates_generated": kinds.count("near"),
         "exact_repeats_generated": kinds.count("exact"), "threshold": args.threshold,
         "workers": args.workers, "reference_sampled": args.sample or None,
-        "seedforge_seconds": round(ours, 3), "seedforge_warm_up_seconds": round(warm, 3),
+        "seedforge_seconds_median_of_3": round(ours, 3), "seedforge_warm_up_seconds": round(warm, 3),
         "reference_seconds": round(reference, 2),
         "reference_seconds_total": round(reference_total, 1),
         "speedup": round(reference_total / ours, 1),

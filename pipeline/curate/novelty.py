@@ -1,20 +1,23 @@
 """The ROUGE-L novelty rule, exact and not quadratic.
 
-A record is kept only if its ROUGE-L F1 against every text kept so far is <= the threshold.
-Scores come from rouge-score's own LCS and F1 code (its float rounding decides borderline
-cases such as 0.7000000000000001 > 0.7), over CJK-aware tokens.
+A record is kept only if its ROUGE-L F1 against every text kept so far is <= the threshold,
+over CJK-aware tokens. Every score is the one rouge-score's `_score_lcs` gives: the LCS
+length (computed bit-parallel, the same integer as its DP table) put through rouge-score's
+own `scoring.fmeasure` with its precision and recall expressions, so its float rounding
+decides borderline cases such as 0.7000000000000001 > 0.7.
 
 Finding the texts that could exceed the threshold without comparing against all of them:
 F1 = 2·LCS/(|a|+|b|) <= 2·o/(|a|+|b|), where o is the multiset overlap of the two token
 lists. F1 > t therefore needs o >= α = t·(|a|+|b|)/2, and since |b| >= t·|a|/(2-t) for any
 pair that can pass, α >= t·|a|/(2-t) =: α(|a|). Prefix filtering (set-similarity joins):
 order token occurrences globally, rarest first; two texts that share at least α occurrences
-share one among the first |x| - α(|x|) + 1 occurrences of each. So each text is indexed by
-its prefix only and a query probes only its own prefix. The first shared occurrence found,
-at position i of the query's order and j of the candidate's, bounds the overlap by
-1 + min(|a|-i-1, |b|-j-1), and the last one similarly (the positional filter): most
-candidates sharing only a common word are dropped there, in numpy. The rest get the exact overlap bound, then rouge-score's
-LCS. Nothing the exhaustive rule would drop is missed.
+share one among the first |x| - α(|x|) + 1 occurrences of each, and the first one they
+share, at position i of the query's order and j of the other's, bounds the overlap by
+1 + min(|a|-i-1, |b|-j-1). So each text is indexed by its prefix, filed by token occurrence
+and position j, and a query reads only the (occurrence, j) lists where a first shared
+occurrence could still leave enough overlap. The texts found pass, in compiled loops, a
+64-bucket token histogram bound and the exact overlap bound; the few left are scored.
+Nothing the exhaustive rule would drop is missed.
 
 The global order must stay fixed while texts are indexed under it, yet rarity changes as
 the index grows; the order is a snapshot of document frequencies that is renewed (and the
@@ -25,7 +28,6 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,8 +42,8 @@ _MIN_SNAPSHOT = 256
 _SHIFT = 32  # element id = token id + occurrence << 32
 _POSITION_SHIFT = 48  # posting key = element + position of the element in its text's order << 48
 _MAX_POSITION = 255  # later positions are filed as 255: a looser bound, never a wrong one
-_QUICK_LOOK = 0  # candidates verified straight away from the rarest postings
 _BUCKETS = 64  # token histogram buckets per text (one cache line)
+_COMPILED_FROM = 24  # postings entries a query reads before the compiled filters pay
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,7 @@ class NoveltyIndex:
         self._lengths = array("I")
         self._ids: list[str] = []
         self._postings: dict[int, array] = {}
+        self._positions: dict[int, int] = {}  # element -> bit mask of the positions filed
         self._snapshot_docs = 0
         self._work: dict[str, np.ndarray] | None = None
         self._budget: np.ndarray | None = None
@@ -99,15 +102,16 @@ class NoveltyIndex:
         Tokens unseen at the snapshot count as rarer than all others, in a fixed order, and
         a query's tokens that no indexed text has (negative ids) sort first of all."""
         rank, ranked = self._rank, len(self._rank)
-        seen: Counter[int] = Counter()
+        seen: dict[int, int] = {}
         keyed = []
         for token_id in token_ids:
             if token_id < 0:
                 key = -(1 << 62) + token_id
             else:
                 key = rank[token_id] if token_id < ranked else -1 - token_id
-            keyed.append((key, seen[token_id], token_id))
-            seen[token_id] += 1
+            occurrence = seen.get(token_id, 0)
+            seen[token_id] = occurrence + 1
+            keyed.append((key, occurrence, token_id))
         keyed.sort()
         return keyed
 
@@ -117,10 +121,13 @@ class NoveltyIndex:
     def _post(self, doc: int, token_ids: list[int]) -> None:
         ordered = self._ordered(token_ids)
         for position, (_, occurrence, token_id) in enumerate(ordered[:self._prefix_size(len(ordered))]):
-            key = token_id + (occurrence << _SHIFT) + (min(position, _MAX_POSITION) << _POSITION_SHIFT)
+            element = token_id + (occurrence << _SHIFT)
+            position = min(position, _MAX_POSITION)
+            key = element + (position << _POSITION_SHIFT)
             posting = self._postings.get(key)
             if posting is None:
                 self._postings[key] = array("I", [doc])
+                self._positions[element] = self._positions.get(element, 0) | 1 << position
             else:
                 posting.append(doc)
 
@@ -158,7 +165,7 @@ class NoveltyIndex:
         for position, token_id in enumerate(order):
             rank[token_id] = position
         self._rank = rank
-        self._postings = {}
+        self._postings, self._positions = {}, {}
         for doc in range(len(self._ids)):
             token_ids = self.tokens_of(doc)
             if token_ids:
@@ -175,32 +182,55 @@ class NoveltyIndex:
         ordered = self._ordered(token_ids)
         size, relaxed = len(ordered), self.threshold - _SLACK
         chunks: list[tuple[int, int, array]] = []  # (query position i, text position j, texts)
+        postings, positions = self._postings, self._positions
         for i, (_, occurrence, token_id) in enumerate(ordered[:self._prefix_size(size)]):
             if token_id < 0:
                 continue
+            last = min(_last_useful_position(size, i, relaxed), _MAX_POSITION)
+            if last < 0:
+                break  # later query positions allow even less
             element = token_id + (occurrence << _SHIFT)
-            for j in range(min(_last_useful_position(size, i, relaxed), _MAX_POSITION) + 1):
-                posting = self._postings.get(element + (j << _POSITION_SHIFT))
-                if posting is not None:
-                    chunks.append((i, j, posting))
+            filed = positions.get(element, 0) & ((2 << last) - 1)
+            while filed:
+                j = (filed & -filed).bit_length() - 1
+                filed &= filed - 1
+                chunks.append((i, j, postings[element + (j << _POSITION_SHIFT)]))
         if not chunks:
             return None
-        # A quick look first: texts sharing the query's rarest tokens are the likely partners,
-        # and any verified partner settles a drop. Only a novel text needs the full filter.
-        quick: list[int] = []
-        for _, _, posting in chunks:
-            if len(quick) + len(posting) > _QUICK_LOOK:
-                break
-            quick.extend(posting)
-        if quick:
-            quick = list(dict.fromkeys(quick))
-            match = self._verify(quick, token_ids)
-            if match is not None:
-                return match
-        checked = set(quick)
-        scored = [(bound, doc) for bound, doc in self._candidates(chunks, token_ids)
-                  if doc not in checked]
+        if sum(len(posting) for _, _, posting in chunks) < _COMPILED_FROM:
+            scored = self._candidates_small(chunks, token_ids)
+        else:
+            scored = self._candidates(chunks, token_ids)
         return self._verify_scored(scored, token_ids)
+
+    def _candidates_small(self, chunks: list[tuple[int, int, array]], token_ids: list[int]
+                          ) -> list[tuple[float, int]]:
+        """The same filters as `_candidates` (but the histogram) as plain loops: for the many
+        queries that touch only a few postings, cheaper than calling into compiled code."""
+        size, relaxed = len(token_ids), self.threshold - _SLACK
+        lengths, starts, flat = self._lengths, self._starts, self._flat
+        counts: dict[int, int] = {}
+        for token_id in token_ids:
+            if token_id >= 0:
+                counts[token_id] = counts.get(token_id, 0) + 1
+        seen: set[int] = set()
+        scored = []
+        for i, j, posting in chunks:
+            for doc in posting:
+                length = lengths[doc]
+                if doc in seen or 2 * (1 + min(size - i - 1, length - j - 1)) < relaxed * (size + length):
+                    continue
+                seen.add(doc)
+                remaining, overlap = dict(counts), 0
+                for token_id in flat[starts[doc]:starts[doc + 1]]:
+                    left = remaining.get(token_id, 0)
+                    if left:
+                        remaining[token_id] = left - 1
+                        overlap += 1
+                bound = 2.0 * overlap / (size + length)
+                if bound >= relaxed:
+                    scored.append((bound, doc))
+        return scored
 
     def _scratch(self) -> dict[str, np.ndarray]:
         """Per-text and per-token work arrays for the kernels, grown by doubling."""
@@ -247,37 +277,16 @@ class NoveltyIndex:
             budget[query] = 0
         return list(zip(bounds[:kept].tolist(), kept_docs[:kept].tolist()))
 
-    def _verify(self, candidates: list[int], token_ids: list[int]) -> NearMatch | None:
-        """The overlap bound in Python, for the few texts of the quick look."""
-        size = len(token_ids)
-        relaxed = self.threshold - _SLACK
-        counts = Counter(token_id for token_id in token_ids if token_id >= 0)
-        starts, flat = self._starts, self._flat
-        scored = []
-        for doc in candidates:
-            start, end = starts[doc], starts[doc + 1]
-            remaining = dict(counts)
-            overlap = 0
-            for token_id in flat[start:end]:
-                left = remaining.get(token_id, 0)
-                if left:
-                    remaining[token_id] = left - 1
-                    overlap += 1
-            bound = 2.0 * overlap / (size + end - start)
-            if bound >= relaxed:
-                scored.append((bound, doc))
-        return self._verify_scored(scored, token_ids)
-
     def _verify_scored(self, scored: list[tuple[float, int]], token_ids: list[int]) -> NearMatch | None:
-        """Highest bound first: the exact LCS screens, rouge-score's `_score_lcs` decides."""
+        """Highest bound first; the score is rouge-score's F1 of the exact LCS."""
         size = len(token_ids)
         scored.sort(key=lambda pair: (-pair[0], pair[1]))
         for _, doc in scored:
             candidate = self.tokens_of(doc)
             common = lcs_length(candidate, token_ids)
-            # rouge-score's F1 expression on the exact LCS: its float rounding, unchanged
-            if fmeasure(common / size, common / len(candidate)) > self.threshold:
-                score = rouge_l_f1(candidate, token_ids)
-                if score > self.threshold:
-                    return NearMatch(self._ids[doc], score)
+            # exactly what rouge-score's _score_lcs(candidate, query) returns: the same LCS
+            # length, and its own F1 function on its own precision and recall expressions
+            score = fmeasure(common / size, common / len(candidate))
+            if score > self.threshold:
+                return NearMatch(self._ids[doc], score)
         return None

@@ -85,3 +85,15 @@ def overlap_survivors(docs, count, budget, starts, flat, size, relaxed, out_docs
 def empty_scratch(size: int) -> dict[str, np.ndarray]:
     """`seen`: one flag per indexed text."""
     return {"seen": np.zeros(size, dtype=np.uint8)}
+
+
+def warm_up() -> None:
+    """Load (or, on a first run, compile) every kernel now rather than on a first query."""
+    docs, none = np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64)
+    lengths, flat = np.ones(1, dtype=np.uint32), np.zeros(1, dtype=np.uint32)
+    first_match_candidates(np.zeros(1, dtype=np.uint32), np.ones(1, dtype=np.int64), none, none,
+                           1, 0.5, lengths, np.zeros(1, dtype=np.uint8), docs)
+    histogram_survivors(docs, 1, np.zeros((1, 64), dtype=np.uint8), np.zeros(64, dtype=np.uint8),
+                        lengths, 1, 0.5, docs)
+    overlap_survivors(docs, 1, np.zeros(1, dtype=np.int64), np.array([0, 1], dtype=np.int64), flat, 1,
+                      0.5, docs, np.zeros(1), np.zeros(1, dtype=np.int64))
