@@ -43,6 +43,7 @@ _SHIFT = 32  # element id = token id + occurrence << 32
 _POSITION_SHIFT = 48  # posting key = element + position of the element in its text's order << 48
 _MAX_POSITION = 255  # later positions are filed as 255: a looser bound, never a wrong one
 _BUCKETS = 64  # token histogram buckets per text (one cache line)
+_BUCKET_MAX = 127
 _COMPILED_FROM = 24  # postings entries a query reads before the compiled filters pay
 
 
@@ -53,9 +54,13 @@ class NearMatch:
 
 
 def token_histogram(token_ids: np.ndarray) -> np.ndarray:
-    """Counts of a text's tokens (non-negative ids) in 64 hash buckets, saturating at 255."""
-    buckets = (token_ids * 0x9E3779B1 & 0xFFFFFFFF) >> 26
-    return np.minimum(np.bincount(buckets, minlength=_BUCKETS), 255).astype(np.uint8)
+    """Counts of a text's tokens (non-negative ids) in 64 hash buckets, as bytes. A count
+    above 127 does not fit the compiled byte arithmetic: then every bucket says 127, which
+    bounds nothing (the histogram test passes such a text on)."""
+    counts = np.bincount((token_ids * 0x9E3779B1 & 0xFFFFFFFF) >> 26, minlength=_BUCKETS)
+    if counts.max(initial=0) > _BUCKET_MAX:
+        return np.full(_BUCKETS, _BUCKET_MAX, dtype=np.uint8)
+    return counts.astype(np.uint8)
 
 
 def _last_useful_position(size: int, i: int, relaxed: float) -> int:
@@ -261,9 +266,10 @@ class NoveltyIndex:
         count = first_match_candidates(docs, ends, query_positions, text_positions, size, relaxed,
                                        lengths, work["seen"], found)
         query = np.array([token_id for token_id in token_ids if token_id >= 0], dtype=np.int64)
-        if count:
-            count = histogram_survivors(found, count, self._histograms, token_histogram(query),
-                                        lengths, size, relaxed, found)
+        query_histogram = token_histogram(query)
+        if count and query_histogram.max(initial=0) < _BUCKET_MAX:
+            count = histogram_survivors(found, count, self._histograms.view(np.uint64),
+                                        query_histogram.view(np.uint64), lengths, size, relaxed, found)
         if count == 0:
             return []
         budget = self._budget

@@ -111,3 +111,31 @@ def test_bit_parallel_lcs_equals_rouge_scores_table() -> None:
         a = [rng.choice("abcdefg") for _ in range(rng.randint(0, 30))]
         b = [rng.choice("abcdefg") for _ in range(rng.randint(0, 30))]
         assert lcs_length(a, b) == _lcs_table(a, b)[-1][-1]
+
+
+def test_the_byte_parallel_histogram_bound_equals_the_plain_sum() -> None:
+    import numpy as np
+
+    from pipeline.curate.novelty_kernels import histogram_survivors
+
+    rng = np.random.default_rng(0)
+    histograms = rng.integers(0, 128, size=(500, 64), dtype=np.uint8)
+    histograms[::2] = rng.integers(0, 4, size=(250, 64), dtype=np.uint8)
+    query = rng.integers(0, 6, size=64, dtype=np.uint8)
+    lengths = rng.integers(1, 400, size=500).astype(np.uint32)
+    docs, out = np.arange(500, dtype=np.int64), np.empty(500, dtype=np.int64)
+    kept = histogram_survivors(docs, 500, histograms.view(np.uint64), query.view(np.uint64), lengths,
+                               60, 0.7, out)
+    expected = [doc for doc in range(500) if 2 * np.minimum(histograms[doc], query).astype(int).sum()
+                >= 0.7 * (60 + int(lengths[doc]))]
+    assert 0 < len(expected) < 500 and out[:kept].tolist() == expected
+
+
+def test_a_text_with_a_token_repeated_past_a_byte_is_never_pruned_by_its_histogram(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("pipeline.curate.novelty._COMPILED_FROM", 0)
+    index = NoveltyIndex(0.7)
+    index.add("long", ["la"] * 200 + ["x"])
+    index.add("other", ["la"] * 3 + ["y"] * 150)
+    assert index.find_near(["la"] * 199 + ["x", "y"]).partner_id == "long"
+    assert index.find_near(["y"] * 148 + ["la"] * 3).partner_id == "other"
