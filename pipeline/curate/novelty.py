@@ -41,6 +41,8 @@ _SLACK = 1e-9
 _MIN_SNAPSHOT = 256
 _SHIFT = 32  # element id = token id + occurrence << 32
 _POSITION_SHIFT = 48  # posting key = element + position of the element in its text's order << 48
+_LENGTH_SHIFT = 32  # posting entry = text number + its length << 32 (novelty_kernels reads them)
+_TEXT_MASK = (1 << _LENGTH_SHIFT) - 1
 _MAX_POSITION = 255  # later positions are filed as 255: a looser bound, never a wrong one
 _BUCKETS = 64  # token histogram buckets per text (one cache line)
 _BUCKET_MAX = 127
@@ -129,12 +131,13 @@ class NoveltyIndex:
             element = token_id + (occurrence << _SHIFT)
             position = min(position, _MAX_POSITION)
             key = element + (position << _POSITION_SHIFT)
+            code = doc | len(token_ids) << _LENGTH_SHIFT  # the length rides along: no lookup
             posting = self._postings.get(key)
             if posting is None:
-                self._postings[key] = array("I", [doc])
+                self._postings[key] = array("Q", [code])
                 self._positions[element] = self._positions.get(element, 0) | 1 << position
             else:
-                posting.append(doc)
+                posting.append(code)
 
     def tokens_of(self, doc: int) -> list[int]:
         return self._flat[self._starts[doc]:self._starts[doc + 1]].tolist()
@@ -221,8 +224,8 @@ class NoveltyIndex:
         seen: set[int] = set()
         scored = []
         for i, j, posting in chunks:
-            for doc in posting:
-                length = lengths[doc]
+            for code in posting:
+                doc, length = code & _TEXT_MASK, code >> _LENGTH_SHIFT
                 if doc in seen or 2 * (1 + min(size - i - 1, length - j - 1)) < relaxed * (size + length):
                     continue
                 seen.add(doc)
@@ -257,14 +260,14 @@ class NoveltyIndex:
 
         work = self._scratch()
         size, relaxed = len(token_ids), self.threshold - _SLACK
-        docs = np.frombuffer(b"".join(posting for _, _, posting in chunks), dtype=np.uint32)
+        codes = np.frombuffer(b"".join(posting for _, _, posting in chunks), dtype=np.int64)
         ends = np.cumsum([len(posting) for _, _, posting in chunks], dtype=np.int64)
         query_positions = np.array([i for i, _, _ in chunks], dtype=np.int64)
         text_positions = np.array([j for _, j, _ in chunks], dtype=np.int64)
         lengths = np.frombuffer(self._lengths, dtype=np.uint32)
-        found = np.empty(len(docs), dtype=np.int64)
-        count = first_match_candidates(docs, ends, query_positions, text_positions, size, relaxed,
-                                       lengths, work["seen"], found)
+        found = np.empty(len(codes), dtype=np.int64)
+        count = first_match_candidates(codes, ends, query_positions, text_positions, size, relaxed,
+                                       work["seen"], found)
         query = np.array([token_id for token_id in token_ids if token_id >= 0], dtype=np.int64)
         query_histogram = token_histogram(query)
         if count and query_histogram.max(initial=0) < _BUCKET_MAX:

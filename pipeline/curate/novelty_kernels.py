@@ -10,9 +10,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+LENGTH_SHIFT = 32  # a posting entry is text number + its length << 32, as novelty files them
+TEXT_MASK = (1 << LENGTH_SHIFT) - 1
+
 @njit(cache=True, nogil=True)
-def first_match_candidates(docs, chunk_ends, query_positions, text_positions, size, relaxed,
-                           lengths, seen, out):  # pragma: no cover - compiled
+def first_match_candidates(codes, chunk_ends, query_positions, text_positions, size, relaxed,
+                           seen, out):  # pragma: no cover - compiled
     """Texts with a shared prefix occurrence, at query position i and text position j, that
     could be their first: 1 + min(|a|-i-1, |b|-j-1) reaches the overlap they need. Writes
     them to `out` (one slot per entry) and returns how many; `seen` is left zeroed."""
@@ -22,11 +25,9 @@ def first_match_candidates(docs, chunk_ends, query_positions, text_positions, si
         i = query_positions[chunk]
         j = text_positions[chunk]
         for k in range(start, chunk_ends[chunk]):
-            doc = docs[k]
-            if seen[doc]:
-                continue
-            n = lengths[doc]
-            if 2 * (1 + min(size - i - 1, n - j - 1)) >= relaxed * (size + n):
+            doc = codes[k] & TEXT_MASK  # entries carry their text's length: the test first,
+            n = codes[k] >> LENGTH_SHIFT  # the scattered `seen` lookup only for passing ones
+            if 2 * (1 + min(size - i - 1, n - j - 1)) >= relaxed * (size + n) and not seen[doc]:
                 seen[doc] = 1
                 out[found] = doc
                 found += 1
@@ -104,8 +105,8 @@ def warm_up() -> None:
     """Load (or, on a first run, compile) every kernel now rather than on a first query."""
     docs, none = np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64)
     lengths, flat = np.ones(1, dtype=np.uint32), np.zeros(1, dtype=np.uint32)
-    first_match_candidates(np.zeros(1, dtype=np.uint32), np.ones(1, dtype=np.int64), none, none,
-                           1, 0.5, lengths, np.zeros(1, dtype=np.uint8), docs)
+    first_match_candidates(np.zeros(1, dtype=np.int64), np.ones(1, dtype=np.int64), none, none,
+                           1, 0.5, np.zeros(1, dtype=np.uint8), docs)
     histogram_survivors(docs, 1, np.zeros((1, 8), dtype=np.uint64), np.zeros(8, dtype=np.uint64),
                         lengths, 1, 0.5, docs)
     overlap_survivors(docs, 1, np.zeros(1, dtype=np.int64), np.array([0, 1], dtype=np.int64), flat, 1,

@@ -139,3 +139,10 @@ def test_a_text_with_a_token_repeated_past_a_byte_is_never_pruned_by_its_histogr
     index.add("other", ["la"] * 3 + ["y"] * 150)
     assert index.find_near(["la"] * 199 + ["x", "y"]).partner_id == "long"
     assert index.find_near(["y"] * 148 + ["la"] * 3).partner_id == "other"
+
+
+def test_kernels_read_postings_as_the_index_files_them() -> None:
+    from pipeline.curate import novelty, novelty_kernels
+
+    assert novelty_kernels.LENGTH_SHIFT == novelty._LENGTH_SHIFT
+    assert novelty_kernels.TEXT_MASK == novelty._TEXT_MASK
