@@ -21,7 +21,8 @@ Nothing the exhaustive rule would drop is missed.
 
 The global order must stay fixed while texts are indexed under it, yet rarity changes as
 the index grows; the order is a snapshot of document frequencies that is renewed (and the
-prefixes re-indexed) whenever the index has doubled since the last snapshot.
+prefixes re-indexed) whenever the index has doubled since the last snapshot (quadrupled,
+once it is large).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from pipeline.curate.rouge import lcs_length, rouge_l_f1  # noqa: F401  (rouge_l
 # threshold by more than this, and let rouge-score decide everything closer.
 _SLACK = 1e-9
 _MIN_SNAPSHOT = 256
+_SETTLED_SNAPSHOT = 65_536  # past this many texts word rarity hardly moves: renew at ×4, not ×2
 _SHIFT = 32  # element id = token id + occurrence << 32
 _POSITION_SHIFT = 48  # posting key = element + position of the element in its text's order << 48
 _LENGTH_SHIFT = 32  # posting entry = text number + its length << 32 (novelty_kernels reads them)
@@ -164,7 +166,8 @@ class NoveltyIndex:
         self._histograms[doc] = token_histogram(np.array(token_ids, dtype=np.int64))
         if token_ids:
             self._post(doc, token_ids)
-        if len(self._ids) >= max(_MIN_SNAPSHOT, 2 * self._snapshot_docs):
+        growth = 2 if self._snapshot_docs < _SETTLED_SNAPSHOT else 4
+        if len(self._ids) >= max(_MIN_SNAPSHOT, growth * self._snapshot_docs):
             self._renew_order()
 
     def _renew_order(self) -> None:
