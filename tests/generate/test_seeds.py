@@ -82,3 +82,30 @@ def test_alpaca_and_belle_style_seed_lines_are_read_exactly(tmp_path: Path) -> N
              "is_classification": False}
     tasks = load_seed_tasks(write(tmp_path, [json.dumps(belle, ensure_ascii=False)]))
     assert tasks[0].model_dump() == belle
+
+
+CATEGORY_CUES = {
+    "brainstorming": r"Suggest|ideas|names for|Come up with|Brainstorm|Propose|推荐|想.{0,3}个|建议|点子|创意",
+    "open_qa": r"^(Why|How|What|Which|Who|When)\b|为什么|怎么|什么是|如何",
+    "closed_qa": r"According to|Based on|passage|根据|材料",
+    "rewrite": r"Rewrite|Rephrase|Paraphrase|Make .* (formal|polite)|改写|润色|改成",
+    "extraction": r"Extract|List all|Find all|提取|找出",
+    "generation": r"Write|Compose|Draft|写一|创作|编写",
+    "chat": r"Reply|Respond|conversation|dialogue|回复|对话|回应",
+    "summarisation": r"Summari[sz]e|summary|总结|概括|摘要",
+    "translation": r"Translate|into (French|English|Spanish|German|Chinese)|翻译|译成",
+    "math": r"Solve|Calculate|equation|average|percent|计算|方程|平均|多少",
+    "code": r"Python|JavaScript|SQL|function|regular expression|code|snippet|代码|函数|正则",
+}
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_shipped_seeds_cover_every_category(language: str) -> None:
+    import re
+
+    tasks = load_seed_tasks(SEEDS_DIR / f"seed_tasks_{language}.jsonl")
+    for category, cue in CATEGORY_CUES.items():
+        hits = [t for t in tasks if re.search(cue, t.instruction, re.IGNORECASE)]
+        assert len(hits) >= 3, (language, category, len(hits))
+    assert sum(t.is_classification for t in tasks) >= 0.15 * len(tasks)
+    assert sum(any(i.input for i in t.instances) for t in tasks) >= len(tasks) // 2  # tasks with inputs
