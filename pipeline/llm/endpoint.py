@@ -30,6 +30,7 @@ class RunState:
     """Mutable, shared by a run's batches (which may run in Prefect's worker threads)."""
 
     control: ControlState | None = None
+    control_settings: tuple[object, ...] | None = None  # the settings `control` was built from
     budget: Budget | None = None
     budget_ready: bool = False
     totals: LLMStats = field(default_factory=LLMStats)
@@ -83,9 +84,12 @@ def open_endpoint(config: LLMConfig, *, log_path: Path | None = None) -> Iterato
 
 def _prepare(endpoint: Endpoint, config: LLMConfig, budget: Budget | None) -> tuple[ControlState, Budget | None]:
     run = endpoint.run
+    settings_now = (config.concurrency, config.min_concurrency, config.max_concurrency, config.adaptive,
+                    config.requests_per_minute, config.tokens_per_minute)
     with run.lock:
-        if run.control is None:
-            run.control = ControlState(config, time.monotonic())
+        if run.control is None or run.control_settings != settings_now:  # learned state is kept
+            run.control = ControlState(config, time.monotonic())       # unless the settings change
+            run.control_settings = settings_now
         if not run.budget_ready:
             run.budget = Budget.from_config(config, config.model)
             run.budget_ready = True

@@ -80,3 +80,14 @@ def test_tokens_per_minute_cap(tmp_path: Path) -> None:
         run_requests(endpoint_for(server), config, journal, [ask(f"q{i}") for i in range(20)])
         elapsed = time.monotonic() - started
     assert 0.8 <= elapsed <= 4  # 20 x 5 tokens used, 50 banked, 50 a second
+
+
+def test_learned_state_is_kept_across_batches_unless_the_settings_change(tmp_path: Path) -> None:
+    with FaultServer() as server, Journal(tmp_path / "j.db") as journal:
+        endpoint = endpoint_for(server)
+        run_requests(endpoint, FAST, journal, [ask("a")])
+        learned = endpoint.run.control
+        run_requests(endpoint, FAST, journal, [ask("b")])
+        assert endpoint.run.control is learned
+        run_requests(endpoint, FAST.model_copy(update={"concurrency": 4, "max_concurrency": 4}), journal, [ask("c")])
+        assert endpoint.run.control is not learned and endpoint.run.control.window.limit == 4

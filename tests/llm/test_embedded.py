@@ -122,5 +122,11 @@ def test_kill_minus_9_then_resume_against_the_embedded_server(embedded_server, t
     # an answer journaled before the kill was replayed, not asked again (its row is untouched)
     assert all(after[key] == at for key, at in before.items()) and len(after) == 10
     assert worker(tmp_path / "fresh.sqlite3", tmp_path / "again.jsonl").wait(timeout=300) == 0
-    resumed = out.read_text(encoding="utf-8").splitlines()
-    assert len(resumed) == 10 and resumed == (tmp_path / "again.jsonl").read_text(encoding="utf-8").splitlines()
+    resumed = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    uninterrupted = [json.loads(line) for line in (tmp_path / "again.jsonl").read_text(encoding="utf-8").splitlines()]
+    # the same records: the same requests, each answered once, its text the journaled one (a
+    # sampling model's text itself may differ between two servers' runs: llama.cpp reuses
+    # cached prompt prefixes, so the fault-server test compares texts; this one the journal)
+    assert [r["key"] for r in resumed] == [r["key"] for r in uninterrupted] and len(resumed) == 10
+    with Journal(journal) as opened:
+        assert all(opened.answer(r["key"]).response_text == r["text"] for r in resumed)
