@@ -5,6 +5,7 @@ flows directly as subflows."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,7 @@ def seedforge_pipeline(config: PipelineConfig = demo_config()) -> dict[str, Any]
     evaluation_md = inline_images(Path(evaluation["outputs"]["report_md"]))
     report = (Path(built["report"]).read_text(encoding="utf-8") + "\n"
               + training_section({**trained["metrics"], "history": trained["history"]}) + "\n"
-              + evaluation_md.replace("\n# ", "\n## ") + "\n" + outputs_section(outputs))
+              + re.sub(r"^# ", "## ", evaluation_md, flags=re.MULTILINE) + "\n" + outputs_section(outputs))
     (run_dir / "report.md").write_text(report, encoding="utf-8")
     headline = {**(evaluation.get("loss") or {}), "overall": evaluation["overall"],
                 "decontamination": evaluation["decontamination"], "judge": evaluation.get("judge")}

@@ -51,6 +51,7 @@ class Endpoint:
     model: str
     embedded: bool
     run: RunState = field(default_factory=RunState, compare=False, repr=False)
+    llama_cpp: bool = False  # a llama.cpp server: schemas go as json_object + schema
 
     def __post_init__(self) -> None:
         if not isinstance(self.api_key, SecretStr):
@@ -68,6 +69,21 @@ class Endpoint:
         return self.run.totals
 
 
+LLAMA_CPP_OWNERS = {"me", "llamacpp"}  # what llama-cpp-python's and llama.cpp's servers answer
+
+
+def serves_llama_cpp(base_url: str, api_key: str) -> bool:
+    """llama.cpp servers reject OpenAI's `json_schema` response format (HTTP 500), so a
+    configured endpoint is asked who it is once; any failure means "not llama.cpp"."""
+    from openai import OpenAI
+
+    try:
+        with OpenAI(base_url=base_url, api_key=api_key, timeout=5, max_retries=0) as client:
+            return any(getattr(m, "owned_by", None) in LLAMA_CPP_OWNERS for m in client.models.list())
+    except Exception:  # noqa: BLE001 — a probe: the run goes on with OpenAI's format
+        return False
+
+
 @contextmanager
 def open_endpoint(config: LLMConfig, *, log_path: Path | None = None) -> Iterator[Endpoint]:
     """Yield the endpoint; when none is configured, run the embedded server for the duration."""
@@ -75,7 +91,9 @@ def open_endpoint(config: LLMConfig, *, log_path: Path | None = None) -> Iterato
     base_url = config.base_url or env.openai_base_url
     api_key = env.openai_api_key.get_secret_value() if env.openai_api_key else "not-needed"
     if base_url:
-        yield Endpoint(base_url=base_url, api_key=api_key, model=config.model, embedded=False)
+        llama_cpp = config.structured_output == "auto" and serves_llama_cpp(base_url, api_key)
+        yield Endpoint(base_url=base_url, api_key=api_key, model=config.model, embedded=False,
+                       llama_cpp=llama_cpp)
         return
     with EmbeddedServer(log_path=log_path) as server:
         yield Endpoint(base_url=server.base_url, api_key="not-needed", model=EMBEDDED_MODEL_NAME,
@@ -106,7 +124,7 @@ def run_requests(endpoint: Endpoint, config: LLMConfig, journal: Journal, reques
     """
     config = config.model_copy(update={"model": endpoint.model})
     control, budget = _prepare(endpoint, config, budget)
-    mode = resolve_mode(config.structured_output, endpoint.embedded)
+    mode = resolve_mode(config.structured_output, endpoint.embedded or endpoint.llama_cpp)
 
     async def _run() -> tuple[list[ChatResult], LLMStats]:
         client = LLMClient(config, endpoint.base_url, endpoint.secret(), journal, control=control,

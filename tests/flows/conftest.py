@@ -17,7 +17,7 @@ def small_build(base_url: str, name: str = "flowtest"):
     return BuildConfig(
         name=name,
         llm=LLMConfig(base_url=base_url, max_tokens=160, concurrency=1),
-        generate=GenerateConfig(target=6, max_requests=30, tasks_per_request=4),
+        generate=GenerateConfig(target=6, max_requests=80, tasks_per_request=4),
         evaluate=EvaluateConfig(heldout_fraction=0.3, min_heldout=2),
     )
 

@@ -130,3 +130,15 @@ def test_kill_minus_9_then_resume_against_the_embedded_server(embedded_server, t
     assert [r["key"] for r in resumed] == [r["key"] for r in uninterrupted] and len(resumed) == 10
     with Journal(journal) as opened:
         assert all(opened.answer(r["key"]).response_text == r["text"] for r in resumed)
+
+
+def test_a_configured_llama_cpp_endpoint_is_recognised(embedded_server) -> None:
+    """Given only its URL, a llama.cpp server still gets llama.cpp's schema format (OpenAI's
+    json_schema would be answered with HTTP 500)."""
+    from pipeline.llm.endpoint import open_endpoint, serves_llama_cpp
+
+    with open_endpoint(LLMConfig(base_url=embedded_server.base_url)) as endpoint:
+        assert endpoint.llama_cpp and not endpoint.embedded
+    with open_endpoint(LLMConfig(base_url=embedded_server.base_url, structured_output="openai")) as endpoint:
+        assert not endpoint.llama_cpp
+    assert not serves_llama_cpp("http://127.0.0.1:9/v1", "x")  # nothing listens: not llama.cpp
