@@ -21,7 +21,8 @@ def _settings(seeds: Path, n: int, lang: Optional[str], base_url: Optional[str],
     config = load_config(config_file) if config_file else PipelineConfig()
     language = lang or config.generate.language
     template_set(language)  # unknown language: an error before anything else
-    budget = max_requests or (config.generate.max_requests if config_file else max(60, 12 * n))
+    configured = "max_requests" in config.generate.model_fields_set  # set in the YAML itself
+    budget = max_requests or (config.generate.max_requests if configured else max(60, 12 * n))
     config.generate = config.generate.model_copy(update={
         "seeds": seeds, "target": n, "language": language, "max_requests": budget})
     llm_update = {k: v for k, v in (("base_url", base_url), ("model", model)) if v}
@@ -116,7 +117,7 @@ def self_instruct(
     config_file: Annotated[Optional[Path], typer.Option("--config", help="Run config YAML: its llm, "
                                                         "generate and curate sections apply")] = None,
     max_requests: Annotated[Optional[int], typer.Option("--max-requests", min=1, help="Request "
-                            "budget (default: the config's, else 12 per wanted record)")] = None,
+                            "budget (default: the config's generate.max_requests, else 12 per wanted record)")] = None,
 ) -> None:
     """Self-instruct: new tasks from seed tasks, classification-aware instances, curated,
     until N records are accepted or the budget is spent."""

@@ -87,3 +87,16 @@ def test_seeds_in_another_language_draw_a_warning(tmp_path: Path, data_dir: Path
     result = runner.invoke(app, ["generate", "self-instruct", "--seeds", str(SEEDS), "--n", "1",
                                  "--out", str(tmp_path / "o.jsonl"), "--lang", "zh", *FAKE_ENDPOINT])
     assert "warning: --lang zh, but 0% of the seed instructions" in result.output
+
+
+def test_request_budget_scales_with_n_unless_the_config_sets_it(tmp_path: Path) -> None:
+    from pipeline.commands.generate_self_instruct import _settings
+
+    bare = tmp_path / "bare.yaml"
+    bare.write_text("llm:\n  max_tokens: 400\n", encoding="utf-8")
+    assert _settings(SEEDS, 50, None, None, None, bare, None).generate.max_requests == 600
+    assert _settings(SEEDS, 50, None, None, None, None, None).generate.max_requests == 600
+    capped = tmp_path / "capped.yaml"
+    capped.write_text("generate:\n  max_requests: 70\n", encoding="utf-8")
+    assert _settings(SEEDS, 50, None, None, None, capped, None).generate.max_requests == 70
+    assert _settings(SEEDS, 50, None, None, None, capped, 99).generate.max_requests == 99
