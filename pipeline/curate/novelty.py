@@ -67,6 +67,25 @@ def token_histogram(token_ids: np.ndarray) -> np.ndarray:
     return counts.astype(np.uint8)
 
 
+def bucket_bits(token_ids: list[int]) -> int:
+    """Which of 64 hash buckets a text's tokens fall in, as a 64-bit mask: it travels in
+    every posting entry, so a first bound on the overlap needs no lookup (see the kernels)."""
+    bits = 0
+    for token_id in token_ids:
+        bits |= 1 << ((token_id * 0x9E3779B1 & 0xFFFFFFFF) >> 26)
+    return bits
+
+
+def bucket_masks(histogram: np.ndarray) -> np.ndarray:
+    """Masks of the buckets holding at least 1, 2 and 3 of the query's tokens: the overlap
+    with a text whose tokens fill the buckets `bits` is at most the sum of the popcounts of
+    `bits & mask`. With a bucket holding more than 3 there is no such bound: no masks."""
+    if histogram.max(initial=0) > 3:
+        return np.zeros(0, dtype=np.uint64)
+    weights = 1 << np.arange(_BUCKETS, dtype=np.uint64)
+    return np.array([int(weights[histogram >= level].sum()) for level in (1, 2, 3)], dtype=np.uint64)
+
+
 def _last_useful_position(size: int, i: int, relaxed: float) -> int:
     """The latest position j (in its own text's order) at which a text can still have its
     first shared occurrence with a query whose first shared occurrence is at position i:
@@ -129,6 +148,7 @@ class NoveltyIndex:
 
     def _post(self, doc: int, token_ids: list[int]) -> None:
         ordered = self._ordered(token_ids)
+        buckets = bucket_bits(token_ids)
         for position, (_, occurrence, token_id) in enumerate(ordered[:self._prefix_size(len(ordered))]):
             element = token_id + (occurrence << _SHIFT)
             position = min(position, _MAX_POSITION)
@@ -136,10 +156,10 @@ class NoveltyIndex:
             code = doc | len(token_ids) << _LENGTH_SHIFT  # the length rides along: no lookup
             posting = self._postings.get(key)
             if posting is None:
-                self._postings[key] = array("Q", [code])
+                self._postings[key] = array("Q", [code, buckets])
                 self._positions[element] = self._positions.get(element, 0) | 1 << position
             else:
-                posting.append(code)
+                posting.extend((code, buckets))
 
     def tokens_of(self, doc: int) -> list[int]:
         return self._flat[self._starts[doc]:self._starts[doc + 1]].tolist()
@@ -208,7 +228,7 @@ class NoveltyIndex:
                 chunks.append((i, j, postings[element + (j << _POSITION_SHIFT)]))
         if not chunks:
             return None
-        if sum(len(posting) for _, _, posting in chunks) < _COMPILED_FROM:
+        if sum(len(posting) for _, _, posting in chunks) < 2 * _COMPILED_FROM:
             scored = self._candidates_small(chunks, token_ids)
         else:
             scored = self._candidates(chunks, token_ids)
@@ -227,7 +247,7 @@ class NoveltyIndex:
         seen: set[int] = set()
         scored = []
         for i, j, posting in chunks:
-            for code in posting:
+            for code in posting[::2]:  # entries are (code, bucket mask) pairs
                 doc, length = code & _TEXT_MASK, code >> _LENGTH_SHIFT
                 if doc in seen or 2 * (1 + min(size - i - 1, length - j - 1)) < relaxed * (size + length):
                     continue
@@ -268,11 +288,11 @@ class NoveltyIndex:
         query_positions = np.array([i for i, _, _ in chunks], dtype=np.int64)
         text_positions = np.array([j for _, j, _ in chunks], dtype=np.int64)
         lengths = np.frombuffer(self._lengths, dtype=np.uint32)
-        found = np.empty(len(codes), dtype=np.int64)
-        count = first_match_candidates(codes, ends, query_positions, text_positions, size, relaxed,
-                                       work["seen"], found)
+        found = np.empty(len(codes) // 2, dtype=np.int64)
         query = np.array([token_id for token_id in token_ids if token_id >= 0], dtype=np.int64)
         query_histogram = token_histogram(query)
+        count = first_match_candidates(codes, ends, query_positions, text_positions, size, relaxed,
+                                       bucket_masks(query_histogram), work["seen"], found)
         if count and query_histogram.max(initial=0) < _BUCKET_MAX:
             count = histogram_survivors(found, count, self._histograms.view(np.uint64),
                                         query_histogram.view(np.uint64), lengths, size, relaxed, found)

@@ -14,20 +14,39 @@ LENGTH_SHIFT = 32  # a posting entry is text number + its length << 32, as novel
 TEXT_MASK = (1 << LENGTH_SHIFT) - 1
 
 @njit(cache=True, nogil=True)
+def popcount(x):  # pragma: no cover - compiled
+    x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
+    x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
+    x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    return np.int64((x * np.uint64(0x0101010101010101)) >> np.uint64(56))
+
+
+@njit(cache=True, nogil=True)
 def first_match_candidates(codes, chunk_ends, query_positions, text_positions, size, relaxed,
-                           seen, out):  # pragma: no cover - compiled
+                           query_masks, seen, out):  # pragma: no cover - compiled
     """Texts with a shared prefix occurrence, at query position i and text position j, that
-    could be their first: 1 + min(|a|-i-1, |b|-j-1) reaches the overlap they need. Writes
-    them to `out` (one slot per entry) and returns how many; `seen` is left zeroed."""
+    could be their first: 1 + min(|a|-i-1, |b|-j-1) reaches the overlap they need, and so
+    does the bucket bound (the query's tokens in the buckets the text's tokens fill). Entries
+    are (text + length << 32, bucket mask) pairs. Writes the texts to `out` (one slot per
+    entry) and returns how many; `seen` is left zeroed."""
     found = 0
     start = 0
     for chunk in range(chunk_ends.shape[0]):
         i = query_positions[chunk]
         j = text_positions[chunk]
-        for k in range(start, chunk_ends[chunk]):
-            doc = codes[k] & TEXT_MASK  # entries carry their text's length: the test first,
-            n = codes[k] >> LENGTH_SHIFT  # the scattered `seen` lookup only for passing ones
-            if 2 * (1 + min(size - i - 1, n - j - 1)) >= relaxed * (size + n) and not seen[doc]:
+        for k in range(start, chunk_ends[chunk], 2):
+            doc = codes[k] & TEXT_MASK  # entries carry their text's length and buckets: the
+            n = codes[k] >> LENGTH_SHIFT  # tests first, the scattered `seen` lookup after
+            need = relaxed * (size + n)
+            if 2 * (1 + min(size - i - 1, n - j - 1)) < need:
+                continue
+            if query_masks.shape[0]:
+                buckets = np.uint64(codes[k + 1])
+                shared = (popcount(buckets & query_masks[0]) + popcount(buckets & query_masks[1])
+                          + popcount(buckets & query_masks[2]))
+                if 2 * shared < need:
+                    continue
+            if not seen[doc]:
                 seen[doc] = 1
                 out[found] = doc
                 found += 1
@@ -105,8 +124,8 @@ def warm_up() -> None:
     """Load (or, on a first run, compile) every kernel now rather than on a first query."""
     docs, none = np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64)
     lengths, flat = np.ones(1, dtype=np.uint32), np.zeros(1, dtype=np.uint32)
-    first_match_candidates(np.zeros(1, dtype=np.int64), np.ones(1, dtype=np.int64), none, none,
-                           1, 0.5, np.zeros(1, dtype=np.uint8), docs)
+    first_match_candidates(np.zeros(2, dtype=np.int64), np.full(1, 2, dtype=np.int64), none, none,
+                           1, 0.5, np.zeros(3, dtype=np.uint64), np.zeros(1, dtype=np.uint8), docs)
     histogram_survivors(docs, 1, np.zeros((1, 8), dtype=np.uint64), np.zeros(8, dtype=np.uint64),
                         lengths, 1, 0.5, docs)
     overlap_survivors(docs, 1, np.zeros(1, dtype=np.int64), np.array([0, 1], dtype=np.int64), flat, 1,
