@@ -157,6 +157,14 @@ def _unquote(text: str) -> str:
     return text
 
 
+def _copies(text: str, examples: frozenset[str]) -> bool:
+    """The whole text, or one of its lines, is a line of the prompt's worked examples."""
+    if not text or not examples:
+        return False
+    lines = [text] + [line for line in text.splitlines() if len(line.strip()) >= 6]
+    return any(line.strip().casefold() in examples for line in lines)
+
+
 def _vet(candidates: list[ParsedInstance], dropped: Counter[str],
          examples: frozenset[str]) -> list[ParsedInstance]:
     kept: list[ParsedInstance] = []
@@ -167,7 +175,7 @@ def _vet(candidates: list[ParsedInstance], dropped: Counter[str],
                 or instance.input.strip().casefold() in PLACEHOLDER_TEXT:
             dropped["placeholder"] += 1
             continue
-        if (instance.input and instance.input.casefold() in examples) or instance.output.casefold() in examples:
+        if _copies(instance.input, examples) or _copies(instance.output, examples):
             dropped["copied_example"] += 1  # the prompt's worked example, echoed
             continue
         if instance in kept:

@@ -90,7 +90,8 @@ def test_json_debris_and_copied_example_lines_are_no_output() -> None:
 
     examples = template_set("en").instances.example_texts()
     text = ('{"instances": [{"input": "x", "output": "}]}2, {"}, {"input": "", "output": '
-            '"1. Go to bed and wake up at the same time every day."}, {"input": "3 + 4", "output": "7"}]}')
+            '"1. Go to bed and wake up at the same time every day."}, {"input": "3 + 4", "output": "7"},'
+            ' {"input": "Tips:\\n3. Avoid caffeine after lunch.\\nMore", "output": "Sleep well."}]}')
     parsed = parse_instances(text, classification=False, examples=examples)
     assert parsed.instances == [ParsedInstance("3 + 4", "7")]
-    assert parsed.dropped == {"placeholder": 1, "copied_example": 1}
+    assert parsed.dropped == {"placeholder": 1, "copied_example": 2}
