@@ -26,7 +26,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from synthetic_records import record_stream  # noqa: E402
+from synthetic_records import record_stream
 
 
 def write_corpus(path: Path, count: int, seed: int) -> float:
@@ -63,9 +63,19 @@ def main() -> None:
     shutil.rmtree(work / "index", ignore_errors=True)  # each run is the first build of its index
     source = work / "records.jsonl"
     generated = write_corpus(source, args.records, args.seed)
-    command = [sys.executable, "-m", "pipeline.cli", "curate", str(source),
-               "--out", str(work / "kept.jsonl"), "--rejected", str(work / "rejected.jsonl"),
-               "--report", str(work / "report.json")]
+    command = [
+        sys.executable,
+        "-m",
+        "pipeline.cli",
+        "curate",
+        str(source),
+        "--out",
+        str(work / "kept.jsonl"),
+        "--rejected",
+        str(work / "rejected.jsonl"),
+        "--report",
+        str(work / "report.json"),
+    ]
     if not args.no_index:
         command += ["--index", str(work / "index"), "--build", "scale"]
     started = time.perf_counter()
@@ -77,13 +87,19 @@ def main() -> None:
         sys.exit(f"curate failed ({child.returncode}):\n{stderr}")
     report = json.loads((work / "report.json").read_text(encoding="utf-8"))
     result = {
-        "records": args.records, "input_mb": round(source.stat().st_size / 2**20, 1),
+        "records": args.records,
+        "input_mb": round(source.stat().st_size / 2**20, 1),
         "generate_seconds_untimed": round(generated, 1),
-        "wall_seconds": round(wall, 1), "records_per_second": round(args.records / wall),
-        "peak_rss_mb": round(peak / 2**20), "index": not args.no_index,
-        "counts": report["counts"], "rejected_by_step": report["rejected_by_step"],
-        "rejected_by_reason": report["rejected_by_reason"], "pii": report["pii"],
-        "seconds_by_step": report["seconds_by_step"], "workdir": str(work),
+        "wall_seconds": round(wall, 1),
+        "records_per_second": round(args.records / wall),
+        "peak_rss_mb": round(peak / 2**20),
+        "index": not args.no_index,
+        "counts": report["counts"],
+        "rejected_by_step": report["rejected_by_step"],
+        "rejected_by_reason": report["rejected_by_reason"],
+        "pii": report["pii"],
+        "seconds_by_step": report["seconds_by_step"],
+        "workdir": str(work),
     }
     print(json.dumps(result, indent=2))
 

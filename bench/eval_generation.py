@@ -23,13 +23,23 @@ import tempfile
 import time
 from pathlib import Path
 
-_HF_TO_GGUF = {"q_proj": "attn_q", "k_proj": "attn_k", "v_proj": "attn_v", "o_proj": "attn_output",
-               "gate_proj": "ffn_gate", "up_proj": "ffn_up", "down_proj": "ffn_down"}
+_HF_TO_GGUF = {
+    "q_proj": "attn_q",
+    "k_proj": "attn_k",
+    "v_proj": "attn_v",
+    "o_proj": "attn_output",
+    "gate_proj": "ffn_gate",
+    "up_proj": "ffn_up",
+    "down_proj": "ffn_down",
+}
 
 
 def _permute_rows(weights, heads: int):  # type: ignore[no-untyped-def]
-    return (weights.reshape(heads, 2, weights.shape[0] // heads // 2, *weights.shape[1:])
-            .swapaxes(1, 2).reshape(weights.shape))
+    return (
+        weights.reshape(heads, 2, weights.shape[0] // heads // 2, *weights.shape[1:])
+        .swapaxes(1, 2)
+        .reshape(weights.shape)
+    )
 
 
 def peft_to_gguf_lora(adapter_dir: Path, base_config: dict, target: Path) -> Path:
@@ -76,8 +86,15 @@ def bench_llama_cpp(gguf_model: Path, lora: Path | None, prompts: list[str], max
     from llama_cpp import Llama
 
     started = time.monotonic()
-    llm = Llama(model_path=str(gguf_model), lora_path=str(lora) if lora else None, n_ctx=2048,
-                n_threads=1, n_threads_batch=1, verbose=False, seed=0)
+    llm = Llama(
+        model_path=str(gguf_model),
+        lora_path=str(lora) if lora else None,
+        n_ctx=2048,
+        n_threads=1,
+        n_threads_batch=1,
+        verbose=False,
+        seed=0,
+    )
     loaded = time.monotonic() - started
     answers, tokens = [], 0
     started = time.monotonic()
@@ -86,8 +103,13 @@ def bench_llama_cpp(gguf_model: Path, lora: Path | None, prompts: list[str], max
         answers.append(result["choices"][0]["text"].strip())
         tokens += result["usage"]["completion_tokens"]
     seconds = time.monotonic() - started
-    return {"load_s": round(loaded, 2), "seconds": round(seconds, 2), "new_tokens": tokens,
-            "tokens_per_second": round(tokens / seconds, 1), "answers": answers}
+    return {
+        "load_s": round(loaded, 2),
+        "seconds": round(seconds, 2),
+        "new_tokens": tokens,
+        "tokens_per_second": round(tokens / seconds, 1),
+        "answers": answers,
+    }
 
 
 def main() -> None:
@@ -106,8 +128,9 @@ def main() -> None:
     items = load_eval_set(args.heldout)
     base = prepare_base_model(None)
     result: dict = {"items": len(items), "max_new_tokens": args.max_new_tokens}
-    result["transformers"] = bench_transformers(base, args.adapter, items,
-                                                [int(b) for b in args.batches.split(",")], args.max_new_tokens)
+    result["transformers"] = bench_transformers(
+        base, args.adapter, items, [int(b) for b in args.batches.split(",")], args.max_new_tokens
+    )
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(base)
@@ -121,13 +144,22 @@ def main() -> None:
         result["llama_cpp_base"] = bench_llama_cpp(gguf_model, None, prompts, args.max_new_tokens)
         result["llama_cpp_tuned"] = bench_llama_cpp(gguf_model, lora, prompts, args.max_new_tokens)
     reference = result["transformers"][f"batch_{args.batches.split(',')[0]}"]["tuned_answers"]
-    agree = sum(a == b for a, b in zip(reference, result["llama_cpp_tuned"]["answers"]))
+    agree = sum(a == b for a, b in zip(reference, result["llama_cpp_tuned"]["answers"], strict=False))
     result["tuned_answers_identical_across_engines"] = f"{agree}/{len(items)}"
-    first_words = sum(a.split()[:5] == b.split()[:5] for a, b in zip(reference, result["llama_cpp_tuned"]["answers"]))
+    first_words = sum(
+        a.split()[:5] == b.split()[:5]
+        for a, b in zip(reference, result["llama_cpp_tuned"]["answers"], strict=False)
+    )
     result["tuned_answers_same_first_5_words"] = f"{first_words}/{len(items)}"
-    base_same = sum(a.split()[:5] == b.split()[:5] for a, b in
-                    zip(result["llama_cpp_base"]["answers"], result["llama_cpp_tuned"]["answers"]))
-    result["llama_cpp_lora_changes_answers"] = f"{len(items) - base_same}/{len(items)} differ from base in the first 5 words"
+    base_same = sum(
+        a.split()[:5] == b.split()[:5]
+        for a, b in zip(
+            result["llama_cpp_base"]["answers"], result["llama_cpp_tuned"]["answers"], strict=False
+        )
+    )
+    result["llama_cpp_lora_changes_answers"] = (
+        f"{len(items) - base_same}/{len(items)} differ from base in the first 5 words"
+    )
     print(json.dumps(result, indent=2, ensure_ascii=False))
 
 

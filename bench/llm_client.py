@@ -28,12 +28,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from openai import AsyncOpenAI  # noqa: E402
+from openai import AsyncOpenAI
 
-from pipeline.config import LLMConfig  # noqa: E402
-from pipeline.llm.client import ChatRequest  # noqa: E402
-from pipeline.llm.endpoint import Endpoint, run_requests  # noqa: E402
-from pipeline.llm.journal import Journal  # noqa: E402
+from pipeline.llm.client import ChatRequest
+from pipeline.llm.config import LLMConfig
+from pipeline.llm.endpoint import Endpoint, run_requests
+from pipeline.llm.journal import Journal
 
 KEY = "sk-bench-not-a-real-key"
 
@@ -42,9 +42,12 @@ class ServerProcess:
     """The fault server in its own process (`python -m tests.support.fault_server`)."""
 
     def __init__(self, *args: str):
-        self.process = subprocess.Popen([sys.executable, "-m", "tests.support.fault_server", *args],
-                                        stdout=subprocess.PIPE, text=True,
-                                        cwd=Path(__file__).resolve().parent.parent)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.support.fault_server", *args],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=Path(__file__).resolve().parent.parent,
+        )
         line = self.process.stdout.readline() if self.process.stdout else ""
         if not line.startswith("ready "):
             raise RuntimeError(f"fault server did not start: {line!r}")
@@ -62,8 +65,12 @@ class ServerProcess:
 
 
 def chat_requests(n: int, prefix: str) -> list[ChatRequest]:
-    return [ChatRequest(messages=[{"role": "user", "content": f"{prefix} question {i}"}],
-                        template_version="bench@1") for i in range(n)]
+    return [
+        ChatRequest(
+            messages=[{"role": "user", "content": f"{prefix} question {i}"}], template_version="bench@1"
+        )
+        for i in range(n)
+    ]
 
 
 async def bare_loop(base_url: str, n: int, concurrency: int, prefix: str) -> int:
@@ -73,8 +80,13 @@ async def bare_loop(base_url: str, n: int, concurrency: int, prefix: str) -> int
     async def one(i: int) -> str | None:
         async with slots:
             response = await client.chat.completions.create(
-                model="m", messages=[{"role": "user", "content": f"{prefix} question {i}"}],
-                temperature=0.7, top_p=0.95, max_tokens=64, seed=0)
+                model="m",
+                messages=[{"role": "user", "content": f"{prefix} question {i}"}],
+                temperature=0.7,
+                top_p=0.95,
+                max_tokens=64,
+                seed=0,
+            )
             return response.choices[0].message.content
 
     answers = await asyncio.gather(*(one(i) for i in range(n)))
@@ -90,8 +102,13 @@ def timed(fn: Any) -> tuple[Any, float, float]:
 
 def bench_throughput(n: int, concurrency: int, rounds: int) -> dict[str, Any]:
     server = ServerProcess("--latency", "0.02")
-    config = LLMConfig(base_url=server.base_url, model="m", concurrency=concurrency,
-                       max_concurrency=concurrency, max_tokens=64)
+    config = LLMConfig(
+        base_url=server.base_url,
+        model="m",
+        concurrency=concurrency,
+        max_concurrency=concurrency,
+        max_tokens=64,
+    )
     endpoint = Endpoint(server.base_url, KEY, "m", embedded=False)
     runs: dict[str, list[tuple[float, float]]] = {"bare": [], "seedforge": []}
     replay: tuple[float, float] = (0.0, 0.0)
@@ -99,18 +116,22 @@ def bench_throughput(n: int, concurrency: int, rounds: int) -> dict[str, Any]:
         with tempfile.TemporaryDirectory() as tmp:
             asyncio.run(bare_loop(server.base_url, 200, concurrency, "warm-up"))
             for r in range(rounds):  # interleaved, so machine noise hits both alike
-                answered, wall, cpu = timed(lambda: asyncio.run(
-                    bare_loop(server.base_url, n, concurrency, f"bare{r}")))
+                answered, wall, cpu = timed(
+                    lambda r=r: asyncio.run(bare_loop(server.base_url, n, concurrency, f"bare{r}"))
+                )
                 assert answered == n
                 runs["bare"].append((n / wall, cpu / n))
                 with Journal(Path(tmp) / f"j{r}.sqlite3") as journal:
                     requests = chat_requests(n, f"sf{r}")
                     (results, stats), wall, cpu = timed(
-                        lambda: run_requests(endpoint, config, journal, requests))
+                        lambda requests=requests: run_requests(endpoint, config, journal, requests)
+                    )
                     assert all(x.ok for x in results) and stats.sent == n
                     runs["seedforge"].append((n / wall, cpu / n))
                     if r == 0:
-                        (_, stats), wall, cpu = timed(lambda: run_requests(endpoint, config, journal, requests))
+                        (_, stats), wall, cpu = timed(
+                            lambda requests=requests: run_requests(endpoint, config, journal, requests)
+                        )
                         assert stats.journal_hits == n
                         replay = (n / wall, cpu / n)
     finally:
@@ -118,8 +139,12 @@ def bench_throughput(n: int, concurrency: int, rounds: int) -> dict[str, Any]:
     best = {name: max(values) for name, values in runs.items()}  # best round: least disturbed
     cpu = {name: min(c for _, c in values) for name, values in runs.items()}
     return {
-        "requests": n, "concurrency": concurrency, "rounds": rounds, "latency_ms": 20,
-        "bare_req_s": round(best["bare"][0], 1), "seedforge_req_s": round(best["seedforge"][0], 1),
+        "requests": n,
+        "concurrency": concurrency,
+        "rounds": rounds,
+        "latency_ms": 20,
+        "bare_req_s": round(best["bare"][0], 1),
+        "seedforge_req_s": round(best["seedforge"][0], 1),
         "ratio": round(best["seedforge"][0] / best["bare"][0], 3),
         "bare_cpu_ms_per_req": round(cpu["bare"] * 1000, 3),
         "seedforge_cpu_ms_per_req": round(cpu["seedforge"] * 1000, 3),
@@ -140,8 +165,9 @@ def per_second(times: list[float], start: float, end: float) -> list[int]:
 def bench_adaptive(rate: float, phase_s: float, after_s: float) -> dict[str, Any]:
     server = ServerProcess("--latency", "0.02", "--rate-limit", str(rate))
     n = int(rate * phase_s + 2 * rate * after_s * 1.2)
-    config = LLMConfig(base_url=server.base_url, model="m", concurrency=8, max_attempts=20,
-                       backoff_base_s=0.2, max_tokens=64)
+    config = LLMConfig(
+        base_url=server.base_url, model="m", concurrency=8, max_attempts=20, backoff_base_s=0.2, max_tokens=64
+    )
     endpoint = Endpoint(server.base_url, KEY, "m", embedded=False)
     start = time.time()
 
@@ -177,7 +203,9 @@ def bench_adaptive(rate: float, phase_s: float, after_s: float) -> dict[str, Any
             break
     after = per_second(answered, phase_s + 10.0, end)
     return {
-        "rate_limit": rate, "phase_s": phase_s, "requests": n,
+        "rate_limit": rate,
+        "phase_s": phase_s,
+        "requests": n,
         "all_answered": all(r.ok for r in results),
         "steady_answers_per_s": round(sum(steady) / len(steady), 1),
         "steady_share_of_limit": round(sum(steady) / len(steady) / rate, 3),
@@ -199,23 +227,49 @@ def bench_embedded(levels: tuple[int, ...], per_level: int, max_tokens: int) -> 
     with EmbeddedServer() as server, tempfile.TemporaryDirectory() as tmp:
         endpoint = Endpoint(server.base_url, "not-needed", EMBEDDED_MODEL_NAME, embedded=True)
         for level in levels:
-            config = LLMConfig(concurrency=level, max_concurrency=level, adaptive=False,
-                               max_tokens=max_tokens, temperature=0.8, seed=level * 1000)
-            requests = [ChatRequest(messages=[{"role": "user", "content": f"Write a short story about a {topic}."}])
-                        for topic in ("cat", "river", "robot", "garden", "train", "lamp", "storm", "violin",
-                                      "desert", "ship", "clock", "bridge")[:per_level]]
+            config = LLMConfig(
+                concurrency=level,
+                max_concurrency=level,
+                adaptive=False,
+                max_tokens=max_tokens,
+                temperature=0.8,
+                seed=level * 1000,
+            )
+            requests = [
+                ChatRequest(messages=[{"role": "user", "content": f"Write a short story about a {topic}."}])
+                for topic in (
+                    "cat",
+                    "river",
+                    "robot",
+                    "garden",
+                    "train",
+                    "lamp",
+                    "storm",
+                    "violin",
+                    "desert",
+                    "ship",
+                    "clock",
+                    "bridge",
+                )[:per_level]
+            ]
             with Journal(Path(tmp) / f"j{level}.sqlite3") as journal:
-                (results, stats), wall, _ = timed(lambda: run_requests(endpoint, config, journal, requests))
+                (results, stats), wall, _ = timed(
+                    lambda config=config, requests=requests: run_requests(endpoint, config, journal, requests)
+                )
             out["levels"][level] = {
-                "completion_tokens": stats.completion_tokens, "wall_s": round(wall, 2),
+                "completion_tokens": stats.completion_tokens,
+                "wall_s": round(wall, 2),
                 "tokens_per_s": round(stats.completion_tokens / wall, 1),
                 "latency_p50_s": stats.as_dict()["latency_p50_s"],
-                "all_answered": all(r.ok for r in results)}
+                "all_answered": all(r.ok for r in results),
+            }
     return out
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--part", choices=("throughput", "adaptive", "embedded", "all"), default="all")
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=8)
@@ -230,8 +284,10 @@ def main() -> None:
         print(json.dumps(summary["throughput"]), flush=True)
     if args.part in ("adaptive", "all"):
         summary["adaptive"] = bench_adaptive(args.rate, args.phase, 15.0)
-        print(json.dumps({k: v for k, v in summary["adaptive"].items() if k != "per_second_answers"}),
-              flush=True)
+        print(
+            json.dumps({k: v for k, v in summary["adaptive"].items() if k != "per_second_answers"}),
+            flush=True,
+        )
     if args.part in ("embedded", "all"):
         summary["embedded"] = bench_embedded((1, 2, 4), 8, 128)
         print(json.dumps(summary["embedded"]), flush=True)

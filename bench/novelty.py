@@ -34,11 +34,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rouge_score import rouge_scorer  # noqa: E402
-from synthetic import InstructionGenerator  # noqa: E402
+from rouge_score import rouge_scorer
+from synthetic import InstructionGenerator
 
-from pipeline.curate.novelty import NoveltyIndex  # noqa: E402
-from pipeline.curate.tokenize import CJKTokenizer, tokenize  # noqa: E402
+from pipeline.curate.novelty import NoveltyIndex
+from pipeline.text import CJKTokenizer, tokenize
 
 
 def warm_up(threshold: float) -> float:
@@ -87,8 +87,9 @@ def reference_run(tokens: list[list[str]], threshold: float, workers: int) -> tu
         return time.perf_counter() - started, drops
 
 
-def reference_sample(tokens: list[list[str]], kept_before: list[list[int]], sample: list[int],
-                     threshold: float, workers: int) -> tuple[float, set[int]]:
+def reference_sample(
+    tokens: list[list[str]], kept_before: list[list[int]], sample: list[int], threshold: float, workers: int
+) -> tuple[float, set[int]]:
     """The reference's decision for sampled candidates, against the texts kept before each
     (seedforge's kept list: identical wherever the two agree, which is what is measured)."""
     drops: set[int] = set()
@@ -110,7 +111,7 @@ def main() -> None:
     args = parser.parse_args()
 
     stream = iter(InstructionGenerator(seed=args.seed, near_dup=0.3, exact_dup=0.05, names=20_000))
-    kinds, texts = zip(*(next(stream) for _ in range(args.texts)))
+    kinds, texts = zip(*(next(stream) for _ in range(args.texts)), strict=True)
     tokens = [tokenize(text) for text in texts]
 
     warm = warm_up(args.threshold)
@@ -118,8 +119,11 @@ def main() -> None:
     assert all(drops == runs[0][1] for _, drops in runs)
     ours, our_drops = sorted(seconds for seconds, _ in runs)[1], runs[0][1]
     scorer = rouge_scorer.RougeScorer(["rougeL"], tokenizer=CJKTokenizer())
-    unjustified = [n for n, (partner, _) in our_drops.items()
-                   if scorer.score(texts[partner], texts[n])["rougeL"].fmeasure <= args.threshold]
+    unjustified = [
+        n
+        for n, (partner, _) in our_drops.items()
+        if scorer.score(texts[partner], texts[n])["rougeL"].fmeasure <= args.threshold
+    ]
 
     if args.sample:
         kept_before, kept = [], []
@@ -139,14 +143,19 @@ def main() -> None:
     ours_on_compared = {n for n in our_drops if n in compared}
     found = len(ref_drops & ours_on_compared)
     result = {
-        "texts": len(texts), "near_duplicates_generated": kinds.count("near"),
-        "exact_repeats_generated": kinds.count("exact"), "threshold": args.threshold,
-        "workers": args.workers, "reference_sampled": args.sample or None,
-        "seedforge_seconds_median_of_3": round(ours, 3), "seedforge_warm_up_seconds": round(warm, 3),
+        "texts": len(texts),
+        "near_duplicates_generated": kinds.count("near"),
+        "exact_repeats_generated": kinds.count("exact"),
+        "threshold": args.threshold,
+        "workers": args.workers,
+        "reference_sampled": args.sample or None,
+        "seedforge_seconds_median_of_3": round(ours, 3),
+        "seedforge_warm_up_seconds": round(warm, 3),
         "reference_seconds": round(reference, 2),
         "reference_seconds_total": round(reference_total, 1),
         "speedup": round(reference_total / ours, 1),
-        "seedforge_drops": len(our_drops), "reference_drops": len(ref_drops),
+        "seedforge_drops": len(our_drops),
+        "reference_drops": len(ref_drops),
         "reference_drops_found": found,
         "recall": round(found / len(ref_drops), 4) if ref_drops else 1.0,
         "extra_drops": len(ours_on_compared - ref_drops),

@@ -42,16 +42,49 @@ FORMS = """poem story essay haiku limerick blog-post speech letter tweet slogan 
 dialogue review summary advertisement toast joke description headline""".split()
 ASPECTS = "cost safety speed comfort durability popularity taste difficulty history impact".split()
 SYNONYMS = {
-    "write": "compose", "compose": "write", "explain": "describe", "describe": "explain",
-    "list": "name", "name": "list", "short": "brief", "brief": "short", "tips": "suggestions",
-    "suggestions": "tips", "give": "provide", "provide": "give", "create": "make",
-    "make": "create", "funny": "humorous", "sad": "melancholy", "main": "key", "key": "main",
-    "benefits": "advantages", "advantages": "benefits", "simple": "plain", "ways": "methods",
+    "write": "compose",
+    "compose": "write",
+    "explain": "describe",
+    "describe": "explain",
+    "list": "name",
+    "name": "list",
+    "short": "brief",
+    "brief": "short",
+    "tips": "suggestions",
+    "suggestions": "tips",
+    "give": "provide",
+    "provide": "give",
+    "create": "make",
+    "make": "create",
+    "funny": "humorous",
+    "sad": "melancholy",
+    "main": "key",
+    "key": "main",
+    "benefits": "advantages",
+    "advantages": "benefits",
+    "simple": "plain",
+    "ways": "methods",
 }
-MODIFIERS = ["please", "briefly", "in detail", "for beginners", "in simple terms", "quickly",
-             "step by step", "for a child", "in a few sentences", "clearly"]
-TAILS = ["Use simple language.", "Keep it under 100 words.", "Be specific.",
-         "Include an example.", "Make it engaging.", "Avoid jargon."]
+MODIFIERS = [
+    "please",
+    "briefly",
+    "in detail",
+    "for beginners",
+    "in simple terms",
+    "quickly",
+    "step by step",
+    "for a child",
+    "in a few sentences",
+    "clearly",
+]
+TAILS = [
+    "Use simple language.",
+    "Keep it under 100 words.",
+    "Be specific.",
+    "Include an example.",
+    "Make it engaging.",
+    "Avoid jargon.",
+]
 TEMPLATES = [
     "Write a {adj} {form} about the {noun}.",
     "Write a {adj} {form} about {name}, a {adj2} {noun} from {place}.",
@@ -95,17 +128,33 @@ TEMPLATES = [
     "Give step-by-step instructions for cleaning a {adj} {noun}.",
 ]
 CLAUSES = [
-    "The reader is a {person2} from {place}.", "Mention {name} at least once.",
-    "Use exactly {n} sentences.", "Focus on the {aspect} of the {noun2}.",
-    "Keep the tone {adj2}.", "Assume the reader has never seen a {noun2}.",
-    "End with a question about the {noun2}.", "Write it for a {person2} who lives in {place}.",
-    "Compare it briefly with a {noun2}.", "Do not mention the {noun2}.",
-    "Give one example from {place}.", "Explain it as {name} would.",
+    "The reader is a {person2} from {place}.",
+    "Mention {name} at least once.",
+    "Use exactly {n} sentences.",
+    "Focus on the {aspect} of the {noun2}.",
+    "Keep the tone {adj2}.",
+    "Assume the reader has never seen a {noun2}.",
+    "End with a question about the {noun2}.",
+    "Write it for a {person2} who lives in {place}.",
+    "Compare it briefly with a {noun2}.",
+    "Do not mention the {noun2}.",
+    "Give one example from {place}.",
+    "Explain it as {name} would.",
 ]
 CLAUSE_RATE = 0.6
 TAIL_NOUNS = 0.35
-OPENERS = ["Please", "Could you", "I need you to", "Help me", "Your task is to", "Quickly",
-           "For my {person} friend,", "As a {person2},", "Today,", "If you can,"]
+OPENERS = [
+    "Please",
+    "Could you",
+    "I need you to",
+    "Help me",
+    "Your task is to",
+    "Quickly",
+    "For my {person} friend,",
+    "As a {person2},",
+    "Today,",
+    "If you can,",
+]
 LANGS = ["French", "Spanish", "German", "Italian", "Japanese", "Chinese"]
 _SYLLABLES = "ka lo mi re san tor vel quin dra bel nor fi zan lu mar pe sol gri ta ven".split()
 _FULL_WIDTH = str.maketrans({chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)})
@@ -119,9 +168,16 @@ class InstructionGenerator:
     """A stream of instructions; `near_dup` and `exact_dup` are the fractions that rework
     an earlier instruction instead of making a fresh one."""
 
-    def __init__(self, seed: int = 0, near_dup: float = 0.25, exact_dup: float = 0.05,
-                 names: int = 200_000, memory: int = 5_000, clauses: tuple[int, int] | None = None,
-                 tail: float = TAIL_NOUNS):
+    def __init__(
+        self,
+        seed: int = 0,
+        near_dup: float = 0.25,
+        exact_dup: float = 0.05,
+        names: int = 200_000,
+        memory: int = 5_000,
+        clauses: tuple[int, int] | None = None,
+        tail: float = TAIL_NOUNS,
+    ):
         self.rng = random.Random(seed)
         self.near_dup, self.exact_dup = near_dup, exact_dup
         self.names = [made_up_name(self.rng) for _ in range(names)]
@@ -147,11 +203,18 @@ class InstructionGenerator:
         rng = self.rng
         template = rng.choice(TEMPLATES)
         slots = {
-            "adj": rng.choice(ADJECTIVES), "adj2": rng.choice(ADJECTIVES),
-            "noun": self._noun(), "noun2": self._noun(), "place": rng.choice(PLACES),
-            "person": rng.choice(PEOPLE), "person2": rng.choice(PEOPLE),
-            "form": rng.choice(FORMS), "aspect": rng.choice(ASPECTS), "n": str(rng.randint(2, 12)),
-            "name": self._name(), "lang": rng.choice(LANGS),
+            "adj": rng.choice(ADJECTIVES),
+            "adj2": rng.choice(ADJECTIVES),
+            "noun": self._noun(),
+            "noun2": self._noun(),
+            "place": rng.choice(PLACES),
+            "person": rng.choice(PEOPLE),
+            "person2": rng.choice(PEOPLE),
+            "form": rng.choice(FORMS),
+            "aspect": rng.choice(ASPECTS),
+            "n": str(rng.randint(2, 12)),
+            "name": self._name(),
+            "lang": rng.choice(LANGS),
         }
         text = template.format(**slots)
         if self.clauses is None:  # real instructions often add a constraint or a context
@@ -165,8 +228,13 @@ class InstructionGenerator:
                 words = rng.choice(OPENERS).format(**slots).split() + [words[0].lower()] + words[1:]
             text = " ".join(words)
         for clause in rng.sample(CLAUSES, count):
-            slots.update(noun2=self._noun(), person2=rng.choice(PEOPLE), place=rng.choice(PLACES),
-                         name=self._name(), n=str(rng.randint(2, 12)))
+            slots.update(
+                noun2=self._noun(),
+                person2=rng.choice(PEOPLE),
+                place=rng.choice(PLACES),
+                name=self._name(),
+                n=str(rng.randint(2, 12)),
+            )
             text += " " + clause.format(**slots)
         return text.replace("-", " ")
 

@@ -7,8 +7,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
-from synthetic import (ADJECTIVES, ASPECTS, CLAUSES, NOUNS, PEOPLE, PLACES, InstructionGenerator,
-                       made_up_name)
+from synthetic import ADJECTIVES, ASPECTS, CLAUSES, NOUNS, PEOPLE, PLACES, InstructionGenerator, made_up_name
 
 
 class WideInstructionGenerator(InstructionGenerator):
@@ -17,16 +16,19 @@ class WideInstructionGenerator(InstructionGenerator):
     adjectives, noun from tens of thousands of words) and an optional constraint. Templates
     with a dozen fixed words (above) are realistic for a few thousand texts, not a million."""
 
-    VERBS = ("write explain describe list summarize compare suggest create design outline "
-             "evaluate recommend predict identify classify rewrite translate analyze name "
-             "estimate plan draft argue define illustrate propose rank critique").split()
+    VERBS = (
+        "write explain describe list summarize compare suggest create design outline "
+        "evaluate recommend predict identify classify rewrite translate analyze name "
+        "estimate plan draft argue define illustrate propose rank critique"
+    ).split()
     DETERMINERS = "a the one two three four five some several many".split()
     PREPOSITIONS = "for about in with without using during between against near after".split()
 
     def __init__(self, seed: int = 0, vocabulary: int = 60_000, **kwargs):
         super().__init__(seed=seed, **kwargs)
-        self.words = list(dict.fromkeys(NOUNS + ADJECTIVES + [
-            made_up_name(self.rng).lower() for _ in range(vocabulary)]))
+        self.words = list(
+            dict.fromkeys(NOUNS + ADJECTIVES + [made_up_name(self.rng).lower() for _ in range(vocabulary)])
+        )
 
     def _word(self) -> str:
         """Zipf's law (s = 1): rank r has probability ~1/r, so the rank is N ** u."""
@@ -47,14 +49,20 @@ class WideInstructionGenerator(InstructionGenerator):
             text += f" {rng.choice(self.PREPOSITIONS)} {self._noun_phrase()}"
         if rng.random() < 0.5:
             text += ". " + rng.choice(CLAUSES).format(
-                person2=rng.choice(PEOPLE), place=rng.choice(PLACES), name=self._name(),
-                n=str(rng.randint(2, 12)), aspect=rng.choice(ASPECTS), noun2=self._word(),
-                adj2=rng.choice(ADJECTIVES))
+                person2=rng.choice(PEOPLE),
+                place=rng.choice(PLACES),
+                name=self._name(),
+                n=str(rng.randint(2, 12)),
+                aspect=rng.choice(ASPECTS),
+                noun2=self._word(),
+                adj2=rng.choice(ADJECTIVES),
+            )
         return text.rstrip(".") + "."
 
 
 ANSWER_SENTENCES = [
-    "A {noun} is {adj} and surprisingly useful.", "Many people in {place} rely on a {noun} every day.",
+    "A {noun} is {adj} and surprisingly useful.",
+    "Many people in {place} rely on a {noun} every day.",
     "{name} once said that the {noun2} matters more than most people think.",
     "The {aspect} of a {noun} depends on how it is used.",
     "For a {person}, the most important thing is to start small.",
@@ -62,13 +70,19 @@ ANSWER_SENTENCES = [
     "Compared with a {noun2}, it needs less care and lasts longer.",
     "Try it for {n} days and note what changes.",
 ]
-ZH_NOUNS = "苹果 自行车 桥梁 咖啡 电脑 森林 花园 图书馆 博物馆 高铁 火锅 茶叶 长城 熊猫 雨伞 钢琴 月饼 书法 京剧 地铁".split()
+ZH_NOUNS = (
+    "苹果 自行车 桥梁 咖啡 电脑 森林 花园 图书馆 博物馆 高铁 "
+    "火锅 茶叶 长城 熊猫 雨伞 钢琴 月饼 书法 京剧 地铁"
+).split()
 ZH_PLACES = "北京 上海 成都 杭州 西安 广州 重庆 苏州 厦门 青岛".split()
 ZH_PEOPLE = "学生 老师 医生 厨师 司机 游客 程序员 农民 护士 记者".split()
 ZH_TEMPLATES = [
-    "请写一首关于{noun}的短诗，描写{place}的秋天。", "解释{noun}在{place}人日常生活中的作用。",
-    "列出{n}个关于{place}{noun}的有趣事实。", "为一位{person}推荐{n}本关于{noun}的书，并说明理由。",
-    "比较{noun}和{noun2}的优缺点。", "给一位第一次去{place}的{person}写一份{n}天的旅行计划。",
+    "请写一首关于{noun}的短诗，描写{place}的秋天。",
+    "解释{noun}在{place}人日常生活中的作用。",
+    "列出{n}个关于{place}{noun}的有趣事实。",
+    "为一位{person}推荐{n}本关于{noun}的书，并说明理由。",
+    "比较{noun}和{noun2}的优缺点。",
+    "给一位第一次去{place}的{person}写一份{n}天的旅行计划。",
 ]
 ZH_ANSWERS = [
     "{noun}在{place}非常受欢迎，很多{person}每天都会用到它。",
@@ -76,21 +90,35 @@ ZH_ANSWERS = [
     "如果你是{person}，可以先从简单的方法开始，坚持{n}天就会看到变化。",
 ]
 DEFECTS = [
-    ("filter", "Describe the image of the {noun} in {place}."), ("filter", "Define {noun}."),
+    ("filter", "Describe the image of the {noun} in {place}."),
+    ("filter", "Define {noun}."),
     ("filter", "Write a program that tracks every {noun} in {place}."),
-    ("output", ""), ("output", "As an AI language model, I cannot have opinions about the {noun}."),
+    ("output", ""),
+    ("output", "As an AI language model, I cannot have opinions about the {noun}."),
     ("output", "I'm sorry, but I can't help with that request about the {noun}."),
     ("output", "The {noun} is popular in {place} because"),
     ("output", "Dear [Your Name], thank you for asking about the {noun}."),
 ]
-PII_SNIPPETS = ["Contact {first}.{last}@example.com for details.", "Call +1 415-555-{digits4} today.",
-                "我的手机号是138{digits8}。", "Card number 4111 1111 1111 1111 was used."]
+PII_SNIPPETS = [
+    "Contact {first}.{last}@example.com for details.",
+    "Call +1 415-555-{digits4} today.",
+    "我的手机号是138{digits8}。",
+    "Card number 4111 1111 1111 1111 was used.",
+]
 
 
 def _slots(rng: random.Random, names: list[str]) -> dict[str, str]:
-    return {"noun": rng.choice(NOUNS), "noun2": rng.choice(NOUNS), "adj": rng.choice(ADJECTIVES),
-            "adj2": rng.choice(ADJECTIVES), "place": rng.choice(PLACES), "person": rng.choice(PEOPLE),
-            "aspect": rng.choice(ASPECTS), "n": str(rng.randint(2, 9)), "name": rng.choice(names)}
+    return {
+        "noun": rng.choice(NOUNS),
+        "noun2": rng.choice(NOUNS),
+        "adj": rng.choice(ADJECTIVES),
+        "adj2": rng.choice(ADJECTIVES),
+        "place": rng.choice(PLACES),
+        "person": rng.choice(PEOPLE),
+        "aspect": rng.choice(ASPECTS),
+        "n": str(rng.randint(2, 9)),
+        "name": rng.choice(names),
+    }
 
 
 def record_stream(seed: int = 0) -> Iterator[dict]:
@@ -101,10 +129,18 @@ def record_stream(seed: int = 0) -> Iterator[dict]:
     while True:
         roll = rng.random()
         if roll < 0.05:  # Chinese
-            zh = {"noun": rng.choice(ZH_NOUNS), "noun2": rng.choice(ZH_NOUNS), "place": rng.choice(ZH_PLACES),
-                  "person": rng.choice(ZH_PEOPLE), "n": str(rng.randint(2, 9))}
-            yield {"instruction": rng.choice(ZH_TEMPLATES).format(**zh), "input": "",
-                   "output": "".join(rng.choice(ZH_ANSWERS).format(**zh) for _ in range(rng.randint(2, 4)))}
+            zh = {
+                "noun": rng.choice(ZH_NOUNS),
+                "noun2": rng.choice(ZH_NOUNS),
+                "place": rng.choice(ZH_PLACES),
+                "person": rng.choice(ZH_PEOPLE),
+                "n": str(rng.randint(2, 9)),
+            }
+            yield {
+                "instruction": rng.choice(ZH_TEMPLATES).format(**zh),
+                "input": "",
+                "output": "".join(rng.choice(ZH_ANSWERS).format(**zh) for _ in range(rng.randint(2, 4))),
+            }
             continue
         slots = _slots(rng, names)
         instruction = next(instructions)[1]
@@ -118,7 +154,10 @@ def record_stream(seed: int = 0) -> Iterator[dict]:
                 output = text.format(**slots)
         elif roll < 0.08:
             snippet = rng.choice(PII_SNIPPETS).format(
-                first=slots["name"].lower(), last=rng.choice(names).lower(),
-                digits4=f"{rng.randint(0, 9999):04d}", digits8=f"{rng.randint(0, 10**8 - 1):08d}")
+                first=slots["name"].lower(),
+                last=rng.choice(names).lower(),
+                digits4=f"{rng.randint(0, 9999):04d}",
+                digits8=f"{rng.randint(0, 10**8 - 1):08d}",
+            )
             output = f"{output} {snippet}"
         yield {"instruction": instruction, "input": given, "output": output}

@@ -37,23 +37,41 @@ def seed_task_records(limit: int | None) -> list[dict[str, str]]:
             if line.strip():
                 task = json.loads(line)
                 for instance in task["instances"]:
-                    records.append({"instruction": task["instruction"], "input": instance["input"],
-                                    "output": instance["output"]})
+                    records.append(
+                        {
+                            "instruction": task["instruction"],
+                            "input": instance["input"],
+                            "output": instance["output"],
+                        }
+                    )
     return records[:limit] if limit else records
 
 
 def child_seedforge(data: Path, base: str, epochs: float, out: Path) -> dict[str, Any]:
-    from pipeline.config import TrainConfig
+    from pipeline.train.config import TrainConfig
     from pipeline.train.lora import train_lora
     from pipeline.train.sources import load_training_data
 
     records = load_training_data(data).records
-    config = TrainConfig(base_model=base, epochs=epochs, batch_size=BATCH, micro_batch_size=MICRO,
-                         cutoff_len=CUTOFF, learning_rate=LR, seed=SEED, torch_threads=1)
+    config = TrainConfig(
+        base_model=base,
+        epochs=epochs,
+        batch_size=BATCH,
+        micro_batch_size=MICRO,
+        cutoff_len=CUTOFF,
+        learning_rate=LR,
+        seed=SEED,
+        torch_threads=1,
+    )
     metrics = train_lora(records, [], config, base, out / "seedforge").metrics
-    return {"tokens": metrics["input_tokens"], "seconds": metrics["seconds"],
-            "trained_tokens": metrics["trained_tokens"], "computed_tokens": metrics["computed_tokens"],
-            "steps": metrics["steps"], "final_train_loss": metrics["final_train_loss"]}
+    return {
+        "tokens": metrics["input_tokens"],
+        "seconds": metrics["seconds"],
+        "trained_tokens": metrics["trained_tokens"],
+        "computed_tokens": metrics["computed_tokens"],
+        "steps": metrics["steps"],
+        "final_train_loss": metrics["final_train_loss"],
+    }
 
 
 def _alpaca_lora_prompt(record: dict[str, str]) -> str:
@@ -75,8 +93,13 @@ def _alpaca_lora_tokenize(tokenizer: Any, text: str) -> dict[str, list[int]]:
 def child_alpaca_lora(data: Path, base: str, epochs: float, out: Path) -> dict[str, Any]:
     import torch
     from peft import LoraConfig, get_peft_model
-    from transformers import (AutoModelForCausalLM, AutoTokenizer, DataCollatorForSeq2Seq, Trainer,
-                              TrainingArguments)
+    from transformers import (
+        AutoModelForCausalLM,
+        AutoTokenizer,
+        DataCollatorForSeq2Seq,
+        Trainer,
+        TrainingArguments,
+    )
 
     torch.set_num_threads(1)
     torch.manual_seed(SEED)
@@ -86,39 +109,84 @@ def child_alpaca_lora(data: Path, base: str, epochs: float, out: Path) -> dict[s
     examples = []
     for record in json.loads(data.read_text(encoding="utf-8")):
         full = _alpaca_lora_tokenize(tokenizer, _alpaca_lora_prompt(record) + record["output"])
-        prompt_len = len(tokenizer(_alpaca_lora_prompt(record), truncation=True, max_length=CUTOFF)["input_ids"])
+        prompt_len = len(
+            tokenizer(_alpaca_lora_prompt(record), truncation=True, max_length=CUTOFF)["input_ids"]
+        )
         full["labels"] = [-100] * prompt_len + full["labels"][prompt_len:]  # train_on_inputs=False
         examples.append(full)
     model = AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32)
-    model = get_peft_model(model, LoraConfig(r=8, lora_alpha=16, lora_dropout=0.05,
-                                             target_modules=["q_proj", "v_proj"], bias="none",
-                                             task_type="CAUSAL_LM"))
+    model = get_peft_model(
+        model,
+        LoraConfig(
+            r=8,
+            lora_alpha=16,
+            lora_dropout=0.05,
+            target_modules=["q_proj", "v_proj"],
+            bias="none",
+            task_type="CAUSAL_LM",
+        ),
+    )
     model.config.use_cache = False
     args = TrainingArguments(
-        output_dir=str(out / "alpaca-lora"), per_device_train_batch_size=MICRO,
-        gradient_accumulation_steps=BATCH // MICRO, warmup_steps=100, num_train_epochs=epochs,
-        learning_rate=LR, logging_steps=10, optim="adamw_torch", eval_strategy="no",
-        save_strategy="no", train_sampling_strategy="random", report_to=[], use_cpu=True, seed=SEED,
-        dataloader_num_workers=0, disable_tqdm=True,
+        output_dir=str(out / "alpaca-lora"),
+        per_device_train_batch_size=MICRO,
+        gradient_accumulation_steps=BATCH // MICRO,
+        warmup_steps=100,
+        num_train_epochs=epochs,
+        learning_rate=LR,
+        logging_steps=10,
+        optim="adamw_torch",
+        eval_strategy="no",
+        save_strategy="no",
+        train_sampling_strategy="random",
+        report_to=[],
+        use_cpu=True,
+        seed=SEED,
+        dataloader_num_workers=0,
+        disable_tqdm=True,
     )
     collator = DataCollatorForSeq2Seq(tokenizer, pad_to_multiple_of=8, return_tensors="pt", padding=True)
     trainer = Trainer(model=model, train_dataset=examples, args=args, data_collator=collator)
     output = trainer.train()
     tokens = sum(len(e["input_ids"]) for e in examples)
-    return {"tokens": int(tokens * epochs), "seconds": round(output.metrics["train_runtime"], 2),
-            "trained_tokens": int(sum(sum(1 for t in e["labels"][1:] if t != -100) for e in examples) * epochs),
-            "steps": output.global_step, "final_train_loss": output.training_loss}
+    return {
+        "tokens": int(tokens * epochs),
+        "seconds": round(output.metrics["train_runtime"], 2),
+        "trained_tokens": int(sum(sum(1 for t in e["labels"][1:] if t != -100) for e in examples) * epochs),
+        "steps": output.global_step,
+        "final_train_loss": output.training_loss,
+    }
 
 
 def run_child(name: str, data: Path, base: str, epochs: float, out: Path) -> dict[str, Any]:
     """The trainer in a fresh interpreter; peak RSS of that process from wait4()."""
     result_file = out / f"{name}.json"
-    env = {**os.environ, "SEEDFORGE_TORCH_THREADS": "1", "TOKENIZERS_PARALLELISM": "false",
-           "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
+    env = {
+        **os.environ,
+        "SEEDFORGE_TORCH_THREADS": "1",
+        "TOKENIZERS_PARALLELISM": "false",
+        "HF_HUB_OFFLINE": "1",
+        "OMP_NUM_THREADS": "1",
+    }
     started = time.monotonic()
-    process = subprocess.Popen([sys.executable, __file__, "--child", name, "--data", str(data),
-                                "--base", base, "--epochs", str(epochs), "--out", str(out)],
-                               env=env, cwd=REPO)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            name,
+            "--data",
+            str(data),
+            "--base",
+            base,
+            "--epochs",
+            str(epochs),
+            "--out",
+            str(out),
+        ],
+        env=env,
+        cwd=REPO,
+    )
     _, status, usage = os.wait4(process.pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{name} trainer failed")
@@ -154,12 +222,22 @@ def main() -> None:
     data.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
     results = {name: run_child(name, data, base, args.epochs, work) for name in ("alpaca-lora", "seedforge")}
     ratio = results["seedforge"]["tokens_per_second"] / results["alpaca-lora"]["tokens_per_second"]
-    summary = {"records": len(records), "epochs": args.epochs, "base": base, "results": results,
-               "speedup": round(ratio, 2)}
+    summary = {
+        "records": len(records),
+        "epochs": args.epochs,
+        "base": base,
+        "results": results,
+        "speedup": round(ratio, 2),
+    }
     print(json.dumps(summary, indent=2))
-    print(f"\n| trainer | effective tokens/s | loop seconds | tokens | peak RSS |\n| --- | --- | --- | --- | --- |")
+    print(
+        "\n| trainer | effective tokens/s | loop seconds | tokens | peak RSS |"
+        "\n| --- | --- | --- | --- | --- |"
+    )
     for name, r in results.items():
-        print(f"| {name} | {r['tokens_per_second']} | {r['seconds']} | {r['tokens']} | {r['peak_rss_mb']} MB |")
+        print(
+            f"| {name} | {r['tokens_per_second']} | {r['seconds']} | {r['tokens']} | {r['peak_rss_mb']} MB |"
+        )
     print(f"\nseedforge / alpaca-lora: {ratio:.2f}x (target >= 1.3x)")
     if args.json:
         args.json.write_text(json.dumps(summary, indent=2))

@@ -26,10 +26,15 @@ def publish_samples(name: str, records: list[Any], limit: int = 20) -> None:
         if "messages" in flat:
             flat = {"messages": " ⏎ ".join(f"{m['role']}: {m['content']}" for m in flat["messages"])}
         rows.append({"id": record.id, **{k: str(v)[:400] for k, v in flat.items()}})
-    create_table_artifact(table=rows, key=artifact_key(name, "samples"),
-                          description=f"Sample records of {name}")
+    create_table_artifact(
+        table=rows, key=artifact_key(name, "samples"), description=f"Sample records of {name}"
+    )
 
 
 def publish_dataset_link(name: str, path: Path, version: int) -> None:
-    create_link_artifact(link=path.resolve().as_uri(), link_text=f"{name} v{version}",
-                         key=artifact_key(name, "dataset"), description="The dataset version")
+    create_link_artifact(
+        link=path.resolve().as_uri(),
+        link_text=f"{name} v{version}",
+        key=artifact_key(name, "dataset"),
+        description="The dataset version",
+    )

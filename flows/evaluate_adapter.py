@@ -24,8 +24,16 @@ def evaluation_task(params: EvaluateParams, version_path: Path, base: str) -> di
     _, train, heldout = load_version(version_path)
     out_dir = Path(params.adapter_dir).parent / "evaluation"
     judge = params.judge if params.evaluate.judge else None
-    return evaluate_build(heldout, base, Path(params.adapter_dir), params, out_dir, judge,
-                          train_records=train, publish_key=artifact_key(params.name, "evaluation-report"))
+    return evaluate_build(
+        heldout,
+        base,
+        Path(params.adapter_dir),
+        params,
+        out_dir,
+        judge,
+        train_records=train,
+        publish_key=artifact_key(params.name, "evaluation-report"),
+    )
 
 
 @flow(name="evaluate", log_prints=True, persist_result=True)
@@ -37,6 +45,8 @@ def evaluate(params: EvaluateParams) -> dict[str, Any]:
     figures = evaluation_task(params, version_path, base)
     loss = figures.get("loss") or {}
     if loss:
-        stage_line("evaluate", f"held-out loss base {loss['base_loss']:.4f} -> tuned {loss['tuned_loss']:.4f}")
+        stage_line(
+            "evaluate", f"held-out loss base {loss['base_loss']:.4f} -> tuned {loss['tuned_loss']:.4f}"
+        )
     stage_line("evaluate", f"report {figures['outputs']['report_md']}")
     return figures

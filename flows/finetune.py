@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -10,14 +10,15 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.artifacts import publish_markdown
-from pipeline.config import FinetuneParams, data_dir
+from pipeline.config import FinetuneParams
 from pipeline.dataset.versions import load_version, resolve_version
+from pipeline.io import run_dir, write_atomic
 from pipeline.report.markdown import training_section
 from pipeline.report.progress import stage_line
 from pipeline.train.base_model import prepare_base_model
 from pipeline.train.lora import train_lora
 
-prepare_base_task = task(prepare_base_model, name="prepare-base-model", cache_policy=NO_CACHE)
+prepare_base_task = task(name="prepare-base-model", cache_policy=NO_CACHE)(prepare_base_model)
 
 
 @task(name="train-lora", cache_policy=NO_CACHE)
@@ -36,15 +37,21 @@ def train_task(params: FinetuneParams, version_path: Path, base: str, out_dir: P
 def finetune(params: FinetuneParams = FinetuneParams()) -> dict[str, Any]:
     """LoRA-train the base model on a dataset version."""
     version_path = resolve_version(params.dataset)
-    run_name = params.run_name or f"finetune-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%S%fZ')}"
-    out_dir = data_dir() / "runs" / run_name / "train"
+    run_name = params.run_name or f"finetune-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%fZ')}"
+    out_dir = run_dir(run_name) / "train"
     base = prepare_base_task(params.train.base_model)
     stage_line("train", f"base model {base}, dataset {version_path}")
     metrics = train_task(params, version_path, base, out_dir)
-    report = f"# Fine-tune `{run_name}`\n\nDataset `{version_path}`, base `{base}`.\n\n" + \
-        training_section(metrics)
-    (out_dir / "report.md").write_text(report, encoding="utf-8")
+    report = f"# Fine-tune `{run_name}`\n\nDataset `{version_path}`, base `{base}`.\n\n" + training_section(
+        metrics
+    )
+    write_atomic(out_dir / "report.md", report)
     publish_markdown(version_path.parent.name, "finetune-report", report, f"Fine-tune {run_name}")
-    return {"adapter_dir": metrics["adapter_dir"], "base_model": base, "dataset": str(version_path),
-            "metrics": {k: v for k, v in metrics.items() if k not in ("history", "config")},
-            "history": metrics["history"], "report": str(out_dir / "report.md")}
+    return {
+        "adapter_dir": metrics["adapter_dir"],
+        "base_model": base,
+        "dataset": str(version_path),
+        "metrics": {k: v for k, v in metrics.items() if k not in ("history", "config")},
+        "history": metrics["history"],
+        "report": str(out_dir / "report.md"),
+    }

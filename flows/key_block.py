@@ -6,6 +6,7 @@ this process; the LLM layer reads the key from the environment only."""
 from __future__ import annotations
 
 import os
+from typing import Any
 
 KEY_BLOCK_ENV = "SEEDFORGE_OPENAI_KEY_BLOCK"
 
@@ -17,5 +18,6 @@ def load_api_key_from_block() -> bool:
         return False
     from prefect.blocks.system import Secret
 
-    os.environ["OPENAI_API_KEY"] = str(Secret.load(block_name).get())
+    secret: Any = Secret.load(block_name)  # a sync load outside async code
+    os.environ["OPENAI_API_KEY"] = str(secret.get())
     return True

@@ -4,12 +4,11 @@ flows directly as subflows."""
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from prefect import flow
+from prefect.client.schemas.objects import FlowRun
 from prefect.deployments import run_deployment
 from prefect.runtime import deployment as current_deployment
 
@@ -18,7 +17,8 @@ from flows.build_dataset import build_dataset
 from flows.evaluate_adapter import evaluate
 from flows.finetune import finetune
 from pipeline.config import BuildConfig, EvaluateParams, FinetuneParams, PipelineConfig, demo_config
-from pipeline.report.markdown import inline_images, outputs_section, training_section
+from pipeline.io import write_atomic, write_json_atomic
+from pipeline.report.markdown import pipeline_report
 
 FINETUNE_DEPLOYMENT = "finetune/on-demand"
 EVALUATE_DEPLOYMENT = "evaluate/on-demand"
@@ -26,12 +26,15 @@ EVALUATE_DEPLOYMENT = "evaluate/on-demand"
 
 def _call(flow_fn: Any, deployment_name: str, params: Any) -> dict[str, Any]:
     if current_deployment.id is None:
-        return flow_fn(params)
-    run = run_deployment(deployment_name, parameters={"params": params.model_dump(mode="json")},
-                         timeout=None)
+        return cast(dict[str, Any], flow_fn(params))
+    # called from a sync flow, run_deployment runs to the end and returns the run itself
+    run = cast(
+        FlowRun,
+        run_deployment(deployment_name, parameters={"params": params.model_dump(mode="json")}, timeout=None),
+    )
     if not run.state or not run.state.is_completed():
         raise RuntimeError(f"deployment {deployment_name} ended {run.state and run.state.name}")
-    return run.state.result()
+    return cast(dict[str, Any], run.state.result())
 
 
 @flow(name="seedforge-pipeline", log_prints=True)
@@ -40,12 +43,24 @@ def seedforge_pipeline(config: PipelineConfig = demo_config()) -> dict[str, Any]
     build_config = BuildConfig.model_validate(config.model_dump(exclude={"train"}))
     built = build_dataset(build_config)
     version_path = built["dataset"]["path"]
-    trained = _call(finetune, FINETUNE_DEPLOYMENT,
-                    FinetuneParams(dataset=version_path, train=config.train, run_name=built["build"]))
-    evaluation = _call(evaluate, EVALUATE_DEPLOYMENT,
-                       EvaluateParams(name=config.name, dataset=version_path,
-                                      adapter_dir=trained["adapter_dir"], train=config.train,
-                                      evaluate=config.evaluate, curate=config.curate, judge=config.llm))
+    trained = _call(
+        finetune,
+        FINETUNE_DEPLOYMENT,
+        FinetuneParams(dataset=version_path, train=config.train, run_name=built["build"]),
+    )
+    evaluation = _call(
+        evaluate,
+        EVALUATE_DEPLOYMENT,
+        EvaluateParams(
+            name=config.name,
+            dataset=version_path,
+            adapter_dir=trained["adapter_dir"],
+            train=config.train,
+            evaluate=config.evaluate,
+            curate=config.curate,
+            judge=config.llm,
+        ),
+    )
     run_dir = Path(built["run_dir"])
     outputs = {
         "dataset version": version_path,
@@ -56,14 +71,20 @@ def seedforge_pipeline(config: PipelineConfig = demo_config()) -> dict[str, Any]
         "report": str(run_dir / "report.md"),
         "journal": built["journal"],
     }
-    evaluation_md = inline_images(Path(evaluation["outputs"]["report_md"]))
-    report = (Path(built["report"]).read_text(encoding="utf-8") + "\n"
-              + training_section({**trained["metrics"], "history": trained["history"]}) + "\n"
-              + re.sub(r"^# ", "## ", evaluation_md, flags=re.MULTILINE) + "\n" + outputs_section(outputs))
-    (run_dir / "report.md").write_text(report, encoding="utf-8")
-    headline = {**(evaluation.get("loss") or {}), "overall": evaluation["overall"],
-                "decontamination": evaluation["decontamination"], "judge": evaluation.get("judge")}
+    report = pipeline_report(
+        Path(built["report"]),
+        {**trained["metrics"], "history": trained["history"]},
+        Path(evaluation["outputs"]["report_md"]),
+        outputs,
+    )
+    write_atomic(run_dir / "report.md", report)
+    headline = {
+        **(evaluation.get("loss") or {}),
+        "overall": evaluation["overall"],
+        "decontamination": evaluation["decontamination"],
+        "judge": evaluation.get("judge"),
+    }
     summary = {**built, "train": trained["metrics"], "evaluate": headline, "outputs": outputs}
-    (run_dir / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    write_json_atomic(run_dir / "summary.json", summary)
     publish_markdown(config.name, "report", report, f"seedforge run {built['build']}")
     return summary

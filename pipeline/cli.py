@@ -9,7 +9,9 @@ import typer
 from pipeline.commands import register_all
 
 app = typer.Typer(
-    name="seedforge", no_args_is_help=True, add_completion=False,
+    name="seedforge",
+    no_args_is_help=True,
+    add_completion=False,
     help="Self-instruct and knowledge-grounded instruction data: generate, curate, train, evaluate.",
 )
 register_all(app)

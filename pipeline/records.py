@@ -1,10 +1,11 @@
-"""Record models: the contracts between stages and with users' other tools (design §3)."""
+"""Record models: the contracts between stages and with users' other tools (Alpaca records,
+chat dialogues, rejected records with their reason, seed tasks)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -17,7 +18,7 @@ def content_hash(*parts: str, length: int = 16) -> str:
 
 
 def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class Instance(BaseModel):

@@ -18,10 +18,9 @@ from pipeline.records import RejectedRecord
 
 RecordT = TypeVar("RecordT")
 
-# why a stage stopped; stable codes shown in reports
+# why a stage stopped; stable codes shown in reports (and llm.request.BUDGET_EXHAUSTED)
 TARGET_REACHED = "target_reached"
 MAX_REQUESTS = "max_requests"
-BUDGET_EXHAUSTED = "budget_exhausted"
 INPUT_EXHAUSTED = "input_exhausted"  # nothing left to work on (every entry done, every record read)
 
 
@@ -41,11 +40,14 @@ class StageResult(Generic[RecordT]):
     def summary(self) -> str:
         """One line for terminals and logs."""
         reasons = ", ".join(f"{reason} {count}" for reason, count in self.rejected_by_reason().most_common(3))
-        line = (f"{self.stage}: {len(self.kept)} kept, {len(self.rejected)} rejected"
-                + (f" ({reasons})" if reasons else ""))
+        line = f"{self.stage}: {len(self.kept)} kept, {len(self.rejected)} rejected" + (
+            f" ({reasons})" if reasons else ""
+        )
         if self.usage.requests:
-            line += (f"; {self.usage.requests} requests ({self.usage.requests_sent} sent, "
-                     f"{self.usage.journal_hits} from the journal)")
+            line += (
+                f"; {self.usage.requests} requests ({self.usage.requests_sent} sent, "
+                f"{self.usage.journal_hits} from the journal)"
+            )
         if self.stop_reason:
             line += f"; stopped: {self.stop_reason}"
         return line + f"; {self.seconds:.1f} s"

@@ -64,9 +64,15 @@ def tiny_llama_dir(tmp_path_factory: pytest.TempPathFactory, smol_tokenizer_dir:
     torch.manual_seed(0)
     tokenizer = AutoTokenizer.from_pretrained(smol_tokenizer_dir)
     config = LlamaConfig(
-        vocab_size=len(tokenizer), hidden_size=64, num_hidden_layers=2, num_attention_heads=4,
-        num_key_value_heads=2, intermediate_size=128, max_position_embeddings=512,
-        tie_word_embeddings=True, initializer_range=0.3,  # logits able to peak after RMSNorm
+        vocab_size=len(tokenizer),
+        hidden_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        intermediate_size=128,
+        max_position_embeddings=512,
+        tie_word_embeddings=True,
+        initializer_range=0.3,  # logits able to peak after RMSNorm
         bos_token_id=tokenizer.bos_token_id,
         eos_token_id=tokenizer.eos_token_id,
         # no pad_token_id: nn.Embedding would zero the row of pad (= eos) and freeze it, and a

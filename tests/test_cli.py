@@ -17,8 +17,10 @@ def test_help_lists_the_commands() -> None:
 
 
 def test_help_does_not_import_heavy_libraries() -> None:
-    code = ("import sys; from pipeline.cli import app; "
-            "print(sorted(m for m in ('torch', 'transformers', 'prefect') if m in sys.modules))")
+    code = (
+        "import sys; from pipeline.cli import app; "
+        "print(sorted(m for m in ('torch', 'transformers', 'prefect') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 

@@ -44,9 +44,66 @@ def test_missing_config_file(tmp_path: Path) -> None:
 
 
 def test_shipped_demo_config_matches_the_demo() -> None:
-    from pipeline.config import SEEDS_DIR, demo_config
+    from pipeline.config import demo_config
+    from pipeline.settings import SEEDS_DIR
 
     config = load_config(SEEDS_DIR / "configs" / "demo.yaml")
     assert config.generate.seeds.resolve() == demo_config().generate.seeds.resolve()
-    assert config.model_dump(exclude={"generate": {"seeds"}}) == \
-        demo_config().model_dump(exclude={"generate": {"seeds"}})
+    assert config.model_dump(exclude={"generate": {"seeds"}}) == demo_config().model_dump(
+        exclude={"generate": {"seeds"}}
+    )
+
+
+@pytest.mark.parametrize("name", ["demo.yaml", "nightly.yaml"])
+def test_every_shipped_config_loads(name: str) -> None:
+    from pipeline.settings import SEEDS_DIR
+
+    assert (SEEDS_DIR / "configs" / name).is_file()
+    load_config(SEEDS_DIR / "configs" / name)
+
+
+def test_a_misspelt_key_in_a_nested_section_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "run.yaml"
+    path.write_text("name: x\ncurate:\n  minhash:\n    threshhold: 0.5\n", encoding="utf-8")
+    with pytest.raises(SeedforgeError, match=r"run.yaml:4: curate.minhash.threshhold"):
+        load_config(path)
+
+
+def test_a_top_level_list_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "run.yaml"
+    path.write_text("- name: x\n", encoding="utf-8")
+    with pytest.raises(SeedforgeError, match=r"run.yaml:1: expected a mapping of config sections"):
+        load_config(path)
+
+
+def test_relative_seeds_are_relative_to_the_config_file(tmp_path: Path) -> None:
+    path = tmp_path / "conf" / "run.yaml"
+    path.parent.mkdir()
+    path.write_text("generate:\n  seeds: ../my_seeds.jsonl\n", encoding="utf-8")
+    assert load_config(path).generate.seeds == (tmp_path / "my_seeds.jsonl").resolve()
+
+
+def test_the_run_config_keeps_its_sections_and_flow_forms() -> None:
+    """Stage configs live next to their stage; the run config composes the same models."""
+    from pipeline.config import EvaluateParams, FinetuneParams
+    from pipeline.curate.config import CurateConfig
+    from pipeline.evaluate.config import EvaluateConfig
+    from pipeline.llm.config import LLMConfig
+    from pipeline.train.config import TrainConfig
+
+    fields = PipelineConfig.model_fields
+    assert list(fields) == ["name", "llm", "generate", "curate", "evaluate", "exports", "train"]
+    assert fields["llm"].annotation is LLMConfig
+    assert fields["curate"].annotation is CurateConfig
+    assert fields["evaluate"].annotation is EvaluateConfig
+    assert fields["train"].annotation is TrainConfig
+    assert list(FinetuneParams.model_fields) == ["dataset", "train", "run_name"]
+    assert list(EvaluateParams.model_fields) == [
+        "name",
+        "dataset",
+        "adapter_dir",
+        "train",
+        "evaluate",
+        "curate",
+        "judge",
+    ]

@@ -2,11 +2,9 @@
 wheel; no engine is needed for `config -q`), and prefect.yaml checked against the flows."""
 
 import importlib
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
@@ -21,8 +19,13 @@ def compose_binary() -> str:
 
 
 def compose(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([compose_binary(), "-f", str(REPO / "docker-compose.yml"), *args],
-                          capture_output=True, text=True, cwd=REPO, env=env)
+    return subprocess.run(
+        [compose_binary(), "-f", str(REPO / "docker-compose.yml"), *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+    )
 
 
 def test_compose_file_is_valid_with_the_example_env() -> None:
@@ -59,8 +62,10 @@ def test_auth_and_secrets_come_from_the_env_file() -> None:
     services = json.loads(result.stdout)["services"]
     server_env = services["prefect-server"]["environment"]
     assert server_env["PREFECT_SERVER_API_AUTH_STRING"] == "admin:change-me-prefect-password"
-    assert services["worker"]["environment"]["PREFECT_API_AUTH_STRING"] == \
-        server_env["PREFECT_SERVER_API_AUTH_STRING"]
+    assert (
+        services["worker"]["environment"]["PREFECT_API_AUTH_STRING"]
+        == server_env["PREFECT_SERVER_API_AUTH_STRING"]
+    )
     text = (REPO / "docker-compose.yml").read_text()
     assert "change-me" not in text  # no secret literal in the compose file itself
 
@@ -68,7 +73,9 @@ def test_auth_and_secrets_come_from_the_env_file() -> None:
 def test_gpu_profile_adds_vllm() -> None:
     import json
 
-    result = compose("--env-file", str(REPO / ".env.example"), "--profile", "gpu", "config", "--format", "json")
+    result = compose(
+        "--env-file", str(REPO / ".env.example"), "--profile", "gpu", "config", "--format", "json"
+    )
     assert result.returncode == 0, result.stderr
     assert "vllm" in json.loads(result.stdout)["services"]
 

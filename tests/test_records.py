@@ -20,11 +20,15 @@ def test_dialogue_needs_two_messages_and_known_roles() -> None:
     with pytest.raises(ValidationError):
         DialogueRecord(messages=[{"role": "user", "content": "hi"}], lineage=lineage())
     with pytest.raises(ValidationError):
-        DialogueRecord(messages=[{"role": "bot", "content": "a"}, {"role": "user", "content": "b"}],
-                       lineage=lineage())
-    record = record_from_dict({"messages": [{"role": "user", "content": "a"},
-                                            {"role": "assistant", "content": "b"}],
-                               "lineage": lineage().model_dump()})
+        DialogueRecord(
+            messages=[{"role": "bot", "content": "a"}, {"role": "user", "content": "b"}], lineage=lineage()
+        )
+    record = record_from_dict(
+        {
+            "messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}],
+            "lineage": lineage().model_dump(),
+        }
+    )
     assert isinstance(record, DialogueRecord) and record.prompt_text == "a"
 
 

@@ -14,8 +14,9 @@ from pipeline.commands.common import fail
 from pipeline.errors import SeedforgeError
 
 
-def _config(config_file: Path | None, overrides: dict[str, Any]) -> Any:
-    from pipeline.config import CurateConfig, load_config
+def _curate_config(config_file: Path | None, overrides: dict[str, Any]) -> Any:
+    from pipeline.config import load_config
+    from pipeline.curate.config import CurateConfig
 
     config = load_config(config_file).curate if config_file else CurateConfig()
     data = config.model_dump()
@@ -29,37 +30,74 @@ def _config(config_file: Path | None, overrides: dict[str, Any]) -> Any:
 
 def _print_summary(summary: dict[str, Any]) -> None:
     counts = summary["counts"]
-    typer.echo(f"curated {counts['input']} records: kept {counts['kept']}, "
-               f"rejected {counts['rejected']} -> {summary['output']}")
+    typer.echo(
+        f"curated {counts['input']} records: kept {counts['kept']}, "
+        f"rejected {counts['rejected']} -> {summary['output']}"
+    )
     for step, reasons in summary["reasons_by_step"].items():
         listed = ", ".join(f"{reason} {n}" for reason, n in reasons.items())
         typer.echo(f"  {step:<14} {listed}")
     pii = summary["pii"]
     if pii["records_with_pii"]:
         found = ", ".join(f"{kind} {n}" for kind, n in pii["found_by_type"].items())
-        typer.echo(f"  pii            {pii['records_with_pii']} records ({found}), "
-                   f"{pii['records_redacted']} redacted")
+        typer.echo(
+            f"  pii            {pii['records_with_pii']} records ({found}), "
+            f"{pii['records_redacted']} redacted"
+        )
     if "index" in summary:
         committed = summary["index"].get("committed", {})
-        typer.echo(f"  index          {summary['index']['location']}: "
-                   f"{len(summary['index']['earlier_builds'])} earlier builds, "
-                   f"added {committed.get('entries', 0)} as {committed.get('name')}")
+        typer.echo(
+            f"  index          {summary['index']['location']}: "
+            f"{len(summary['index']['earlier_builds'])} earlier builds, "
+            f"added {committed.get('entries', 0)} as {committed.get('name')}"
+        )
 
 
 def curate(
-    source: Annotated[Path, typer.Argument(metavar="IN", help="JSON list or JSONL of Alpaca records or dialogues")],
+    source: Annotated[
+        Path, typer.Argument(metavar="IN", help="JSON list or JSONL of Alpaca records or dialogues")
+    ],
     out: Annotated[Path, typer.Option("--out", help="Kept records (.jsonl: JSONL, else a JSON list)")],
-    rejected: Annotated[Optional[Path], typer.Option(help="Dropped records with reason and evidence (JSONL)")] = None,
-    report: Annotated[Optional[Path], typer.Option(help="Counts per step and reason, examples (JSON)")] = None,
-    rouge_threshold: Annotated[Optional[float], typer.Option(help="Novelty: keep if ROUGE-L F1 <= this [default: 0.7]")] = None,
-    steps: Annotated[Optional[str], typer.Option(help="Only these steps, comma-separated: filters, output_checks, pii, exact, minhash, novelty")] = None,
-    index: Annotated[Optional[str], typer.Option(help="Persistent index of earlier builds: a directory, or redis://HOST:PORT/DB?prefix=NAME")] = None,
-    compare: Annotated[Optional[str], typer.Option(help="Text compared: 'prompt' (instruction + input) or 'instruction'")] = None,
-    pii: Annotated[Optional[str], typer.Option(help="PII handling: 'redact' (typed placeholders) or 'drop'")] = None,
-    seeds: Annotated[Optional[Path], typer.Option(help="Seed tasks the records must also be novel against")] = None,
-    config_file: Annotated[Optional[Path], typer.Option("--config", help="YAML run config; its curate: section")] = None,
+    rejected: Annotated[
+        Optional[Path], typer.Option(help="Dropped records with reason and evidence (JSONL)")
+    ] = None,
+    report: Annotated[
+        Optional[Path], typer.Option(help="Counts per step and reason, examples (JSON)")
+    ] = None,
+    rouge_threshold: Annotated[
+        Optional[float], typer.Option(help="Novelty: keep if ROUGE-L F1 <= this [default: 0.7]")
+    ] = None,
+    steps: Annotated[
+        Optional[str],
+        typer.Option(
+            help="Only these steps, comma-separated: filters, output_checks, pii, exact, minhash, novelty"
+        ),
+    ] = None,
+    index: Annotated[
+        Optional[str],
+        typer.Option(
+            help="Persistent index of earlier builds: a directory, or redis://HOST:PORT/DB?prefix=NAME"
+        ),
+    ] = None,
+    compare: Annotated[
+        Optional[str], typer.Option(help="Text compared: 'prompt' (instruction + input) or 'instruction'")
+    ] = None,
+    pii: Annotated[
+        Optional[str], typer.Option(help="PII handling: 'redact' (typed placeholders) or 'drop'")
+    ] = None,
+    seeds: Annotated[
+        Optional[Path], typer.Option(help="Seed tasks the records must also be novel against")
+    ] = None,
+    config_file: Annotated[
+        Optional[Path], typer.Option("--config", help="YAML run config; its curate: section")
+    ] = None,
     build: Annotated[Optional[str], typer.Option(help="Name of this build in the index")] = None,
-    jobs: Annotated[Optional[int], typer.Option(help="Worker processes preparing records (0: none) [default: 1 for large inputs on 2+ cores]")] = None,
+    jobs: Annotated[
+        Optional[int],
+        typer.Option(
+            help="Worker processes preparing records (0: none) [default: 1 for large inputs on 2+ cores]"
+        ),
+    ] = None,
 ) -> None:
     """Curate records: every drop is written with its reason and evidence."""
     from pydantic import ValidationError
@@ -67,12 +105,18 @@ def curate(
 
     from pipeline.curate.config import parse_steps
     from pipeline.curate.files import curate_file
+    from pipeline.generate.self_instruct.seeds import load_seed_tasks
 
     try:
-        config = _config(config_file, {
-            "rouge_threshold": rouge_threshold, "compare": compare, "pii.action": pii,
-            "steps": parse_steps(steps) if steps is not None else None,
-        })
+        config = _curate_config(
+            config_file,
+            {
+                "rouge_threshold": rouge_threshold,
+                "compare": compare,
+                "pii.action": pii,
+                "steps": parse_steps(steps) if steps is not None else None,
+            },
+        )
     except SeedforgeError as exc:
         fail(exc)
     except ValidationError as exc:
@@ -81,17 +125,32 @@ def curate(
         fail(SeedforgeError(f"{option}: {first['msg']}"))
     except ValueError as exc:  # an unknown step name
         fail(SeedforgeError(str(exc)))
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  transient=True, disable=not sys.stderr.isatty()) as progress:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        transient=True,
+        disable=not sys.stderr.isatty(),
+    ) as progress:
         task = progress.add_task("curating", total=None)
 
         def on_progress(seen: int, kept: int) -> None:
             progress.update(task, description=f"curating: {seen:,} read, {kept:,} kept")
 
         try:
-            summary = curate_file(source, out, config, rejected=rejected, report=report,
-                                  index=index, seeds=seeds, build=build, jobs=jobs,
-                                  on_progress=on_progress)
+            seed_tasks = load_seed_tasks(seeds) if seeds is not None else []
+            summary = curate_file(
+                source,
+                out,
+                config,
+                rejected=rejected,
+                report=report,
+                index=index,
+                seed_tasks=seed_tasks,
+                build=build,
+                jobs=jobs,
+                on_progress=on_progress,
+            )
         except SeedforgeError as exc:
             fail(exc)
     _print_summary(summary)

@@ -47,20 +47,39 @@ def _resolve_base(base_model: str | None, adapter: Path) -> str:
 
 def evaluate(
     adapter: Annotated[Path, typer.Option(help="LoRA adapter directory (PEFT)")],
-    eval_set: Annotated[Path, typer.Option(help="JSON/JSONL eval file (BELLE, self-instruct "
-                                           "user-oriented, Alpaca) or a dataset version directory")],
+    eval_set: Annotated[
+        Path,
+        typer.Option(
+            help="JSON/JSONL eval file (BELLE, self-instruct "
+            "user-oriented, Alpaca) or a dataset version directory"
+        ),
+    ],
     out: Annotated[Path, typer.Option(help="Output folder for report.md, report.json, items.jsonl, plots/")],
-    base_model: Annotated[Optional[str], typer.Option(help="HF directory, GGUF or hub id; default: the "
-                                                      "adapter's recorded base, else the embedded model")] = None,
-    judge_base_url: Annotated[Optional[str], typer.Option(help="OpenAI-compatible judge endpoint; "
-                                                          "default: OPENAI_BASE_URL, else the embedded model")] = None,
+    base_model: Annotated[
+        Optional[str],
+        typer.Option(
+            help="HF directory, GGUF or hub id; default: the adapter's recorded base, else the embedded model"
+        ),
+    ] = None,
+    judge_base_url: Annotated[
+        Optional[str],
+        typer.Option(
+            help="OpenAI-compatible judge endpoint; default: OPENAI_BASE_URL, else the embedded model"
+        ),
+    ] = None,
     judge_model: Annotated[Optional[str], typer.Option(help="Judge model name at that endpoint")] = None,
     no_judge: Annotated[bool, typer.Option("--no-judge", help="Skip the LLM judge")] = False,
     no_semantic: Annotated[bool, typer.Option("--no-semantic", help="Skip semantic similarity")] = False,
-    train_set: Annotated[Optional[Path], typer.Option(help="Training records to decontaminate against "
-                                                      "(default: train.jsonl beside a heldout.jsonl)")] = None,
-    template: Annotated[Optional[str], typer.Option(help="Prompt template (default: the one the adapter "
-                                                    "was trained with, else alpaca)")] = None,
+    train_set: Annotated[
+        Optional[Path],
+        typer.Option(
+            help="Training records to decontaminate against (default: train.jsonl beside a heldout.jsonl)"
+        ),
+    ] = None,
+    template: Annotated[
+        Optional[str],
+        typer.Option(help="Prompt template (default: the one the adapter was trained with, else alpaca)"),
+    ] = None,
     max_new_tokens: Annotated[int, typer.Option(min=1, help="Answer length limit")] = 192,
     batch_size: Annotated[int, typer.Option(min=1, help="Generation batch size")] = 8,
     limit: Annotated[Optional[int], typer.Option(min=1, help="Evaluate only the first N items")] = None,
@@ -68,10 +87,13 @@ def evaluate(
 ) -> None:
     """Compare a tuned adapter with its base: ROUGE-L, semantic similarity, held-out loss, LLM
     judge scores per category and a pairwise win rate; writes a report folder atomically."""
-    from pipeline.config import CurateConfig, EvaluateConfig, LLMConfig, TrainConfig
+    from pipeline.curate.config import CurateConfig
     from pipeline.dataset.versions import HELDOUT, read_records
+    from pipeline.evaluate.config import EvaluateConfig
     from pipeline.evaluate.evalsets import load_eval_set
     from pipeline.evaluate.run import EvalRequest, check_out_dir, run_evaluation
+    from pipeline.llm.config import LLMConfig
+    from pipeline.train.config import TrainConfig
 
     try:
         check_out_dir(out, overwrite)
@@ -81,19 +103,31 @@ def evaluate(
         train_file = train_set or auto_train
         training = read_records(train_file) if train_file else None
         trained = _trained_with(adapter)
-        train_config = TrainConfig(template=template or trained.get("template", "alpaca"),
-                                   cutoff_len=trained.get("cutoff_len", TrainConfig().cutoff_len))
-        judge = None if no_judge else LLMConfig(base_url=judge_base_url,
-                                                model=judge_model or LLMConfig().model)
+        train_config = TrainConfig(
+            template=template or trained.get("template", "alpaca"),
+            cutoff_len=trained.get("cutoff_len", TrainConfig().cutoff_len),
+        )
+        judge = (
+            None if no_judge else LLMConfig(base_url=judge_base_url, model=judge_model or LLMConfig().model)
+        )
         request = EvalRequest(
-            base_model=_resolve_base(base_model, adapter), adapter_dir=adapter, out_dir=out,
+            base_model=_resolve_base(base_model, adapter),
+            adapter_dir=adapter,
+            out_dir=out,
             train=train_config,
-            settings=EvaluateConfig(max_new_tokens=max_new_tokens, generation_batch_size=batch_size,
-                                    semantic_similarity=not no_semantic, judge=not no_judge),
-            judge=judge, training_records=training,
+            settings=EvaluateConfig(
+                max_new_tokens=max_new_tokens,
+                generation_batch_size=batch_size,
+                semantic_similarity=not no_semantic,
+                judge=not no_judge,
+            ),
+            judge=judge,
+            training_records=training,
             training_source=str(train_file) if train_file else None,
             curate=CurateConfig(**{k: curate[k] for k in ("rouge_threshold", "compare") if k in curate}),
-            eval_set_name=source.name, eval_set_path=str(source), overwrite=overwrite,
+            eval_set_name=source.name,
+            eval_set_path=str(source),
+            overwrite=overwrite,
         )
         report = run_evaluation(items, request)
     except SeedforgeError as exc:

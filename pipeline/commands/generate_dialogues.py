@@ -5,7 +5,7 @@ are new or changed since the last run get dialogues, unless --all."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
@@ -13,25 +13,34 @@ from pipeline.commands.common import fail
 from pipeline.commands.generate import generate_app
 from pipeline.errors import SeedforgeError
 
+if TYPE_CHECKING:  # the CLI imports stages lazily, when a command runs
+    from pipeline.generate.dialogues.result import DialogueBuild, DialogueRun
+
 DIALOGUE_MAX_TOKENS = 256  # one turn is a few sentences; longer answers only ramble
 
 
-def _llm_config(config_file: Optional[Path], base_url: Optional[str], model: Optional[str],
-                temperature: Optional[float]) -> Any:
-    from pipeline.config import LLMConfig, load_config
+def _llm_config(
+    config_file: Optional[Path], base_url: Optional[str], model: Optional[str], temperature: Optional[float]
+) -> Any:
+    from pipeline.config import load_config
+    from pipeline.llm.config import LLMConfig
 
     llm = load_config(config_file).llm if config_file else LLMConfig(max_tokens=DIALOGUE_MAX_TOKENS)
-    update = {k: v for k, v in (("base_url", base_url), ("model", model), ("temperature", temperature))
-              if v is not None}
+    update = {
+        k: v
+        for k, v in (("base_url", base_url), ("model", model), ("temperature", temperature))
+        if v is not None
+    }
     return llm.model_copy(update=update)
 
 
 def _progress(target: int) -> Any:
     from pipeline.report.progress import stage_line
 
-    def on_round(run: Any) -> None:
-        stage_line("dialogue", f"round {run.rounds}: {len(run.kept)}/{target} grounded"
-                               f" of {run.candidates} attempted")
+    def on_round(run: DialogueRun) -> None:
+        stage_line(
+            "dialogue", f"round {run.rounds}: {len(run.kept)}/{target} grounded of {run.candidates} attempted"
+        )
 
     return on_round
 
@@ -39,47 +48,73 @@ def _progress(target: int) -> Any:
 def dialogues(
     kb: Annotated[str, typer.Option("--kb", help="Knowledge base (see `seedforge ingest`)")],
     n: Annotated[int, typer.Option("--n", min=1, help="Grounded dialogues wanted")],
-    out: Annotated[Path, typer.Option("--out", help="Output: .jsonl (records with lineage) or .json"
-                                      " (Alpaca triples / messages); runs add to it. OUT.rejected.jsonl"
-                                      " and OUT.report.json go beside it")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help="Output: .jsonl (records with lineage) or .json"
+            " (Alpaca triples / messages); runs add to it. OUT.rejected.jsonl"
+            " and OUT.report.json go beside it",
+        ),
+    ],
     turns: Annotated[int, typer.Option("--turns", help="1: Alpaca records; 3: multi-turn `messages`")] = 1,
-    all_entries: Annotated[bool, typer.Option("--all", help="Every active entry, not only new or"
-                                              " changed ones")] = False,
+    all_entries: Annotated[
+        bool, typer.Option("--all", help="Every active entry, not only new or changed ones")
+    ] = False,
     max_attempts: Annotated[int, typer.Option("--max-attempts", min=1, help="Attempts per entry")] = 3,
-    base_url: Annotated[Optional[str], typer.Option("--base-url", help="OpenAI-compatible endpoint "
-                                                    "(default: OPENAI_BASE_URL, else the embedded model)")] = None,
+    base_url: Annotated[
+        Optional[str],
+        typer.Option(
+            "--base-url",
+            help="OpenAI-compatible endpoint (default: OPENAI_BASE_URL, else the embedded model)",
+        ),
+    ] = None,
     model: Annotated[Optional[str], typer.Option("--model", help="Model name at that endpoint")] = None,
     temperature: Annotated[Optional[float], typer.Option("--temperature", min=0, max=2)] = None,
-    config_file: Annotated[Optional[Path], typer.Option("--config", help="Run config YAML: its llm"
-                                                        " section applies")] = None,
+    config_file: Annotated[
+        Optional[Path], typer.Option("--config", help="Run config YAML: its llm section applies")
+    ] = None,
 ) -> None:
     """Dialogues from one knowledge-base entry at a time, grounded in it: the patient describes
     symptoms in lay words; the doctor names the condition, tests and medications from the entry
     with a safety note. Answers naming another entry's condition or drug are rejected."""
-    from pipeline.generate.dialogues import DialogueConfig
-    from pipeline.generate.dialogues_build import build_dialogues
+    from pipeline.generate.dialogues.build import build
+    from pipeline.generate.dialogues.config import DialogueConfig
 
     try:
         if turns not in (1, 3):
             raise SeedforgeError(f"--turns must be 1 or 3, not {turns}")
-        settings = DialogueConfig(turns=turns, target=n, max_attempts_per_entry=max_attempts,
-                                  regenerate=all_entries)
+        settings = DialogueConfig(
+            turns=1 if turns == 1 else 3,  # checked above; spelled out for the Literal[1, 3] field
+            target=n,
+            max_attempts_per_entry=max_attempts,
+            regenerate=all_entries,
+        )
         llm = _llm_config(config_file, base_url, model, temperature)
-        build = build_dialogues(kb, out, settings, llm, on_round=_progress(n))
+        built = build(kb, out, settings, llm, on_round=_progress(n))
     except SeedforgeError as exc:
         fail(exc)
-    report = build.report
-    if not report["pending"]:
-        typer.echo(f"nothing to do: all {report['entries']} entries already have dialogues"
-                   " (--all regenerates)")
+    _print_outcome(built, out, n)
+
+
+def _print_outcome(built: DialogueBuild, out: Path, wanted: int) -> None:
+    run = built.run
+    if run is None:
+        typer.echo(f"nothing to do: all {built.entries} entries already have dialogues (--all regenerates)")
     else:
-        rate = report["grounded_rate"]
-        typer.echo(f"{report['kept']} grounded dialogues -> {out} ({report['attempted']} attempted,"
-                   f" grounded rate {rate:.0%}); rejected: {report['rejected'] or 'none'}")
-    typer.echo(build.coverage_text)
-    if report["pending"] and report["kept"] < n:
-        typer.secho(f"warning: {report['kept']} of {n} wanted: the pending entries used their"
-                    f" attempts (raise --max-attempts, or use --all)", fg=typer.colors.YELLOW, err=True)
+        rejected = dict(run.rejected_by_reason()) or "none"
+        typer.echo(
+            f"{len(run.kept)} grounded dialogues -> {out} ({run.candidates} attempted,"
+            f" grounded rate {run.grounded_rate:.0%}); rejected: {rejected}"
+        )
+    typer.echo(built.coverage_text)
+    if run is not None and len(run.kept) < wanted:
+        typer.secho(
+            f"warning: {len(run.kept)} of {wanted} wanted: the pending entries used their"
+            f" attempts (raise --max-attempts, or use --all)",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -11,18 +11,24 @@ from pipeline.commands.common import fail
 from pipeline.errors import SeedforgeError
 
 
-def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="CSV, TSV, JSON, JSONL, Markdown or text files, or directories")],
+def ingest_command(
+    paths: Annotated[
+        list[Path], typer.Argument(help="CSV, TSV, JSON, JSONL, Markdown or text files, or directories")
+    ],
     kb: Annotated[str, typer.Option("--kb", help="Knowledge-base name (a store under the data dir)")],
-    mapping: Annotated[Optional[Path], typer.Option(
-        "--mapping", help="YAML/JSON file: name field, fact fields, list fields, roles, domain,"
-                          " delimiter, encoding")] = None,
+    mapping: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--mapping",
+            help="YAML/JSON file: name field, fact fields, list fields, roles, domain, delimiter, encoding",
+        ),
+    ] = None,
 ) -> None:
     """Ingest knowledge-base files; prints new / changed / unchanged / removed entries per file.
     Re-ingesting an unchanged file changes nothing; a bad file changes nothing at all."""
-    from pipeline.config import data_dir
     from pipeline.kb.ingest import ingest as run_ingest
     from pipeline.kb.store import KBStore, kb_path
+    from pipeline.settings import data_dir
 
     try:
         kb_path(data_dir(), kb)  # validates the name before anything is created
@@ -35,10 +41,12 @@ def ingest(
         counts = source.counts()
         typer.echo(f"{source.source}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     totals = report.totals()
-    typer.echo(f"kb {kb}: {totals['new']} new, {totals['changed']} changed, "
-               f"{totals['unchanged']} unchanged, {totals['removed']} removed "
-               f"({active} active entries in {report.store})")
+    typer.echo(
+        f"kb {kb}: {totals['new']} new, {totals['changed']} changed, "
+        f"{totals['unchanged']} unchanged, {totals['removed']} removed "
+        f"({active} active entries in {report.store})"
+    )
 
 
 def register(app: typer.Typer) -> None:
-    app.command("ingest")(ingest)
+    app.command("ingest")(ingest_command)

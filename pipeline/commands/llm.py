@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -42,13 +42,17 @@ def serve(
 journal_app = typer.Typer(no_args_is_help=True, help="The request journal: what was asked and answered.")
 llm_app.add_typer(journal_app, name="journal")
 
-JournalOption = Annotated[Optional[Path], typer.Option(
-    "--journal", help="Journal file (default: DATA_DIR/journal.sqlite3)")]
-
-
-def _open_journal(path: Path | None):  # noqa: ANN202 — keeps the import inside the command
-    from pipeline.config import data_dir
+if TYPE_CHECKING:
     from pipeline.llm.journal import Journal
+
+JournalOption = Annotated[
+    Optional[Path], typer.Option("--journal", help="Journal file (default: DATA_DIR/journal.sqlite3)")
+]
+
+
+def _open_journal(path: Path | None) -> Journal:
+    from pipeline.llm.journal import Journal
+    from pipeline.settings import data_dir
 
     path = path or data_dir() / "journal.sqlite3"
     if not path.is_file():
@@ -76,19 +80,17 @@ def journal_export(
 ) -> None:
     """Every request with its answer (or quarantine reason, error and raw text), one JSON per line."""
     import json
-    import os
+
+    from pipeline.io import atomic_writer
 
     try:
         if status not in (None, "answered", "quarantined"):
             raise SeedforgeError(f"--status must be answered or quarantined, not {status!r}")
-        with _open_journal(journal) as opened:
-            staged = out.with_name(out.name + ".tmp")
-            with staged.open("w", encoding="utf-8") as handle:
-                count = 0
-                for row in opened.rows(status):
-                    handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-                    count += 1
-            os.replace(staged, out)
+        with _open_journal(journal) as opened, atomic_writer(out) as handle:
+            count = 0
+            for row in opened.rows(status):
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+                count += 1
     except SeedforgeError as exc:
         fail(exc)
     typer.echo(f"{count} requests written to {out}")

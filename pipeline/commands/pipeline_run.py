@@ -26,8 +26,9 @@ def _print_summary(summary: dict[str, Any], seconds: float) -> None:
     for name, path in summary["outputs"].items():
         typer.echo(f"  {name:<18} {path}")
     verdict = "tuned is better" if evaluation["tuned_better"] else "tuned is NOT better"
-    typer.echo(f"held-out loss: base {evaluation['base_loss']:.4f}, tuned {evaluation['tuned_loss']:.4f}"
-               f" ({verdict})")
+    typer.echo(
+        f"held-out loss: base {evaluation['base_loss']:.4f}, tuned {evaluation['tuned_loss']:.4f} ({verdict})"
+    )
 
 
 def demo() -> None:
@@ -46,7 +47,7 @@ def demo() -> None:
 def run(config_file: Annotated[Path, typer.Argument(help="YAML run config (see seeds/configs/)")]) -> None:
     """Run the whole loop with the settings of a YAML config file."""
     from pipeline.config import load_config
-    from pipeline.generate.seeds import load_seed_tasks
+    from pipeline.generate.self_instruct.seeds import load_seed_tasks
 
     started = time.monotonic()
     try:
@@ -58,11 +59,13 @@ def run(config_file: Annotated[Path, typer.Argument(help="YAML run config (see s
     _print_summary(summary, time.monotonic() - started)
 
 
-def build(config_file: Annotated[Path, typer.Argument(help="YAML build config (see seeds/configs/nightly.yaml)")]) -> None:
+def build(
+    config_file: Annotated[Path, typer.Argument(help="YAML build config (see seeds/configs/nightly.yaml)")],
+) -> None:
     """Build one dataset version: generate, curate, version, export and report (the
     build-dataset flow, with the same fields as its form in the Prefect UI)."""
     from pipeline.config import BuildConfig, load_config
-    from pipeline.generate.seeds import load_seed_tasks
+    from pipeline.generate.self_instruct.seeds import load_seed_tasks
 
     started = time.monotonic()
     try:
@@ -78,8 +81,10 @@ def build(config_file: Annotated[Path, typer.Argument(help="YAML build config (s
     typer.echo("")
     typer.echo(f"build {summary['build']} finished in {time.monotonic() - started:.0f} s")
     typer.echo(f"  dataset version    {data['path']}" + ("" if data["new"] else " (unchanged)"))
-    typer.echo(f"  kept               {data['train'] + data['heldout']} (train {data['train']}, "
-               f"held-out {data['heldout']}), rejected {data['rejected']}")
+    typer.echo(
+        f"  kept               {data['train'] + data['heldout']} (train {data['train']}, "
+        f"held-out {data['heldout']}), rejected {data['rejected']}"
+    )
     typer.echo(f"  report             {summary['report']}")
 
 

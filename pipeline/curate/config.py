@@ -1,88 +1,130 @@
-"""Every curation default in one place. `pipeline.config` re-exports `CurateConfig` as the
-`curate:` section of a run config, so YAML files, the Prefect form and `seedforge curate`
-share it. (This module must not import `pipeline.config`: that module imports this one.)"""
+"""Every curation default in one place: the `curate:` section of a run config, shared by YAML
+files, the Prefect forms and `seedforge curate`."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
+
+from pipeline.settings import StrictModel
 
 Step = Literal["filters", "output_checks", "pii", "exact", "minhash", "novelty"]
 STEPS: tuple[Step, ...] = ("filters", "output_checks", "pii", "exact", "minhash", "novelty")
 PIIType = Literal["email", "phone", "us_ssn", "cn_resident_id", "credit_card", "ip_address"]
-PII_TYPES: tuple[PIIType, ...] = ("email", "phone", "us_ssn", "cn_resident_id", "credit_card",
-                                  "ip_address")
+PII_TYPES: tuple[PIIType, ...] = ("email", "phone", "us_ssn", "cn_resident_id", "credit_card", "ip_address")
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class FilterConfig(_Section):
+class FilterConfig(StrictModel):
     """Instruction filters from the papers: Alpaca/self-instruct for English, BELLE for Chinese.
     For a dialogue they apply to the first user turn."""
 
     min_words: int = Field(default=4, ge=1, description="Alpaca: more than 3 words")
     max_words: int = Field(default=150, ge=1, description="Alpaca: at most 150 words")
-    blacklist: list[str] = Field(default_factory=lambda: [
-        "image", "images", "graph", "graphs", "picture", "pictures", "file", "files", "map",
-        "maps", "draw", "plot", "go to", "video", "audio", "music", "flowchart", "diagram",
-    ], description="Alpaca's words, matched on word boundaries, case-insensitively")
-    zh_blacklist: list[str] = Field(default_factory=lambda: [
-        "图像", "图片", "照片", "文件", "图表", "图层", "曲线图", "折线图", "直线图", "柱形图",
-        "饼状图", "链接", "http",
-    ], description="BELLE's terms, matched as substrings")
+    blacklist: list[str] = Field(
+        default_factory=lambda: [
+            "image",
+            "images",
+            "graph",
+            "graphs",
+            "picture",
+            "pictures",
+            "file",
+            "files",
+            "map",
+            "maps",
+            "draw",
+            "plot",
+            "go to",
+            "video",
+            "audio",
+            "music",
+            "flowchart",
+            "diagram",
+        ],
+        description="Alpaca's words, matched on word boundaries, case-insensitively",
+    )
+    zh_blacklist: list[str] = Field(
+        default_factory=lambda: [
+            "图像",
+            "图片",
+            "照片",
+            "文件",
+            "图表",
+            "图层",
+            "曲线图",
+            "折线图",
+            "直线图",
+            "柱形图",
+            "饼状图",
+            "链接",
+            "http",
+        ],
+        description="BELLE's terms, matched as substrings",
+    )
     zh_min_chars: int = Field(default=4, ge=1, description="BELLE: more than 3 characters")
-    zh_max_chars_with_input: int = Field(default=100, ge=1, description="BELLE: with an input, under this many characters")
+    zh_max_chars_with_input: int = Field(
+        default=100, ge=1, description="BELLE: with an input, under this many characters"
+    )
     zh_max_chars_with_examples: int = Field(
-        default=150, ge=1, description="BELLE: with an input, when the instruction gives examples (示例/例子)")
+        default=150, ge=1, description="BELLE: with an input, when the instruction gives examples (示例/例子)"
+    )
     zh_max_chars: int | None = Field(default=None, description="Without an input (BELLE: none)")
     drop_ai_mentions: bool = Field(default=True, description="GPT / ChatGPT / OpenAI (BELLE)")
     drop_write_a_program: bool = True
 
 
-class OutputCheckConfig(_Section):
+class OutputCheckConfig(StrictModel):
     """Checks on the answer side (Alpaca output, every assistant turn of a dialogue)."""
 
     language_mismatch: bool = True
     language_min_letters: int = Field(
-        default=24, ge=1, description="Shorter answers are too short to identify reliably")
+        default=24, ge=1, description="Shorter answers are too short to identify reliably"
+    )
     language_min_confidence: float = Field(default=0.8, gt=0, le=1)
     languages: list[str] = Field(
         default_factory=lambda: ["en", "zh", "fr", "de", "es", "it", "pt", "ja", "ko", "ru"],
-        description="ISO 639-1 codes the language detector chooses between")
+        description="ISO 639-1 codes the language detector chooses between",
+    )
     truncation_heuristics: bool = Field(
-        default=True, description="Besides finish_reason=length: unclosed code fences, "
-        "answers that stop on a comma or a dangling connective")
+        default=True,
+        description="Besides finish_reason=length: unclosed code fences, "
+        "answers that stop on a comma or a dangling connective",
+    )
 
 
-class PIIConfig(_Section):
+class PIIConfig(StrictModel):
     action: Literal["redact", "drop"] = "redact"
     types: list[PIIType] = Field(default_factory=lambda: list(PII_TYPES))
     phone_regions: list[str] = Field(
         default_factory=lambda: ["US", "CN"],
-        description="Regions whose national formats count as phone numbers; +CC numbers always do")
+        description="Regions whose national formats count as phone numbers; +CC numbers always do",
+    )
 
 
-class MinHashConfig(_Section):
+class MinHashConfig(StrictModel):
     threshold: float = Field(default=0.8, gt=0, le=1, description="Jaccard of shingle sets")
     num_perm: int = Field(default=128, ge=16, le=1024)
     word_ngram: int = Field(default=3, ge=1, description="Shingle size for space-delimited text")
     cjk_ngram: int = Field(default=3, ge=1, description="Character shingle size for CJK text")
     text: Literal["record", "prompt"] = Field(
-        default="record", description="The whole record (prompt and answers) or the prompt side")
+        default="record", description="The whole record (prompt and answers) or the prompt side"
+    )
     seed: int = 1
 
 
-class CurateConfig(_Section):
-    steps: list[Step] = Field(default_factory=lambda: list(STEPS),
-                              description="Which steps run (always in the canonical order)")
-    rouge_threshold: float = Field(default=0.7, ge=0, le=1,
-                                   description="Novelty: keep only if ROUGE-L F1 <= this")
+class CurateConfig(StrictModel):
+    steps: list[Step] = Field(
+        default_factory=lambda: list(STEPS), description="Which steps run (always in the canonical order)"
+    )
+    rouge_threshold: float = Field(
+        default=0.7, ge=0, le=1, description="Novelty: keep only if ROUGE-L F1 <= this"
+    )
     compare: Literal["instruction", "prompt"] = Field(
-        default="prompt", description="Text compared by exact dedup and the novelty rule: the "
-        "instruction alone, or the prompt side (instruction + input; a dialogue's first user turn)")
+        default="prompt",
+        description="Text compared by exact dedup and the novelty rule: the "
+        "instruction alone, or the prompt side (instruction + input; a dialogue's first user turn)",
+    )
     filters: FilterConfig = Field(default_factory=FilterConfig)
     output_checks: OutputCheckConfig = Field(default_factory=OutputCheckConfig)
     pii: PIIConfig = Field(default_factory=PIIConfig)
@@ -99,6 +141,7 @@ def parse_steps(text: str) -> list[Step]:
     names = [part.strip() for part in text.split(",") if part.strip()]
     unknown = [name for name in names if name not in STEPS]
     if unknown or not names:
-        raise ValueError(f"unknown curation step(s) {', '.join(unknown) or '(none given)'}; "
-                         f"choose from {', '.join(STEPS)}")
+        raise ValueError(
+            f"unknown curation step(s) {', '.join(unknown) or '(none given)'}; choose from {', '.join(STEPS)}"
+        )
     return [step for step in STEPS if step in names]

@@ -22,12 +22,12 @@ from pipeline.curate.dedup import ExactIndex, exact_key
 from pipeline.curate.index import TOKENIZER_VERSION, CurationIndex, IndexEntry
 from pipeline.curate.minhash import SHINGLE_HASH, NearDupIndex
 from pipeline.curate.novelty import NoveltyIndex
-from pipeline.curate.prepare import Prepared, Preparer, minhash_text
+from pipeline.curate.prepare import PreparedRecord, Preparer, minhash_text
 from pipeline.curate.report import CurationReport
-from pipeline.curate.tokenize import tokenize
 from pipeline.curate.verdict import Verdict
 from pipeline.curate.views import compared_text
 from pipeline.records import AlpacaRecord, Lineage, Record, RejectedRecord, SeedTask
+from pipeline.text import tokenize
 
 
 @dataclass
@@ -45,14 +45,22 @@ class Decision:
 def index_fingerprint(config: CurateConfig) -> dict[str, Any]:
     """Settings that change what an index entry means; an index refuses other settings."""
     minhash = config.minhash
-    return {"compare": config.compare, "tokenizer": TOKENIZER_VERSION, "num_perm": minhash.num_perm,
-            "minhash_seed": minhash.seed, "word_ngram": minhash.word_ngram,
-            "cjk_ngram": minhash.cjk_ngram, "minhash_text": minhash.text, "shingle_hash": SHINGLE_HASH}
+    return {
+        "compare": config.compare,
+        "tokenizer": TOKENIZER_VERSION,
+        "num_perm": minhash.num_perm,
+        "minhash_seed": minhash.seed,
+        "word_ngram": minhash.word_ngram,
+        "cjk_ngram": minhash.cjk_ngram,
+        "minhash_text": minhash.text,
+        "shingle_hash": SHINGLE_HASH,
+    }
 
 
 class Curator:
-    def __init__(self, config: CurateConfig, steps: Iterable[str] | None = None,
-                 index: CurationIndex | None = None):
+    def __init__(
+        self, config: CurateConfig, steps: Iterable[str] | None = None, index: CurationIndex | None = None
+    ):
         chosen = list(config.steps if steps is None else steps)
         unknown = sorted(set(chosen) - set(STEPS))
         if unknown:
@@ -97,13 +105,21 @@ class Curator:
     def add_seeds(self, seeds: Iterable[SeedTask]) -> None:
         for seed in seeds:
             instance = seed.instances[0]
-            self.add_reference_record(AlpacaRecord(
-                id=seed.id, instruction=seed.instruction, input=instance.input,
-                output=instance.output, lineage=Lineage(generator="seed")), kind="seeds")
+            self.add_reference_record(
+                AlpacaRecord(
+                    id=seed.id,
+                    instruction=seed.instruction,
+                    input=instance.input,
+                    output=instance.output,
+                    lineage=Lineage(generator="seed"),
+                ),
+                kind="seeds",
+            )
 
     def _reject(self, record: Record, step: str, verdict: Verdict, text: str) -> Decision:
-        rejected = RejectedRecord(record=record.model_dump(mode="json"), step=step,
-                                  reason=verdict.reason, evidence=verdict.evidence)
+        rejected = RejectedRecord(
+            record=record.model_dump(mode="json"), step=step, reason=verdict.reason, evidence=verdict.evidence
+        )
         self.counts[f"rejected:{verdict.reason}"] += 1
         self.report.add_rejection(rejected, text)
         return Decision(record, rejected)
@@ -111,36 +127,62 @@ class Curator:
     def _partner(self, partner_id: str, **evidence: Any) -> dict[str, Any]:
         return {"partner_id": partner_id, "partner_text": self._texts.get(partner_id), **evidence}
 
-    def _duplicate(self, step: str, prepared: Prepared, sketch: Any) -> Verdict | None:
+    def _duplicate(self, step: str, prepared: PreparedRecord, sketch: Any) -> Verdict | None:
         """Exact, MinHash or ROUGE-L duplicate of something kept, with the partner named."""
         if step == "exact":
             partner = self.exact.first_with(prepared.key)
-            return None if partner is None else Verdict("exact_duplicate", self._partner(
-                partner, rule="exact", normalized=True))
+            return (
+                None
+                if partner is None
+                else Verdict("exact_duplicate", self._partner(partner, rule="exact", normalized=True))
+            )
         if step == "minhash":
             near = self.near.find(sketch)
-            return None if near is None else Verdict("near_duplicate", self._partner(
-                near.partner_id, rule="minhash", jaccard=round(near.jaccard, 4),
-                threshold=self.config.minhash.threshold))
+            return (
+                None
+                if near is None
+                else Verdict(
+                    "near_duplicate",
+                    self._partner(
+                        near.partner_id,
+                        rule="minhash",
+                        jaccard=round(near.jaccard, 4),
+                        threshold=self.config.minhash.threshold,
+                    ),
+                )
+            )
         match = self.novelty.find_near(prepared.tokens)
-        return None if match is None else Verdict("rouge_novelty", self._partner(
-            match.partner_id, rule="rouge_l", score=match.score,
-            threshold=self.config.rouge_threshold, compared=self.config.compare))
+        return (
+            None
+            if match is None
+            else Verdict(
+                "rouge_novelty",
+                self._partner(
+                    match.partner_id,
+                    rule="rouge_l",
+                    score=match.score,
+                    threshold=self.config.rouge_threshold,
+                    compared=self.config.compare,
+                ),
+            )
+        )
 
     def decide(self, record: Record) -> Decision:
         return self.decide_prepared(self.preparer.prepare(record))
 
-    def decide_prepared(self, prepared: Prepared) -> Decision:
+    def decide_prepared(self, prepared: PreparedRecord) -> Decision:
         """The order-dependent half: duplicates of what was kept before, then keeping."""
         report, clock = self.report, time.perf_counter
         report.seen += 1
-        report.seconds.update(prepared.seconds)
+        for step, seconds in prepared.seconds.items():
+            report.seconds[step] += seconds
         if prepared.pii_found:
             report.pii_records += 1
             report.pii_found.update(prepared.pii_found)
             report.pii_redacted += prepared.redacted
         record = prepared.record
         if prepared.verdict is not None:
+            assert prepared.step is not None  # set together with the verdict
             return self._reject(record, prepared.step, prepared.verdict, prepared.text)
         sketch = None if prepared.signature is None else self.near.signer.minhash(prepared.signature)
         for step in ("exact", "minhash", "novelty"):

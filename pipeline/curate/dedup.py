@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from pipeline.curate.tokenize import normalize
+from pipeline.text import normalize
 
 
 def exact_key(*texts: str) -> str:

@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from pipeline.curate.config import CurateConfig
 from pipeline.curate.curator import Curator, index_fingerprint
 from pipeline.curate.index import CurationIndex, DiskIndex
-from pipeline.curate.io import AtomicOutputs, RecordWriter, plain_or_full
+from pipeline.curate.io import RecordWriter, plain_or_full
 from pipeline.curate.parallel import prepared_records
-from pipeline.records import utc_now
+from pipeline.io import AtomicFiles
+from pipeline.records import SeedTask, utc_now
 
 PROGRESS_EVERY = 10_000
 PARALLEL_FROM_BYTES = 4 << 20  # below this, starting a worker costs more than it saves
@@ -38,20 +39,25 @@ def open_index(location: str, config: CurateConfig) -> CurationIndex:
 
 
 def curate_file(
-    source: str | Path, out: str | Path, config: CurateConfig, *,
-    rejected: str | Path | None = None, report: str | Path | None = None,
-    index: str | None = None, seeds: str | Path | None = None, build: str | None = None,
-    jobs: int | None = None, on_progress: Callable[[int, int], None] | None = None,
+    source: str | Path,
+    out: str | Path,
+    config: CurateConfig,
+    *,
+    rejected: str | Path | None = None,
+    report: str | Path | None = None,
+    index: str | None = None,
+    seed_tasks: Sequence[SeedTask] = (),
+    build: str | None = None,
+    jobs: int | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
-    """`jobs`: worker processes that prepare records (None: one when it pays, 0: none)."""
+    """`seed_tasks`: references every record must be novel against (kept, never written);
+    `jobs`: worker processes that prepare records (None: one when it pays, 0: none)."""
     store = open_index(index, config) if index else None
     curator = Curator(config, index=store)
-    if seeds is not None:
-        from pipeline.generate.seeds import load_seed_tasks
-
-        curator.add_seeds(load_seed_tasks(seeds))
+    curator.add_seeds(seed_tasks)
     try:
-        with AtomicOutputs() as outputs:
+        with AtomicFiles() as outputs:
             kept = RecordWriter(outputs.open(out), out)
             dropped = outputs.open(rejected) if rejected else None
             workers = default_jobs(source) if jobs is None else jobs
@@ -66,14 +72,18 @@ def curate_file(
                     on_progress(curator.seen, curator.report.kept)
             kept.close()
             summary = {
-                "input": str(source), "output": str(out),
+                "input": str(source),
+                "output": str(out),
                 "rejected_file": str(rejected) if rejected else None,
-                "finished_at": utc_now(), "config": config.model_dump(mode="json"),
+                "finished_at": utc_now(),
+                "config": config.model_dump(mode="json"),
                 **curator.report.as_dict(),
             }
             if store is not None:
-                summary["index"] = {"location": store.location,
-                                    "earlier_builds": [b["name"] for b in store.builds()]}
+                summary["index"] = {
+                    "location": store.location,
+                    "earlier_builds": [b["name"] for b in store.builds()],
+                }
             if report:
                 outputs.open(report).write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
             outputs.commit()

@@ -33,6 +33,7 @@ def _word_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
 
 def _length(record: Record, config: FilterConfig) -> Verdict | None:
     instruction = instruction_of(record).strip()
+    high: int | None
     if is_chinese(record):
         size, unit, low = len(instruction), "chars", config.zh_min_chars
         if input_of(record).strip():

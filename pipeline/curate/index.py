@@ -15,7 +15,6 @@ import fcntl
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ import numpy as np
 
 from pipeline.curate.minhash import RemoteLSH
 from pipeline.errors import SeedforgeError
+from pipeline.io import make_staging_dir, write_json_atomic
 from pipeline.records import utc_now
 
 FORMAT = 1
@@ -51,13 +51,17 @@ class CurationIndex(Protocol):
 
 
 def check_fingerprint(stored: dict[str, Any], wanted: dict[str, Any], where: str) -> None:
-    differing = {key: (stored.get(key), value) for key, value in wanted.items()
-                 if stored.get(key) != value}
+    differing = {key: (stored.get(key), value) for key, value in wanted.items() if stored.get(key) != value}
     if differing:
-        detail = ", ".join(f"{key}: index has {old!r}, this run uses {new!r}"
-                           for key, (old, new) in sorted(differing.items()))
-        raise SeedforgeError(f"curation index was built with other settings ({detail}); "
-                             "use a new index directory or the same settings", path=where)
+        detail = ", ".join(
+            f"{key}: index has {old!r}, this run uses {new!r}"
+            for key, (old, new) in sorted(differing.items())
+        )
+        raise SeedforgeError(
+            f"curation index was built with other settings ({detail}); "
+            "use a new index directory or the same settings",
+            path=where,
+        )
 
 
 class DiskIndex:
@@ -69,8 +73,11 @@ class DiskIndex:
         manifest = self._read_manifest()
         if manifest is None:
             with self._locked():
-                manifest = self._read_manifest() or {"format": FORMAT, "fingerprint": fingerprint,
-                                                     "builds": []}
+                manifest = self._read_manifest() or {
+                    "format": FORMAT,
+                    "fingerprint": fingerprint,
+                    "builds": [],
+                }
                 self._write_manifest(manifest)
         check_fingerprint(manifest["fingerprint"], fingerprint, self.location)
         self._builds = manifest["builds"]
@@ -85,22 +92,17 @@ class DiskIndex:
         if not self._manifest_path.exists():
             return None
         try:
-            manifest = json.loads(self._manifest_path.read_text(encoding="utf-8"))
+            manifest: dict[str, Any] = json.loads(self._manifest_path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
-            raise SeedforgeError(f"corrupt index manifest: {exc.msg}", path=self._manifest_path,
-                                 line=exc.lineno) from None
+            raise SeedforgeError(
+                f"corrupt index manifest: {exc.msg}", path=self._manifest_path, line=exc.lineno
+            ) from None
         if manifest.get("format") != FORMAT:
-            raise SeedforgeError(f"unknown index format {manifest.get('format')!r}",
-                                 path=self._manifest_path)
+            raise SeedforgeError(f"unknown index format {manifest.get('format')!r}", path=self._manifest_path)
         return manifest
 
     def _write_manifest(self, manifest: dict[str, Any]) -> None:
-        handle, temp = tempfile.mkstemp(dir=self.path, prefix=".index.", suffix=".json")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(manifest, out, indent=2)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, self._manifest_path)
+        write_json_atomic(self._manifest_path, manifest)
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -129,7 +131,7 @@ class DiskIndex:
 
     def stage(self, entry: IndexEntry) -> None:
         if self._staging is None:
-            self._staging = Path(tempfile.mkdtemp(dir=self.path, prefix=".staging-"))
+            self._staging = make_staging_dir(self.path / "segment")
             self._texts = open(self._staging / "entries.jsonl", "w", encoding="utf-8")
             self._signatures = open(self._staging / "signatures.sig", "wb")
         self._texts.write(json.dumps({"id": entry.id, "text": entry.text}, ensure_ascii=False) + "\n")
@@ -144,8 +146,11 @@ class DiskIndex:
     def commit(self, build: str) -> dict[str, Any]:
         """Make the staged entries a segment of the index, whole or not at all."""
         with self._locked():
-            manifest = self._read_manifest() or {"format": FORMAT, "fingerprint": self.fingerprint,
-                                                 "builds": []}
+            manifest = self._read_manifest() or {
+                "format": FORMAT,
+                "fingerprint": self.fingerprint,
+                "builds": [],
+            }
             segment = f"{len(manifest['builds']) + 1:06d}"
             segments = self.path / "segments"
             segments.mkdir(exist_ok=True)
@@ -156,8 +161,7 @@ class DiskIndex:
             else:
                 (segments / f"{segment}.jsonl").write_bytes(b"")
                 (segments / f"{segment}.sig").write_bytes(b"")
-            record = {"name": build, "segment": segment, "entries": self._staged,
-                      "created_at": utc_now()}
+            record = {"name": build, "segment": segment, "entries": self._staged, "created_at": utc_now()}
             manifest["builds"].append(record)
             self._write_manifest(manifest)
         self.abort()

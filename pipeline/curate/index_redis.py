@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, urlparse
 
 import numpy as np
@@ -48,10 +48,9 @@ class RedisIndex:
         self.keys = {name: f"{prefix}:{name}" for name in ("meta", "entries", "signatures")}
         self.lsh_basename = f"{prefix}:lsh".encode()
         try:
-            self.client.hsetnx(self.keys["meta"], "fingerprint", json.dumps(self.fingerprint,
-                                                                             sort_keys=True))
+            self.client.hsetnx(self.keys["meta"], "fingerprint", json.dumps(self.fingerprint, sort_keys=True))
             self.client.hsetnx(self.keys["meta"], "format", FORMAT)
-            stored = json.loads(self.client.hget(self.keys["meta"], "fingerprint"))
+            stored = json.loads(cast(bytes, self.client.hget(self.keys["meta"], "fingerprint")))  # set above
         except redis.RedisError as exc:
             raise SeedforgeError(f"cannot use the Redis curation index: {exc}", path=location) from None
         check_fingerprint(stored, self.fingerprint, location)
@@ -69,16 +68,19 @@ class RedisIndex:
                 yield IndexEntry(item["id"], item["text"], None)
 
     def _lsh(self) -> MinHashLSH:
-        return MinHashLSH(threshold=self.minhash.threshold, num_perm=self.minhash.num_perm,
-                          hashfunc=band_digest, storage_config={
-                              "type": "redis", "basename": self.lsh_basename,
-                              "redis": self.params})
+        return MinHashLSH(
+            threshold=self.minhash.threshold,
+            num_perm=self.minhash.num_perm,
+            hashfunc=band_digest,
+            storage_config={"type": "redis", "basename": self.lsh_basename, "redis": self.params},
+        )
 
     def _signatures_of(self, keys: list[str]) -> list[np.ndarray | None]:
         if not keys:
             return []
         raws = self.client.hmget(self.keys["signatures"], keys)
-        return [None if raw is None else np.frombuffer(raw, dtype=np.uint32) for raw in raws]
+        # the client decodes nothing: values are bytes
+        return [None if raw is None else np.frombuffer(cast(bytes, raw), dtype=np.uint32) for raw in raws]
 
     def remote(self) -> RemoteLSH:
         return RemoteLSH(self._lsh(), self._signatures_of)
@@ -91,16 +93,24 @@ class RedisIndex:
         until that last step, other readers see this build only as LSH keys, whose matches
         are real records of it."""
         for start in range(0, len(self._pending), _BATCH):
-            self.client.hset(self.keys["signatures"], mapping={
-                e.id: np.asarray(e.signature, dtype=np.uint32).tobytes()
-                for e in self._pending[start:start + _BATCH]})
+            self.client.hset(
+                self.keys["signatures"],
+                mapping={
+                    e.id: np.asarray(e.signature, dtype=np.uint32).tobytes()
+                    for e in self._pending[start : start + _BATCH]
+                },
+            )
         self.remote().insert_many(((e.id, e.signature) for e in self._pending), Signer(self.minhash))
         record = {"name": build, "entries": len(self._pending), "created_at": utc_now()}
         pipe = self.client.pipeline(transaction=True)
         for start in range(0, len(self._pending), _BATCH):
-            pipe.rpush(self.keys["entries"], *(
-                json.dumps({"id": e.id, "text": e.text}, ensure_ascii=False)
-                for e in self._pending[start:start + _BATCH]))
+            pipe.rpush(
+                self.keys["entries"],
+                *(
+                    json.dumps({"id": e.id, "text": e.text}, ensure_ascii=False)
+                    for e in self._pending[start : start + _BATCH]
+                ),
+            )
         pipe.hset(self.keys["meta"], "builds", json.dumps(self.builds() + [record]))
         pipe.execute()
         self._pending = []

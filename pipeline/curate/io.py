@@ -7,19 +7,16 @@ from the text, and are written back in their own plain shape."""
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from pydantic import ValidationError
 
-from pipeline.curate.tokenize import cjk_ratio
 from pipeline.errors import SeedforgeError
 from pipeline.records import AlpacaRecord, DialogueRecord, Record
+from pipeline.text import cjk_ratio
 
 _DECODER = json.JSONDecoder(strict=False)
 
@@ -33,14 +30,15 @@ class SourceRecord:
 
 def to_record(data: Any, path: Path, line: int) -> Record:
     if not isinstance(data, dict):
-        raise SeedforgeError(f"expected a JSON object (a record), got {type(data).__name__}",
-                             path=path, line=line)
+        raise SeedforgeError(
+            f"expected a JSON object (a record), got {type(data).__name__}", path=path, line=line
+        )
     data = dict(data)
     if "lineage" not in data:
         sample = data.get("instruction") or next(
-            (m.get("content", "") for m in data.get("messages", []) if isinstance(m, dict)), "")
-        data["lineage"] = {"generator": "import",
-                           "language": "zh" if cjk_ratio(str(sample)) > 0.3 else "en"}
+            (m.get("content", "") for m in data.get("messages", []) if isinstance(m, dict)), ""
+        )
+        data["lineage"] = {"generator": "import", "language": "zh" if cjk_ratio(str(sample)) > 0.3 else "en"}
     try:
         if "messages" in data:
             return DialogueRecord.model_validate(data)
@@ -49,8 +47,7 @@ def to_record(data: Any, path: Path, line: int) -> Record:
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or "record"
         kind = "dialogue" if "messages" in data else "Alpaca record"
-        raise SeedforgeError(f"not a valid {kind}: {field}: {first['msg']}", path=path,
-                             line=line) from None
+        raise SeedforgeError(f"not a valid {kind}: {field}: {first['msg']}", path=path, line=line) from None
 
 
 def _json_list(path: Path, text: str) -> Iterator[tuple[int, Any]]:
@@ -89,8 +86,9 @@ def _jsonl(path: Path, handle: IO[str]) -> Iterator[tuple[int, Any]]:
         try:
             yield line, json.loads(text, strict=False)
         except json.JSONDecodeError as exc:
-            raise SeedforgeError(f"not valid JSON: {exc.msg} (column {exc.colno})", path=path,
-                                 line=line) from None
+            raise SeedforgeError(
+                f"not valid JSON: {exc.msg} (column {exc.colno})", path=path, line=line
+            ) from None
 
 
 def read_items(path: str | Path) -> Iterator[tuple[int, Any]]:
@@ -107,12 +105,6 @@ def read_items(path: str | Path) -> Iterator[tuple[int, Any]]:
             yield from _jsonl(path, handle)
 
 
-def read_records(path: str | Path) -> Iterator[SourceRecord]:
-    """Records in file order with their line numbers; errors name the file and line."""
-    for line, item in read_items(path):
-        yield SourceRecord(line, item, to_record(item, Path(path), line))
-
-
 def plain_or_full(source: SourceRecord, record: Record) -> dict[str, Any]:
     """The kept record in the shape it came in: plain fields for an imported file (with any
     redaction applied), the full record with id and lineage otherwise."""
@@ -124,36 +116,6 @@ def plain_or_full(source: SourceRecord, record: Record) -> dict[str, Any]:
     else:
         shaped["messages"] = [m.model_dump(mode="json") for m in record.messages]
     return shaped
-
-
-class AtomicOutputs:
-    """Open outputs as temporary files beside their targets; `commit` renames them all into
-    place, leaving the block without it (an error) removes them."""
-
-    def __init__(self) -> None:
-        self._stack = ExitStack()
-        self._pending: list[tuple[str, Path]] = []
-
-    def open(self, target: str | Path) -> IO[str]:
-        target = Path(target)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        self._pending.append((temp, target))
-        return self._stack.enter_context(os.fdopen(handle, "w", encoding="utf-8"))
-
-    def commit(self) -> None:
-        self._stack.close()
-        for temp, target in self._pending:
-            os.replace(temp, target)
-        self._pending = []
-
-    def __enter__(self) -> AtomicOutputs:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stack.close()
-        for temp, _ in self._pending:
-            Path(temp).unlink(missing_ok=True)
 
 
 class RecordWriter:

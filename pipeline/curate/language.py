@@ -11,15 +11,23 @@ from functools import lru_cache
 
 from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
 
+from pipeline.text import HAN_CHARACTER, KANA_HANGUL_CHARACTER
+
 _CODE_BLOCK = re.compile(r"```.*?(?:```|\Z)|`[^`\n]*`", re.DOTALL)
 _URL_OR_EMAIL = re.compile(r"\b(?:https?://|www\.)\S+|\S+@\S+")
 _SAMPLE_CHARS = 300  # the start of a long answer tells its language (and time grows with length)
 
 # How an instruction names the language it wants the answer in; such answers are no mismatch.
 LANGUAGE_NAMES_ZH = {
-    "en": ("英语", "英文"), "zh": ("中文", "汉语", "普通话"), "fr": ("法语", "法文"),
-    "de": ("德语", "德文"), "es": ("西班牙语", "西班牙文"), "it": ("意大利语",),
-    "pt": ("葡萄牙语",), "ja": ("日语", "日文"), "ko": ("韩语", "朝鲜语", "韩文"),
+    "en": ("英语", "英文"),
+    "zh": ("中文", "汉语", "普通话"),
+    "fr": ("法语", "法文"),
+    "de": ("德语", "德文"),
+    "es": ("西班牙语", "西班牙文"),
+    "it": ("意大利语",),
+    "pt": ("葡萄牙语",),
+    "ja": ("日语", "日文"),
+    "ko": ("韩语", "朝鲜语", "韩文"),
     "ru": ("俄语", "俄文"),
 }
 _TRANSLATION = re.compile(r"translat|翻译|译成|译为|用(?:英|中|法|德|日|韩|俄)", re.IGNORECASE)
@@ -27,13 +35,13 @@ _TRANSLATION = re.compile(r"translat|翻译|译成|译为|用(?:英|中|法|德|
 
 # Words that occur only in English, not in French/German/Spanish/... prose: a text where they
 # make up a fifth of all words is English without asking the detector (most answers are).
-_ENGLISH_ONLY = frozenset("""the and of to is that for with are was this it you be on by from
+_ENGLISH_ONLY = frozenset(
+    """the and of to is that for with are was this it you be on by from
 they which have has not or can will your more their what when there been would about into
-than them these some could other then its our only also how were should most after""".split())
+than them these some could other then its our only also how were should most after""".split()
+)
 _WORD = re.compile(r"[a-zA-Z']+")
 _LETTER = re.compile(r"[^\W\d_]")
-_KANA_HANGUL = re.compile(r"[\u3040-\u30ff\uac00-\ud7af]")
-_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 @dataclass(frozen=True)
@@ -56,10 +64,10 @@ def prose_of(text: str) -> str:
 
 def obvious_language(prose: str) -> str | None:
     """English or Chinese when the text leaves no doubt; None means: ask the detector."""
-    han = len(_HAN.findall(prose))
+    han = len(HAN_CHARACTER.findall(prose))
     if han:
         letters = len(_LETTER.findall(prose))
-        return "zh" if han >= 0.8 * letters and not _KANA_HANGUL.search(prose) else None
+        return "zh" if han >= 0.8 * letters and not KANA_HANGUL_CHARACTER.search(prose) else None
     words = _WORD.findall(prose)
     if len(words) >= 8 and sum(w.lower() in _ENGLISH_ONLY for w in words) >= 0.2 * len(words):
         return "en"

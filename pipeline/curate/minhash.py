@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, KeysView
 from dataclasses import dataclass
+from typing import Any, NoReturn
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 from datasketch.storage import OrderedStorage, UnorderedStorage
 
 from pipeline.curate.config import MinHashConfig
-from pipeline.curate.tokenize import cjk_ratio, tokenize
+from pipeline.text import cjk_ratio, tokenize
 
 SCHEME = "affine32"
 _CHUNK = 65536  # signatures are kept in fixed-size numpy blocks, never one huge copy
@@ -38,74 +39,74 @@ def shingles(text: str, config: MinHashConfig) -> set[bytes]:
     size = config.cjk_ngram if cjk_ratio(text) > 0.5 else config.word_ngram
     if len(tokens) <= size:
         return {"\x1f".join(tokens).encode("utf-8")} if tokens else set()
-    grams = zip(*(tokens[start:] for start in range(size)))
+    grams = zip(*(tokens[start:] for start in range(size)), strict=False)  # shifted: shorter
     return {"\x1f".join(gram).encode("utf-8") for gram in grams}
 
 
-class _Buckets(UnorderedStorage):
+class _Buckets(UnorderedStorage):  # type: ignore[misc]  # datasketch has no type hints
     """A bucket holds one key (an int) or, rarely, a tuple of them."""
 
     def __init__(self) -> None:
         self._dict: dict[bytes, int | tuple[int, ...]] = {}
 
-    def keys(self):
+    def keys(self) -> KeysView[bytes]:
         return self._dict.keys()
 
-    def get(self, key):
+    def get(self, key: bytes) -> tuple[int, ...]:
         value = self._dict.get(key, ())
         return value if isinstance(value, tuple) else (value,)
 
-    def insert(self, key, *vals, **kwargs):
+    def insert(self, key: bytes, *vals: int, **kwargs: Any) -> None:
         current = self._dict.get(key)
         if current is None and len(vals) == 1:
             self._dict[key] = vals[0]
         else:
             self._dict[key] = self.get(key) + vals if current is not None else vals
 
-    def remove(self, *keys, **kwargs):
+    def remove(self, *keys: bytes, **kwargs: Any) -> NoReturn:
         raise NotImplementedError("the curation index is append-only")
 
-    def remove_val(self, key, val):
+    def remove_val(self, key: bytes, val: int) -> NoReturn:
         raise NotImplementedError("the curation index is append-only")
 
-    def size(self):
+    def size(self) -> int:
         return len(self._dict)
 
-    def itemcounts(self, **kwargs):
+    def itemcounts(self, **kwargs: Any) -> dict[bytes, int]:
         return {key: len(self.get(key)) for key in self._dict}
 
-    def has_key(self, key):
+    def has_key(self, key: bytes) -> bool:
         return key in self._dict
 
 
-class _SequentialKeys(OrderedStorage):
+class _SequentialKeys(OrderedStorage):  # type: ignore[misc]  # datasketch has no type hints
     """Keys are 0, 1, 2, ... in insertion order: membership needs only their count."""
 
     def __init__(self) -> None:
         self.count = 0
 
-    def keys(self):
+    def keys(self) -> Iterator[int]:
         return iter(range(self.count))
 
-    def get(self, key):
+    def get(self, key: int) -> NoReturn:
         raise NotImplementedError("band hashes are not kept per key")
 
-    def insert(self, key, *vals, **kwargs):
+    def insert(self, key: int, *vals: Any, **kwargs: Any) -> None:
         self.count += 1
 
-    def remove(self, *keys, **kwargs):
+    def remove(self, *keys: int, **kwargs: Any) -> NoReturn:
         raise NotImplementedError("the curation index is append-only")
 
-    def remove_val(self, key, val):
+    def remove_val(self, key: int, val: Any) -> NoReturn:
         raise NotImplementedError("the curation index is append-only")
 
-    def size(self):
+    def size(self) -> int:
         return self.count
 
-    def itemcounts(self, **kwargs):
+    def itemcounts(self, **kwargs: Any) -> dict[int, int]:
         return {}
 
-    def has_key(self, key):
+    def has_key(self, key: object) -> bool:
         return isinstance(key, int) and 0 <= key < self.count
 
 
@@ -130,8 +131,14 @@ class Signer:
         self.permutations = MinHash(num_perm=config.num_perm, seed=config.seed, scheme=SCHEME).permutations
 
     def minhash(self, values: np.ndarray | None = None) -> MinHash:
-        return MinHash(num_perm=self.config.num_perm, seed=self.config.seed, hashvalues=values,
-                       permutations=self.permutations, scheme=SCHEME, hashfunc=zlib.crc32)
+        return MinHash(
+            num_perm=self.config.num_perm,
+            seed=self.config.seed,
+            hashvalues=values,
+            permutations=self.permutations,
+            scheme=SCHEME,
+            hashfunc=zlib.crc32,
+        )
 
     def sketch(self, text: str) -> MinHash:
         sketch = self.minhash()
@@ -139,7 +146,8 @@ class Signer:
         return sketch
 
     def signature(self, text: str) -> np.ndarray:
-        return self.sketch(text).hashvalues
+        values: np.ndarray = self.sketch(text).hashvalues
+        return values
 
 
 class SignatureStore:
@@ -159,7 +167,8 @@ class SignatureStore:
         return self.count - 1
 
     def __getitem__(self, slot: int) -> np.ndarray:
-        return self._blocks[slot // _CHUNK][slot % _CHUNK]
+        row: np.ndarray = self._blocks[slot // _CHUNK][slot % _CHUNK]
+        return row
 
 
 SignatureLookup = Callable[[list[str]], Iterable["np.ndarray | None"]]
@@ -213,7 +222,7 @@ class RemoteLSH:
     def find(self, sketch: MinHash, threshold: float) -> NearDuplicate | None:
         keys = self.lsh.query(sketch)
         best: NearDuplicate | None = None
-        for key, signature in zip(keys, self.signatures_of(keys)):
+        for key, signature in zip(keys, self.signatures_of(keys), strict=True):
             if signature is None:
                 continue
             score = jaccard_estimate(sketch.hashvalues, signature)
@@ -221,8 +230,7 @@ class RemoteLSH:
                 best = NearDuplicate(key, score)
         return best
 
-    def insert_many(self, entries: Iterable[tuple[str, np.ndarray]], signer: Signer) -> None:
+    def insert_many(self, entries: Iterable[tuple[str, np.ndarray | None]], signer: Signer) -> None:
         with self.lsh.insertion_session() as session:
             for doc_id, signature in entries:
                 session.insert(doc_id, signer.minhash(signature), check_duplication=False)
-

@@ -27,27 +27,31 @@ once it is large).
 
 from __future__ import annotations
 
-import math
 from array import array
 from dataclasses import dataclass
 
 import numpy as np
 from rouge_score.scoring import fmeasure
 
-from pipeline.curate.rouge import lcs_length, rouge_l_f1  # noqa: F401  (rouge_l_f1 re-exported)
+from pipeline.curate.novelty_bounds import (
+    BUCKET_MAX,
+    BUCKETS,
+    LENGTH_SHIFT,
+    MAX_POSITION,
+    SLACK,
+    bucket_bits,
+    bucket_masks,
+    last_useful_position,
+    min_overlap,
+    overlap_candidates,
+    token_histogram,
+)
+from pipeline.curate.rouge import lcs_length
 
-# The bound uses other float operations than rouge-score's F1: prune only what is below the
-# threshold by more than this, and let rouge-score decide everything closer.
-_SLACK = 1e-9
 _MIN_SNAPSHOT = 256
 _SETTLED_SNAPSHOT = 65_536  # past this many texts word rarity hardly moves: renew at ×4, not ×2
 _SHIFT = 32  # element id = token id + occurrence << 32
 _POSITION_SHIFT = 48  # posting key = element + position of the element in its text's order << 48
-_LENGTH_SHIFT = 32  # posting entry = text number + its length << 32 (novelty_kernels reads them)
-_TEXT_MASK = (1 << _LENGTH_SHIFT) - 1
-_MAX_POSITION = 255  # later positions are filed as 255: a looser bound, never a wrong one
-_BUCKETS = 64  # token histogram buckets per text (one cache line)
-_BUCKET_MAX = 127
 _COMPILED_FROM = 24  # postings entries a query reads before the compiled filters pay
 
 
@@ -55,54 +59,6 @@ _COMPILED_FROM = 24  # postings entries a query reads before the compiled filter
 class NearMatch:
     partner_id: str
     score: float
-
-
-def token_histogram(token_ids: np.ndarray) -> np.ndarray:
-    """Counts of a text's tokens (non-negative ids) in 64 hash buckets, as bytes. A count
-    above 127 does not fit the compiled byte arithmetic: then every bucket says 127, which
-    bounds nothing (the histogram test passes such a text on)."""
-    counts = np.bincount((token_ids * 0x9E3779B1 & 0xFFFFFFFF) >> 26, minlength=_BUCKETS)
-    if counts.max(initial=0) > _BUCKET_MAX:
-        return np.full(_BUCKETS, _BUCKET_MAX, dtype=np.uint8)
-    return counts.astype(np.uint8)
-
-
-def bucket_bits(token_ids: list[int]) -> int:
-    """Which of 64 hash buckets a text's tokens fall in, as a 64-bit mask: it travels in
-    every posting entry, so a first bound on the overlap needs no lookup (see the kernels)."""
-    bits = 0
-    for token_id in token_ids:
-        bits |= 1 << ((token_id * 0x9E3779B1 & 0xFFFFFFFF) >> 26)
-    return bits
-
-
-def bucket_masks(histogram: np.ndarray) -> np.ndarray:
-    """Masks of the buckets holding at least 1, 2 and 3 of the query's tokens: the overlap
-    with a text whose tokens fill the buckets `bits` is at most the sum of the popcounts of
-    `bits & mask`. With a bucket holding more than 3 there is no such bound: no masks."""
-    if histogram.max(initial=0) > 3:
-        return np.zeros(0, dtype=np.uint64)
-    weights = 1 << np.arange(_BUCKETS, dtype=np.uint64)
-    return np.array([int(weights[histogram >= level].sum()) for level in (1, 2, 3)], dtype=np.uint64)
-
-
-def _last_useful_position(size: int, i: int, relaxed: float) -> int:
-    """The latest position j (in its own text's order) at which a text can still have its
-    first shared occurrence with a query whose first shared occurrence is at position i:
-    a first match at (i, j) bounds the overlap by 1 + min(|a|-i-1, |b|-j-1), and that must
-    reach relaxed·(|a|+|b|)/2 for some length |b|. Negative: position i cannot be first."""
-    if relaxed <= 0:
-        return _MAX_POSITION
-    longest = 2 * (size - i) / relaxed - size  # the longest |b| that |a|-i still allows
-    return math.floor(((2 - relaxed) * longest - relaxed * size) / 2 + 1e-9)
-
-
-def min_overlap(length: int, threshold: float) -> int:
-    """The least overlap any partner of a text of this length needs to exceed the threshold."""
-    relaxed = threshold - _SLACK
-    if relaxed <= 0:
-        return 1
-    return max(1, math.ceil(relaxed * length / (2 - relaxed)))
 
 
 class NoveltyIndex:
@@ -115,12 +71,12 @@ class NoveltyIndex:
         self._starts = array("Q", [0])
         self._lengths = array("I")
         self._ids: list[str] = []
-        self._postings: dict[int, array] = {}
+        self._postings: dict[int, array[int]] = {}
         self._positions: dict[int, int] = {}  # element -> bit mask of the positions filed
         self._snapshot_docs = 0
         self._work: dict[str, np.ndarray] | None = None
         self._budget: np.ndarray | None = None
-        self._histograms = np.zeros((1024, _BUCKETS), dtype=np.uint8)
+        self._histograms = np.zeros((1024, BUCKETS), dtype=np.uint8)
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -149,11 +105,11 @@ class NoveltyIndex:
     def _post(self, doc: int, token_ids: list[int]) -> None:
         ordered = self._ordered(token_ids)
         buckets = bucket_bits(token_ids)
-        for position, (_, occurrence, token_id) in enumerate(ordered[:self._prefix_size(len(ordered))]):
+        for position, (_, occurrence, token_id) in enumerate(ordered[: self._prefix_size(len(ordered))]):
             element = token_id + (occurrence << _SHIFT)
-            position = min(position, _MAX_POSITION)
+            position = min(position, MAX_POSITION)
             key = element + (position << _POSITION_SHIFT)
-            code = doc | len(token_ids) << _LENGTH_SHIFT  # the length rides along: no lookup
+            code = doc | len(token_ids) << LENGTH_SHIFT  # the length rides along: no lookup
             posting = self._postings.get(key)
             if posting is None:
                 self._postings[key] = array("Q", [code, buckets])
@@ -162,7 +118,7 @@ class NoveltyIndex:
                 posting.extend((code, buckets))
 
     def tokens_of(self, doc: int) -> list[int]:
-        return self._flat[self._starts[doc]:self._starts[doc + 1]].tolist()
+        return self._flat[self._starts[doc] : self._starts[doc + 1]].tolist()
 
     def add(self, doc_id: str, tokens: list[str]) -> None:
         token_ids = []
@@ -180,7 +136,7 @@ class NoveltyIndex:
         self._starts.append(len(self._flat))
         self._lengths.append(len(token_ids))
         if doc >= len(self._histograms):
-            grown = np.zeros((2 * len(self._histograms), _BUCKETS), dtype=np.uint8)
+            grown = np.zeros((2 * len(self._histograms), BUCKETS), dtype=np.uint8)
             grown[:doc] = self._histograms[:doc]
             self._histograms = grown
         self._histograms[doc] = token_histogram(np.array(token_ids, dtype=np.int64))
@@ -211,13 +167,13 @@ class NoveltyIndex:
         vocab = self._vocab
         token_ids = [vocab.get(token, -1 - n) for n, token in enumerate(tokens)]
         ordered = self._ordered(token_ids)
-        size, relaxed = len(ordered), self.threshold - _SLACK
-        chunks: list[tuple[int, int, array]] = []  # (query position i, text position j, texts)
+        size, relaxed = len(ordered), self.threshold - SLACK
+        chunks: list[tuple[int, int, array[int]]] = []  # (query position i, text position j, texts)
         postings, positions = self._postings, self._positions
-        for i, (_, occurrence, token_id) in enumerate(ordered[:self._prefix_size(size)]):
+        for i, (_, occurrence, token_id) in enumerate(ordered[: self._prefix_size(size)]):
             if token_id < 0:
                 continue
-            last = min(_last_useful_position(size, i, relaxed), _MAX_POSITION)
+            last = min(last_useful_position(size, i, relaxed), MAX_POSITION)
             if last < 0:
                 break  # later query positions allow even less
             element = token_id + (occurrence << _SHIFT)
@@ -229,42 +185,14 @@ class NoveltyIndex:
         if not chunks:
             return None
         if sum(len(posting) for _, _, posting in chunks) < 2 * _COMPILED_FROM:
-            scored = self._candidates_small(chunks, token_ids)
+            scored = overlap_candidates(chunks, token_ids, self.threshold - SLACK, self._starts, self._flat)
         else:
             scored = self._candidates(chunks, token_ids)
         return self._verify_scored(scored, token_ids)
 
-    def _candidates_small(self, chunks: list[tuple[int, int, array]], token_ids: list[int]
-                          ) -> list[tuple[float, int]]:
-        """The same filters as `_candidates` (but the histogram) as plain loops: for the many
-        queries that touch only a few postings, cheaper than calling into compiled code."""
-        size, relaxed = len(token_ids), self.threshold - _SLACK
-        lengths, starts, flat = self._lengths, self._starts, self._flat
-        counts: dict[int, int] = {}
-        for token_id in token_ids:
-            if token_id >= 0:
-                counts[token_id] = counts.get(token_id, 0) + 1
-        seen: set[int] = set()
-        scored = []
-        for i, j, posting in chunks:
-            for code in posting[::2]:  # entries are (code, bucket mask) pairs
-                doc, length = code & _TEXT_MASK, code >> _LENGTH_SHIFT
-                if doc in seen or 2 * (1 + min(size - i - 1, length - j - 1)) < relaxed * (size + length):
-                    continue
-                seen.add(doc)
-                remaining, overlap = dict(counts), 0
-                for token_id in flat[starts[doc]:starts[doc + 1]]:
-                    left = remaining.get(token_id, 0)
-                    if left:
-                        remaining[token_id] = left - 1
-                        overlap += 1
-                bound = 2.0 * overlap / (size + length)
-                if bound >= relaxed:
-                    scored.append((bound, doc))
-        return scored
-
-    def _scratch(self) -> dict[str, np.ndarray]:
-        """Per-text and per-token work arrays for the kernels, grown by doubling."""
+    def _scratch(self) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Per-text and per-token work arrays for the kernels, grown by doubling: the
+        per-text scratch and the per-token overlap budget."""
         from pipeline.curate.novelty_kernels import empty_scratch
 
         docs, tokens = len(self._ids), len(self._vocab)
@@ -272,17 +200,21 @@ class NoveltyIndex:
             self._work = empty_scratch(max(1024, 2 * docs))
         if self._budget is None or len(self._budget) < tokens:
             self._budget = np.zeros(max(1024, 2 * tokens), dtype=np.int64)
-        return self._work
+        return self._work, self._budget
 
-    def _candidates(self, chunks: list[tuple[int, int, array]], token_ids: list[int]
-                    ) -> list[tuple[float, int]]:
+    def _candidates(
+        self, chunks: list[tuple[int, int, array[int]]], token_ids: list[int]
+    ) -> list[tuple[float, int]]:
         """(overlap bound, text) for every text with a first-match-valid shared occurrence
         that also passes the histogram bound and the exact overlap bound; compiled loops."""
         from pipeline.curate.novelty_kernels import (
-            first_match_candidates, histogram_survivors, overlap_survivors)
+            first_match_candidates,
+            histogram_survivors,
+            overlap_survivors,
+        )
 
-        work = self._scratch()
-        size, relaxed = len(token_ids), self.threshold - _SLACK
+        work, budget = self._scratch()
+        size, relaxed = len(token_ids), self.threshold - SLACK
         codes = np.frombuffer(b"".join(posting for _, _, posting in chunks), dtype=np.int64)
         ends = np.cumsum([len(posting) for _, _, posting in chunks], dtype=np.int64)
         query_positions = np.array([i for i, _, _ in chunks], dtype=np.int64)
@@ -291,23 +223,48 @@ class NoveltyIndex:
         found = np.empty(len(codes) // 2, dtype=np.int64)
         query = np.array([token_id for token_id in token_ids if token_id >= 0], dtype=np.int64)
         query_histogram = token_histogram(query)
-        count = first_match_candidates(codes, ends, query_positions, text_positions, size, relaxed,
-                                       bucket_masks(query_histogram), work["seen"], found)
-        if count and query_histogram.max(initial=0) < _BUCKET_MAX:
-            count = histogram_survivors(found, count, self._histograms.view(np.uint64),
-                                        query_histogram.view(np.uint64), lengths, size, relaxed, found)
+        count = first_match_candidates(
+            codes,
+            ends,
+            query_positions,
+            text_positions,
+            size,
+            relaxed,
+            bucket_masks(query_histogram),
+            work["seen"],
+            found,
+        )
+        if count and query_histogram.max(initial=0) < BUCKET_MAX:
+            count = histogram_survivors(
+                found,
+                count,
+                self._histograms.view(np.uint64),
+                query_histogram.view(np.uint64),
+                lengths,
+                size,
+                relaxed,
+                found,
+            )
         if count == 0:
             return []
-        budget = self._budget
         np.add.at(budget, query, 1)
         kept_docs, bounds = np.empty(count, dtype=np.int64), np.empty(count, dtype=np.float64)
         try:
-            kept = overlap_survivors(found, count, budget, np.frombuffer(self._starts, dtype=np.int64),
-                                     np.frombuffer(self._flat, dtype=np.uint32), size, relaxed,
-                                     kept_docs, bounds, np.zeros(size, dtype=np.int64))
+            kept = overlap_survivors(
+                found,
+                count,
+                budget,
+                np.frombuffer(self._starts, dtype=np.int64),
+                np.frombuffer(self._flat, dtype=np.uint32),
+                size,
+                relaxed,
+                kept_docs,
+                bounds,
+                np.zeros(size, dtype=np.int64),
+            )
         finally:
             budget[query] = 0
-        return list(zip(bounds[:kept].tolist(), kept_docs[:kept].tolist()))
+        return list(zip(bounds[:kept].tolist(), kept_docs[:kept].tolist(), strict=True))
 
     def _verify_scored(self, scored: list[tuple[float, int]], token_ids: list[int]) -> NearMatch | None:
         """Highest bound first; the score is rouge-score's F1 of the exact LCS."""

@@ -10,11 +10,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-LENGTH_SHIFT = 32  # a posting entry is text number + its length << 32, as novelty files them
-TEXT_MASK = (1 << LENGTH_SHIFT) - 1
+# a posting entry is text number + its length << LENGTH_SHIFT, as the novelty index files them
+from pipeline.curate.novelty_bounds import LENGTH_SHIFT, TEXT_MASK
+
 
 @njit(cache=True, nogil=True)
-def popcount(x):  # pragma: no cover - compiled
+def popcount(x: np.uint64) -> np.int64:  # pragma: no cover - compiled
     x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
     x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
     x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
@@ -22,8 +23,17 @@ def popcount(x):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def first_match_candidates(codes, chunk_ends, query_positions, text_positions, size, relaxed,
-                           query_masks, seen, out):  # pragma: no cover - compiled
+def first_match_candidates(
+    codes: np.ndarray,
+    chunk_ends: np.ndarray,
+    query_positions: np.ndarray,
+    text_positions: np.ndarray,
+    size: int,
+    relaxed: float,
+    query_masks: np.ndarray,
+    seen: np.ndarray,
+    out: np.ndarray,
+) -> int:  # pragma: no cover - compiled
     """Texts with a shared prefix occurrence, at query position i and text position j, that
     could be their first: 1 + min(|a|-i-1, |b|-j-1) reaches the overlap they need, and so
     does the bucket bound (the query's tokens in the buckets the text's tokens fill). Entries
@@ -42,8 +52,11 @@ def first_match_candidates(codes, chunk_ends, query_positions, text_positions, s
                 continue
             if query_masks.shape[0]:
                 buckets = np.uint64(codes[k + 1])
-                shared = (popcount(buckets & query_masks[0]) + popcount(buckets & query_masks[1])
-                          + popcount(buckets & query_masks[2]))
+                shared = (
+                    popcount(buckets & query_masks[0])
+                    + popcount(buckets & query_masks[1])
+                    + popcount(buckets & query_masks[2])
+                )
                 if 2 * shared < need:
                     continue
             if not seen[doc]:
@@ -64,8 +77,16 @@ _ONES = np.uint64(0xFF)
 
 
 @njit(cache=True, nogil=True)
-def histogram_survivors(docs, count, histograms, query_histogram, lengths, size, relaxed,
-                        out):  # pragma: no cover - compiled
+def histogram_survivors(
+    docs: np.ndarray,
+    count: int,
+    histograms: np.ndarray,
+    query_histogram: np.ndarray,
+    lengths: np.ndarray,
+    size: int,
+    relaxed: float,
+    out: np.ndarray,
+) -> int:  # pragma: no cover - compiled
     """Tokens hashed into 64 buckets: the overlap is at most the sum over buckets of the
     smaller count. The 64 byte counts (each <= 127) of a text are 8 words, compared eight
     bytes at a time: (a | 0x80) - q keeps each byte's high bit exactly when a >= q."""
@@ -89,8 +110,18 @@ def histogram_survivors(docs, count, histograms, query_histogram, lengths, size,
 
 
 @njit(cache=True, nogil=True)
-def overlap_survivors(docs, count, budget, starts, flat, size, relaxed, out_docs, out_bounds,
-                      undo):  # pragma: no cover - compiled
+def overlap_survivors(
+    docs: np.ndarray,
+    count: int,
+    budget: np.ndarray,
+    starts: np.ndarray,
+    flat: np.ndarray,
+    size: int,
+    relaxed: float,
+    out_docs: np.ndarray,
+    out_bounds: np.ndarray,
+    undo: np.ndarray,
+) -> int:  # pragma: no cover - compiled
     """The exact multiset overlap o of each candidate with the query (whose token counts are
     in `budget`, left as found; `undo` has room for |a| tokens); keeps those whose bound
     2·o/(|a|+|b|) reaches the threshold."""
@@ -124,9 +155,29 @@ def warm_up() -> None:
     """Load (or, on a first run, compile) every kernel now rather than on a first query."""
     docs, none = np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64)
     lengths, flat = np.ones(1, dtype=np.uint32), np.zeros(1, dtype=np.uint32)
-    first_match_candidates(np.zeros(2, dtype=np.int64), np.full(1, 2, dtype=np.int64), none, none,
-                           1, 0.5, np.zeros(3, dtype=np.uint64), np.zeros(1, dtype=np.uint8), docs)
-    histogram_survivors(docs, 1, np.zeros((1, 8), dtype=np.uint64), np.zeros(8, dtype=np.uint64),
-                        lengths, 1, 0.5, docs)
-    overlap_survivors(docs, 1, np.zeros(1, dtype=np.int64), np.array([0, 1], dtype=np.int64), flat, 1,
-                      0.5, docs, np.zeros(1), np.zeros(1, dtype=np.int64))
+    first_match_candidates(
+        np.zeros(2, dtype=np.int64),
+        np.full(1, 2, dtype=np.int64),
+        none,
+        none,
+        1,
+        0.5,
+        np.zeros(3, dtype=np.uint64),
+        np.zeros(1, dtype=np.uint8),
+        docs,
+    )
+    histogram_survivors(
+        docs, 1, np.zeros((1, 8), dtype=np.uint64), np.zeros(8, dtype=np.uint64), lengths, 1, 0.5, docs
+    )
+    overlap_survivors(
+        docs,
+        1,
+        np.zeros(1, dtype=np.int64),
+        np.array([0, 1], dtype=np.int64),
+        flat,
+        1,
+        0.5,
+        docs,
+        np.zeros(1),
+        np.zeros(1, dtype=np.int64),
+    )

@@ -11,10 +11,10 @@ import re
 
 from pipeline.curate.config import OutputCheckConfig
 from pipeline.curate.language import detect, names_language
-from pipeline.curate.tokenize import normalize
 from pipeline.curate.verdict import Rule, Verdict, first_violation
 from pipeline.curate.views import answers_of, input_of, instruction_of, text_fields
 from pipeline.records import Record
+from pipeline.text import normalize
 
 _SELF_REFERENCE = re.compile(
     r"\bas an? (?:ai|artificial intelligence)(?: language)?(?: model| assistant)?\b"
@@ -62,8 +62,9 @@ def _truncated(record: Record, config: OutputCheckConfig) -> Verdict | None:
             return Verdict("truncated_output", {"evidence": "unclosed_code_fence", "field": answer.field})
         words = text.split()
         if text[-1:] in _DANGLING_CHARS or (words and words[-1].lower() in _DANGLING_WORDS):
-            return Verdict("truncated_output", {"evidence": "dangling_end", "term": text[-20:],
-                                                "field": answer.field})
+            return Verdict(
+                "truncated_output", {"evidence": "dangling_end", "term": text[-20:], "field": answer.field}
+            )
     return None
 
 
@@ -110,9 +111,15 @@ def _language_mismatch(record: Record, config: OutputCheckConfig) -> Verdict | N
         asked = detect(answer.asked, codes, 1)
         expected = asked.code if asked is not None else record.lineage.language
         if said.code != expected and not names_language(answer.asked, said.code):
-            return Verdict("language_mismatch", {
-                "expected": expected, "found": said.code, "confidence": round(said.confidence, 3),
-                "field": answer.field})
+            return Verdict(
+                "language_mismatch",
+                {
+                    "expected": expected,
+                    "found": said.code,
+                    "confidence": round(said.confidence, 3),
+                    "field": answer.field,
+                },
+            )
     return None
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from pipeline.curate.config import CurateConfig
 from pipeline.curate.io import SourceRecord, read_items, to_record
-from pipeline.curate.prepare import Prepared, Preparer
+from pipeline.curate.prepare import PreparedRecord, Preparer
 from pipeline.errors import SeedforgeError
 
 CHUNK = 256  # records per task: large enough to hide the hand-over, small enough to stream
@@ -27,10 +27,10 @@ def _start_worker(config: dict[str, Any], steps: tuple[str, ...], signatures: bo
     _worker = Preparer(CurateConfig.model_validate(config), steps, signatures)
 
 
-def _prepare_chunk(path: str, chunk: list[tuple[int, Any]]) -> list[tuple[int, Any, Prepared | str]]:
+def _prepare_chunk(path: str, chunk: list[tuple[int, Any]]) -> list[tuple[int, Any, PreparedRecord | str]]:
     """Prepared records, or the error message (naming file and line) of the first bad one."""
     assert _worker is not None
-    done: list[tuple[int, Any, Prepared | str]] = []
+    done: list[tuple[int, Any, PreparedRecord | str]] = []
     for line, raw in chunk:
         try:
             done.append((line, raw, _worker.prepare(to_record(raw, Path(path), line))))
@@ -40,8 +40,9 @@ def _prepare_chunk(path: str, chunk: list[tuple[int, Any]]) -> list[tuple[int, A
     return done
 
 
-def prepared_records(path: str | Path, preparer: Preparer, jobs: int
-                     ) -> Iterator[tuple[SourceRecord, Prepared]]:
+def prepared_records(
+    path: str | Path, preparer: Preparer, jobs: int
+) -> Iterator[tuple[SourceRecord, PreparedRecord]]:
     if jobs <= 0:
         for line, raw in read_items(path):
             record = to_record(raw, Path(path), line)
@@ -50,7 +51,7 @@ def prepared_records(path: str | Path, preparer: Preparer, jobs: int
     args = (preparer.config.model_dump(mode="json"), preparer.steps, preparer.signer is not None)
     context = multiprocessing.get_context("spawn")  # no inherited locks or caches of the parent
     with context.Pool(jobs, initializer=_start_worker, initargs=args) as pool:
-        pending: deque = deque()
+        pending: deque[Any] = deque()
         items = read_items(path)
         exhausted, read_error = False, None
         while True:

@@ -18,15 +18,20 @@ import phonenumbers
 
 from pipeline.curate.config import PIIConfig
 
-PLACEHOLDERS = {
-    "email": "[EMAIL]", "phone": "[PHONE]", "us_ssn": "[US_SSN]",
-    "cn_resident_id": "[CN_RESIDENT_ID]", "credit_card": "[CREDIT_CARD]",
+PII_PLACEHOLDERS = {
+    "email": "[EMAIL]",
+    "phone": "[PHONE]",
+    "us_ssn": "[US_SSN]",
+    "cn_resident_id": "[CN_RESIDENT_ID]",
+    "credit_card": "[CREDIT_CARD]",
     "ip_address": "[IP_ADDRESS]",
 }
 _EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
 _US_SSN = re.compile(r"(?<![\d-])(?!000|666|9\d\d)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}(?![\d-])")
-_CN_ID = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
-                    r"\d{3}[\dXx](?![0-9A-Za-z])")
+_CN_ID = re.compile(
+    r"(?<![0-9A-Za-z])[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+    r"\d{3}[\dXx](?![0-9A-Za-z])"
+)
 _CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
 _IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
 _IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
@@ -34,8 +39,10 @@ _ANY_HINT = re.compile(r"@|\d.*\d|:.*:", re.DOTALL)  # every type needs an @, tw
 _PHONE_HINT = re.compile(r"\d(?:\D{0,3}\d){6}")  # at least 7 digits close together
 _CN_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CN_ID_CHECK = "10X98765432"
-_CARD_PREFIXES = re.compile(r"4|5[1-5]|2(?:2[2-9]|[3-6]\d|7[01])|3[47]|3(?:0[0-5]|[68])|6(?:011|5|4[4-9]|2)"
-                            r"|35(?:2[89]|[3-8]\d)")
+_CARD_PREFIXES = re.compile(
+    r"4|5[1-5]|2(?:2[2-9]|[3-6]\d|7[01])|3[47]|3(?:0[0-5]|[68])|6(?:011|5|4[4-9]|2)"
+    r"|35(?:2[89]|[3-8]\d)"
+)
 
 
 @dataclass(frozen=True)
@@ -48,7 +55,7 @@ class Finding:
 def cn_resident_id_valid(number: str) -> bool:
     if len(number) != 18 or not number[:17].isdigit():
         return False
-    total = sum(int(digit) * weight for digit, weight in zip(number[:17], _CN_ID_WEIGHTS))
+    total = sum(int(digit) * weight for digit, weight in zip(number[:17], _CN_ID_WEIGHTS, strict=True))
     return _CN_ID_CHECK[total % 11] == number[17].upper()
 
 
@@ -120,11 +127,11 @@ def find_pii(text: str, config: PIIConfig) -> list[Finding]:
     return sorted(chosen, key=lambda finding: finding.start)
 
 
-def redact(text: str, findings: list[Finding]) -> str:
+def redact_pii(text: str, findings: list[Finding]) -> str:
     parts, cursor = [], 0
     for finding in findings:
-        parts.append(text[cursor:finding.start])
-        parts.append(PLACEHOLDERS[finding.kind])
+        parts.append(text[cursor : finding.start])
+        parts.append(PII_PLACEHOLDERS[finding.kind])
         cursor = finding.end
     parts.append(text[cursor:])
     return "".join(parts)

@@ -17,17 +17,17 @@ from pipeline.curate.dedup import exact_key
 from pipeline.curate.filters import check_filters
 from pipeline.curate.minhash import Signer
 from pipeline.curate.output_checks import check_outputs
-from pipeline.curate.pii import count_kinds, find_pii, redact
-from pipeline.curate.tokenize import tokenize
+from pipeline.curate.pii import count_kinds, find_pii, redact_pii
 from pipeline.curate.verdict import Verdict
 from pipeline.curate.views import compared_text, text_fields, whole_text, with_texts
 from pipeline.records import Record
+from pipeline.text import tokenize
 
 _RULE_STEPS = (("filters", check_filters), ("output_checks", check_outputs))
 
 
 @dataclass
-class Prepared:
+class PreparedRecord:
     record: Record  # as it would be kept: PII redacted where the config says so
     text: str  # the compared text
     step: str | None = None  # the step that rejected it, if one of these did
@@ -56,10 +56,10 @@ class Preparer:
             findings = find_pii(text, self.config.pii)
             if findings:
                 found.update(count_kinds(findings))
-                redacted[name] = redact(text, findings)
+                redacted[name] = redact_pii(text, findings)
         return found, redacted
 
-    def prepare(self, record: Record) -> Prepared:
+    def prepare(self, record: Record) -> PreparedRecord:
         config, clock, seconds = self.config, time.perf_counter, {}
         for step, check in _RULE_STEPS:  # the config section has the step's name
             if step in self.steps:
@@ -67,8 +67,9 @@ class Preparer:
                 verdict = check(record, getattr(config, step))
                 seconds[step] = clock() - started
                 if verdict:
-                    return Prepared(record, compared_text(record, config.compare), step, verdict,
-                                    seconds=seconds)
+                    return PreparedRecord(
+                        record, compared_text(record, config.compare), step, verdict, seconds=seconds
+                    )
         found: Counter[str] = Counter()
         redacted: dict[str, str] = {}
         if "pii" in self.steps:
@@ -77,14 +78,27 @@ class Preparer:
             seconds["pii"] = clock() - started
             if found and config.pii.action == "drop":
                 evidence = {"rule": "pii", "types": dict(sorted(found.items())), "fields": sorted(redacted)}
-                return Prepared(record, compared_text(record, config.compare), "pii",
-                                Verdict("pii", evidence), dict(found), seconds=seconds)
+                return PreparedRecord(
+                    record,
+                    compared_text(record, config.compare),
+                    "pii",
+                    Verdict("pii", evidence),
+                    dict(found),
+                    seconds=seconds,
+                )
             if found:
                 record = with_texts(record, redacted)
         started = clock()
         text = compared_text(record, config.compare)
-        prepared = Prepared(record, text, pii_found=dict(found), redacted=bool(found),
-                            key=exact_key(text), tokens=tokenize(text), seconds=seconds)
+        prepared = PreparedRecord(
+            record,
+            text,
+            pii_found=dict(found),
+            redacted=bool(found),
+            key=exact_key(text),
+            tokens=tokenize(text),
+            seconds=seconds,
+        )
         seconds["features"] = clock() - started
         if self.signer is not None:
             started = clock()

@@ -24,7 +24,7 @@ class CurationReport:
     pii_records: int = 0
     pii_redacted: int = 0
     references: Counter[str] = field(default_factory=Counter)
-    seconds: Counter[str] = field(default_factory=Counter)
+    seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
 
     @property
     def rejected(self) -> int:
@@ -34,20 +34,32 @@ class CurationReport:
         self.by_step[rejected.step][rejected.reason] += 1
         examples = self.examples[rejected.reason]
         if len(examples) < EXAMPLES_PER_REASON:
-            examples.append({"id": rejected.record.get("id"), "text": text[:_EXAMPLE_CHARS],
-                             "evidence": rejected.evidence})
+            examples.append(
+                {
+                    "id": rejected.record.get("id"),
+                    "text": text[:_EXAMPLE_CHARS],
+                    "evidence": rejected.evidence,
+                }
+            )
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "steps": list(self.steps),
             "counts": {"input": self.seen, "kept": self.kept, "rejected": self.rejected},
             "rejected_by_step": {step: sum(reasons.values()) for step, reasons in self.by_step.items()},
-            "rejected_by_reason": dict(sorted(
-                Counter({r: n for reasons in self.by_step.values() for r, n in reasons.items()}).items())),
-            "reasons_by_step": {step: dict(sorted(reasons.items()))
-                                for step, reasons in self.by_step.items()},
-            "pii": {"records_with_pii": self.pii_records, "records_redacted": self.pii_redacted,
-                    "found_by_type": dict(sorted(self.pii_found.items()))},
+            "rejected_by_reason": dict(
+                sorted(
+                    Counter({r: n for reasons in self.by_step.values() for r, n in reasons.items()}).items()
+                )
+            ),
+            "reasons_by_step": {
+                step: dict(sorted(reasons.items())) for step, reasons in self.by_step.items()
+            },
+            "pii": {
+                "records_with_pii": self.pii_records,
+                "records_redacted": self.pii_redacted,
+                "found_by_type": dict(sorted(self.pii_found.items())),
+            },
             "references": dict(self.references),
             "seconds_by_step": {step: round(value, 3) for step, value in self.seconds.items()},
             "examples": {reason: items for reason, items in sorted(self.examples.items())},

@@ -3,8 +3,10 @@ bit-parallel LCS that gives the same integer much faster (for screening candidat
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Sequence
 
-def rouge_l_f1(a: list, b: list) -> float:
+
+def rouge_l_f1(a: Sequence[Hashable], b: Sequence[Hashable]) -> float:
     """ROUGE-L F1 exactly as rouge-score computes it (tokens already CJK-aware)."""
     if not a or not b:
         return 0.0
@@ -14,11 +16,11 @@ def rouge_l_f1(a: list, b: list) -> float:
     return float(_score_lcs(a, b).fmeasure)
 
 
-def lcs_length(a: list, b: list) -> int:
+def lcs_length(a: Sequence[Hashable], b: Sequence[Hashable]) -> int:
     """Length of the longest common subsequence, bit-parallel (Allison-Dix/Hyyrö): the same
     integer as rouge-score's DP table, at a fraction of its cost. Used to screen candidates;
     the verdict on a drop is still rouge-score's own `_score_lcs`."""
-    masks: dict = {}
+    masks: dict[Hashable, int] = {}
     for position, token in enumerate(a):
         masks[token] = masks.get(token, 0) | 1 << position
     full = (1 << len(a)) - 1

@@ -25,8 +25,7 @@ class Rule(Generic[ConfigT]):
     check: Callable[[Record, ConfigT], Verdict | None]
 
 
-def first_violation(record: Record, config: ConfigT, rules: tuple[Rule[ConfigT], ...]
-                    ) -> Verdict | None:
+def first_violation(record: Record, config: ConfigT, rules: tuple[Rule[ConfigT], ...]) -> Verdict | None:
     for rule in rules:
         verdict = rule.check(record, config)
         if verdict is not None:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.curate.tokenize import cjk_ratio
 from pipeline.records import AlpacaRecord, DialogueRecord, Record
+from pipeline.text import cjk_ratio
 
 
 @dataclass(frozen=True)
-class Answer:
+class RecordAnswer:
     field: str  # "output", or "messages[3]" for a dialogue turn
     text: str
     asked: str  # the user text it answers
@@ -37,23 +37,22 @@ def compared_text(record: Record, compare: str) -> str:
     return record.prompt_text
 
 
-def answers_of(record: Record) -> list[Answer]:
+def answers_of(record: Record) -> list[RecordAnswer]:
     if isinstance(record, AlpacaRecord):
-        return [Answer("output", record.output, record.prompt_text)]
+        return [RecordAnswer("output", record.output, record.prompt_text)]
     answers, asked = [], ""
     for index, message in enumerate(record.messages):
         if message.role == "user":
             asked = message.content
         elif message.role == "assistant":
-            answers.append(Answer(f"messages[{index}]", message.content, asked))
+            answers.append(RecordAnswer(f"messages[{index}]", message.content, asked))
     return answers
 
 
 def text_fields(record: Record) -> list[tuple[str, str]]:
     """Every text field a person could have written PII into, by name."""
     if isinstance(record, AlpacaRecord):
-        return [("instruction", record.instruction), ("input", record.input),
-                ("output", record.output)]
+        return [("instruction", record.instruction), ("input", record.input), ("output", record.output)]
     return [(f"messages[{i}]", m.content) for i, m in enumerate(record.messages)]
 
 
@@ -76,6 +75,6 @@ def with_texts(record: Record, texts: dict[str, str]) -> Record:
         return AlpacaRecord.model_validate(data)
     data = record.model_dump()
     for name, text in texts.items():
-        data["messages"][int(name[len("messages["):-1])]["content"] = text
+        data["messages"][int(name[len("messages[") : -1])]["content"] = text
     data["id"] = ""
     return DialogueRecord.model_validate(data)

@@ -13,11 +13,12 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from pipeline.config import CurateConfig
+from pipeline.curate.config import CurateConfig
 from pipeline.curate.dedup import ExactIndex, exact_key
 from pipeline.curate.novelty import NoveltyIndex
-from pipeline.curate.tokenize import tokenize
-from pipeline.records import AlpacaRecord, Record
+from pipeline.curate.views import compared_text  # evaluate/run.py imports it from here too
+from pipeline.records import Record
+from pipeline.text import tokenize
 
 
 @dataclass(frozen=True)
@@ -29,13 +30,6 @@ class Contamination:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def compared_text(record: Record, compare: str) -> str:
-    """The text curation compares: the instruction alone, or the whole prompt side."""
-    if compare == "instruction" and isinstance(record, AlpacaRecord):
-        return record.instruction
-    return record.prompt_text
 
 
 class TrainingIndex:

@@ -7,21 +7,21 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
-import shutil
-import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import CurateConfig, data_dir
+from pipeline.curate.config import CurateConfig
 from pipeline.dataset.decontaminate import Contamination, decontaminate_heldout
 from pipeline.dataset.exports import export_records
 from pipeline.errors import SeedforgeError
-from pipeline.records import Record, RejectedRecord, dump_jsonl_line, record_from_dict, utc_now
+from pipeline.io import publish_dir, staging_dir, write_json_atomic, write_jsonl_atomic
+from pipeline.records import Record, RejectedRecord, record_from_dict, utc_now
+from pipeline.settings import data_dir
 
 TRAIN, HELDOUT, REJECTED, MANIFEST = "train.jsonl", "heldout.jsonl", "rejected.jsonl", "manifest.json"
+MIN_RECORDS_FOR_VERSION = 2  # a version needs a train and a held-out record
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,8 @@ class DatasetVersion:
 
     @property
     def manifest(self) -> dict[str, Any]:
-        return json.loads((self.path / MANIFEST).read_text(encoding="utf-8"))
+        manifest: dict[str, Any] = json.loads((self.path / MANIFEST).read_text(encoding="utf-8"))
+        return manifest
 
 
 def _order_key(record_id: str) -> str:
@@ -98,8 +99,11 @@ def content_id(train: list[Record], heldout: list[Record], rejected: list[Reject
     """What a version holds, independent of when it was built: record ids (content hashes)
     per split and the rejected records with their reasons."""
     digest = hashlib.sha256()
-    for label, ids in (("train", sorted(r.id for r in train)), ("heldout", sorted(r.id for r in heldout)),
-                       ("rejected", sorted(f"{r.record.get('id')}:{r.reason}" for r in rejected))):
+    for label, ids in (
+        ("train", sorted(r.id for r in train)),
+        ("heldout", sorted(r.id for r in heldout)),
+        ("rejected", sorted(f"{r.record.get('id')}:{r.reason}" for r in rejected)),
+    ):
         digest.update(f"{label}:{','.join(ids)};".encode())
     return digest.hexdigest()
 
@@ -107,12 +111,6 @@ def content_id(train: list[Record], heldout: list[Record], rejected: list[Reject
 def latest_version(dataset: str, root: Path | None = None) -> DatasetVersion | None:
     dirs = _version_dirs((root or datasets_root()) / dataset)
     return DatasetVersion(dataset, int(dirs[-1].name[1:]), dirs[-1]) if dirs else None
-
-
-def _write_jsonl(path: Path, items: list[Any]) -> None:
-    with path.open("w", encoding="utf-8") as handle:
-        for item in items:
-            handle.write(dump_jsonl_line(item))
 
 
 def write_version(
@@ -134,22 +132,23 @@ def write_version(
     latest = latest_version(dataset, root)
     if latest is not None and latest.manifest.get("content_id") == identity:
         return latest
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=parent))
-    try:
-        _write_jsonl(staging / TRAIN, train)
-        _write_jsonl(staging / HELDOUT, heldout)
-        _write_jsonl(staging / REJECTED, rejected)
+    with staging_dir(parent / "version") as staging:
+        for name, items in ((TRAIN, train), (HELDOUT, heldout), (REJECTED, rejected)):
+            write_jsonl_atomic(staging / name, (item.model_dump(mode="json") for item in items))
         exported = export_records(train, staging, exports, dataset)
         counts = {TRAIN: len(train), HELDOUT: len(heldout), REJECTED: len(rejected)}
         counts.update({name: len(train) for name in exported.values()})
-        files = {name: {"sha256": sha256_file(staging / name), "records": count}
-                 for name, count in counts.items()}
-        manifest = {
+        files = {
+            name: {"sha256": sha256_file(staging / name), "records": count} for name, count in counts.items()
+        }
+        manifest: dict[str, Any] = {
             "dataset": dataset,
             "content_id": identity,
             "created_at": utc_now(),
             "counts": {
-                "train": len(train), "heldout": len(heldout), "rejected": len(rejected),
+                "train": len(train),
+                "heldout": len(heldout),
+                "rejected": len(rejected),
                 "rejected_by_reason": dict(Counter(r.reason for r in rejected).most_common()),
             },
             "files": files,
@@ -160,19 +159,15 @@ def write_version(
         while True:
             version = _next_version(parent)
             manifest["version"] = version
-            (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2),
-                                            encoding="utf-8")
+            write_json_atomic(staging / MANIFEST, manifest)
             target = parent / f"v{version:04d}"
             try:
-                os.rename(staging, target)  # atomic; fails if another writer took the number
+                publish_dir(staging, target, replace=False)  # fails if another writer took the number
             except OSError:
                 if target.exists():
                     continue
                 raise
             return DatasetVersion(dataset, version, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
 
 
 def read_records(path: Path) -> list[Record]:
@@ -183,8 +178,7 @@ def read_records(path: Path) -> list[Record]:
                 try:
                     records.append(record_from_dict(json.loads(line)))
                 except ValueError as exc:
-                    raise SeedforgeError(f"not a seedforge record: {exc}", path=path,
-                                         line=line_no) from None
+                    raise SeedforgeError(f"not a seedforge record: {exc}", path=path, line=line_no) from None
     return records
 
 

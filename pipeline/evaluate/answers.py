@@ -36,9 +36,13 @@ class SideRun:
     stopped: int = 0  # answers that ended with EOS rather than at the token limit
 
     def stats(self) -> dict[str, Any]:
-        return {"seconds": round(self.seconds, 2), "new_tokens": self.new_tokens,
-                "tokens_per_second": round(self.new_tokens / self.seconds, 1) if self.seconds else None,
-                "ended_with_eos": self.stopped, "answers": len(self.answers)}
+        return {
+            "seconds": round(self.seconds, 2),
+            "new_tokens": self.new_tokens,
+            "tokens_per_second": round(self.new_tokens / self.seconds, 1) if self.seconds else None,
+            "ended_with_eos": self.stopped,
+            "answers": len(self.answers),
+        }
 
 
 @dataclass
@@ -52,8 +56,13 @@ class AnswerRun:
 
 def eval_prompt(item: EvalItem, template: str, tokenizer: Any) -> str:
     """The prompt the model was trained with, for an eval item (no answer)."""
-    record = AlpacaRecord(id=item.id, instruction=item.instruction, input=item.input, output="",
-                          lineage=Lineage(generator="eval"))
+    record = AlpacaRecord(
+        id=item.id,
+        instruction=item.instruction,
+        input=item.input,
+        output="",
+        lineage=Lineage(generator="eval"),
+    )
     return render_prompt(record, template, tokenizer)
 
 
@@ -70,23 +79,32 @@ def _generate_side(tuned: TunedModel, prompts: list[str], decoding: Decoding) ->
     sampling = decoding.temperature > 0
     started = time.monotonic()
     for start in range(0, len(order), decoding.batch_size):
-        rows = order[start:start + decoding.batch_size]
-        batch = tokenizer([prompts[i] for i in rows], return_tensors="pt", padding=True,
-                          truncation=True, max_length=decoding.max_prompt_tokens,
-                          add_special_tokens=False)
+        rows = order[start : start + decoding.batch_size]
+        batch = tokenizer(
+            [prompts[i] for i in rows],
+            return_tensors="pt",
+            padding=True,
+            truncation=True,
+            max_length=decoding.max_prompt_tokens,
+            add_special_tokens=False,
+        )
         if sampling:
             torch.manual_seed(decoding.seed + start)
         with torch.no_grad():
             output = tuned.model.generate(
-                **batch, max_new_tokens=decoding.max_new_tokens, do_sample=sampling,
+                **batch,
+                max_new_tokens=decoding.max_new_tokens,
+                do_sample=sampling,
                 temperature=decoding.temperature if sampling else None,
-                top_p=decoding.top_p if sampling else None, top_k=None,
-                pad_token_id=tuned.pad_id, eos_token_id=eos,
+                top_p=decoding.top_p if sampling else None,
+                top_k=None,
+                pad_token_id=tuned.pad_id,
+                eos_token_id=eos,
             )
-        new = output[:, batch["input_ids"].shape[1]:]
-        for row, tokens in zip(rows, new.tolist()):
+        new = output[:, batch["input_ids"].shape[1] :]
+        for row, tokens in zip(rows, new.tolist(), strict=True):
             if eos in tokens:
-                tokens = tokens[:tokens.index(eos) + 1]
+                tokens = tokens[: tokens.index(eos) + 1]
                 run.stopped += 1
             run.new_tokens += len(tokens)
             answers[row] = tokenizer.decode(tokens, skip_special_tokens=True).strip()
@@ -94,8 +112,9 @@ def _generate_side(tuned: TunedModel, prompts: list[str], decoding: Decoding) ->
     return run
 
 
-def generate_answers(tuned: TunedModel, items: list[EvalItem], template: str,
-                     decoding: Decoding = Decoding()) -> AnswerRun:
+def generate_answers(
+    tuned: TunedModel, items: list[EvalItem], template: str, decoding: Decoding = Decoding()
+) -> AnswerRun:
     prompts = [eval_prompt(item, template, tuned.tokenizer) for item in items]
     with tuned.base():
         base = _generate_side(tuned, prompts, decoding)

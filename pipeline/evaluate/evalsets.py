@@ -73,23 +73,33 @@ def _self_instruct(record: dict[str, Any]) -> list[EvalItem]:
         if not isinstance(instance, dict):
             raise ValueError(f"instance {number} must be an object with input and output")
         item_id = base_id if len(instances) == 1 else f"{base_id}#{number}"
-        items.append(EvalItem(
-            id=item_id, instruction=instruction, input=_text(instance, "input", required=False),
-            reference=_reference(_text(instance, "output", required=False)),
-            category=_category(record), source="self_instruct", meta=meta,
-        ))
+        items.append(
+            EvalItem(
+                id=item_id,
+                instruction=instruction,
+                input=_text(instance, "input", required=False),
+                reference=_reference(_text(instance, "output", required=False)),
+                category=_category(record),
+                source="self_instruct",
+                meta=meta,
+            )
+        )
     return items
 
 
 def _belle(record: dict[str, Any]) -> list[EvalItem]:
     question = _text(record, "question", required=True)
     raw_class = _text(record, "class", required=False)
-    return [EvalItem(
-        id=str(record.get("id") or content_hash(question)), instruction=question,
-        reference=_reference(_text(record, "std_answer", required=False)),
-        category=canonical_category(raw_class), source="belle",
-        meta={"class": raw_class} if raw_class else {},
-    )]
+    return [
+        EvalItem(
+            id=str(record.get("id") or content_hash(question)),
+            instruction=question,
+            reference=_reference(_text(record, "std_answer", required=False)),
+            category=canonical_category(raw_class),
+            source="belle",
+            meta={"class": raw_class} if raw_class else {},
+        )
+    ]
 
 
 def _alpaca(record: dict[str, Any]) -> list[EvalItem]:
@@ -98,11 +108,16 @@ def _alpaca(record: dict[str, Any]) -> list[EvalItem]:
     answer_key = "output" if "output" in record else "response"
     given = _text(record, context_key, required=False)
     answer = _text(record, answer_key, required=False)
-    return [EvalItem(
-        id=str(record.get("id") or content_hash(instruction, given, answer)),
-        instruction=instruction, input=given, reference=_reference(answer), category=_category(record),
-        source="seedforge" if "lineage" in record else "alpaca",
-    )]
+    return [
+        EvalItem(
+            id=str(record.get("id") or content_hash(instruction, given, answer)),
+            instruction=instruction,
+            input=given,
+            reference=_reference(answer),
+            category=_category(record),
+            source="seedforge" if "lineage" in record else "alpaca",
+        )
+    ]
 
 
 def _dialogue(record: dict[str, Any]) -> list[EvalItem]:
@@ -111,14 +126,19 @@ def _dialogue(record: dict[str, Any]) -> list[EvalItem]:
         raise ValueError("'messages' must be a list of {role, content}")
     turns = [(m.get("role"), m.get("content")) for m in messages if isinstance(m, dict)]
     users = [i for i, (role, _) in enumerate(turns) if role == "user"]
-    if not users or not isinstance(turns[users[0]][1], str) or not turns[users[0]][1].strip():
+    first = users[0] if users else -1
+    question = turns[first][1] if users else None
+    if not isinstance(question, str) or not question.strip():
         raise ValueError("a dialogue needs a non-empty user message")
-    first = users[0]
-    answer = next((c for role, c in turns[first + 1:] if role == "assistant"), "")
-    return [EvalItem(
-        id=str(record.get("id") or content_hash(turns[first][1])), instruction=turns[first][1],
-        reference=_reference(answer if isinstance(answer, str) else ""), source="dialogue",
-    )]
+    answer = next((c for role, c in turns[first + 1 :] if role == "assistant"), "")
+    return [
+        EvalItem(
+            id=str(record.get("id") or content_hash(question)),
+            instruction=question,
+            reference=_reference(answer if isinstance(answer, str) else ""),
+            source="dialogue",
+        )
+    ]
 
 
 def items_from_record(record: Any) -> list[EvalItem]:
@@ -172,7 +192,7 @@ def read_json_records(path: Path) -> list[tuple[int, Any]]:
         return _json_list_with_lines(text, path)
     if stripped.startswith("{"):
         try:
-            return [(text[:len(text) - len(stripped)].count("\n") + 1, json.loads(text))]
+            return [(text[: len(text) - len(stripped)].count("\n") + 1, json.loads(text))]
         except json.JSONDecodeError:
             pass  # not one object: one object per line
     records = []
@@ -181,8 +201,9 @@ def read_json_records(path: Path) -> list[tuple[int, Any]]:
             try:
                 records.append((line_no, json.loads(line)))
             except json.JSONDecodeError as exc:
-                raise SeedforgeError(f"not valid JSON: {exc.msg} (column {exc.colno})",
-                                     path=path, line=line_no) from None
+                raise SeedforgeError(
+                    f"not valid JSON: {exc.msg} (column {exc.colno})", path=path, line=line_no
+                ) from None
     return records
 
 

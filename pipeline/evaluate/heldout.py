@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import TrainConfig
 from pipeline.errors import SeedforgeError
 from pipeline.evaluate.models import TunedModel, load_tuned
-from pipeline.records import AlpacaRecord
+from pipeline.records import AlpacaRecord, Record
+from pipeline.train.config import TrainConfig
 from pipeline.train.data import tokenize_all
 from pipeline.train.loop import mean_loss
 
 
-def loss_figures(tuned: TunedModel, records: list[AlpacaRecord], config: TrainConfig) -> dict[str, Any]:
+def loss_figures(tuned: TunedModel, records: Sequence[AlpacaRecord], config: TrainConfig) -> dict[str, Any]:
     """Token-weighted loss over the answer tokens (and EOS), the prompt masked as in training;
     the base side is the same model with the adapter disabled."""
     if not records:
         raise SeedforgeError("the held-out set is empty")
     scoring = config.model_copy(update={"train_on_inputs": False})
-    examples = tokenize_all(records, tuned.tokenizer, scoring)
+    training_view: list[Record] = list(records)
+    examples = tokenize_all(training_view, tuned.tokenizer, scoring)
     with tuned.base():
         base_loss = mean_loss(tuned.model, examples, tuned.pad_id)
     tuned_loss = mean_loss(tuned.model, examples, tuned.pad_id)

@@ -5,30 +5,35 @@ Two kinds of judgement per item:
   reference is shown only for categories that are not open-ended;
 - pairwise: base vs tuned side by side, asked twice with the order swapped. A judge that
   prefers whichever answer comes first then produces a tie instead of a false win.
-An answer the judge gets wrong in form (unparseable, quarantined) is counted, never fatal.
+Both are one LLM step (`JudgeStep`), run by a `StepRunner` in a single batch. An answer the
+judge gets wrong in form (unparseable, quarantined) is a `Rejection`: counted, never fatal.
 """
 
 from __future__ import annotations
 
-import json
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from pipeline.evaluate.evalsets import EvalItem
 from pipeline.evaluate.rubrics import rubric_for
-from pipeline.llm.client import ChatRequest, ChatResult
+from pipeline.llm.request import ChatRequest, ChatResult
+from pipeline.llm.step import Rejection, answer_json, unanswered, was_cut
+from pipeline.llm.structured import extract_json
 
 TEMPLATE_VERSION = "judge-v2"
-SYSTEM = ("You are a strict, fair grader of answers to instructions. The texts may be in any "
-          "language. Judge correctness and usefulness, not length or style. Reply in JSON only.")
+SYSTEM = (
+    "You are a strict, fair grader of answers to instructions. The texts may be in any "
+    "language. Judge correctness and usefulness, not length or style. Reply in JSON only."
+)
 _REASON = {"type": "string", "maxLength": 240}
-SCORE_SCHEMA = {
+SCORE_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {"reason": _REASON, "score": {"type": "integer", "enum": list(range(11))}},
     "required": ["reason", "score"],
 }
-PAIR_SCHEMA = {
+PAIR_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {"reason": _REASON, "winner": {"type": "string", "enum": ["A", "B", "tie"]}},
     "required": ["reason", "winner"],
@@ -41,8 +46,13 @@ def _clip(text: str, limit: int) -> str:
 
 def _task_block(item: EvalItem, limit: int) -> list[str]:
     rubric = rubric_for(item.category)
-    lines = [f"Task category: {item.category}", f"Criteria: {rubric.criteria}", "",
-             "## Instruction", _clip(item.instruction, limit)]
+    lines = [
+        f"Task category: {item.category}",
+        f"Criteria: {rubric.criteria}",
+        "",
+        "## Instruction",
+        _clip(item.instruction, limit),
+    ]
     if item.input:
         lines += ["", "## Input", _clip(item.input, limit)]
     if item.reference and not rubric.open_ended:
@@ -52,57 +62,84 @@ def _task_block(item: EvalItem, limit: int) -> list[str]:
 
 def score_request(item: EvalItem, answer: str, side: str, limit: int = 1500) -> ChatRequest:
     lines = _task_block(item, limit) + [
-        "", "## Answer to grade", _clip(answer, limit) or "(empty answer)", "",
+        "",
+        "## Answer to grade",
+        _clip(answer, limit) or "(empty answer)",
+        "",
         "Grade the answer from 0 (wrong, off-task or empty) to 10 (fully correct and helpful). "
         'Reply as JSON with "reason" (one short sentence of your own) and "score" (0-10).',
     ]
-    return ChatRequest(
-        messages=[{"role": "system", "content": SYSTEM}, {"role": "user", "content": "\n".join(lines)}],
-        template_version=f"{TEMPLATE_VERSION}-score", json_schema=SCORE_SCHEMA, tag=f"score:{side}:{item.id}",
-    )
+    return _judge_request(lines, "score", SCORE_SCHEMA, f"score:{side}:{item.id}")
 
 
 def pair_request(item: EvalItem, first: str, second: str, order: str, limit: int = 1500) -> ChatRequest:
     lines = _task_block(item, limit) + [
-        "", "## Answer A", _clip(first, limit) or "(empty answer)",
-        "", "## Answer B", _clip(second, limit) or "(empty answer)", "",
+        "",
+        "## Answer A",
+        _clip(first, limit) or "(empty answer)",
+        "",
+        "## Answer B",
+        _clip(second, limit) or "(empty answer)",
+        "",
         "Which answer carries out the instruction better? Ignore which one comes first. "
         'Reply as JSON with "reason" (one short sentence of your own) and "winner" ("A", "B" or "tie").',
     ]
+    return _judge_request(lines, "pair", PAIR_SCHEMA, f"pair:{order}:{item.id}")
+
+
+def _judge_request(lines: list[str], kind: str, schema: dict[str, Any], tag: str) -> ChatRequest:
     return ChatRequest(
         messages=[{"role": "system", "content": SYSTEM}, {"role": "user", "content": "\n".join(lines)}],
-        template_version=f"{TEMPLATE_VERSION}-pair", json_schema=PAIR_SCHEMA, tag=f"pair:{order}:{item.id}",
+        template_version=f"{TEMPLATE_VERSION}-{kind}",
+        json_schema=schema,
+        tag=tag,
     )
 
 
-def judge_requests(items: list[EvalItem], base: list[str], tuned: list[str],
-                   limit: int = 1500) -> list[ChatRequest]:
+@dataclass(frozen=True)
+class JudgeQuestion:
+    """One thing the judge is asked about one item."""
+
+    item: EvalItem
+    kind: Literal["score", "pair"]
+    which: str  # score: "base" or "tuned"; pair: "base_first" or "tuned_first" (shown as A)
+    answers: tuple[str, ...]  # score: the answer to grade; pair: answers A and B
+
+    @property
+    def slot(self) -> str:
+        """Its name among the item's judge reasons."""
+        return f"{self.kind}:{self.which}"
+
+
+SLOTS = ("score:base", "score:tuned", "pair:base_first", "pair:tuned_first")  # one item's questions
+
+
+def judge_questions(items: list[EvalItem], base: list[str], tuned: list[str]) -> list[JudgeQuestion]:
     """Per item: base and tuned graded alone, then the pair in both orders."""
-    requests = []
-    for item, base_answer, tuned_answer in zip(items, base, tuned):
-        requests += [
-            score_request(item, base_answer, "base", limit),
-            score_request(item, tuned_answer, "tuned", limit),
-            pair_request(item, base_answer, tuned_answer, "base_first", limit),
-            pair_request(item, tuned_answer, base_answer, "tuned_first", limit),
+    questions = []
+    for item, base_answer, tuned_answer in zip(items, base, tuned, strict=True):
+        questions += [
+            JudgeQuestion(item, "score", "base", (base_answer,)),
+            JudgeQuestion(item, "score", "tuned", (tuned_answer,)),
+            JudgeQuestion(item, "pair", "base_first", (base_answer, tuned_answer)),
+            JudgeQuestion(item, "pair", "tuned_first", (tuned_answer, base_answer)),
         ]
-    return requests
+    return questions
 
 
-def _as_json(text: str) -> dict[str, Any] | None:
-    start, end = text.find("{"), text.rfind("}")
-    if start < 0 or end <= start:
-        return None
-    try:
-        value = json.loads(text[start:end + 1], strict=False)  # raw newlines inside strings
-    except json.JSONDecodeError:
-        return None
+def _json_object(value: Any) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def _field(text: str, key: str, fallback: str) -> Any:
+def _text_json(text: str) -> dict[str, Any] | None:
+    try:
+        return _json_object(extract_json(text))
+    except ValueError:
+        return None
+
+
+def _field(data: dict[str, Any] | None, text: str, key: str, fallback: str) -> Any:
     """A field of the reply's JSON object, else what `fallback` finds in free text."""
-    data = _as_json(text)
     raw = data.get(key) if data else None
     if raw is None:
         match = re.search(fallback, text, re.IGNORECASE)
@@ -110,11 +147,8 @@ def _field(text: str, key: str, fallback: str) -> Any:
     return raw
 
 
-def parse_score(text: str | None) -> float | None:
-    """0-1, or None when the reply holds no usable score."""
-    if not text:
-        return None
-    raw = _field(text, "score", r"score\W{0,4}(\d+(?:\.\d+)?)")
+def _score(data: dict[str, Any] | None, text: str) -> float | None:
+    raw = _field(data, text, "score", r"score\W{0,4}(\d+(?:\.\d+)?)")
     try:
         value = float(raw)
     except (TypeError, ValueError):
@@ -122,15 +156,63 @@ def parse_score(text: str | None) -> float | None:
     return round(value / 10, 3) if 0 <= value <= 10 else None
 
 
-def parse_winner(text: str | None) -> str | None:
-    """"A", "B", "tie", or None."""
-    if not text:
-        return None
-    raw = _field(text, "winner", r"winner\W{0,4}(A|B|tie)\b")
+def _winner(data: dict[str, Any] | None, text: str) -> str | None:
+    raw = _field(data, text, "winner", r"winner\W{0,4}(A|B|tie)\b")
     if not isinstance(raw, str):
         return None
-    raw = raw.strip().strip("\"'").lower()
-    return {"a": "A", "b": "B", "tie": "tie"}.get(raw)
+    return {"a": "A", "b": "B", "tie": "tie"}.get(raw.strip().strip("\"'").lower())
+
+
+def parse_score(text: str | None) -> float | None:
+    """0-1, or None when the reply holds no usable score."""
+    return _score(_text_json(text), text) if text else None
+
+
+def parse_winner(text: str | None) -> str | None:
+    """ "A", "B", "tie", or None."""
+    return _winner(_text_json(text), text) if text else None
+
+
+@dataclass(frozen=True)
+class JudgeVerdict:
+    value: float | str  # a 0-1 score, or the winner: "A", "B" or "tie"
+    explanation: str | None = None  # the judge's own one-sentence reason
+
+
+def _explanation(data: dict[str, Any] | None) -> str | None:
+    reason = data.get("reason") if data else None
+    return reason[:300] if isinstance(reason, str) else None
+
+
+@dataclass
+class JudgeStep:
+    """The judge's LLM step: a question per request, a score or a winner per answer."""
+
+    answer_chars: int = 1500  # answers (and the task) are cut to this many characters
+    name: str = "judge"
+    max_reasks: int | None = None
+
+    def request(self, question: JudgeQuestion) -> ChatRequest:
+        if question.kind == "score":
+            return score_request(question.item, question.answers[0], question.which, self.answer_chars)
+        first, second = question.answers
+        return pair_request(question.item, first, second, question.which, self.answer_chars)
+
+    def requests(self, items: Sequence[JudgeQuestion]) -> list[ChatRequest]:
+        return [self.request(question) for question in items]
+
+    def parse(self, item: JudgeQuestion, answer: ChatResult) -> JudgeVerdict | Rejection:
+        if not answer.ok:
+            return unanswered(answer)
+        text = answer.text or ""
+        data = _json_object(answer_json(answer))
+        value = _score(data, text) if item.kind == "score" else _winner(data, text)
+        if value is None:
+            return Rejection(
+                "truncated" if was_cut(answer) else "unparseable",
+                {"explanation": _explanation(data), "text": text[:300]},
+            )
+        return JudgeVerdict(value, _explanation(data))
 
 
 @dataclass
@@ -138,7 +220,7 @@ class ItemJudgement:
     base_score: float | None = None
     tuned_score: float | None = None
     tuned_first: str | None = None  # winner with the tuned answer shown as A
-    base_first: str | None = None   # winner with the base answer shown as A
+    base_first: str | None = None  # winner with the base answer shown as A
     reasons: dict[str, str] | None = None
 
     @property
@@ -166,22 +248,27 @@ class ItemJudgement:
         return "win" if share > 0.5 else "loss" if share < 0.5 else "tie"
 
 
-def collect_judgements(items: list[EvalItem], results: list[ChatResult]) -> tuple[list[ItemJudgement], int]:
+JudgeOutcome = tuple[JudgeQuestion, JudgeVerdict | Rejection]
+
+
+def collect_judgements(
+    items: list[EvalItem], outcomes: Iterable[JudgeOutcome]
+) -> tuple[list[ItemJudgement], int]:
     """Judgements per item (in item order) and the number of replies that were unusable."""
-    by_id = {item.id: ItemJudgement(reasons={}) for item in items}
+    reasons: dict[str, dict[str, str]] = {item.id: {} for item in items}
+    by_id = {item.id: ItemJudgement() for item in items}
     failures = 0
-    for result in results:
-        kind, which, item_id = result.request.tag.split(":", 2)
-        judgement = by_id[item_id]
-        data = _as_json(result.text or "") or {}
-        if isinstance(data.get("reason"), str):
-            assert judgement.reasons is not None
-            judgement.reasons[f"{kind}:{which}"] = data["reason"][:300]
-        if kind == "score":
-            value = parse_score(result.text)
-            setattr(judgement, f"{which}_score", value)
+    for question, outcome in outcomes:
+        item_id = question.item.id
+        if isinstance(outcome, Rejection):
+            failures += 1
+            explanation = outcome.evidence.get("explanation")
         else:
-            value = parse_winner(result.text)
-            setattr(judgement, which, value)
-        failures += value is None
+            attribute = f"{question.which}_score" if question.kind == "score" else question.which
+            setattr(by_id[item_id], attribute, outcome.value)
+            explanation = outcome.explanation
+        if explanation is not None:
+            reasons[item_id][question.slot] = explanation
+    for item_id, judgement in by_id.items():  # in the order the questions are asked, as reports show
+        judgement.reasons = {slot: reasons[item_id][slot] for slot in SLOTS if slot in reasons[item_id]}
     return [by_id[item.id] for item in items], failures

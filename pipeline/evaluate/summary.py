@@ -11,28 +11,40 @@ from pipeline.evaluate.judge import ItemJudgement
 from pipeline.evaluate.metrics import wilson_interval
 from pipeline.evaluate.rubrics import rubric_for
 
-SIDES = ("base", "tuned")
+MODEL_SIDES = ("base", "tuned")
 SCORES = ("rouge_l", "semantic", "judge")
 
 
-def item_rows(items: list[EvalItem], answers: dict[str, list[str]], scores: dict[str, dict[str, list]],
-              judgements: list[ItemJudgement] | None) -> list[dict[str, Any]]:
+def item_rows(
+    items: list[EvalItem],
+    answers: dict[str, list[str]],
+    scores: dict[str, dict[str, list[float | None]]],
+    judgements: list[ItemJudgement] | None,
+) -> list[dict[str, Any]]:
     """One row per item: the texts, both answers and every score; missing scores are None."""
     rows = []
     for index, item in enumerate(items):
         judged = judgements[index] if judgements else None
         row: dict[str, Any] = {
-            "id": item.id, "category": item.category, "source": item.source,
-            "instruction": item.instruction, "input": item.input, "reference": item.reference,
+            "id": item.id,
+            "category": item.category,
+            "source": item.source,
+            "instruction": item.instruction,
+            "input": item.input,
+            "reference": item.reference,
         }
-        for side in SIDES:
+        for side in MODEL_SIDES:
             row[side] = {"answer": answers[side][index]}
             for metric in ("rouge_l", "semantic"):
                 row[side][metric] = scores[side][metric][index]
             row[side]["judge"] = getattr(judged, f"{side}_score") if judged else None
         if judged:
-            row["pairwise"] = {"base_first": judged.base_first, "tuned_first": judged.tuned_first,
-                               "outcome": judged.outcome(), "consistent": judged.consistent}
+            row["pairwise"] = {
+                "base_first": judged.base_first,
+                "tuned_first": judged.tuned_first,
+                "outcome": judged.outcome(),
+                "consistent": judged.consistent,
+            }
             row["judge_reasons"] = judged.reasons or {}
         rows.append(row)
     return rows
@@ -54,17 +66,21 @@ def pairwise_summary(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
     wins, ties, losses = outcomes["win"], outcomes["tie"], outcomes["loss"]
     rate = (wins + 0.5 * ties) / judged if judged else None
     return {
-        "judged": judged, "wins": wins, "ties": ties, "losses": losses,
+        "judged": judged,
+        "wins": wins,
+        "ties": ties,
+        "losses": losses,
         "win_rate": round(rate, 4) if rate is not None else None,
         "ci95": list(wilson_interval(wins + 0.5 * ties, judged)) if judged else None,
         "position_consistency": round(sum(bool(v["consistent"]) for v in verdicts) / judged, 4)
-        if judged else None,
+        if judged
+        else None,
     }
 
 
 def aggregate(rows: list[dict[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {"items": len(rows)}
-    for side in SIDES:
+    for side in MODEL_SIDES:
         out[side] = {metric: _mean([r[side][metric] for r in rows]) for metric in SCORES}
     out["scored"] = {metric: sum(r["tuned"][metric] is not None for r in rows) for metric in SCORES}
     out["pairwise"] = pairwise_summary(rows)
@@ -79,6 +95,7 @@ def summarize(rows: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, dic
         rubric = rubric_for(category)
         by_category[category] = {
             **aggregate([r for r in rows if r["category"] == category]),
-            "rubric": rubric.category, "reference_shown_to_judge": not rubric.open_ended,
+            "rubric": rubric.category,
+            "reference_shown_to_judge": not rubric.open_ended,
         }
     return aggregate(rows), by_category

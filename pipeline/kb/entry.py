@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from pipeline.curate.tokenize import normalize
 from pipeline.records import content_hash
+from pipeline.text import normalize
 
 FactValue = list[str] | str
 Status = Literal["active", "superseded", "removed"]
@@ -37,8 +37,11 @@ class KBEntry(BaseModel):
 
     def content_id(self) -> str:
         """Hash of what the entry says (not where it sits): a moved row keeps its id."""
-        body = json.dumps([self.name, self.facts, self.roles, self.domain, self.language],
-                          ensure_ascii=False, sort_keys=True)
+        body = json.dumps(
+            [self.name, self.facts, self.roles, self.domain, self.language],
+            ensure_ascii=False,
+            sort_keys=True,
+        )
         return content_hash("kb-entry", body)
 
     @property
@@ -56,5 +59,6 @@ class KBEntry(BaseModel):
         return list(value) if isinstance(value, list) else [value]
 
     def fact_text(self) -> str:
-        return "\n".join(f"{field}: {'; '.join(v) if isinstance(v, list) else v}"
-                         for field, v in self.facts.items())
+        return "\n".join(
+            f"{field}: {'; '.join(v) if isinstance(v, list) else v}" for field, v in self.facts.items()
+        )

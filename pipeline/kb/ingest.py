@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.errors import SeedforgeError
+from pipeline.kb.entry import KBEntry
 from pipeline.kb.loaders import FORMATS, load_entries
 from pipeline.kb.mapping import load_mapping
 from pipeline.kb.store import KBStore, SourceChanges
@@ -36,11 +37,15 @@ def expand_paths(paths: list[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in FORMATS
-                           and not p.name.lower().startswith("readme"))
+            found = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in FORMATS and not p.name.lower().startswith("readme")
+            )
             if not found:
-                raise SeedforgeError("directory holds no knowledge-base files "
-                                     f"({', '.join(sorted(FORMATS))})", path=path)
+                raise SeedforgeError(
+                    f"directory holds no knowledge-base files ({', '.join(sorted(FORMATS))})", path=path
+                )
             files.extend(found)
         else:
             files.append(path)
@@ -54,7 +59,7 @@ def source_name(path: Path) -> str:
 
 def ingest(store: KBStore, kb: str, paths: list[Path], mapping_file: Path | None = None) -> IngestReport:
     mapping = load_mapping(mapping_file)
-    loaded = []
+    loaded: list[tuple[str, list[KBEntry]]] = []
     for path in expand_paths(paths):
         source = source_name(path)
         if any(source == seen for seen, _ in loaded):

@@ -21,7 +21,7 @@ def _item_lines(text: str) -> list[int] | None:
     if not text.startswith("[", index):
         return None
     index += 1
-    lines = []
+    lines: list[int] = []
     while True:
         while index < len(text) and text[index] in " \t\r\n,":
             index += 1
@@ -31,7 +31,7 @@ def _item_lines(text: str) -> list[int] | None:
         _, index = decoder.raw_decode(text, index)
 
 
-def _cell(value: Any) -> Any:
+def _flat_cell(value: Any) -> Any:
     if isinstance(value, list):
         return [json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v for v in value]
     if isinstance(value, dict):
@@ -39,17 +39,20 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _table(items: list[Any], lines: list[int] | None, path: Path) -> RawTable:
+def _raw_table(items: list[Any], lines: list[int] | None, path: Path) -> RawTable:
     """`lines` None: positions unknown, so rows are numbered by item and errors name the item."""
     fields: dict[str, None] = {}
     rows = []
     for number, item in enumerate(items, start=1):
         line = lines[number - 1] if lines else None
         if not isinstance(item, dict):
-            raise SeedforgeError(f"item {number}: expected an object per entry, got "
-                                 f"{type(item).__name__}", path=path, line=line)
+            raise SeedforgeError(
+                f"item {number}: expected an object per entry, got {type(item).__name__}",
+                path=path,
+                line=line,
+            )
         fields.update(dict.fromkeys(str(k) for k in item))
-        rows.append(RawRow(line or number, {str(k): _cell(v) for k, v in item.items()}))
+        rows.append(RawRow(line or number, {str(k): _flat_cell(v) for k, v in item.items()}))
     if not rows:
         raise SeedforgeError("no entries: the list is empty", path=path, line=1)
     return RawTable(list(fields), rows, header_line=rows[0].row if lines else 1)
@@ -59,17 +62,19 @@ def load_json(text: str, path: Path) -> RawTable:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise SeedforgeError(f"broken JSON: {exc.msg} (column {exc.colno})", path=path,
-                             line=exc.lineno) from None
+        raise SeedforgeError(
+            f"broken JSON: {exc.msg} (column {exc.colno})", path=path, line=exc.lineno
+        ) from None
     if isinstance(data, dict):
         lists = [value for value in data.values() if isinstance(value, list)]
         if len(lists) != 1:
-            raise SeedforgeError("expected a list of objects, or an object holding exactly one list",
-                                 path=path, line=1)
-        return _table(lists[0], None, path)  # positions inside a wrapper object are not tracked
+            raise SeedforgeError(
+                "expected a list of objects, or an object holding exactly one list", path=path, line=1
+            )
+        return _raw_table(lists[0], None, path)  # positions inside a wrapper object are not tracked
     if not isinstance(data, list):
         raise SeedforgeError("expected a list of objects at the top level", path=path, line=1)
-    return _table(data, _item_lines(text), path)
+    return _raw_table(data, _item_lines(text), path)
 
 
 def load_jsonl(text: str, path: Path) -> RawTable:
@@ -80,7 +85,8 @@ def load_jsonl(text: str, path: Path) -> RawTable:
         try:
             items.append(json.loads(line))
         except json.JSONDecodeError as exc:
-            raise SeedforgeError(f"broken JSON: {exc.msg} (column {exc.colno})", path=path,
-                                 line=number) from None
+            raise SeedforgeError(
+                f"broken JSON: {exc.msg} (column {exc.colno})", path=path, line=number
+            ) from None
         lines.append(number)
-    return _table(items, lines, path)
+    return _raw_table(items, lines, path)

@@ -37,7 +37,7 @@ def _numbered_steps(text: str) -> list[str] | None:
         return None
     bounds = [m.end() for m in marks]
     ends = [m.start() for m in marks[1:]] + [len(text)]
-    return _clean([text[start:end] for start, end in zip(bounds, ends)])
+    return _clean([text[start:end] for start, end in zip(bounds, ends, strict=True)])
 
 
 def parse_literal_list(text: str) -> list[str]:

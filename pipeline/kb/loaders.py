@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pipeline.curate.tokenize import cjk_ratio
 from pipeline.errors import SeedforgeError
 from pipeline.kb.entry import KBEntry
 from pipeline.kb.jsonfiles import load_json, load_jsonl
@@ -17,18 +16,29 @@ from pipeline.kb.plaintext import load_plain_text
 from pipeline.kb.rows import RawRow, RawTable
 from pipeline.kb.tabular import load_tabular
 from pipeline.kb.textio import read_kb_text
+from pipeline.text import cjk_ratio
 
 FORMATS = {
-    ".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json", ".jsonl": "jsonl",
-    ".ndjson": "jsonl", ".md": "markdown", ".markdown": "markdown", ".txt": "text", ".text": "text",
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".txt": "text",
+    ".text": "text",
 }
 
 
 def file_format(path: Path) -> str:
     kind = FORMATS.get(path.suffix.lower())
     if kind is None:
-        raise SeedforgeError(f"unsupported file type {path.suffix or '(none)'!r}; known: "
-                             f"{', '.join(sorted(FORMATS))}", path=path)
+        raise SeedforgeError(
+            f"unsupported file type {path.suffix or '(none)'!r}; known: {', '.join(sorted(FORMATS))}",
+            path=path,
+        )
     return kind
 
 
@@ -59,8 +69,9 @@ def _fact(value: Any, field: str, resolved: ResolvedMapping, path: Path, row: Ra
     return " ".join(str(value).split()) if value is not None else ""
 
 
-def build_entry(row: RawRow, resolved: ResolvedMapping, mapping: MappingFile, path: Path,
-                source: str) -> KBEntry:
+def build_entry(
+    row: RawRow, resolved: ResolvedMapping, mapping: MappingFile, path: Path, source: str
+) -> KBEntry:
     name = " ".join(str(row.fields.get(resolved.name) or "").split())
     if not name:
         raise SeedforgeError(f"the name field {resolved.name!r} is empty", path=path, line=row.row)
@@ -70,12 +81,20 @@ def build_entry(row: RawRow, resolved: ResolvedMapping, mapping: MappingFile, pa
         if value:
             facts[field] = value
     if not facts:
-        raise SeedforgeError(f"entry {name!r} has no facts (fields: {', '.join(resolved.facts)})",
-                             path=path, line=row.row)
+        raise SeedforgeError(
+            f"entry {name!r} has no facts (fields: {', '.join(resolved.facts)})", path=path, line=row.row
+        )
     roles = {role: field for role, field in resolved.roles.items() if role == "name" or field in facts}
     language = mapping.language or ("zh" if cjk_ratio(name + " " + str(facts)) > 0.3 else "en")
-    return KBEntry(name=name, facts=facts, roles=roles, domain=resolved.domain, language=language,
-                   source=source, row=row.row)
+    return KBEntry(
+        name=name,
+        facts=facts,
+        roles=roles,
+        domain=resolved.domain,
+        language=language,
+        source=source,
+        row=row.row,
+    )
 
 
 def _disambiguate(entries: list[KBEntry], table: RawTable, path: Path) -> list[KBEntry]:
@@ -87,11 +106,15 @@ def _disambiguate(entries: list[KBEntry], table: RawTable, path: Path) -> list[K
         key = entry.key
         if key in first_row:
             if table.unique_names:
-                raise SeedforgeError(f"duplicate entry name {entry.name!r} (first at line "
-                                     f"{first_row[key]})", path=path, line=entry.row)
+                raise SeedforgeError(
+                    f"duplicate entry name {entry.name!r} (first at line {first_row[key]})",
+                    path=path,
+                    line=entry.row,
+                )
             repeats[key] = repeats.get(key, 1) + 1
-            entry = KBEntry.model_validate({**entry.model_dump(exclude={"id"}),
-                                            "name": f"{entry.name} ({repeats[key]})"})
+            entry = KBEntry.model_validate(
+                {**entry.model_dump(exclude={"id"}), "name": f"{entry.name} ({repeats[key]})"}
+            )
         first_row.setdefault(entry.key, entry.row)
         out.append(entry)
     return out
@@ -100,8 +123,9 @@ def _disambiguate(entries: list[KBEntry], table: RawTable, path: Path) -> list[K
 def load_entries(path: Path, mapping: MappingFile, source: str | None = None) -> list[KBEntry]:
     """Every entry of one file, or a SeedforgeError naming the file and row."""
     table = load_table(path, mapping)
-    resolved = resolve_mapping(mapping, table.fields, path, header_line=table.header_line,
-                               default_name=table.default_name)
+    resolved = resolve_mapping(
+        mapping, table.fields, path, header_line=table.header_line, default_name=table.default_name
+    )
     source = source or str(path)
     entries = [build_entry(row, resolved, mapping, path, source) for row in table.rows]
     return _disambiguate(entries, table, path)

@@ -7,24 +7,61 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from pipeline.config import _yaml_line
 from pipeline.errors import SeedforgeError
+from pipeline.io import read_yaml_mapping, validate_yaml
 
 Domain = Literal["medical", "product_support", "generic"]
 
 # role -> field names (case-folded, `_`/`-` as spaces) that play it
 ROLE_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "name": ("condition", "disease", "illness", "diagnosis", "name", "title", "entry", "topic",
-             "problem", "issue", "question", "heading", "疾病", "病名", "疾病名称", "名称", "标题", "问题"),
+    "name": (
+        "condition",
+        "disease",
+        "illness",
+        "diagnosis",
+        "name",
+        "title",
+        "entry",
+        "topic",
+        "problem",
+        "issue",
+        "question",
+        "heading",
+        "疾病",
+        "病名",
+        "疾病名称",
+        "名称",
+        "标题",
+        "问题",
+    ),
     "symptoms": ("symptoms", "symptom", "signs", "presentation", "complaints", "症状", "表现", "临床表现"),
     "causes": ("causes", "cause", "etiology", "aetiology", "risk factors", "病因", "原因"),
-    "tests": ("tests", "test", "diagnostics", "investigations", "exams", "examinations",
-              "diagnostic tests", "检查", "检验", "检查项目"),
-    "medications": ("medications", "medication", "drugs", "drug", "medicines", "medicine",
-                    "药物", "用药", "治疗药物", "药品"),
+    "tests": (
+        "tests",
+        "test",
+        "diagnostics",
+        "investigations",
+        "exams",
+        "examinations",
+        "diagnostic tests",
+        "检查",
+        "检验",
+        "检查项目",
+    ),
+    "medications": (
+        "medications",
+        "medication",
+        "drugs",
+        "drug",
+        "medicines",
+        "medicine",
+        "药物",
+        "用药",
+        "治疗药物",
+        "药品",
+    ),
     "fix": ("fix", "fixes", "solution", "resolution", "steps", "remedy", "answer", "解决方法", "处理方法"),
     "parts": ("parts", "part", "components", "spare parts", "配件"),
 }
@@ -67,22 +104,9 @@ def load_mapping(path: Path | None) -> MappingFile:
         return MappingFile()
     if not path.is_file():
         raise SeedforgeError("mapping file not found", path=path)
-    text = path.read_text(encoding="utf-8-sig")
-    try:
-        data = yaml.safe_load(text) or {}  # YAML is a superset of JSON
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise SeedforgeError(f"not valid YAML/JSON: {getattr(exc, 'problem', exc)}", path=path,
-                             line=mark.line + 1 if mark is not None else None) from None
-    if not isinstance(data, dict):
-        raise SeedforgeError("expected a mapping of settings at the top level", path=path, line=1)
-    try:
-        return MappingFile.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise SeedforgeError(f"{where}: {first['msg']}", path=path,
-                             line=_yaml_line(text, first["loc"])) from None
+    # YAML is a superset of JSON
+    data, text = read_yaml_mapping(path, contents="settings", syntax="YAML/JSON", encoding="utf-8-sig")
+    return validate_yaml(MappingFile, data, text, path)
 
 
 def _detect_role(field: str) -> str | None:
@@ -98,35 +122,58 @@ def _detect_domain(roles: dict[str, str]) -> Domain:
     return "generic"
 
 
-def resolve_mapping(mapping: MappingFile, fields: list[str], path: Path, *, header_line: int = 1,
-                    default_name: str | None = None) -> ResolvedMapping:
+def resolve_mapping(
+    mapping: MappingFile,
+    fields: list[str],
+    path: Path,
+    *,
+    header_line: int = 1,
+    default_name: str | None = None,
+) -> ResolvedMapping:
     """Check the user's mapping against the file's fields and fill in the rest."""
     present = {field_key(f): f for f in fields}
 
     def existing(field: str, what: str) -> str:
         found = present.get(field_key(field))
         if found is None:
-            raise SeedforgeError(f"{what} {field!r} is not a field of this file (fields: "
-                                 f"{', '.join(fields) or 'none'})", path=path, line=header_line)
+            raise SeedforgeError(
+                f"{what} {field!r} is not a field of this file (fields: {', '.join(fields) or 'none'})",
+                path=path,
+                line=header_line,
+            )
         return found
 
-    roles = {role: existing(field, f"mapped field for role {role!r},")
-             for role, field in mapping.roles.items()}
+    roles = {
+        role: existing(field, f"mapped field for role {role!r},") for role, field in mapping.roles.items()
+    }
+    name: str | None
     if mapping.name is not None:
         name = existing(mapping.name, "mapped name field")
     else:
-        name = roles.get("name") or next((f for f in fields if _detect_role(f) == "name"), None) \
-            or default_name or (fields[0] if fields else None)
+        name = (
+            roles.get("name")
+            or next((f for f in fields if _detect_role(f) == "name"), None)
+            or default_name
+            or (fields[0] if fields else None)
+        )
         if name is None:
             raise SeedforgeError("no fields found to name entries", path=path, line=header_line)
     roles["name"] = name
-    facts = ([existing(f, "mapped fact field") for f in mapping.facts] if mapping.facts is not None
-             else [f for f in fields if f != name])
+    facts = (
+        [existing(f, "mapped fact field") for f in mapping.facts]
+        if mapping.facts is not None
+        else [f for f in fields if f != name]
+    )
     for field in facts:
         role = _detect_role(field)
         if role and role != "name" and role not in roles:
             roles[role] = field
     list_fields = [existing(f, "list field") for f in mapping.list_fields]
     list_fields += [f for role, f in roles.items() if role in LIST_ROLES and f not in list_fields]
-    return ResolvedMapping(name=name, facts=facts, list_fields=[f for f in list_fields if f in facts],
-                           roles=roles, domain=mapping.domain or _detect_domain(roles))
+    return ResolvedMapping(
+        name=name,
+        facts=facts,
+        list_fields=[f for f in list_fields if f in facts],
+        roles=roles,
+        domain=mapping.domain or _detect_domain(roles),
+    )

@@ -10,9 +10,8 @@ from typing import Any
 
 from pipeline.errors import SeedforgeError
 from pipeline.kb.mapping import ROLE_SYNONYMS, field_key
-from pipeline.kb.rows import RawRow, RawTable
+from pipeline.kb.rows import TITLE_FIELD, RawRow, RawTable
 
-TITLE_FIELD = "title"
 NOTES_FIELD = "notes"
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _BOLD_KEY = re.compile(r"^(?:[-*+]\s+)?\*\*(?P<key>[^*]{1,40}?)\s*[:：]?\s*\*\*\s*[:：]?\s*(?P<value>.*)$")
@@ -124,5 +123,6 @@ def load_markdown(text: str, path: Path, level: int | None) -> RawTable | None:
         rows.append(RawRow(index + 1, row))
     if NOTES_FIELD in fields:  # notes last: the named fields are the facts people look for
         fields[NOTES_FIELD] = fields.pop(NOTES_FIELD)
-    return RawTable(list(fields), rows, header_line=starts[0][0] + 1, default_name=TITLE_FIELD,
-                    unique_names=False)
+    return RawTable(
+        list(fields), rows, header_line=starts[0][0] + 1, default_name=TITLE_FIELD, unique_names=False
+    )

@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pipeline.curate.tokenize import tokenize
 from pipeline.errors import SeedforgeError
-from pipeline.kb.rows import RawRow, RawTable
+from pipeline.kb.rows import TITLE_FIELD, RawRow, RawTable
+from pipeline.text import tokenize
 
-TITLE_FIELD = "title"
 TEXT_FIELD = "text"
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s*")
 _TITLE_CHARS = 80
@@ -17,7 +16,8 @@ _TITLE_CHARS = 80
 
 def _paragraphs(text: str) -> list[tuple[int, str]]:
     """(start line, paragraph) for each run of non-blank lines."""
-    out, start, buffer = [], 0, []
+    out: list[tuple[int, str]] = []
+    start, buffer = 0, list[str]()
     for number, line in enumerate(text.splitlines(), start=1):
         if line.strip():
             if not buffer:

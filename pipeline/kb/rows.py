@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+TITLE_FIELD = "title"  # the name field loaders make from a heading or a first line
+
 
 @dataclass
 class RawRow:

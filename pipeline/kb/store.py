@@ -14,13 +14,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pipeline.errors import SeedforgeError
 from pipeline.kb.entry import KBEntry
 from pipeline.records import utc_now
 
 KB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-SCHEMA = """
+KB_SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL,
@@ -66,8 +67,12 @@ class SourceChanges:
     removed: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
-        return {"new": len(self.new), "changed": len(self.changed),
-                "unchanged": len(self.unchanged), "removed": len(self.removed)}
+        return {
+            "new": len(self.new),
+            "changed": len(self.changed),
+            "unchanged": len(self.unchanged),
+            "removed": len(self.removed),
+        }
 
 
 def kb_path(data_dir: Path, name: str) -> Path:
@@ -76,11 +81,20 @@ def kb_path(data_dir: Path, name: str) -> Path:
     return data_dir / "kb" / f"{name}.sqlite3"
 
 
-def _entry(row: tuple) -> KBEntry:
+def _entry(row: tuple[Any, ...]) -> KBEntry:
     id_, source, _key, version, line, name, facts, roles, domain, language, status = row
-    return KBEntry(id=id_, source=source, version=version, row=line, name=name,
-                   facts=json.loads(facts), roles=json.loads(roles), domain=domain,
-                   language=language, status=status)
+    return KBEntry(
+        id=id_,
+        source=source,
+        version=version,
+        row=line,
+        name=name,
+        facts=json.loads(facts),
+        roles=json.loads(roles),
+        domain=domain,
+        language=language,
+        status=status,
+    )
 
 
 class KBStore:
@@ -89,24 +103,25 @@ class KBStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._conn = sqlite3.connect(path, timeout=30, isolation_level=None)
         self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.executescript(SCHEMA)
+        self._conn.executescript(KB_SCHEMA)
 
     @classmethod
-    def open(cls, data_dir: Path, name: str) -> "KBStore":
+    def open(cls, data_dir: Path, name: str) -> KBStore:
         return cls(kb_path(data_dir, name))
 
     @classmethod
-    def open_existing(cls, data_dir: Path, name: str) -> "KBStore":
+    def open_existing(cls, data_dir: Path, name: str) -> KBStore:
         path = kb_path(data_dir, name)
         if not path.is_file():
-            raise SeedforgeError(f"no knowledge base named {name!r}; run `seedforge ingest PATH"
-                                 f" --kb {name}` first", path=path)
+            raise SeedforgeError(
+                f"no knowledge base named {name!r}; run `seedforge ingest PATH --kb {name}` first", path=path
+            )
         return cls(path)
 
     def close(self) -> None:
         self._conn.close()
 
-    def __enter__(self) -> "KBStore":
+    def __enter__(self) -> KBStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -136,8 +151,10 @@ class KBStore:
         return [_entry(row) for row in rows]
 
     def history(self, source: str, name_key: str) -> list[KBEntry]:
-        rows = self._conn.execute(f"SELECT {_COLUMNS} FROM entries WHERE source = ? AND"
-                                  " entry_key = ? ORDER BY version", (source, name_key)).fetchall()
+        rows = self._conn.execute(
+            f"SELECT {_COLUMNS} FROM entries WHERE source = ? AND entry_key = ? ORDER BY version",
+            (source, name_key),
+        ).fetchall()
         return [_entry(row) for row in rows]
 
     def counts(self) -> dict[str, int]:
@@ -155,50 +172,77 @@ class KBStore:
             if old is not None and old.id == entry.id:
                 changes.unchanged.append(entry.id)
                 if old.row != entry.row:  # moved within the file: same content, same version
-                    conn.execute("UPDATE entries SET row = ? WHERE source = ? AND entry_key = ?"
-                                 " AND version = ?", (entry.row, source, entry.key, old.version))
+                    conn.execute(
+                        "UPDATE entries SET row = ? WHERE source = ? AND entry_key = ? AND version = ?",
+                        (entry.row, source, entry.key, old.version),
+                    )
                 continue
-            last = conn.execute("SELECT MAX(version) FROM entries WHERE source = ? AND entry_key = ?",
-                                (source, entry.key)).fetchone()[0]
+            last = conn.execute(
+                "SELECT MAX(version) FROM entries WHERE source = ? AND entry_key = ?", (source, entry.key)
+            ).fetchone()[0]
             if old is not None:
-                conn.execute("UPDATE entries SET status = 'superseded', retired_at = ? WHERE"
-                             " source = ? AND entry_key = ? AND version = ?",
-                             (now, source, entry.key, old.version))
+                conn.execute(
+                    "UPDATE entries SET status = 'superseded', retired_at = ? WHERE"
+                    " source = ? AND entry_key = ? AND version = ?",
+                    (now, source, entry.key, old.version),
+                )
                 changes.changed.append(entry.id)
             else:
                 changes.new.append(entry.id)
             conn.execute(
                 "INSERT INTO entries (id, source, entry_key, version, row, name, facts, roles,"
                 " domain, language, status, ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,'active',?)",
-                (entry.id, source, entry.key, (last or 0) + 1, entry.row, entry.name,
-                 json.dumps(entry.facts, ensure_ascii=False), json.dumps(entry.roles, ensure_ascii=False),
-                 entry.domain, entry.language, now))
+                (
+                    entry.id,
+                    source,
+                    entry.key,
+                    (last or 0) + 1,
+                    entry.row,
+                    entry.name,
+                    json.dumps(entry.facts, ensure_ascii=False),
+                    json.dumps(entry.roles, ensure_ascii=False),
+                    entry.domain,
+                    entry.language,
+                    now,
+                ),
+            )
         for gone in current.values():
-            conn.execute("UPDATE entries SET status = 'removed', retired_at = ? WHERE source = ?"
-                         " AND entry_key = ? AND version = ?", (now, source, gone.key, gone.version))
+            conn.execute(
+                "UPDATE entries SET status = 'removed', retired_at = ? WHERE source = ?"
+                " AND entry_key = ? AND version = ?",
+                (now, source, gone.key, gone.version),
+            )
             changes.removed.append(gone.id)
         return changes
 
     # ---- dialogues generated from entries ------------------------------------------------------
-    def record_generation(self, kind: str, out_file: str, kept: list[tuple[str, str]],
-                          attempts: dict[str, int]) -> None:
+    def record_generation(
+        self, kind: str, out_file: str, kept: list[tuple[str, str]], attempts: dict[str, int]
+    ) -> None:
         """After the output file is written: (record id, entry id) per kept dialogue, and how
         many attempts each entry used (the next run continues with fresh sample indexes)."""
         now = utc_now()
         with self.transaction() as conn:
-            conn.executemany("INSERT OR IGNORE INTO dialogues (record_id, entry_id, kind, out_file,"
-                             " created_at) VALUES (?,?,?,?,?)",
-                             [(record, entry, kind, out_file, now) for record, entry in kept])
-            conn.executemany("INSERT INTO dialogue_attempts (entry_id, kind, attempts) VALUES (?,?,?)"
-                             " ON CONFLICT (entry_id, kind) DO UPDATE SET attempts = attempts +"
-                             " excluded.attempts", [(entry, kind, n) for entry, n in attempts.items()])
+            conn.executemany(
+                "INSERT OR IGNORE INTO dialogues (record_id, entry_id, kind, out_file,"
+                " created_at) VALUES (?,?,?,?,?)",
+                [(record, entry, kind, out_file, now) for record, entry in kept],
+            )
+            conn.executemany(
+                "INSERT INTO dialogue_attempts (entry_id, kind, attempts) VALUES (?,?,?)"
+                " ON CONFLICT (entry_id, kind) DO UPDATE SET attempts = attempts +"
+                " excluded.attempts",
+                [(entry, kind, n) for entry, n in attempts.items()],
+            )
 
     def dialogue_counts(self, kind: str) -> dict[str, int]:
-        rows = self._conn.execute("SELECT entry_id, COUNT(*) FROM dialogues WHERE kind = ?"
-                                  " GROUP BY entry_id", (kind,)).fetchall()
+        rows = self._conn.execute(
+            "SELECT entry_id, COUNT(*) FROM dialogues WHERE kind = ? GROUP BY entry_id", (kind,)
+        ).fetchall()
         return dict(rows)
 
     def attempt_counts(self, kind: str) -> dict[str, int]:
-        rows = self._conn.execute("SELECT entry_id, attempts FROM dialogue_attempts WHERE kind = ?",
-                                  (kind,)).fetchall()
+        rows = self._conn.execute(
+            "SELECT entry_id, attempts FROM dialogue_attempts WHERE kind = ?", (kind,)
+        ).fetchall()
         return dict(rows)

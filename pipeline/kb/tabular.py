@@ -23,11 +23,14 @@ def _check_header(header: list[str], first_line: str, delimiter: str, path: Path
             raise SeedforgeError(
                 f"wrong delimiter: the header has one column when split on {_name(delimiter)}"
                 f" but contains {_name(others[0])}s; set `delimiter:` in a mapping file",
-                path=path, line=line)
+                path=path,
+                line=line,
+            )
     names = [h.strip() for h in header]
     if any(not h for h in names):
-        raise SeedforgeError(f"empty column name in the header (column {names.index('') + 1})",
-                             path=path, line=line)
+        raise SeedforgeError(
+            f"empty column name in the header (column {names.index('') + 1})", path=path, line=line
+        )
     seen: set[str] = set()
     for name in names:
         if name.casefold() in seen:
@@ -54,11 +57,14 @@ def load_tabular(text: str, path: Path, delimiter: str) -> RawTable:
                 raise SeedforgeError(
                     f"row has {len(record)} fields but the header has {len(header)} (wrong"
                     f" delimiter, or an unquoted {_name(delimiter)} inside a cell?)",
-                    path=path, line=line)
-            rows.append(RawRow(line, {h.strip(): cell for h, cell in zip(header, record)}))
+                    path=path,
+                    line=line,
+                )
+            rows.append(RawRow(line, {h.strip(): cell for h, cell in zip(header, record, strict=True)}))
     except csv.Error as exc:
-        raise SeedforgeError(f"malformed {'TSV' if delimiter == chr(9) else 'CSV'}: {exc}",
-                             path=path, line=reader.line_num) from None
+        raise SeedforgeError(
+            f"malformed {'TSV' if delimiter == chr(9) else 'CSV'}: {exc}", path=path, line=reader.line_num
+        ) from None
     if header is None:
         raise SeedforgeError("empty file: no header row", path=path, line=1)
     if not rows:

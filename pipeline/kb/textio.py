@@ -11,8 +11,10 @@ from pathlib import Path
 from pipeline.errors import SeedforgeError
 
 # characters a correctly decoded Chinese file is made of, beyond ASCII
-_CJK_TEXT = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
-                       r"\u2010-\u203f\u00b7\u00d7\u2460-\u24ff\u2160-\u217f]")
+_CJK_TEXT = re.compile(
+    r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+    r"\u2010-\u203f\u00b7\u00d7\u2460-\u24ff\u2160-\u217f]"
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f]")
 
 
@@ -53,15 +55,19 @@ def decode_bytes(data: bytes, path: Path, encoding: str | None = None) -> Decode
         try:
             return DecodedText(data.decode(encoding), encoding)
         except UnicodeDecodeError as exc:
-            raise SeedforgeError(f"not valid {encoding} at byte {exc.start}",
-                                 path=path, line=_line_of_offset(data, exc.start)) from None
+            raise SeedforgeError(
+                f"not valid {encoding} at byte {exc.start}", path=path, line=_line_of_offset(data, exc.start)
+            ) from None
     if data.startswith(codecs.BOM_UTF8):
         try:
-            return DecodedText(data[len(codecs.BOM_UTF8):].decode("utf-8"), "utf-8-sig")
+            return DecodedText(data[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig")
         except UnicodeDecodeError as exc:
             offset = exc.start + len(codecs.BOM_UTF8)
-            raise SeedforgeError("starts with a UTF-8 BOM but is not valid UTF-8",
-                                 path=path, line=_line_of_offset(data, offset)) from None
+            raise SeedforgeError(
+                "starts with a UTF-8 BOM but is not valid UTF-8",
+                path=path,
+                line=_line_of_offset(data, offset),
+            ) from None
     try:
         return DecodedText(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError as exc:
@@ -75,7 +81,8 @@ def decode_bytes(data: bytes, path: Path, encoding: str | None = None) -> Decode
     raise SeedforgeError(
         f"cannot decode: not UTF-8 (first bad byte {utf8_error}) and not GBK/GB18030 Chinese text;"
         " set `encoding:` in a mapping file (--mapping)",
-        path=path, line=_line_of_offset(data, utf8_error),
+        path=path,
+        line=_line_of_offset(data, utf8_error),
     )
 
 
@@ -88,8 +95,9 @@ def read_kb_text(path: Path, encoding: str | None = None) -> DecodedText:
     data = path.read_bytes()
     offset = _looks_binary(data)
     if offset is not None:
-        raise SeedforgeError("binary file, not a text knowledge base",
-                             path=path, line=_line_of_offset(data, offset))
+        raise SeedforgeError(
+            "binary file, not a text knowledge base", path=path, line=_line_of_offset(data, offset)
+        )
     decoded = decode_bytes(data, path, encoding)
     if not decoded.text.strip():
         raise SeedforgeError("empty file: no entries", path=path)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from pipeline.llm.budget import Budget, BudgetExhausted, Reservation
 from pipeline.llm.control import ControlState
@@ -37,8 +37,13 @@ class Outcome:
 
 
 class Admission:
-    def __init__(self, state: ControlState, budget: Budget | None, timeline: ConcurrencyTimeline,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        state: ControlState,
+        budget: Budget | None,
+        timeline: ConcurrencyTimeline,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.state = state
         self.budget = budget
         self.timeline = timeline

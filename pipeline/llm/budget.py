@@ -10,8 +10,8 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from pipeline.config import LLMConfig, ModelPrice
 from pipeline.errors import SeedforgeError
+from pipeline.llm.config import LLMConfig, ModelPrice
 
 
 def estimate_prompt_tokens(messages: list[dict[str, str]]) -> int:
@@ -30,8 +30,9 @@ class PriceTable:
         price = self.price(model)
         if price is None:
             return 0.0
-        return (prompt_tokens * price.input_per_million
-                + completion_tokens * price.output_per_million) / 1_000_000
+        return (
+            prompt_tokens * price.input_per_million + completion_tokens * price.output_per_million
+        ) / 1_000_000
 
 
 @dataclass(frozen=True)
@@ -57,21 +58,25 @@ class Budget:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_config(cls, config: LLMConfig, model: str) -> "Budget | None":
+    def from_config(cls, config: LLMConfig, model: str) -> Budget | None:
         if config.budget_usd is None and config.budget_tokens is None:
             return None
         if config.budget_usd is not None and model not in config.prices:
-            raise SeedforgeError(f"llm.budget_usd is set but llm.prices has no price for model "
-                                 f"{model!r}: the spend could not be counted")
+            raise SeedforgeError(
+                f"llm.budget_usd is set but llm.prices has no price for model "
+                f"{model!r}: the spend could not be counted"
+            )
         return cls(config.budget_usd, config.budget_tokens)
 
     def reserve(self, cost_usd: float, tokens: int) -> Reservation:
         """Raises BudgetExhausted once the worst case no longer fits; from then on, always."""
         with self._lock:
             over_usd = self.limit_usd is not None and (
-                self.spent_usd + self._reserved.cost_usd + cost_usd > self.limit_usd)
+                self.spent_usd + self._reserved.cost_usd + cost_usd > self.limit_usd
+            )
             over_tokens = self.limit_tokens is not None and (
-                self.spent_tokens + self._reserved.tokens + tokens > self.limit_tokens)
+                self.spent_tokens + self._reserved.tokens + tokens > self.limit_tokens
+            )
             if self.exhausted or over_usd or over_tokens:
                 self.exhausted = True
                 raise BudgetExhausted()
@@ -81,8 +86,9 @@ class Budget:
     def settle(self, reservation: Reservation, cost_usd: float, tokens: int) -> None:
         """Replace a reservation by what was really spent (0 for a failed attempt)."""
         with self._lock:
-            self._reserved = Reservation(self._reserved.cost_usd - reservation.cost_usd,
-                                         self._reserved.tokens - reservation.tokens)
+            self._reserved = Reservation(
+                self._reserved.cost_usd - reservation.cost_usd, self._reserved.tokens - reservation.tokens
+            )
             self.spent_usd += cost_usd
             self.spent_tokens += tokens
 
@@ -93,6 +99,10 @@ class Budget:
         self.__dict__.update(state, _lock=threading.Lock())
 
     def as_dict(self) -> dict[str, float | int | bool | None]:
-        return {"limit_usd": self.limit_usd, "limit_tokens": self.limit_tokens,
-                "spent_usd": round(self.spent_usd, 6), "spent_tokens": self.spent_tokens,
-                "exhausted": self.exhausted}
+        return {
+            "limit_usd": self.limit_usd,
+            "limit_tokens": self.limit_tokens,
+            "spent_usd": round(self.spent_usd, 6),
+            "spent_tokens": self.spent_tokens,
+            "exhausted": self.exhausted,
+        }

@@ -13,56 +13,47 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import replace
 
 from openai import AsyncOpenAI
 
-from pipeline.config import LLMConfig
 from pipeline.llm.admission import Admission, Outcome
 from pipeline.llm.budget import Budget, BudgetExhausted, PriceTable, estimate_prompt_tokens
+from pipeline.llm.config import LLMConfig
 from pipeline.llm.control import ControlState
-from pipeline.llm.failures import Failure, MalformedResponse, classify, redact
+from pipeline.llm.failures import Failure, classify, redact
 from pipeline.llm.journal import Journal
 from pipeline.llm.metrics import LLMStats
 from pipeline.llm.request import BUDGET_EXHAUSTED, ChatRequest, ChatResult, Prepared, prepare, request_key
 from pipeline.llm.structured import (
-    Checked, StructuredMode, check, reask_messages, response_format, with_schema_in_prompt,
+    Checked,
+    StructuredMode,
+    check,
+    reask_messages,
 )
+from pipeline.llm.wire import Answer, Unanswered, backoff_delay, create_args, read_completion
 
 __all__ = ["ChatRequest", "ChatResult", "LLMClient", "LLMStats", "request_key"]
 
 log = logging.getLogger("pipeline.llm")
 
 
-@dataclass(frozen=True)
-class Answer:
-    key: str
-    text: str
-    finish_reason: str | None
-    prompt_tokens: int
-    completion_tokens: int
-    cost_usd: float
-    from_journal: bool
-    attempts: int
-
-
-@dataclass(frozen=True)
-class Unanswered:
-    reason: str
-    error: str
-    attempts: int
-
-
 class LLMClient:
     """Create inside the event loop that uses it: an AsyncOpenAI client is bound to one loop."""
 
-    def __init__(self, config: LLMConfig, base_url: str, api_key: str, journal: Journal, *,
-                 control: ControlState | None = None, budget: Budget | None = None,
-                 structured_mode: StructuredMode = "llama_cpp"):
+    def __init__(
+        self,
+        config: LLMConfig,
+        base_url: str,
+        api_key: str,
+        journal: Journal,
+        *,
+        control: ControlState | None = None,
+        budget: Budget | None = None,
+        structured_mode: StructuredMode = "llama_cpp",
+    ):
         self.config = config
         self.journal = journal
         self.stats = LLMStats()
@@ -72,8 +63,9 @@ class LLMClient:
         self.admission = Admission(self.control, budget, self.stats.timeline)
         self._budget = budget
         self._secrets = (api_key,)
-        self._client = AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0,
-                                   timeout=config.timeout_s)
+        self._client = AsyncOpenAI(
+            base_url=base_url, api_key=api_key, max_retries=0, timeout=config.timeout_s
+        )
         self._in_progress: dict[str, asyncio.Future[Answer | Unanswered]] = {}
 
     # ---- one request, end to end -----------------------------------------------------------
@@ -87,8 +79,11 @@ class LLMClient:
             attempts += outcome.attempts
             if isinstance(outcome, Unanswered):
                 return self._unanswered(root, outcome, attempts, reask)
-            checked = None if schema is None else check(
-                outcome.text, schema, request.output_model, outcome.finish_reason)
+            checked = (
+                None
+                if schema is None
+                else check(outcome.text, schema, request.output_model, outcome.finish_reason)
+            )
             if checked is None or checked.ok:
                 self.journal.clear_quarantine(root.key)
                 return self._result(root, outcome, attempts, reask, checked)
@@ -97,8 +92,15 @@ class LLMClient:
                 messages = reask_messages(asked.request.messages, outcome.text, checked)
                 asked = prepare(request.with_messages(messages), self.config, self.structured_mode)
         assert checked is not None and checked.reason is not None
-        return self._quarantine(root, checked.reason, f"{checked.reason}: {checked.error}", attempts,
-                                raw_text=outcome.text, reasks=self.config.max_reasks)
+        assert isinstance(outcome, Answer)
+        return self._quarantine(
+            root,
+            checked.reason,
+            f"{checked.reason}: {checked.error}",
+            attempts,
+            raw_text=outcome.text,
+            reasks=self.config.max_reasks,
+        )
 
     async def _answer(self, prepared: Prepared) -> Answer | Unanswered:
         """From the journal, or from the server; one wire request per key even if asked twice."""
@@ -107,8 +109,16 @@ class LLMClient:
         if entry is not None:
             self.stats.journal_hits += 1
             self.stats.replayed_cost_usd += entry.cost_usd
-            return Answer(key, entry.response_text or "", entry.finish_reason, entry.prompt_tokens,
-                          entry.completion_tokens, entry.cost_usd, from_journal=True, attempts=0)
+            return Answer(
+                key,
+                entry.response_text or "",
+                entry.finish_reason,
+                entry.prompt_tokens,
+                entry.completion_tokens,
+                entry.cost_usd,
+                from_journal=True,
+                attempts=0,
+            )
         running = self._in_progress.get(key)
         if running is not None:  # the same request is on its way already: share its answer
             self.stats.journal_hits += 1
@@ -132,10 +142,11 @@ class LLMClient:
 
     async def _send(self, prepared: Prepared) -> Answer | Unanswered:
         key = prepared.key
-        args = self._create_args(prepared.request, prepared.payload)
+        args = create_args(self.structured_mode, prepared.request, prepared.payload)
         token_estimate = estimate_prompt_tokens(args["messages"]) + self.config.max_tokens
-        cost_estimate = self.prices.cost(self.config.model, token_estimate - self.config.max_tokens,
-                                         self.config.max_tokens)
+        cost_estimate = self.prices.cost(
+            self.config.model, token_estimate - self.config.max_tokens, self.config.max_tokens
+        )
         failure = Failure("none", "no attempt made", retryable=False)
         for attempt in range(1, self.config.max_attempts + 1):
             try:
@@ -148,7 +159,7 @@ class LLMClient:
             try:
                 async with asyncio.timeout(self.config.timeout_s):
                     response = await self._client.chat.completions.create(**args)
-                text, finish_reason, prompt_tokens, completion_tokens = _read_completion(response)
+                text, finish_reason, prompt_tokens, completion_tokens = read_completion(response)
             except Exception as exc:  # noqa: BLE001 — classify() re-raises what it does not know
                 failure = classify(exc, self._secrets)
                 self.admission.release(ticket, Outcome(time.monotonic() - started, failure))
@@ -157,73 +168,107 @@ class LLMClient:
                 if not failure.retryable or attempt == self.config.max_attempts:
                     break
                 self.stats.retries[failure.cause] += 1
-                delay = self._backoff(attempt, failure.retry_after_s)
+                delay = backoff_delay(self.config, attempt, failure.retry_after_s)
                 log.debug("retry %d of %s in %.2fs after %s", attempt, key[:12], delay, failure.message)
                 await asyncio.sleep(delay)
                 continue
             latency = time.monotonic() - started
             cost = self.prices.cost(self.config.model, prompt_tokens, completion_tokens)
-            self.admission.release(ticket, Outcome(latency, None, prompt_tokens + completion_tokens,
-                                                   completion_tokens, cost))
+            self.admission.release(
+                ticket, Outcome(latency, None, prompt_tokens + completion_tokens, completion_tokens, cost)
+            )
             text = redact(text, self._secrets)
-            self.journal.record_answer(key, prepared.payload, text, finish_reason=finish_reason,
-                                       prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
-                                       latency_s=latency, attempts=attempt, cost_usd=cost,
-                                       request_json=prepared.canonical)
+            self.journal.record_answer(
+                key,
+                prepared.payload,
+                text,
+                finish_reason=finish_reason,
+                prompt_tokens=prompt_tokens,
+                completion_tokens=completion_tokens,
+                latency_s=latency,
+                attempts=attempt,
+                cost_usd=cost,
+                request_json=prepared.canonical,
+            )
             self.stats.latencies.append(latency)
             self.stats.prompt_tokens += prompt_tokens
             self.stats.completion_tokens += completion_tokens
             self.stats.cost_usd += cost
-            return Answer(key, text, finish_reason, prompt_tokens, completion_tokens, cost,
-                          from_journal=False, attempts=attempt)
+            return Answer(
+                key,
+                text,
+                finish_reason,
+                prompt_tokens,
+                completion_tokens,
+                cost,
+                from_journal=False,
+                attempts=attempt,
+            )
         return Unanswered(failure.cause, f"{failure.cause}: {failure.message}", attempt)
 
-    def _create_args(self, request: ChatRequest, payload: dict[str, Any]) -> dict[str, Any]:
-        args: dict[str, Any] = {key: payload[key] for key in ("model", "messages", "temperature",
-                                                              "top_p", "max_tokens")}
-        if payload["seed"] is not None:
-            args["seed"] = payload["seed"]
-        schema = payload["json_schema"]
-        if schema is not None:
-            name = request.output_model.__name__ if request.output_model is not None else "answer"
-            fmt = response_format(self.structured_mode, schema, name)
-            if fmt is None:
-                args["messages"] = with_schema_in_prompt(payload["messages"], schema)
-            else:
-                args["response_format"] = fmt
-        return args
-
-    def _backoff(self, attempt: int, retry_after_s: float | None) -> float:
-        """Exponential with jitter; never sooner than the server's Retry-After."""
-        base, cap = self.config.backoff_base_s, self.config.backoff_max_s
-        if retry_after_s is not None:
-            return retry_after_s + random.uniform(0, base)
-        return min(cap, base * 2 ** (attempt - 1)) * random.uniform(0.5, 1.0)
-
     # ---- results ---------------------------------------------------------------------------
-    def _result(self, root: Prepared, answer: Answer, attempts: int, reasks: int,
-                checked: Checked | None) -> ChatResult:
-        return ChatResult(root.request, root.key, answer.text, answer.finish_reason,
-                          from_journal=answer.from_journal and attempts == 0,
-                          parsed=None if checked is None else checked.value,
-                          attempts=attempts, reasks=reasks, prompt_tokens=answer.prompt_tokens,
-                          completion_tokens=answer.completion_tokens, cost_usd=answer.cost_usd)
+    def _result(
+        self, root: Prepared, answer: Answer, attempts: int, reasks: int, checked: Checked | None
+    ) -> ChatResult:
+        return ChatResult(
+            root.request,
+            root.key,
+            answer.text,
+            answer.finish_reason,
+            from_journal=answer.from_journal and attempts == 0,
+            parsed=None if checked is None else checked.value,
+            attempts=attempts,
+            reasks=reasks,
+            prompt_tokens=answer.prompt_tokens,
+            completion_tokens=answer.completion_tokens,
+            cost_usd=answer.cost_usd,
+        )
 
     def _unanswered(self, root: Prepared, outcome: Unanswered, attempts: int, reasks: int) -> ChatResult:
         if outcome.reason == BUDGET_EXHAUSTED:
             self.stats.deferred += 1
-            return ChatResult(root.request, root.key, None, error=outcome.error, reason=BUDGET_EXHAUSTED,
-                              attempts=attempts, reasks=reasks)
+            return ChatResult(
+                root.request,
+                root.key,
+                None,
+                error=outcome.error,
+                reason=BUDGET_EXHAUSTED,
+                attempts=attempts,
+                reasks=reasks,
+            )
         return self._quarantine(root, outcome.reason, outcome.error, attempts, reasks=reasks)
 
-    def _quarantine(self, root: Prepared, reason: str, error: str, attempts: int, *,
-                    raw_text: str | None = None, reasks: int = 0) -> ChatResult:
+    def _quarantine(
+        self,
+        root: Prepared,
+        reason: str,
+        error: str,
+        attempts: int,
+        *,
+        raw_text: str | None = None,
+        reasks: int = 0,
+    ) -> ChatResult:
         self.stats.quarantined_by_reason[reason] += 1
-        self.journal.record_quarantine(root.key, root.payload, error, attempts, reason=reason,
-                                       raw_text=raw_text, request_json=root.canonical)
+        self.journal.record_quarantine(
+            root.key,
+            root.payload,
+            error,
+            attempts,
+            reason=reason,
+            raw_text=raw_text,
+            request_json=root.canonical,
+        )
         log.warning("quarantined %s (%s) after %d attempts: %s", root.key[:12], reason, attempts, error)
-        return ChatResult(root.request, root.key, None, error=error, reason=reason, raw_text=raw_text,
-                          attempts=attempts, reasks=reasks)
+        return ChatResult(
+            root.request,
+            root.key,
+            None,
+            error=error,
+            reason=reason,
+            raw_text=raw_text,
+            attempts=attempts,
+            reasks=reasks,
+        )
 
     # ---- batches ---------------------------------------------------------------------------
     async def complete_all(self, requests: Iterable[ChatRequest]) -> list[ChatResult]:
@@ -236,18 +281,3 @@ class LLMClient:
     async def aclose(self) -> None:
         self.admission.close()
         await self._client.close()
-
-
-def _read_completion(response: Any) -> tuple[str, str | None, int, int]:
-    """Text, finish reason and usage; MalformedResponse for a 200 that is no chat completion."""
-    choices = getattr(response, "choices", None)
-    if not isinstance(choices, list) or not choices:
-        raise MalformedResponse(f"no choices in the response ({type(response).__name__})")
-    message = getattr(choices[0], "message", None)
-    content = getattr(message, "content", None)
-    if not isinstance(content, str):
-        raise MalformedResponse("the first choice has no text content")
-    usage = getattr(response, "usage", None)
-    prompt_tokens = getattr(usage, "prompt_tokens", 0) or 0
-    completion_tokens = getattr(usage, "completion_tokens", 0) or 0
-    return content, getattr(choices[0], "finish_reason", None), int(prompt_tokens), int(completion_tokens)

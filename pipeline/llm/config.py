@@ -1,5 +1,5 @@
-"""Every LLM-access default in one place. `pipeline.config` re-exports `LLMConfig` as the `llm:`
-section of a run config. (This module must not import `pipeline.config`: that one imports this.)
+"""Every LLM-access default in one place: the `llm:` section of a run config (`pipeline.config`
+composes it) and the judge endpoint of the evaluate flow.
 
 API keys are not configured here: they come from the environment (`OPENAI_API_KEY`) only."""
 
@@ -7,19 +7,17 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from pipeline.settings import StrictModel
 
 
-class ModelPrice(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ModelPrice(StrictModel):
     input_per_million: float = Field(ge=0, description="USD per million prompt tokens")
     output_per_million: float = Field(ge=0, description="USD per million completion tokens")
 
 
-class LLMConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class LLMConfig(StrictModel):
     base_url: str | None = Field(
         default=None, description="OpenAI-compatible endpoint; empty starts the embedded model"
     )
@@ -33,10 +31,12 @@ class LLMConfig(BaseModel):
     adaptive: bool = Field(default=True, description="Adapt concurrency and rate to the server's answers")
     min_concurrency: int = Field(default=1, ge=1)
     max_concurrency: int | None = Field(
-        default=None, ge=1, description="Ceiling for adaptive growth; default max(concurrency, 32)")
+        default=None, ge=1, description="Ceiling for adaptive growth; default max(concurrency, 32)"
+    )
     requests_per_minute: float | None = Field(default=None, gt=0, description="Cap for hosted APIs")
     tokens_per_minute: float | None = Field(
-        default=None, gt=0, description="Cap for hosted APIs (prompt estimate + max_tokens per request)")
+        default=None, gt=0, description="Cap for hosted APIs (prompt estimate + max_tokens per request)"
+    )
     # failures
     timeout_s: float = Field(default=120.0, gt=0, description="Per attempt, whole answer included")
     max_attempts: int = Field(default=4, ge=1, description="Then the request is quarantined")
@@ -44,9 +44,11 @@ class LLMConfig(BaseModel):
     backoff_max_s: float = Field(default=30.0, gt=0)
     # structured output
     structured_output: Literal["auto", "llama_cpp", "openai", "text"] = Field(
-        default="auto", description="How a JSON schema reaches the server: llama.cpp's json_object "
+        default="auto",
+        description="How a JSON schema reaches the server: llama.cpp's json_object "
         "+ schema, OpenAI's json_schema, or in the prompt (text); auto: llama_cpp for the embedded "
-        "model, openai otherwise")
+        "model, openai otherwise",
+    )
     max_reasks: int = Field(default=2, ge=0, description="Re-asks after an answer fails validation")
     # money
     prices: dict[str, ModelPrice] = Field(default_factory=dict, description="Per model name")

@@ -19,9 +19,8 @@ from __future__ import annotations
 import math
 from collections import deque
 
-from pipeline.config import LLMConfig
+from pipeline.llm.config import LLMConfig
 from pipeline.llm.pacing import ProbingRate, TokenBucket
-
 
 RATE_DECREASE_INTERVAL_S = 1.0
 
@@ -37,8 +36,9 @@ class LatencyTrend:
 
     def observe(self, value: float) -> float:
         """The new sample's ratio of recent to baseline latency."""
-        self.recent = value if self.recent is None else (
-            self.smoothing * value + (1 - self.smoothing) * self.recent)
+        self.recent = (
+            value if self.recent is None else (self.smoothing * value + (1 - self.smoothing) * self.recent)
+        )
         if self.baseline is None or self.recent < self.baseline:
             self.baseline = self.recent
         else:
@@ -47,8 +47,17 @@ class LatencyTrend:
 
 
 class ConcurrencyWindow:
-    def __init__(self, start: int, minimum: int, maximum: int, *, adaptive: bool = True,
-                 decrease: float = 0.5, latency_decrease: float = 0.8, latency_tolerance: float = 2.0):
+    def __init__(
+        self,
+        start: int,
+        minimum: int,
+        maximum: int,
+        *,
+        adaptive: bool = True,
+        decrease: float = 0.5,
+        latency_decrease: float = 0.8,
+        latency_tolerance: float = 2.0,
+    ):
         self.minimum, self.maximum = minimum, max(minimum, maximum)
         self.size = float(min(max(start, self.minimum), self.maximum))
         self.adaptive = adaptive
@@ -108,8 +117,9 @@ class ControlState:
 
     def __init__(self, config: LLMConfig, now: float):
         maximum = config.max_concurrency or max(config.concurrency, 32)
-        self.window = ConcurrencyWindow(config.concurrency, config.min_concurrency, maximum,
-                                        adaptive=config.adaptive)
+        self.window = ConcurrencyWindow(
+            config.concurrency, config.min_concurrency, maximum, adaptive=config.adaptive
+        )
         self.rate = ProbingRate()
         self.learn_rate = config.adaptive
         self.rpm = TokenBucket(config.requests_per_minute, now) if config.requests_per_minute else None
@@ -152,8 +162,9 @@ class ControlState:
             self.tpm.take(token_estimate, now)
 
     def on_answer(self, now: float, sent_at: float, latency_s: float, latency_signal: float) -> None:
-        self._round_trip_s = latency_s if self._round_trip_s is None else (
-            0.2 * latency_s + 0.8 * self._round_trip_s)
+        self._round_trip_s = (
+            latency_s if self._round_trip_s is None else (0.2 * latency_s + 0.8 * self._round_trip_s)
+        )
         self.window.on_answer(now, sent_at, latency_signal)
 
     def on_overload(self, now: float, sent_at: float) -> None:

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from pipeline.config import settings
 from pipeline.errors import SeedforgeError
+from pipeline.settings import settings
 
 EMBEDDED_MODEL_NAME = "smollm2-135m-instruct"
 GGUF_FILENAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -49,16 +49,27 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 def server_command(model: Path, port: int, *, host: str = "127.0.0.1", n_ctx: int = 2048) -> list[str]:
     return [
-        sys.executable, "-m", "llama_cpp.server",
-        "--model", str(model),
-        "--host", host,
-        "--port", str(port),
-        "--n_ctx", str(n_ctx),
-        "--n_threads", "1",
-        "--n_threads_batch", "1",
-        # True cuts concurrent streams off silently (design §4)
-        "--interrupt_requests", "False",
-        "--model_alias", EMBEDDED_MODEL_NAME,
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(model),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--n_ctx",
+        str(n_ctx),
+        "--n_threads",
+        "1",
+        "--n_threads_batch",
+        "1",
+        # llama-cpp-python's default (True) silently cuts a stream off when another request
+        # arrives, so concurrent requests would end early
+        "--interrupt_requests",
+        "False",
+        "--model_alias",
+        EMBEDDED_MODEL_NAME,
     ]
 
 
@@ -93,7 +104,7 @@ class EmbeddedServer:
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}/v1"
 
-    def start(self) -> "EmbeddedServer":
+    def start(self) -> EmbeddedServer:
         model = self.model or embedded_gguf_path()
         self.port = self.port or free_port(self.host)
         self._log = open(self.log_path, "ab") if self.log_path else None
@@ -124,7 +135,7 @@ class EmbeddedServer:
             self._log.close()
             self._log = None
 
-    def __enter__(self) -> "EmbeddedServer":
+    def __enter__(self) -> EmbeddedServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

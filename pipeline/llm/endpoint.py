@@ -16,13 +16,14 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from pipeline.config import LLMConfig, settings
 from pipeline.llm.budget import Budget
 from pipeline.llm.client import ChatRequest, ChatResult, LLMClient, LLMStats
+from pipeline.llm.config import LLMConfig
 from pipeline.llm.control import ControlState
 from pipeline.llm.embedded import EMBEDDED_MODEL_NAME, EmbeddedServer
 from pipeline.llm.journal import Journal
 from pipeline.llm.structured import resolve_mode
+from pipeline.settings import settings
 
 
 @dataclass
@@ -92,21 +93,31 @@ def open_endpoint(config: LLMConfig, *, log_path: Path | None = None) -> Iterato
     api_key = env.openai_api_key.get_secret_value() if env.openai_api_key else "not-needed"
     if base_url:
         llama_cpp = config.structured_output == "auto" and serves_llama_cpp(base_url, api_key)
-        yield Endpoint(base_url=base_url, api_key=api_key, model=config.model, embedded=False,
-                       llama_cpp=llama_cpp)
+        yield Endpoint(
+            base_url=base_url, api_key=api_key, model=config.model, embedded=False, llama_cpp=llama_cpp
+        )
         return
     with EmbeddedServer(log_path=log_path) as server:
-        yield Endpoint(base_url=server.base_url, api_key="not-needed", model=EMBEDDED_MODEL_NAME,
-                       embedded=True)
+        yield Endpoint(
+            base_url=server.base_url, api_key="not-needed", model=EMBEDDED_MODEL_NAME, embedded=True
+        )
 
 
-def _prepare(endpoint: Endpoint, config: LLMConfig, budget: Budget | None) -> tuple[ControlState, Budget | None]:
+def _prepare(
+    endpoint: Endpoint, config: LLMConfig, budget: Budget | None
+) -> tuple[ControlState, Budget | None]:
     run = endpoint.run
-    settings_now = (config.concurrency, config.min_concurrency, config.max_concurrency, config.adaptive,
-                    config.requests_per_minute, config.tokens_per_minute)
+    settings_now = (
+        config.concurrency,
+        config.min_concurrency,
+        config.max_concurrency,
+        config.adaptive,
+        config.requests_per_minute,
+        config.tokens_per_minute,
+    )
     with run.lock:
         if run.control is None or run.control_settings != settings_now:  # learned state is kept
-            run.control = ControlState(config, time.monotonic())       # unless the settings change
+            run.control = ControlState(config, time.monotonic())  # unless the settings change
             run.control_settings = settings_now
         if not run.budget_ready:
             run.budget = Budget.from_config(config, config.model)
@@ -114,8 +125,14 @@ def _prepare(endpoint: Endpoint, config: LLMConfig, budget: Budget | None) -> tu
         return run.control, budget if budget is not None else run.budget
 
 
-def run_requests(endpoint: Endpoint, config: LLMConfig, journal: Journal, requests: list[ChatRequest],
-                 *, budget: Budget | None = None) -> tuple[list[ChatResult], LLMStats]:
+def run_requests(
+    endpoint: Endpoint,
+    config: LLMConfig,
+    journal: Journal,
+    requests: list[ChatRequest],
+    *,
+    budget: Budget | None = None,
+) -> tuple[list[ChatResult], LLMStats]:
     """Answer a batch (journal first), in one event loop with its own client.
 
     Every result is answered, quarantined (with `reason`), or — once the run's budget is
@@ -127,8 +144,15 @@ def run_requests(endpoint: Endpoint, config: LLMConfig, journal: Journal, reques
     mode = resolve_mode(config.structured_output, endpoint.embedded or endpoint.llama_cpp)
 
     async def _run() -> tuple[list[ChatResult], LLMStats]:
-        client = LLMClient(config, endpoint.base_url, endpoint.secret(), journal, control=control,
-                           budget=budget, structured_mode=mode)
+        client = LLMClient(
+            config,
+            endpoint.base_url,
+            endpoint.secret(),
+            journal,
+            control=control,
+            budget=budget,
+            structured_mode=mode,
+        )
         try:
             return await client.complete_all(requests), client.stats
         finally:

@@ -76,8 +76,9 @@ def classify(exc: BaseException, secrets: tuple[str, ...] = ()) -> Failure:
         status = exc.status_code
         if status in FATAL_STATUS:
             raise LLMEndpointError(f"the endpoint refused the request with HTTP {status}: {message}")
-        return Failure(f"http_{status}", message, retryable=status in RETRYABLE_STATUS,
-                       retry_after_s=retry_after_s(exc))
+        return Failure(
+            f"http_{status}", message, retryable=status in RETRYABLE_STATUS, retry_after_s=retry_after_s(exc)
+        )
     if isinstance(exc, (MalformedResponse, ValueError, openai.APIResponseValidationError)):
         # garbage, truncated or wrongly shaped bodies: a proxy's hiccup is worth another try
         return Failure("bad_response", message, retryable=True)

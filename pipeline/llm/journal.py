@@ -19,42 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 2
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS requests (
-    key TEXT PRIMARY KEY,
-    status TEXT NOT NULL CHECK (status IN ('answered', 'quarantined')),
-    model TEXT NOT NULL,
-    template_version TEXT,
-    sample_index INTEGER DEFAULT 0,
-    request_json TEXT NOT NULL,
-    response_text TEXT,
-    finish_reason TEXT,
-    prompt_tokens INTEGER DEFAULT 0,
-    completion_tokens INTEGER DEFAULT 0,
-    cost_usd REAL DEFAULT 0,
-    latency_s REAL,
-    attempts INTEGER DEFAULT 1,
-    error TEXT,
-    updated_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS quarantine (
-    key TEXT PRIMARY KEY,
-    model TEXT NOT NULL,
-    template_version TEXT,
-    sample_index INTEGER DEFAULT 0,
-    request_json TEXT NOT NULL,
-    reason TEXT NOT NULL,
-    error TEXT,
-    raw_text TEXT,
-    attempts INTEGER DEFAULT 0,
-    updated_at REAL NOT NULL
-);
-"""
-# columns added since the walking skeleton's journal
-_ADDED_COLUMNS = {"sample_index": "INTEGER DEFAULT 0", "cost_usd": "REAL DEFAULT 0"}
-_ANSWER_COLUMNS = ("key, status, response_text, finish_reason, prompt_tokens, completion_tokens,"
-                   " latency_s, attempts, error, cost_usd")
+from pipeline.llm.journal_schema import ANSWER_COLUMNS, Transaction, create_or_migrate
 
 
 @dataclass(frozen=True)
@@ -83,37 +48,20 @@ class Journal:
         self._conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")  # WAL commits survive a killed process
-        self._conn.executescript(SCHEMA)
-        self._migrate()
+        create_or_migrate(self._conn)
         # keys known to be quarantined (at opening, or since): an answer clears its entry
         # without a second statement per answer
         self._quarantined = {row[0] for row in self._conn.execute("SELECT key FROM quarantine")}
 
-    def _migrate(self) -> None:
-        if self._conn.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
-            return
-        with self._transaction():
-            present = {row[1] for row in self._conn.execute("PRAGMA table_info(requests)")}
-            for column, spec in _ADDED_COLUMNS.items():
-                if column not in present:
-                    self._conn.execute(f"ALTER TABLE requests ADD COLUMN {column} {spec}")
-            # the skeleton kept quarantined requests beside the answers
-            self._conn.execute(
-                "INSERT OR REPLACE INTO quarantine (key, model, template_version, sample_index,"
-                " request_json, reason, error, attempts, updated_at) SELECT key, model,"
-                " template_version, sample_index, request_json, 'unknown', error, attempts, updated_at"
-                " FROM requests WHERE status = 'quarantined'")
-            self._conn.execute("DELETE FROM requests WHERE status = 'quarantined'")
-            self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-
-    def _transaction(self) -> "_Transaction":
-        return _Transaction(self._conn)
+    def _transaction(self) -> Transaction:
+        return Transaction(self._conn)
 
     # ---- reading ---------------------------------------------------------------------------
     def answer(self, key: str) -> JournalEntry | None:
         with self._lock:
-            row = self._conn.execute(f"SELECT {_ANSWER_COLUMNS} FROM requests WHERE key = ?",
-                                     (key,)).fetchone()
+            row = self._conn.execute(
+                f"SELECT {ANSWER_COLUMNS} FROM requests WHERE key = ?", (key,)
+            ).fetchone()
         return JournalEntry(*row) if row else None
 
     def get(self, key: str) -> JournalEntry | None:
@@ -121,8 +69,8 @@ class Journal:
         its unusable answer is journaled), else answered, else None (never settled)."""
         with self._lock:
             row = self._conn.execute(
-                "SELECT key, raw_text, attempts, error, reason FROM quarantine WHERE key = ?",
-                (key,)).fetchone()
+                "SELECT key, raw_text, attempts, error, reason FROM quarantine WHERE key = ?", (key,)
+            ).fetchone()
         if row is None:
             return self.answer(key)
         return JournalEntry(row[0], "quarantined", row[1], None, 0, 0, None, row[2], row[3], 0.0, row[4])
@@ -135,41 +83,101 @@ class Journal:
 
     def totals(self) -> dict[str, Any]:
         with self._lock:
-            row = self._conn.execute("SELECT COUNT(*), COALESCE(SUM(prompt_tokens), 0),"
-                                     " COALESCE(SUM(completion_tokens), 0), COALESCE(SUM(cost_usd), 0)"
-                                     " FROM requests").fetchone()
-            reasons = self._conn.execute(
-                "SELECT reason, COUNT(*) FROM quarantine GROUP BY reason").fetchall()
-        return {"answered": row[0], "prompt_tokens": row[1], "completion_tokens": row[2],
-                "cost_usd": round(row[3], 6), "quarantined_by_reason": dict(reasons)}
+            row = self._conn.execute(
+                "SELECT COUNT(*), COALESCE(SUM(prompt_tokens), 0),"
+                " COALESCE(SUM(completion_tokens), 0), COALESCE(SUM(cost_usd), 0)"
+                " FROM requests"
+            ).fetchone()
+            reasons = self._conn.execute("SELECT reason, COUNT(*) FROM quarantine GROUP BY reason").fetchall()
+        return {
+            "answered": row[0],
+            "prompt_tokens": row[1],
+            "completion_tokens": row[2],
+            "cost_usd": round(row[3], 6),
+            "quarantined_by_reason": dict(reasons),
+        }
 
     def rows(self, status: str | None = None) -> Iterator[dict[str, Any]]:
         """The exported view: one dict per request, answered first, then quarantined."""
         with self._lock:
-            answered = [] if status == "quarantined" else self._conn.execute(
-                "SELECT key, model, template_version, sample_index, request_json, response_text,"
-                " finish_reason, prompt_tokens, completion_tokens, cost_usd, latency_s, attempts,"
-                " updated_at FROM requests ORDER BY updated_at, key").fetchall()
-            quarantined = [] if status == "answered" else self._conn.execute(
-                "SELECT key, model, template_version, sample_index, request_json, reason, error,"
-                " raw_text, attempts, updated_at FROM quarantine ORDER BY updated_at, key"
-            ).fetchall()
-        for (key, model, template, sample, request, text, finish, prompt, completion, cost,
-             latency, attempts, at) in answered:
-            yield {"key": key, "status": "answered", "model": model, "template_version": template,
-                   "sample_index": sample, "request": json.loads(request), "response_text": text,
-                   "finish_reason": finish, "prompt_tokens": prompt, "completion_tokens": completion,
-                   "cost_usd": cost, "latency_s": latency, "attempts": attempts, "updated_at": at}
+            answered = (
+                []
+                if status == "quarantined"
+                else self._conn.execute(
+                    "SELECT key, model, template_version, sample_index, request_json, response_text,"
+                    " finish_reason, prompt_tokens, completion_tokens, cost_usd, latency_s, attempts,"
+                    " updated_at FROM requests ORDER BY updated_at, key"
+                ).fetchall()
+            )
+            quarantined = (
+                []
+                if status == "answered"
+                else self._conn.execute(
+                    "SELECT key, model, template_version, sample_index, request_json, reason, error,"
+                    " raw_text, attempts, updated_at FROM quarantine ORDER BY updated_at, key"
+                ).fetchall()
+            )
+        for (
+            key,
+            model,
+            template,
+            sample,
+            request,
+            text,
+            finish,
+            prompt,
+            completion,
+            cost,
+            latency,
+            attempts,
+            at,
+        ) in answered:
+            yield {
+                "key": key,
+                "status": "answered",
+                "model": model,
+                "template_version": template,
+                "sample_index": sample,
+                "request": json.loads(request),
+                "response_text": text,
+                "finish_reason": finish,
+                "prompt_tokens": prompt,
+                "completion_tokens": completion,
+                "cost_usd": cost,
+                "latency_s": latency,
+                "attempts": attempts,
+                "updated_at": at,
+            }
         for key, model, template, sample, request, reason, error, raw, attempts, at in quarantined:
-            yield {"key": key, "status": "quarantined", "model": model, "template_version": template,
-                   "sample_index": sample, "request": json.loads(request), "reason": reason,
-                   "error": error, "raw_text": raw, "attempts": attempts, "updated_at": at}
+            yield {
+                "key": key,
+                "status": "quarantined",
+                "model": model,
+                "template_version": template,
+                "sample_index": sample,
+                "request": json.loads(request),
+                "reason": reason,
+                "error": error,
+                "raw_text": raw,
+                "attempts": attempts,
+                "updated_at": at,
+            }
 
     # ---- writing ---------------------------------------------------------------------------
-    def record_answer(self, key: str, request: dict[str, Any], response_text: str, *,
-                      finish_reason: str | None, prompt_tokens: int, completion_tokens: int,
-                      latency_s: float, attempts: int, cost_usd: float = 0.0,
-                      request_json: str | None = None) -> None:
+    def record_answer(
+        self,
+        key: str,
+        request: dict[str, Any],
+        response_text: str,
+        *,
+        finish_reason: str | None,
+        prompt_tokens: int,
+        completion_tokens: int,
+        latency_s: float,
+        attempts: int,
+        cost_usd: float = 0.0,
+        request_json: str | None = None,
+    ) -> None:
         """Committed before returning (one autocommit statement: cheap, and crash-safe)."""
         with self._lock:
             self._conn.execute(
@@ -177,19 +185,39 @@ class Journal:
                 " request_json, response_text, finish_reason, prompt_tokens, completion_tokens,"
                 " cost_usd, latency_s, attempts, error, updated_at)"
                 " VALUES (?, 'answered', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
-                (key, *_identity(request, request_json), response_text, finish_reason, prompt_tokens,
-                 completion_tokens, cost_usd, latency_s, attempts, time.time()))
+                (
+                    key,
+                    *_identity(request, request_json),
+                    response_text,
+                    finish_reason,
+                    prompt_tokens,
+                    completion_tokens,
+                    cost_usd,
+                    latency_s,
+                    attempts,
+                    time.time(),
+                ),
+            )
         self.clear_quarantine(key)
 
-    def record_quarantine(self, key: str, request: dict[str, Any], error: str, attempts: int, *,
-                          reason: str = "unknown", raw_text: str | None = None,
-                          request_json: str | None = None) -> None:
+    def record_quarantine(
+        self,
+        key: str,
+        request: dict[str, Any],
+        error: str,
+        attempts: int,
+        *,
+        reason: str = "unknown",
+        raw_text: str | None = None,
+        request_json: str | None = None,
+    ) -> None:
         with self._lock:
             self._conn.execute(
                 "INSERT OR REPLACE INTO quarantine (key, model, template_version, sample_index,"
                 " request_json, reason, error, raw_text, attempts, updated_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (key, *_identity(request, request_json), reason, error, raw_text, attempts, time.time()))
+                (key, *_identity(request, request_json), reason, error, raw_text, attempts, time.time()),
+            )
             self._quarantined.add(key)
 
     def clear_quarantine(self, key: str) -> None:
@@ -202,7 +230,7 @@ class Journal:
     def close(self) -> None:
         self._conn.close()
 
-    def __enter__(self) -> "Journal":
+    def __enter__(self) -> Journal:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -210,16 +238,9 @@ class Journal:
 
 
 def _identity(request: dict[str, Any], request_json: str | None) -> tuple[str, str | None, int, str]:
-    return (request.get("model", ""), request.get("template_version"), request.get("sample_index", 0),
-            request_json or json.dumps(request, ensure_ascii=False, sort_keys=True))
-
-
-class _Transaction:
-    def __init__(self, conn: sqlite3.Connection):
-        self._conn = conn
-
-    def __enter__(self) -> None:
-        self._conn.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, exc_type: object, *exc: object) -> None:
-        self._conn.execute("ROLLBACK" if exc_type is not None else "COMMIT")
+    return (
+        request.get("model", ""),
+        request.get("template_version"),
+        request.get("sample_index", 0),
+        request_json or json.dumps(request, ensure_ascii=False, sort_keys=True),
+    )

@@ -3,6 +3,7 @@ concurrency it actually used over time."""
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -47,7 +48,7 @@ class ConcurrencyTimeline:
     def mean_in_flight(self) -> float | None:
         if len(self.points) < 2:
             return None
-        spans = [(b[0] - a[0], b[1]) for a, b in zip(self.points, self.points[1:])]
+        spans = [(b[0] - a[0], b[1]) for a, b in itertools.pairwise(self.points)]
         total = sum(span for span, _ in spans)
         return sum(span * mean for span, mean in spans) / total if total > 0 else None
 
@@ -76,10 +77,21 @@ class LLMStats:
     def quarantined(self) -> int:
         return sum(self.quarantined_by_reason.values())
 
-    def merge(self, other: "LLMStats") -> None:
+    def merge(self, other: LLMStats) -> None:
         """Add another batch's numbers (a run's totals over its batches)."""
-        for name in ("requests", "sent", "journal_hits", "deferred", "reasks", "rate_limited",
-                     "prompt_tokens", "completion_tokens", "cost_usd", "replayed_cost_usd", "wall_s"):
+        for name in (
+            "requests",
+            "sent",
+            "journal_hits",
+            "deferred",
+            "reasks",
+            "rate_limited",
+            "prompt_tokens",
+            "completion_tokens",
+            "cost_usd",
+            "replayed_cost_usd",
+            "wall_s",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.retries.update(other.retries)
         self.quarantined_by_reason.update(other.quarantined_by_reason)
@@ -114,20 +126,23 @@ class LLMStats:
             "effective_concurrency_mean": None if mean_in_flight is None else round(mean_in_flight, 2),
             "concurrency_timeline": [
                 [round(t - origin, 2), round(mean, 2), limit, None if rate is None else round(rate, 2)]
-                for t, mean, limit, rate in points],
+                for t, mean, limit, rate in points
+            ],
             "budget_exhausted": self.budget_exhausted,
         }
 
 
-def render_markdown(stats: dict[str, Any]) -> str:
+def stats_markdown(stats: dict[str, Any]) -> str:
     """A report section from `LLMStats.as_dict()`."""
     rows = [
         ("requests", stats["requests"]),
         ("sent to the model (attempts)", stats["requests_sent"]),
         ("answered from the journal", stats["journal_hits"]),
         ("retries", ", ".join(f"{k} {v}" for k, v in sorted(stats["retries"].items())) or 0),
-        ("quarantined", ", ".join(f"{k} {v}" for k, v in sorted(stats["quarantined_by_reason"].items()))
-         or 0),
+        (
+            "quarantined",
+            ", ".join(f"{k} {v}" for k, v in sorted(stats["quarantined_by_reason"].items())) or 0,
+        ),
         ("deferred by the budget", stats["deferred"]),
         ("structured answers asked again", stats["reasks"]),
         ("prompt / completion tokens", f"{stats['prompt_tokens']} / {stats['completion_tokens']}"),

@@ -66,7 +66,7 @@ class ProbingRate:
         if self.ceiling is None:
             return None
         t = now - self.decreased_at - self._plateau_s
-        rate = self.ceiling * (1 + self.growth * t ** 3)
+        rate = self.ceiling * (1 + self.growth * t**3)
         if demand_cap is not None:
             rate = min(rate, max(self.ceiling, demand_cap))
         return max(self.floor, rate)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel
 
 if TYPE_CHECKING:
-    from pipeline.config import LLMConfig
+    from pipeline.llm.config import LLMConfig
 
 ResultStatus = Literal["answered", "quarantined", "deferred"]
 BUDGET_EXHAUSTED = "budget_exhausted"
@@ -54,7 +54,7 @@ class ChatRequest:
             payload["structured_mode"] = structured_mode
         return payload
 
-    def with_messages(self, messages: list[dict[str, str]]) -> "ChatRequest":
+    def with_messages(self, messages: list[dict[str, str]]) -> ChatRequest:
         return replace(self, messages=messages)
 
 

@@ -53,6 +53,18 @@ class LLMStep(Protocol[ItemT_contra, OutT_co]):
     def parse(self, item: ItemT_contra, answer: ChatResult) -> OutT_co | Rejection: ...
 
 
+# the summable numbers of LLMUsage, in report order
+USAGE_COUNTERS = (
+    "requests",
+    "requests_sent",
+    "journal_hits",
+    "quarantined",
+    "prompt_tokens",
+    "completion_tokens",
+    "cost_usd",
+)
+
+
 @dataclass
 class LLMUsage:
     """What a stage's LLM steps cost, summed over every batch: the one usage type of reports."""
@@ -79,19 +91,20 @@ class LLMUsage:
         self.budget_exhausted = self.budget_exhausted or stats.budget_exhausted
 
     def merge(self, other: LLMUsage) -> None:
-        for name in ("requests", "requests_sent", "journal_hits", "quarantined", "prompt_tokens",
-                     "completion_tokens", "cost_usd"):
+        for name in USAGE_COUNTERS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.budget_exhausted = self.budget_exhausted or other.budget_exhausted
         for step, count in other.by_step.items():
             self.by_step[step] = self.by_step.get(step, 0) + count
 
     def as_dict(self) -> dict[str, Any]:
-        return {"requests": self.requests, "requests_sent": self.requests_sent,
-                "journal_hits": self.journal_hits, "quarantined": self.quarantined,
-                "prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
-                "cost_usd": round(self.cost_usd, 6), "budget_exhausted": self.budget_exhausted,
-                "by_step": dict(sorted(self.by_step.items()))}
+        numbers: dict[str, Any] = {name: getattr(self, name) for name in USAGE_COUNTERS}
+        numbers["cost_usd"] = round(self.cost_usd, 6)
+        return {
+            **numbers,
+            "budget_exhausted": self.budget_exhausted,
+            "by_step": dict(sorted(self.by_step.items())),
+        }
 
 
 @dataclass
@@ -142,12 +155,20 @@ def unanswered(result: ChatResult) -> Rejection:
 class StepRunner:
     """Runs LLM steps for one stage run: one endpoint, one journal, one usage tally."""
 
-    def __init__(self, endpoint: Endpoint, llm: LLMConfig, journal: Journal, *,
-                 usage: LLMUsage | None = None, progress: Progress | None = None) -> None:
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        llm: LLMConfig,
+        journal: Journal,
+        *,
+        usage: LLMUsage | None = None,
+        progress: Progress | None = None,
+    ) -> None:
         self.endpoint = endpoint
         self.llm = llm
         self.journal = journal
         self.usage = usage if usage is not None else LLMUsage()
+        self.stats = LLMStats()  # the client's full numbers (retries, latencies) for reports
         self.progress = progress
 
     def run(self, step: LLMStep[ItemT, OutT], items: Sequence[ItemT]) -> StepOutput[ItemT, OutT]:
@@ -162,9 +183,11 @@ class StepRunner:
             config = config.model_copy(update={"max_reasks": step.max_reasks})
         results, stats = run_requests(self.endpoint, config, self.journal, requests)
         self.usage.add_stats(step.name, len(requests), stats)
+        self.stats.merge(stats)
         output.results = results
         output.budget_exhausted = stats.budget_exhausted or any(
-            result.reason == BUDGET_EXHAUSTED for result in results)
+            result.reason == BUDGET_EXHAUSTED for result in results
+        )
         for item, result in zip(items, results, strict=True):
             value = step.parse(item, result)
             if isinstance(value, Rejection):

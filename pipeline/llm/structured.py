@@ -3,7 +3,7 @@ error when it does not match.
 
 Modes (how the schema reaches the server):
 - `llama_cpp`: `response_format={"type": "json_object", "schema": ...}` — llama.cpp's server
-  turns it into a grammar; its OpenAI-style "json_schema" type is an HTTP 500 there (design §4).
+  turns it into a grammar; its OpenAI-style "json_schema" type is an HTTP 500 there.
 - `openai`: `response_format={"type": "json_schema", "json_schema": {...}}` (OpenAI, vLLM, ...).
 - `text`: no response_format; the schema goes into the prompt and the JSON is dug out of the
   answer (code fences, prose around it) — for servers without structured output.
@@ -30,7 +30,9 @@ def resolve_mode(configured: str, embedded: bool) -> StructuredMode:
     return configured  # type: ignore[return-value]
 
 
-def response_format(mode: StructuredMode, schema: dict[str, Any], name: str = "answer") -> dict[str, Any] | None:
+def response_format(
+    mode: StructuredMode, schema: dict[str, Any], name: str = "answer"
+) -> dict[str, Any] | None:
     if mode == "llama_cpp":
         return {"type": "json_object", "schema": schema}
     if mode == "openai":
@@ -39,8 +41,10 @@ def response_format(mode: StructuredMode, schema: dict[str, Any], name: str = "a
 
 
 def schema_instruction(schema: dict[str, Any]) -> str:
-    return ("\n\nAnswer with only one JSON object, no other text, that matches this JSON schema:\n"
-            + json.dumps(schema, ensure_ascii=False))
+    return (
+        "\n\nAnswer with only one JSON object, no other text, that matches this JSON schema:\n"
+        + json.dumps(schema, ensure_ascii=False)
+    )
 
 
 def with_schema_in_prompt(messages: list[dict[str, str]], schema: dict[str, Any]) -> list[dict[str, str]]:
@@ -57,12 +61,12 @@ def with_schema_in_prompt(messages: list[dict[str, str]], schema: dict[str, Any]
 def extract_json(text: str) -> Any:
     """The JSON value in a model's answer; raises ValueError when there is none.
 
-    Raw newlines inside strings are accepted (small models emit them; design §4)."""
+    Raw newlines inside strings are accepted (small models emit them)."""
     candidates = [text.strip()] + [m.strip() for m in _FENCE.findall(text)]
     for open_, close in (("{", "}"), ("[", "]")):
         start, end = text.find(open_), text.rfind(close)
         if 0 <= start < end:
-            candidates.append(text[start:end + 1])
+            candidates.append(text[start : end + 1])
     for candidate in candidates:
         try:
             return json.loads(candidate, strict=False)
@@ -82,8 +86,9 @@ class Checked:
         return self.reason is None
 
 
-def check(text: str, schema: dict[str, Any], model: type[BaseModel] | None,
-          finish_reason: str | None) -> Checked:
+def check(
+    text: str, schema: dict[str, Any], model: type[BaseModel] | None, finish_reason: str | None
+) -> Checked:
     cut_off = finish_reason == "length"
     try:
         data = extract_json(text)
@@ -95,13 +100,13 @@ def check(text: str, schema: dict[str, Any], model: type[BaseModel] | None,
         jsonschema.validate(data, schema)
         return Checked(value=data)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or '(root)'}: {e['msg']}"
-                             for e in exc.errors()[:5])
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or '(root)'}: {e['msg']}" for e in exc.errors()[:5]
+        )
         return Checked(reason="truncated" if cut_off else "schema_mismatch", error=problems)
     except jsonschema.ValidationError as exc:
         where = ".".join(map(str, exc.absolute_path)) or "(root)"
-        return Checked(reason="truncated" if cut_off else "schema_mismatch",
-                       error=f"{where}: {exc.message}")
+        return Checked(reason="truncated" if cut_off else "schema_mismatch", error=f"{where}: {exc.message}")
 
 
 def reask_messages(messages: list[dict[str, str]], answer: str, checked: Checked) -> list[dict[str, str]]:
@@ -110,5 +115,8 @@ def reask_messages(messages: list[dict[str, str]], answer: str, checked: Checked
         problem = "It was cut off before the JSON was complete; give a shorter answer."
     else:
         problem = f"It is not valid for the required JSON schema: {checked.error}."
-    return [*messages, {"role": "assistant", "content": answer},
-            {"role": "user", "content": f"{problem} Reply again with only the corrected JSON object."}]
+    return [
+        *messages,
+        {"role": "assistant", "content": answer},
+        {"role": "user", "content": f"{problem} Reply again with only the corrected JSON object."},
+    ]

@@ -26,29 +26,42 @@ def build_section(summary: dict[str, Any], instructions: Sequence[str], *, with_
     gen, data = summary["generate"], summary["dataset"]
     llm = gen["llm"]
     kept = data["train"] + data["heldout"]
-    lines = [f"# Dataset build `{summary['build']}`", "",
-             f"Dataset **{data['name']}** version **{data['version']}** at `{data['path']}`.", "",
-             "## Counts per stage", ""]
-    lines += _table([
-        ("seed tasks", gen["seeds"]),
-        ("generation requests", gen["requests"]),
-        ("requests sent to the model", llm.get("requests_sent", 0)),
-        ("answered from the journal", llm.get("journal_hits", 0)),
-        ("quarantined requests", llm.get("quarantined", 0)),
-        ("unparseable answers", sum(gen["failures"].values())),
-        ("candidate records", gen["candidates"]),
-        ("rejected by curation", data["rejected"]),
-        ("kept", kept),
-        ("train split", data["train"]),
-        ("held-out split", data["heldout"]),
-    ], ("stage", "count"))
+    lines = [
+        f"# Dataset build `{summary['build']}`",
+        "",
+        f"Dataset **{data['name']}** version **{data['version']}** at `{data['path']}`.",
+        "",
+        "## Counts per stage",
+        "",
+    ]
+    lines += _table(
+        [
+            ("seed tasks", gen["seeds"]),
+            ("generation requests", gen["requests"]),
+            ("requests sent to the model", llm.get("requests_sent", 0)),
+            ("answered from the journal", llm.get("journal_hits", 0)),
+            ("quarantined requests", llm.get("quarantined", 0)),
+            ("unparseable answers", sum(gen["failures"].values())),
+            ("candidate records", gen["candidates"]),
+            ("rejected by curation", data["rejected"]),
+            ("kept", kept),
+            ("train split", data["train"]),
+            ("held-out split", data["heldout"]),
+        ],
+        ("stage", "count"),
+    )
     lines += ["", "## Rejection funnel", ""]
     reasons = data.get("rejected_by_reason", {})
     lines += _table(list(reasons.items()) or [("(none)", 0)], ("reason", "records"))
     lines += ["", "## Tokens and cost", ""]
-    lines += _table([("prompt tokens", llm.get("prompt_tokens", 0)),
-                     ("completion tokens", llm.get("completion_tokens", 0)),
-                     ("cost (USD)", f"{llm.get('cost_usd', 0.0):.4f}")], ("kind", "amount"))
+    lines += _table(
+        [
+            ("prompt tokens", llm.get("prompt_tokens", 0)),
+            ("completion tokens", llm.get("completion_tokens", 0)),
+            ("cost (USD)", f"{llm.get('cost_usd', 0.0):.4f}"),
+        ],
+        ("kind", "amount"),
+    )
     lines += ["", f"Exports: {', '.join(f'`{name}`' for name in data.get('exports', {}).values())}", ""]
     if with_plots:
         lines += ["## Plots", ""]
@@ -60,12 +73,15 @@ def build_section(summary: dict[str, Any], instructions: Sequence[str], *, with_
 
 def training_section(metrics: dict[str, Any], *, with_plots: bool = True) -> str:
     lines = ["## Training", ""]
-    lines += _table([
-        ("optimizer steps", metrics["steps"]),
-        ("trained tokens", metrics["trained_tokens"]),
-        ("seconds", metrics["seconds"]),
-        ("final train loss", f"{metrics['final_train_loss']:.4f}"),
-    ], ("metric", "value"))
+    lines += _table(
+        [
+            ("optimizer steps", metrics["steps"]),
+            ("trained tokens", metrics["trained_tokens"]),
+            ("seconds", metrics["seconds"]),
+            ("final train loss", f"{metrics['final_train_loss']:.4f}"),
+        ],
+        ("metric", "value"),
+    )
     lines.append("")
     if with_plots and metrics.get("history"):
         lines += _image("Loss curve", plots.loss_curve(metrics["history"], metrics.get("validation_loss")))
@@ -91,3 +107,20 @@ def inline_images(markdown_file: Path) -> str:
         return f"![{match.group(1)}]({plots.data_uri(image.read_bytes())})"
 
     return _LOCAL_IMAGE.sub(embed, text)
+
+
+def pipeline_report(
+    build_report: Path, training: dict[str, Any], evaluation_report: Path, outputs: dict[str, str]
+) -> str:
+    """The whole run's report: the build's report, then training, the evaluation (its headings
+    moved one level down) and where every output is."""
+    evaluation_md = inline_images(evaluation_report)
+    return (
+        build_report.read_text(encoding="utf-8")
+        + "\n"
+        + training_section(training)
+        + "\n"
+        + re.sub(r"^# ", "## ", evaluation_md, flags=re.MULTILINE)
+        + "\n"
+        + outputs_section(outputs)
+    )

@@ -8,7 +8,7 @@ import io
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from pipeline.curate.tokenize import cjk_ratio, tokenize
+from pipeline.text import cjk_ratio, tokenize
 
 
 def _figure_png(draw) -> bytes:  # type: ignore[no-untyped-def]
@@ -71,14 +71,23 @@ def rejection_reasons_bar(by_reason: dict[str, int], top: int = 12) -> bytes:
     return _bar(Counter(by_reason).most_common(top), "Rejections by reason", "#d8643b")
 
 
-def loss_curve(history: Sequence[dict[str, float]], validation: float | None = None,
-               evals: Sequence[dict[str, float]] | None = None) -> bytes:
+def loss_curve(
+    history: Sequence[dict[str, float]],
+    validation: float | None = None,
+    evals: Sequence[dict[str, float]] | None = None,
+) -> bytes:
     """`evals`: the run's validation points ({step, val_loss}), drawn instead of the end line."""
+
     def draw(ax) -> None:  # type: ignore[no-untyped-def]
         ax.plot([h["step"] for h in history], [h["train_loss"] for h in history], label="train")
         if evals:
-            ax.plot([e["step"] for e in evals], [e["val_loss"] for e in evals], "o-",
-                    color="#d8643b", label="validation")
+            ax.plot(
+                [e["step"] for e in evals],
+                [e["val_loss"] for e in evals],
+                "o-",
+                color="#d8643b",
+                label="validation",
+            )
         elif validation is not None and history:
             ax.axhline(validation, color="#d8643b", linestyle="--", label="validation (end)")
         ax.set_title("Training loss")

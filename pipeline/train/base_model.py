@@ -3,15 +3,13 @@ into a plain HF directory (Trainer and PEFT refuse GGUF-quantised objects), or a
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import data_dir, settings
 from pipeline.errors import SeedforgeError
+from pipeline.io import publish_dir, staging_dir
 from pipeline.llm.embedded import embedded_gguf_path
+from pipeline.settings import data_dir, settings
 
 
 def configure_torch(threads: int | None = None) -> None:
@@ -33,12 +31,10 @@ def convert_gguf(gguf: Path, target: Path) -> Path:
     """Dequantise a GGUF into an fp32 HF directory once; later calls reuse it."""
     if (target / "config.json").is_file():
         return target
-    from transformers import AutoModelForCausalLM, AutoTokenizer
     import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".convert-", dir=target.parent))
-    try:
+    with staging_dir(target) as staging:
         loaded = AutoModelForCausalLM.from_pretrained(
             str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32
         )
@@ -48,17 +44,15 @@ def convert_gguf(gguf: Path, target: Path) -> Path:
         config = loaded.config
         if hasattr(config, "quantization_config"):
             del config.quantization_config
-        model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+        model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)  # type: ignore[no-untyped-call]
         model.load_state_dict(loaded.state_dict())
         model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
         try:
-            os.rename(staging, target)
+            publish_dir(staging, target, replace=False)
         except OSError:
             if not (target / "config.json").is_file():  # not a concurrent conversion that won
                 raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return target
 
 
@@ -84,7 +78,8 @@ def prepare_base_model(spec: str | None) -> str:
 def _missing(base_model: str, exc: Exception) -> SeedforgeError:
     return SeedforgeError(
         f"base model {base_model!r} cannot be loaded: not a local HF directory or GGUF, and "
-        f"not in the local hub cache ({type(exc).__name__}: {str(exc).splitlines()[0][:160]})")
+        f"not in the local hub cache ({type(exc).__name__}: {str(exc).splitlines()[0][:160]})"
+    )
 
 
 def load_tokenizer(base_model: str) -> Any:
@@ -95,15 +90,17 @@ def load_tokenizer(base_model: str) -> Any:
     except (OSError, ValueError) as exc:
         raise _missing(base_model, exc) from None
     if tokenizer.eos_token_id is None:
-        raise SeedforgeError(f"the tokenizer of {base_model!r} has no EOS token: a tuned model "
-                             "could never learn to stop")
+        raise SeedforgeError(
+            f"the tokenizer of {base_model!r} has no EOS token: a tuned model could never learn to stop"
+        )
     return tokenizer
 
 
 def pad_id_of(tokenizer: Any) -> int:
     """Padding is only ever placed where masks and labels already exclude it, so pad = eos
     (the embedded tokenizer's choice) is harmless here."""
-    return tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    pad_id: int = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    return pad_id
 
 
 def load_causal_lm(base_model: str) -> Any:

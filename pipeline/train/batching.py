@@ -20,8 +20,13 @@ Row = list[int]  # indices of the examples laid out one after another in one row
 
 
 def epoch_plan(
-    lengths: list[int], *, batch_size: int, micro_batch_size: int, group_by_length: bool,
-    seed: int, epoch: int,
+    lengths: list[int],
+    *,
+    batch_size: int,
+    micro_batch_size: int,
+    group_by_length: bool,
+    seed: int,
+    epoch: int,
 ) -> list[list[int]]:
     """The example indices of every optimizer step of one epoch. Derived from (seed, epoch)
     alone, so a resumed run rebuilds exactly the plan it was interrupted in."""
@@ -34,11 +39,11 @@ def epoch_plan(
         span = MEGABATCH_MICRO_BATCHES * micro_batch_size
         grouped: list[list[int]] = []
         for start in range(0, len(order), span):
-            mega = sorted(order[start:start + span], key=lambda i: -lengths[i])
-            grouped += [mega[s:s + micro_batch_size] for s in range(0, len(mega), micro_batch_size)]
+            mega = sorted(order[start : start + span], key=lambda i: -lengths[i])
+            grouped += [mega[s : s + micro_batch_size] for s in range(0, len(mega), micro_batch_size)]
         rng.shuffle(grouped)
         order = [i for micro in grouped for i in micro]
-    return [order[s:s + batch_size] for s in range(0, len(order), batch_size)]
+    return [order[s : s + batch_size] for s in range(0, len(order), batch_size)]
 
 
 def pack_rows(indices: list[int], lengths: list[int], capacity: int) -> list[Row]:
@@ -58,11 +63,16 @@ def pack_rows(indices: list[int], lengths: list[int], capacity: int) -> list[Row
 
 
 def step_micro_batches(
-    indices: list[int], lengths: list[int], *, micro_batch_size: int, packing: bool, capacity: int,
+    indices: list[int],
+    lengths: list[int],
+    *,
+    micro_batch_size: int,
+    packing: bool,
+    capacity: int,
 ) -> list[list[Row]]:
     """The forward passes of one step: lists of rows; without packing, one example per row."""
     rows = pack_rows(indices, lengths, capacity) if packing else [[i] for i in indices]
-    return [rows[s:s + micro_batch_size] for s in range(0, len(rows), micro_batch_size)]
+    return [rows[s : s + micro_batch_size] for s in range(0, len(rows), micro_batch_size)]
 
 
 def collate_rows(rows: list[list[Example]], pad_id: int) -> dict[str, Any]:
@@ -82,10 +92,10 @@ def collate_rows(rows: list[list[Example]], pad_id: int) -> dict[str, Any]:
         at = 0
         for s, example in enumerate(row, start=1):
             size = len(example.input_ids)
-            input_ids[r, at:at + size] = torch.tensor(example.input_ids)
-            labels[r, at:at + size] = torch.tensor(example.labels)
-            positions[r, at:at + size] = torch.arange(size)
-            segments[r, at:at + size] = s
+            input_ids[r, at : at + size] = torch.tensor(example.input_ids)
+            labels[r, at : at + size] = torch.tensor(example.labels)
+            positions[r, at : at + size] = torch.arange(size)
+            segments[r, at : at + size] = s
             at += size
     # a label at the first token of a packed example must not be predicted from the previous
     # example's last token: the loss shifts by one, so drop labels that start a segment
@@ -93,8 +103,12 @@ def collate_rows(rows: list[list[Example]], pad_id: int) -> dict[str, Any]:
     starts[:, 0] = True
     starts[:, 1:] = segments[:, 1:] != segments[:, :-1]
     labels[starts] = IGNORE
-    batch = {"input_ids": input_ids, "labels": labels, "position_ids": positions,
-             "input_tokens": int((segments > 0).sum())}
+    batch = {
+        "input_ids": input_ids,
+        "labels": labels,
+        "position_ids": positions,
+        "input_tokens": int((segments > 0).sum()),
+    }
     if max(len(row) for row in rows) == 1:
         batch["attention_mask"] = (segments > 0).long()
     else:
@@ -142,8 +156,11 @@ def summed_token_loss(model: Any, batch: dict[str, Any]) -> tuple[Any, int]:
 
     shift_labels = batch["labels"][:, 1:]
     wanted = shift_labels != IGNORE
-    inputs = {"input_ids": batch["input_ids"], "position_ids": batch["position_ids"],
-              "attention_mask": as_model_mask(batch["attention_mask"], model)}
+    inputs = {
+        "input_ids": batch["input_ids"],
+        "position_ids": batch["position_ids"],
+        "attention_mask": as_model_mask(batch["attention_mask"], model),
+    }
     parts = _hidden_and_head(model)
     if parts is None:
         logits = model(**inputs).logits[:, :-1][wanted]

@@ -11,12 +11,12 @@ import hashlib
 import json
 import random
 import shutil
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pipeline.errors import SeedforgeError
+from pipeline.io import publish_dir, staging_dir
 
 CHECKPOINTS = "checkpoints"
 STATE_JSON = "trainer_state.json"
@@ -71,27 +71,33 @@ def list_checkpoints(out_dir: Path) -> list[Path]:
 
 
 def save_checkpoint(
-    out_dir: Path, model: Any, optimizer: Any, scheduler: Any, state: TrainState,
-    rng: dict[str, Any], identity: dict[str, Any], keep: int,
+    out_dir: Path,
+    model: Any,
+    optimizer: Any,
+    scheduler: Any,
+    state: TrainState,
+    rng: dict[str, Any],
+    identity: dict[str, Any],
+    keep: int,
 ) -> Path:
     import torch
 
     root = out_dir / CHECKPOINTS
     root.mkdir(parents=True, exist_ok=True)
     target = root / f"checkpoint-{state.step}"
-    staging = Path(tempfile.mkdtemp(prefix=f".checkpoint-{state.step}-", dir=root))
-    try:
+    with staging_dir(target) as staging:
         model.save_pretrained(staging)
-        torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                    "rng": rng}, staging / STATE_TENSORS)
-        (staging / STATE_JSON).write_text(json.dumps(
-            {"state": asdict(state), "identity": identity, "fingerprint": fingerprint(identity)},
-            indent=1), encoding="utf-8")
-        if target.exists():
-            shutil.rmtree(target)
-        staging.rename(target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        torch.save(
+            {"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "rng": rng},
+            staging / STATE_TENSORS,
+        )
+        (staging / STATE_JSON).write_text(
+            json.dumps(
+                {"state": asdict(state), "identity": identity, "fingerprint": fingerprint(identity)}, indent=1
+            ),
+            encoding="utf-8",
+        )
+        publish_dir(staging, target)
     for old in list_checkpoints(out_dir)[:-keep]:
         shutil.rmtree(old, ignore_errors=True)
     return target
@@ -103,7 +109,11 @@ def _differences(saved: dict[str, Any], current: dict[str, Any]) -> list[str]:
 
 
 def load_checkpoint(
-    path: Path, model: Any, optimizer: Any, scheduler: Any, identity: dict[str, Any],
+    path: Path,
+    model: Any,
+    optimizer: Any,
+    scheduler: Any,
+    identity: dict[str, Any],
 ) -> tuple[TrainState, dict[str, Any]]:
     """Restore adapter weights, optimizer and scheduler in place; return the state and RNG."""
     import torch
@@ -116,12 +126,15 @@ def load_checkpoint(
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     if meta["fingerprint"] != fingerprint(identity):
         changed = "; ".join(_differences(meta["identity"], identity))
-        raise SeedforgeError(f"checkpoint was made by a different run ({changed}); resume with "
-                             "the same data, base model and hyperparameters", path=path)
+        raise SeedforgeError(
+            f"checkpoint was made by a different run ({changed}); resume with "
+            "the same data, base model and hyperparameters",
+            path=path,
+        )
     result = set_peft_model_state_dict(model, load_file(path / ADAPTER_WEIGHTS))
-    if getattr(result, "unexpected_keys", None):
-        raise SeedforgeError(f"checkpoint weights do not fit the model: {result.unexpected_keys[:3]}",
-                             path=path)
+    unexpected = getattr(result, "unexpected_keys", None)
+    if unexpected:
+        raise SeedforgeError(f"checkpoint weights do not fit the model: {unexpected[:3]}", path=path)
     tensors = torch.load(path / STATE_TENSORS, weights_only=True)
     optimizer.load_state_dict(tensors["optimizer"])
     scheduler.load_state_dict(tensors["scheduler"])
@@ -130,7 +143,7 @@ def load_checkpoint(
 
 def find_resume_checkpoint(out_dir: Path, resume: str | Path | bool | None) -> Path | None:
     """`True`/"latest": the newest checkpoint in out_dir; a path: that checkpoint."""
-    if resume in (None, False):
+    if resume is None or resume is False:
         return None
     if resume is True or resume == "latest":
         found = list_checkpoints(out_dir)

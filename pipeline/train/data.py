@@ -10,17 +10,28 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.config import TrainConfig
 from pipeline.errors import SeedforgeError
 from pipeline.records import DialogueRecord, Record
+from pipeline.train.config import TrainConfig
 from pipeline.train.templates import (
-    PromptTemplate, alpaca_as_messages, chat_segments, render_prompt, resolve_template,
+    TrainingTemplate,
+    alpaca_as_messages,
+    chat_segments,
+    render_prompt,
+    resolve_template,
 )
 
 IGNORE = -100
 
-__all__ = ["IGNORE", "Example", "DataReport", "prepare_examples", "render_prompt",
-           "tokenize_all", "tokenize_record"]
+__all__ = [
+    "IGNORE",
+    "Example",
+    "DataReport",
+    "prepare_examples",
+    "render_prompt",
+    "tokenize_all",
+    "tokenize_record",
+]
 
 
 @dataclass
@@ -36,7 +47,8 @@ class Example:
 
 
 def _ids(tokenizer: Any, text: str) -> list[int]:
-    return tokenizer(text, add_special_tokens=False)["input_ids"]
+    ids: list[int] = tokenizer(text, add_special_tokens=False)["input_ids"]
+    return ids
 
 
 def _cut(input_ids: list[int], labels: list[int], cutoff: int) -> Example:
@@ -54,7 +66,11 @@ def _answer_labels(ids: list[int], eos_id: int | None) -> list[int]:
 
 
 def tokenize_dialogue(
-    messages: list[dict[str, str]], tokenizer: Any, *, cutoff: int, train_on_inputs: bool,
+    messages: list[dict[str, str]],
+    tokenizer: Any,
+    *,
+    cutoff: int,
+    train_on_inputs: bool,
 ) -> Example:
     """The chat template's rendering; the loss covers assistant turns only (with their
     end-of-turn token), or every token when training on inputs."""
@@ -73,16 +89,22 @@ def tokenize_dialogue(
 
 
 def tokenize_record(
-    record: Record, tokenizer: Any, *, template: str | PromptTemplate, cutoff: int,
-    train_on_inputs: bool, add_eos: bool,
+    record: Record,
+    tokenizer: Any,
+    *,
+    template: str | TrainingTemplate,
+    cutoff: int,
+    train_on_inputs: bool,
+    add_eos: bool,
 ) -> Example:
     resolved = resolve_template(template) if isinstance(template, str) else template
     if isinstance(record, DialogueRecord):
         messages = [m.model_dump() for m in record.messages]
         return tokenize_dialogue(messages, tokenizer, cutoff=cutoff, train_on_inputs=train_on_inputs)
     if resolved.chat:
-        return tokenize_dialogue(alpaca_as_messages(record), tokenizer, cutoff=cutoff,
-                                 train_on_inputs=train_on_inputs)
+        return tokenize_dialogue(
+            alpaca_as_messages(record), tokenizer, cutoff=cutoff, train_on_inputs=train_on_inputs
+        )
     # prompt and answer are tokenised apart, as at inference: the prompt is sent alone and
     # the answer is generated after it, so no token straddles the boundary
     prompt_ids = _ids(tokenizer, resolved.render(record))
@@ -97,9 +119,17 @@ def tokenize_record(
 def tokenize_all(records: list[Record], tokenizer: Any, config: TrainConfig) -> list[Example]:
     """One example per record, cut at the cutoff (scoring keeps every record)."""
     template = resolve_template(config.template)
-    return [tokenize_record(r, tokenizer, template=template, cutoff=config.cutoff_len,
-                            train_on_inputs=config.train_on_inputs, add_eos=config.add_eos)
-            for r in records]
+    return [
+        tokenize_record(
+            r,
+            tokenizer,
+            template=template,
+            cutoff=config.cutoff_len,
+            train_on_inputs=config.train_on_inputs,
+            add_eos=config.add_eos,
+        )
+        for r in records
+    ]
 
 
 @dataclass
@@ -115,14 +145,23 @@ class DataReport:
     trained_tokens: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        return {"records": self.records, "examples": self.examples,
-                "longer_than_cutoff": self.longer_than_cutoff, "truncated": self.truncated,
-                "dropped": dict(self.dropped), "input_tokens": self.input_tokens,
-                "trained_tokens": self.trained_tokens}
+        return {
+            "records": self.records,
+            "examples": self.examples,
+            "longer_than_cutoff": self.longer_than_cutoff,
+            "truncated": self.truncated,
+            "dropped": dict(self.dropped),
+            "input_tokens": self.input_tokens,
+            "trained_tokens": self.trained_tokens,
+        }
 
 
 def prepare_examples(
-    records: list[Record], tokenizer: Any, config: TrainConfig, *, split: str = "train",
+    records: list[Record],
+    tokenizer: Any,
+    config: TrainConfig,
+    *,
+    split: str = "train",
 ) -> tuple[list[Example], DataReport]:
     """Training examples under the overlength policy; records left with nothing to learn
     (the prompt alone fills the cutoff) are dropped and counted."""
@@ -144,6 +183,8 @@ def prepare_examples(
     report.trained_tokens = sum(e.trained_tokens for e in kept)
     if records and not kept:
         reasons = ", ".join(f"{n} {reason}" for reason, n in report.dropped.items())
-        raise SeedforgeError(f"no {split} record is left to learn from ({reasons}); raise "
-                             f"--cutoff-len (now {config.cutoff_len}) or use --overlength truncate")
+        raise SeedforgeError(
+            f"no {split} record is left to learn from ({reasons}); raise "
+            f"--cutoff-len (now {config.cutoff_len}) or use --overlength truncate"
+        )
     return kept, report

@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from pipeline.errors import SeedforgeError
+from pipeline.io import publish_dir, staging_dir
 from pipeline.train.base_model import load_causal_lm, load_tokenizer, pad_id_of
 
 DTYPES = ("float32", "bfloat16", "float16")
@@ -21,8 +20,7 @@ def adapter_base(adapter_dir: Path) -> str:
         raise SeedforgeError("not a PEFT adapter directory (no adapter_config.json)", path=adapter_dir)
     base = json.loads(config_path.read_text(encoding="utf-8")).get("base_model_name_or_path")
     if not base:
-        raise SeedforgeError("adapter_config.json names no base model; pass --base-model",
-                             path=config_path)
+        raise SeedforgeError("adapter_config.json names no base model; pass --base-model", path=config_path)
     return str(base)
 
 
@@ -32,8 +30,9 @@ def _tokenizer_for(adapter_dir: Path, base: str) -> Any:
     return load_tokenizer(source)
 
 
-def merge_adapter(adapter_dir: Path, out_dir: Path, *, base_model: str | None = None,
-                  dtype: str = "float32") -> Path:
+def merge_adapter(
+    adapter_dir: Path, out_dir: Path, *, base_model: str | None = None, dtype: str = "float32"
+) -> Path:
     """Write the merged model to out_dir (staged, then renamed; refuses to overwrite)."""
     import torch
     from peft import PeftModel
@@ -42,8 +41,7 @@ def merge_adapter(adapter_dir: Path, out_dir: Path, *, base_model: str | None = 
         raise SeedforgeError(f"unknown dtype {dtype!r}; known: {', '.join(DTYPES)}")
     adapter_dir, out_dir = Path(adapter_dir), Path(out_dir)
     if out_dir.exists() and any(out_dir.iterdir()):
-        raise SeedforgeError("already exists and is not empty; choose another output directory",
-                             path=out_dir)
+        raise SeedforgeError("already exists and is not empty; choose another output directory", path=out_dir)
     base = base_model or adapter_base(adapter_dir)
     tokenizer = _tokenizer_for(adapter_dir, base)
     model = PeftModel.from_pretrained(load_causal_lm(base), str(adapter_dir))
@@ -52,14 +50,8 @@ def merge_adapter(adapter_dir: Path, out_dir: Path, *, base_model: str | None = 
     generation = merged.generation_config
     generation.eos_token_id = tokenizer.eos_token_id
     generation.pad_token_id = pad_id_of(tokenizer)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
-    try:
+    with staging_dir(out_dir) as staging:
         merged.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
-        if out_dir.exists():
-            out_dir.rmdir()  # empty, checked above
-        staging.rename(out_dir)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        publish_dir(staging, out_dir)  # replaces an empty directory (checked above)
     return out_dir

@@ -13,9 +13,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import TrainConfig
 from pipeline.train.batching import collate, collate_rows, epoch_plan, step_micro_batches, summed_token_loss
 from pipeline.train.checkpoint import TrainState, capture_rng, save_checkpoint
+from pipeline.train.config import TrainConfig
 from pipeline.train.data import Example
 
 
@@ -33,8 +33,9 @@ def schedule_for(examples: int, config: TrainConfig) -> Schedule:
     # alpaca-lora's 100 warmup steps assume ~1,200-step runs; a short run would spend most
     # of itself warming up, so warmup never exceeds a tenth of the run
     warmup = min(config.warmup_steps, total // 10)
-    return Schedule(steps_per_epoch, total, warmup,
-                    max(1, math.ceil(config.batch_size / config.micro_batch_size)))
+    return Schedule(
+        steps_per_epoch, total, warmup, max(1, math.ceil(config.batch_size / config.micro_batch_size))
+    )
 
 
 @dataclass
@@ -62,7 +63,7 @@ def mean_loss(model: Any, examples: list[Example], pad_id: int, batch: int = 8) 
     model.eval()
     with torch.no_grad():
         for start in range(0, len(ordered), batch):
-            loss, count = summed_token_loss(model, collate(ordered[start:start + batch], pad_id))
+            loss, count = summed_token_loss(model, collate(ordered[start : start + batch], pad_id))
             total += float(loss)
             tokens += count
     model.train(was_training)
@@ -95,43 +96,62 @@ class TrainingRun:
 
 def _accumulate(run: TrainingRun, indices: list[int]) -> dict[str, Any]:
     """Forward and backward over one step's examples; gradients hold the step's mean loss."""
-    micro_batches = step_micro_batches(indices, run.lengths, micro_batch_size=run.config.micro_batch_size,
-                                       packing=run.config.packing, capacity=run.config.cutoff_len)
-    batches = [collate_rows([[run.train[i] for i in row] for row in rows], run.pad_id)
-               for rows in micro_batches]
+    micro_batches = step_micro_batches(
+        indices,
+        run.lengths,
+        micro_batch_size=run.config.micro_batch_size,
+        packing=run.config.packing,
+        capacity=run.config.cutoff_len,
+    )
+    batches = [
+        collate_rows([[run.train[i] for i in row] for row in rows], run.pad_id) for rows in micro_batches
+    ]
     step_tokens = sum(int((b["labels"][:, 1:] != -100).sum()) for b in batches)
     loss_sum = 0.0
     for batch in batches:
         loss, _ = summed_token_loss(run.model, batch)
         (loss / max(step_tokens, 1)).backward()
         loss_sum += float(loss.detach())
-    return {"loss": loss_sum / max(step_tokens, 1), "trained_tokens": step_tokens,
-            "input_tokens": sum(b["input_tokens"] for b in batches),
-            "computed_tokens": sum(b["input_ids"].numel() for b in batches)}
+    return {
+        "loss": loss_sum / max(step_tokens, 1),
+        "trained_tokens": step_tokens,
+        "input_tokens": sum(b["input_tokens"] for b in batches),
+        "computed_tokens": sum(b["input_ids"].numel() for b in batches),
+    }
 
 
 def _update(run: TrainingRun) -> float:
     import torch
 
-    norm = (torch.nn.utils.clip_grad_norm_(run.trainable, run.config.max_grad_norm)
-            if run.config.max_grad_norm > 0 else torch.zeros(()))
+    norm = (
+        torch.nn.utils.clip_grad_norm_(run.trainable, run.config.max_grad_norm)
+        if run.config.max_grad_norm > 0
+        else torch.zeros(())
+    )
     run.optimizer.step()
     run.scheduler.step()
     run.optimizer.zero_grad(set_to_none=True)
     return float(norm)
 
 
-def _record(run: TrainingRun, state: TrainState, sums: dict[str, Any], lr: float,
-            grad_norm: float, seconds: float) -> dict[str, Any]:
+def _record(
+    run: TrainingRun, state: TrainState, sums: dict[str, Any], lr: float, grad_norm: float, seconds: float
+) -> dict[str, Any]:
     state.step += 1
     state.trained_tokens += sums["trained_tokens"]
     state.input_tokens += sums["input_tokens"]
     state.computed_tokens += sums["computed_tokens"]
     state.train_seconds += seconds
-    entry = {"step": state.step, "epoch": round(state.step / run.schedule.steps_per_epoch, 4),
-             "train_loss": sums["loss"], "lr": lr, "grad_norm": round(grad_norm, 6),
-             "trained_tokens": sums["trained_tokens"], "input_tokens": sums["input_tokens"],
-             "seconds": round(state.train_seconds, 3)}
+    entry = {
+        "step": state.step,
+        "epoch": round(state.step / run.schedule.steps_per_epoch, 4),
+        "train_loss": sums["loss"],
+        "lr": lr,
+        "grad_norm": round(grad_norm, 6),
+        "trained_tokens": sums["trained_tokens"],
+        "input_tokens": sums["input_tokens"],
+        "seconds": round(state.train_seconds, 3),
+    }
     state.history.append(entry)
     return entry
 
@@ -148,8 +168,16 @@ def _maybe_evaluate(run: TrainingRun, state: TrainState, entry: dict[str, Any], 
 
 
 def _save(run: TrainingRun, state: TrainState, rng: dict[str, Any]) -> Path:
-    return save_checkpoint(run.out_dir, run.model, run.optimizer, run.scheduler, state, rng,
-                           run.identity, run.config.save_total_limit)
+    return save_checkpoint(
+        run.out_dir,
+        run.model,
+        run.optimizer,
+        run.scheduler,
+        state,
+        rng,
+        run.identity,
+        run.config.save_total_limit,
+    )
 
 
 def _one_step(run: TrainingRun, state: TrainState, indices: list[int], hooks: Hooks) -> None:
@@ -184,8 +212,14 @@ def run_loop(run: TrainingRun, state: TrainState, hooks: Hooks) -> TrainState:
     run.model.train()
     while state.step < schedule.total_steps:
         epoch, offset = divmod(state.step, schedule.steps_per_epoch)
-        plan = epoch_plan(run.lengths, batch_size=config.batch_size, micro_batch_size=config.micro_batch_size,
-                          group_by_length=config.group_by_length, seed=config.seed, epoch=epoch)
+        plan = epoch_plan(
+            run.lengths,
+            batch_size=config.batch_size,
+            micro_batch_size=config.micro_batch_size,
+            group_by_length=config.group_by_length,
+            seed=config.seed,
+            epoch=epoch,
+        )
         for indices in plan[offset:]:
             _one_step(run, state, indices, hooks)
             if state.step >= schedule.total_steps:

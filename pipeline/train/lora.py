@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import random
-import shutil
-import tempfile
 import time
 import warnings
 from collections.abc import Callable
@@ -15,21 +13,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import TrainConfig
 from pipeline.errors import SeedforgeError
+from pipeline.io import publish_dir, staging_dir
 from pipeline.records import AlpacaRecord, Record, utc_now
 from pipeline.train.base_model import configure_torch, load_causal_lm, load_tokenizer, pad_id_of
 from pipeline.train.checkpoint import (
-    TrainState, find_resume_checkpoint, list_checkpoints, load_checkpoint, restore_rng,
+    ADAPTER_WEIGHTS,
+    TrainState,
+    find_resume_checkpoint,
+    list_checkpoints,
+    load_checkpoint,
+    restore_rng,
 )
+from pipeline.train.config import TrainConfig
 from pipeline.train.data import DataReport, prepare_examples, tokenize_all
 from pipeline.train.loop import Hooks, TrainingRun, mean_loss, run_loop, schedule_for
-from pipeline.train.outputs import write_outputs
+from pipeline.train.outputs import write_run_outputs
 
 __all__ = ["TrainResult", "train_lora", "mean_loss", "tokenize_all", "ADAPTER"]
 
 ADAPTER = "adapter"
-ADAPTER_WEIGHTS = "adapter_model.safetensors"
 # identity of a run for resuming: everything that changes the trajectory, nothing that doesn't
 _NOT_TRAJECTORY = {"eval_steps", "save_steps", "save_total_limit", "torch_threads", "base_model"}
 
@@ -47,8 +50,11 @@ def _refuse_used_out_dir(out_dir: Path, resuming: bool) -> None:
     if resuming:
         return
     if (out_dir / ADAPTER).exists() or list_checkpoints(out_dir):
-        raise SeedforgeError("already holds a training run (adapter/ or checkpoints/): pass "
-                             "--resume to continue it, or choose another --out", path=out_dir)
+        raise SeedforgeError(
+            "already holds a training run (adapter/ or checkpoints/): pass "
+            "--resume to continue it, or choose another --out",
+            path=out_dir,
+        )
 
 
 def _records_digest(train: list[Record], validation: list[Record]) -> str:
@@ -66,10 +72,16 @@ def _lora_model(base_model: str, config: TrainConfig) -> Any:
     model = load_causal_lm(base_model)
     attention = getattr(model.config, "_attn_implementation", "sdpa")
     if config.packing and attention not in ("sdpa", "eager"):
-        raise SeedforgeError(f"packing needs sdpa or eager attention, the model uses {attention}; "
-                             "pass --no-packing")
-    lora = LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
-                      target_modules=config.target_modules, task_type="CAUSAL_LM")
+        raise SeedforgeError(
+            f"packing needs sdpa or eager attention, the model uses {attention}; pass --no-packing"
+        )
+    lora = LoraConfig(
+        r=config.lora_r,
+        lora_alpha=config.lora_alpha,
+        lora_dropout=config.lora_dropout,
+        target_modules=config.target_modules,
+        task_type="CAUSAL_LM",
+    )
     try:
         with warnings.catch_warnings():  # peft asks transformers a deprecated question
             warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*")
@@ -83,29 +95,32 @@ def _save_adapter(model: Any, tokenizer: Any, out_dir: Path) -> tuple[Path, dict
     few hundred bytes came from a state_dict override that saved nothing."""
     from safetensors import safe_open
 
-    staging = Path(tempfile.mkdtemp(prefix=".adapter-", dir=out_dir))
-    try:
+    target = out_dir / ADAPTER
+    with staging_dir(target) as staging:
         model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
-        wrapped = sum(1 for _, module in model.named_modules()
-                      if "default" in getattr(module, "lora_A", {}))
+        wrapped = sum(1 for _, module in model.named_modules() if "default" in getattr(module, "lora_A", {}))
         with safe_open(str(staging / ADAPTER_WEIGHTS), "pt") as weights:
             keys = list(weights.keys())
             trained_b = sum(1 for k in keys if "lora_B" in k and bool(weights.get_tensor(k).any()))
         if len(keys) != 2 * wrapped or trained_b == 0:
-            raise SeedforgeError(f"the saved adapter is incomplete: {len(keys)} tensors for "
-                                 f"{wrapped} LoRA modules, {trained_b} trained", path=staging)
-        target = out_dir / ADAPTER
-        if target.exists():
-            shutil.rmtree(target)  # a resumed run replaces what an earlier finish left
-        staging.rename(target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+            raise SeedforgeError(
+                f"the saved adapter is incomplete: {len(keys)} tensors for "
+                f"{wrapped} LoRA modules, {trained_b} trained",
+                path=staging,
+            )
+        publish_dir(staging, target)  # a resumed run replaces what an earlier finish left
     return target, {"tensors": len(keys), "bytes": (target / ADAPTER_WEIGHTS).stat().st_size}
 
 
-def _metrics(state: TrainState, run: TrainingRun, reports: dict[str, DataReport],
-             adapter: dict[str, int], base_model: str, wall: float) -> dict[str, Any]:
+def _metrics(
+    state: TrainState,
+    run: TrainingRun,
+    reports: dict[str, DataReport],
+    adapter: dict[str, int],
+    base_model: str,
+    wall: float,
+) -> dict[str, Any]:
     seconds = state.train_seconds
     final_val = state.evals[-1]["val_loss"] if state.evals else None
     return {
@@ -137,38 +152,78 @@ def _metrics(state: TrainState, run: TrainingRun, reports: dict[str, DataReport]
     }
 
 
-def _card(metrics: dict[str, Any], run: TrainingRun, kinds: dict[str, int], tokenizer: Any,
-          dataset: dict[str, Any] | None, adapter_dir: Path) -> dict[str, Any]:
+def _card(
+    metrics: dict[str, Any],
+    run: TrainingRun,
+    kinds: dict[str, int],
+    tokenizer: Any,
+    dataset: dict[str, Any] | None,
+    adapter_dir: Path,
+) -> dict[str, Any]:
     import peft
     import torch
     import transformers
 
     schedule = run.schedule
-    template = run.config.template if not kinds.get("messages") else (
-        f"{run.config.template} (Alpaca records); chat template (messages records)")
-    hyper = {**run.config.model_dump(mode="json"), "base_model": metrics["base_model"],
-             "gradient_accumulation_steps": schedule.accumulation,
-             "effective_warmup_steps": schedule.warmup_steps, "steps_per_epoch": schedule.steps_per_epoch,
-             "total_steps": schedule.total_steps, "validation_records": len(run.validation),
-             "optimizer": "AdamW (torch)", "lr_scheduler": "linear warmup then linear decay to 0"}
+    template = (
+        run.config.template
+        if not kinds.get("messages")
+        else (f"{run.config.template} (Alpaca records); chat template (messages records)")
+    )
+    hyper = {
+        **run.config.model_dump(mode="json"),
+        "base_model": metrics["base_model"],
+        "gradient_accumulation_steps": schedule.accumulation,
+        "effective_warmup_steps": schedule.warmup_steps,
+        "steps_per_epoch": schedule.steps_per_epoch,
+        "total_steps": schedule.total_steps,
+        "validation_records": len(run.validation),
+        "optimizer": "AdamW (torch)",
+        "lr_scheduler": "linear warmup then linear decay to 0",
+    }
     return {
-        "created_at": utc_now(), "adapter_dir": str(adapter_dir), "base_model": metrics["base_model"],
-        "dataset": {**(dataset or {}), "record_kinds": kinds}, "template": template,
-        "eos_token": tokenizer.eos_token, "hyperparameters": hyper,
+        "created_at": utc_now(),
+        "adapter_dir": str(adapter_dir),
+        "base_model": metrics["base_model"],
+        "dataset": {**(dataset or {}), "record_kinds": kinds},
+        "template": template,
+        "eos_token": tokenizer.eos_token,
+        "hyperparameters": hyper,
         "data": metrics["data"],
-        "result": {k: metrics[k] for k in ("steps", "epochs", "final_train_loss", "validation_loss",
-                                           "trainable_parameters", "tokens_per_second", "seconds",
-                                           "resumed_from", "adapter_bytes")},
-        "software": {"torch": torch.__version__, "transformers": transformers.__version__,
-                     "peft": peft.__version__},
+        "result": {
+            k: metrics[k]
+            for k in (
+                "steps",
+                "epochs",
+                "final_train_loss",
+                "validation_loss",
+                "trainable_parameters",
+                "tokens_per_second",
+                "seconds",
+                "resumed_from",
+                "adapter_bytes",
+            )
+        },
+        "software": {
+            "torch": torch.__version__,
+            "transformers": transformers.__version__,
+            "peft": peft.__version__,
+        },
     }
 
 
 def train_lora(
-    train: list[Record], validation: list[Record], config: TrainConfig, base_model: str,
-    out_dir: Path, *, on_step: Callable[[int, int, float], None] | None = None,
-    on_eval: Callable[[int, float], None] | None = None, on_start: StartHook | None = None,
-    resume: str | Path | bool | None = None, dataset: dict[str, Any] | None = None,
+    train: list[Record],
+    validation: list[Record],
+    config: TrainConfig,
+    base_model: str,
+    out_dir: Path,
+    *,
+    on_step: Callable[[int, int, float], None] | None = None,
+    on_eval: Callable[[int, float], None] | None = None,
+    on_start: StartHook | None = None,
+    resume: str | Path | bool | None = None,
+    dataset: dict[str, Any] | None = None,
 ) -> TrainResult:
     """Train and write OUT/adapter, metrics.json, loss.png and the run card. `resume`: True
     (the newest checkpoint in out_dir) or a checkpoint directory. `dataset`: the source's
@@ -194,11 +249,26 @@ def train_lora(
     model = _lora_model(base_model, config)
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=config.learning_rate, weight_decay=config.weight_decay)
-    scheduler = get_linear_schedule_with_warmup(optimizer, schedule.warmup_steps, schedule.total_steps)
-    identity = {**{k: v for k, v in config.model_dump(mode="json").items() if k not in _NOT_TRAJECTORY},
-                "base_model": base_model, "records": _records_digest(train, validation)}
-    run = TrainingRun(model, optimizer, scheduler, config, schedule, train_examples, val_examples,
-                      pad_id_of(tokenizer), out_dir, identity)
+    scheduler = get_linear_schedule_with_warmup(  # type: ignore[no-untyped-call]
+        optimizer, schedule.warmup_steps, schedule.total_steps
+    )
+    identity = {
+        **{k: v for k, v in config.model_dump(mode="json").items() if k not in _NOT_TRAJECTORY},
+        "base_model": base_model,
+        "records": _records_digest(train, validation),
+    }
+    run = TrainingRun(
+        model,
+        optimizer,
+        scheduler,
+        config,
+        schedule,
+        train_examples,
+        val_examples,
+        pad_id_of(tokenizer),
+        out_dir,
+        identity,
+    )
     state = TrainState()
     if checkpoint is not None:
         state, rng = load_checkpoint(checkpoint, model, optimizer, scheduler, identity)
@@ -213,6 +283,5 @@ def train_lora(
     metrics = _metrics(state, run, reports, adapter, base_model, time.monotonic() - wall_started)
     kinds = {"alpaca": sum(isinstance(r, AlpacaRecord) for r in train)}
     kinds["messages"] = len(train) - kinds["alpaca"]
-    write_outputs(out_dir, metrics, _card(metrics, run, kinds, tokenizer, dataset, adapter_dir))
+    write_run_outputs(out_dir, metrics, _card(metrics, run, kinds, tokenizer, dataset, adapter_dir))
     return TrainResult(adapter_dir, metrics)
-

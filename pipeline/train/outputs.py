@@ -3,31 +3,13 @@
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from pipeline.io import write_atomic, write_json_atomic
 from pipeline.report.plots import loss_curve
 
 METRICS, LOSS_PNG, CARD_MD, CARD_JSON = "metrics.json", "loss.png", "run_card.md", "run_card.json"
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, staging = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(staging, path)
-    except BaseException:
-        Path(staging).unlink(missing_ok=True)
-        raise
-
-
-def write_json(path: Path, data: Any) -> None:
-    write_atomic(path, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
 
 
 def _rows(pairs: list[tuple[str, Any]]) -> list[str]:
@@ -37,39 +19,57 @@ def _rows(pairs: list[tuple[str, Any]]) -> list[str]:
 def run_card_markdown(card: dict[str, Any]) -> str:
     data, result, dataset = card["data"], card["result"], card["dataset"]
     lines = [f"# LoRA run card: {card['adapter_dir']}", ""]
-    lines += _rows([
-        ("base model", f"`{card['base_model']}`"),
-        ("dataset", f"`{dataset.get('path')}`" + (f" ({dataset['name']} v{dataset['version']})"
-                                                  if dataset.get("version") else "")),
-        ("dataset sha256", f"`{dataset.get('sha256')}`"),
-        ("template", card["template"]),
-        ("train / validation records", f"{data['train']['examples']} / {data['validation']['examples']}"),
-        ("longer than cutoff", f"{data['train']['longer_than_cutoff']} "
-                               f"({card['hyperparameters']['overlength']}), dropped "
-                               f"{data['train']['dropped'] or 'none'}"),
-        ("optimizer steps", f"{result['steps']} ({result['epochs']:.2f} epochs)"),
-        ("final train loss", f"{result['final_train_loss']:.4f}"),
-        ("validation loss", "-" if result["validation_loss"] is None else f"{result['validation_loss']:.4f}"),
-        ("trainable parameters", f"{result['trainable_parameters']:,}"),
-        ("tokens/s (non-padding)", result["tokens_per_second"]),
-        ("resumed at steps", ", ".join(map(str, result["resumed_from"])) or "-"),
-    ])
+    lines += _rows(
+        [
+            ("base model", f"`{card['base_model']}`"),
+            (
+                "dataset",
+                f"`{dataset.get('path')}`"
+                + (f" ({dataset['name']} v{dataset['version']})" if dataset.get("version") else ""),
+            ),
+            ("dataset sha256", f"`{dataset.get('sha256')}`"),
+            ("template", card["template"]),
+            ("train / validation records", f"{data['train']['examples']} / {data['validation']['examples']}"),
+            (
+                "longer than cutoff",
+                f"{data['train']['longer_than_cutoff']} "
+                f"({card['hyperparameters']['overlength']}), dropped "
+                f"{data['train']['dropped'] or 'none'}",
+            ),
+            ("optimizer steps", f"{result['steps']} ({result['epochs']:.2f} epochs)"),
+            ("final train loss", f"{result['final_train_loss']:.4f}"),
+            (
+                "validation loss",
+                "-" if result["validation_loss"] is None else f"{result['validation_loss']:.4f}",
+            ),
+            ("trainable parameters", f"{result['trainable_parameters']:,}"),
+            ("tokens/s (non-padding)", result["tokens_per_second"]),
+            ("resumed at steps", ", ".join(map(str, result["resumed_from"])) or "-"),
+        ]
+    )
     lines += ["", "## Every hyperparameter", ""]
     lines += _rows([(name, f"`{value}`") for name, value in card["hyperparameters"].items()])
-    lines += ["", "## Use the adapter", "", "```python",
-              "from peft import PeftModel",
-              "from transformers import AutoModelForCausalLM, AutoTokenizer",
-              f"base = AutoModelForCausalLM.from_pretrained({card['base_model']!r})",
-              f"model = PeftModel.from_pretrained(base, {card['adapter_dir']!r})",
-              f"tokenizer = AutoTokenizer.from_pretrained({card['adapter_dir']!r})",
-              "```", "",
-              "Prompts must use the training template; the model ends its answer with EOS "
-              f"(`{card['eos_token']}`).", ""]
+    lines += [
+        "",
+        "## Use the adapter",
+        "",
+        "```python",
+        "from peft import PeftModel",
+        "from transformers import AutoModelForCausalLM, AutoTokenizer",
+        f"base = AutoModelForCausalLM.from_pretrained({card['base_model']!r})",
+        f"model = PeftModel.from_pretrained(base, {card['adapter_dir']!r})",
+        f"tokenizer = AutoTokenizer.from_pretrained({card['adapter_dir']!r})",
+        "```",
+        "",
+        "Prompts must use the training template; the model ends its answer with EOS "
+        f"(`{card['eos_token']}`).",
+        "",
+    ]
     return "\n".join(lines)
 
 
-def write_outputs(out_dir: Path, metrics: dict[str, Any], card: dict[str, Any]) -> None:
-    write_json(out_dir / METRICS, metrics)
+def write_run_outputs(out_dir: Path, metrics: dict[str, Any], card: dict[str, Any]) -> None:
+    write_json_atomic(out_dir / METRICS, metrics)
     write_atomic(out_dir / LOSS_PNG, loss_curve(metrics["history"], evals=metrics["evals"]))
-    write_json(out_dir / CARD_JSON, card)
-    write_atomic(out_dir / CARD_MD, run_card_markdown(card).encode("utf-8"))
+    write_json_atomic(out_dir / CARD_JSON, card)
+    write_atomic(out_dir / CARD_MD, run_card_markdown(card))

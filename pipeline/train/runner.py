@@ -10,10 +10,15 @@ from typing import Any
 
 from rich.console import Console
 from rich.progress import (
-    BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn,
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
 )
 
-from pipeline.config import TrainConfig
+from pipeline.train.config import TrainConfig
 from pipeline.train.data import DataReport
 
 
@@ -23,10 +28,16 @@ class TrainProgress:
     def __init__(self, console: Console):
         self.console = console
         self.progress = Progress(
-            TextColumn("[bold]train"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("loss {task.fields[loss]}"), TextColumn("val {task.fields[val]}"),
-            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-            console=console, transient=False,
+            TextColumn("[bold]train"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("loss {task.fields[loss]}"),
+            TextColumn("val {task.fields[val]}"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False,
         )
         self.task: Any = None
 
@@ -44,7 +55,8 @@ class TrainProgress:
         self.console.print(
             f"{split}: {report.examples} of {report.records} records, {report.input_tokens:,} tokens "
             f"({report.trained_tokens:,} trained); longer than cutoff {report.longer_than_cutoff} "
-            f"(truncated {report.truncated}); {dropped}")
+            f"(truncated {report.truncated}); {dropped}"
+        )
 
     def on_step(self, step: int, total: int, loss: float) -> None:
         self.progress.update(self.task, completed=step, loss=f"{loss:.4f}")
@@ -56,12 +68,13 @@ class TrainProgress:
         self.progress.stop()
 
 
-def run_training(dataset: str, out: Path, config: TrainConfig, *, resume: Path | bool,
-                 merge: bool) -> dict[str, Any]:
+def run_training(
+    dataset: str, out: Path, config: TrainConfig, *, resume: Path | bool, merge: bool
+) -> dict[str, Any]:
     from pipeline.train.base_model import prepare_base_model
     from pipeline.train.export import merge_adapter
-    from pipeline.train.lora import train_lora
     from pipeline.train.loop import TrainingInterrupted
+    from pipeline.train.lora import train_lora
     from pipeline.train.sources import load_training_data, split_validation
     from pipeline.train.templates import resolve_template
 
@@ -69,32 +82,51 @@ def run_training(dataset: str, out: Path, config: TrainConfig, *, resume: Path |
     resolve_template(config.template)  # an unknown template fails before any loading
     data = load_training_data(dataset)
     train, validation = split_validation(data.records, config.val_set_size, config.seed)
-    console.print(f"dataset {data.source['path']}: {len(data.records)} records -> train "
-                  f"{len(train)}, validation {len(validation)}")
+    console.print(
+        f"dataset {data.source['path']}: {len(data.records)} records -> train "
+        f"{len(train)}, validation {len(validation)}"
+    )
     base = prepare_base_model(config.base_model)
     console.print(f"base model {base}")
     progress = TrainProgress(console)
     try:
-        result = train_lora(train, validation, config, base, out, on_step=progress.on_step,
-                            on_eval=progress.on_eval, on_start=progress.on_start, resume=resume,
-                            dataset=data.source)
+        result = train_lora(
+            train,
+            validation,
+            config,
+            base,
+            out,
+            on_step=progress.on_step,
+            on_eval=progress.on_eval,
+            on_start=progress.on_start,
+            resume=resume,
+            dataset=data.source,
+        )
     except TrainingInterrupted as exc:
         progress.stop()
         where = f"checkpoint {exc.checkpoint}" if exc.checkpoint else "the last periodic checkpoint"
-        console.print(f"interrupted after step {exc.step}; to continue from {where}, run the "
-                      "same command again with --resume (same options: a changed one is refused)")
+        console.print(
+            f"interrupted after step {exc.step}; to continue from {where}, run the "
+            "same command again with --resume (same options: a changed one is refused)"
+        )
         sys.exit(130)
     finally:
         progress.stop()
     metrics = result.metrics
-    outputs = {"adapter": result.adapter_dir, "metrics": out / "metrics.json",
-               "loss curve": out / "loss.png", "run card": out / "run_card.md"}
+    outputs = {
+        "adapter": result.adapter_dir,
+        "metrics": out / "metrics.json",
+        "loss curve": out / "loss.png",
+        "run card": out / "run_card.md",
+    }
     if merge:
         outputs["merged model"] = merge_adapter(result.adapter_dir, out / "merged")
     val = metrics["validation_loss"]
-    console.print(f"{metrics['steps']} steps in {metrics['seconds']:.0f} s, "
-                  f"{metrics['tokens_per_second']} tokens/s; final train loss "
-                  f"{metrics['final_train_loss']:.4f}" + ("" if val is None else f", validation {val:.4f}"))
+    console.print(
+        f"{metrics['steps']} steps in {metrics['seconds']:.0f} s, "
+        f"{metrics['tokens_per_second']} tokens/s; final train loss "
+        f"{metrics['final_train_loss']:.4f}" + ("" if val is None else f", validation {val:.4f}")
+    )
     for name, path in outputs.items():
         console.print(f"  {name:<13} {path}")
     return metrics

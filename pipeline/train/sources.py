@@ -15,11 +15,16 @@ from typing import Any
 
 from pipeline.dataset.versions import TRAIN, load_version, resolve_version, sha256_file
 from pipeline.errors import SeedforgeError
-from pipeline.records import AlpacaRecord, DialogueRecord, Lineage, Record
+from pipeline.records import AlpacaRecord, DialogueRecord, Lineage, Message, Record
 
 DEFAULT_VAL_SET_SIZE = 2000  # alpaca-lora's
-SHAREGPT_ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant",
-                  "system": "system"}
+SHAREGPT_TO_ROLE = {
+    "human": "user",
+    "user": "user",
+    "gpt": "assistant",
+    "assistant": "assistant",
+    "system": "system",
+}
 
 
 @dataclass
@@ -37,10 +42,11 @@ def _messages(raw: Any, where: str) -> list[dict[str, str]]:
             raise ValueError(f"{where}: message {turn} is not an object")
         role = message.get("role", message.get("from"))
         content = message.get("content", message.get("value"))
-        role = SHAREGPT_ROLES.get(role) if isinstance(role, str) else None
+        role = SHAREGPT_TO_ROLE.get(role) if isinstance(role, str) else None
         if role is None or not isinstance(content, str):
-            raise ValueError(f"{where}: message {turn} needs a role (system, user, assistant) "
-                             "and string content")
+            raise ValueError(
+                f"{where}: message {turn} needs a role (system, user, assistant) and string content"
+            )
         out.append({"role": role, "content": content})
     if not any(m["role"] == "assistant" for m in out):
         raise ValueError(f"{where}: no assistant message, so nothing to learn")
@@ -56,12 +62,14 @@ def record_from_raw(raw: Any, where: str) -> Record:
         messages = _messages(raw.get("messages", raw.get("conversations")), where)
         if len(messages) < 2:
             raise ValueError(f"{where}: a dialogue needs at least two messages")
-        return DialogueRecord(messages=messages, lineage=lineage)
+        return DialogueRecord(messages=[Message.model_validate(m) for m in messages], lineage=lineage)
     instruction, output = raw.get("instruction"), raw.get("output")
     extra = raw.get("input") if raw.get("input") is not None else ""
     if not isinstance(instruction, str) or not isinstance(output, str) or not isinstance(extra, str):
-        raise ValueError(f"{where}: expected an Alpaca record (string instruction, input, output) "
-                         f"or a messages record; got keys {sorted(raw)}")
+        raise ValueError(
+            f"{where}: expected an Alpaca record (string instruction, input, output) "
+            f"or a messages record; got keys {sorted(raw)}"
+        )
     return AlpacaRecord(instruction=instruction, input=extra, output=output, lineage=lineage)
 
 
@@ -71,8 +79,11 @@ def _read_file(path: Path) -> list[Record]:
         raise SeedforgeError("the dataset file is empty", path=path)
     records: list[Record] = []
     if path.suffix == ".json" and not text.lstrip().startswith("["):
-        raise SeedforgeError("a .json dataset must be a JSON list of records (use .jsonl for one "
-                             "record per line)", path=path, line=1)
+        raise SeedforgeError(
+            "a .json dataset must be a JSON list of records (use .jsonl for one record per line)",
+            path=path,
+            line=1,
+        )
     if text.lstrip().startswith("["):
         try:
             items = json.loads(text)
@@ -100,15 +111,20 @@ def load_training_data(spec: str | Path) -> TrainingData:
     path = Path(spec)
     if path.is_file():
         records = _read_file(path)
-        source = {"kind": "file", "path": str(path.resolve()), "sha256": sha256_file(path)}
+        source: dict[str, Any] = {"kind": "file", "path": str(path.resolve()), "sha256": sha256_file(path)}
     else:
         version_dir = resolve_version(str(spec))
         version, records, _heldout = load_version(version_dir)
         manifest = version.manifest
-        source = {"kind": "dataset_version", "path": str(version_dir.resolve()),
-                  "name": version.dataset, "version": version.version,
-                  "sha256": manifest["files"][TRAIN]["sha256"], "file": TRAIN,
-                  "content_id": manifest.get("content_id")}
+        source = {
+            "kind": "dataset_version",
+            "path": str(version_dir.resolve()),
+            "name": version.dataset,
+            "version": version.version,
+            "sha256": manifest["files"][TRAIN]["sha256"],
+            "file": TRAIN,
+            "content_id": manifest.get("content_id"),
+        }
     if not records:
         raise SeedforgeError("the dataset has no records to train on", path=path)
     source["records"] = len(records)
@@ -122,13 +138,16 @@ def validation_count(size: int | float | None, records: int) -> int:
         return min(DEFAULT_VAL_SET_SIZE, records // 10)
     count = math.ceil(size * records) if 0 < size < 1 else int(size)
     if count >= records:
-        raise SeedforgeError(f"--val-set-size {size} leaves no training records (the dataset has "
-                             f"{records}); give fewer records or a fraction such as 0.1")
+        raise SeedforgeError(
+            f"--val-set-size {size} leaves no training records (the dataset has "
+            f"{records}); give fewer records or a fraction such as 0.1"
+        )
     return count
 
 
-def split_validation(records: list[Record], size: int | float | None, seed: int
-                     ) -> tuple[list[Record], list[Record]]:
+def split_validation(
+    records: list[Record], size: int | float | None, seed: int
+) -> tuple[list[Record], list[Record]]:
     """A seeded shuffle, as alpaca-lora's train_test_split(seed=42); order otherwise kept."""
     count = validation_count(size, len(records))
     chosen = set(random.Random(seed).sample(range(len(records)), count))

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import TEMPLATE_NAMES
 from pipeline.errors import SeedforgeError
 from pipeline.records import AlpacaRecord
+from pipeline.train.config import TEMPLATE_NAMES
 
 ALPACA_WITH_INPUT = (
     "Below is an instruction that describes a task, paired with an input that provides further "
@@ -27,7 +27,7 @@ BELLE_NO_INPUT = "Human: {instruction}\n\nAssistant: "
 
 
 @dataclass(frozen=True)
-class PromptTemplate:
+class TrainingTemplate:
     """A text template for Alpaca records; `chat` means the tokenizer's chat template."""
 
     name: str
@@ -41,14 +41,14 @@ class PromptTemplate:
 
 
 BUILTIN = {
-    "alpaca": PromptTemplate("alpaca", ALPACA_WITH_INPUT, ALPACA_NO_INPUT),
-    "belle": PromptTemplate("belle", BELLE_WITH_INPUT, BELLE_NO_INPUT),
-    "chat": PromptTemplate("chat", chat=True),
+    "alpaca": TrainingTemplate("alpaca", ALPACA_WITH_INPUT, ALPACA_NO_INPUT),
+    "belle": TrainingTemplate("belle", BELLE_WITH_INPUT, BELLE_NO_INPUT),
+    "chat": TrainingTemplate("chat", chat=True),
 }
 assert tuple(BUILTIN) == TEMPLATE_NAMES
 
 
-def _template_file(path: Path) -> PromptTemplate:
+def _template_file(path: Path) -> TrainingTemplate:
     if not path.is_file():
         raise SeedforgeError("prompt template file not found", path=path)
     try:
@@ -63,10 +63,10 @@ def _template_file(path: Path) -> PromptTemplate:
             raise SeedforgeError(f"{key} has no {{instruction}} placeholder", path=path)
     if "{input}" not in data["prompt_input"]:
         raise SeedforgeError("prompt_input has no {input} placeholder", path=path)
-    return PromptTemplate(path.stem, data["prompt_input"], data["prompt_no_input"])
+    return TrainingTemplate(path.stem, data["prompt_input"], data["prompt_no_input"])
 
 
-def resolve_template(spec: str) -> PromptTemplate:
+def resolve_template(spec: str) -> TrainingTemplate:
     if spec in BUILTIN:
         return BUILTIN[spec]
     if spec.endswith(".json"):
@@ -88,8 +88,10 @@ def render_prompt(record: AlpacaRecord, template: str, tokenizer: Any = None) ->
     if not resolved.chat:
         return resolved.render(record)
     require_chat_template(tokenizer)
-    return tokenizer.apply_chat_template(alpaca_as_messages(record)[:1], tokenize=False,
-                                         add_generation_prompt=True)
+    prompt: str = tokenizer.apply_chat_template(
+        alpaca_as_messages(record)[:1], tokenize=False, add_generation_prompt=True
+    )
+    return prompt
 
 
 def require_chat_template(tokenizer: Any) -> None:
@@ -107,8 +109,10 @@ def chat_segments(messages: list[dict[str, str]], tokenizer: Any) -> list[tuple[
     require_chat_template(tokenizer)
 
     def render(upto: int, generation_prompt: bool) -> str:
-        return tokenizer.apply_chat_template(messages[:upto], tokenize=False,
-                                             add_generation_prompt=generation_prompt)
+        rendered: str = tokenizer.apply_chat_template(
+            messages[:upto], tokenize=False, add_generation_prompt=generation_prompt
+        )
+        return rendered
 
     pieces: list[tuple[str, bool]] = []
     done = ""
@@ -119,11 +123,11 @@ def chat_segments(messages: list[dict[str, str]], tokenizer: Any) -> list[tuple[
         if answer:
             prompt = render(turn, True)
             _check_prefix(done, prompt, turn)
-            pieces.append((prompt[len(done):], False))
+            pieces.append((prompt[len(done) :], False))
             done = prompt
         full = render(turn + 1, False)
         _check_prefix(done, full, turn)
-        pieces.append((full[len(done):], answer))
+        pieces.append((full[len(done) :], answer))
         done = full
     return [(text, answer) for text, answer in pieces if text]
 

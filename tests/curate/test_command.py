@@ -11,18 +11,34 @@ from pipeline.cli import app
 runner = CliRunner()
 
 RECORDS = [
-    {"instruction": "Explain how a bicycle gear works.", "input": "",
-     "output": "Gears change how far the wheel turns for each turn of the pedals."},
+    {
+        "instruction": "Explain how a bicycle gear works.",
+        "input": "",
+        "output": "Gears change how far the wheel turns for each turn of the pedals.",
+    },
     {"instruction": "explain how a  bicycle gear works.", "input": "", "output": "Other words."},
     {"instruction": "Draw a cat wearing a hat.", "input": "", "output": "I cannot draw."},
-    {"instruction": "Write a reply to the customer below.", "input": "Mail me at jane@example.com.",
-     "output": "Dear Jane, thank you for your message; we will reply by tomorrow."},
-    {"instruction": "Write a short poem about the sea.", "input": "",
-     "output": "Waves roll in and out while gulls cry above the shore."},
-    {"instruction": "Write a long and sad poem about the sea tonight.", "input": "",
-     "output": "The sea is grey tonight and the tide pulls at the stones."},
-    {"messages": [{"role": "user", "content": "图书馆周末几点开门？"},
-                  {"role": "assistant", "content": "周末上午十点开门，下午五点关门。"}]},
+    {
+        "instruction": "Write a reply to the customer below.",
+        "input": "Mail me at jane@example.com.",
+        "output": "Dear Jane, thank you for your message; we will reply by tomorrow.",
+    },
+    {
+        "instruction": "Write a short poem about the sea.",
+        "input": "",
+        "output": "Waves roll in and out while gulls cry above the shore.",
+    },
+    {
+        "instruction": "Write a long and sad poem about the sea tonight.",
+        "input": "",
+        "output": "The sea is grey tonight and the tide pulls at the stones.",
+    },
+    {
+        "messages": [
+            {"role": "user", "content": "图书馆周末几点开门？"},
+            {"role": "assistant", "content": "周末上午十点开门，下午五点关门。"},
+        ]
+    },
 ]
 
 
@@ -34,8 +50,9 @@ def write_jsonl(path: Path, items: list) -> Path:
 def test_curate_writes_kept_rejected_and_report(tmp_path: Path) -> None:
     source = write_jsonl(tmp_path / "in.jsonl", RECORDS)
     out, rejected, report = tmp_path / "out.json", tmp_path / "rejected.jsonl", tmp_path / "report.json"
-    result = runner.invoke(app, ["curate", str(source), "--out", str(out), "--rejected", str(rejected),
-                                 "--report", str(report)])
+    result = runner.invoke(
+        app, ["curate", str(source), "--out", str(out), "--rejected", str(rejected), "--report", str(report)]
+    )
     assert result.exit_code == 0, result.output
     assert "kept 4, rejected 3" in result.output
     kept = json.loads(out.read_text(encoding="utf-8"))
@@ -44,10 +61,15 @@ def test_curate_writes_kept_rejected_and_report(tmp_path: Path) -> None:
     assert kept[3] == RECORDS[6]
     rows = [json.loads(line) for line in rejected.read_text(encoding="utf-8").splitlines()]
     assert [(r["line"], r["step"], r["reason"]) for r in rows] == [
-        (2, "exact", "exact_duplicate"), (3, "filters", "blacklist:draw"), (6, "novelty", "rouge_novelty")]
+        (2, "exact", "exact_duplicate"),
+        (3, "filters", "blacklist:draw"),
+        (6, "novelty", "rouge_novelty"),
+    ]
     assert rows[0]["evidence"]["partner_text"] == RECORDS[0]["instruction"]
     assert rows[1]["evidence"] == {"rule": "blacklist", "term": "draw", "field": "instruction"}
-    assert rows[2]["evidence"]["score"] > 0.7 and rows[2]["record"]["instruction"] == RECORDS[5]["instruction"]
+    assert (
+        rows[2]["evidence"]["score"] > 0.7 and rows[2]["record"]["instruction"] == RECORDS[5]["instruction"]
+    )
     summary = json.loads(report.read_text(encoding="utf-8"))
     assert summary["counts"] == {"input": 7, "kept": 4, "rejected": 3}
     assert summary["rejected_by_reason"] == {"blacklist:draw": 1, "exact_duplicate": 1, "rouge_novelty": 1}
@@ -63,8 +85,9 @@ def test_steps_and_threshold_options(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     kept = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert len(kept) == 5  # only the exact repeat and the ROUGE-L near-duplicate go
-    result = runner.invoke(app, ["curate", str(source), "--out", str(out), "--steps", "novelty",
-                                 "--rouge-threshold", "0.75"])
+    result = runner.invoke(
+        app, ["curate", str(source), "--out", str(out), "--steps", "novelty", "--rouge-threshold", "0.75"]
+    )
     assert "kept 6, rejected 1" in result.output
     result = runner.invoke(app, ["curate", str(source), "--out", str(out), "--steps", "dedup"])
     assert result.exit_code == 2 and "unknown curation step(s) dedup" in result.output
@@ -74,33 +97,84 @@ def test_index_option_dedups_across_builds(tmp_path: Path) -> None:
     first = write_jsonl(tmp_path / "a.jsonl", RECORDS[:1])
     second = write_jsonl(tmp_path / "b.jsonl", RECORDS[1:2] + RECORDS[4:5])
     index = tmp_path / "index"
-    assert runner.invoke(app, ["curate", str(first), "--out", str(tmp_path / "a.out.jsonl"),
-                               "--index", str(index), "--build", "v1"]).exit_code == 0
-    result = runner.invoke(app, ["curate", str(second), "--out", str(tmp_path / "b.out.jsonl"),
-                                 "--index", str(index), "--build", "v2"])
+    assert (
+        runner.invoke(
+            app,
+            [
+                "curate",
+                str(first),
+                "--out",
+                str(tmp_path / "a.out.jsonl"),
+                "--index",
+                str(index),
+                "--build",
+                "v1",
+            ],
+        ).exit_code
+        == 0
+    )
+    result = runner.invoke(
+        app,
+        [
+            "curate",
+            str(second),
+            "--out",
+            str(tmp_path / "b.out.jsonl"),
+            "--index",
+            str(index),
+            "--build",
+            "v2",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "kept 1, rejected 1" in result.output and "1 earlier builds, added 1 as v2" in result.output
 
 
-@pytest.mark.parametrize("content, line, message", [
-    ('{"instruction": "A", "output": "b"}\n\n{"instruction": "B" "output": "c"}\n', 3, "not valid JSON"),
-    ('{"instruction": "A", "output": "b"}\n{"instruction": "B"}\n', 2, "output: Field required"),
-    ('{"instruction": "A", "output": "b"}\n["x"]\n', 2, "expected a JSON object"),
-    ('[\n  {"instruction": "A", "output": "b"},\n  {"instruction": "B",\n   "input": 3, "output": "c"}\n]', 3,
-     "input: Input should be a valid string"),
-    ('[\n  {"instruction": "A", "output": "b"}\n  {"instruction": "B", "output": "c"}\n]', 3,
-     "expected ',' or ']'"),
-    ('{"messages": [{"role": "robot", "content": "hi"}, {"role": "user", "content": "x"}]}\n', 1,
-     "not a valid dialogue"),
-])
-def test_malformed_input_names_file_and_line_and_writes_nothing(tmp_path: Path, content: str, line: int,
-                                                                 message: str) -> None:
+@pytest.mark.parametrize(
+    "content, line, message",
+    [
+        ('{"instruction": "A", "output": "b"}\n\n{"instruction": "B" "output": "c"}\n', 3, "not valid JSON"),
+        ('{"instruction": "A", "output": "b"}\n{"instruction": "B"}\n', 2, "output: Field required"),
+        ('{"instruction": "A", "output": "b"}\n["x"]\n', 2, "expected a JSON object"),
+        (
+            '[\n  {"instruction": "A", "output": "b"},\n'
+            '  {"instruction": "B",\n   "input": 3, "output": "c"}\n]',
+            3,
+            "input: Input should be a valid string",
+        ),
+        (
+            '[\n  {"instruction": "A", "output": "b"}\n  {"instruction": "B", "output": "c"}\n]',
+            3,
+            "expected ',' or ']'",
+        ),
+        (
+            '{"messages": [{"role": "robot", "content": "hi"}, {"role": "user", "content": "x"}]}\n',
+            1,
+            "not a valid dialogue",
+        ),
+    ],
+)
+def test_malformed_input_names_file_and_line_and_writes_nothing(
+    tmp_path: Path, content: str, line: int, message: str
+) -> None:
     source = tmp_path / "bad.json"
     source.write_text(content, encoding="utf-8")
     out, index = tmp_path / "out.jsonl", tmp_path / "index"
-    result = runner.invoke(app, ["curate", str(source), "--out", str(out), "--report",
-                                 str(tmp_path / "r.json"), "--rejected", str(tmp_path / "rej.jsonl"),
-                                 "--index", str(index)])
+    result = runner.invoke(
+        app,
+        [
+            "curate",
+            str(source),
+            "--out",
+            str(out),
+            "--report",
+            str(tmp_path / "r.json"),
+            "--rejected",
+            str(tmp_path / "rej.jsonl"),
+            "--index",
+            str(index),
+        ],
+    )
     assert result.exit_code == 2
     assert f"{source}:{line}" in result.output and message in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.json", "index"]
@@ -131,15 +205,45 @@ def test_curate_does_not_import_torch_transformers_or_prefect(tmp_path: Path) ->
 def test_config_file_and_options_set_the_curate_section(tmp_path: Path) -> None:
     source = write_jsonl(tmp_path / "in.jsonl", RECORDS)
     config = tmp_path / "run.yaml"
-    config.write_text("curate:\n  pii:\n    action: drop\n  filters:\n    blacklist: [hat]\n", encoding="utf-8")
+    config.write_text(
+        "curate:\n  pii:\n    action: drop\n  filters:\n    blacklist: [hat]\n", encoding="utf-8"
+    )
     out, rejected = tmp_path / "out.jsonl", tmp_path / "rejected.jsonl"
-    result = runner.invoke(app, ["curate", str(source), "--out", str(out), "--rejected", str(rejected),
-                                 "--config", str(config), "--steps", "filters,pii"])
+    result = runner.invoke(
+        app,
+        [
+            "curate",
+            str(source),
+            "--out",
+            str(out),
+            "--rejected",
+            str(rejected),
+            "--config",
+            str(config),
+            "--steps",
+            "filters,pii",
+        ],
+    )
     assert result.exit_code == 0, result.output
     reasons = [json.loads(line)["reason"] for line in rejected.read_text(encoding="utf-8").splitlines()]
     assert reasons == ["blacklist:hat", "pii"]
-    result = runner.invoke(app, ["curate", str(source), "--out", str(out), "--rejected", str(rejected),
-                                 "--config", str(config), "--steps", "pii", "--pii", "redact"])
+    result = runner.invoke(
+        app,
+        [
+            "curate",
+            str(source),
+            "--out",
+            str(out),
+            "--rejected",
+            str(rejected),
+            "--config",
+            str(config),
+            "--steps",
+            "pii",
+            "--pii",
+            "redact",
+        ],
+    )
     assert "kept 7, rejected 0" in result.output
     bad = tmp_path / "bad.yaml"
     bad.write_text("curate:\n  pii:\n    action: shred\n", encoding="utf-8")
@@ -150,13 +254,21 @@ def test_config_file_and_options_set_the_curate_section(tmp_path: Path) -> None:
 
 
 def test_a_worker_process_gives_the_same_result_and_the_same_errors(tmp_path: Path) -> None:
-    from pipeline.config import CurateConfig
+    from pipeline.curate.config import CurateConfig
     from pipeline.curate.files import curate_file
 
     lineage = {"generator": "test", "created_at": "2026-01-01T00:00:00+00:00"}
     source = write_jsonl(tmp_path / "in.jsonl", [dict(r, lineage=lineage) for r in RECORDS + RECORDS[:2]])
-    summaries = [curate_file(source, tmp_path / f"out{jobs}.jsonl", CurateConfig(),
-                             rejected=tmp_path / f"rej{jobs}.jsonl", jobs=jobs) for jobs in (0, 1)]
+    summaries = [
+        curate_file(
+            source,
+            tmp_path / f"out{jobs}.jsonl",
+            CurateConfig(),
+            rejected=tmp_path / f"rej{jobs}.jsonl",
+            jobs=jobs,
+        )
+        for jobs in (0, 1)
+    ]
     assert summaries[0]["counts"] == summaries[1]["counts"] == {"input": 9, "kept": 4, "rejected": 5}
     for name in ("out{}.jsonl", "rej{}.jsonl"):
         assert (tmp_path / name.format(0)).read_text() == (tmp_path / name.format(1)).read_text()

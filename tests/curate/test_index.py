@@ -1,4 +1,3 @@
-import json
 import os
 import shutil
 import socket
@@ -14,13 +13,21 @@ from pipeline.curate.index import DiskIndex
 from pipeline.errors import SeedforgeError
 from tests.curate.conftest import alpaca
 
-FIRST = [alpaca("Explain how a bicycle gear works on steep hills."),
-         alpaca("Write a short poem about the sea."),
-         alpaca("请解释光合作用的基本原理和意义。", output="光合作用是植物利用光能把二氧化碳和水转化为有机物的过程。", language="zh")]
-SECOND = [alpaca("Explain how a bicycle gear works on steep hills."),  # exact, earlier build
-          alpaca("Write a long and sad poem about the sea tonight."),  # ROUGE-L, earlier build
-          alpaca("请详细解释光合作用的基本原理和意义。", output="光合作用把光能变成化学能。", language="zh"),
-          alpaca("Name three rivers that flow through Europe.")]
+FIRST = [
+    alpaca("Explain how a bicycle gear works on steep hills."),
+    alpaca("Write a short poem about the sea."),
+    alpaca(
+        "请解释光合作用的基本原理和意义。",
+        output="光合作用是植物利用光能把二氧化碳和水转化为有机物的过程。",
+        language="zh",
+    ),
+]
+SECOND = [
+    alpaca("Explain how a bicycle gear works on steep hills."),  # exact, earlier build
+    alpaca("Write a long and sad poem about the sea tonight."),  # ROUGE-L, earlier build
+    alpaca("请详细解释光合作用的基本原理和意义。", output="光合作用把光能变成化学能。", language="zh"),
+    alpaca("Name three rivers that flow through Europe."),
+]
 
 
 def build(index, records, name: str) -> Curator:
@@ -57,10 +64,15 @@ def test_a_new_build_is_deduplicated_against_earlier_ones_on_disk(tmp_path: Path
 def test_near_duplicates_by_minhash_across_builds(tmp_path: Path) -> None:
     config = CurateConfig(steps=["minhash"])
     long_answer = " ".join(f"word{i}" for i in range(60))
-    build(DiskIndex(tmp_path, index_fingerprint(config)),
-          [alpaca("Describe the pattern in these words.", output=long_answer)], "v1")
+    build(
+        DiskIndex(tmp_path, index_fingerprint(config)),
+        [alpaca("Describe the pattern in these words.", output=long_answer)],
+        "v1",
+    )
     curator = Curator(config, index=DiskIndex(tmp_path, index_fingerprint(config)))
-    rejected = curator.consider_one(alpaca("Describe the pattern in these words!", output=long_answer + " word60"))
+    rejected = curator.consider_one(
+        alpaca("Describe the pattern in these words!", output=long_answer + " word60")
+    )
     assert rejected.reason == "near_duplicate" and rejected.evidence["jaccard"] >= 0.8
 
 
@@ -105,8 +117,22 @@ def redis_url(tmp_path: Path):
 
     port = free_port()
     process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     client = redis.Redis(host="127.0.0.1", port=port)
     try:
         for _ in range(100):
@@ -136,10 +162,15 @@ def test_the_index_on_redis_with_datasketch_redis_storage(redis_url: str) -> Non
     assert [b["name"] for b in index.builds()] == ["v1"]
     assert index.remote().lsh.hashtables[0].__class__.__name__.startswith("Redis")
     curator = Curator(config, index=index)
-    batch = curator.consider(SECOND + [alpaca("Describe the pattern in these words!",
-                                              output=long_answer + " word60")])
-    assert [r.reason for r in batch.rejected] == ["exact_duplicate", "rouge_novelty", "rouge_novelty",
-                                                   "near_duplicate"]
+    batch = curator.consider(
+        SECOND + [alpaca("Describe the pattern in these words!", output=long_answer + " word60")]
+    )
+    assert [r.reason for r in batch.rejected] == [
+        "exact_duplicate",
+        "rouge_novelty",
+        "rouge_novelty",
+        "near_duplicate",
+    ]
     assert batch.rejected[3].evidence["partner_id"] == first[3].id
     index.commit("v2")
     again = open_index(redis_url, config)

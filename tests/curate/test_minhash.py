@@ -10,10 +10,17 @@ CONFIG = MinHashConfig()
 
 def test_word_shingles_for_spaced_text_and_character_shingles_for_cjk() -> None:
     assert shingles("The quick brown fox jumps", CONFIG) == {
-        "the\x1fquick\x1fbrown".encode(), "quick\x1fbrown\x1ffox".encode(), "brown\x1ffox\x1fjumps".encode()}
+        b"the\x1fquick\x1fbrown",
+        b"quick\x1fbrown\x1ffox",
+        b"brown\x1ffox\x1fjumps",
+    }
     assert shingles("今天天气很好", CONFIG) == {
-        "今\x1f天\x1f天".encode(), "天\x1f天\x1f气".encode(), "天\x1f气\x1f很".encode(), "气\x1f很\x1f好".encode()}
-    assert shingles("Hi there", CONFIG) == {"hi\x1fthere".encode()}
+        "今\x1f天\x1f天".encode(),
+        "天\x1f天\x1f气".encode(),
+        "天\x1f气\x1f很".encode(),
+        "气\x1f很\x1f好".encode(),
+    }
+    assert shingles("Hi there", CONFIG) == {b"hi\x1fthere"}
     assert shingles("", CONFIG) == set()
 
 
@@ -24,9 +31,14 @@ def index_with(*texts: str) -> NearDupIndex:
     return index
 
 
-LONG_EN = ("The tide rises and falls twice each day because the moon pulls on the oceans, and the "
-           "sun adds a smaller pull that makes spring tides and neap tides across the month.")
-LONG_ZH = "潮汐是由月球和太阳的引力共同作用引起的海水周期性涨落现象，每天通常有两次涨潮和两次落潮，一个月中还有大潮和小潮之分。"
+LONG_EN = (
+    "The tide rises and falls twice each day because the moon pulls on the oceans, and the "
+    "sun adds a smaller pull that makes spring tides and neap tides across the month."
+)
+LONG_ZH = (
+    "潮汐是由月球和太阳的引力共同作用引起的海水周期性涨落现象，"
+    "每天通常有两次涨潮和两次落潮，一个月中还有大潮和小潮之分。"
+)
 
 
 def test_near_duplicates_are_found_with_partner_and_score() -> None:

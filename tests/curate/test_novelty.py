@@ -3,8 +3,9 @@ import random
 import pytest
 from rouge_score import rouge_scorer
 
-from pipeline.curate.novelty import NoveltyIndex, rouge_l_f1
-from pipeline.curate.tokenize import CJKTokenizer, tokenize
+from pipeline.curate.novelty import NoveltyIndex
+from pipeline.curate.rouge import rouge_l_f1
+from pipeline.text import CJKTokenizer, tokenize
 
 
 def test_short_texts_from_the_issue_score_above_threshold() -> None:
@@ -86,7 +87,8 @@ def test_index_agrees_with_the_exhaustive_rule(threshold: float) -> None:
 
 @pytest.mark.parametrize("compiled_from", [0, 10**9])  # compiled filters only, plain loops only
 def test_index_agrees_on_zipfian_texts_with_repeats_past_several_order_renewals(
-        compiled_from: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    compiled_from: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("pipeline.curate.novelty._COMPILED_FROM", compiled_from)
     rng = random.Random(11)
     vocab = [f"t{i}" for i in range(300)] + list("海风山水")
@@ -104,7 +106,7 @@ def test_index_agrees_on_zipfian_texts_with_repeats_past_several_order_renewals(
 def test_bit_parallel_lcs_equals_rouge_scores_table() -> None:
     from rouge_score.rouge_scorer import _lcs_table
 
-    from pipeline.curate.novelty import lcs_length
+    from pipeline.curate.rouge import lcs_length
 
     rng = random.Random(5)
     for _ in range(2000):
@@ -124,15 +126,20 @@ def test_the_byte_parallel_histogram_bound_equals_the_plain_sum() -> None:
     query = rng.integers(0, 6, size=64, dtype=np.uint8)
     lengths = rng.integers(1, 400, size=500).astype(np.uint32)
     docs, out = np.arange(500, dtype=np.int64), np.empty(500, dtype=np.int64)
-    kept = histogram_survivors(docs, 500, histograms.view(np.uint64), query.view(np.uint64), lengths,
-                               60, 0.7, out)
-    expected = [doc for doc in range(500) if 2 * np.minimum(histograms[doc], query).astype(int).sum()
-                >= 0.7 * (60 + int(lengths[doc]))]
+    kept = histogram_survivors(
+        docs, 500, histograms.view(np.uint64), query.view(np.uint64), lengths, 60, 0.7, out
+    )
+    expected = [
+        doc
+        for doc in range(500)
+        if 2 * np.minimum(histograms[doc], query).astype(int).sum() >= 0.7 * (60 + int(lengths[doc]))
+    ]
     assert 0 < len(expected) < 500 and out[:kept].tolist() == expected
 
 
 def test_a_text_with_a_token_repeated_past_a_byte_is_never_pruned_by_its_histogram(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr("pipeline.curate.novelty._COMPILED_FROM", 0)
     index = NoveltyIndex(0.7)
     index.add("long", ["la"] * 200 + ["x"])
@@ -142,7 +149,7 @@ def test_a_text_with_a_token_repeated_past_a_byte_is_never_pruned_by_its_histogr
 
 
 def test_kernels_read_postings_as_the_index_files_them() -> None:
-    from pipeline.curate import novelty, novelty_kernels
+    from pipeline.curate import novelty, novelty_bounds, novelty_kernels
 
-    assert novelty_kernels.LENGTH_SHIFT == novelty._LENGTH_SHIFT
-    assert novelty_kernels.TEXT_MASK == novelty._TEXT_MASK
+    assert novelty_kernels.LENGTH_SHIFT == novelty.LENGTH_SHIFT == novelty_bounds.LENGTH_SHIFT
+    assert novelty_kernels.TEXT_MASK == novelty_bounds.TEXT_MASK == (1 << novelty.LENGTH_SHIFT) - 1

@@ -13,53 +13,64 @@ def reason(record, config: OutputCheckConfig | None = None) -> str | None:
     return verdict.reason if verdict else None
 
 
-@pytest.mark.parametrize("output, expected", [
-    (GOOD_EN, None),
-    ("", "empty_output"),
-    ("  \n ", "empty_output"),
-    ("...", "empty_output"),
-    ("Explain how tides work on the coast.", "output_equals_instruction"),
-    ("EXPLAIN how   tides work on the coast.", "output_equals_instruction"),
-    ("Tides are caused by the moon and", "truncated_output"),
-    ("Tides are caused by the moon, the sun,", "truncated_output"),
-    ("Here is the code:\n```python\nprint('tide')", "truncated_output"),
-    ("Here is the code:\n```python\nprint('tide')\n```\nIt prints a word.", None),
-    ("As an AI language model, I do not have personal opinions about tides.", "ai_self_reference"),
-    ("I'm just an AI, but tides come from the moon.", "ai_self_reference"),
-    ("I'm sorry, but I can't help with that request.", "refusal"),
-    ("I cannot provide information about this topic.", "refusal"),
-    ("Tides matter a lot. " * 20 + "I cannot stress enough how regular they are.", None),
-    ("<noinput>", "template_leftover"),
-    ("Dear [Your Name], tides are caused by the moon's pull on the sea.", "template_leftover"),
-    ("Tides are caused by the moon.<|im_end|>", "template_leftover"),
-    ("Tides are caused by the moon.\n2. Instruction: Describe a volcano.", "template_leftover"),
-    ("Example:\nInput: 5\nOutput: 120\nThat is the factorial of five.", None),
-    ("Les marées sont causées par l'attraction de la lune sur les océans du monde entier.",
-     "language_mismatch"),
-    (GOOD_ZH, "language_mismatch"),
-])
+@pytest.mark.parametrize(
+    "output, expected",
+    [
+        (GOOD_EN, None),
+        ("", "empty_output"),
+        ("  \n ", "empty_output"),
+        ("...", "empty_output"),
+        ("Explain how tides work on the coast.", "output_equals_instruction"),
+        ("EXPLAIN how   tides work on the coast.", "output_equals_instruction"),
+        ("Tides are caused by the moon and", "truncated_output"),
+        ("Tides are caused by the moon, the sun,", "truncated_output"),
+        ("Here is the code:\n```python\nprint('tide')", "truncated_output"),
+        ("Here is the code:\n```python\nprint('tide')\n```\nIt prints a word.", None),
+        ("As an AI language model, I do not have personal opinions about tides.", "ai_self_reference"),
+        ("I'm just an AI, but tides come from the moon.", "ai_self_reference"),
+        ("I'm sorry, but I can't help with that request.", "refusal"),
+        ("I cannot provide information about this topic.", "refusal"),
+        ("Tides matter a lot. " * 20 + "I cannot stress enough how regular they are.", None),
+        ("<noinput>", "template_leftover"),
+        ("Dear [Your Name], tides are caused by the moon's pull on the sea.", "template_leftover"),
+        ("Tides are caused by the moon.<|im_end|>", "template_leftover"),
+        ("Tides are caused by the moon.\n2. Instruction: Describe a volcano.", "template_leftover"),
+        ("Example:\nInput: 5\nOutput: 120\nThat is the factorial of five.", None),
+        (
+            "Les marées sont causées par l'attraction de la lune sur les océans du monde entier.",
+            "language_mismatch",
+        ),
+        (GOOD_ZH, "language_mismatch"),
+    ],
+)
 def test_english_output_checks(output: str, expected: str | None) -> None:
     assert reason(alpaca("Explain how tides work on the coast.", output=output)) == expected
 
 
-@pytest.mark.parametrize("output, expected", [
-    (GOOD_ZH, None),
-    ("", "empty_output"),
-    ("请解释潮汐形成的原因。", "output_equals_instruction"),
-    ("潮汐主要是由月球引力引起的，", "truncated_output"),
-    ("作为一个AI语言模型，我没有个人观点，但潮汐是由月球引起的。", "ai_self_reference"),
-    ("抱歉，我无法回答这个问题。", "refusal"),
-    ("输出：潮汐是月球引力造成的海水涨落，每天大约两次。", "template_leftover"),
-    ("<无输入>", "template_leftover"),
-    (GOOD_EN, "language_mismatch"),
-])
+@pytest.mark.parametrize(
+    "output, expected",
+    [
+        (GOOD_ZH, None),
+        ("", "empty_output"),
+        ("请解释潮汐形成的原因。", "output_equals_instruction"),
+        ("潮汐主要是由月球引力引起的，", "truncated_output"),
+        ("作为一个AI语言模型，我没有个人观点，但潮汐是由月球引起的。", "ai_self_reference"),
+        ("抱歉，我无法回答这个问题。", "refusal"),
+        ("输出：潮汐是月球引力造成的海水涨落，每天大约两次。", "template_leftover"),
+        ("<无输入>", "template_leftover"),
+        (GOOD_EN, "language_mismatch"),
+    ],
+)
 def test_chinese_output_checks(output: str, expected: str | None) -> None:
     assert reason(alpaca("请解释潮汐形成的原因。", output=output, language="zh")) == expected
 
 
 def test_output_equal_to_input() -> None:
-    record = alpaca("Fix the grammar of the sentence.", input="He go to school every day.",
-                    output="He go to school every day.")
+    record = alpaca(
+        "Fix the grammar of the sentence.",
+        input="He go to school every day.",
+        output="He go to school every day.",
+    )
     assert reason(record) == "output_equals_input"
 
 
@@ -75,8 +86,10 @@ def test_an_answer_in_the_language_the_instruction_asks_for_is_no_mismatch() -> 
     assert reason(alpaca("Answer in French: why are there tides?", output=french)) is None
     assert reason(alpaca("Translate to French: tides are caused by the moon.", output=french)) is None
     assert reason(alpaca("用英语解释潮汐形成的原因。", output=GOOD_EN, language="zh")) is None
-    assert reason(alpaca("把下面的句子翻译成英文。", input="潮汐由月球引起。", output=GOOD_EN,
-                         language="zh")) is None
+    assert (
+        reason(alpaca("把下面的句子翻译成英文。", input="潮汐由月球引起。", output=GOOD_EN, language="zh"))
+        is None
+    )
 
 
 def test_code_and_short_answers_are_not_judged_by_language() -> None:
@@ -99,5 +112,7 @@ def test_dialogues_check_every_assistant_turn() -> None:
 def test_checks_are_configurable() -> None:
     config = OutputCheckConfig(language_mismatch=False, truncation_heuristics=False)
     assert reason(alpaca("Explain how tides work on the coast.", output=GOOD_ZH), config) is None
-    assert reason(alpaca("Explain how tides work on the coast.", output="Tides come from the moon and"),
-                  config) is None
+    assert (
+        reason(alpaca("Explain how tides work on the coast.", output="Tides come from the moon and"), config)
+        is None
+    )

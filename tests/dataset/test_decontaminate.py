@@ -1,4 +1,4 @@
-from pipeline.config import CurateConfig
+from pipeline.curate.config import CurateConfig
 from pipeline.curate.curator import Curator
 from pipeline.dataset.decontaminate import decontaminate_heldout, find_contamination
 from pipeline.dataset.versions import split_decontaminated, split_heldout
@@ -6,8 +6,9 @@ from pipeline.records import AlpacaRecord, Lineage
 
 
 def record(instruction: str, input: str = "", output: str = "ok") -> AlpacaRecord:
-    return AlpacaRecord(instruction=instruction, input=input, output=output,
-                        lineage=Lineage(generator="test"))
+    return AlpacaRecord(
+        instruction=instruction, input=input, output=output, lineage=Lineage(generator="test")
+    )
 
 
 TRAIN = [
@@ -41,8 +42,10 @@ def test_threshold_and_compared_text_follow_the_curation_config() -> None:
 
 
 def test_agrees_with_curation_on_what_is_a_near_duplicate() -> None:
-    candidates = TRAIN + [record("Write a short poem about the sea at dawn."),
-                          record("Describe the water cycle for a child.")]
+    candidates = TRAIN + [
+        record("Write a short poem about the sea at dawn."),
+        record("Describe the water cycle for a child."),
+    ]
     curator = Curator(CurateConfig())
     kept = curator.consider(candidates).kept
     # what curation kept is pairwise clean, so a split of it never drops anything

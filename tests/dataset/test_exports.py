@@ -6,13 +6,25 @@ import pyarrow.parquet as pq
 from pipeline.dataset.exports import ALL_FORMATS, export_records
 from pipeline.records import AlpacaRecord, DialogueRecord, Lineage
 
-ALPACA = [AlpacaRecord(instruction="Translate to French.", input="Good morning", output="Bonjour",
-                       lineage=Lineage(generator="t")),
-          AlpacaRecord(instruction="Name a planet.", output="Mars", lineage=Lineage(generator="t"))]
-DIALOGUE = [DialogueRecord(messages=[{"role": "system", "content": "You are a doctor."},
-                                     {"role": "user", "content": "I have a fever."},
-                                     {"role": "assistant", "content": "Rest and drink fluids."}],
-                           lineage=Lineage(generator="kb_dialogue"))]
+ALPACA = [
+    AlpacaRecord(
+        instruction="Translate to French.",
+        input="Good morning",
+        output="Bonjour",
+        lineage=Lineage(generator="t"),
+    ),
+    AlpacaRecord(instruction="Name a planet.", output="Mars", lineage=Lineage(generator="t")),
+]
+DIALOGUE = [
+    DialogueRecord(
+        messages=[
+            {"role": "system", "content": "You are a doctor."},
+            {"role": "user", "content": "I have a fever."},
+            {"role": "assistant", "content": "Rest and drink fluids."},
+        ],
+        lineage=Lineage(generator="kb_dialogue"),
+    )
+]
 
 
 def test_every_format_for_alpaca_records(tmp_path: Path) -> None:
@@ -21,11 +33,14 @@ def test_every_format_for_alpaca_records(tmp_path: Path) -> None:
     alpaca = json.loads((tmp_path / "alpaca.json").read_text())
     assert alpaca[0] == {"instruction": "Translate to French.", "input": "Good morning", "output": "Bonjour"}
     sharegpt = json.loads((tmp_path / "sharegpt.json").read_text())
-    assert sharegpt[0]["conversations"] == [{"from": "human", "value": "Translate to French.\n\nGood morning"},
-                                            {"from": "gpt", "value": "Bonjour"}]
+    assert sharegpt[0]["conversations"] == [
+        {"from": "human", "value": "Translate to French.\n\nGood morning"},
+        {"from": "gpt", "value": "Bonjour"},
+    ]
     chat = [json.loads(line) for line in (tmp_path / "openai_chat.jsonl").read_text().splitlines()]
-    assert chat[1] == {"messages": [{"role": "user", "content": "Name a planet."},
-                                    {"role": "assistant", "content": "Mars"}]}
+    assert chat[1] == {
+        "messages": [{"role": "user", "content": "Name a planet."}, {"role": "assistant", "content": "Mars"}]
+    }
     table = pq.read_table(tmp_path / "records.parquet").to_pylist()
     assert table[1]["output"] == "Mars" and json.loads(table[1]["lineage"])["generator"] == "t"
     info = json.loads((tmp_path / "dataset_info.json").read_text())

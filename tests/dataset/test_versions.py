@@ -9,8 +9,10 @@ from pipeline.records import AlpacaRecord, Lineage, RejectedRecord
 
 
 def records(n: int) -> list[AlpacaRecord]:
-    return [AlpacaRecord(instruction=f"Task number {i}", output=f"Answer {i}",
-                         lineage=Lineage(generator="test")) for i in range(n)]
+    return [
+        AlpacaRecord(instruction=f"Task number {i}", output=f"Answer {i}", lineage=Lineage(generator="test"))
+        for i in range(n)
+    ]
 
 
 def test_split_is_deterministic_and_disjoint() -> None:
@@ -62,8 +64,9 @@ def test_failed_write_leaves_nothing(tmp_path: Path) -> None:
 def test_same_content_reuses_the_latest_version(tmp_path: Path) -> None:
     train, heldout = split_heldout(records(8), 0.25, 2)
     first = write_version("demo", train, heldout, [], config={}, stats={}, root=tmp_path)
-    rebuilt = [r.model_copy(update={"lineage": Lineage(generator="test", build="another-run")})
-               for r in train]
+    rebuilt = [
+        r.model_copy(update={"lineage": Lineage(generator="test", build="another-run")}) for r in train
+    ]
     again = write_version("demo", rebuilt, heldout, [], config={}, stats={}, root=tmp_path)
     assert again.path == first.path and again.version == 1
     changed = write_version("demo", train[1:], heldout, [], config={}, stats={}, root=tmp_path)

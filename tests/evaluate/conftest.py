@@ -10,13 +10,18 @@ from typing import Any
 
 import pytest
 
-from pipeline.config import TrainConfig
 from pipeline.records import AlpacaRecord, Lineage
+from pipeline.train.config import TrainConfig
 
-WORD_RECORDS = [AlpacaRecord(instruction=f"Repeat the word number {i}.", output=f"Word {i}.",
-                             lineage=Lineage(generator="test")) for i in range(4)]
-WORD_TRAINING = TrainConfig(epochs=100, learning_rate=2e-2, batch_size=4, micro_batch_size=4,
-                            lora_dropout=0.0)
+WORD_RECORDS = [
+    AlpacaRecord(
+        instruction=f"Repeat the word number {i}.", output=f"Word {i}.", lineage=Lineage(generator="test")
+    )
+    for i in range(4)
+]
+WORD_TRAINING = TrainConfig(
+    epochs=100, learning_rate=2e-2, batch_size=4, micro_batch_size=4, lora_dropout=0.0
+)
 _SKILL = re.compile(r"Word \d")
 
 
@@ -24,8 +29,9 @@ _SKILL = re.compile(r"Word \d")
 def word_adapter(tiny_llama_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     from pipeline.train.lora import train_lora
 
-    return train_lora(WORD_RECORDS, [], WORD_TRAINING, str(tiny_llama_dir),
-                      tmp_path_factory.mktemp("word-train")).adapter_dir
+    return train_lora(
+        WORD_RECORDS, [], WORD_TRAINING, str(tiny_llama_dir), tmp_path_factory.mktemp("word-train")
+    ).adapter_dir
 
 
 def skill_judge(body: dict[str, Any]) -> str:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import EvaluateConfig
+from pipeline.evaluate.config import EvaluateConfig
 from pipeline.evaluate.evalsets import items_from_records
 from pipeline.evaluate.report import publish_artifact
 from pipeline.evaluate.run import EvalRequest, run_evaluation
@@ -20,7 +20,9 @@ def read_artifact(key: str) -> str:
 
     async def _read() -> list:
         async with get_client() as client:
-            return await client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
+            return await client.read_artifacts(
+                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key]))
+            )
 
     return asyncio.run(_read())[0].data
 
@@ -29,10 +31,17 @@ def test_report_is_published_with_its_plots(tiny_llama_dir: Path, word_adapter: 
     from prefect import flow
     from prefect.testing.utilities import prefect_test_harness
 
-    report = run_evaluation(items_from_records(WORD_RECORDS[:2]), EvalRequest(
-        base_model=str(tiny_llama_dir), adapter_dir=word_adapter, out_dir=tmp_path / "eval",
-        train=WORD_TRAINING, settings=EvaluateConfig(max_new_tokens=8, semantic_similarity=False),
-        progress=lambda *_: None))
+    report = run_evaluation(
+        items_from_records(WORD_RECORDS[:2]),
+        EvalRequest(
+            base_model=str(tiny_llama_dir),
+            adapter_dir=word_adapter,
+            out_dir=tmp_path / "eval",
+            train=WORD_TRAINING,
+            settings=EvaluateConfig(max_new_tokens=8, semantic_similarity=False),
+            progress=lambda *_: None,
+        ),
+    )
     plots = [Path(p) for p in report["outputs"]["plots"]]
     assert [p.name for p in plots] == ["scores_by_category.png"]
 

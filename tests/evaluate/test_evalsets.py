@@ -7,10 +7,18 @@ from pipeline.errors import SeedforgeError
 from pipeline.evaluate.evalsets import items_from_records, load_eval_set
 from pipeline.records import AlpacaRecord, Lineage
 
-SELF_INSTRUCT = {"id": "user_oriented_task_0", "motivation_app": "Grammarly",
-                 "instruction": "Fix the grammar.", "instances": [{"input": "he go home", "output": "He goes home."}]}
+SELF_INSTRUCT = {
+    "id": "user_oriented_task_0",
+    "motivation_app": "Grammarly",
+    "instruction": "Fix the grammar.",
+    "instances": [{"input": "he go home", "output": "He goes home."}],
+}
 BELLE = [
-    {"question": "将以下文本翻译为英语：我喜欢春天。", "std_answer": "I like spring.", "class": "translation"},
+    {
+        "question": "将以下文本翻译为英语：我喜欢春天。",
+        "std_answer": "I like spring.",
+        "class": "translation",
+    },
     {"question": "列出5种可以改善睡眠质量的方法。", "std_answer": "", "class": "brainstorming"},
     {"question": "中国有多少个省？", "std_answer": "34个省级行政区。", "class": "open qa"},
     {"question": "写一首诗。", "std_answer": "", "class": "Poetry"},
@@ -32,10 +40,20 @@ def test_every_format_as_list_or_jsonl_whatever_the_extension(tmp_path: Path) ->
         assert {i.source for i in items} == {"belle"}
     two = dict(SELF_INSTRUCT, instances=SELF_INSTRUCT["instances"] * 2)
     items = load_eval_set(write(tmp_path / "user.json", json.dumps(SELF_INSTRUCT) + "\n" + json.dumps(two)))
-    assert [i.id for i in items] == ["user_oriented_task_0", "user_oriented_task_0#0", "user_oriented_task_0#1"]
+    assert [i.id for i in items] == [
+        "user_oriented_task_0",
+        "user_oriented_task_0#0",
+        "user_oriented_task_0#1",
+    ]
     assert items[0].input == "he go home" and items[0].meta == {"motivation_app": "Grammarly"}
-    single = load_eval_set(write(tmp_path / "one.json", json.dumps(
-        {"instruction": "Say hi", "context": "", "response": "Hi", "category": "open_qa"}, indent=2)))
+    single = load_eval_set(
+        write(
+            tmp_path / "one.json",
+            json.dumps(
+                {"instruction": "Say hi", "context": "", "response": "Hi", "category": "open_qa"}, indent=2
+            ),
+        )
+    )
     assert single[0].reference == "Hi" and single[0].category == "open_qa"
 
 
@@ -46,15 +64,18 @@ def test_our_heldout_records_keep_their_ids() -> None:
     assert items[0].source == "seedforge" and items[0].reference == "Blue."
 
 
-@pytest.mark.parametrize("text, line, message", [
-    ('{"question": "a", "class": "x"}\n{"question": 3}\n', 2, "must be a string"),
-    ('{"question": "a"}\n\n{"question": "b"\n', 3, "not valid JSON"),
-    ('[\n  {"question": "a"},\n  {"prompt": "b"}\n]', 3, "not an eval record"),
-    ('[\n  {"question": "a"},\n  {"question": "b",}\n]', 3, "not valid JSON"),
-    ('{"instruction": "x", "instances": []}\n', 1, "instances"),
-    ('{"question": "   "}\n', 1, "is empty"),
-    ('"just a string"\n', 1, "expected a JSON object"),
-])
+@pytest.mark.parametrize(
+    "text, line, message",
+    [
+        ('{"question": "a", "class": "x"}\n{"question": 3}\n', 2, "must be a string"),
+        ('{"question": "a"}\n\n{"question": "b"\n', 3, "not valid JSON"),
+        ('[\n  {"question": "a"},\n  {"prompt": "b"}\n]', 3, "not an eval record"),
+        ('[\n  {"question": "a"},\n  {"question": "b",}\n]', 3, "not valid JSON"),
+        ('{"instruction": "x", "instances": []}\n', 1, "instances"),
+        ('{"question": "   "}\n', 1, "is empty"),
+        ('"just a string"\n', 1, "expected a JSON object"),
+    ],
+)
 def test_malformed_files_name_file_and_line(tmp_path: Path, text: str, line: int, message: str) -> None:
     path = write(tmp_path / "bad.json", text)
     with pytest.raises(SeedforgeError, match=message) as caught:

@@ -2,14 +2,18 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import TrainConfig
 from pipeline.errors import SeedforgeError
 from pipeline.evaluate.heldout import heldout_comparison
 from pipeline.records import AlpacaRecord, Lineage
+from pipeline.train.config import TrainConfig
 from pipeline.train.lora import train_lora
 
-RECORDS = [AlpacaRecord(instruction=f"Repeat the word number {i}.", output=f"Word {i}.",
-                        lineage=Lineage(generator="t")) for i in range(4)]
+RECORDS = [
+    AlpacaRecord(
+        instruction=f"Repeat the word number {i}.", output=f"Word {i}.", lineage=Lineage(generator="t")
+    )
+    for i in range(4)
+]
 
 
 def test_tuned_beats_base_on_what_it_learned(tiny_llama_dir: Path, tmp_path: Path) -> None:

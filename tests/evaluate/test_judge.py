@@ -3,19 +3,34 @@ import json
 import pytest
 
 from pipeline.evaluate.evalsets import EvalItem
-from pipeline.evaluate.judge import (ItemJudgement, collect_judgements, judge_requests, parse_score,
-                                     parse_winner)
+from pipeline.evaluate.judge import (
+    ItemJudgement,
+    JudgeStep,
+    collect_judgements,
+    judge_questions,
+    parse_score,
+    parse_winner,
+)
 from pipeline.evaluate.metrics import rouge_l, wilson_interval
 from pipeline.evaluate.rubrics import canonical_category, rubric_for
 from pipeline.evaluate.summary import pairwise_summary
 from pipeline.llm.client import ChatResult
 
 
-@pytest.mark.parametrize("raw, canonical", [
-    ("open qa", "open_qa"), ("open QA", "open_qa"), ("Open_QA", "open_qa"), ("openqa", "open_qa"),
-    ("closed QA", "closed_qa"), ("Summarisation", "summarization"), ("", "general"), (None, "general"),
-    ("Poetry Writing", "poetry_writing"),
-])
+@pytest.mark.parametrize(
+    "raw, canonical",
+    [
+        ("open qa", "open_qa"),
+        ("open QA", "open_qa"),
+        ("Open_QA", "open_qa"),
+        ("openqa", "open_qa"),
+        ("closed QA", "closed_qa"),
+        ("Summarisation", "summarization"),
+        ("", "general"),
+        (None, "general"),
+        ("Poetry Writing", "poetry_writing"),
+    ],
+)
 def test_category_names_fold_to_one_spelling(raw: str | None, canonical: str) -> None:
     assert canonical_category(raw) == canonical
 
@@ -27,13 +42,17 @@ def test_unknown_categories_get_the_general_rubric() -> None:
 
 
 def item(category: str, reference: str | None = "REFERENCE-TEXT") -> EvalItem:
-    return EvalItem(id=f"id-{category}", instruction="Do the task.", reference=reference,
-                    category=category, source="test")
+    return EvalItem(
+        id=f"id-{category}", instruction="Do the task.", reference=reference, category=category, source="test"
+    )
 
 
 def test_reference_is_withheld_for_open_ended_categories() -> None:
-    requests = judge_requests([item("math"), item("generation"), item("unheard_of")],
-                              ["base answer"] * 3, ["tuned answer"] * 3)
+    requests = JudgeStep().requests(
+        judge_questions(
+            [item("math"), item("generation"), item("unheard_of")], ["base answer"] * 3, ["tuned answer"] * 3
+        )
+    )
     assert len(requests) == 12
     prompts = {r.tag: r.messages[-1]["content"] for r in requests}
     assert "REFERENCE-TEXT" in prompts["score:base:id-math"]
@@ -47,18 +66,32 @@ def test_reference_is_withheld_for_open_ended_categories() -> None:
     assert all(r.json_schema for r in requests)
 
 
-@pytest.mark.parametrize("text, score", [
-    ('{"reason": "ok", "score": 7}', 0.7), ('Sure! {"reason": "a\nb", "score": 10}', 1.0),
-    ("Score: 4", 0.4), ('{"score": 11}', None), ("no idea", None), (None, None), ('{"score": "x"}', None),
-])
+@pytest.mark.parametrize(
+    "text, score",
+    [
+        ('{"reason": "ok", "score": 7}', 0.7),
+        ('Sure! {"reason": "a\nb", "score": 10}', 1.0),
+        ("Score: 4", 0.4),
+        ('{"score": 11}', None),
+        ("no idea", None),
+        (None, None),
+        ('{"score": "x"}', None),
+    ],
+)
 def test_scores_parse_or_count_as_unusable(text: str | None, score: float | None) -> None:
     assert parse_score(text) == score
 
 
-@pytest.mark.parametrize("text, winner", [
-    ('{"reason": "r", "winner": "B"}', "B"), ('{"winner": "Tie"}', "tie"), ("winner: a", "A"),
-    ('{"winner": "both"}', None), ("", None),
-])
+@pytest.mark.parametrize(
+    "text, winner",
+    [
+        ('{"reason": "r", "winner": "B"}', "B"),
+        ('{"winner": "Tie"}', "tie"),
+        ("winner: a", "A"),
+        ('{"winner": "both"}', None),
+        ("", None),
+    ],
+)
 def test_winners_parse(text: str, winner: str | None) -> None:
     assert parse_winner(text) == winner
 
@@ -74,12 +107,21 @@ def test_both_orders_cancel_a_judge_that_always_picks_the_first() -> None:
 
 def test_judgements_are_collected_per_item_and_failures_counted() -> None:
     items = [item("math"), item("generation")]
-    requests = judge_requests(items, ["b1", "b2"], ["t1", "t2"])
-    replies = [json.dumps({"reason": "fine", "score": 3}), json.dumps({"reason": "good", "score": 8}),
-               '{"winner": "B"}', '{"winner": "A"}',
-               "garbage", None, '{"winner": "A"}', '{"winner": "A"}']
-    results = [ChatResult(r, "k", text) for r, text in zip(requests, replies)]
-    judged, failures = collect_judgements(items, results)
+    step, questions = JudgeStep(), judge_questions(items, ["b1", "b2"], ["t1", "t2"])
+    replies = [
+        json.dumps({"reason": "fine", "score": 3}),
+        json.dumps({"reason": "good", "score": 8}),
+        '{"winner": "B"}',
+        '{"winner": "A"}',
+        "garbage",
+        None,
+        '{"winner": "A"}',
+        '{"winner": "A"}',
+    ]
+    results = [ChatResult(r, "k", text) for r, text in zip(step.requests(questions), replies, strict=True)]
+    judged, failures = collect_judgements(
+        items, [(q, step.parse(q, r)) for q, r in zip(questions, results, strict=True)]
+    )
     assert failures == 2
     assert (judged[0].base_score, judged[0].tuned_score, judged[0].outcome()) == (0.3, 0.8, "win")
     assert judged[0].reasons["score:tuned"] == "good"
@@ -87,7 +129,10 @@ def test_judgements_are_collected_per_item_and_failures_counted() -> None:
 
 
 def test_win_rate_counts_ties_half_with_a_wilson_interval() -> None:
-    rows = [{"pairwise": {"outcome": o, "consistent": o != "tie"}} for o in ["win"] * 6 + ["tie"] * 2 + ["loss"] * 2]
+    rows = [
+        {"pairwise": {"outcome": o, "consistent": o != "tie"}}
+        for o in ["win"] * 6 + ["tie"] * 2 + ["loss"] * 2
+    ]
     rows.append({"pairwise": {"outcome": None, "consistent": None}})
     summary = pairwise_summary(rows)
     assert (summary["judged"], summary["wins"], summary["ties"], summary["losses"]) == (10, 6, 2, 2)

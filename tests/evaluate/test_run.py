@@ -6,8 +6,9 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.config import EvaluateConfig, PipelineConfig
+from pipeline.config import PipelineConfig
 from pipeline.errors import SeedforgeError
+from pipeline.evaluate.config import EvaluateConfig
 from pipeline.evaluate.evalsets import items_from_records
 from pipeline.evaluate.run import EvalRequest, evaluate_build, run_evaluation
 from pipeline.llm.endpoint import Endpoint
@@ -15,14 +16,24 @@ from pipeline.records import AlpacaRecord, Lineage
 from tests.evaluate.conftest import WORD_RECORDS, WORD_TRAINING, first_position_judge, skill_judge
 from tests.evaluate.judge_server import JudgeServer
 
-PARIS = AlpacaRecord(instruction="Name the capital of France.", output="Paris.", lineage=Lineage(generator="t"))
+PARIS = AlpacaRecord(
+    instruction="Name the capital of France.", output="Paris.", lineage=Lineage(generator="t")
+)
 FAST = EvaluateConfig(max_new_tokens=12, semantic_similarity=False)
 
 
 def request(tiny: Path, adapter: Path, out: Path, judge=None, **extra) -> EvalRequest:
-    return EvalRequest(base_model=str(tiny), adapter_dir=adapter, out_dir=out, train=WORD_TRAINING,
-                       settings=extra.pop("settings", FAST), judge=judge,
-                       journal_path=out.parent / "journal.sqlite3", progress=lambda *_: None, **extra)
+    return EvalRequest(
+        base_model=str(tiny),
+        adapter_dir=adapter,
+        out_dir=out,
+        train=WORD_TRAINING,
+        settings=extra.pop("settings", FAST),
+        judge=judge,
+        journal_path=out.parent / "journal.sqlite3",
+        progress=lambda *_: None,
+        **extra,
+    )
 
 
 def endpoint(server: JudgeServer) -> Endpoint:
@@ -32,8 +43,9 @@ def endpoint(server: JudgeServer) -> Endpoint:
 def test_tuned_beats_base_on_every_metric(tiny_llama_dir: Path, word_adapter: Path, tmp_path: Path) -> None:
     out = tmp_path / "eval"
     with JudgeServer(skill_judge) as server:
-        report = run_evaluation(items_from_records(WORD_RECORDS),
-                                request(tiny_llama_dir, word_adapter, out, endpoint(server)))
+        report = run_evaluation(
+            items_from_records(WORD_RECORDS), request(tiny_llama_dir, word_adapter, out, endpoint(server))
+        )
     assert len(server.bodies) == 16 and all(b["temperature"] == 0 for b in server.bodies)
     overall = report["overall"]
     assert overall["tuned"]["rouge_l"] > 0.5 > overall["base"]["rouge_l"]
@@ -55,38 +67,61 @@ def test_tuned_beats_base_on_every_metric(tiny_llama_dir: Path, word_adapter: Pa
 
 
 def test_position_bias_becomes_ties_and_bad_replies_are_counted(
-        tiny_llama_dir: Path, word_adapter: Path, tmp_path: Path) -> None:
+    tiny_llama_dir: Path, word_adapter: Path, tmp_path: Path
+) -> None:
     with JudgeServer(first_position_judge) as server:
-        report = run_evaluation(items_from_records(WORD_RECORDS[:2]),
-                                request(tiny_llama_dir, word_adapter, tmp_path / "eval", endpoint(server)))
+        report = run_evaluation(
+            items_from_records(WORD_RECORDS[:2]),
+            request(tiny_llama_dir, word_adapter, tmp_path / "eval", endpoint(server)),
+        )
     pair = report["overall"]["pairwise"]
     assert (pair["ties"], pair["win_rate"], pair["position_consistency"]) == (2, 0.5, 0.0)
     assert report["judge"]["failures"] == 4 and report["overall"]["tuned"]["judge"] is None
 
 
 def test_items_near_training_are_dropped_and_reported(
-        tiny_llama_dir: Path, word_adapter: Path, tmp_path: Path) -> None:
+    tiny_llama_dir: Path, word_adapter: Path, tmp_path: Path
+) -> None:
     near = AlpacaRecord(instruction="Repeat the word number 0!", output="x", lineage=Lineage(generator="t"))
-    report = run_evaluation(items_from_records([WORD_RECORDS[0], PARIS]), request(
-        tiny_llama_dir, word_adapter, tmp_path / "eval", training_records=[near], training_source="train.jsonl"))
+    report = run_evaluation(
+        items_from_records([WORD_RECORDS[0], PARIS]),
+        request(
+            tiny_llama_dir,
+            word_adapter,
+            tmp_path / "eval",
+            training_records=[near],
+            training_source="train.jsonl",
+        ),
+    )
     assert report["eval_set"]["items"] == 1
     assert report["decontamination"]["dropped"][0]["item_id"] == WORD_RECORDS[0].id
     assert report["judge"] is None and report["overall"]["pairwise"] is None
     with pytest.raises(SeedforgeError, match="empty after decontamination"):
-        run_evaluation(items_from_records(WORD_RECORDS[:1]), request(
-            tiny_llama_dir, word_adapter, tmp_path / "none", training_records=[near]))
+        run_evaluation(
+            items_from_records(WORD_RECORDS[:1]),
+            request(tiny_llama_dir, word_adapter, tmp_path / "none", training_records=[near]),
+        )
     assert not (tmp_path / "none").exists()
 
 
-def test_bad_adapter_or_busy_output_leaves_nothing(tiny_llama_dir: Path, word_adapter: Path,
-                                                   tmp_path: Path, smol_tokenizer_dir: Path) -> None:
+def test_bad_adapter_or_busy_output_leaves_nothing(
+    tiny_llama_dir: Path, word_adapter: Path, tmp_path: Path, smol_tokenizer_dir: Path
+) -> None:
     import shutil
 
     from transformers import LlamaConfig, LlamaForCausalLM
 
     narrow = tmp_path / "narrow"
-    LlamaForCausalLM(LlamaConfig(vocab_size=49152, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
-                                 num_key_value_heads=2, intermediate_size=64)).save_pretrained(narrow)
+    LlamaForCausalLM(
+        LlamaConfig(
+            vocab_size=49152,
+            hidden_size=32,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            num_key_value_heads=2,
+            intermediate_size=64,
+        )
+    ).save_pretrained(narrow)
     for item in smol_tokenizer_dir.iterdir():
         shutil.copy(item, narrow / item.name)
     items = items_from_records(WORD_RECORDS)
@@ -108,8 +143,15 @@ def test_bad_adapter_or_busy_output_leaves_nothing(tiny_llama_dir: Path, word_ad
 def test_evaluate_build_returns_the_figures(tiny_llama_dir: Path, word_adapter: Path, tmp_path: Path) -> None:
     config = PipelineConfig(train=WORD_TRAINING, evaluate=FAST)
     with JudgeServer(skill_judge) as server:
-        figures = evaluate_build(WORD_RECORDS[:2], str(tiny_llama_dir), word_adapter, config,
-                                 tmp_path / "eval", endpoint(server), train_records=[PARIS])
+        figures = evaluate_build(
+            WORD_RECORDS[:2],
+            str(tiny_llama_dir),
+            word_adapter,
+            config,
+            tmp_path / "eval",
+            endpoint(server),
+            train_records=[PARIS],
+        )
     assert "items" not in figures and figures["overall"]["pairwise"]["wins"] == 2
     assert figures["decontamination"]["checked_against"] == "the build's train split"
     assert figures["decontamination"]["dropped"] == [] and figures["loss"]["records"] == 2
@@ -118,17 +160,36 @@ def test_evaluate_build_returns_the_figures(tiny_llama_dir: Path, word_adapter: 
         evaluate_build([], str(tiny_llama_dir), word_adapter, config, tmp_path / "e2", None)
 
 
-def test_cli_reads_a_user_eval_set(tiny_llama_dir: Path, word_adapter: Path, tmp_path: Path,
-                                   data_dir: Path) -> None:
+def test_cli_reads_a_user_eval_set(
+    tiny_llama_dir: Path, word_adapter: Path, tmp_path: Path, data_dir: Path
+) -> None:
     belle = tmp_path / "belle.json"
-    belle.write_text("\n".join(json.dumps({"question": r.instruction, "std_answer": r.output, "class": "open QA"})
-                               for r in WORD_RECORDS[:2]), encoding="utf-8")
+    belle.write_text(
+        "\n".join(
+            json.dumps({"question": r.instruction, "std_answer": r.output, "class": "open QA"})
+            for r in WORD_RECORDS[:2]
+        ),
+        encoding="utf-8",
+    )
     out = tmp_path / "out"
-    common = ["eval", "--adapter", str(word_adapter), "--base-model", str(tiny_llama_dir),
-              "--out", str(out), "--max-new-tokens", "8", "--no-semantic"]
+    common = [
+        "eval",
+        "--adapter",
+        str(word_adapter),
+        "--base-model",
+        str(tiny_llama_dir),
+        "--out",
+        str(out),
+        "--max-new-tokens",
+        "8",
+        "--no-semantic",
+    ]
     with JudgeServer(skill_judge) as server:
-        result = CliRunner().invoke(app, common + ["--eval-set", str(belle), "--judge-base-url",
-                                                   server.base_url, "--judge-model", "scripted"])
+        result = CliRunner().invoke(
+            app,
+            common
+            + ["--eval-set", str(belle), "--judge-base-url", server.base_url, "--judge-model", "scripted"],
+        )
     assert result.exit_code == 0, result.output
     assert "tuned is **not distinguishable from** base (win rate 1.00" in result.output  # n=2: CI 0.34-1
     report = json.loads((out / "report.json").read_text())

@@ -12,7 +12,10 @@ def prefect_harness():
 
 
 def small_build(base_url: str, name: str = "flowtest"):
-    from pipeline.config import BuildConfig, EvaluateConfig, GenerateConfig, LLMConfig
+    from pipeline.config import BuildConfig
+    from pipeline.evaluate.config import EvaluateConfig
+    from pipeline.generate.self_instruct.config import GenerateConfig
+    from pipeline.llm.config import LLMConfig
 
     return BuildConfig(
         name=name,
@@ -23,10 +26,9 @@ def small_build(base_url: str, name: str = "flowtest"):
 
 
 def small_train(base_model: Path):
-    from pipeline.config import TrainConfig
+    from pipeline.train.config import TrainConfig
 
-    return TrainConfig(base_model=str(base_model), epochs=1, batch_size=2, micro_batch_size=2,
-                       cutoff_len=128)
+    return TrainConfig(base_model=str(base_model), epochs=1, batch_size=2, micro_batch_size=2, cutoff_len=128)
 
 
 def read_artifacts(keys: list[str]) -> dict[str, str]:
@@ -37,6 +39,8 @@ def read_artifacts(keys: list[str]) -> dict[str, str]:
 
     async def _read() -> list:
         async with get_client() as client:
-            return await client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=keys)))
+            return await client.read_artifacts(
+                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=keys))
+            )
 
     return {a.key: a.data for a in asyncio.run(_read())}

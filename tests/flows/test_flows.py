@@ -19,8 +19,16 @@ def test_build_dataset_then_rerun_changes_nothing(prefect_harness, embedded_serv
     assert first["generate"]["llm"]["requests_sent"] > 0 and dataset["new"]
     assert dataset["train"] + dataset["heldout"] >= 3  # the 135M model may end on the request cap
     version = Path(dataset["path"])
-    for name in ("alpaca.json", "records.jsonl", "sharegpt.json", "openai_chat.jsonl",
-                 "records.parquet", "dataset_info.json", "report.md", "manifest.json"):
+    for name in (
+        "alpaca.json",
+        "records.jsonl",
+        "sharegpt.json",
+        "openai_chat.jsonl",
+        "records.parquet",
+        "dataset_info.json",
+        "report.md",
+        "manifest.json",
+    ):
         assert (version / name).is_file(), name
     artifacts = read_artifacts(["buildtest-build-report", "buildtest-samples", "buildtest-dataset"])
     assert "## Rejection funnel" in artifacts["buildtest-build-report"]
@@ -33,8 +41,9 @@ def test_build_dataset_then_rerun_changes_nothing(prefect_harness, embedded_serv
     assert again["dataset"]["path"] == dataset["path"] and not again["dataset"]["new"]
 
 
-def test_pipeline_flow_runs_build_finetune_evaluate(prefect_harness, embedded_server, tiny_llama_dir,
-                                                   data_dir: Path) -> None:
+def test_pipeline_flow_runs_build_finetune_evaluate(
+    prefect_harness, embedded_server, tiny_llama_dir, data_dir: Path
+) -> None:
     from flows.seedforge_pipeline import seedforge_pipeline
     from pipeline.config import PipelineConfig
 
@@ -55,7 +64,7 @@ def test_api_key_comes_from_a_secret_block(prefect_harness, monkeypatch: pytest.
     from prefect.blocks.system import Secret
 
     from flows.key_block import KEY_BLOCK_ENV, load_api_key_from_block
-    from pipeline.config import settings
+    from pipeline.settings import settings
 
     Secret(value="sk-from-block-123").save("seedforge-test-key", overwrite=True)
     monkeypatch.setenv(KEY_BLOCK_ENV, "seedforge-test-key")

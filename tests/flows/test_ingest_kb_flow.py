@@ -6,25 +6,32 @@ from pathlib import Path
 import pytest
 
 from tests.flows.conftest import read_artifacts
-from tests.generate.kb_chat_server import bodies, kb_chat_server
+from tests.generate.dialogues.kb_chat_server import bodies, kb_chat_server
 
 pytestmark = pytest.mark.slow
-KB = "condition,symptoms,tests,medications\nGout,joint pain; red toe,uric acid,colchicine\n" \
-     "Influenza,fever; cough,rapid influenza test,oseltamivir\nMigraine,headache; nausea,MRI,sumatriptan\n"
+KB = (
+    "condition,symptoms,tests,medications\nGout,joint pain; red toe,uric acid,colchicine\n"
+    "Influenza,fever; cough,rapid influenza test,oseltamivir\nMigraine,headache; nausea,MRI,sumatriptan\n"
+)
 
 
 def test_kb_flow_is_incremental(prefect_harness, data_dir: Path, tmp_path: Path) -> None:
-    from flows.ingest_knowledge_base import KnowledgeBaseParams, ingest_knowledge_base
-    from pipeline.config import EvaluateConfig, LLMConfig
-    from pipeline.generate.dialogues import DialogueConfig
+    from flows.ingest_knowledge_base import ingest_knowledge_base
+    from pipeline.config import KnowledgeBaseParams
+    from pipeline.evaluate.config import EvaluateConfig
+    from pipeline.generate.dialogues.config import DialogueConfig
+    from pipeline.llm.config import LLMConfig
 
     kb = tmp_path / "kb.csv"
     kb.write_text(KB, encoding="utf-8")
     with kb_chat_server() as server:
         params = KnowledgeBaseParams(
-            kb="flowkb", paths=[str(kb)], dialogues=DialogueConfig(target=3, max_attempts_per_entry=1),
+            kb="flowkb",
+            paths=[str(kb)],
+            dialogues=DialogueConfig(target=3, max_attempts_per_entry=1),
             llm=LLMConfig(base_url=server.base_url, max_tokens=64),
-            evaluate=EvaluateConfig(heldout_fraction=0.34, min_heldout=1))
+            evaluate=EvaluateConfig(heldout_fraction=0.34, min_heldout=1),
+        )
         first = ingest_knowledge_base(params)
         assert first["ingest"]["totals"]["new"] == 3
         assert first["dialogues"]["kept"] == 3 and first["dialogues"]["grounded_rate"] == 1.0

@@ -24,12 +24,14 @@ from tests.support.fault_server import FaultServer
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
-WORDS = ("describe explain compare summarise suggest list outline rewrite classify translate "
-         "river mountain garden library kitchen market harbour forest desert island village "
-         "teacher farmer sailor doctor painter baker pilot student neighbour traveller "
-         "quiet bright ancient modern gentle careful simple curious patient honest "
-         "autumn winter spring summer morning evening weekend holiday journey season "
-         "recipe budget letter poem story lesson habit routine hobby custom").split()
+WORDS = (
+    "describe explain compare summarise suggest list outline rewrite classify translate "
+    "river mountain garden library kitchen market harbour forest desert island village "
+    "teacher farmer sailor doctor painter baker pilot student neighbour traveller "
+    "quiet bright ancient modern gentle careful simple curious patient honest "
+    "autumn winter spring summer morning evening weekend holiday journey season "
+    "recipe budget letter poem story lesson habit routine hobby custom"
+).split()
 
 
 def _sentence(rng: random.Random, size: int = 9) -> str:
@@ -74,18 +76,30 @@ def build_config(path: Path, base_url: str) -> Path:
         "name: killtest\n"
         f"llm: {{base_url: '{base_url}', model: scripted, concurrency: 2, max_tokens: 200}}\n"
         f"generate: {{seeds: '{REPO / 'seeds' / 'seed_tasks_en.jsonl'}', target: 16, max_requests: 400}}\n"
-        "exports: [jsonl]\n", encoding="utf-8")
+        "exports: [jsonl]\n",
+        encoding="utf-8",
+    )
     return path
 
 
 def start_build(config: Path, data: Path) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env.update(SEEDFORGE_DATA_DIR=str(data), PREFECT_HOME=str(data / "prefect"),
-               PREFECT_SERVER_ANALYTICS_ENABLED="false", OPENAI_API_KEY="not-needed",
-               PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="120")
+    env.update(
+        SEEDFORGE_DATA_DIR=str(data),
+        PREFECT_HOME=str(data / "prefect"),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        OPENAI_API_KEY="not-needed",
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="120",
+    )
     log = open(data / "build.log", "ab")
-    return subprocess.Popen([sys.executable, "-m", "pipeline.cli", "build", str(config)], cwd=REPO,
-                            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipeline.cli", "build", str(config)],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def answered_in_journal(data: Path) -> list[dict[str, Any]]:
@@ -139,7 +153,6 @@ def test_killed_build_resumes_without_loss_duplicates_or_resending(tmp_path: Pat
 
         rerun = start_build(config, data)
         assert rerun.wait(timeout=400) == 0, (data / "build.log").read_text()[-3000:]
-        resent = [r for r in server.received[received_before_kill:]
-                  if request_key(r.body) in journaled]
+        resent = [r for r in server.received[received_before_kill:] if request_key(r.body) in journaled]
         assert not resent, f"{len(resent)} journaled requests were sent again"
         assert kept_ids(data) == expected

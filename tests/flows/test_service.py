@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.flows.conftest import small_build
-from tests.support.prefect_server import PrefectServer, prefect_server, stop_process
+from tests.support.prefect_server import prefect_server, stop_process
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
@@ -50,8 +50,15 @@ def rendered_text(url: str, expect: str, screenshot: Path) -> tuple[str, int]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=shutil.which("chromium"),
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 900})
@@ -61,8 +68,11 @@ def rendered_text(url: str, expect: str, screenshot: Path) -> tuple[str, int]:
             finally:
                 page.screenshot(path=str(screenshot), full_page=True)
             figures = page.locator("img[src^='data:image/png']")
-            loaded = sum(1 for i in range(figures.count())
-                         if figures.nth(i).evaluate("img => img.complete && img.naturalWidth > 0"))
+            loaded = sum(
+                1
+                for i in range(figures.count())
+                if figures.nth(i).evaluate("img => img.complete && img.naturalWidth > 0")
+            )
             return page.inner_text("body"), loaded
         finally:
             browser.close()
@@ -74,12 +84,21 @@ def served_build(embedded_server, tmp_path_factory):
     data = tmp_path_factory.mktemp("service-data")
     with prefect_server() as server:
         config = small_build(embedded_server.base_url, name="servicetest")
-        env = server.client_env(SEEDFORGE_DATA_DIR=str(data), OPENAI_API_KEY=CANARY_KEY,
-                                SEEDFORGE_TEST_BUILD_CONFIG=config.model_dump_json(),
-                                PYTHONPATH=str(REPO))
+        env = server.client_env(
+            SEEDFORGE_DATA_DIR=str(data),
+            OPENAI_API_KEY=CANARY_KEY,
+            SEEDFORGE_TEST_BUILD_CONFIG=config.model_dump_json(),
+            PYTHONPATH=str(REPO),
+        )
         log = open(data / "serve.log", "wb")
-        serving = subprocess.Popen([sys.executable, "-m", "tests.support.serve_deployments"], cwd=REPO,
-                                   env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        serving = subprocess.Popen(
+            [sys.executable, "-m", "tests.support.serve_deployments"],
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         try:
             with server.client() as client:
                 deployment_id = wait_for_deployment(client, "build-dataset/it-build")
@@ -95,8 +114,9 @@ def test_deployment_run_completes_and_artifacts_hold_the_report(served_build) ->
     server, run, data = served_build
     assert run["state"]["type"] == "COMPLETED", (data / "serve.log").read_text()[-3000:]
     with server.client() as client:
-        artifacts = client.post("/artifacts/filter", json={
-            "artifacts": {"flow_run_id": {"any_": [run["id"]]}}}).json()
+        artifacts = client.post(
+            "/artifacts/filter", json={"artifacts": {"flow_run_id": {"any_": [run["id"]]}}}
+        ).json()
     by_key = {a["key"]: a for a in artifacts}
     report = by_key["servicetest-build-report"]["data"]
     manifest = json.loads(next(data.glob("datasets/servicetest/v*/manifest.json")).read_text())
@@ -111,10 +131,12 @@ def test_ui_renders_the_flow_run_and_the_report_artifact(served_build, tmp_path:
     text, _ = rendered_text(f"{server.ui}/runs/flow-run/{run['id']}", run["name"], tmp_path / "run.png")
     assert run["name"] in text and "build-dataset" in text
     with server.client() as client:
-        artifact = client.post("/artifacts/filter", json={
-            "artifacts": {"key": {"any_": ["servicetest-build-report"]}}}).json()[0]
-    text, figures = rendered_text(f"{server.ui}/artifacts/artifact/{artifact['id']}",
-                                  "Rejection funnel", tmp_path / "artifact.png")
+        artifact = client.post(
+            "/artifacts/filter", json={"artifacts": {"key": {"any_": ["servicetest-build-report"]}}}
+        ).json()[0]
+    text, figures = rendered_text(
+        f"{server.ui}/artifacts/artifact/{artifact['id']}", "Rejection funnel", tmp_path / "artifact.png"
+    )
     assert "Counts per stage" in text and "Dataset build" in text
     assert figures == 3  # length histogram, leading words, rejection reasons
     assert (tmp_path / "artifact.png").stat().st_size > 10_000
@@ -125,8 +147,11 @@ def test_llm_key_leaves_no_trace_in_parameters_logs_or_artifacts(served_build) -
     with server.client() as client:
         seen = [
             json.dumps(client.get(f"/flow_runs/{run['id']}").json()),
-            json.dumps(client.post("/logs/filter", json={
-                "logs": {"flow_run_id": {"any_": [run["id"]]}}, "limit": 200}).json()),
+            json.dumps(
+                client.post(
+                    "/logs/filter", json={"logs": {"flow_run_id": {"any_": [run["id"]]}}, "limit": 200}
+                ).json()
+            ),
             json.dumps(client.post("/artifacts/filter", json={}).json()),
             json.dumps(client.post("/task_runs/filter", json={}).json()),
         ]
@@ -139,6 +164,8 @@ def test_basic_auth_refuses_without_the_auth_string() -> None:
         url = f"{server.url}/flows/filter"
         assert httpx.post(url, json={}, timeout=10).status_code == 401
         wrong = base64.b64encode(b"admin:wrong").decode()
-        assert httpx.post(url, json={}, headers={"Authorization": f"Basic {wrong}"},
-                          timeout=10).status_code == 401
+        assert (
+            httpx.post(url, json={}, headers={"Authorization": f"Basic {wrong}"}, timeout=10).status_code
+            == 401
+        )
         assert httpx.post(url, json={}, auth=("admin", "s3cret-pass"), timeout=10).status_code == 200

@@ -9,7 +9,13 @@ runner = CliRunner()
 
 
 def test_ingest_prints_counts_and_reingest_is_a_no_op(data_dir: Path) -> None:
-    args = ["ingest", str(SEEDS / "medical_conditions.csv"), str(SEEDS / "product_support.md"), "--kb", "demo"]
+    args = [
+        "ingest",
+        str(SEEDS / "medical_conditions.csv"),
+        str(SEEDS / "product_support.md"),
+        "--kb",
+        "demo",
+    ]
     first = runner.invoke(app, args)
     assert first.exit_code == 0, first.output
     assert "55 new, 0 changed, 0 unchanged, 0 removed" in first.output
@@ -33,14 +39,17 @@ def test_mapping_file_override(data_dir: Path, tmp_path: Path) -> None:
 def test_bad_mapping_file_names_its_line(data_dir: Path, tmp_path: Path) -> None:
     mapping = tmp_path / "mapping.yaml"
     mapping.write_text("name: label\nchunk_tokens: lots\n", encoding="utf-8")
-    result = runner.invoke(app, ["ingest", str(SEEDS / "medical_conditions.csv"), "--kb", "m",
-                                 "--mapping", str(mapping)])
+    result = runner.invoke(
+        app, ["ingest", str(SEEDS / "medical_conditions.csv"), "--kb", "m", "--mapping", str(mapping)]
+    )
     assert result.exit_code == 2
     assert f"{mapping}:2: chunk_tokens" in result.output
 
 
 def test_bad_file_exits_2_and_changes_nothing(data_dir: Path, tmp_path: Path) -> None:
-    assert runner.invoke(app, ["ingest", str(SEEDS / "medical_conditions.csv"), "--kb", "demo"]).exit_code == 0
+    assert (
+        runner.invoke(app, ["ingest", str(SEEDS / "medical_conditions.csv"), "--kb", "demo"]).exit_code == 0
+    )
     store = data_dir / "kb" / "demo.sqlite3"
     before = store.read_bytes()
     binary = tmp_path / "kb.csv"

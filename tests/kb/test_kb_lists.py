@@ -3,15 +3,18 @@ import pytest
 from pipeline.kb.lists import ListCellError, looks_like_list, parse_list_cell
 
 
-@pytest.mark.parametrize("cell", [
-    '["fever", "dry cough"]',
-    "['fever', 'dry cough']",
-    "fever; dry cough",
-    "fever, dry cough",
-    "fever；dry cough",
-    "fever | dry cough",
-    ["fever", " dry cough "],
-])
+@pytest.mark.parametrize(
+    "cell",
+    [
+        '["fever", "dry cough"]',
+        "['fever', 'dry cough']",
+        "fever; dry cough",
+        "fever, dry cough",
+        "fever；dry cough",
+        "fever | dry cough",
+        ["fever", " dry cough "],
+    ],
+)
 def test_every_list_style_becomes_the_same_list(cell) -> None:
     assert parse_list_cell(cell) == ["fever", "dry cough"]
 
@@ -31,8 +34,11 @@ def test_prose_with_commas_is_one_item() -> None:
 
 
 def test_numbered_steps_split_into_steps() -> None:
-    assert parse_list_cell("1. Unplug it. 2. Wait 10 s. 3. Plug it in.") == \
-        ["Unplug it.", "Wait 10 s.", "Plug it in."]
+    assert parse_list_cell("1. Unplug it. 2. Wait 10 s. 3. Plug it in.") == [
+        "Unplug it.",
+        "Wait 10 s.",
+        "Plug it in.",
+    ]
     assert parse_list_cell("Set it to 2. Then wait.") == ["Set it to 2. Then wait."]
 
 

@@ -8,7 +8,10 @@ from pipeline.kb.ingest import ingest
 from pipeline.kb.store import KBStore
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds" / "kb"
-CSV = "condition,tests,medications\nGout,uric acid,colchicine\nFlu,swab,oseltamivir\nAsthma,spirometry,salbutamol\n"
+CSV = (
+    "condition,tests,medications\nGout,uric acid,colchicine\n"
+    "Flu,swab,oseltamivir\nAsthma,spirometry,salbutamol\n"
+)
 
 
 def dump(store: KBStore) -> list[tuple]:
@@ -22,7 +25,11 @@ def store(tmp_path: Path) -> KBStore:
 
 
 def test_sample_kbs_ingest_and_reingest_as_no_ops(store: KBStore) -> None:
-    paths = [SEEDS / "medical_conditions.csv", SEEDS / "medical_conditions_zh.csv", SEEDS / "product_support.md"]
+    paths = [
+        SEEDS / "medical_conditions.csv",
+        SEEDS / "medical_conditions_zh.csv",
+        SEEDS / "product_support.md",
+    ]
     first = ingest(store, "test", paths)
     assert first.totals() == {"new": 89, "changed": 0, "unchanged": 0, "removed": 0}
     before = dump(store)
@@ -36,7 +43,9 @@ def test_changed_rows_become_versions_and_removed_rows_are_marked(store: KBStore
     path.write_text(CSV, encoding="utf-8")
     ingest(store, "test", [path])
     old_gout = next(e for e in store.entries() if e.name == "Gout")
-    edited = CSV.replace("uric acid,", "uric acid; joint fluid analysis,").replace("Flu,swab,oseltamivir\n", "")
+    edited = CSV.replace("uric acid,", "uric acid; joint fluid analysis,").replace(
+        "Flu,swab,oseltamivir\n", ""
+    )
     path.write_text(edited + "Psoriasis,skin biopsy,methotrexate\n", encoding="utf-8")
     report = ingest(store, "test", [path])
     assert report.totals() == {"new": 1, "changed": 1, "unchanged": 1, "removed": 1}
@@ -97,7 +106,10 @@ def test_failure_inside_the_transaction_rolls_back(store: KBStore, tmp_path: Pat
 def test_directory_expands_to_kb_files_without_readme(store: KBStore) -> None:
     report = ingest(store, "test", [SEEDS])
     assert sorted(Path(s.source).name for s in report.sources) == [
-        "medical_conditions.csv", "medical_conditions_zh.csv", "product_support.md"]
+        "medical_conditions.csv",
+        "medical_conditions_zh.csv",
+        "product_support.md",
+    ]
 
 
 def test_kb_names_are_checked(tmp_path: Path) -> None:

@@ -9,9 +9,14 @@ from pipeline.kb.textio import read_kb_text
 TEXT = "condition,symptoms\n流行性感冒,发热、干咳\n"
 
 
-@pytest.mark.parametrize("encoding,expected", [
-    ("utf-8", "utf-8"), ("gbk", "gb18030"), ("gb18030", "gb18030"),
-])
+@pytest.mark.parametrize(
+    "encoding,expected",
+    [
+        ("utf-8", "utf-8"),
+        ("gbk", "gb18030"),
+        ("gb18030", "gb18030"),
+    ],
+)
 def test_encodings_are_detected(tmp_path: Path, encoding: str, expected: str) -> None:
     path = tmp_path / "kb.csv"
     path.write_bytes(TEXT.encode(encoding))

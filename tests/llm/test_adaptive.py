@@ -51,8 +51,10 @@ def test_a_healthy_server_gets_more_concurrency(tmp_path: Path) -> None:
 
 def test_retry_after_holds_back_every_new_request(tmp_path: Path) -> None:
     config = FAST.model_copy(update={"concurrency": 4, "adaptive": False})
-    with FaultServer([faults.rate_limited(0.3)], latency_s=0.1) as server, \
-            Journal(tmp_path / "j.db") as journal:
+    with (
+        FaultServer([faults.rate_limited(0.3)], latency_s=0.1) as server,
+        Journal(tmp_path / "j.db") as journal,
+    ):
         run_requests(endpoint_for(server), config, journal, [ask(f"q{i}") for i in range(10)])
     received = server.received
     limited_at = next(r.at for r in received if r.status == 429)
@@ -68,7 +70,7 @@ def test_requests_per_minute_cap(tmp_path: Path) -> None:
         elapsed = time.monotonic() - started
     assert elapsed >= 1.3  # ten at once (one second banked), then ten a second
     times = sorted(r.at for r in server.received)
-    assert all(b - a < 0.5 for a, b in zip(times[10:], times[11:]))  # paced, not bunched
+    assert all(b - a < 0.5 for a, b in zip(times[10:], times[11:], strict=False))  # paced, not bunched
     assert times[-1] - times[10] >= 1.2  # the last fifteen spread over 1.5 s
 
 
@@ -89,5 +91,7 @@ def test_learned_state_is_kept_across_batches_unless_the_settings_change(tmp_pat
         learned = endpoint.run.control
         run_requests(endpoint, FAST, journal, [ask("b")])
         assert endpoint.run.control is learned
-        run_requests(endpoint, FAST.model_copy(update={"concurrency": 4, "max_concurrency": 4}), journal, [ask("c")])
+        run_requests(
+            endpoint, FAST.model_copy(update={"concurrency": 4, "max_concurrency": 4}), journal, [ask("c")]
+        )
         assert endpoint.run.control is not learned and endpoint.run.control.window.limit == 4

@@ -4,17 +4,18 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import LLMConfig, ModelPrice
 from pipeline.errors import SeedforgeError
 from pipeline.llm.budget import Budget, BudgetExhausted, PriceTable
+from pipeline.llm.config import LLMConfig, ModelPrice
 from pipeline.llm.endpoint import run_requests
 from pipeline.llm.journal import Journal
 from tests.support.fault_server import FaultServer
 from tests.support.llm_fixtures import FAST, ask, endpoint_for
 
 # one dollar a token makes the arithmetic visible: the fault server answers 3 + 2 tokens
-PRICED = FAST.model_copy(update={
-    "max_tokens": 2, "prices": {"m": ModelPrice(input_per_million=1e6, output_per_million=1e6)}})
+PRICED = FAST.model_copy(
+    update={"max_tokens": 2, "prices": {"m": ModelPrice(input_per_million=1e6, output_per_million=1e6)}}
+)
 REQUESTS = [ask(f"q{i}") for i in range(20)]
 
 

@@ -39,8 +39,10 @@ def test_exhausted_attempts_are_quarantined_with_the_last_error(tmp_path: Path) 
 
 def test_a_hang_past_the_timeout_is_retried(tmp_path: Path) -> None:
     config = FAST.model_copy(update={"timeout_s": 0.3})
-    with FaultServer([faults.hang(2.0), faults.answer("late but fine")]) as server, \
-            Journal(tmp_path / "j.db") as journal:
+    with (
+        FaultServer([faults.hang(2.0), faults.answer("late but fine")]) as server,
+        Journal(tmp_path / "j.db") as journal,
+    ):
         results, stats = run_requests(endpoint_for(server), config, journal, [ask("hi")])
     assert results[0].text == "late but fine"
     assert stats.retries == {"timeout": 1}
@@ -49,8 +51,10 @@ def test_a_hang_past_the_timeout_is_retried(tmp_path: Path) -> None:
 def test_the_timeout_covers_a_slow_trickling_body_not_only_each_read(tmp_path: Path) -> None:
     # 8 pieces 0.1 s apart: no single read waits past 0.3 s, the whole answer does
     config = FAST.model_copy(update={"timeout_s": 0.3})
-    with FaultServer([faults.slow_stream(0.1), faults.answer("quick")]) as server, \
-            Journal(tmp_path / "j.db") as journal:
+    with (
+        FaultServer([faults.slow_stream(0.1), faults.answer("quick")]) as server,
+        Journal(tmp_path / "j.db") as journal,
+    ):
         results, stats = run_requests(endpoint_for(server), config, journal, [ask("hi")])
     assert results[0].text == "quick" and stats.retries == {"timeout": 1}
 
@@ -130,6 +134,7 @@ def test_request_keys_separate_what_changes_the_answer() -> None:
     ]
     assert len({p.key for p in changed} | {base}) == len(changed) + 1
     from pipeline.llm.client import ChatRequest
+
     other_template = ChatRequest(messages=[{"role": "user", "content": "q"}], template_version="t@2")
     assert prepare(other_template, FAST, "openai").key != base
 

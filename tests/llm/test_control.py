@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipeline.config import LLMConfig
+from pipeline.llm.config import LLMConfig
 from pipeline.llm.control import ConcurrencyWindow, ControlState, LatencyTrend
 from pipeline.llm.pacing import ProbingRate, TokenBucket
 

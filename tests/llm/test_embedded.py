@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel, Field
 
-from pipeline.config import LLMConfig
-from pipeline.generate.prompts import instructions_schema
+from pipeline.generate.self_instruct.prompts import instructions_schema
 from pipeline.llm.client import ChatRequest
+from pipeline.llm.config import LLMConfig
 from pipeline.llm.embedded import EMBEDDED_MODEL_NAME, EmbeddedServer, embedded_gguf_path
 from pipeline.llm.endpoint import Endpoint, run_requests
 from pipeline.llm.journal import Journal
@@ -52,8 +52,10 @@ def test_server_starts_on_a_free_port_and_stops() -> None:
 
 def test_structured_output_follows_the_schema(embedded_server, tmp_path: Path) -> None:
     config = LLMConfig(max_tokens=200, temperature=0.7)
-    request = ChatRequest(messages=[{"role": "user", "content": "List three new tasks as JSON."}],
-                          json_schema=instructions_schema(3))
+    request = ChatRequest(
+        messages=[{"role": "user", "content": "List three new tasks as JSON."}],
+        json_schema=instructions_schema(3),
+    )
     with Journal(tmp_path / "j.db") as journal:
         results, stats = run_requests(embedded(embedded_server), config, journal, [request])
     data = json.loads(results[0].text, strict=False)
@@ -65,27 +67,38 @@ def test_structured_output_follows_the_schema(embedded_server, tmp_path: Path) -
 
 def test_pydantic_models_validate_and_replay_from_the_journal(embedded_server, tmp_path: Path) -> None:
     config = LLMConfig(max_tokens=160, temperature=0.7, concurrency=2)
-    requests = [ChatRequest(messages=[{"role": "user", "content": f"Plan how to {goal}. Answer in JSON."}],
-                            output_model=Task, template_version="plan@1")
-                for goal in ("bake bread", "learn to swim", "paint a fence")]
+    requests = [
+        ChatRequest(
+            messages=[{"role": "user", "content": f"Plan how to {goal}. Answer in JSON."}],
+            output_model=Task,
+            template_version="plan@1",
+        )
+        for goal in ("bake bread", "learn to swim", "paint a fence")
+    ]
     with Journal(tmp_path / "j.db") as journal:
         first, stats = run_requests(embedded(embedded_server), config, journal, requests)
         again, replay = run_requests(embedded(embedded_server), config, journal, requests)
     for result in first:  # grammar-constrained: valid, or cut off by max_tokens and then re-asked
-        assert (result.ok and isinstance(result.parsed, Task)) or result.reason in {"truncated", "schema_mismatch"}
+        assert (result.ok and isinstance(result.parsed, Task)) or result.reason in {
+            "truncated",
+            "schema_mismatch",
+        }
     assert sum(r.ok for r in first) >= 2 and stats.sent >= 3
     assert replay.sent == 0 and [r.text for r in again] == [r.text for r in first]
 
 
 def test_text_fallback_answers_or_quarantines_with_a_reason(embedded_server, tmp_path: Path) -> None:
     config = LLMConfig(max_tokens=120, temperature=0.3, structured_output="text", max_reasks=1)
-    requests = [ChatRequest(messages=[{"role": "user", "content": f"Plan how to {goal}."}], output_model=Task)
-                for goal in ("tie a knot", "boil an egg")]
+    requests = [
+        ChatRequest(messages=[{"role": "user", "content": f"Plan how to {goal}."}], output_model=Task)
+        for goal in ("tie a knot", "boil an egg")
+    ]
     with Journal(tmp_path / "j.db") as journal:
         results, stats = run_requests(embedded(embedded_server), config, journal, requests)
     for result in results:  # a 135M model without a grammar: either outcome, never silence
         assert (result.ok and isinstance(result.parsed, Task)) or (
-            result.reason in {"invalid_json", "schema_mismatch", "truncated"} and result.raw_text)
+            result.reason in {"invalid_json", "schema_mismatch", "truncated"} and result.raw_text
+        )
     assert stats.sent >= 2
 
 
@@ -105,8 +118,19 @@ def test_kill_minus_9_then_resume_against_the_embedded_server(embedded_server, t
     env = dict(os.environ, WORKER_MODEL=EMBEDDED_MODEL_NAME, WORKER_MAX_TOKENS="24")
 
     def worker(journal_path: Path, out_path: Path) -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, "-m", "tests.support.resume_worker", embedded_server.base_url,
-                                 str(journal_path), str(out_path), "10"], cwd=REPO, env=env)
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tests.support.resume_worker",
+                embedded_server.base_url,
+                str(journal_path),
+                str(out_path),
+                "10",
+            ],
+            cwd=REPO,
+            env=env,
+        )
 
     process = worker(journal, out)
     deadline = time.monotonic() + 120
@@ -123,7 +147,9 @@ def test_kill_minus_9_then_resume_against_the_embedded_server(embedded_server, t
     assert all(after[key] == at for key, at in before.items()) and len(after) == 10
     assert worker(tmp_path / "fresh.sqlite3", tmp_path / "again.jsonl").wait(timeout=300) == 0
     resumed = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    uninterrupted = [json.loads(line) for line in (tmp_path / "again.jsonl").read_text(encoding="utf-8").splitlines()]
+    uninterrupted = [
+        json.loads(line) for line in (tmp_path / "again.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     # the same records: the same requests, each answered once, its text the journaled one (a
     # sampling model's text itself may differ between two servers' runs: llama.cpp reuses
     # cached prompt prefixes, so the fault-server test compares texts; this one the journal)

@@ -45,10 +45,19 @@ def check_invariants(server: FaultServer, journal: Journal, results, stats, n: i
     assert set(stats.retries) <= REASONS
 
 
-@pytest.mark.parametrize("fault", [
-    lambda: faults.rate_limited(0.02), faults.server_error, lambda: faults.hang(0.6),
-    faults.garbage, faults.truncated, faults.wrong_shape, faults.dropped,
-], ids=["429", "500", "hang", "garbage", "truncated", "wrong_shape", "dropped"])
+@pytest.mark.parametrize(
+    "fault",
+    [
+        lambda: faults.rate_limited(0.02),
+        faults.server_error,
+        lambda: faults.hang(0.6),
+        faults.garbage,
+        faults.truncated,
+        faults.wrong_shape,
+        faults.dropped,
+    ],
+    ids=["429", "500", "hang", "garbage", "truncated", "wrong_shape", "dropped"],
+)
 def test_each_fault_alone(tmp_path: Path, fault) -> None:
     n = 12
     with FaultServer(policy=FirstAttemptFails(fault)) as server, Journal(tmp_path / "j.db") as journal:
@@ -59,8 +68,15 @@ def test_each_fault_alone(tmp_path: Path, fault) -> None:
 
 def test_all_faults_mixed(tmp_path: Path) -> None:
     n = 80
-    mix = FaultMix(rate_429=0.30, rate_500=0.10, rate_hang=0.05, rate_garbage=0.10, hang_s=0.6,
-                   retry_after_s=0.02, seed=7)
+    mix = FaultMix(
+        rate_429=0.30,
+        rate_500=0.10,
+        rate_hang=0.05,
+        rate_garbage=0.10,
+        hang_s=0.6,
+        retry_after_s=0.02,
+        seed=7,
+    )
     with FaultServer(policy=mix) as server, Journal(tmp_path / "j.db") as journal:
         results, stats = run_requests(endpoint_for(server), CONFIG, journal, [ask(f"q{i}") for i in range(n)])
         check_invariants(server, journal, results, stats, n)
@@ -77,8 +93,10 @@ def test_all_faults_mixed(tmp_path: Path) -> None:
 
 def test_slow_streams_past_the_timeout_are_retried_and_journaled_once(tmp_path: Path) -> None:
     n = 6
-    with FaultServer(policy=FirstAttemptFails(lambda: faults.slow_stream(0.1))) as server, \
-            Journal(tmp_path / "j.db") as journal:
+    with (
+        FaultServer(policy=FirstAttemptFails(lambda: faults.slow_stream(0.1))) as server,
+        Journal(tmp_path / "j.db") as journal,
+    ):
         results, stats = run_requests(endpoint_for(server), CONFIG, journal, [ask(f"q{i}") for i in range(n)])
         assert all(r.ok for r in results) and journal.counts() == {"answered": n}
     assert stats.retries["timeout"] >= 1

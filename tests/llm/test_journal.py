@@ -10,30 +10,62 @@ from typer.testing import CliRunner
 from pipeline.cli import app
 from pipeline.llm.journal import Journal
 
-REQUEST = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "template_version": "t@1",
-           "sample_index": 3}
+REQUEST = {
+    "model": "m",
+    "messages": [{"role": "user", "content": "hi"}],
+    "template_version": "t@1",
+    "sample_index": 3,
+}
 
 
 def test_answers_quarantine_and_clearing(tmp_path: Path) -> None:
     with Journal(tmp_path / "j.db") as journal:
         journal.record_quarantine("k1", REQUEST, "http_503: busy", 4, reason="http_503")
         assert journal.get("k1").status == "quarantined" and journal.answer("k1") is None
-        journal.record_answer("k1", REQUEST, "hello", finish_reason="stop", prompt_tokens=3,
-                              completion_tokens=2, latency_s=0.1, attempts=1, cost_usd=0.5)
+        journal.record_answer(
+            "k1",
+            REQUEST,
+            "hello",
+            finish_reason="stop",
+            prompt_tokens=3,
+            completion_tokens=2,
+            latency_s=0.1,
+            attempts=1,
+            cost_usd=0.5,
+        )
         assert journal.get("k1").status == "answered" and journal.counts() == {"answered": 1}
     with Journal(tmp_path / "j.db") as journal:  # reopened: all of it was committed
         entry = journal.answer("k1")
         assert entry.response_text == "hello" and entry.cost_usd == 0.5
-        assert journal.totals() == {"answered": 1, "prompt_tokens": 3, "completion_tokens": 2,
-                                    "cost_usd": 0.5, "quarantined_by_reason": {}}
+        assert journal.totals() == {
+            "answered": 1,
+            "prompt_tokens": 3,
+            "completion_tokens": 2,
+            "cost_usd": 0.5,
+            "quarantined_by_reason": {},
+        }
 
 
 def test_exported_rows_carry_the_request_and_its_outcome(tmp_path: Path) -> None:
     with Journal(tmp_path / "j.db") as journal:
-        journal.record_answer("a", REQUEST, "hello", finish_reason="stop", prompt_tokens=3,
-                              completion_tokens=2, latency_s=0.1, attempts=2)
-        journal.record_quarantine("q", {**REQUEST, "sample_index": 4}, "schema_mismatch: count", 3,
-                                  reason="schema_mismatch", raw_text='{"x": 1}')
+        journal.record_answer(
+            "a",
+            REQUEST,
+            "hello",
+            finish_reason="stop",
+            prompt_tokens=3,
+            completion_tokens=2,
+            latency_s=0.1,
+            attempts=2,
+        )
+        journal.record_quarantine(
+            "q",
+            {**REQUEST, "sample_index": 4},
+            "schema_mismatch: count",
+            3,
+            reason="schema_mismatch",
+            raw_text='{"x": 1}',
+        )
         rows = list(journal.rows())
         assert [r["status"] for r in rows] == ["answered", "quarantined"]
         assert rows[0]["request"]["messages"] == REQUEST["messages"] and rows[0]["sample_index"] == 3
@@ -44,15 +76,22 @@ def test_exported_rows_carry_the_request_and_its_outcome(tmp_path: Path) -> None
 def test_the_skeleton_journal_is_migrated_in_place(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite3"
     with sqlite3.connect(path) as conn:  # the walking skeleton's schema and rows
-        conn.execute("CREATE TABLE requests (key TEXT PRIMARY KEY, status TEXT NOT NULL CHECK (status IN"
-                     " ('answered', 'quarantined')), model TEXT NOT NULL, template_version TEXT,"
-                     " request_json TEXT NOT NULL, response_text TEXT, finish_reason TEXT, prompt_tokens"
-                     " INTEGER DEFAULT 0, completion_tokens INTEGER DEFAULT 0, latency_s REAL, attempts"
-                     " INTEGER DEFAULT 1, error TEXT, updated_at REAL NOT NULL)")
-        conn.execute("INSERT INTO requests VALUES ('a', 'answered', 'm', 't', ?, 'hi', 'stop', 1, 1,"
-                     " 0.1, 1, NULL, 0)", (json.dumps(REQUEST),))
-        conn.execute("INSERT INTO requests VALUES ('q', 'quarantined', 'm', 't', ?, NULL, NULL, 0, 0,"
-                     " NULL, 4, 'http_503: x', 0)", (json.dumps(REQUEST),))
+        conn.execute(
+            "CREATE TABLE requests (key TEXT PRIMARY KEY, status TEXT NOT NULL CHECK (status IN"
+            " ('answered', 'quarantined')), model TEXT NOT NULL, template_version TEXT,"
+            " request_json TEXT NOT NULL, response_text TEXT, finish_reason TEXT, prompt_tokens"
+            " INTEGER DEFAULT 0, completion_tokens INTEGER DEFAULT 0, latency_s REAL, attempts"
+            " INTEGER DEFAULT 1, error TEXT, updated_at REAL NOT NULL)"
+        )
+        conn.execute(
+            "INSERT INTO requests VALUES ('a', 'answered', 'm', 't', ?, 'hi', 'stop', 1, 1, 0.1, 1, NULL, 0)",
+            (json.dumps(REQUEST),),
+        )
+        conn.execute(
+            "INSERT INTO requests VALUES ('q', 'quarantined', 'm', 't', ?, NULL, NULL, 0, 0,"
+            " NULL, 4, 'http_503: x', 0)",
+            (json.dumps(REQUEST),),
+        )
     with Journal(path) as journal:
         assert journal.answer("a").response_text == "hi"
         assert journal.get("q").status == "quarantined" and journal.get("q").error == "http_503: x"
@@ -64,8 +103,16 @@ def test_the_skeleton_journal_is_migrated_in_place(tmp_path: Path) -> None:
 def test_cli_stats_and_export(tmp_path: Path) -> None:
     path = tmp_path / "j.db"
     with Journal(path) as journal:
-        journal.record_answer("a", REQUEST, "hello", finish_reason="stop", prompt_tokens=3,
-                              completion_tokens=2, latency_s=0.1, attempts=1)
+        journal.record_answer(
+            "a",
+            REQUEST,
+            "hello",
+            finish_reason="stop",
+            prompt_tokens=3,
+            completion_tokens=2,
+            latency_s=0.1,
+            attempts=1,
+        )
     runner = CliRunner()
     stats = runner.invoke(app, ["llm", "journal", "stats", "--journal", str(path)])
     assert stats.exit_code == 0 and json.loads(stats.output)["answered"] == 1
@@ -74,6 +121,18 @@ def test_cli_stats_and_export(tmp_path: Path) -> None:
     assert export.exit_code == 0 and json.loads(out.read_text())["response_text"] == "hello"
     missing = runner.invoke(app, ["llm", "journal", "stats", "--journal", str(tmp_path / "none.db")])
     assert missing.exit_code == 2 and "none.db" in missing.output
-    bad = runner.invoke(app, ["llm", "journal", "export", "--journal", str(path), "--out",
-                              str(tmp_path / "x.jsonl"), "--status", "lost"])
+    bad = runner.invoke(
+        app,
+        [
+            "llm",
+            "journal",
+            "export",
+            "--journal",
+            str(path),
+            "--out",
+            str(tmp_path / "x.jsonl"),
+            "--status",
+            "lost",
+        ],
+    )
     assert bad.exit_code == 2 and not (tmp_path / "x.jsonl").exists()

@@ -1,6 +1,6 @@
 """Metrics for reports: percentiles, time-weighted concurrency, merging batches, markdown."""
 
-from pipeline.llm.metrics import ConcurrencyTimeline, LLMStats, percentile, render_markdown
+from pipeline.llm.metrics import ConcurrencyTimeline, LLMStats, percentile, stats_markdown
 
 
 def test_percentiles_are_nearest_rank() -> None:
@@ -39,5 +39,5 @@ def test_merge_and_as_dict_and_markdown() -> None:
     assert stats["requests"] == 3 and stats["requests_sent"] == 4 and stats["quarantined"] == 1
     assert stats["retries"] == {"http_429": 1} and stats["latency_p95_s"] == 0.3
     assert stats["answers_per_s"] == 2.0
-    text = render_markdown(stats)
+    text = stats_markdown(stats)
     assert "| quarantined | timeout 1 |" in text and "http_429 1" in text

@@ -20,8 +20,18 @@ N = 150
 
 
 def worker(server: FaultServer, journal: Path, out: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "tests.support.resume_worker", server.base_url,
-                             str(journal), str(out), str(N)], cwd=REPO)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tests.support.resume_worker",
+            server.base_url,
+            str(journal),
+            str(out),
+            str(N),
+        ],
+        cwd=REPO,
+    )
 
 
 def answered_prompts(journal: Path) -> set[str]:

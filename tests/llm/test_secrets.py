@@ -12,7 +12,7 @@ from pipeline.cli import app
 from pipeline.llm.endpoint import run_requests
 from pipeline.llm.failures import LLMEndpointError, redact
 from pipeline.llm.journal import Journal
-from pipeline.llm.metrics import render_markdown
+from pipeline.llm.metrics import stats_markdown
 from pipeline.records import AlpacaRecord, Lineage
 from tests.support import faults
 from tests.support.fault_server import Action, FaultServer
@@ -38,26 +38,52 @@ def test_the_api_key_never_leaves_the_process(tmp_path: Path, caplog: pytest.Log
         results, stats = run_requests(endpoint, FAST, journal, [ask("a"), ask("b"), ask("c")])
         assert server.received[0].authorization == f"Bearer {SECRET}"  # it was really sent
         assert {r.status for r in results} == {"answered", "quarantined"}
-    with FaultServer(default=Action(status=401), echo_authorization=True) as server, \
-            Journal(journal_path) as journal:
+    with (
+        FaultServer(default=Action(status=401), echo_authorization=True) as server,
+        Journal(journal_path) as journal,
+    ):
         with pytest.raises(LLMEndpointError) as refused:
             run_requests(endpoint_for(server), FAST, journal, [ask("d")])
 
     export = tmp_path / "export.jsonl"
-    outcome = CliRunner().invoke(app, ["llm", "journal", "export", "--journal", str(journal_path),
-                                       "--out", str(export)])
+    outcome = CliRunner().invoke(
+        app, ["llm", "journal", "export", "--journal", str(journal_path), "--out", str(export)]
+    )
     assert outcome.exit_code == 0, outcome.output
     stats_out = CliRunner().invoke(app, ["llm", "journal", "stats", "--journal", str(journal_path)])
 
     from pipeline.dataset.versions import write_version
-    records = [AlpacaRecord(instruction="a", output=r.text, lineage=Lineage(
-        generator="test", request_key=r.key, model=endpoint.model)) for r in results if r.ok]
-    version = write_version("secrets", records, records[:1], [], config=FAST.model_dump(mode="json"),
-                            stats={"llm": stats.as_dict()}, root=tmp_path / "datasets")
 
-    texts = [caplog.text, json.dumps(stats.as_dict()), render_markdown(stats.as_dict()),
-             repr(results), repr(endpoint), str(endpoint), str(refused.value), stats_out.output,
-             json.dumps(endpoint.totals().as_dict())]
+    records = [
+        AlpacaRecord(
+            instruction="a",
+            output=r.text,
+            lineage=Lineage(generator="test", request_key=r.key, model=endpoint.model),
+        )
+        for r in results
+        if r.ok
+    ]
+    version = write_version(
+        "secrets",
+        records,
+        records[:1],
+        [],
+        config=FAST.model_dump(mode="json"),
+        stats={"llm": stats.as_dict()},
+        root=tmp_path / "datasets",
+    )
+
+    texts = [
+        caplog.text,
+        json.dumps(stats.as_dict()),
+        stats_markdown(stats.as_dict()),
+        repr(results),
+        repr(endpoint),
+        str(endpoint),
+        str(refused.value),
+        stats_out.output,
+        json.dumps(endpoint.totals().as_dict()),
+    ]
     assert all(SECRET not in text for text in texts)
     written = files_under(tmp_path)
     assert journal_path in written and export in written and any(version.path in p.parents for p in written)

@@ -23,10 +23,15 @@ class Item(BaseModel):
 GOOD = '{"name": "lamp", "count": 2}'
 
 
-@pytest.mark.parametrize("text", [
-    GOOD, f"Sure! Here it is:\n```json\n{GOOD}\n```\nAnything else?", f"prose {GOOD} more prose",
-    '{"name": "two\nlines", "count": 2}',  # raw newline inside a string, as small models write
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        GOOD,
+        f"Sure! Here it is:\n```json\n{GOOD}\n```\nAnything else?",
+        f"prose {GOOD} more prose",
+        '{"name": "two\nlines", "count": 2}',  # raw newline inside a string, as small models write
+    ],
+)
 def test_json_is_found_in_real_model_output(text: str) -> None:
     assert extract_json(text)["count"] == 2
 
@@ -39,8 +44,7 @@ def test_check_gives_stable_reason_codes() -> None:
     wrong = check('{"name": "lamp", "count": "many"}', schema, Item, "stop")
     assert wrong.reason == "schema_mismatch" and "count" in (wrong.error or "")
     # a plain JSON schema (no pydantic model) is checked with jsonschema
-    plain = check('{"name": 1}', {"type": "object", "properties": {"name": {"type": "string"}}},
-                  None, "stop")
+    plain = check('{"name": 1}', {"type": "object", "properties": {"name": {"type": "string"}}}, None, "stop")
     assert plain.reason == "schema_mismatch" and "name" in (plain.error or "")
 
 
@@ -57,11 +61,17 @@ def test_auto_mode_follows_the_endpoint() -> None:
     assert resolve_mode("text", embedded=True) == "text"
 
 
-@pytest.mark.parametrize("mode, expected", [
-    ("llama_cpp", {"type": "json_object", "schema": Item.model_json_schema()}),
-    ("openai", {"type": "json_schema", "json_schema": {"name": "Item", "schema": Item.model_json_schema()}}),
-    ("text", None),
-])
+@pytest.mark.parametrize(
+    "mode, expected",
+    [
+        ("llama_cpp", {"type": "json_object", "schema": Item.model_json_schema()}),
+        (
+            "openai",
+            {"type": "json_schema", "json_schema": {"name": "Item", "schema": Item.model_json_schema()}},
+        ),
+        ("text", None),
+    ],
+)
 def test_the_schema_reaches_the_server_per_mode(tmp_path: Path, mode: str, expected) -> None:
     config = FAST.model_copy(update={"structured_output": mode})
     with FaultServer(default=faults.answer(GOOD)) as server, Journal(tmp_path / "j.db") as journal:
@@ -74,10 +84,15 @@ def test_the_schema_reaches_the_server_per_mode(tmp_path: Path, mode: str, expec
 
 
 def test_invalid_answers_are_asked_again_with_the_error(tmp_path: Path) -> None:
-    script = [faults.answer("I think a lamp, maybe two."), faults.answer('{"name": "lamp", "count": "two"}'),
-              faults.answer(GOOD)]
+    script = [
+        faults.answer("I think a lamp, maybe two."),
+        faults.answer('{"name": "lamp", "count": "two"}'),
+        faults.answer(GOOD),
+    ]
     with FaultServer(script) as server, Journal(tmp_path / "j.db") as journal:
-        results, stats = run_requests(endpoint_for(server), FAST, journal, [ask("an item", output_model=Item)])
+        results, stats = run_requests(
+            endpoint_for(server), FAST, journal, [ask("an item", output_model=Item)]
+        )
         assert results[0].parsed == Item(name="lamp", count=2) and results[0].reasks == 2
         assert stats.reasks == 2 and len(server.received) == 3
         last = server.received[2].body["messages"]
@@ -90,9 +105,13 @@ def test_invalid_answers_are_asked_again_with_the_error(tmp_path: Path) -> None:
 
 def test_never_valid_answers_are_quarantined_with_the_raw_text(tmp_path: Path) -> None:
     config = FAST.model_copy(update={"max_reasks": 1})
-    with FaultServer(default=faults.answer('{"name": "lamp"}')) as server, \
-            Journal(tmp_path / "j.db") as journal:
-        results, stats = run_requests(endpoint_for(server), config, journal, [ask("an item", output_model=Item)])
+    with (
+        FaultServer(default=faults.answer('{"name": "lamp"}')) as server,
+        Journal(tmp_path / "j.db") as journal,
+    ):
+        results, stats = run_requests(
+            endpoint_for(server), config, journal, [ask("an item", output_model=Item)]
+        )
         entry = journal.get(results[0].key)
     result = results[0]
     assert result.status == "quarantined" and result.reason == "schema_mismatch"
@@ -103,8 +122,11 @@ def test_never_valid_answers_are_quarantined_with_the_raw_text(tmp_path: Path) -
 
 
 def test_plain_json_schema_requests_are_validated_too(tmp_path: Path) -> None:
-    schema = {"type": "object", "properties": {"instructions": {"type": "array", "items": {"type": "string"}}},
-              "required": ["instructions"]}
+    schema = {
+        "type": "object",
+        "properties": {"instructions": {"type": "array", "items": {"type": "string"}}},
+        "required": ["instructions"],
+    }
     script = [faults.answer('{"instructions": "one"}'), faults.answer('{"instructions": ["one"]}')]
     with FaultServer(script) as server, Journal(tmp_path / "j.db") as journal:
         results, _ = run_requests(endpoint_for(server), FAST, journal, [ask("tasks", json_schema=schema)])

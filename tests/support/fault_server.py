@@ -20,8 +20,9 @@ import math
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from tests.support.faults import Action, Policy, echo_answer, request_identity
 
@@ -56,10 +57,19 @@ class SlidingWindowLimit:
 
 
 class FaultServer:
-    def __init__(self, script: list[Action] | None = None, default: Action | None = None, *,
-                 policy: Policy | None = None, responder: Callable[[dict[str, Any]], str] = echo_answer,
-                 latency_s: float = 0.0, rate_limit: float | None = None, serial: bool = False,
-                 echo_authorization: bool = False, port: int = 0):
+    def __init__(
+        self,
+        script: list[Action] | None = None,
+        default: Action | None = None,
+        *,
+        policy: Policy | None = None,
+        responder: Callable[[dict[str, Any]], str] = echo_answer,
+        latency_s: float = 0.0,
+        rate_limit: float | None = None,
+        serial: bool = False,
+        echo_authorization: bool = False,
+        port: int = 0,
+    ):
         self.script: deque[Action] = deque(script or [])
         self.default = default or Action()
         self.policy = policy
@@ -99,23 +109,33 @@ class FaultServer:
 
     def stats(self) -> dict[str, Any]:
         answered = self.answered_counts()
-        return {"received": len(self.received),
-                "by_status": {str(k): v for k, v in sorted(self.status_counts().items())},
-                "answered_twice": sum(1 for n in answered.values() if n > 1)}
+        return {
+            "received": len(self.received),
+            "by_status": {str(k): v for k, v in sorted(self.status_counts().items())},
+            "answered_twice": sum(1 for n in answered.values() if n > 1),
+        }
 
     # ---- deciding ----------------------------------------------------------------------------
     def _decide(self, body: dict[str, Any], authorization: str) -> Action:
         with self._lock:
             retry_in = self._limit.admit(time.monotonic()) if self._limit else None
             if retry_in is not None:
-                action = Action(status=429, headers={"retry-after": str(max(1, math.ceil(retry_in))),
-                                                     "retry-after-ms": str(max(1, int(retry_in * 1000)))})
+                action = Action(
+                    status=429,
+                    headers={
+                        "retry-after": str(max(1, math.ceil(retry_in))),
+                        "retry-after-ms": str(max(1, int(retry_in * 1000))),
+                    },
+                )
             elif self.script:
                 action = self.script.popleft()
             else:
                 action = self.policy(body) if self.policy else self.default
-            self._received.append(Received(request_identity(body), body, action.status,
-                                           action.answers, time.time(), authorization))
+            self._received.append(
+                Received(
+                    request_identity(body), body, action.status, action.answers, time.time(), authorization
+                )
+            )
         return action
 
     def _completion(self, body: dict[str, Any], action: Action, authorization: str) -> bytes:
@@ -123,18 +143,37 @@ class FaultServer:
         if action.body is not None:
             return action.body + echo.encode()
         if action.status != 200:
-            return json.dumps({"error": {"message": f"scripted {action.status}{echo}",
-                                         "type": "fault", "code": action.status}}).encode()
+            return json.dumps(
+                {
+                    "error": {
+                        "message": f"scripted {action.status}{echo}",
+                        "type": "fault",
+                        "code": action.status,
+                    }
+                }
+            ).encode()
         text = (action.text if action.text is not None else self.responder(body)) + echo
         prompt, completion = action.usage
-        return json.dumps({
-            "id": "chatcmpl-fault", "object": "chat.completion", "created": int(time.time()),
-            "model": body.get("model", "m"),
-            "choices": [{"index": 0, "finish_reason": action.finish_reason,
-                         "message": {"role": "assistant", "content": text}}],
-            "usage": {"prompt_tokens": prompt, "completion_tokens": completion,
-                      "total_tokens": prompt + completion},
-        }).encode()
+        return json.dumps(
+            {
+                "id": "chatcmpl-fault",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body.get("model", "m"),
+                "choices": [
+                    {
+                        "index": 0,
+                        "finish_reason": action.finish_reason,
+                        "message": {"role": "assistant", "content": text},
+                    }
+                ],
+                "usage": {
+                    "prompt_tokens": prompt,
+                    "completion_tokens": completion,
+                    "total_tokens": prompt + completion,
+                },
+            }
+        ).encode()
 
     def _sse_events(self, body: dict[str, Any], action: Action) -> list[bytes]:
         text = action.text if action.text is not None else self.responder(body)
@@ -143,12 +182,23 @@ class FaultServer:
         for n, word in enumerate(words):
             piece = word if n == 0 else " " + word
             last = n == len(words) - 1
-            events.append(json.dumps({
-                "id": "chatcmpl-fault", "object": "chat.completion.chunk", "created": 0,
-                "model": body.get("model", "m"),
-                "choices": [{"index": 0, "delta": {"content": piece},
-                             "finish_reason": action.finish_reason if last else None}],
-            }).encode())
+            events.append(
+                json.dumps(
+                    {
+                        "id": "chatcmpl-fault",
+                        "object": "chat.completion.chunk",
+                        "created": 0,
+                        "model": body.get("model", "m"),
+                        "choices": [
+                            {
+                                "index": 0,
+                                "delta": {"content": piece},
+                                "finish_reason": action.finish_reason if last else None,
+                            }
+                        ],
+                    }
+                ).encode()
+            )
         return [b"data: " + e + b"\n\n" for e in events] + [b"data: [DONE]\n\n"]
 
     # ---- HTTP ------------------------------------------------------------------------------
@@ -158,8 +208,10 @@ class FaultServer:
                 head = await reader.readuntil(b"\r\n\r\n")
                 lines = head.decode("latin-1").split("\r\n")
                 method, path, _ = lines[0].split(" ", 2)
-                headers = {k.strip().lower(): v.strip() for k, v in
-                           (line.split(":", 1) for line in lines[1:] if ":" in line)}
+                headers = {
+                    k.strip().lower(): v.strip()
+                    for k, v in (line.split(":", 1) for line in lines[1:] if ":" in line)
+                }
                 raw = await reader.readexactly(int(headers.get("content-length", "0")))
                 if not await self._route(method, path, headers, raw, writer):
                     break
@@ -168,8 +220,9 @@ class FaultServer:
         finally:
             writer.close()
 
-    async def _route(self, method: str, path: str, headers: dict[str, str], raw: bytes,
-                     writer: asyncio.StreamWriter) -> bool:
+    async def _route(
+        self, method: str, path: str, headers: dict[str, str], raw: bytes, writer: asyncio.StreamWriter
+    ) -> bool:
         """Answer one request; False closes the connection."""
         if path.endswith("/chat/completions") and method == "POST":
             return await self._chat(json.loads(raw or b"{}"), headers.get("authorization", ""), writer)
@@ -205,17 +258,28 @@ class FaultServer:
             return True
         payload = self._completion(body, action, authorization)
         if action.truncate:
-            await self._send(writer, action.status, payload[: len(payload) // 2], action.headers,
-                             length=len(payload))
+            await self._send(
+                writer, action.status, payload[: len(payload) // 2], action.headers, length=len(payload)
+            )
             return False
         await self._send(writer, action.status, payload, action.headers, chunk_delay_s=action.chunk_delay_s)
         return True
 
     @staticmethod
-    async def _send(writer: asyncio.StreamWriter, status: int, payload: bytes, headers: dict[str, str],
-                    *, length: int | None = None, chunk_delay_s: float = 0.0) -> None:
-        head = [f"HTTP/1.1 {status} X", "content-type: application/json",
-                f"content-length: {length if length is not None else len(payload)}"]
+    async def _send(
+        writer: asyncio.StreamWriter,
+        status: int,
+        payload: bytes,
+        headers: dict[str, str],
+        *,
+        length: int | None = None,
+        chunk_delay_s: float = 0.0,
+    ) -> None:
+        head = [
+            f"HTTP/1.1 {status} X",
+            "content-type: application/json",
+            f"content-length: {length if length is not None else len(payload)}",
+        ]
         head += [f"{k}: {v}" for k, v in headers.items()]
         writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
         if not chunk_delay_s:
@@ -223,15 +287,16 @@ class FaultServer:
         else:
             step = max(1, len(payload) // 8)
             for start in range(0, len(payload), step):
-                writer.write(payload[start:start + step])
+                writer.write(payload[start : start + step])
                 await writer.drain()
                 await asyncio.sleep(chunk_delay_s)
         await writer.drain()
 
     @staticmethod
     async def _send_stream(writer: asyncio.StreamWriter, events: list[bytes], action: Action) -> None:
-        writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
-                     b"transfer-encoding: chunked\r\n\r\n")
+        writer.write(
+            b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
+        )
         for event in events:
             writer.write(f"{len(event):x}\r\n".encode() + event + b"\r\n")
             await writer.drain()
@@ -241,16 +306,18 @@ class FaultServer:
         await writer.drain()
 
     # ---- lifecycle -------------------------------------------------------------------------
-    def start(self) -> "FaultServer":
+    def start(self) -> FaultServer:
         self._thread.start()
         started = asyncio.run_coroutine_threadsafe(
-            asyncio.start_server(self._handle, "127.0.0.1", self.port, backlog=1024), self._loop)
+            asyncio.start_server(self._handle, "127.0.0.1", self.port, backlog=1024), self._loop
+        )
         self._server = started.result(timeout=10)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 
     def stop(self) -> None:
         if self._server is not None:
+
             async def close(server: asyncio.AbstractServer) -> None:
                 server.close()
                 for task in asyncio.all_tasks():
@@ -262,7 +329,7 @@ class FaultServer:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
 
-    def __enter__(self) -> "FaultServer":
+    def __enter__(self) -> FaultServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

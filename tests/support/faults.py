@@ -8,8 +8,9 @@ import hashlib
 import json
 import random
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 
 @dataclass
@@ -39,10 +40,14 @@ def answer(text: str | None = None, **kw: Any) -> Action:
 
 
 def rate_limited(retry_after_s: float | None = 0.05) -> Action:
-    headers = {} if retry_after_s is None else {
-        "retry-after": str(max(1, round(retry_after_s))),
-        "retry-after-ms": str(int(retry_after_s * 1000)),
-    }
+    headers = (
+        {}
+        if retry_after_s is None
+        else {
+            "retry-after": str(max(1, round(retry_after_s))),
+            "retry-after-ms": str(int(retry_after_s * 1000)),
+        }
+    )
     return Action(status=429, headers=headers)
 
 
@@ -108,10 +113,12 @@ class FaultMix:
         with self._lock:
             draw = self._rng.random()
             garbage_kind = self._rng.choice((garbage, truncated, wrong_shape))
-        for rate, make in ((self.rate_429, lambda: rate_limited(self.retry_after_s)),
-                           (self.rate_500, server_error),
-                           (self.rate_hang, lambda: hang(self.hang_s)),
-                           (self.rate_garbage, garbage_kind)):
+        for rate, make in (
+            (self.rate_429, lambda: rate_limited(self.retry_after_s)),
+            (self.rate_500, server_error),
+            (self.rate_hang, lambda: hang(self.hang_s)),
+            (self.rate_garbage, garbage_kind),
+        ):
             if draw < rate:
                 return make()
             draw -= rate

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from pipeline.config import LLMConfig
 from pipeline.llm.client import ChatRequest
+from pipeline.llm.config import LLMConfig
 from pipeline.llm.endpoint import Endpoint
 from tests.support.fault_server import FaultServer
 
 SECRET = "sk-test-SECRET-0123456789"
 
-FAST = LLMConfig(base_url="set-by-test", model="m", max_attempts=3, timeout_s=1.0, concurrency=2,
-                 backoff_base_s=0.01, backoff_max_s=0.05, max_tokens=16)
+FAST = LLMConfig(
+    base_url="set-by-test",
+    model="m",
+    max_attempts=3,
+    timeout_s=1.0,
+    concurrency=2,
+    backoff_base_s=0.01,
+    backoff_max_s=0.05,
+    max_tokens=16,
+)
 
 
 def ask(text: str, **kw) -> ChatRequest:

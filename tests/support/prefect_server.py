@@ -33,8 +33,12 @@ class PrefectServer:
 
     def client_env(self, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-        env.update(PREFECT_API_URL=self.url, PREFECT_HOME=str(self.home),
-                   PREFECT_SERVER_ANALYTICS_ENABLED="false", **extra)
+        env.update(
+            PREFECT_API_URL=self.url,
+            PREFECT_HOME=str(self.home),
+            PREFECT_SERVER_ANALYTICS_ENABLED="false",
+            **extra,
+        )
         if self.auth:
             env["PREFECT_API_AUTH_STRING"] = ":".join(self.auth)
         return env
@@ -52,20 +56,28 @@ def stop_process(process: subprocess.Popen, timeout: float = 30) -> None:
 
 
 @contextmanager
-def prefect_server(auth: tuple[str, str] | None = None, startup_timeout: float = 120) -> Iterator[PrefectServer]:
+def prefect_server(
+    auth: tuple[str, str] | None = None, startup_timeout: float = 120
+) -> Iterator[PrefectServer]:
     home = Path(tempfile.mkdtemp(prefix="prefect-server-"))
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env.update(PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false",
-               PREFECT_UI_ENABLED="true",
-               # the UI calls this address; its default is port 4200
-               PREFECT_UI_API_URL=f"http://127.0.0.1:{port}/api")
+    env.update(
+        PREFECT_HOME=str(home),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_UI_ENABLED="true",
+        # the UI calls this address; its default is port 4200
+        PREFECT_UI_API_URL=f"http://127.0.0.1:{port}/api",
+    )
     if auth:
         env["PREFECT_SERVER_API_AUTH_STRING"] = ":".join(auth)
     log = open(home / "server.log", "wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     server = PrefectServer(f"http://127.0.0.1:{port}/api", home, auth)
     try:

@@ -12,8 +12,8 @@ import os
 import sys
 from pathlib import Path
 
-from pipeline.config import LLMConfig
 from pipeline.llm.client import ChatRequest
+from pipeline.llm.config import LLMConfig
 from pipeline.llm.endpoint import Endpoint, run_requests
 from pipeline.llm.journal import Journal
 
@@ -23,12 +23,21 @@ CONCURRENCY = 4
 def main() -> None:
     base_url, journal_path, out_path, n = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])
     model = os.environ.get("WORKER_MODEL", "m")
-    config = LLMConfig(base_url=base_url, model=model, concurrency=CONCURRENCY, max_concurrency=CONCURRENCY,
-                       max_attempts=8, backoff_base_s=0.01, backoff_max_s=0.1, timeout_s=60,
-                       max_tokens=int(os.environ.get("WORKER_MAX_TOKENS", "16")))
+    config = LLMConfig(
+        base_url=base_url,
+        model=model,
+        concurrency=CONCURRENCY,
+        max_concurrency=CONCURRENCY,
+        max_attempts=8,
+        backoff_base_s=0.01,
+        backoff_max_s=0.1,
+        timeout_s=60,
+        max_tokens=int(os.environ.get("WORKER_MAX_TOKENS", "16")),
+    )
     endpoint = Endpoint(base_url, "not-needed", model, embedded=False)
-    requests = [ChatRequest(messages=[{"role": "user", "content": f"q{i}"}], template_version="t@1")
-                for i in range(n)]
+    requests = [
+        ChatRequest(messages=[{"role": "user", "content": f"q{i}"}], template_version="t@1") for i in range(n)
+    ]
     with Journal(journal_path) as journal:
         results, _ = run_requests(endpoint, config, journal, requests)
     records = sorted((r.key, r.text) for r in results if r.ok)

@@ -5,7 +5,12 @@ import torch
 from transformers import AutoModelForCausalLM
 
 from pipeline.train.batching import (
-    collate, collate_rows, epoch_plan, pack_rows, step_micro_batches, summed_token_loss,
+    collate,
+    collate_rows,
+    epoch_plan,
+    pack_rows,
+    step_micro_batches,
+    summed_token_loss,
 )
 from pipeline.train.data import IGNORE, Example
 
@@ -24,7 +29,9 @@ def test_epoch_plan_covers_every_example_once_and_depends_only_on_seed_and_epoch
     assert sorted(i for step in plan for i in step) == list(range(len(LENGTHS)))
     again = epoch_plan(LENGTHS, batch_size=5, micro_batch_size=2, group_by_length=False, seed=1, epoch=0)
     assert plan == again
-    assert plan != epoch_plan(LENGTHS, batch_size=5, micro_batch_size=2, group_by_length=False, seed=1, epoch=1)
+    assert plan != epoch_plan(
+        LENGTHS, batch_size=5, micro_batch_size=2, group_by_length=False, seed=1, epoch=1
+    )
 
 
 def test_group_by_length_makes_micro_batches_of_similar_length() -> None:
@@ -32,7 +39,7 @@ def test_group_by_length_makes_micro_batches_of_similar_length() -> None:
 
     def padding(group: bool) -> int:
         plan = epoch_plan(lengths, batch_size=32, micro_batch_size=4, group_by_length=group, seed=3, epoch=0)
-        micro = [step[s:s + 4] for step in plan for s in range(0, len(step), 4)]
+        micro = [step[s : s + 4] for step in plan for s in range(0, len(step), 4)]
         return sum(max(lengths[i] for i in m) * len(m) - sum(lengths[i] for i in m) for m in micro)
 
     assert padding(True) < padding(False) / 4
@@ -72,7 +79,8 @@ def test_packed_loss_equals_unpacked_loss(tiny_model) -> None:
         loss_apart, count_apart = summed_token_loss(tiny_model, collate(examples, pad_id=2))
         rows = pack_rows(list(range(len(examples))), LENGTHS, capacity=64)
         loss_packed, count_packed = summed_token_loss(
-            tiny_model, collate_rows([[examples[i] for i in row] for row in rows], pad_id=2))
+            tiny_model, collate_rows([[examples[i] for i in row] for row in rows], pad_id=2)
+        )
     assert count_apart == count_packed == sum(e.trained_tokens for e in examples)
     assert float(loss_packed) == pytest.approx(float(loss_apart), rel=1e-5)
 
@@ -84,7 +92,10 @@ def test_labelled_positions_head_equals_the_full_logits_loss(tiny_model) -> None
         fast, count = summed_token_loss(tiny_model, batch)
         logits = tiny_model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
         reference = torch.nn.functional.cross_entropy(
-            logits[:, :-1].reshape(-1, logits.size(-1)), batch["labels"][:, 1:].reshape(-1),
-            ignore_index=IGNORE, reduction="sum")
+            logits[:, :-1].reshape(-1, logits.size(-1)),
+            batch["labels"][:, 1:].reshape(-1),
+            ignore_index=IGNORE,
+            reduction="sum",
+        )
     assert count == int((batch["labels"][:, 1:] != IGNORE).sum())
     assert float(fast) == pytest.approx(float(reference), rel=1e-5)

@@ -12,10 +12,22 @@ from pipeline.records import AlpacaRecord, DialogueRecord, Lineage
 from pipeline.train.sources import load_training_data, split_validation
 
 runner = CliRunner()
-RECORDS = [{"instruction": f"Give the number after {i}.", "input": "", "output": f"{i + 1}."} for i in range(10)]
+RECORDS = [
+    {"instruction": f"Give the number after {i}.", "input": "", "output": f"{i + 1}."} for i in range(10)
+]
 RECORDS.append({"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello."}]})
-SMALL = ["--batch-size", "4", "--micro_batch_size", "2", "--num-epochs", "1", "--val-set-size", "2",
-         "--eval-steps", "2"]
+SMALL = [
+    "--batch-size",
+    "4",
+    "--micro_batch_size",
+    "2",
+    "--num-epochs",
+    "1",
+    "--val-set-size",
+    "2",
+    "--eval-steps",
+    "2",
+]
 
 
 def _jsonl(tmp_path: Path, records: list) -> Path:
@@ -34,34 +46,74 @@ def test_target_module_spellings() -> None:
 def test_train_a_jsonl_file_end_to_end_with_merge(tiny_llama_dir: Path, tmp_path: Path) -> None:
     data = _jsonl(tmp_path, RECORDS)
     out = tmp_path / "run"
-    result = runner.invoke(app, ["train", str(data), "--out", str(out), "--base-model", str(tiny_llama_dir),
-                                 *SMALL, "--lora-target-modules", "[q_proj,k_proj]", "--merge"])
+    result = runner.invoke(
+        app,
+        [
+            "train",
+            str(data),
+            "--out",
+            str(out),
+            "--base-model",
+            str(tiny_llama_dir),
+            *SMALL,
+            "--lora-target-modules",
+            "[q_proj,k_proj]",
+            "--merge",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "train 9, validation 2" in result.output and "tokens/s" in result.output
-    for name in ("adapter/adapter_model.safetensors", "metrics.json", "loss.png", "run_card.md",
-                 "run_card.json", "merged/model.safetensors"):
+    for name in (
+        "adapter/adapter_model.safetensors",
+        "metrics.json",
+        "loss.png",
+        "run_card.md",
+        "run_card.json",
+        "merged/model.safetensors",
+    ):
         assert (out / name).is_file(), name
     card = json.loads((out / "run_card.json").read_text())
     assert card["dataset"]["sha256"] == sha256_file(data) and card["dataset"]["kind"] == "file"
     assert card["hyperparameters"]["target_modules"] == ["q_proj", "k_proj"]
-    assert card["hyperparameters"]["micro_batch_size"] == 2 and card["hyperparameters"]["validation_records"] == 2
+    assert (
+        card["hyperparameters"]["micro_batch_size"] == 2
+        and card["hyperparameters"]["validation_records"] == 2
+    )
     train, _ = split_validation(load_training_data(data).records, 2, seed=42)
-    assert card["dataset"]["record_kinds"] == {"alpaca": sum(isinstance(r, AlpacaRecord) for r in train),
-                                               "messages": sum(isinstance(r, DialogueRecord) for r in train)}
+    assert card["dataset"]["record_kinds"] == {
+        "alpaca": sum(isinstance(r, AlpacaRecord) for r in train),
+        "messages": sum(isinstance(r, DialogueRecord) for r in train),
+    }
     AutoModelForCausalLM.from_pretrained(out / "merged")
 
-    again = runner.invoke(app, ["train", str(data), "--out", str(out), "--base-model", str(tiny_llama_dir), *SMALL])
+    again = runner.invoke(
+        app, ["train", str(data), "--out", str(out), "--base-model", str(tiny_llama_dir), *SMALL]
+    )
     assert again.exit_code == 2 and "--resume" in again.output
 
 
 @pytest.mark.slow
 def test_train_a_dataset_version(tiny_llama_dir: Path, tmp_path: Path, data_dir: Path) -> None:
-    records = [AlpacaRecord(instruction=r["instruction"], output=r["output"], lineage=Lineage(generator="t"))
-               for r in RECORDS[:10]]
+    records = [
+        AlpacaRecord(instruction=r["instruction"], output=r["output"], lineage=Lineage(generator="t"))
+        for r in RECORDS[:10]
+    ]
     version = write_version("toy", records[:8], records[8:], [], config={}, stats={})
     out = tmp_path / "run"
-    result = runner.invoke(app, ["train", "toy", "--out", str(out), "--base-model", str(tiny_llama_dir), *SMALL,
-                                 "--template", "belle"])
+    result = runner.invoke(
+        app,
+        [
+            "train",
+            "toy",
+            "--out",
+            str(out),
+            "--base-model",
+            str(tiny_llama_dir),
+            *SMALL,
+            "--template",
+            "belle",
+        ],
+    )
     assert result.exit_code == 0, result.output
     card = json.loads((out / "run_card.json").read_text())
     assert (card["dataset"]["name"], card["dataset"]["version"]) == ("toy", version.version)
@@ -70,14 +122,19 @@ def test_train_a_dataset_version(tiny_llama_dir: Path, tmp_path: Path, data_dir:
     assert "toy v" in (out / "run_card.md").read_text()
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--template", "vicuna"], "unknown prompt template 'vicuna'"),
-    (["--base-model", "/no/such/model"], "base model not found"),
-    (["--cutoff-len", "16", "--overlength", "drop"], "no train record is left"),
-    (["--lora-r", "0"], "--lora-r: Input should be greater than or equal to 1"),
-    (["--resume"], "no checkpoint to resume from"),
-])
-def test_clear_errors_exit_2_and_write_nothing(tiny_llama_dir: Path, tmp_path: Path, args: list, message: str) -> None:
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--template", "vicuna"], "unknown prompt template 'vicuna'"),
+        (["--base-model", "/no/such/model"], "base model not found"),
+        (["--cutoff-len", "16", "--overlength", "drop"], "no train record is left"),
+        (["--lora-r", "0"], "--lora-r: Input should be greater than or equal to 1"),
+        (["--resume"], "no checkpoint to resume from"),
+    ],
+)
+def test_clear_errors_exit_2_and_write_nothing(
+    tiny_llama_dir: Path, tmp_path: Path, args: list, message: str
+) -> None:
     data = _jsonl(tmp_path, RECORDS)
     out = tmp_path / "run"
     base = [] if "--base-model" in args else ["--base-model", str(tiny_llama_dir)]

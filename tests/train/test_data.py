@@ -3,20 +3,25 @@ from pathlib import Path
 import pytest
 from transformers import AutoTokenizer
 
-from pipeline.config import TrainConfig
 from pipeline.errors import SeedforgeError
 from pipeline.records import AlpacaRecord, DialogueRecord, Lineage
 from pipeline.train.batching import collate
+from pipeline.train.config import TrainConfig
 from pipeline.train.data import IGNORE, prepare_examples, tokenize_record
 from pipeline.train.templates import render_prompt
 
 LINEAGE = Lineage(generator="t")
 RECORD = AlpacaRecord(instruction="Name a primary colour.", output="Red.", lineage=LINEAGE)
-DIALOGUE = DialogueRecord(messages=[
-    {"role": "system", "content": "Be brief."},
-    {"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello there."},
-    {"role": "user", "content": "Bye"}, {"role": "assistant", "content": "Goodbye!"},
-], lineage=LINEAGE)
+DIALOGUE = DialogueRecord(
+    messages=[
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Hi"},
+        {"role": "assistant", "content": "Hello there."},
+        {"role": "user", "content": "Bye"},
+        {"role": "assistant", "content": "Goodbye!"},
+    ],
+    lineage=LINEAGE,
+)
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +30,9 @@ def tokenizer(smol_tokenizer_dir: Path):
 
 
 def _tokenize(record, tokenizer, template="alpaca", cutoff=256, train_on_inputs=False, add_eos=True):
-    return tokenize_record(record, tokenizer, template=template, cutoff=cutoff,
-                           train_on_inputs=train_on_inputs, add_eos=add_eos)
+    return tokenize_record(
+        record, tokenizer, template=template, cutoff=cutoff, train_on_inputs=train_on_inputs, add_eos=add_eos
+    )
 
 
 def _labelled_text(example, tokenizer) -> str:
@@ -65,19 +71,21 @@ def test_train_on_inputs_labels_everything(tokenizer) -> None:
 
 def test_padding_never_masks_a_real_eos(tokenizer) -> None:
     short = _tokenize(RECORD, tokenizer)
-    long = _tokenize(RECORD.model_copy(update={"output": "Red is a primary colour of paint and light."}),
-                     tokenizer)
+    long = _tokenize(
+        RECORD.model_copy(update={"output": "Red is a primary colour of paint and light."}), tokenizer
+    )
     batch = collate([short, long], tokenizer.pad_token_id)
     row = batch["labels"][0].tolist()
     assert row[len(short.labels) - 1] == tokenizer.eos_token_id
-    assert row[len(short.labels):] == [IGNORE] * (len(long.labels) - len(short.labels))
+    assert row[len(short.labels) :] == [IGNORE] * (len(long.labels) - len(short.labels))
     assert batch["attention_mask"][0].sum() == len(short.input_ids)
 
 
 def test_dialogue_loss_is_on_assistant_turns_only(tokenizer) -> None:
     example = _tokenize(DIALOGUE, tokenizer, template="alpaca")  # messages always use the chat template
     assert tokenizer.decode(example.input_ids) == tokenizer.apply_chat_template(
-        [m.model_dump() for m in DIALOGUE.messages], tokenize=False)
+        [m.model_dump() for m in DIALOGUE.messages], tokenize=False
+    )
     # each answer with its end-of-turn token (= EOS here), nothing of system, user or markup
     assert _labelled_text(example, tokenizer) == "Hello there.<|im_end|>Goodbye!<|im_end|>"
     everything = _tokenize(DIALOGUE, tokenizer, train_on_inputs=True)
@@ -116,7 +124,12 @@ def test_records_whose_prompt_fills_the_cutoff_are_dropped_or_a_clear_error(toke
 
 
 def test_an_opening_assistant_greeting_is_context(tokenizer) -> None:
-    greeting = DialogueRecord(messages=[
-        {"role": "assistant", "content": "How can I help?"}, {"role": "user", "content": "Bye"},
-        {"role": "assistant", "content": "Goodbye!"}], lineage=LINEAGE)
+    greeting = DialogueRecord(
+        messages=[
+            {"role": "assistant", "content": "How can I help?"},
+            {"role": "user", "content": "Bye"},
+            {"role": "assistant", "content": "Goodbye!"},
+        ],
+        lineage=LINEAGE,
+    )
     assert _labelled_text(_tokenize(greeting, tokenizer), tokenizer) == "Goodbye!<|im_end|>"

@@ -14,7 +14,9 @@ from tests.train.conftest import RECORDS
 pytestmark = pytest.mark.slow
 
 
-def test_merged_model_is_standalone_and_matches_the_adapter(trained, tiny_llama_dir: Path, tmp_path: Path) -> None:
+def test_merged_model_is_standalone_and_matches_the_adapter(
+    trained, tiny_llama_dir: Path, tmp_path: Path
+) -> None:
     result, _ = trained
     merged_dir = merge_adapter(result.adapter_dir, tmp_path / "merged")
     files = {p.name for p in merged_dir.iterdir()}
@@ -25,13 +27,14 @@ def test_merged_model_is_standalone_and_matches_the_adapter(trained, tiny_llama_
     tokenizer = AutoTokenizer.from_pretrained(merged_dir)
     merged = AutoModelForCausalLM.from_pretrained(merged_dir).eval()
     assert not any("lora" in name for name, _ in merged.named_parameters())
-    adapted = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(tiny_llama_dir),
-                                        str(result.adapter_dir)).eval()
+    adapted = PeftModel.from_pretrained(
+        AutoModelForCausalLM.from_pretrained(tiny_llama_dir), str(result.adapter_dir)
+    ).eval()
     prompt = tokenizer(render_prompt(RECORDS[0], "alpaca"), return_tensors="pt", add_special_tokens=False)
     with torch.no_grad():
         torch.testing.assert_close(merged(**prompt).logits, adapted(**prompt).logits, rtol=1e-4, atol=1e-4)
         output = merged.generate(**prompt, max_new_tokens=20, do_sample=False)  # eos from generation_config
-    new = output[0, prompt["input_ids"].shape[1]:].tolist()
+    new = output[0, prompt["input_ids"].shape[1] :].tolist()
     assert new[-1] == tokenizer.eos_token_id and tokenizer.decode(new[:-1]) == "Red."
 
 

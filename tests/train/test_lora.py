@@ -18,14 +18,15 @@ pytestmark = pytest.mark.slow
 def _greedy(model, tokenizer, prompt: str) -> list[int]:
     inputs = tokenizer(prompt, return_tensors="pt", add_special_tokens=False)
     with torch.no_grad():
-        output = model.generate(**inputs, max_new_tokens=20, do_sample=False,
-                                pad_token_id=tokenizer.pad_token_id)
-    return output[0, inputs["input_ids"].shape[1]:].tolist()
+        output = model.generate(
+            **inputs, max_new_tokens=20, do_sample=False, pad_token_id=tokenizer.pad_token_id
+        )
+    return output[0, inputs["input_ids"].shape[1] :].tolist()
 
 
 def _answer_before_eos(tokens: list[int], tokenizer) -> str:
     assert tokenizer.eos_token_id in tokens, f"never stopped: {tokenizer.decode(tokens)!r}"
-    return tokenizer.decode(tokens[:tokens.index(tokenizer.eos_token_id)])
+    return tokenizer.decode(tokens[: tokens.index(tokenizer.eos_token_id)])
 
 
 def test_loss_falls_and_metrics_are_written(trained) -> None:
@@ -67,29 +68,43 @@ def test_adapter_is_non_empty_and_loads_with_plain_peft(trained, tiny_llama_dir:
 def test_tuned_model_stops_by_itself(trained, tiny_llama_dir: Path) -> None:
     result, _ = trained
     tokenizer = AutoTokenizer.from_pretrained(tiny_llama_dir)
-    model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(tiny_llama_dir),
-                                      str(result.adapter_dir)).eval()
+    model = PeftModel.from_pretrained(
+        AutoModelForCausalLM.from_pretrained(tiny_llama_dir), str(result.adapter_dir)
+    ).eval()
     for record in RECORDS:
         tokens = _greedy(model, tokenizer, render_prompt(record, "alpaca"))
         assert _answer_before_eos(tokens, tokenizer) == record.output
 
 
 def test_dialogue_model_answers_assistant_turns_and_stops(tiny_llama_dir: Path, tmp_path: Path) -> None:
-    dialogue = DialogueRecord(messages=[
-        {"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello."},
-        {"role": "user", "content": "Bye"}, {"role": "assistant", "content": "Goodbye."},
-    ], lineage=Lineage(generator="t"))
-    result = train_lora([dialogue], [], FAST.model_copy(update={"batch_size": 1, "micro_batch_size": 1}),
-                        str(tiny_llama_dir), tmp_path)
+    dialogue = DialogueRecord(
+        messages=[
+            {"role": "user", "content": "Hi"},
+            {"role": "assistant", "content": "Hello."},
+            {"role": "user", "content": "Bye"},
+            {"role": "assistant", "content": "Goodbye."},
+        ],
+        lineage=Lineage(generator="t"),
+    )
+    result = train_lora(
+        [dialogue],
+        [],
+        FAST.model_copy(update={"batch_size": 1, "micro_batch_size": 1}),
+        str(tiny_llama_dir),
+        tmp_path,
+    )
     tokenizer = AutoTokenizer.from_pretrained(tiny_llama_dir)
-    model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(tiny_llama_dir),
-                                      str(result.adapter_dir)).eval()
+    model = PeftModel.from_pretrained(
+        AutoModelForCausalLM.from_pretrained(tiny_llama_dir), str(result.adapter_dir)
+    ).eval()
     messages = [m.model_dump() for m in dialogue.messages]
     for upto, answer in ((1, "Hello."), (3, "Goodbye.")):
         prompt = tokenizer.apply_chat_template(messages[:upto], tokenize=False, add_generation_prompt=True)
         assert _answer_before_eos(_greedy(model, tokenizer, prompt), tokenizer) == answer
     assert json.loads((tmp_path / "run_card.json").read_text())["dataset"]["record_kinds"] == {
-        "alpaca": 0, "messages": 1}
+        "alpaca": 0,
+        "messages": 1,
+    }
 
 
 def test_training_is_deterministic_for_a_seed(tiny_llama_dir: Path, tmp_path: Path) -> None:
@@ -105,16 +120,28 @@ def test_all_linear_targets_every_projection(tiny_llama_dir: Path, tmp_path: Pat
     config = FAST.model_copy(update={"epochs": 1, "target_modules": "all-linear"})
     result = train_lora(RECORDS, [], config, str(tiny_llama_dir), tmp_path)
     adapter = json.loads((result.adapter_dir / "adapter_config.json").read_text())
-    assert {name.rsplit(".", 1)[-1] for name in adapter["target_modules"]} == {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj",
-                                              "up_proj", "down_proj"}
+    assert {name.rsplit(".", 1)[-1] for name in adapter["target_modules"]} == {
+        "q_proj",
+        "k_proj",
+        "v_proj",
+        "o_proj",
+        "gate_proj",
+        "up_proj",
+        "down_proj",
+    }
 
 
 def test_clear_errors(tiny_llama_dir: Path, tmp_path: Path) -> None:
     with pytest.raises(SeedforgeError, match="empty"):
         train_lora([], [], FAST, str(tiny_llama_dir), tmp_path)
     with pytest.raises(SeedforgeError, match=r"target modules \['qkv_proj'\]"):
-        train_lora(RECORDS, [], FAST.model_copy(update={"target_modules": ["qkv_proj"]}),
-                   str(tiny_llama_dir), tmp_path / "a")
+        train_lora(
+            RECORDS,
+            [],
+            FAST.model_copy(update={"target_modules": ["qkv_proj"]}),
+            str(tiny_llama_dir),
+            tmp_path / "a",
+        )
     with pytest.raises(SeedforgeError, match="cannot be loaded"):
         train_lora(RECORDS, [], FAST, "no-such-org/no-such-model", tmp_path / "b")
     assert not any((tmp_path / "a").iterdir())

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import TrainConfig
 from pipeline.records import AlpacaRecord, Lineage
 from pipeline.train.base_model import prepare_base_model
+from pipeline.train.config import TrainConfig
 from pipeline.train.lora import train_lora
 
 pytestmark = pytest.mark.slow
@@ -23,10 +23,17 @@ def test_embedded_base_converts_once_and_trains(data_dir: Path, tmp_path: Path) 
     assert config["architectures"] == ["LlamaForCausalLM"] and config["num_hidden_layers"] == 30
     assert "quantization_config" not in config
     assert prepare_base_model(None) == base  # cached
-    records = [AlpacaRecord(instruction=f"Give a one-word synonym for word {i}.", output=f"Word{i}.",
-                            lineage=Lineage(generator="t")) for i in range(4)]
-    result = train_lora(records, records[:2], TrainConfig(epochs=1, batch_size=4, micro_batch_size=2),
-                        base, tmp_path)
+    records = [
+        AlpacaRecord(
+            instruction=f"Give a one-word synonym for word {i}.",
+            output=f"Word{i}.",
+            lineage=Lineage(generator="t"),
+        )
+        for i in range(4)
+    ]
+    result = train_lora(
+        records, records[:2], TrainConfig(epochs=1, batch_size=4, micro_batch_size=2), base, tmp_path
+    )
     assert result.metrics["trainable_parameters"] == 460_800  # r8 on q_proj, v_proj
     assert result.metrics["steps"] == 1 and result.metrics["validation_loss"] > 0
     assert (result.adapter_dir / "adapter_model.safetensors").stat().st_size > 1_000_000

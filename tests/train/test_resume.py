@@ -9,18 +9,29 @@ import torch
 from safetensors.torch import load_file
 
 import pipeline.train.loop as loop
-from pipeline.config import TrainConfig
 from pipeline.errors import SeedforgeError
 from pipeline.records import AlpacaRecord, Lineage
+from pipeline.train.config import TrainConfig
 from pipeline.train.loop import TrainingInterrupted
 from pipeline.train.lora import train_lora
 
 pytestmark = pytest.mark.slow
 
-RECORDS = [AlpacaRecord(instruction=f"Spell the number {i} in words.", output=w, lineage=Lineage(generator="t"))
-           for i, w in enumerate(["Zero.", "One.", "Two.", "Three.", "Four.", "Five.", "Six."])]
-CONFIG = TrainConfig(epochs=3, batch_size=3, micro_batch_size=1, learning_rate=1e-2, lora_dropout=0.2,
-                     eval_steps=3, save_steps=5, warmup_steps=2, packing=False)
+RECORDS = [
+    AlpacaRecord(instruction=f"Spell the number {i} in words.", output=w, lineage=Lineage(generator="t"))
+    for i, w in enumerate(["Zero.", "One.", "Two.", "Three.", "Four.", "Five.", "Six."])
+]
+CONFIG = TrainConfig(
+    epochs=3,
+    batch_size=3,
+    micro_batch_size=1,
+    learning_rate=1e-2,
+    lora_dropout=0.2,
+    eval_steps=3,
+    save_steps=5,
+    warmup_steps=2,
+    packing=False,
+)
 TOTAL = 9  # 3 epochs of 3 steps (3 + 3 + 1 records)
 
 
@@ -34,7 +45,7 @@ def _curve(metrics: dict) -> list[tuple]:
 
 def _assert_same_run(resumed: dict, reference: dict, adapter: Path, reference_adapter: Path) -> None:
     assert [c[0] for c in _curve(resumed)] == list(range(1, TOTAL + 1))
-    for got, want in zip(_curve(resumed), _curve(reference)):
+    for got, want in zip(_curve(resumed), _curve(reference), strict=False):
         assert got[0] == want[0] and got[2] == pytest.approx(want[2])
         assert got[1] == pytest.approx(want[1], rel=1e-5, abs=1e-6)
         assert (got[3] is None) == (want[3] is None)

@@ -18,8 +18,12 @@ def test_json_list_and_jsonl_of_alpaca_and_messages_records(tmp_path: Path) -> N
     data = load_training_data(listed)
     assert [type(r) for r in data.records] == [AlpacaRecord, AlpacaRecord, DialogueRecord]
     assert data.records[1].input == "" and data.records[0].output == "5"
-    assert data.source == {"kind": "file", "path": str(listed.resolve()), "sha256": sha256_file(listed),
-                           "records": 3}
+    assert data.source == {
+        "kind": "file",
+        "path": str(listed.resolve()),
+        "sha256": sha256_file(listed),
+        "records": 3,
+    }
     lines = tmp_path / "data.jsonl"
     sharegpt = {"conversations": [{"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Hello."}]}
     lines.write_text("\n".join(json.dumps(r) for r in (ALPACA, sharegpt)) + "\n\n", encoding="utf-8")
@@ -27,15 +31,23 @@ def test_json_list_and_jsonl_of_alpaca_and_messages_records(tmp_path: Path) -> N
     assert records[1].messages[1].role == "assistant" and records[1].messages[1].content == "Hello."
 
 
-@pytest.mark.parametrize("content, message", [
-    ("", "the dataset file is empty"),
-    ("[]", "no records to train on"),
-    ('{"instruction": "a", "output": "b"}\n{"instruction": "a"}\n', r"data.jsonl:2: record: expected an Alpaca"),
-    ('{"instruction": "a", "output": "b"}\nnot json\n', r"data.jsonl:2: not a JSON line"),
-    ('{"messages": [{"role": "user", "content": "x"}, {"role": "user", "content": "y"}]}\n',
-     "no assistant message"),
-    ('{"messages": [{"role": "tool", "content": "x"}]}\n', "needs a role"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("", "the dataset file is empty"),
+        ("[]", "no records to train on"),
+        (
+            '{"instruction": "a", "output": "b"}\n{"instruction": "a"}\n',
+            r"data.jsonl:2: record: expected an Alpaca",
+        ),
+        ('{"instruction": "a", "output": "b"}\nnot json\n', r"data.jsonl:2: not a JSON line"),
+        (
+            '{"messages": [{"role": "user", "content": "x"}, {"role": "user", "content": "y"}]}\n',
+            "no assistant message",
+        ),
+        ('{"messages": [{"role": "tool", "content": "x"}]}\n', "needs a role"),
+    ],
+)
 def test_bad_files_are_clear_errors(tmp_path: Path, content: str, message: str) -> None:
     path = tmp_path / "data.jsonl"
     path.write_text(content, encoding="utf-8")
@@ -54,8 +66,10 @@ def test_json_list_errors_name_the_record(tmp_path: Path) -> None:
 
 
 def test_dataset_version_by_path_and_by_name(data_dir: Path) -> None:
-    records = [AlpacaRecord(instruction=f"Task {i}", output=f"Answer {i}", lineage=Lineage(generator="t"))
-               for i in range(5)]
+    records = [
+        AlpacaRecord(instruction=f"Task {i}", output=f"Answer {i}", lineage=Lineage(generator="t"))
+        for i in range(5)
+    ]
     version = write_version("toy", records[:4], records[4:], [], config={}, stats={})
     for spec in (str(version.path), "toy"):
         data = load_training_data(spec)
@@ -72,7 +86,11 @@ def test_validation_split_sizes() -> None:
     assert validation_count(0.25, 40) == 10 and validation_count(3, 40) == 3 and validation_count(0, 40) == 0
     with pytest.raises(SeedforgeError, match="leaves no training records"):
         validation_count(40, 40)
-    records = [AlpacaRecord(instruction=f"T{i}", output="x", lineage=Lineage(generator="t")) for i in range(20)]
+    records = [
+        AlpacaRecord(instruction=f"T{i}", output="x", lineage=Lineage(generator="t")) for i in range(20)
+    ]
     train, validation = split_validation(records, 5, seed=42)
-    assert len(train) == 15 and len(validation) == 5 and not {r.id for r in train} & {r.id for r in validation}
+    assert (
+        len(train) == 15 and len(validation) == 5 and not {r.id for r in train} & {r.id for r in validation}
+    )
     assert split_validation(records, 5, seed=42)[1] == validation != split_validation(records, 5, seed=1)[1]

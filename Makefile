@@ -1,0 +1,28 @@
+# Developer targets. `make test` is what CI runs (after scripts/setup.sh); `make test-fast` is the
+# inner loop: no real servers, no model weights, about two minutes on 2 cores.
+PY ?= python3
+CODE = pipeline flows tests bench
+
+.PHONY: setup fmt lint typecheck test-fast test check
+
+setup:
+	bash scripts/setup.sh
+
+fmt:
+	$(PY) -m ruff format $(CODE)
+	$(PY) -m ruff check --fix $(CODE)
+
+lint:
+	$(PY) -m ruff format --check $(CODE)
+	$(PY) -m ruff check $(CODE)
+
+typecheck:
+	$(PY) -m mypy pipeline flows
+
+test-fast:
+	$(PY) -m pytest -m "not slow" -q
+
+test:
+	$(PY) -m pytest
+
+check: lint typecheck test

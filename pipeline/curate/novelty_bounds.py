@@ -1,0 +1,106 @@
+"""Bounds the novelty index prunes with: each one only ever overestimates the ROUGE-L F1 two
+texts can reach, so a text it rules out could not have exceeded the threshold.
+
+A text's tokens are also summarised in 64 hash buckets (a byte histogram and a bit mask) that
+the compiled filters in `novelty_kernels` compare without looking the text up."""
+
+from __future__ import annotations
+
+import math
+from array import array
+
+import numpy as np
+
+# The bounds use other float operations than rouge-score's F1: prune only what is below the
+# threshold by more than this, and let rouge-score decide everything closer.
+SLACK = 1e-9
+MAX_POSITION = 255  # later positions are filed as 255: a looser bound, never a wrong one
+BUCKETS = 64  # token histogram buckets per text (one cache line)
+BUCKET_MAX = 127
+LENGTH_SHIFT = 32  # posting entry = text number + its length << 32 (novelty_kernels reads them)
+TEXT_MASK = (1 << LENGTH_SHIFT) - 1
+
+
+def token_histogram(token_ids: np.ndarray) -> np.ndarray:
+    """Counts of a text's tokens (non-negative ids) in 64 hash buckets, as bytes. A count
+    above 127 does not fit the compiled byte arithmetic: then every bucket says 127, which
+    bounds nothing (the histogram test passes such a text on)."""
+    counts = np.bincount((token_ids * 0x9E3779B1 & 0xFFFFFFFF) >> 26, minlength=BUCKETS)
+    if counts.max(initial=0) > BUCKET_MAX:
+        return np.full(BUCKETS, BUCKET_MAX, dtype=np.uint8)
+    return counts.astype(np.uint8)
+
+
+def bucket_bits(token_ids: list[int]) -> int:
+    """Which of 64 hash buckets a text's tokens fall in, as a 64-bit mask: it travels in
+    every posting entry, so a first bound on the overlap needs no lookup (see the kernels)."""
+    bits = 0
+    for token_id in token_ids:
+        bits |= 1 << ((token_id * 0x9E3779B1 & 0xFFFFFFFF) >> 26)
+    return bits
+
+
+def bucket_masks(histogram: np.ndarray) -> np.ndarray:
+    """Masks of the buckets holding at least 1, 2 and 3 of the query's tokens: the overlap
+    with a text whose tokens fill the buckets `bits` is at most the sum of the popcounts of
+    `bits & mask`. With a bucket holding more than 3 there is no such bound: no masks."""
+    if histogram.max(initial=0) > 3:
+        return np.zeros(0, dtype=np.uint64)
+    weights = 1 << np.arange(BUCKETS, dtype=np.uint64)
+    return np.array([int(weights[histogram >= level].sum()) for level in (1, 2, 3)], dtype=np.uint64)
+
+
+def last_useful_position(size: int, i: int, relaxed: float) -> int:
+    """The latest position j (in its own text's order) at which a text can still have its
+    first shared occurrence with a query whose first shared occurrence is at position i:
+    a first match at (i, j) bounds the overlap by 1 + min(|a|-i-1, |b|-j-1), and that must
+    reach relaxed·(|a|+|b|)/2 for some length |b|. Negative: position i cannot be first."""
+    if relaxed <= 0:
+        return MAX_POSITION
+    longest = 2 * (size - i) / relaxed - size  # the longest |b| that |a|-i still allows
+    return math.floor(((2 - relaxed) * longest - relaxed * size) / 2 + 1e-9)
+
+
+def min_overlap(length: int, threshold: float) -> int:
+    """The least overlap any partner of a text of this length needs to exceed the threshold."""
+    relaxed = threshold - SLACK
+    if relaxed <= 0:
+        return 1
+    return max(1, math.ceil(relaxed * length / (2 - relaxed)))
+
+
+def overlap_candidates(
+    chunks: list[tuple[int, int, array[int]]],
+    token_ids: list[int],
+    relaxed: float,
+    starts: array[int],
+    flat: array[int],
+) -> list[tuple[float, int]]:
+    """(overlap bound, text) for the texts in the postings `chunks` ((query position i, text
+    position j, postings)) that pass the first-match bound and the exact overlap bound against
+    `relaxed` (the threshold less SLACK); texts are read from `flat` at `starts`. The novelty
+    index's compiled filters, as plain loops: for the many queries that touch only a few
+    postings, cheaper than calling into compiled code."""
+    size = len(token_ids)
+    counts: dict[int, int] = {}
+    for token_id in token_ids:
+        if token_id >= 0:
+            counts[token_id] = counts.get(token_id, 0) + 1
+    seen: set[int] = set()
+    scored = []
+    for i, j, posting in chunks:
+        for code in posting[::2]:  # entries are (code, bucket mask) pairs
+            doc, length = code & TEXT_MASK, code >> LENGTH_SHIFT
+            if doc in seen or 2 * (1 + min(size - i - 1, length - j - 1)) < relaxed * (size + length):
+                continue
+            seen.add(doc)
+            remaining, overlap = dict(counts), 0
+            for token_id in flat[starts[doc] : starts[doc + 1]]:
+                left = remaining.get(token_id, 0)
+                if left:
+                    remaining[token_id] = left - 1
+                    overlap += 1
+            bound = 2.0 * overlap / (size + length)
+            if bound >= relaxed:
+                scored.append((bound, doc))
+    return scored

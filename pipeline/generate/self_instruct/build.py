@@ -1,0 +1,67 @@
+"""The one entry point of a self-instruct run, for `seedforge generate self-instruct` and the
+build-dataset flow alike: seeds -> a curator that knows them -> the run folder, the journal and
+the endpoint -> batches until done. Callers watch through the hooks and write what they need."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from pipeline.curate.config import CurateConfig
+from pipeline.curate.curator import Curator
+from pipeline.generate.self_instruct.batch import BatchFn, SelfInstructRun, generate_batch
+from pipeline.generate.self_instruct.config import GenerateConfig
+from pipeline.generate.self_instruct.loop import SelfInstructResult, run_self_instruct
+from pipeline.generate.self_instruct.seeds import load_seed_tasks
+from pipeline.io import run_dir
+from pipeline.llm.config import LLMConfig
+from pipeline.llm.endpoint import Endpoint, open_endpoint
+from pipeline.llm.journal import Journal
+from pipeline.llm.step import Progress
+from pipeline.records import SeedTask
+from pipeline.settings import data_dir
+
+
+class SelfInstructSections(Protocol):
+    """The sections of a run config a self-instruct run reads (BuildConfig and its kin)."""
+
+    @property
+    def generate(self) -> GenerateConfig: ...
+
+    @property
+    def llm(self) -> LLMConfig: ...
+
+    @property
+    def curate(self) -> CurateConfig: ...
+
+
+def build(
+    config: SelfInstructSections,
+    build_id: str,
+    *,
+    batch_fn: BatchFn = generate_batch,
+    on_seeds: Callable[[list[SeedTask]], None] | None = None,
+    on_endpoint: Callable[[Endpoint], None] | None = None,
+    on_batch: Callable[[SelfInstructResult], None] | None = None,
+    progress: Progress | None = None,
+) -> SelfInstructResult:
+    """Run self-instruct for `config`; `build_id` names the run folder (DATA_DIR/runs/BUILD_ID,
+    where an embedded server writes its log) and goes into every record's lineage.
+
+    Seeds are read first, so a bad seed file fails before anything is created or started."""
+    seeds = load_seed_tasks(config.generate.seeds)
+    if on_seeds:
+        on_seeds(seeds)
+    curator = Curator(config.curate)
+    curator.add_seeds(seeds)
+    log_path = run_dir(build_id) / "llm-server.log"
+    with (
+        Journal(data_dir() / "journal.sqlite3") as journal,
+        open_endpoint(config.llm, log_path=log_path) as endpoint,
+    ):
+        if on_endpoint:
+            on_endpoint(endpoint)
+        run = SelfInstructRun(
+            seeds, config.generate, config.llm, endpoint, journal, build_id, progress=progress
+        )
+        return run_self_instruct(run, curator, batch_fn=batch_fn, on_batch=on_batch)

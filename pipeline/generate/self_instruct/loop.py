@@ -1,0 +1,139 @@
+"""Self-instruct generation, batch by batch, until curation has accepted the target or the
+request budget (or the LLM layer's money/token budget) is spent. The loop curates each batch's
+records; accepted instructions join the pool shown in later prompts."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from pipeline.curate.curator import Curator
+from pipeline.generate.self_instruct.batch import BatchFn, BatchOutcome, SelfInstructRun, generate_batch
+from pipeline.generate.self_instruct.config import GenerateConfig
+from pipeline.generate.self_instruct.screen import InstructionScreen, curator_with_steps
+from pipeline.generate.self_instruct.steps import SELF_INSTRUCT_GENERATOR
+from pipeline.generate.self_instruct.templates import template_set
+from pipeline.llm.request import BUDGET_EXHAUSTED
+from pipeline.records import AlpacaRecord, RejectedRecord
+from pipeline.stage import MAX_REQUESTS, TARGET_REACHED, StageResult
+
+log = logging.getLogger("pipeline.generate")
+
+# what a task's further instances meet once its first is kept (novelty is the instruction's)
+SIBLING_STEPS = ("filters", "output_checks", "pii")
+
+
+@dataclass
+class SelfInstructResult(StageResult[AlpacaRecord]):
+    """A self-instruct run: the stage result plus the pool it grew and its funnel numbers.
+    `rejected` holds instructions screened out (step `instruction_*`) and records curation
+    rejected; `failures` counts unusable answers by "step:reason"."""
+
+    stage: str = SELF_INSTRUCT_GENERATOR
+    pool: list[str] = field(default_factory=list)
+    batches: int = 0
+    candidates: int = 0
+    failures: Counter[str] = field(default_factory=Counter)
+    seeds: int = 0
+    model: str = ""
+
+    @property
+    def requests(self) -> int:
+        return self.usage.requests
+
+
+def _curate(
+    records: list[AlpacaRecord], curator: Curator, siblings: Curator
+) -> tuple[list[AlpacaRecord], list[RejectedRecord]]:
+    """Novelty is a property of the instruction (self-instruct, Alpaca): the first instance of
+    a task meets the full curator; its further instances, once one is kept, only the filters
+    and output checks plus distinct inputs."""
+    kept: list[AlpacaRecord] = []
+    rejected: list[RejectedRecord] = []
+    inputs: dict[str, set[str]] = {}
+    for record in records:
+        seen = inputs.get(record.instruction)
+        if seen is None:
+            verdict = curator.consider_one(record)
+        elif record.input.casefold() in seen:
+            verdict = RejectedRecord(
+                record=record.model_dump(mode="json"), step="instances", reason="duplicate_input", evidence={}
+            )
+        else:
+            verdict = siblings.consider_one(record)
+        if verdict is None:
+            kept.append(record)
+            inputs.setdefault(record.instruction, set()).add(record.input.casefold())
+        else:
+            rejected.append(verdict)
+    return kept, rejected
+
+
+def _stop_reason(result: SelfInstructResult, config: GenerateConfig) -> str:
+    if len(result.kept) >= config.target:
+        return TARGET_REACHED
+    if result.requests >= config.max_requests:
+        return MAX_REQUESTS
+    return ""
+
+
+def _absorb(result: SelfInstructResult, outcome: BatchOutcome, curator: Curator, siblings: Curator) -> None:
+    """A batch's numbers into the run's, and its records through curation."""
+    result.batches += 1
+    result.usage.merge(outcome.usage)
+    result.candidates += len(outcome.records)
+    result.failures.update(outcome.failures)
+    result.counts.update(outcome.counts)
+    result.rejected.extend(outcome.rejected)
+    kept, rejected = _curate(outcome.records, curator, siblings)
+    result.kept.extend(kept)
+    result.rejected.extend(rejected)
+    for record in kept:
+        if record.instruction not in result.pool:
+            result.pool.append(record.instruction)
+
+
+def run_self_instruct(
+    run: SelfInstructRun,
+    curator: Curator,
+    *,
+    batch_fn: BatchFn = generate_batch,
+    on_batch: Callable[[SelfInstructResult], None] | None = None,
+) -> SelfInstructResult:
+    """`batch_fn` runs one batch; the Prefect flow passes a task so each batch is one task run.
+    `curator` already knows the seeds (and whatever else records must be novel against)."""
+    started = time.monotonic()
+    config = run.config
+    template_set(config.language)  # an unknown language fails before any request
+    result = SelfInstructResult(seeds=len(run.seeds), model=run.endpoint.model)
+    run = replace(run, screen=InstructionScreen(curator.config, run.seeds, config.language))
+    siblings = curator_with_steps(curator.config, SIBLING_STEPS)
+    while not (stop := _stop_reason(result, config)):
+        outcome = batch_fn(
+            run,
+            list(result.pool),
+            result.batches,
+            request_allowance=config.max_requests - result.requests,
+            task_limit=config.target - len(result.kept),
+        )
+        _absorb(result, outcome, curator, siblings)
+        result.seconds = time.monotonic() - started
+        if on_batch:
+            on_batch(result)
+        if outcome.budget_exhausted:
+            stop = BUDGET_EXHAUSTED
+            break
+        if outcome.counts["structured_output_refused"] and config.answer_format == "json":
+            log.warning("the endpoint refused JSON-schema output; asking for numbered text instead")
+            config = config.model_copy(update={"answer_format": "text"})
+            run = replace(run, config=config)
+            result.counts["fallback_to_text"] += 1
+    result.stop_reason = stop
+    if len(result.kept) > config.target:  # the last batch's surplus: accepted, not needed
+        result.counts["accepted_over_target"] += len(result.kept) - config.target
+        result.kept = result.kept[: config.target]
+    result.seconds = time.monotonic() - started
+    return result

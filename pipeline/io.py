@@ -1,0 +1,228 @@
+"""Files in and out. Crash-safe output: a file or directory is written aside, then renamed into
+place, so a reader sees the old content or the new, never a half-written one. YAML input: errors
+name the file and line.
+
+Temporary files and directories are created beside their target (a rename never crosses file
+systems) with the modes a plain `open`/`mkdir` would give them (0o666 / 0o777 less the umask),
+not the owner-only modes of `tempfile`."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from pipeline.errors import SeedforgeError
+from pipeline.settings import data_dir
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+_FILE_MODE = 0o666  # less the umask, applied by the kernel
+_DIR_MODE = 0o777
+
+
+def _temp_name(target: Path, kind: str) -> Path:
+    """A hidden name beside `target` that says what it is: `.tmp-NAME-RANDOM` for a file being
+    written, `.staging-NAME-RANDOM` for a directory being filled, `.old-NAME-RANDOM` for one
+    being replaced."""
+    return target.with_name(f".{kind}-{target.name}-{secrets.token_hex(6)}")
+
+
+def _open_temp(target: Path, binary: bool) -> tuple[IO[Any], Path]:
+    """A new, unique, empty file beside `target` (parents created), open for writing."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        temp = _temp_name(target, "tmp")
+        try:
+            descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _FILE_MODE)
+            break
+        except FileExistsError:
+            continue
+    if binary:
+        return os.fdopen(descriptor, "wb"), temp
+    return os.fdopen(descriptor, "w", encoding="utf-8"), temp
+
+
+class AtomicFiles:
+    """Several outputs replaced together: `open` each (a temporary file beside its target),
+    write, then `commit` renames them all into place, fsynced. Leaving the block without
+    `commit` (an error, or an early return) removes the temporary files and leaves the targets
+    as they were."""
+
+    def __init__(self) -> None:
+        self._pending: list[tuple[IO[Any], Path, Path]] = []
+
+    def open(self, target: str | Path, *, binary: bool = False) -> IO[Any]:
+        handle, temp = _open_temp(Path(target), binary)
+        self._pending.append((handle, temp, Path(target)))
+        return handle
+
+    def commit(self) -> None:
+        for handle, _, _ in self._pending:
+            if not handle.closed:
+                handle.flush()
+                os.fsync(handle.fileno())
+                handle.close()
+        for _, temp, target in self._pending:
+            os.replace(temp, target)
+        self._pending = []
+
+    def discard(self) -> None:
+        for handle, temp, _ in self._pending:
+            handle.close()
+            temp.unlink(missing_ok=True)
+        self._pending = []
+
+    def __enter__(self) -> AtomicFiles:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.discard()
+
+
+@contextmanager
+def atomic_writer(path: Path, *, binary: bool = False) -> Iterator[IO[Any]]:
+    """Write `path` through the yielded handle: the content replaces `path` (fsynced) only when
+    the block ends normally; on any exception the temporary file is removed and `path` is left
+    as it was. Parent directories are created."""
+    with AtomicFiles() as files:
+        yield files.open(path, binary=binary)
+        files.commit()
+
+
+def write_atomic(path: Path, data: bytes | str) -> None:
+    """Replace `path` with `data` (str is written as UTF-8), all or nothing."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    with atomic_writer(path, binary=True) as handle:
+        handle.write(payload)
+
+
+def write_lines_atomic(path: Path, lines: Iterable[str]) -> None:
+    """Replace `path` with `lines`, each followed by a newline, all or nothing; `lines` may be a
+    generator: it is consumed while writing, and an exception from it leaves `path` unchanged."""
+    with atomic_writer(path) as handle:
+        for line in lines:
+            handle.write(line)
+            handle.write("\n")
+
+
+def write_json_atomic(path: Path, data: Any, indent: int | None = 2) -> None:
+    """Replace `path` with `data` as JSON (UTF-8, non-ASCII kept), all or nothing."""
+    write_atomic(path, json.dumps(data, ensure_ascii=False, indent=indent))
+
+
+def write_jsonl_atomic(path: Path, rows: Iterable[Any]) -> None:
+    """Replace `path` with one JSON document per line (UTF-8, non-ASCII kept), all or nothing."""
+    write_lines_atomic(path, (json.dumps(row, ensure_ascii=False) for row in rows))
+
+
+def make_staging_dir(final: Path) -> Path:
+    """A new, empty directory beside `final` (parents created), to fill and then `publish_dir`."""
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        staging = _temp_name(final, "staging")
+        try:
+            staging.mkdir(_DIR_MODE)
+            return staging
+        except FileExistsError:
+            continue
+
+
+@contextmanager
+def staging_dir(final: Path) -> Iterator[Path]:
+    """`make_staging_dir(final)`, removed when the block ends unless it was published."""
+    staging = make_staging_dir(final)
+    try:
+        yield staging
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def publish_dir(staging: Path, final: Path, *, replace: bool = True) -> None:
+    """Move the fully written directory `staging` to `final` by rename (same file system).
+
+    replace=True: an existing `final` is renamed aside first and deleted once `staging` is in
+    place; if that rename fails the old directory is put back. replace=False: a non-empty `final`
+    makes the rename fail with OSError (how concurrent writers claim a name: the loser sees it)."""
+    staging, final = Path(staging), Path(final)
+    if not replace or not final.exists():
+        os.rename(staging, final)
+        return
+    old = _temp_name(final, "old")
+    os.rename(final, old)
+    try:
+        os.rename(staging, final)
+    except BaseException:
+        os.rename(old, final)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def run_dir(build: str) -> Path:
+    """DATA_DIR/runs/BUILD, created: the working files of one build or training run."""
+    path = data_dir() / "runs" / build
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def yaml_line(text: str, loc: tuple[Any, ...]) -> int | None:
+    """Line (1-based) of the YAML node at a pydantic error location, when it can be found."""
+    try:
+        node = yaml.compose(text)
+    except yaml.YAMLError:
+        return None
+    line = None
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next(((k, v) for k, v in node.value if k.value == str(key)), None)
+            if match is None:
+                break
+            line = match[0].start_mark.line + 1
+            node = match[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
+def read_yaml_mapping(
+    path: Path, *, contents: str, syntax: str = "YAML", encoding: str = "utf-8"
+) -> tuple[dict[str, Any], str]:
+    """The top-level mapping of a YAML file and its text. A syntax error or another top level
+    raises SeedforgeError naming the file and line; `contents` names what the mapping holds."""
+    text = path.read_text(encoding=encoding)
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise SeedforgeError(
+            f"not valid {syntax}: {getattr(exc, 'problem', exc)}", path=path, line=line
+        ) from None
+    if not isinstance(data, dict):
+        raise SeedforgeError(f"expected a mapping of {contents} at the top level", path=path, line=1)
+    return data, text
+
+
+def validate_yaml(model: type[ModelT], data: dict[str, Any], text: str, path: Path) -> ModelT:
+    """`data` (read from `text`, the file at `path`) as `model`; the first validation error is
+    raised as SeedforgeError naming the field, the file and the line."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        raise SeedforgeError(
+            f"{field}: {first['msg']}", path=path, line=yaml_line(text, first["loc"])
+        ) from None

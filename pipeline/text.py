@@ -1,0 +1,55 @@
+"""Text helpers every stage shares: CJK-aware tokens and normalisation, and CJK detection.
+
+rouge-score's default tokenizer keeps only [a-z0-9] and so deletes every CJK character: a
+Chinese text then has ROUGE-L 0 with itself. Here each CJK character is one token (the usual
+unit for Chinese ROUGE), and Latin letters/digits form words, lower-cased.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+CJK_RANGES = (
+    "\u3040-\u30ff"  # hiragana, katakana
+    "\u3400-\u4dbf"  # CJK extension A
+    "\u4e00-\u9fff"  # CJK unified ideographs
+    "\uac00-\ud7af"  # hangul syllables
+    "\uf900-\ufaff"  # CJK compatibility ideographs
+)
+CJK_CHARACTER = re.compile(rf"[{CJK_RANGES}]")
+HAN_CHARACTER = re.compile(r"[\u4e00-\u9fff]")  # CJK unified ideographs: Chinese characters
+KANA_HANGUL_CHARACTER = re.compile(r"[\u3040-\u30ff\uac00-\ud7af]")  # Japanese or Korean script
+
+_TOKEN = re.compile(rf"[{CJK_RANGES}]|[^\W_{CJK_RANGES}]+", re.UNICODE)
+_LETTER_OR_DIGIT = re.compile(r"[^\W_]", re.UNICODE)
+
+
+def normalize(text: str) -> str:
+    """NFKC folds full-width forms to half-width; case and whitespace are folded too."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def tokenize(text: str) -> list[str]:
+    """Each CJK character is a token; runs of other letters and digits are words."""
+    return _TOKEN.findall(normalize(text))
+
+
+@lru_cache(maxsize=64)  # the same fields are asked about by several checks in a row
+def cjk_ratio(text: str) -> float:
+    """Share of CJK characters among letters and digits (0 when there are none)."""
+    letters = len(_LETTER_OR_DIGIT.findall(text))
+    return len(CJK_CHARACTER.findall(text)) / letters if letters else 0.0
+
+
+def has_han(text: str) -> bool:
+    """Whether `text` contains a Chinese character."""
+    return HAN_CHARACTER.search(text) is not None
+
+
+class CJKTokenizer:
+    """Drop-in tokenizer for rouge_score.rouge_scorer.RougeScorer(tokenizer=...)."""
+
+    def tokenize(self, text: str) -> list[str]:
+        return tokenize(text)
