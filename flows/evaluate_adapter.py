@@ -10,6 +10,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.artifacts import artifact_key
+from flows.hooks import stop_child_processes
 from flows.key_block import load_api_key_from_block
 from pipeline.config import EvaluateParams
 from pipeline.dataset.versions import load_version, resolve_version
@@ -36,7 +37,13 @@ def evaluation_task(params: EvaluateParams, version_path: Path, base: str) -> di
     )
 
 
-@flow(name="evaluate", log_prints=True, persist_result=True)
+@flow(
+    name="evaluate",
+    log_prints=True,
+    persist_result=True,
+    on_cancellation=[stop_child_processes],
+    on_crashed=[stop_child_processes],
+)
 def evaluate(params: EvaluateParams) -> dict[str, Any]:
     """Compare the tuned adapter with its base on data it was not trained on."""
     load_api_key_from_block()

@@ -10,6 +10,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.artifacts import publish_dataset_link, publish_markdown, publish_samples
+from flows.hooks import stop_child_processes
 from flows.key_block import load_api_key_from_block
 from pipeline.config import KnowledgeBaseParams
 from pipeline.dataset.versions import MIN_RECORDS_FOR_VERSION, read_records, split_heldout, write_version
@@ -19,12 +20,13 @@ from pipeline.generate.dialogues.result import DialogueBuild, DialogueRun
 from pipeline.kb.ingest import ingest
 from pipeline.kb.store import KBStore
 from pipeline.report.progress import stage_line
-from pipeline.settings import REPO_ROOT, data_dir
+from pipeline.settings import data_dir, resolve_path
 
 
 def _path(value: str) -> Path:
-    path = Path(value)
-    return path if path.is_absolute() else REPO_ROOT / path
+    # relative to the project folder (the worker's working directory); seeds/... falls back to
+    # the sample files shipped with the package
+    return resolve_path(value)
 
 
 @task(name="ingest-kb", cache_policy=NO_CACHE)
@@ -47,7 +49,12 @@ def dialogues_task(params: KnowledgeBaseParams, out: Path) -> DialogueBuild:
     return build(params.kb, out, params.dialogues, params.llm, on_round=on_round)
 
 
-@flow(name="ingest-knowledge-base", log_prints=True)
+@flow(
+    name="ingest-knowledge-base",
+    log_prints=True,
+    on_cancellation=[stop_child_processes],
+    on_crashed=[stop_child_processes],
+)
 def ingest_knowledge_base(params: KnowledgeBaseParams = KnowledgeBaseParams()) -> dict[str, Any]:
     """Ingest KB files, generate grounded dialogues for new or changed entries, version them."""
     load_api_key_from_block()

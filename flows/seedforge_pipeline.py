@@ -16,7 +16,9 @@ from flows.artifacts import publish_markdown
 from flows.build_dataset import build_dataset
 from flows.evaluate_adapter import evaluate
 from flows.finetune import finetune
+from flows.hooks import stop_child_processes
 from pipeline.config import BuildConfig, EvaluateParams, FinetuneParams, PipelineConfig, demo_config
+from pipeline.errors import SeedforgeError
 from pipeline.io import write_atomic, write_json_atomic
 from pipeline.report.markdown import pipeline_report
 
@@ -37,12 +39,19 @@ def _call(flow_fn: Any, deployment_name: str, params: Any) -> dict[str, Any]:
     return cast(dict[str, Any], run.state.result())
 
 
-@flow(name="seedforge-pipeline", log_prints=True)
+@flow(
+    name="seedforge-pipeline",
+    log_prints=True,
+    on_cancellation=[stop_child_processes],
+    on_crashed=[stop_child_processes],
+)
 def seedforge_pipeline(config: PipelineConfig = demo_config()) -> dict[str, Any]:
     """Build a self-instruct dataset, LoRA-tune the base on it, and compare tuned vs base."""
     build_config = BuildConfig.model_validate(config.model_dump(exclude={"train"}))
     built = build_dataset(build_config)
     version_path = built["dataset"]["path"]
+    if version_path is None:  # a first build that kept too little to make a version
+        raise SeedforgeError(f"dataset {config.name!r} has no version to train on: {built['growth']['why']}")
     trained = _call(
         finetune,
         FINETUNE_DEPLOYMENT,

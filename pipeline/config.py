@@ -11,14 +11,14 @@ from typing import Any
 from pydantic import Field
 
 from pipeline.curate.config import CurateConfig
-from pipeline.dataset.config import ALL_FORMATS, ExportName
+from pipeline.dataset.config import ALL_FORMATS, ExportName, HistoryConfig
 from pipeline.errors import SeedforgeError
 from pipeline.evaluate.config import EvaluateConfig
 from pipeline.generate.dialogues.config import DialogueConfig
 from pipeline.generate.self_instruct.config import GenerateConfig
 from pipeline.io import read_yaml_mapping, validate_yaml
 from pipeline.llm.config import LLMConfig
-from pipeline.settings import StrictModel
+from pipeline.settings import StrictModel, resolve_path
 from pipeline.train.config import TrainConfig
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "LLMConfig",
     "GenerateConfig",
     "CurateConfig",
+    "HistoryConfig",
     "TrainConfig",
     "EvaluateConfig",
     "ExportName",
@@ -42,7 +43,8 @@ __all__ = [
 
 class BuildConfig(StrictModel):
     """One dataset build (generate -> curate -> version -> export); the YAML file of
-    `seedforge build` and the Prefect form of the build flow share it."""
+    `seedforge build` and the Prefect form of the build flow share it. Every build of a name
+    adds to the earlier ones (`history`)."""
 
     name: str = Field(
         default="demo",
@@ -52,6 +54,7 @@ class BuildConfig(StrictModel):
     llm: LLMConfig = Field(default_factory=LLMConfig)
     generate: GenerateConfig = Field(default_factory=GenerateConfig)
     curate: CurateConfig = Field(default_factory=CurateConfig)
+    history: HistoryConfig = Field(default_factory=HistoryConfig)
     evaluate: EvaluateConfig = Field(default_factory=EvaluateConfig)
     exports: list[ExportName] = Field(default_factory=lambda: list(ALL_FORMATS))
 
@@ -118,12 +121,15 @@ def demo_config() -> PipelineConfig:
 
 def load_config(path: str | Path, model: type[BuildConfig] = PipelineConfig) -> Any:
     """Read a YAML run config into `model`; a bad file raises SeedforgeError naming the file
-    and line. A relative `generate.seeds` is relative to the file."""
+    and line. A relative `generate.seeds` is relative to the file. A `seeds/...` path (the config
+    file's, or its seeds) that is not there: the copy shipped with seedforge."""
     path = Path(path)
+    if not path.is_file() and resolve_path(path).is_file():
+        path = resolve_path(path)
     if not path.is_file():
         raise SeedforgeError("config file not found", path=path)
     data, text = read_yaml_mapping(path, contents="config sections")
     config = validate_yaml(model, data, text, path)
     if "seeds" in (data.get("generate") or {}) and not config.generate.seeds.is_absolute():
-        config.generate.seeds = (path.parent / config.generate.seeds).resolve()
+        config.generate.seeds = resolve_path(config.generate.seeds, path.parent).resolve()
     return config

@@ -1,17 +1,53 @@
-"""Machine-level settings read from the environment, where the source tree is, and the strict
+"""Machine-level settings read from the environment, where the shipped seeds are, and the strict
 base of every config model. Nothing here imports another pipeline module, so every part of
 pipeline (each stage's config included) can build on it."""
 
 from __future__ import annotations
 
+import importlib.resources
 import os
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-REPO_ROOT = Path(__file__).resolve().parent.parent  # the source tree, not installed data
-SEEDS_DIR = REPO_ROOT / "seeds"
+SHIPPED_PREFIX = "seeds"  # a relative path under seeds/ falls back to the shipped copy
+
+
+def seeds_dir() -> Path:
+    """The seed tasks, run configs and sample KB files that ship with seedforge: the top-level
+    seeds/ folder of the source tree, installed as the package `pipeline.seeds` (wheel or
+    editable install alike)."""
+    try:
+        root = importlib.resources.files("pipeline.seeds")
+    except ModuleNotFoundError as exc:  # a checkout on PYTHONPATH, or an editable install from before
+        raise RuntimeError(
+            "seedforge's seeds (the package data pipeline.seeds) are not installed: "
+            "run `pip install .` (or `pip install -e .` in a checkout)"
+        ) from exc
+    return Path(str(root))
+
+
+SEEDS_DIR = seeds_dir()
+
+
+def resolve_path(value: str | Path, base: Path | None = None) -> Path:
+    """A path from a config file or a flow form. Absolute: as it is. Relative: under `base` (a
+    config file's folder; the working directory when None) if it exists there, else — when it
+    starts with `seeds/` — the copy shipped with seedforge, so `seeds/kb/medical_conditions.csv`
+    works in a checkout, in the compose image and in an empty folder alike. Otherwise the path
+    under `base`, for the caller's "not found" error."""
+    path = Path(value)
+    if path.is_absolute():
+        return path
+    local = (base or Path.cwd()) / path
+    if not local.exists() and path.parts[:1] == (SHIPPED_PREFIX,):
+        shipped = SEEDS_DIR.joinpath(*path.parts[1:])
+        if shipped.exists():
+            return shipped
+    return local
+
+
 _TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 
 
@@ -25,6 +61,8 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = Field(default=None, alias="OPENAI_API_KEY")
     embedded_model: Path | None = Field(default=None, alias="SEEDFORGE_EMBEDDED_MODEL")
     torch_threads: int = Field(default=1, alias="SEEDFORGE_TORCH_THREADS")
+    # the curation index of dataset builds; may hold a password, so never printed as it is
+    redis_url: SecretStr | None = Field(default=None, alias="SEEDFORGE_REDIS_URL")
 
 
 def settings() -> Settings:

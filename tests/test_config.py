@@ -87,14 +87,16 @@ def test_the_run_config_keeps_its_sections_and_flow_forms() -> None:
     """Stage configs live next to their stage; the run config composes the same models."""
     from pipeline.config import EvaluateParams, FinetuneParams
     from pipeline.curate.config import CurateConfig
+    from pipeline.dataset.config import HistoryConfig
     from pipeline.evaluate.config import EvaluateConfig
     from pipeline.llm.config import LLMConfig
     from pipeline.train.config import TrainConfig
 
     fields = PipelineConfig.model_fields
-    assert list(fields) == ["name", "llm", "generate", "curate", "evaluate", "exports", "train"]
+    assert list(fields) == ["name", "llm", "generate", "curate", "history", "evaluate", "exports", "train"]
     assert fields["llm"].annotation is LLMConfig
     assert fields["curate"].annotation is CurateConfig
+    assert fields["history"].annotation is HistoryConfig
     assert fields["evaluate"].annotation is EvaluateConfig
     assert fields["train"].annotation is TrainConfig
     assert list(FinetuneParams.model_fields) == ["dataset", "train", "run_name"]

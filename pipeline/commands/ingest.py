@@ -28,12 +28,13 @@ def ingest_command(
     Re-ingesting an unchanged file changes nothing; a bad file changes nothing at all."""
     from pipeline.kb.ingest import ingest as run_ingest
     from pipeline.kb.store import KBStore, kb_path
-    from pipeline.settings import data_dir
+    from pipeline.settings import data_dir, resolve_path
 
     try:
         kb_path(data_dir(), kb)  # validates the name before anything is created
         with KBStore.open(data_dir(), kb) as store:
-            report = run_ingest(store, kb, paths, mapping)
+            # seeds/... falls back to the sample KB files shipped with the package
+            report = run_ingest(store, kb, [resolve_path(p) for p in paths], mapping)
             active = store.counts().get("active", 0)
     except SeedforgeError as exc:
         fail(exc)

@@ -20,23 +20,20 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     model: Annotated[Optional[Path], typer.Option(help="GGUF file (default: embedded SmolLM2)")] = None,
 ) -> None:
-    """Serve the embedded model (OpenAI-compatible) in the foreground until Ctrl-C."""
+    """Serve the embedded model (OpenAI-compatible) in the foreground until Ctrl-C or SIGTERM,
+    which stop the server and exit with 130 or 143."""
     from pipeline.llm.embedded import EmbeddedServer
 
-    server = EmbeddedServer(model=model, port=port, host=host)
+    # Ctrl-C / SIGTERM raise here (pipeline.processes): the `with` stops the server
     try:
-        server.start()
+        with EmbeddedServer(model=model, port=port, host=host) as server:
+            typer.echo(f"serving at {server.base_url} (Ctrl-C to stop)")
+            sys.stdout.flush()
+            assert server.process is not None
+            code = server.process.wait()
     except SeedforgeError as exc:
         fail(exc)
-    typer.echo(f"serving at {server.base_url} (Ctrl-C to stop)")
-    sys.stdout.flush()
-    try:
-        assert server.process is not None
-        server.process.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
+    fail(SeedforgeError(f"the embedded LLM server exited on its own with code {code}"))
 
 
 journal_app = typer.Typer(no_args_is_help=True, help="The request journal: what was asked and answered.")

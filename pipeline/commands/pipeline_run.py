@@ -62,8 +62,10 @@ def run(config_file: Annotated[Path, typer.Argument(help="YAML run config (see s
 def build(
     config_file: Annotated[Path, typer.Argument(help="YAML build config (see seeds/configs/nightly.yaml)")],
 ) -> None:
-    """Build one dataset version: generate, curate, version, export and report (the
-    build-dataset flow, with the same fields as its form in the Prefect UI)."""
+    """Build the next version of a dataset: new records on top of what earlier builds of the
+    same name kept (an unfinished build is resumed), curated against all of them, versioned,
+    exported and reported (the build-dataset flow, with the same fields as its form in the
+    Prefect UI)."""
     from pipeline.config import BuildConfig, load_config
     from pipeline.generate.self_instruct.seeds import load_seed_tasks
 
@@ -77,14 +79,24 @@ def build(
         summary = build_dataset(config)
     except SeedforgeError as exc:
         fail(exc)
-    data = summary["dataset"]
+    _print_build(summary, time.monotonic() - started)
+
+
+def _print_build(summary: dict[str, Any], seconds: float) -> None:
+    data, growth = summary["dataset"], summary["growth"]
     typer.echo("")
-    typer.echo(f"build {summary['build']} finished in {time.monotonic() - started:.0f} s")
-    typer.echo(f"  dataset version    {data['path']}" + ("" if data["new"] else " (unchanged)"))
     typer.echo(
-        f"  kept               {data['train'] + data['heldout']} (train {data['train']}, "
-        f"held-out {data['heldout']}), rejected {data['rejected']}"
+        f"build {summary['build']} finished in {seconds:.0f} s" + (" (resumed)" if growth["resumed"] else "")
     )
+    typer.echo(f"  dataset version    {data['path'] or '(none)'}" + ("" if data["new"] else " (unchanged)"))
+    typer.echo(
+        f"  new records        {growth['added']} (train {growth['added_train']}, held-out "
+        f"{growth['added_heldout']}); {growth['total']} in the version"
+    )
+    typer.echo(f"  earlier duplicates {growth['dropped_as_duplicates_of_earlier_builds']} dropped")
+    typer.echo(f"  requests sent      {growth['requests_sent']} ({growth['journal_hits']} from the journal)")
+    if growth["nothing_added"]:
+        typer.echo(f"  added nothing      {growth['why']}")
     typer.echo(f"  report             {summary['report']}")
 
 

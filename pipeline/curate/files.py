@@ -14,6 +14,8 @@ from typing import Any
 from pipeline.curate.config import CurateConfig
 from pipeline.curate.curator import Curator, index_fingerprint
 from pipeline.curate.index import CurationIndex, DiskIndex
+from pipeline.curate.index_location import index_location_for as index_location_for
+from pipeline.curate.index_location import is_redis_location
 from pipeline.curate.io import RecordWriter, plain_or_full
 from pipeline.curate.parallel import prepared_records
 from pipeline.io import AtomicFiles
@@ -30,8 +32,10 @@ def default_jobs(source: str | Path) -> int:
 
 
 def open_index(location: str, config: CurateConfig) -> CurationIndex:
-    """A directory (on disk, the default) or redis://HOST:PORT/DB?prefix=NAME."""
-    if location.startswith("redis://"):
+    """A directory (on disk, the default) or a Redis URL (`redis://`, `rediss://`, `unix://`;
+    see `pipeline.curate.index_redis`), checked now: a server that cannot be reached or refuses
+    the password raises a `SeedforgeError` here, before anything is generated."""
+    if is_redis_location(location):
         from pipeline.curate.index_redis import RedisIndex
 
         return RedisIndex(location, index_fingerprint(config), config.minhash)

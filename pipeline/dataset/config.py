@@ -1,8 +1,29 @@
-"""The export formats a dataset version can be written in: the `exports:` list of a run config."""
+"""The dataset sections of a run config: the `exports:` list, and `history:`, how a build of a
+dataset relates to the earlier builds of the same name."""
 
 from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
+
+from pipeline.settings import StrictModel
+
 ExportName = Literal["alpaca_json", "jsonl", "sharegpt", "openai_chat", "parquet"]
 ALL_FORMATS: tuple[ExportName, ...] = ("alpaca_json", "jsonl", "sharegpt", "openai_chat", "parquet")
+
+
+class HistoryConfig(StrictModel):
+    """Every build of a dataset name adds to what the earlier ones kept: its prompts draw on
+    their instructions, and curation rejects duplicates of their records (exact, MinHash and
+    the ROUGE-L novelty rule) through a persistent index, committed when a version is published."""
+
+    dedup: bool = Field(
+        default=True,
+        description="Curate against every earlier build of this dataset name (exact, MinHash, ROUGE-L)",
+    )
+    index: str | None = Field(
+        default=None,
+        description="The index of earlier builds: a directory or a redis:// URL; "
+        "null: SEEDFORGE_REDIS_URL when set, else DATA_DIR/index/NAME",
+    )

@@ -36,7 +36,7 @@ class DatasetVersion:
         return manifest
 
 
-def _order_key(record_id: str) -> str:
+def heldout_rank(record_id: str) -> str:
     return hashlib.sha256(f"heldout:{record_id}".encode()).hexdigest()
 
 
@@ -57,7 +57,7 @@ def split_decontaminated(
     if len(records) < 2:
         raise SeedforgeError(f"need at least 2 records to make a held-out split, got {len(records)}")
     size = min(len(records) - 1, max(minimum, math.ceil(fraction * len(records))))
-    ranked = sorted(records, key=lambda r: _order_key(r.id))
+    ranked = sorted(records, key=lambda r: heldout_rank(r.id))
     heldout_ids = {r.id for r in ranked[:size]}
     train = [r for r in records if r.id not in heldout_ids]
     heldout = [r for r in records if r.id in heldout_ids]
@@ -113,6 +113,10 @@ def latest_version(dataset: str, root: Path | None = None) -> DatasetVersion | N
     return DatasetVersion(dataset, int(dirs[-1].name[1:]), dirs[-1]) if dirs else None
 
 
+def version_path(dataset: str, version: int, root: Path | None = None) -> Path:
+    return (root or datasets_root()) / dataset / f"v{version:04d}"
+
+
 def write_version(
     dataset: str,
     train: list[Record],
@@ -123,9 +127,11 @@ def write_version(
     stats: dict[str, Any],
     exports: tuple[str, ...] | list[str] = ("alpaca_json",),
     root: Path | None = None,
+    lineage: dict[str, Any] | None = None,
 ) -> DatasetVersion:
     """A new version, unless the latest one holds exactly the same content: then that one is
-    returned unchanged, so rerunning a finished build changes nothing."""
+    returned unchanged, so rerunning a finished build changes nothing. `lineage` goes into the
+    manifest as it is (a build's `parent`, `build`, `growth` and `builds`; see `growth.py`)."""
     parent = (root or datasets_root()) / dataset
     parent.mkdir(parents=True, exist_ok=True)
     identity = content_id(train, heldout, rejected)
@@ -155,12 +161,13 @@ def write_version(
             "exports": exported,
             "config": config,
             "stats": stats,
+            **(lineage or {}),
         }
         while True:
             version = _next_version(parent)
             manifest["version"] = version
             write_json_atomic(staging / MANIFEST, manifest)
-            target = parent / f"v{version:04d}"
+            target = version_path(dataset, version, root)
             try:
                 publish_dir(staging, target, replace=False)  # fails if another writer took the number
             except OSError:

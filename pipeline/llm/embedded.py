@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import IO
 
 from pipeline.errors import SeedforgeError
+from pipeline.processes import STOP_TIMEOUT_S, die_with_parent, stop_process, track
 from pipeline.settings import settings
 
 EMBEDDED_MODEL_NAME = "smollm2-135m-instruct"
@@ -90,13 +91,19 @@ def wait_until_ready(base_url: str, process: subprocess.Popen[bytes] | None, tim
 
 @dataclass
 class EmbeddedServer:
-    """Start with `start()` (or as a context manager); `base_url` ends in /v1."""
+    """Start with `start()` (or as a context manager); `base_url` ends in /v1.
+
+    The server is a tracked child (`pipeline.processes`): stopped when the block ends, at exit,
+    on SIGTERM/SIGINT to a `seedforge` command, and on Linux when this process dies, even by
+    SIGKILL (PR_SET_PDEATHSIG; the starting thread must outlive the server, as a `with` block
+    ensures)."""
 
     model: Path | None = None
     port: int | None = None
     host: str = "127.0.0.1"
     log_path: Path | None = None
     startup_timeout_s: float = 120.0
+    stop_timeout_s: float = STOP_TIMEOUT_S  # SIGTERM, then SIGKILL after this long
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
     _log: IO[bytes] | None = field(default=None, init=False)
 
@@ -114,8 +121,10 @@ class EmbeddedServer:
             stdout=self._log or subprocess.DEVNULL,
             stderr=subprocess.STDOUT,
             env=env,
+            preexec_fn=die_with_parent(),
         )
         try:
+            track(self.process, f"llama_cpp.server on {self.host}:{self.port}")
             wait_until_ready(self.base_url, self.process, self.startup_timeout_s)
         except BaseException:
             self.stop()
@@ -123,13 +132,9 @@ class EmbeddedServer:
         return self
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        """SIGTERM, wait up to `stop_timeout_s`, SIGKILL; idempotent."""
+        if self.process is not None:
+            stop_process(self.process, self.stop_timeout_s)
         self.process = None
         if self._log is not None:
             self._log.close()

@@ -1,6 +1,7 @@
-"""Reports as markdown: the build (counts per stage, rejection funnel, tokens and cost, plots)
-and training (loss curve); the evaluation writes its own (pipeline/evaluate/report.py). The
-same text goes beside the dataset and into Prefect artifacts."""
+"""Reports as markdown: the build (growth of the dataset, counts per stage, rejection funnel,
+tokens and cost, plots) and training (loss curve); the evaluation writes its own
+(pipeline/evaluate/report.py). The same text goes beside the dataset and into Prefect
+artifacts."""
 
 from __future__ import annotations
 
@@ -22,18 +23,57 @@ def _image(title: str, png: bytes) -> list[str]:
     return [f"![{title}]({plots.data_uri(png)})", ""]
 
 
+def _version_line(data: dict[str, Any]) -> str:
+    if data.get("path") is None:
+        return f"Dataset **{data['name']}**: no version published yet."
+    state = "new version" if data.get("new") else "version (unchanged)"
+    return f"Dataset **{data['name']}** {state} **{data['version']}** at `{data['path']}`."
+
+
+def growth_section(growth: dict[str, Any]) -> list[str]:
+    """What this build added to the dataset, and why nothing when it added nothing."""
+    parent = growth.get("parent")
+    lines = ["## Growth", ""]
+    lines += _table(
+        [
+            ("build number", growth.get("build_number", 1)),
+            ("resumed", "yes" if growth.get("resumed") else "no"),
+            ("grew from", f"version {parent}" if parent else "(first version)"),
+            ("new records", growth.get("added", 0)),
+            ("new train / held-out", f"{growth.get('added_train', 0)} / {growth.get('added_heldout', 0)}"),
+            ("records in the version", growth.get("total", 0)),
+            ("new held-out dropped as near a training record", growth.get("heldout_contaminated", 0)),
+            (
+                "dropped as duplicates of earlier builds",
+                growth.get("dropped_as_duplicates_of_earlier_builds", 0),
+            ),
+            ("requests sent", growth.get("requests_sent", 0)),
+            ("answered from the journal", growth.get("journal_hits", 0)),
+            ("wall time (s)", growth.get("seconds", 0)),
+        ],
+        ("", "value"),
+    )
+    by_step = growth.get("duplicates_of_earlier_builds_by_step") or {}
+    if by_step:
+        lines += ["", "Duplicates of earlier builds, by the step that found them:", ""]
+        lines += _table(list(by_step.items()), ("step", "records"))
+    if growth.get("nothing_added"):
+        lines += ["", f"**This build added nothing** (`{growth['nothing_added']}`): {growth.get('why', '')}."]
+    if growth.get("index"):
+        lines += ["", f"Earlier builds are remembered in the curation index `{growth['index']}`."]
+    return lines + [""]
+
+
 def build_section(summary: dict[str, Any], instructions: Sequence[str], *, with_plots: bool = True) -> str:
+    """`instructions`: those of the records this build added (the plots' subject)."""
     gen, data = summary["generate"], summary["dataset"]
     llm = gen["llm"]
-    kept = data["train"] + data["heldout"]
-    lines = [
-        f"# Dataset build `{summary['build']}`",
-        "",
-        f"Dataset **{data['name']}** version **{data['version']}** at `{data['path']}`.",
-        "",
-        "## Counts per stage",
-        "",
-    ]
+    growth = summary.get("growth") or {}
+    rejected = gen.get("rejected", data.get("rejected", 0))
+    lines = [f"# Dataset build `{summary['build']}`", "", _version_line(data), ""]
+    if growth:
+        lines += growth_section(growth)
+    lines += ["## Counts per stage", ""]
     lines += _table(
         [
             ("seed tasks", gen["seeds"]),
@@ -43,15 +83,15 @@ def build_section(summary: dict[str, Any], instructions: Sequence[str], *, with_
             ("quarantined requests", llm.get("quarantined", 0)),
             ("unparseable answers", sum(gen["failures"].values())),
             ("candidate records", gen["candidates"]),
-            ("rejected by curation", data["rejected"]),
-            ("kept", kept),
-            ("train split", data["train"]),
-            ("held-out split", data["heldout"]),
+            ("rejected by curation", rejected),
+            ("kept by this build", gen.get("kept", data["train"] + data["heldout"])),
+            ("train split (version)", data["train"]),
+            ("held-out split (version)", data["heldout"]),
         ],
         ("stage", "count"),
     )
     lines += ["", "## Rejection funnel", ""]
-    reasons = data.get("rejected_by_reason", {})
+    reasons = gen.get("rejected_by_reason", data.get("rejected_by_reason", {}))
     lines += _table(list(reasons.items()) or [("(none)", 0)], ("reason", "records"))
     lines += ["", "## Tokens and cost", ""]
     lines += _table(
@@ -62,7 +102,8 @@ def build_section(summary: dict[str, Any], instructions: Sequence[str], *, with_
         ],
         ("kind", "amount"),
     )
-    lines += ["", f"Exports: {', '.join(f'`{name}`' for name in data.get('exports', {}).values())}", ""]
+    exports = data.get("exports", {}).values()
+    lines += ["", f"Exports: {', '.join(f'`{name}`' for name in exports) or '(none)'}", ""]
     if with_plots:
         lines += ["## Plots", ""]
         lines += _image("Instruction lengths", plots.instruction_length_histogram(instructions))

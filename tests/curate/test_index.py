@@ -1,8 +1,3 @@
-import os
-import shutil
-import socket
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +7,7 @@ from pipeline.curate.curator import Curator, index_fingerprint
 from pipeline.curate.index import DiskIndex
 from pipeline.errors import SeedforgeError
 from tests.curate.conftest import alpaca
+from tests.support.redis_server import free_port, redis_server
 
 FIRST = [
     alpaca("Explain how a bicycle gear works on steep hills."),
@@ -99,55 +95,11 @@ def test_a_corrupt_manifest_is_named(tmp_path: Path) -> None:
         DiskIndex(tmp_path, index_fingerprint(CurateConfig()))
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def redis_url(tmp_path: Path):
     """A real redis-server (the Debian package) on 127.0.0.1, stopped afterwards."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        if os.environ.get("CI"):
-            pytest.fail("redis-server is missing: scripts/setup.sh installs it")
-        pytest.skip("redis-server is not installed (scripts/setup.sh installs it)")
-    import redis
-
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp_path),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    client = redis.Redis(host="127.0.0.1", port=port)
-    try:
-        for _ in range(100):
-            try:
-                if client.ping():
-                    break
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        else:
-            pytest.fail("redis-server did not start")
-        yield f"redis://127.0.0.1:{port}/0?prefix=test"
-    finally:
-        client.close()
-        process.terminate()
-        process.wait(timeout=10)
+    with redis_server(tmp_path / "redis") as server:
+        yield server.url()
 
 
 def test_the_index_on_redis_with_datasketch_redis_storage(redis_url: str) -> None:

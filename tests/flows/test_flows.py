@@ -10,8 +10,12 @@ from tests.flows.conftest import read_artifacts, small_build, small_train
 pytestmark = pytest.mark.slow
 
 
-def test_build_dataset_then_rerun_changes_nothing(prefect_harness, embedded_server, data_dir: Path) -> None:
+def test_build_dataset_twice_grows_the_dataset(prefect_harness, embedded_server, data_dir: Path) -> None:
     from flows.build_dataset import build_dataset
+    from pipeline.curate.rouge import rouge_l_f1
+    from pipeline.curate.views import compared_text
+    from pipeline.records import record_from_dict
+    from pipeline.text import normalize, tokenize
 
     config = small_build(embedded_server.base_url, name="buildtest")
     first = build_dataset(config)
@@ -32,13 +36,30 @@ def test_build_dataset_then_rerun_changes_nothing(prefect_harness, embedded_serv
         assert (version / name).is_file(), name
     artifacts = read_artifacts(["buildtest-build-report", "buildtest-samples", "buildtest-dataset"])
     assert "## Rejection funnel" in artifacts["buildtest-build-report"]
+    assert "## Growth" in artifacts["buildtest-build-report"]
     assert "data:image/png;base64," in artifacts["buildtest-build-report"]
     assert version.as_uri() in artifacts["buildtest-dataset"]
     assert json.loads(artifacts["buildtest-samples"])[0]["instruction"]
 
+    # the next build asks new questions and adds to the dataset: v2 = v1 + new records
     again = build_dataset(config)
-    assert again["generate"]["llm"]["requests_sent"] == 0  # replayed from the journal
-    assert again["dataset"]["path"] == dataset["path"] and not again["dataset"]["new"]
+    growth = again["growth"]
+    assert again["build"] != first["build"] and growth["build_number"] == 2
+    assert again["generate"]["llm"]["requests_sent"] > 0
+    assert again["dataset"]["new"] and growth["added"] > 0 and growth["parent"] == 1
+    second = Path(again["dataset"]["path"])
+    split_ids = {}
+    for split in ("train", "heldout"):
+        old = [json.loads(line) for line in (version / f"{split}.jsonl").read_text().splitlines()]
+        new = [json.loads(line) for line in (second / f"{split}.jsonl").read_text().splitlines()]
+        assert [r["id"] for r in new[: len(old)]] == [r["id"] for r in old]
+        split_ids[split] = (old, new[len(old) :])
+    earlier = [compared_text(record_from_dict(r), "prompt") for old, _ in split_ids.values() for r in old]
+    added = [compared_text(record_from_dict(r), "prompt") for _, new in split_ids.values() for r in new]
+    assert len(added) == growth["added"]
+    for text in added:
+        assert normalize(text) not in {normalize(e) for e in earlier}
+        assert max(rouge_l_f1(tokenize(text), tokenize(e)) for e in earlier) <= 0.7
 
 
 def test_pipeline_flow_runs_build_finetune_evaluate(

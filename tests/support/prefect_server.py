@@ -97,3 +97,44 @@ def prefect_server(
     finally:
         stop_process(process)
         log.close()
+
+
+FINAL_STATES = ("COMPLETED", "FAILED", "CRASHED", "CANCELLED")
+
+
+def wait_for_deployment(client: httpx.Client, name: str, timeout: float = 120) -> str:
+    """The id of deployment `flow-name/deployment-name`, once it exists."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        response = client.get(f"/deployments/name/{name}")
+        if response.status_code == 200:
+            return str(response.json()["id"])
+        time.sleep(1)
+    raise AssertionError(f"deployment {name} never appeared")
+
+
+def wait_for_run(client: httpx.Client, run_id: str, timeout: float = 420) -> dict:
+    """The flow run once it is in a final state."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = client.get(f"/flow_runs/{run_id}").json()
+        if run["state"] and run["state"]["type"] in FINAL_STATES:
+            return run
+        time.sleep(2)
+    raise AssertionError(f"flow run {run_id} did not finish in {timeout:.0f} s")
+
+
+def prefect_cli(*args: str, env: dict[str, str], cwd: Path, timeout: float = 300) -> str:
+    """`prefect ARGS` as a user types it; its output, or an AssertionError with it."""
+    result = subprocess.run(
+        [sys.executable, "-m", "prefect", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert result.returncode == 0, (
+        f"prefect {' '.join(args)}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    )
+    return result.stdout

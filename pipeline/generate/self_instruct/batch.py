@@ -17,6 +17,7 @@ from typing import Any
 
 from pipeline.curate.config import CurateConfig
 from pipeline.generate.self_instruct.config import GenerateConfig
+from pipeline.generate.self_instruct.earlier import FIRST_BUILD, EarlierBuilds
 from pipeline.generate.self_instruct.screen import InstructionScreen
 from pipeline.generate.self_instruct.steps import (
     ClassifyStep,
@@ -38,7 +39,8 @@ from pipeline.records import AlpacaRecord, RejectedRecord, SeedTask
 @dataclass
 class SelfInstructRun:
     """What every batch of one run shares. `screen` carries instruction novelty across batches
-    (a batch without one screens against the seeds only)."""
+    (a batch without one screens against the seeds only); `earlier` is what the dataset's
+    earlier builds hand over (the build number decides the sampling)."""
 
     seeds: list[SeedTask]
     config: GenerateConfig
@@ -48,6 +50,7 @@ class SelfInstructRun:
     build: str
     screen: InstructionScreen | None = None
     progress: Progress | None = None  # after every step: (requests answered, the batch's usage)
+    earlier: EarlierBuilds = FIRST_BUILD
 
 
 @dataclass
@@ -129,7 +132,7 @@ def _propose(
     outcome: BatchOutcome,
 ) -> list[NewTask]:
     config = run.config
-    prompts = plan_instruction_prompts(run.seeds, pool, batch_index, config, size)
+    prompts = plan_instruction_prompts(run.seeds, pool, batch_index, config, size, run.earlier)
     asked = runner.run(InstructionsStep(config, template_set(config.language)), prompts)
     outcome.budget_exhausted |= asked.budget_exhausted
     if config.answer_format == "json" and structured_output_refused(asked.results):

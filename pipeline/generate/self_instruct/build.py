@@ -9,8 +9,10 @@ from typing import Protocol
 
 from pipeline.curate.config import CurateConfig
 from pipeline.curate.curator import Curator
+from pipeline.curate.index import CurationIndex
 from pipeline.generate.self_instruct.batch import BatchFn, SelfInstructRun, generate_batch
 from pipeline.generate.self_instruct.config import GenerateConfig
+from pipeline.generate.self_instruct.earlier import FIRST_BUILD, EarlierBuilds
 from pipeline.generate.self_instruct.loop import SelfInstructResult, run_self_instruct
 from pipeline.generate.self_instruct.seeds import load_seed_tasks
 from pipeline.io import run_dir
@@ -44,15 +46,22 @@ def build(
     on_endpoint: Callable[[Endpoint], None] | None = None,
     on_batch: Callable[[SelfInstructResult], None] | None = None,
     progress: Progress | None = None,
+    earlier: EarlierBuilds = FIRST_BUILD,
+    index: CurationIndex | None = None,
 ) -> SelfInstructResult:
     """Run self-instruct for `config`; `build_id` names the run folder (DATA_DIR/runs/BUILD_ID,
     where an embedded server writes its log) and goes into every record's lineage.
+
+    `earlier` and `index` are what earlier builds of a dataset leave: the build number (the
+    sampling), their instructions (the pool, the screen) and their records, which curation
+    rejects duplicates of. The curator stages what it keeps in `index`; the caller commits
+    or aborts.
 
     Seeds are read first, so a bad seed file fails before anything is created or started."""
     seeds = load_seed_tasks(config.generate.seeds)
     if on_seeds:
         on_seeds(seeds)
-    curator = Curator(config.curate)
+    curator = Curator(config.curate, index=index)
     curator.add_seeds(seeds)
     log_path = run_dir(build_id) / "llm-server.log"
     with (
@@ -62,6 +71,13 @@ def build(
         if on_endpoint:
             on_endpoint(endpoint)
         run = SelfInstructRun(
-            seeds, config.generate, config.llm, endpoint, journal, build_id, progress=progress
+            seeds,
+            config.generate,
+            config.llm,
+            endpoint,
+            journal,
+            build_id,
+            progress=progress,
+            earlier=earlier,
         )
         return run_self_instruct(run, curator, batch_fn=batch_fn, on_batch=on_batch)

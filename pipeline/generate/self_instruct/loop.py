@@ -1,6 +1,7 @@
 """Self-instruct generation, batch by batch, until curation has accepted the target or the
 request budget (or the LLM layer's money/token budget) is spent. The loop curates each batch's
-records; accepted instructions join the pool shown in later prompts."""
+records; accepted instructions join the pool shown in later prompts (which starts with the
+instructions of earlier builds of the dataset, when there are any)."""
 
 from __future__ import annotations
 
@@ -108,8 +109,11 @@ def run_self_instruct(
     started = time.monotonic()
     config = run.config
     template_set(config.language)  # an unknown language fails before any request
-    result = SelfInstructResult(seeds=len(run.seeds), model=run.endpoint.model)
-    run = replace(run, screen=InstructionScreen(curator.config, run.seeds, config.language))
+    result = SelfInstructResult(seeds=len(run.seeds), model=run.endpoint.model, pool=list(run.earlier.pool))
+    result.counts["pool_from_earlier_builds"] = len(result.pool)
+    screen = InstructionScreen(curator.config, run.seeds, config.language)
+    screen.add_earlier(run.earlier.instructions)
+    run = replace(run, screen=screen)
     siblings = curator_with_steps(curator.config, SIBLING_STEPS)
     while not (stop := _stop_reason(result, config)):
         outcome = batch_fn(

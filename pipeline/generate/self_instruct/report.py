@@ -28,6 +28,11 @@ def generation_stats(result: SelfInstructResult) -> dict[str, Any]:
         "requests": result.requests,
         "batches": result.batches,
         "candidates": result.candidates,
+        "kept": len(result.kept),
+        "rejected": len(result.rejected),
+        "rejected_by_reason": dict(result.rejected_by_reason().most_common()),
+        "stop_reason": result.stop_reason,
+        "pool_from_earlier_builds": result.counts["pool_from_earlier_builds"],
         "failures": dict(result.failures),
         "llm": llm_numbers(result.usage),
     }

@@ -1,6 +1,7 @@
 """Instruction-level screening, before any instance is paid for: self-instruct and Alpaca apply
-the paper filters and the ROUGE-L novelty rule to new *instructions* (against the seeds and
-every instruction admitted so far), then generate instances only for the survivors.
+the paper filters and the ROUGE-L novelty rule to new *instructions* (against the seeds, the
+instructions earlier builds of the dataset kept, and every instruction admitted so far), then
+generate instances only for the survivors.
 
 A batch may run twice (a Prefect task retry replays its answers from the journal), so
 admitting is idempotent per batch: an instruction this same batch admitted before is admitted
@@ -8,8 +9,11 @@ again rather than rejected as a duplicate of itself."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from pipeline.curate.config import CurateConfig
 from pipeline.curate.curator import Curator
+from pipeline.generate.self_instruct.earlier import EarlierInstruction
 from pipeline.records import AlpacaRecord, Lineage, RejectedRecord, SeedTask
 
 INSTRUCTION_STEPS = ("filters", "exact", "novelty")
@@ -31,6 +35,12 @@ class InstructionScreen:
         for seed in seeds:
             self.curator.add_reference(seed.id, seed.instruction)
         self._admitted_by: dict[str, int] = {}
+
+    def add_earlier(self, instructions: Iterable[EarlierInstruction]) -> None:
+        """Instructions earlier builds of the dataset kept: new ones must be novel against them
+        (a rejection's partner is the earlier record's id)."""
+        for earlier in instructions:
+            self.curator.add_reference(earlier.record_id, earlier.instruction)
 
     def probe(self, instruction: str, seed_ids: list[str]) -> AlpacaRecord:
         """The instruction as a record without an answer yet, for the filters' eyes only."""

@@ -6,8 +6,9 @@ answer means for its item) that a `StepRunner` carries out:
 3. `InstancesStep`: instances, input first for ordinary tasks, label first for classification
    tasks, read into Alpaca records with their lineage.
 
-Requests are deterministic for a batch index and pool, so a rerun asks the same questions and
-the journal replays them. A step's rejection reason is the parse-failure code of the report
+Requests are deterministic for a batch index, pool and build number (`earlier.py`), so a rerun
+of a build asks the same questions and the journal replays them; the next build asks others.
+A step's rejection reason is the parse-failure code of the report
 (`instructions:unparseable_response`, `classify:unreadable`, ...)."""
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.generate.self_instruct.config import GenerateConfig
+from pipeline.generate.self_instruct.earlier import FIRST_BUILD, EarlierBuilds
 from pipeline.generate.self_instruct.parse_instances import parse_classification, parse_instances
 from pipeline.generate.self_instruct.parse_instructions import parse_instructions
 from pipeline.generate.self_instruct.prompts import (
@@ -80,11 +82,17 @@ def _no_text(answer: ChatResult) -> Rejection:
 
 
 def plan_instruction_prompts(
-    seeds: list[SeedTask], pool: list[str], batch_index: int, config: GenerateConfig, size: int
+    seeds: list[SeedTask],
+    pool: list[str],
+    batch_index: int,
+    config: GenerateConfig,
+    size: int,
+    earlier: EarlierBuilds = FIRST_BUILD,
 ) -> list[InstructionPrompt]:
-    """`size` prompts, sampled from a generator seeded by the batch index: a rerun of the batch
-    shows the same examples, so its requests (and journal keys) are the same."""
-    rng = random.Random(f"{config.random_seed}:{batch_index}")
+    """`size` prompts, sampled from a generator seeded by the build number and the batch index:
+    a rerun of the batch shows the same examples, so its requests (and journal keys) are the
+    same; the same batch of the next build shows others, with other sample indexes."""
+    rng = random.Random(earlier.sampling_key(config.random_seed, batch_index))
     prompts = []
     for offset in range(size):
         sampled = rng.sample(seeds, min(config.seeds_per_prompt, len(seeds)))
@@ -92,7 +100,9 @@ def plan_instruction_prompts(
         examples = [seed.instruction for seed in sampled] + machine
         rng.shuffle(examples)
         prompts.append(
-            InstructionPrompt(examples, [seed.id for seed in sampled], batch_index * size + offset)
+            InstructionPrompt(
+                examples, [seed.id for seed in sampled], earlier.sample_index(batch_index * size + offset)
+            )
         )
     return prompts
 

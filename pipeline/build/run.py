@@ -1,0 +1,142 @@
+"""One dataset build, for `seedforge build` and the build-dataset flow alike:
+
+  check (seeds, language, settings of earlier builds, the index) ─► claim the build (new, or
+  the unfinished one resumed) ─► earlier builds (parent version, pool, index) ─► self-instruct
+  ─► mark duplicates of earlier builds ─► publish (version, then index) ─► finish the build ─►
+  report
+
+Everything that can refuse the build does so before the first request. The flow passes its
+tasks in (`batch_fn`, `publish_fn`); nothing here imports Prefect."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pipeline.build.history import History, build_settings, check_settings, load_history, open_build_index
+from pipeline.build.publish import Publication, backfill_index, publish_build
+from pipeline.build.result import DatasetBuild
+from pipeline.build.summary import summarize
+from pipeline.config import BuildConfig
+from pipeline.dataset.builds import ClaimedBuild, claimed_build
+from pipeline.dataset.versions import datasets_root, latest_version
+from pipeline.generate.self_instruct.batch import BatchFn, generate_batch
+from pipeline.generate.self_instruct.build import build as build_self_instruct
+from pipeline.generate.self_instruct.loop import SelfInstructResult
+from pipeline.generate.self_instruct.report import generation_stats
+from pipeline.generate.self_instruct.seeds import load_seed_tasks
+from pipeline.generate.self_instruct.templates import template_set
+from pipeline.llm.endpoint import Endpoint
+from pipeline.llm.step import Progress
+from pipeline.records import SeedTask
+from pipeline.report.progress import stage_line
+
+PublishFn = Callable[..., Publication]  # publish_build, or the flow's task around it
+
+
+@dataclass
+class BuildHooks:
+    """What a caller watches: the claimed build, seeds, the endpoint, each batch."""
+
+    on_claim: Callable[[ClaimedBuild, History], None] | None = None
+    on_seeds: Callable[[list[SeedTask]], None] | None = None
+    on_endpoint: Callable[[Endpoint], None] | None = None
+    on_batch: Callable[[SelfInstructResult], None] | None = None
+    progress: Progress | None = None
+    on_done: Callable[[DatasetBuild], None] | None = None
+
+
+def stage_lines(config: BuildConfig) -> BuildHooks:
+    """One line per event on the terminal (and in Prefect's logs)."""
+
+    def on_claim(claim: ClaimedBuild, history: History) -> None:
+        how = f"resumed (run {claim.state.runs})" if claim.resumed else "new"
+        parent = f"v{history.parent.version:04d}" if history.parent else "nothing (first build)"
+        stage_line("build", f"{claim.id}: {how}, build {claim.state.number} of {config.name}, grows {parent}")
+
+    def on_batch(result: SelfInstructResult) -> None:
+        stage_line(
+            "generate",
+            f"batch {result.batches}: {result.candidates} candidates, "
+            f"{len(result.kept)} kept, {len(result.rejected)} rejected, "
+            f"{result.usage.requests_sent} sent, {result.usage.journal_hits} from journal",
+        )
+
+    def on_done(built: DatasetBuild) -> None:
+        growth, data = built.summary["growth"], built.summary["dataset"]
+        stage_line("curate", built.generated.summary())
+        if data["new"]:
+            stage_line(
+                "dataset",
+                f"{data['path']} (train {data['train']}, held-out {data['heldout']}): "
+                f"{growth['added']} new, {growth['total']} in all, dropped as duplicates of "
+                f"earlier builds {growth['dropped_as_duplicates_of_earlier_builds']}",
+            )
+        else:
+            where = data["path"] or "no version"
+            stage_line("dataset", f"{where} unchanged: this build added nothing: {growth['why']}")
+
+    return BuildHooks(
+        on_claim=on_claim,
+        on_done=on_done,
+        on_seeds=lambda seeds: stage_line("seeds", f"{len(seeds)} seed tasks from {config.generate.seeds}"),
+        on_endpoint=lambda endpoint: stage_line(
+            "llm", f"endpoint {endpoint.base_url} model {endpoint.model}"
+        ),
+        on_batch=on_batch,
+    )
+
+
+def build_dataset(
+    config: BuildConfig,
+    *,
+    batch_fn: BatchFn = generate_batch,
+    publish_fn: PublishFn = publish_build,
+    hooks: BuildHooks | None = None,
+) -> DatasetBuild:
+    """The next build of `config.name` (or its unfinished one, resumed). `batch_fn` runs one
+    generation batch and `publish_fn` publishes (the flow passes its tasks); `hooks` default
+    to one terminal line per event. Raises SeedforgeError for bad input before any request."""
+    started = time.monotonic()
+    hooks = hooks if hooks is not None else stage_lines(config)
+    root = datasets_root()
+    load_seed_tasks(config.generate.seeds)  # bad input fails before anything is written
+    template_set(config.generate.language)
+    check_settings(config, root)
+    index = open_build_index(config)
+    latest = latest_version(config.name, root)
+    try:
+        with claimed_build(
+            root, config.name, latest.version if latest else None, build_settings(config)
+        ) as claim:
+            history = load_history(config, claim.state.parent, index, root)
+            backfill_index(config, history)
+            if hooks.on_claim:
+                hooks.on_claim(claim, history)
+            generated = build_self_instruct(
+                config,
+                claim.id,
+                batch_fn=batch_fn,
+                on_seeds=hooks.on_seeds,
+                on_endpoint=hooks.on_endpoint,
+                on_batch=hooks.on_batch,
+                progress=hooks.progress,
+                earlier=history.earlier(claim.state.number),
+                index=index,
+            )
+            dropped = history.mark_duplicates(generated.rejected)
+            stats = generation_stats(generated)
+            publication = publish_fn(config, claim.id, history, generated, dropped, stats)
+            version = publication.version.version if publication.version and publication.new else None
+            outcome = {**publication.growth, "nothing_added": publication.nothing_added}
+            claim.finish(version, outcome)
+    except BaseException:
+        if index is not None:
+            index.abort()  # nothing this run staged survives it
+        raise
+    built = DatasetBuild(config, claim, generated, publication, stats, time.monotonic() - started)
+    built.summary = summarize(built)
+    if hooks.on_done:
+        hooks.on_done(built)
+    return built

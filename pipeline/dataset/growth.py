@@ -1,0 +1,113 @@
+"""Versions that accumulate: build N's version holds what every build so far kept, the parent
+version's train and held-out records as they were plus this build's new records.
+
+Only the new records are split. A held-out record stays held-out in every later version and
+a training record stays in training; the new held-out share keeps the whole version near the
+configured fraction (and its minimum). New held-out items near any training item, old or new,
+are dropped with curation's rule (`decontaminate.py`), as a first build's are.
+
+The manifest names the `parent` version, the `build` that added to it, its `growth` and the
+growth of every build before it (`builds`)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipeline.curate.config import CurateConfig
+from pipeline.dataset.decontaminate import Contamination, decontaminate_heldout
+from pipeline.dataset.versions import heldout_rank
+from pipeline.records import Record
+
+
+@dataclass
+class Grown:
+    """The next version's splits and what this build added to them."""
+
+    train: list[Record]
+    heldout: list[Record]
+    added_train: list[Record] = field(default_factory=list)
+    added_heldout: list[Record] = field(default_factory=list)
+    contaminated: list[Contamination] = field(default_factory=list)
+    already_there: int = 0  # new records the parent already held (same id)
+
+    @property
+    def added(self) -> int:
+        return len(self.added_train) + len(self.added_heldout)
+
+    @property
+    def total(self) -> int:
+        return len(self.train) + len(self.heldout)
+
+
+def new_heldout_size(new: int, parent_train: int, parent_heldout: int, fraction: float, minimum: int) -> int:
+    """How many new records go to held-out: enough for the whole version to reach
+    max(minimum, ceil(fraction * total)), and never every record of a version without
+    training records. A first build gets what `split_decontaminated` gives."""
+    total = new + parent_train + parent_heldout
+    wanted = max(minimum, math.ceil(fraction * total)) - parent_heldout
+    cap = new if parent_train else new - 1
+    return max(0, min(wanted, cap))
+
+
+def grow(
+    parent_train: list[Record],
+    parent_heldout: list[Record],
+    new: list[Record],
+    fraction: float,
+    minimum: int,
+    curate: CurateConfig | None = None,
+) -> Grown:
+    known = {record.id for record in parent_train + parent_heldout}
+    fresh: list[Record] = []
+    for record in new:
+        if record.id not in known:
+            known.add(record.id)
+            fresh.append(record)
+    size = new_heldout_size(len(fresh), len(parent_train), len(parent_heldout), fraction, minimum)
+    heldout_ids = {record.id for record in sorted(fresh, key=lambda r: heldout_rank(r.id))[:size]}
+    added_train = [record for record in fresh if record.id not in heldout_ids]
+    candidates = [record for record in fresh if record.id in heldout_ids]
+    clean, contaminated = decontaminate_heldout(
+        parent_train + added_train, candidates, curate or CurateConfig()
+    )
+    return Grown(
+        train=parent_train + added_train,
+        heldout=parent_heldout + clean,
+        added_train=added_train,
+        added_heldout=clean,
+        contaminated=contaminated,
+        already_there=len(new) - len(fresh),
+    )
+
+
+def growth_numbers(grown: Grown, dropped_as_duplicates: int) -> dict[str, int]:
+    return {
+        "added": grown.added,
+        "added_train": len(grown.added_train),
+        "added_heldout": len(grown.added_heldout),
+        "total": grown.total,
+        "dropped_as_duplicates_of_earlier_builds": dropped_as_duplicates,
+        "heldout_contaminated": len(grown.contaminated),
+    }
+
+
+def growth_lineage(
+    build: str, parent: int | None, parent_manifest: dict[str, Any] | None, growth: dict[str, int]
+) -> dict[str, Any]:
+    """The manifest's lineage fields. A parent made before versions accumulated counts as one
+    build that added all it holds."""
+    earlier: list[dict[str, Any]] = []
+    if parent_manifest is not None:
+        earlier = list(parent_manifest.get("builds") or [])
+        if not earlier:
+            counts = parent_manifest.get("counts", {})
+            held = counts.get("train", 0) + counts.get("heldout", 0)
+            earlier = [{"build": parent_manifest.get("build"), "parent": None, "added": held, "total": held}]
+    return {
+        "parent": parent,
+        "build": build,
+        "growth": growth,
+        "builds": [*earlier, {"build": build, "parent": parent, **growth}],
+    }
