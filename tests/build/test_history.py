@@ -3,8 +3,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.build.history import index_location
-from pipeline.curate.index_location import shown_location
 from pipeline.config import BuildConfig
+from pipeline.curate.index_location import shown_location
 
 
 def test_the_index_defaults_to_a_directory_per_dataset(
