@@ -70,6 +70,7 @@ def build_section(summary: dict[str, Any], instructions: Sequence[str], *, with_
     llm = gen["llm"]
     growth = summary.get("growth") or {}
     rejected = gen.get("rejected", data.get("rejected", 0))
+    tasks_rejected = gen.get("rejected_tasks", 0)
     lines = [f"# Dataset build `{summary['build']}`", "", _version_line(data), ""]
     if growth:
         lines += growth_section(growth)
@@ -82,9 +83,11 @@ def build_section(summary: dict[str, Any], instructions: Sequence[str], *, with_
             ("answered from the journal", llm.get("journal_hits", 0)),
             ("quarantined requests", llm.get("quarantined", 0)),
             ("unparseable answers", sum(gen["failures"].values())),
+            ("tasks rejected before their instances", tasks_rejected),
             ("candidate records", gen["candidates"]),
-            ("rejected by curation", rejected),
-            ("kept by this build", gen.get("kept", data["train"] + data["heldout"])),
+            ("records rejected by curation", rejected - tasks_rejected),
+            ("kept by curation", gen.get("kept", data["train"] + data["heldout"])),
+            ("held-out records dropped as near a training record", growth.get("heldout_contaminated", 0)),
             ("train split (version)", data["train"]),
             ("held-out split (version)", data["heldout"]),
         ],

@@ -121,7 +121,11 @@ def test_deployment_run_completes_and_artifacts_hold_the_report(served_build) ->
     report = by_key["servicetest-build-report"]["data"]
     manifest = json.loads(next(data.glob("datasets/servicetest/v*/manifest.json")).read_text())
     kept = manifest["counts"]["train"] + manifest["counts"]["heldout"]
-    assert "## Counts per stage" in report and f"| kept | {kept} |" in report
+    assert "## Counts per stage" in report, report[:3000]
+    assert f"| train split (version) | {manifest['counts']['train']} |" in report, report[:3000]
+    assert f"| held-out split (version) | {manifest['counts']['heldout']} |" in report, report[:3000]
+    dropped = manifest["growth"]["heldout_contaminated"]
+    assert f"| kept by curation | {kept + dropped} |" in report, report[:3000]
     assert "data:image/png;base64," in report
     assert {"servicetest-samples", "servicetest-dataset"} <= set(by_key)
 

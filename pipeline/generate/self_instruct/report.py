@@ -30,6 +30,7 @@ def generation_stats(result: SelfInstructResult) -> dict[str, Any]:
         "candidates": result.candidates,
         "kept": len(result.kept),
         "rejected": len(result.rejected),
+        "rejected_tasks": sum(r.step.startswith("instruction_") for r in result.rejected),
         "rejected_by_reason": dict(result.rejected_by_reason().most_common()),
         "stop_reason": result.stop_reason,
         "pool_from_earlier_builds": result.counts["pool_from_earlier_builds"],
