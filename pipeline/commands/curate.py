@@ -70,7 +70,8 @@ def curate(
     steps: Annotated[
         Optional[str],
         typer.Option(
-            help="Only these steps, comma-separated: filters, output_checks, pii, exact, minhash, novelty"
+            help="Only these steps, comma-separated: "
+            "filters, output_checks, structure, pii, exact, minhash, novelty"
         ),
     ] = None,
     index: Annotated[

@@ -9,8 +9,8 @@ from pydantic import Field, field_validator
 
 from pipeline.settings import StrictModel
 
-Step = Literal["filters", "output_checks", "pii", "exact", "minhash", "novelty"]
-STEPS: tuple[Step, ...] = ("filters", "output_checks", "pii", "exact", "minhash", "novelty")
+Step = Literal["filters", "output_checks", "structure", "pii", "exact", "minhash", "novelty"]
+STEPS: tuple[Step, ...] = ("filters", "output_checks", "structure", "pii", "exact", "minhash", "novelty")
 PIIType = Literal["email", "phone", "us_ssn", "cn_resident_id", "credit_card", "ip_address"]
 PII_TYPES: tuple[PIIType, ...] = ("email", "phone", "us_ssn", "cn_resident_id", "credit_card", "ip_address")
 
@@ -93,6 +93,20 @@ class OutputCheckConfig(StrictModel):
     )
 
 
+class StructureConfig(StrictModel):
+    """What a reader sees at a glance (English and Chinese): each check can be turned off."""
+
+    prompt_leakage: bool = Field(default=True, description="The generation prompt inside a field")
+    markup_debris: bool = Field(default=True, description="JSON seams, stray braces, HTML tags")
+    fragments: bool = Field(default=True, description="Instructions that start or end mid-sentence")
+    list_continuation: bool = Field(default=True, description="A numbered list dealt out over fields")
+    role_confusion: bool = Field(default=True, description="Outputs that restate or continue the input")
+    cut_output: bool = Field(default=True, description="Outputs cut mid-word or mid-list")
+    answer_type: bool = Field(
+        default=True, description="Label for writing, prose for a label, no code / number / translation"
+    )
+
+
 class PIIConfig(StrictModel):
     action: Literal["redact", "drop"] = "redact"
     types: list[PIIType] = Field(default_factory=lambda: list(PII_TYPES))
@@ -127,6 +141,7 @@ class CurateConfig(StrictModel):
     )
     filters: FilterConfig = Field(default_factory=FilterConfig)
     output_checks: OutputCheckConfig = Field(default_factory=OutputCheckConfig)
+    structure: StructureConfig = Field(default_factory=StructureConfig)
     pii: PIIConfig = Field(default_factory=PIIConfig)
     minhash: MinHashConfig = Field(default_factory=MinHashConfig)
 

@@ -2,7 +2,7 @@
 each is kept or rejected with a reason and evidence, and what was kept informs the next
 decision. Steps, always in this order, each individually selectable:
 
-  filters ─► output_checks ─► pii ─► exact ─► minhash ─► novelty
+  filters ─► output_checks ─► structure ─► pii ─► exact ─► minhash ─► novelty
 
 Seeds, explicit references and every earlier build in a persistent index count as kept.
 Alpaca records and dialogues are curated alike (see `views`)."""

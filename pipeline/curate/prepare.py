@@ -18,12 +18,13 @@ from pipeline.curate.filters import check_filters
 from pipeline.curate.minhash import Signer
 from pipeline.curate.output_checks import check_outputs
 from pipeline.curate.pii import count_kinds, find_pii, redact_pii
+from pipeline.curate.structure import check_structure
 from pipeline.curate.verdict import Verdict
 from pipeline.curate.views import compared_text, text_fields, whole_text, with_texts
 from pipeline.records import Record
 from pipeline.text import tokenize
 
-_RULE_STEPS = (("filters", check_filters), ("output_checks", check_outputs))
+_RULE_STEPS = (("filters", check_filters), ("output_checks", check_outputs), ("structure", check_structure))
 
 
 @dataclass

@@ -64,6 +64,25 @@ def growth_section(growth: dict[str, Any]) -> list[str]:
     return lines + [""]
 
 
+def quality_lines(quality: dict[str, Any] | None) -> list[str]:
+    """The structural checks' share of the run and the kept set's estimated precision."""
+    if not quality:
+        return []
+    precision = quality["estimated_precision"]
+    shown = "not estimable" if precision is None else f"**{100 * precision:.0f}%**"
+    return [
+        "",
+        "## Quality",
+        "",
+        f"The structural checks dropped {quality['dropped']} of the {quality['seen']} records that reached "
+        f"them. Measured on a hand-labelled held-out set ({quality['set']}): recall "
+        f"{100 * quality['recall']:.1f}%, false drops {100 * quality['false_drop_rate']:.1f}% of good "
+        f"records. Estimated share of usable records among those kept: {shown} (assumes this run's "
+        "defects are like the labelled set's; wrong facts in well-formed answers are not counted: only "
+        "a judge that knows the facts can see them).",
+    ]
+
+
 def build_section(summary: dict[str, Any], instructions: Sequence[str], *, with_plots: bool = True) -> str:
     """`instructions`: those of the records this build added (the plots' subject)."""
     gen, data = summary["generate"], summary["dataset"]
@@ -93,6 +112,7 @@ def build_section(summary: dict[str, Any], instructions: Sequence[str], *, with_
         ],
         ("stage", "count"),
     )
+    lines += quality_lines(gen.get("quality"))
     lines += ["", "## Rejection funnel", ""]
     reasons = gen.get("rejected_by_reason", data.get("rejected_by_reason", {}))
     lines += _table(list(reasons.items()) or [("(none)", 0)], ("reason", "records"))

@@ -16,7 +16,7 @@ RECORDS = [
         "input": "",
         "output": "Gears change how far the wheel turns for each turn of the pedals.",
     },
-    {"instruction": "explain how a  bicycle gear works.", "input": "", "output": "Other words."},
+    {"instruction": "Explain how a  BICYCLE gear works.", "input": "", "output": "Other words."},
     {"instruction": "Draw a cat wearing a hat.", "input": "", "output": "I cannot draw."},
     {
         "instruction": "Write a reply to the customer below.",
@@ -75,7 +75,7 @@ def test_curate_writes_kept_rejected_and_report(tmp_path: Path) -> None:
     assert summary["rejected_by_reason"] == {"blacklist:draw": 1, "exact_duplicate": 1, "rouge_novelty": 1}
     assert summary["pii"]["found_by_type"] == {"email": 1}
     assert set(summary["examples"]) == {"blacklist:draw", "exact_duplicate", "rouge_novelty"}
-    assert summary["steps"] == ["filters", "output_checks", "pii", "exact", "minhash", "novelty"]
+    assert summary["steps"] == ["filters", "output_checks", "structure", "pii", "exact", "minhash", "novelty"]
 
 
 def test_steps_and_threshold_options(tmp_path: Path) -> None:

@@ -91,7 +91,7 @@ def test_seeds_count_as_kept_with_their_ids_as_partners() -> None:
     assert near.evidence["score"] > 0.7 and near.evidence["threshold"] == 0.7
     curator.add_reference("eval-7", "Explain how a bicycle gear works.")
     assert (
-        curator.consider_one(alpaca("explain how a bicycle gear works.")).evidence["partner_id"] == "eval-7"
+        curator.consider_one(alpaca("Explain how a BICYCLE gear works.")).evidence["partner_id"] == "eval-7"
     )
     assert curator.report.as_dict()["references"] == {"seeds": 1, "references": 1}
 

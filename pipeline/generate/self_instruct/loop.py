@@ -24,7 +24,7 @@ from pipeline.stage import MAX_REQUESTS, TARGET_REACHED, StageResult
 log = logging.getLogger("pipeline.generate")
 
 # what a task's further instances meet once its first is kept (novelty is the instruction's)
-SIBLING_STEPS = ("filters", "output_checks", "pii")
+SIBLING_STEPS = ("filters", "output_checks", "structure", "pii")
 
 
 @dataclass
@@ -40,6 +40,7 @@ class SelfInstructResult(StageResult[AlpacaRecord]):
     failures: Counter[str] = field(default_factory=Counter)
     seeds: int = 0
     model: str = ""
+    language: str = "en"
 
     @property
     def requests(self) -> int:
@@ -109,7 +110,9 @@ def run_self_instruct(
     started = time.monotonic()
     config = run.config
     template_set(config.language)  # an unknown language fails before any request
-    result = SelfInstructResult(seeds=len(run.seeds), model=run.endpoint.model, pool=list(run.earlier.pool))
+    result = SelfInstructResult(
+        seeds=len(run.seeds), model=run.endpoint.model, pool=list(run.earlier.pool), language=config.language
+    )
     result.counts["pool_from_earlier_builds"] = len(result.pool)
     screen = InstructionScreen(curator.config, run.seeds, config.language)
     screen.add_earlier(run.earlier.instructions)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from pipeline.curate.structure.measure import quality_estimate
 from pipeline.generate.self_instruct.loop import SelfInstructResult
 from pipeline.llm.step import USAGE_COUNTERS, LLMUsage
 
@@ -21,6 +22,13 @@ def llm_numbers(usage: LLMUsage) -> dict[str, int | float]:
     return numbers
 
 
+def _quality(result: SelfInstructResult) -> dict[str, Any] | None:
+    """The structural checks' share of this run and what it says about the kept set's precision."""
+    steps = Counter(r.step for r in result.rejected)
+    seen = result.candidates - steps["filters"] - steps["output_checks"]
+    return quality_estimate(result.language, seen, steps["structure"])
+
+
 def generation_stats(result: SelfInstructResult) -> dict[str, Any]:
     """The generate part of a dataset build's stats (manifest, build report, flow summary)."""
     return {
@@ -31,6 +39,7 @@ def generation_stats(result: SelfInstructResult) -> dict[str, Any]:
         "kept": len(result.kept),
         "rejected": len(result.rejected),
         "rejected_tasks": sum(r.step.startswith("instruction_") for r in result.rejected),
+        "quality": _quality(result),
         "rejected_by_reason": dict(result.rejected_by_reason().most_common()),
         "stop_reason": result.stop_reason,
         "pool_from_earlier_builds": result.counts["pool_from_earlier_builds"],

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pipeline.curate.config import CurateConfig
+from pipeline.curate.config import CurateConfig, StructureConfig
 from pipeline.curate.curator import Curator
 from pipeline.generate.self_instruct.earlier import EarlierInstruction
 from pipeline.records import AlpacaRecord, Lineage, RejectedRecord, SeedTask
 
-INSTRUCTION_STEPS = ("filters", "exact", "novelty")
+INSTRUCTION_STEPS = ("filters", "structure", "exact", "novelty")
+# the structural checks that read an instruction alone (the others judge an answer)
+INSTRUCTION_STRUCTURE = ("prompt_leakage", "markup_debris", "fragments")
 STEP_PREFIX = "instruction_"
 
 
@@ -29,8 +31,11 @@ def curator_with_steps(config: CurateConfig, steps: tuple[str, ...]) -> Curator:
 class InstructionScreen:
     def __init__(self, config: CurateConfig, seeds: list[SeedTask], language: str):
         self.language = language
+        structure = config.structure.model_copy(
+            update={name: False for name in StructureConfig.model_fields if name not in INSTRUCTION_STRUCTURE}
+        )
         self.curator = curator_with_steps(
-            config.model_copy(update={"compare": "instruction"}), INSTRUCTION_STEPS
+            config.model_copy(update={"compare": "instruction", "structure": structure}), INSTRUCTION_STEPS
         )
         for seed in seeds:
             self.curator.add_reference(seed.id, seed.instruction)

@@ -1,0 +1,121 @@
+"""Structural checks: what a reader sees at a glance is not usable training data, found without
+a model (English and Chinese). Each is a rule with a stable reason code and its evidence:
+
+  prompt_leakage     the generation prompt, or talk about it, inside a field
+  markup_debris      JSON seams, stray braces and quotes, HTML tags, literal "\\n"
+  fragment           an instruction that starts or ends in the middle of a sentence
+  list_continuation  one numbered list dealt out over the instruction, input and output
+  role_confusion     an output that restates or carries on the input, or asks the task back
+  cut_output         an output stopping mid-word, mid-sentence or short of the items it announced
+  wrong_answer_type  a label for writing, prose for a label, no code / number / yes-no /
+                     translation where one is asked
+
+Dialogues get the checks that apply to chat turns (leakage, debris, role confusion, cuts)."""
+
+from __future__ import annotations
+
+from pipeline.curate.config import StructureConfig
+from pipeline.curate.structure.answers import cut_short, role_confusion, wrong_type
+from pipeline.curate.structure.asks import reading
+from pipeline.curate.structure.debris import debris, is_json
+from pipeline.curate.structure.fragments import fragment, list_continuation
+from pipeline.curate.structure.leakage import leaked
+from pipeline.curate.verdict import Rule, Verdict, first_violation
+from pipeline.curate.views import answers_of, input_of, instruction_of, is_chinese, text_fields
+from pipeline.records import AlpacaRecord, Record
+
+CLASSIFICATION_TEMPLATE = "class_instances"  # in the template name of classification records
+
+
+def is_classification(record: Record) -> bool:
+    return CLASSIFICATION_TEMPLATE in (record.lineage.template or "")
+
+
+def _leakage(record: Record, config: StructureConfig) -> Verdict | None:
+    if not config.prompt_leakage:
+        return None
+    for field, text in text_fields(record):
+        words = leaked(text, instruction=field == "instruction")
+        if words and not (field == "instruction" and _obeyed(words, record)):
+            return Verdict("prompt_leakage", {"field": field, "term": words})
+    return None
+
+
+def _obeyed(words: str, record: Record) -> bool:
+    """A JSON format instruction the answer follows ("Answer in JSON with one key…" answered in
+    JSON) is the task's own, not a leak."""
+    answer = answers_of(record)[-1].text if answers_of(record) else ""
+    return "json" in words.lower() and is_json(answer)
+
+
+def _debris(record: Record, config: StructureConfig) -> Verdict | None:
+    if not config.markup_debris:
+        return None
+    asks = reading(instruction_of(record), is_classification(record))
+    for field, text in text_fields(record):
+        found = debris(text, asks.markup)
+        if found:
+            return Verdict("markup_debris", {"field": field, "term": found})
+    return None
+
+
+def _fragment(record: Record, config: StructureConfig) -> Verdict | None:
+    if not (config.fragments and isinstance(record, AlpacaRecord)):
+        return None
+    why = fragment(record.instruction, bool(record.input.strip()), is_chinese(record))
+    return Verdict("fragment", {"field": "instruction", "term": why}) if why else None
+
+
+def _list_continuation(record: Record, config: StructureConfig) -> Verdict | None:
+    if not (config.list_continuation and isinstance(record, AlpacaRecord)):
+        return None
+    fields = [("instruction", record.instruction), ("input", record.input), ("output", record.output)]
+    found = list_continuation([(name, text) for name, text in fields if text.strip()])
+    return Verdict("list_continuation", found) if found else None
+
+
+def _role_confusion(record: Record, config: StructureConfig) -> Verdict | None:
+    if not config.role_confusion:
+        return None
+    asks = reading(instruction_of(record), is_classification(record))
+    for answer in answers_of(record):
+        given = input_of(record) if isinstance(record, AlpacaRecord) else answer.asked
+        instruction = instruction_of(record) if isinstance(record, AlpacaRecord) else ""
+        found = role_confusion(instruction, given, answer.text, asks)
+        if found:
+            return Verdict("role_confusion", {"field": answer.field, **found})
+    return None
+
+
+def _cut(record: Record, config: StructureConfig) -> Verdict | None:
+    if not config.cut_output:
+        return None
+    asks = reading(instruction_of(record), is_classification(record))
+    for answer in answers_of(record):
+        why = cut_short(answer.text, asks)
+        if why:
+            return Verdict("cut_output", {"field": answer.field, "term": why})
+    return None
+
+
+def _answer_type(record: Record, config: StructureConfig) -> Verdict | None:
+    if not (config.answer_type and isinstance(record, AlpacaRecord)):
+        return None
+    asks = reading(record.instruction, is_classification(record))
+    found = wrong_type(asks, record.instruction, record.input, record.output)
+    return Verdict("wrong_answer_type", {"field": "output", **found}) if found else None
+
+
+STRUCTURE_RULES: tuple[Rule[StructureConfig], ...] = (
+    Rule("prompt_leakage", _leakage),
+    Rule("markup_debris", _debris),
+    Rule("fragment", _fragment),
+    Rule("list_continuation", _list_continuation),
+    Rule("role_confusion", _role_confusion),
+    Rule("cut_output", _cut),
+    Rule("answer_type", _answer_type),
+)
+
+
+def check_structure(record: Record, config: StructureConfig) -> Verdict | None:
+    return first_violation(record, config, STRUCTURE_RULES)

@@ -1,0 +1,191 @@
+"""Answers that are not answers: the output restates or continues the input (role confusion),
+stops mid-word or mid-list, or is of another type than the task asks for (a label where
+writing is asked, prose where a label is asked, no code where code is asked, no number where a
+number is asked, the source language where a translation is asked)."""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.curate.rouge import rouge_l_f1
+from pipeline.curate.structure.asks import Asks, has_number, looks_like_code
+from pipeline.curate.structure.fragments import markers
+from pipeline.text import cjk_ratio, tokenize
+
+_WORDS_EN = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+    "七": 7, "八": 8, "九": 9, "十": 10,
+}  # fmt: skip
+_ANNOUNCED = re.compile(
+    r"\b(?:here are|these are|the following|below are|there are)\s+(?:the\s+)?(\d{1,2}|one|two|three|four|"
+    r"five|six|seven|eight|nine|ten)\b[^.:\n]{0,40}[:.]?\s*$"
+    r"|(?:以下是|下面是|有|包括)(\d{1,2}|[一二两三四五六七八九十])(?:个|条|种|点|步|项|条建议)[^。：:\n]{0,20}[：:]?\s*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_BULLET = re.compile(r"^\s*(?:[-*•·]|\d{1,2}\s*[.)、]|[(（]\d{1,2}[)）])\s*\S", re.MULTILINE)
+_PROSE_END = ".?!。？！…\"'”’」』》)）]}*`>;；:："
+_BARE_MARKER_END = re.compile(r"(?:^|\n)\s*(?:\d{1,2}[.)、]|[-*•])\s*$")
+_ITEM = re.compile(r"^\s*(?:\d{1,2}[.)、]|[-*•])\s*(.*)$", re.MULTILINE)
+_ZH_DANGLING = re.compile(r"[\u4e00-\u9fff](?:的|和|与|及|把|在|对|从|向|被|给|是|，|、)$")
+_OPERATORS = "=+×÷*/^<([{（"
+_NUMERAL_WINDOW = re.compile(r"(?=(\w?[零一二三四五六七八九十百千万两\d]+\w?))")
+_LEADING_MARKER = re.compile(r"^\s*(?:\d{1,2}[.)、]|[-*•])\s*")
+_LABELS = re.compile(
+    r"\b(?:yes|no|true|false|positive|negative|neutral|correct|incorrect|valid|invalid|spam|"
+    r"not spam|agree|disagree|fact|opinion|formal|informal|mixed)\b"
+    r"|是|否|不是|正确|错误|正面|负面|中性|对|错",
+    re.IGNORECASE,
+)
+_YES_NO_ANSWER = re.compile(
+    r"\b(?:yes|no|true|false|correct|incorrect|not)\b|是|否|不|没|对|错|正确|错误|可以|不能", re.IGNORECASE
+)
+
+
+_SPEAKER = re.compile(r"^\s*([^\W\d][\w ]{0,20}?)\s*[:：]")
+_ASKS_FOR_QUESTIONS = re.compile(r"question|quiz|ask|interview|riddle|提问|问题|问句|疑问", re.I)
+
+
+def role_confusion(instruction: str, given: str, said: str, asks: Asks) -> dict[str, object] | None:
+    """The output is the input again (nearly), carries on from it, speaks as the input's
+    speaker, or asks the instruction back."""
+    said_tokens, given_tokens = tokenize(_LEADING_MARKER.sub("", said)), tokenize(given)
+    if not said_tokens or asks.copy_allowed:
+        return None
+    if given_tokens:
+        overlap = rouge_l_f1(given_tokens, said_tokens)
+        if overlap >= 0.7 and len(said_tokens) >= 0.8 * len(given_tokens):
+            return {"restates": "input", "rouge_l": round(overlap, 3)}
+        head = given_tokens[: max(4, len(given_tokens) * 4 // 5)]
+        if len(given_tokens) >= 4 and said_tokens[: len(head)] == head:
+            return {"continues": "input"}
+        speaker, answerer = _SPEAKER.match(given), _SPEAKER.match(said)
+        if speaker and answerer and speaker.group(1).casefold() == answerer.group(1).casefold():
+            return {"speaks_as": speaker.group(1)}
+    asked = rouge_l_f1(tokenize(instruction), said_tokens)
+    if asked >= 0.75:
+        return {"restates": "instruction", "rouge_l": round(asked, 3)}
+    question = any(mark in said for mark in "?？") and len(said_tokens) <= 25 and asked >= 0.5
+    if question and not _ASKS_FOR_QUESTIONS.search(instruction) and not _ASKS_FOR_QUESTIONS.search(given):
+        return {"asks_back": said.strip()[:60], "rouge_l": round(asked, 3)}
+    return None
+
+
+def _prose_line(line: str) -> bool:
+    words = line.split()
+    if line.lstrip().startswith(("-", "*", "•", "#", "|", "`")) or looks_like_code(line):
+        return False
+    capitalised = sum(word[:1].isupper() for word in words)
+    return not (len(words) >= 2 and capitalised >= 0.7 * len(words))  # a title
+
+
+def cut_short(said: str, asks: Asks) -> str | None:
+    """How the output shows it was cut: a bare list marker or a stub item at the end, fewer items
+    than it announced, or prose that stops without ending its sentence."""
+    text = said.rstrip()
+    if not text or text.count("```") % 2:
+        return None
+    if text[-1] in _OPERATORS and not text.endswith(("->", "=>", ":-)")):
+        return f"stops on an operator: {text[-12:]!r}"
+    if _BARE_MARKER_END.search(text) and len(markers(text)) + len(_BULLET.findall(text)) > 1:
+        return f"ends on a bare list marker: {text[-20:]!r}"
+    entries = [item.split() for item in _ITEM.findall(text)]
+    if len(entries) >= 3 and len(entries[-1]) == 1 and text[-1] not in _PROSE_END:
+        others = sorted(len(item) for item in entries[:-1])
+        if others[len(others) // 2] >= 4:
+            return f"ends on a stub list item: {text[-20:]!r}"
+    announced = _ANNOUNCED.search(text)
+    if announced:
+        wanted = announced.group(1) or announced.group(2)
+        count = int(wanted) if wanted.isdigit() else _WORDS_EN.get(wanted.lower(), 0)
+        items = len(_BULLET.findall(text[announced.end() :]))
+        if 0 < items < count or (items == 0 and text.endswith((":", "："))):
+            return f"announces {count} items, gives {items}"
+    if asks.count and text[-1] not in _PROSE_END:
+        listed = len(_BULLET.findall(text)) or (
+            len(re.split(r"[,，、;；]", text)) if re.search(r"[,，、]", text) else 0
+        )
+        if 1 < listed < asks.count:
+            return f"asked for {asks.count} items, stops after {listed}"
+    lines = [line for line in text.splitlines() if line.strip()]
+    last = lines[-1].strip()
+    if (
+        last[-1] in _PROSE_END
+        or not _prose_line(last)
+        or (asks.short_form or asks.markup)
+        and len(lines) == 1
+    ):
+        return None
+    if _ZH_DANGLING.search(last):
+        return f"stops mid-phrase: {last[-8:]!r}"
+    unpunctuated = sum(line.rstrip()[-1] not in _PROSE_END for line in lines)
+    if len(lines) > 2 and unpunctuated >= 0.6 * len(lines):
+        return None  # verse or a list of terms
+    if cjk_ratio(last) > 0.5:
+        return f"stops mid-sentence: {last[-8:]!r}" if len(last) >= 12 else None
+    if len(last.split()) >= 5 and last[0].isupper() or len(lines) > 1 and len(last.split()) >= 3:
+        return f"stops mid-sentence: {last[-24:]!r}"
+    return None
+
+
+def _untranslated(target: str, instruction: str, given: str, said: str, asks_source: str) -> bool:
+    """The output is the source text again, or plainly not in the language asked for."""
+    source = given or instruction.partition(":")[2] or instruction.partition("：")[2] or asks_source
+    said_tokens, source_tokens = " ".join(tokenize(said)), " ".join(tokenize(source))
+    if said_tokens and (
+        said_tokens == source_tokens or len(said_tokens) >= 12 and said_tokens in source_tokens
+    ):
+        return True
+    if source_tokens and rouge_l_f1(tokenize(source), tokenize(said)) >= 0.5:
+        return True  # two languages share names and numbers, not half their words
+    said_tokens = tokenize(said)  # type: ignore[assignment]
+    chinese = cjk_ratio(said) > 0.5
+    if target == "zh":
+        return not chinese and len(said_tokens) >= 3
+    return chinese
+
+
+def _gives_number(instruction: str, given: str, said: str) -> bool:
+    """A number the task did not already say ("第二次世界大战…" holds a 二 of its own); a
+    calculation on given digits answers in digits."""
+    for window in _NUMERAL_WINDOW.findall(instruction):
+        if len(window) >= 3 and not window.isascii():
+            said = said.replace(window, " ")
+    if any(char.isdigit() for char in instruction + given):
+        return any(char.isdigit() for char in said)
+    return has_number(said)
+
+
+def wrong_type(asks: Asks, instruction: str, given: str, said: str) -> dict[str, object] | None:
+    """What the task asks for that the output is not."""
+    words = said.split()
+    chinese = cjk_ratio(said) > 0.5
+    short = len(said.strip(" 。.！!")) <= 4 if chinese else len(words) <= 2 and len(said) <= 24
+    if asks.code and not looks_like_code(said):
+        return {"asked": "code", "found": "no code"}
+    if asks.translation_to and _untranslated(asks.translation_to, instruction, given, said, asks.source):
+        return {"asked": f"a translation into {asks.translation_to}", "found": said[:40]}
+    if asks.label and not asks.code:
+        options = asks.options
+        head = " ".join(words[:12]) if cjk_ratio(said) < 0.5 else said[:24]
+        lowered = head.lower()
+        named = any(option in lowered for option in options) if options else bool(_LABELS.search(head))
+        long = len(words) > (12 if options else 20) or (
+            cjk_ratio(said) > 0.5 and len(said) > (24 if options else 60)
+        )
+        chinese_without_options = (
+            cjk_ratio(said) > 0.5 and options and len(said) >= 8 and not _LABELS.search(said)
+        )
+        if (long or chinese_without_options) and not named:
+            return {"asked": "a label", "found": "prose without one", "labels": list(options)}
+    opening = said.strip().lstrip("“\"'「").removeprefix("不").removeprefix("没").lower()
+    if asks.yes_no and asks.options and not any(opening.startswith(option) for option in asks.options):
+        return {"asked": " or ".join(asks.options), "found": said[:40]}
+    if asks.yes_no and len(words) <= 30 and not _YES_NO_ANSWER.search(said):
+        return {"asked": "yes or no", "found": said[:40]}
+    if asks.number and not _gives_number(instruction, given, said):
+        return {"asked": "a number", "found": said[:40]}
+    label_like = _LABELS.fullmatch(said.strip(" .。")) or len(words) <= 1 and not chinese
+    if (asks.prose or asks.long_form) and short and (label_like or asks.long_form):
+        return {"asked": "a piece of writing", "found": said.strip()}
+    return None

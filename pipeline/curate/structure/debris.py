@@ -1,0 +1,63 @@
+"""JSON and markup debris: the seams of the answer format left inside a field (`}, {`,
+`"output": "`, a stray closing brace, an HTML tag, a literal `\\n`).
+
+A field that is meant to hold JSON, code or markup (the task asks for it, or the text parses as
+JSON) may contain braces; there only the seams between two generated items count."""
+
+from __future__ import annotations
+
+import json
+import re
+
+_SEAM = re.compile(
+    r"\}\s*,\s*\{|\"\s*\}\s*,?\s*$|\}\s*\]\s*\}?\s*$|^\s*\{\s*\"|\"\s*:\s*\"\s*$"
+    r"|\"(?:instruction|input|output|instances|instructions|label|is_classification)\"\s*:"
+    r"|\\n|\\\"|</?(?:p|div|br|span|li|ul|ol|b|i|strong|em|html|body)\s*/?>|```",
+    re.IGNORECASE | re.MULTILINE,
+)
+_BETWEEN_ITEMS = re.compile(
+    r"\}\s*,\s*\{\s*\"?(?:instruction|input|output|label)|\"(?:instruction|input|output|label)\"\s*:"
+    r"|\}\s*,\s*\{\s*$|^\s*[,;)}\]]"
+)
+_TORN_START = re.compile(r"^\s*[,;)}\]]")
+_STRAY = re.compile(r"(?:^|\s)[{}\]]+\s*$|\{\s*\}+|\}\}|\{\s*$|^\s*\}")
+_PAIRS = {"}": "{", "]": "[", ")": "(", "”": "“", "】": "【", "）": "（"}
+
+
+def _balanced(text: str) -> bool:
+    stack: list[str] = []
+    for char in text:
+        if char in "{[(“【（":
+            stack.append(char)
+        elif char in _PAIRS:
+            if not stack or stack.pop() != _PAIRS[char]:
+                return False
+    return not stack
+
+
+def is_json(text: str) -> bool:
+    stripped = text.strip()
+    if stripped[:1] not in "{[":
+        return False
+    try:
+        json.loads(stripped)
+    except ValueError:
+        return False
+    return True
+
+
+def debris(text: str, structured: bool) -> str | None:
+    """The debris found in `text`, or None. `structured`: the field may hold JSON, code or markup."""
+    if not text.strip() or is_json(text):
+        return None
+    if structured:
+        match = _BETWEEN_ITEMS.search(text)
+        return match.group(0) if match else None
+    match = _SEAM.search(text) or _STRAY.search(text) or _TORN_START.search(text)
+    if match:
+        return match.group(0).strip() or match.group(0)
+    if text.count('"') % 2 and '"' in text.rstrip()[-2:]:
+        return text.rstrip()[-12:]
+    if any(char in text for char in "{}[]") and not _balanced(text):
+        return next(char for char in text if char in "{}[]")
+    return None

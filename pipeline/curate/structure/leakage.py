@@ -1,0 +1,132 @@
+"""Prompt leakage: a record that carries the generation prompt instead of a task — a run of words
+from one of the shipped prompts (in any template language), or the prompt's subject paraphrased
+(a "series of tasks", "the above examples", "<noinput>").
+
+A small model imitating a self-instruct prompt often writes about the prompt ("You create a
+series of tasks that cover different topic areas…") rather than writing a task."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from importlib import resources
+
+from pipeline.text import tokenize
+
+WORD_NGRAM = 5  # words of a space-delimited language
+CJK_NGRAM = 8  # characters of Chinese
+_I = re.IGNORECASE
+
+_TALK_ABOUT_THE_PROMPT = re.compile(
+    r"\b(?:series|list|set|number|variety|couple) of (?:\w+ ){0,3}?(?:tasks|task instructions)\b"
+    r"|\b(?:come|came|coming) up with (?:\w+ ){0,4}?(?:tasks|instructions|examples)\b"
+    r"|\b(?:invent\w*|creat\w*|writ\w*|generat\w*|com\w* up with) (?:\w+ ){0,3}"
+    r"tasks for an? (?:ai )?assistant\b"
+    r"|\btasks (?:that )?people (?:ask|give) an? (?:ai )?assistant\b|\b(?:\d+|\w+) more tasks\b"
+    r"|\btask instructions?\b|\bgiven task description\b|\bthe new tasks\b"
+    r"|^\s*task \d+\s*:|\bis it classification\b|\bis this a classification task\?"
+    r"|\b(?:must|should|do) not repeat the examples\b|\binstruction should be one or two sentences\b"
+    r"|\byour (?:task|job) is to (?:\w+ ){0,3}?(?:create|come up with|write|generate|invent|present|list)"
+    r" (?:\w+ ){0,4}?(?:tasks|instructions)\b"
+    r"|\b(?:new|diverse|different|following|above|these|those|first|next) (?:\w+ ){0,2}?tasks\b"
+    r"(?= (?:that|which|based|from|cover|are|can|to be|for an?(?: ai)? assistant))"
+    r"|\bthe (?:above|previous|preceding|given examples?|examples above)\b"
+    r"|\b(?:above|previous|preceding) (?:\w+ )?(?:tasks?|examples?|questions?|instructions?)\b"
+    r"|\bhere (?:is|are) (?:\w+ ){0,2}?(?:tasks|examples of tasks|new tasks)\b"
+    r"|\b(?:with|in) one key\b|\banswer (?:only )?in json\b|\b(?:one|each) task per line\b"
+    r"|\bexample \d+\s*$"
+    r"|<\s*no\s*input\s*>|<无输入>",
+    _I | re.MULTILINE,
+)
+_TALK_ABOUT_THE_PROMPT_ZH = re.compile(
+    r"一系列(?:的)?任务|(?:\d+|[一二三四五六七八九十几]+)个新任务|新任务|任务指令|多样化?的任务|想出一组|给定(?:的)?任务描述|任务的列表|(?:让|请)?AI助手完成的|多样[、，和]?真实的任务|(?:上述|以上|上面的?)\w{0,3}(?:任务|例子|示例)"
+    r"|(?:为|给)AI助手(?:编写|编造|设计|想出)|真实(?:的)?任务|给定的示例|前[几五三十\d]+个任务|下面是一些(?:例子|示例)|以下是一些(?:例子|示例)"
+    r"|不要重复(?:上面的)?(?:例子|示例)|用\s*JSON\s*回答|只有一个键|这是分类任务吗|是不是分类任务|一到两句"
+    r"|(?:编写|写出?|想出|列出)(?:\d+|[一二三四五六七八九十几]+)个(?:新的?)?(?:任务|指令)",
+    _I,
+)
+
+
+def _ngrams(tokens: list[str]) -> set[tuple[str, ...]]:
+    size = (
+        CJK_NGRAM
+        if tokens and all(len(t) == 1 and not t.isascii() for t in tokens[:CJK_NGRAM])
+        else WORD_NGRAM
+    )
+    return {tuple(tokens[i : i + size]) for i in range(len(tokens) - size + 1)}
+
+
+def _runs(text: str) -> list[list[str]]:
+    """Token runs in which one n-gram size applies: CJK characters, or words."""
+    runs: list[list[str]] = [[]]
+    for token in tokenize(text):
+        cjk = len(token) == 1 and not token.isascii()
+        if runs[-1] and (len(runs[-1][-1]) == 1 and not runs[-1][-1].isascii()) != cjk:
+            runs.append([])
+        runs[-1].append(token)
+    return [run for run in runs if run]
+
+
+_FIELD = re.compile(r"\{\w+\}")
+
+
+def _template_lines() -> list[str]:
+    raw = resources.files("pipeline.curate.structure").joinpath("template_texts.json").read_text("utf-8")
+    return [line for lines in json.loads(raw).values() for line in lines]
+
+
+@lru_cache(maxsize=1)
+def template_ngrams() -> frozenset[tuple[str, ...]]:
+    """N-grams of the fixed text of every shipped prompt (see pipeline.generate.template_texts)."""
+    grams: set[tuple[str, ...]] = set()
+    for line in _template_lines():
+        for piece in _FIELD.split(line):
+            for run in _runs(piece):
+                grams |= _ngrams(run)
+    return frozenset(grams)
+
+
+@lru_cache(maxsize=1)
+def template_patterns() -> tuple[re.Pattern[str], ...]:
+    """Short prompt lines with a format field ("Write {count} different examples."), as patterns
+    whose field matches a few words: too short for n-grams, too telling to let pass."""
+    patterns = []
+    for line in _template_lines():
+        parts = _FIELD.split(line)
+        fixed = [tokens for part in parts if (tokens := tokenize(part))]
+        if fixed and fixed[0][:1] == ["请"]:
+            fixed[0] = fixed[0][1:]  # a polite "please" the copy may drop
+        if len(fixed) < 2 or sum(map(len, fixed)) >= 2 * WORD_NGRAM or sum(map(len, fixed)) < 3:
+            continue
+        words = [r"\W*".join(re.escape(token) for token in tokens) for tokens in fixed]
+        body = r"[^\n]{1,30}?".join(words)  # a field: a few words, within one line
+        patterns.append(re.compile(body, _I))
+    return tuple(patterns)
+
+
+# legitimate in an answer ("Here are some examples of metaphors:"), not in a task
+_INTRODUCES_EXAMPLES = re.compile(
+    r"\b(?:here are|below are|following are) (?:some|a few|\w+) examples\s*:|以下是一些例子|下面是一些例子",
+    _I,
+)
+
+
+def leaked(text: str, instruction: bool = False) -> str | None:
+    """The leaked words, when `text` carries a piece of a generation prompt or talks about it.
+    `instruction`: the text is a task, which never introduces examples of tasks itself."""
+    if instruction:
+        found = _INTRODUCES_EXAMPLES.search(text)
+        if found:
+            return found.group(0)
+    for pattern in template_patterns():
+        found = pattern.search(text)
+        if found:
+            return found.group(0)
+    grams = template_ngrams()
+    for run in _runs(text):
+        for gram in sorted(_ngrams(run)):
+            if gram in grams:
+                return ("" if len(gram[0]) == 1 and not gram[0].isascii() else " ").join(gram).strip()
+    match = _TALK_ABOUT_THE_PROMPT.search(text) or _TALK_ABOUT_THE_PROMPT_ZH.search(text)
+    return match.group(0).strip() if match else None

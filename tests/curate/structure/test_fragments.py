@@ -1,0 +1,105 @@
+import pytest
+
+from pipeline.curate.structure.fragments import first_marker, fragment, list_continuation, markers
+
+
+@pytest.mark.parametrize(
+    "instruction",
+    [
+        "and add one row to the table called",
+        "are two of the most important things that people say to each other all the time. Example:",
+        "but there is no proper punctuation for this sentence, so you have to write it as",
+        "which can be a simple phrase with many meanings",
+        "And then sort the list by date.",
+        "Rewrite the paragraph so that it sounds more formal and",
+        "Write a short poem about the",
+    ],
+)
+def test_english_fragments(instruction: str) -> None:
+    assert fragment(instruction, has_input=True, chinese=False) is not None
+
+
+@pytest.mark.parametrize(
+    "instruction",
+    [
+        "Translate the following sentence into French:",
+        "Which of the following animals is a mammal?",
+        "Given a list of numbers, return the largest one.",
+        "iPhone sales fell last quarter; explain two likely reasons.",
+        "Give three tips for staying healthy",
+        "numpy.argsort returns what? Explain briefly.",
+    ],
+)
+def test_whole_english_instructions(instruction: str) -> None:
+    assert fragment(instruction, has_input=True, chinese=False) is None
+
+
+def test_an_instruction_that_promises_an_example_needs_an_input() -> None:
+    assert fragment("Write a haiku about rain. For example:", has_input=False, chinese=False)
+    assert fragment("Sort these words alphabetically, for example:", has_input=True, chinese=False) is None
+
+
+@pytest.mark.parametrize(
+    "instruction",
+    ["和朋友一起去公园的", "但是这个句子没有标点", "请列出三种常见的", "请根据下面的描述写一段"],
+)
+def test_chinese_fragments(instruction: str) -> None:
+    assert fragment(instruction, has_input=False, chinese=True) is not None
+
+
+@pytest.mark.parametrize(
+    "instruction", ["把下面的句子翻译成英文：", "请写一首关于秋天的诗。", "判断下面的评论是正面还是负面"]
+)
+def test_whole_chinese_instructions(instruction: str) -> None:
+    assert fragment(instruction, has_input=True, chinese=True) is None
+
+
+def test_markers_in_both_languages() -> None:
+    assert markers("1. a\n2) b\n(3) c\n4、d") == [1, 2, 3, 4]
+    assert markers("第一，准备材料\n第二，开始") == [1, 2]
+    assert markers("一、背景\n二、方法\n十、结论") == [1, 2, 10]
+    assert first_marker("3. Use table naming conventions:") == 3
+    assert first_marker("Use a table") is None
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        [
+            ("instruction", "Writing SQL query."),
+            ("input", "1. Create a table."),
+            ("output", "2. Create a table."),
+        ],
+        [
+            ("instruction", "Writing SQL query."),
+            ("input", "3. Use table naming conventions:"),
+            ("output", "4. Use"),
+        ],
+        [
+            ("instruction", "Here's how you could do it: 1. Create a new table with column named"),
+            ("output", "x"),
+        ],
+        [("instruction", "改写下面的步骤"), ("input", "第一，准备材料"), ("output", "第二，把材料混合")],
+    ],
+)
+def test_lists_dealt_out_over_fields(fields: list[tuple[str, str]]) -> None:
+    assert list_continuation(fields) is not None
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        [("instruction", "List three fruits."), ("output", "1. Apple\n2. Pear\n3. Plum")],
+        [
+            ("instruction", "Sort by length."),
+            ("input", "1. kiwi\n2. banana"),
+            ("output", "1. kiwi\n2. banana"),
+        ],
+        [
+            ("instruction", "Follow these steps: 1. Boil water. 2. Add tea."),
+            ("output", "Done: tea is ready."),
+        ],
+    ],
+)
+def test_whole_lists(fields: list[tuple[str, str]]) -> None:
+    assert list_continuation(fields) is None
