@@ -18,6 +18,7 @@ from pipeline.generate.dialogues.config import DialogueConfig
 from pipeline.generate.self_instruct.config import GenerateConfig
 from pipeline.io import read_yaml_mapping, validate_yaml
 from pipeline.llm.config import LLMConfig
+from pipeline.score.config import ScoreConfig
 from pipeline.settings import StrictModel, resolve_path
 from pipeline.train.config import TrainConfig
 
@@ -55,6 +56,9 @@ class BuildConfig(StrictModel):
     generate: GenerateConfig = Field(default_factory=GenerateConfig)
     curate: CurateConfig = Field(default_factory=CurateConfig)
     history: HistoryConfig = Field(default_factory=HistoryConfig)
+    score: ScoreConfig = Field(
+        default_factory=ScoreConfig, description="The LLM quality score of each kept record (off by default)"
+    )
     evaluate: EvaluateConfig = Field(default_factory=EvaluateConfig)
     exports: list[ExportName] = Field(default_factory=lambda: list(ALL_FORMATS))
 

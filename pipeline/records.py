@@ -38,6 +38,16 @@ class SeedTask(BaseModel):
     is_classification: bool
 
 
+class QualityScore(BaseModel):
+    """An LLM judge's rating of a record against a rubric (`pipeline.score`): 1 (unusable) to 5
+    (excellent), the judge's one-line reason, which model judged and under which rubric."""
+
+    score: int = Field(ge=1, le=5)
+    reason: str = ""
+    judge: str  # the judge model's name
+    rubric: str  # name@version
+
+
 class Lineage(BaseModel):
     """Where a record came from; enough to reproduce or audit it."""
 
@@ -53,6 +63,7 @@ class Lineage(BaseModel):
     build: str | None = None
     language: str = "en"
     created_at: str = Field(default_factory=utc_now)
+    quality: QualityScore | None = None  # set by the scored quality step; not part of the id
 
 
 class AlpacaRecord(BaseModel):

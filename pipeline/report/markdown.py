@@ -75,7 +75,7 @@ def quality_lines(quality: dict[str, Any] | None) -> list[str]:
         "## Quality",
         "",
         f"The structural checks dropped {quality['dropped']} of the {quality['seen']} records that reached "
-        f"them. Measured on a hand-labelled held-out set ({quality['set']}): recall "
+        f"them. Measured by hand-labelled sets ({quality['set']}): recall "
         f"{100 * quality['recall']:.1f}%, false drops {100 * quality['false_drop_rate']:.1f}% of good "
         f"records. Estimated share of usable records among those kept: {shown} (assumes this run's "
         "defects are like the labelled set's; wrong facts in well-formed answers are not counted: only "
@@ -113,6 +113,8 @@ def build_section(summary: dict[str, Any], instructions: Sequence[str], *, with_
         ("stage", "count"),
     )
     lines += quality_lines(gen.get("quality"))
+    if gen.get("quality_scores"):
+        lines += ["", gen["quality_scores"]["markdown"].rstrip()]
     lines += ["", "## Rejection funnel", ""]
     reasons = gen.get("rejected_by_reason", data.get("rejected_by_reason", {}))
     lines += _table(list(reasons.items()) or [("(none)", 0)], ("reason", "records"))

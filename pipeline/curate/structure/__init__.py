@@ -4,6 +4,7 @@ a model (English and Chinese). Each is a rule with a stable reason code and its 
   prompt_leakage     the generation prompt, or talk about it, inside a field
   markup_debris      JSON seams, stray braces and quotes, HTML tags, literal "\\n"
   fragment           an instruction that starts or ends in the middle of a sentence
+  not_a_task         an instruction that neither requests nor asks anything (a statement)
   list_continuation  one numbered list dealt out over the instruction, input and output
   role_confusion     an output that restates or carries on the input, or asks the task back
   cut_output         an output stopping mid-word, mid-sentence or short of the items it announced
@@ -15,11 +16,12 @@ Dialogues get the checks that apply to chat turns (leakage, debris, role confusi
 from __future__ import annotations
 
 from pipeline.curate.config import StructureConfig
-from pipeline.curate.structure.answers import cut_short, role_confusion, wrong_type
+from pipeline.curate.structure.answers import cut_short, role_confusion, unrelated, wrong_type
 from pipeline.curate.structure.asks import reading
 from pipeline.curate.structure.debris import debris, is_json
 from pipeline.curate.structure.fragments import fragment, list_continuation
 from pipeline.curate.structure.leakage import leaked
+from pipeline.curate.structure.task_form import not_a_task
 from pipeline.curate.verdict import Rule, Verdict, first_violation
 from pipeline.curate.views import answers_of, input_of, instruction_of, is_chinese, text_fields
 from pipeline.records import AlpacaRecord, Record
@@ -66,11 +68,19 @@ def _fragment(record: Record, config: StructureConfig) -> Verdict | None:
     return Verdict("fragment", {"field": "instruction", "term": why}) if why else None
 
 
+def _task_form(record: Record, config: StructureConfig) -> Verdict | None:
+    if not (config.task_form and isinstance(record, AlpacaRecord)):
+        return None
+    why = not_a_task(record.instruction, is_chinese(record))
+    return Verdict("not_a_task", {"field": "instruction", "term": why}) if why else None
+
+
 def _list_continuation(record: Record, config: StructureConfig) -> Verdict | None:
     if not (config.list_continuation and isinstance(record, AlpacaRecord)):
         return None
     fields = [("instruction", record.instruction), ("input", record.input), ("output", record.output)]
-    found = list_continuation([(name, text) for name, text in fields if text.strip()])
+    asks = reading(record.instruction, is_classification(record))
+    found = list_continuation([(name, text) for name, text in fields if text.strip()], asks.continues)
     return Verdict("list_continuation", found) if found else None
 
 
@@ -91,6 +101,9 @@ def _cut(record: Record, config: StructureConfig) -> Verdict | None:
     if not config.cut_output:
         return None
     asks = reading(instruction_of(record), is_classification(record))
+    given = input_of(record).strip()
+    if given.endswith(("...", "…")) and len(given.split()) <= 8 and not given.startswith(("...", "…")):
+        return Verdict("cut_output", {"field": "input", "term": f"a placeholder for an input: {given!r}"})
     for answer in answers_of(record):
         why = cut_short(answer.text, asks)
         if why:
@@ -102,7 +115,9 @@ def _answer_type(record: Record, config: StructureConfig) -> Verdict | None:
     if not (config.answer_type and isinstance(record, AlpacaRecord)):
         return None
     asks = reading(record.instruction, is_classification(record))
-    found = wrong_type(asks, record.instruction, record.input, record.output)
+    found = wrong_type(asks, record.instruction, record.input, record.output) or unrelated(
+        asks, record.input, record.output
+    )
     return Verdict("wrong_answer_type", {"field": "output", **found}) if found else None
 
 
@@ -110,6 +125,7 @@ STRUCTURE_RULES: tuple[Rule[StructureConfig], ...] = (
     Rule("prompt_leakage", _leakage),
     Rule("markup_debris", _debris),
     Rule("fragment", _fragment),
+    Rule("task_form", _task_form),
     Rule("list_continuation", _list_continuation),
     Rule("role_confusion", _role_confusion),
     Rule("cut_output", _cut),

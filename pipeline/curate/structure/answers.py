@@ -9,7 +9,6 @@ import re
 
 from pipeline.curate.rouge import rouge_l_f1
 from pipeline.curate.structure.asks import Asks, has_number, looks_like_code
-from pipeline.curate.structure.fragments import markers
 from pipeline.text import cjk_ratio, tokenize
 
 _WORDS_EN = {
@@ -27,7 +26,9 @@ _BULLET = re.compile(r"^\s*(?:[-*•·]|\d{1,2}\s*[.)、]|[(（]\d{1,2}[)）])\s
 _PROSE_END = ".?!。？！…\"'”’」』》)）]}*`>;；:："
 _BARE_MARKER_END = re.compile(r"(?:^|\n)\s*(?:\d{1,2}[.)、]|[-*•])\s*$")
 _ITEM = re.compile(r"^\s*(?:\d{1,2}[.)、]|[-*•])\s*(.*)$", re.MULTILINE)
-_ZH_DANGLING = re.compile(r"[\u4e00-\u9fff](?:的|和|与|及|把|在|对|从|向|被|给|是|，|、)$")
+_ZH_DANGLING = re.compile(
+    r"[\u4e00-\u9fff](?:的|和|与|及|以及|把|在|对|从|向|被|给|是|于是|然后|所以|但是|而且|并且|因为|包括|例如|比如)$"
+)
 _OPERATORS = "=+×÷*/^<([{（"
 _NUMERAL_WINDOW = re.compile(r"(?=(\w?[零一二三四五六七八九十百千万两\d]+\w?))")
 _LEADING_MARKER = re.compile(r"^\s*(?:\d{1,2}[.)、]|[-*•])\s*")
@@ -42,6 +43,18 @@ _YES_NO_ANSWER = re.compile(
 )
 
 
+# an answer that is itself a task: "Explain the meaning of the idiom …" for "What does … mean?"
+_IMPERATIVE = re.compile(
+    r"^\s*(?:please\s+)?(?:explain|describe|write|list|give|tell|name|summari[sz]e|define|translate|"
+    r"identify|find|classify|calculate)\b|^\s*(?:请)?(?:解释|描述|说明|写|列出|给出|概括|翻译|计算|判断)",
+    re.IGNORECASE,
+)
+_SQL_END = re.compile(r"\b(?:select|from|where|and|or|by|join|on|limit|values|set|into|having|as)\s*$", re.I)
+_DANGLING_WORD = re.compile(
+    r"\b(?:and|or|but|the|a|an|of|to|with|for|from|by|in|on|at|into|than|that|which|is|are|was|were|"
+    r"be|its|their|your|his|her|our|this|these|those|my|because|about|between|including|such as)\s*$",
+    re.IGNORECASE,
+)
 _SPEAKER = re.compile(r"^\s*([^\W\d][\w ]{0,20}?)\s*[:：]")
 _ASKS_FOR_QUESTIONS = re.compile(r"question|quiz|ask|interview|riddle|提问|问题|问句|疑问", re.I)
 
@@ -65,9 +78,10 @@ def role_confusion(instruction: str, given: str, said: str, asks: Asks) -> dict[
     asked = rouge_l_f1(tokenize(instruction), said_tokens)
     if asked >= 0.75:
         return {"restates": "instruction", "rouge_l": round(asked, 3)}
-    question = any(mark in said for mark in "?？") and len(said_tokens) <= 25 and asked >= 0.5
-    if question and not _ASKS_FOR_QUESTIONS.search(instruction) and not _ASKS_FOR_QUESTIONS.search(given):
-        return {"asks_back": said.strip()[:60], "rouge_l": round(asked, 3)}
+    question = any(mark in said for mark in "?？") or _IMPERATIVE.match(said) is not None
+    if question and len(said_tokens) <= 25 and asked >= 0.5:
+        if not _ASKS_FOR_QUESTIONS.search(instruction) and not _ASKS_FOR_QUESTIONS.search(given):
+            return {"asks_back": said.strip()[:60], "rouge_l": round(asked, 3)}
     return None
 
 
@@ -87,7 +101,16 @@ def cut_short(said: str, asks: Asks) -> str | None:
         return None
     if text[-1] in _OPERATORS and not text.endswith(("->", "=>", ":-)")):
         return f"stops on an operator: {text[-12:]!r}"
-    if _BARE_MARKER_END.search(text) and len(markers(text)) + len(_BULLET.findall(text)) > 1:
+    if asks.code and _SQL_END.search(text) and "select" in text.lower():
+        return f"stops on a keyword: {text[-16:]!r}"
+    if (
+        text[-1] not in _PROSE_END
+        and _DANGLING_WORD.search(text)
+        and not asks.code
+        and len(text.split()) >= 3
+    ):
+        return f"stops on a dangling word: {text[-16:]!r}"
+    if _BARE_MARKER_END.search(text):
         return f"ends on a bare list marker: {text[-20:]!r}"
     entries = [item.split() for item in _ITEM.findall(text)]
     if len(entries) >= 3 and len(entries[-1]) == 1 and text[-1] not in _PROSE_END:
@@ -116,14 +139,18 @@ def cut_short(said: str, asks: Asks) -> str | None:
         and len(lines) == 1
     ):
         return None
-    if _ZH_DANGLING.search(last):
+    if _ZH_DANGLING.search(last) or last[-1] in "，、,;；":
         return f"stops mid-phrase: {last[-8:]!r}"
+    parts = re.split(r"[,，、;；]", last)
+    if len(parts) >= 3 and max(len(part.strip()) for part in parts) <= 12:
+        return None  # an enumeration of short items: "挂面450克，鸡蛋3个，青菜300克"
+    last = re.split(r"(?<=[.!?。！？])\s*", last)[-1] or last  # the sentence it ends on
     unpunctuated = sum(line.rstrip()[-1] not in _PROSE_END for line in lines)
     if len(lines) > 2 and unpunctuated >= 0.6 * len(lines):
         return None  # verse or a list of terms
     if cjk_ratio(last) > 0.5:
         return f"stops mid-sentence: {last[-8:]!r}" if len(last) >= 12 else None
-    if len(last.split()) >= 5 and last[0].isupper() or len(lines) > 1 and len(last.split()) >= 3:
+    if len(last.split()) >= 5 and last[:1].isupper() or len(lines) > 1 and len(last.split()) >= 4:
         return f"stops mid-sentence: {last[-24:]!r}"
     return None
 
@@ -156,6 +183,29 @@ def _gives_number(instruction: str, given: str, said: str) -> bool:
     return has_number(said)
 
 
+_CONTENT_WORD = re.compile(r"[^\W\d_]{4,}|[\u4e00-\u9fff]{2}")
+_COMMON = frozenset(
+    """that this with from have will your they their there what when which about would could should
+these those into than then them been were also just more most some such very only over make like""".split()
+)
+
+
+def _content_words(text: str) -> set[str]:
+    return {w.casefold() for w in _CONTENT_WORD.findall(text)} - _COMMON
+
+
+def unrelated(asks: Asks, given: str, said: str) -> dict[str, object] | None:
+    """A task worked on the input (rewrite, summarise, extract, answer from it) whose output
+    shares not one content word with that input."""
+    words = _content_words(given)
+    if not asks.over_input or len(words) < 4 or len(said.split()) < 3 and cjk_ratio(said) < 0.5:
+        return None
+    shares_a_character = cjk_ratio(given) > 0.5 and any(c in said for c in given if c.isalnum())
+    if words & _content_words(said) or shares_a_character:
+        return None
+    return {"asked": "work on the input", "found": "an output sharing no word with it"}
+
+
 def wrong_type(asks: Asks, instruction: str, given: str, said: str) -> dict[str, object] | None:
     """What the task asks for that the output is not."""
     words = said.split()
@@ -173,9 +223,9 @@ def wrong_type(asks: Asks, instruction: str, given: str, said: str) -> dict[str,
         long = len(words) > (12 if options else 20) or (
             cjk_ratio(said) > 0.5 and len(said) > (24 if options else 60)
         )
-        chinese_without_options = (
-            cjk_ratio(said) > 0.5 and options and len(said) >= 8 and not _LABELS.search(said)
-        )
+        if options:
+            named = any(option in said.lower() for option in options)
+        chinese_without_options = cjk_ratio(said) > 0.5 and options and len(said) >= 8
         if (long or chinese_without_options) and not named:
             return {"asked": "a label", "found": "prose without one", "labels": list(options)}
     opening = said.strip().lstrip("“\"'「").removeprefix("不").removeprefix("没").lower()

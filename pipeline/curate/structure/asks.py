@@ -14,8 +14,9 @@ _I = re.IGNORECASE
 
 _CODE = re.compile(
     r"\b(?:write|implement|create|code|generate|give|show|provide|define|complete|fix|refactor|"
-    r"translate\b[^.?!\n]{0,40}\binto|convert\b[^.?!\n]{0,40}\binto)\b[^.?!\n]{0,60}?"
-    r"\b(?:function|program|script|snippet|code|sql|regex|regular expression|bash command|"
+    r"translate\b[^.?!\n]{0,40}\binto|convert\b[^.?!\n]{0,40}\binto)\b"
+    r"(?:\s+(?!for\b|of\b|about\b|on\b|in\b|to\b)[^\s.?!]+){0,5}?\s+"
+    r"(?:function|program|script|snippet|code|sql|regex|regular expression|bash command|"
     r"shell command|command line|one-liner|html|css|json schema|"
     r"(?:python|javascript|java|c\+\+|c#|rust|go|typescript|ruby|php)\s+(?:class|method|query|lambda))\b"
     r"|(?:编写|写|实现|给出|用\w{0,8}(?:写|实现))[^。？！\n]{0,30}?"
@@ -26,12 +27,13 @@ _CODE_SIGNAL = re.compile(
     r"```|\bdef \w+\s*\(|\breturn\b|\bSELECT\b[\s\S]*\bFROM\b|\bfunction\s*\w*\s*\(|=>|\bclass \w+"
     r"|\bimport \w+|#include|\bconsole\.log\(|\bprint\s*\(|;\s*$|\)\s*\{\s*$|\w+\s*\([^()]*\)\s*[{:]"
     r"|\b(?:for|while|if)\s*\(|\blambda\b|<\w+[^>]*>|\$\w+|\w+\s*=\s*\S|^\s*(?:ls|cd|grep|sed|awk|git|pip)\b"
-    r"|\^|\\d|\[\^?[a-z0-9]-",
+    r"|\^|\\d|\[\^?[a-z0-9]-"
+    r"|^\s*(?:sudo\s+)?[a-z][\w.-]*\s+(?:-{1,2}\w|/|\.{1,2}/?\s|\*|\"\*)",
     re.MULTILINE | _I,
 )
 # "positive or negative", "Yes or No", "'True' or 'False'", "A, B or C"
 _OPTIONS = re.compile(
-    r"(?:\b(?:as|is|either|label|classify|answer|respond|reply|categor\w*|into|with)\b[:\s]+)"
+    r"(?:\b(?:as|is|either|label|classify|answer|respond|reply|categor\w*|into|with|to)\b[:\s]+)"
     r"[\"'“]?([\w\- ]{1,20}?)[\"'”]?(?:\s*,\s*[\"'“]?([\w\- ]{1,20}?)[\"'”]?)*"
     r"\s*,?\s+or\s+[\"'“]?([\w\-]{1,20})",
     _I,
@@ -42,6 +44,7 @@ _OPTIONS_ZH = re.compile(
 _CLASSIFY = re.compile(
     r"\bclassify\b|\bcategori[sz]e\b|\bwhich (?:category|class|label)\b|\blabel (?:it|the|each|this)\b"
     r"|\banswer (?:with )?(?:yes|no|true|false)\b|\btrue or false\b|\byes or no\b"
+    r"|\b(?:answer|reply|respond) (?:with )?[\"'“]?\w+[\"'”]? or [\"'“]?\w+[\"'”]?\s*[.!]?\s*$"
     r"|分类|归类|属于哪(?:一|个)?类|(?:判断|区分|识别|属于)[^。？！]{0,24}还是|判断[^。？！]{0,20}(?:是否|正面|负面|真假|对错)|是否[^。？！]{0,20}回答(?:是|否)",
     _I,
 )
@@ -53,7 +56,7 @@ _ANSWER_OPTIONS_ZH = re.compile(
 _NUMBER = re.compile(
     r"\b(?:calculate|compute|count|how many|how much|what is \d|find the (?:sum|product|difference|area|"
     r"perimeter|volume|average|mean|median|greatest common|gcd|lcm|least common|value|square root|"
-    r"percentage|total|number)|convert \d+|solve (?:for|the equation)|evaluate the expression)\b"
+    r"percentage|total|number)|convert \d+|what is \d+|solve (?:for|the equation)|evaluate the expression)\b"
     r"|\bin what year\b|\bwhich year\b|\bwhat year\b|\bhow (?:old|long|far|tall|heavy)\b"
     r"|计算|多少|求(?:和|积|差|面积|周长|体积|平均|最大公约数|最小公倍数|值)|解方程|换算|哪一年|几岁|几天",
     _I,
@@ -76,7 +79,7 @@ _LONG_FORM = re.compile(
     r"\b(?:write|compose|draft|create|generate|tell|prepare)\b[^.?!\n]{0,30}?\b(?:story|essay|poem|"
     r"paragraph|letter|email|e-mail|article|description|explanation|speech|dialogue|review|report|"
     r"blog post|cover letter|biography|summary|memo|toast|eulogy|anecdote)\b"
-    r"|(?:写|撰写|创作|编|起草)[^。？！\n]{0,12}?(?:故事|文章|诗|信|邮件|说明文|演讲稿|对话|日记|报告|简历)",
+    r"|(?:写|撰写|创作|编|起草)[^。？！\n]{0,12}?(?:故事|文章|诗|信|邮件|说明文|演讲稿|对话|日记|报告|简历|介绍|文案|留言|描述|通知|祝福)",
     _I,
 )
 # answers that are short by nature and need not end a sentence
@@ -88,7 +91,9 @@ _SHORT_FORM = re.compile(
 )
 _MARKUP = re.compile(
     r"(?<![a-z])(?:json|dict|dictionary|html|xml|yaml|csv|css|markdown|tag|tags|latex|regex|escape|code|"
-    r"python|javascript|sql|template|placeholder|braces?|brackets?)(?![a-z])|字典|标签|转义|代码|括号|模板",
+    r"python|javascript|sql|template|placeholder|braces?|brackets?|printf|print|string|variable|syntax|"
+    r"compiler|command|terminal|shell|backslash|newline|line break)(?![a-z])"
+    r"|字典|标签|转义|代码|括号|模板|换行|命令|语法|字符串|变量|C语言",
     _I,
 )
 _PROSE_EXCEPT = re.compile(
@@ -115,8 +120,8 @@ _COPY_ALLOWED = re.compile(
     r"capitali[sz]e|lowercase|uppercase|title case|convert|change|replace|remove|add|insert|sort|"
     r"reorder|arrange|format|punctuat\w*|spell\w*|grammar|tense|passive|active voice|continue|"
     r"complete|finish|extend|expand|shorten|simplify|transliterate|normali[sz]e|clean|"
-    r"reverse|repeat|copy|underline|fill in|organi[sz]e|numbered list|bullet|make)\b"
-    r"|改正|纠正|修改|改写|润色|改成|转换|替换|删除|添加|排序|调整|标点|错别字|语法|续写|补全|扩写|缩写|简化|改为|改得|整理|列成|分行|编号|格式",
+    r"reverse|repeat|copy|underline|fill in|organi[sz]e|numbered list|bullet points?|bulleted list|make)\b"
+    r"|改正|纠正|修改|改写|润色|改成|转换|替换|删除|添加|排序|调整|标点|错别字|语法|续写|补全|扩写|缩写|简化|改为|改得|改成|整理|列成|分行|编号|格式",
     _I,
 )
 
@@ -136,6 +141,8 @@ class Asks:
     markup: bool  # braces, tags and escapes belong to the task
     source: str  # the text a translation starts from, when the instruction quotes it
     count: int | None  # how many items the instruction asks for ("Name the seven continents")
+    continues: bool  # the answer carries on a list or text of the input ("the next step")
+    over_input: bool  # the answer works on the input (rewrite, summarise, extract, answer from it)
 
 
 _QUOTED = re.compile(r"'([^']{2,80})'|\"([^\"]{2,80})\"|“([^”]{2,80})”|「([^」]{2,80})」")
@@ -151,6 +158,23 @@ _COUNT_WORDS = {
     "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
     "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10,
 }  # fmt: skip
+
+
+_CONTINUES = re.compile(
+    r"\bnext\b|\bcontinue|\bmissing\b|\bwhat comes\b|\bcomplete the\b|\badd (?:one|another|a) (?:more )?"
+    r"(?:step|item|point|line)|下一步|接下来|续写|补全|缺少|缺失|补充",
+    _I,
+)
+
+
+_OVER_INPUT = re.compile(
+    r"^\s*(?:please\s+)?(?:rewrite|rephrase|paraphrase|reword|edit|proofread|correct|simplify|shorten|"
+    r"summari[sz]e|condense|polish|improve)\b"
+    r"|\b(?:in|from) (?:this|the|the given|the following) (?:paragraph|passage|text|article|sentence|context|"
+    r"review|email|story|document)\b|\bbased on the (?:text|passage|context|paragraph|input)\b"
+    r"|^\s*(?:请)?(?:改写|润色|缩写|概括|总结|简化|修改|改正)|(?:根据|从)(?:这段|下面的|上面的|这篇|给定的)",
+    _I,
+)
 
 
 def _count(instruction: str) -> int | None:
@@ -173,7 +197,8 @@ def _options(instruction: str) -> tuple[str, ...]:
         last = match.group(2)
         before = match.group(0)[: -len(last)].rstrip("还是或者")
         items = [item.strip('“”"「」') for item in before.split("、")]
-        items[0] = items[0][-len(last) :]  # "判断…是事实还是观点": as long as the last option
+        items[0] = re.split(r"属于|是|为|选|成|[:：]", items[0])[-1]  # "…属于差旅费、餐费还是…"
+        items[0] = items[0][-max(len(last), 2) :]  # "判断…事实还是观点": no longer than the last
         found += [item for item in items if item] + [last]
     return tuple(dict.fromkeys(found))
 
@@ -201,6 +226,8 @@ def reading(instruction: str, classification: bool) -> Asks:
         markup=code or bool(_MARKUP.search(instruction)),
         source=next((group for group in quoted.groups() if group), "") if quoted else "",
         count=_count(instruction),
+        continues=bool(_CONTINUES.search(instruction)),
+        over_input=bool(_OVER_INPUT.search(instruction)) and not code,
     )
 
 

@@ -19,7 +19,12 @@ _BETWEEN_ITEMS = re.compile(
     r"\}\s*,\s*\{\s*\"?(?:instruction|input|output|label)|\"(?:instruction|input|output|label)\"\s*:"
     r"|\}\s*,\s*\{\s*$|^\s*[,;)}\]]"
 )
-_TORN_START = re.compile(r"^\s*[,;)}\]]")
+# doubled punctuation (".," "..", not an ellipsis) and a log-line date or path where a task begins
+_DOUBLED = re.compile(
+    r"(?<![.])[.,;:][,;]|(?<![.])\.\.(?![.])|^\s*\d{4}-\d{2}-\d{2}\b|^\s*\d+/[a-z_]+/"
+    r"|[A-Za-z0-9] +[.,](?=\s|$)"  # "24 ." : a space before a full stop or comma
+)
+_TORN_START = re.compile(r"^\s*[,;)}\]]|^\s*\"[^\"\n]+\"\s*,\s*$")  # '"Describe the rain.",'
 _STRAY = re.compile(r"(?:^|\s)[{}\]]+\s*$|\{\s*\}+|\}\}|\{\s*$|^\s*\}")
 _PAIRS = {"}": "{", "]": "[", ")": "(", "”": "“", "】": "【", "）": "（"}
 
@@ -53,7 +58,7 @@ def debris(text: str, structured: bool) -> str | None:
     if structured:
         match = _BETWEEN_ITEMS.search(text)
         return match.group(0) if match else None
-    match = _SEAM.search(text) or _STRAY.search(text) or _TORN_START.search(text)
+    match = _SEAM.search(text) or _STRAY.search(text) or _TORN_START.search(text) or _DOUBLED.search(text)
     if match:
         return match.group(0).strip() or match.group(0)
     if text.count('"') % 2 and '"' in text.rstrip()[-2:]:

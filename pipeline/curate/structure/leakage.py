@@ -24,8 +24,12 @@ _TALK_ABOUT_THE_PROMPT = re.compile(
     r"|\b(?:invent\w*|creat\w*|writ\w*|generat\w*|com\w* up with) (?:\w+ ){0,3}"
     r"tasks for an? (?:ai )?assistant\b"
     r"|\btasks (?:that )?people (?:ask|give) an? (?:ai )?assistant\b|\b(?:\d+|\w+) more tasks\b"
-    r"|\btask instructions?\b|\bgiven task description\b|\bthe new tasks\b"
-    r"|^\s*task \d+\s*:|\bis it classification\b|\bis this a classification task\?"
+    r"|\bthe (?:first|second|third|fourth|fifth|sixth|next|last|previous|\d+(?:st|nd|rd|th)) task\b"
+    r"|\b(?:adher\w* to|follow\w*|under|with) (?:this|these|the above|the given) constraints?\b"
+    r"|\bgiven task description\b|\bthe new tasks\b|\b(?:tasks|examples|instructions) (?:above|below)\b"
+    r"|\b(?:following|next|other|new|remaining) tasks should\b"
+    r"|\binstructions? (?:that )?an? (?:ai )?assistant (?:might|could|would|may) (?:receive|get|be given)\b"
+    r"|^\s*(?:task|example) \d+\s*:|\bis it classification\b|\bis this a classification task\?"
     r"|\b(?:must|should|do) not repeat the examples\b|\binstruction should be one or two sentences\b"
     r"|\byour (?:task|job) is to (?:\w+ ){0,3}?(?:create|come up with|write|generate|invent|present|list)"
     r" (?:\w+ ){0,4}?(?:tasks|instructions)\b"
@@ -40,11 +44,12 @@ _TALK_ABOUT_THE_PROMPT = re.compile(
     _I | re.MULTILINE,
 )
 _TALK_ABOUT_THE_PROMPT_ZH = re.compile(
-    r"一系列(?:的)?任务|(?:\d+|[一二三四五六七八九十几]+)个新任务|新任务|任务指令|多样化?的任务|想出一组|给定(?:的)?任务描述|任务的列表|(?:让|请)?AI助手完成的|多样[、，和]?真实的任务|(?:上述|以上|上面的?)\w{0,3}(?:任务|例子|示例)"
+    r"一系列(?:的)?任务|(?:\d+|[一二三四五六七八九十几]+)个新任务|新任务|任务指令|多样化?的任务|想出一组|^\s*任务\s*\d+\s*[:：]|(?:下面|以下|后面|接下来)的?任务(?:在|都|要|应|需)"
+    r"|AI助手可能收到的|(?:各类|各种)指令清单|第[一二三四五六七八九十\d]+个任务|(?:这个|上述|以上)(?:限制|约束)条件|给定(?:的)?任务描述|任务的列表|(?:让|请)?AI助手完成的|多样[、，和]?真实的任务|(?:上述|以上|上面的?)\w{0,3}(?:任务|例子|示例)"
     r"|(?:为|给)AI助手(?:编写|编造|设计|想出)|真实(?:的)?任务|给定的示例|前[几五三十\d]+个任务|下面是一些(?:例子|示例)|以下是一些(?:例子|示例)"
     r"|不要重复(?:上面的)?(?:例子|示例)|用\s*JSON\s*回答|只有一个键|这是分类任务吗|是不是分类任务|一到两句"
     r"|(?:编写|写出?|想出|列出)(?:\d+|[一二三四五六七八九十几]+)个(?:新的?)?(?:任务|指令)",
-    _I,
+    _I | re.MULTILINE,
 )
 
 

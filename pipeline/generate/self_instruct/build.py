@@ -5,6 +5,8 @@ the endpoint -> batches until done. Callers watch through the hooks and write wh
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
 from typing import Protocol
 
 from pipeline.curate.config import CurateConfig
@@ -19,8 +21,12 @@ from pipeline.io import run_dir
 from pipeline.llm.config import LLMConfig
 from pipeline.llm.endpoint import Endpoint, open_endpoint
 from pipeline.llm.journal import Journal
-from pipeline.llm.step import Progress
+from pipeline.llm.step import Progress, StepRunner
 from pipeline.records import SeedTask
+from pipeline.score.batches import BatchScorer
+from pipeline.score.config import ScoreConfig
+from pipeline.score.probe import check_judge
+from pipeline.score.run import rubric_of
 from pipeline.settings import data_dir
 
 
@@ -35,6 +41,17 @@ class SelfInstructSections(Protocol):
 
     @property
     def curate(self) -> CurateConfig: ...
+
+
+def _judge(
+    score: ScoreConfig | None, generator: Endpoint, log_path: Path
+) -> AbstractContextManager[Endpoint | None]:
+    """The judge's endpoint: none when scoring is off, the generator's unless `score.llm` names one."""
+    if score is None or not score.enabled:
+        return nullcontext(None)
+    if score.llm is None:
+        return nullcontext(generator)
+    return open_endpoint(score.llm, log_path=log_path)
 
 
 def build(
@@ -58,6 +75,8 @@ def build(
     or aborts.
 
     Seeds are read first, so a bad seed file fails before anything is created or started."""
+    score: ScoreConfig | None = getattr(config, "score", None)
+    rubric = rubric_of(score) if score is not None and score.enabled else None  # a bad rubric fails first
     seeds = load_seed_tasks(config.generate.seeds)
     if on_seeds:
         on_seeds(seeds)
@@ -67,9 +86,15 @@ def build(
     with (
         Journal(data_dir() / "journal.sqlite3") as journal,
         open_endpoint(config.llm, log_path=log_path) as endpoint,
+        _judge(score, endpoint, log_path.with_name("judge-server.log")) as judge,
     ):
         if on_endpoint:
             on_endpoint(endpoint)
+        scorer = None
+        if judge is not None and score is not None and rubric is not None:
+            judging = StepRunner(judge, score.judge_llm(config.llm), journal, progress=progress)
+            check_judge(judging, score, rubric=rubric)  # a judge that cannot score fails before generation
+            scorer = BatchScorer(score, judging, rubric)
         run = SelfInstructRun(
             seeds,
             config.generate,
@@ -80,4 +105,8 @@ def build(
             progress=progress,
             earlier=earlier,
         )
-        return run_self_instruct(run, curator, batch_fn=batch_fn, on_batch=on_batch)
+        result = run_self_instruct(run, curator, batch_fn=batch_fn, on_batch=on_batch, scorer=scorer)
+        if scorer is not None:
+            result.quality_scores = scorer.finish()
+            result.usage.merge(scorer.usage)
+        return result

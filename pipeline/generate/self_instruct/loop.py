@@ -19,6 +19,7 @@ from pipeline.generate.self_instruct.steps import SELF_INSTRUCT_GENERATOR
 from pipeline.generate.self_instruct.templates import template_set
 from pipeline.llm.request import BUDGET_EXHAUSTED
 from pipeline.records import AlpacaRecord, RejectedRecord
+from pipeline.score.report import ScoreReport
 from pipeline.stage import MAX_REQUESTS, TARGET_REACHED, StageResult
 
 log = logging.getLogger("pipeline.generate")
@@ -41,6 +42,7 @@ class SelfInstructResult(StageResult[AlpacaRecord]):
     seeds: int = 0
     model: str = ""
     language: str = "en"
+    quality_scores: ScoreReport | None = None  # the scored quality step's, when it ran
 
     @property
     def requests(self) -> int:
@@ -82,8 +84,18 @@ def _stop_reason(result: SelfInstructResult, config: GenerateConfig) -> str:
     return ""
 
 
-def _absorb(result: SelfInstructResult, outcome: BatchOutcome, curator: Curator, siblings: Curator) -> None:
-    """A batch's numbers into the run's, and its records through curation."""
+# the scored quality step over a batch's kept records: (those that stay, those it dropped)
+Scorer = Callable[[list[AlpacaRecord]], tuple[list[AlpacaRecord], list[RejectedRecord]]]
+
+
+def _absorb(
+    result: SelfInstructResult,
+    outcome: BatchOutcome,
+    curator: Curator,
+    siblings: Curator,
+    scorer: Scorer | None = None,
+) -> None:
+    """A batch's numbers into the run's, and its records through curation (and the judge)."""
     result.batches += 1
     result.usage.merge(outcome.usage)
     result.candidates += len(outcome.records)
@@ -91,6 +103,9 @@ def _absorb(result: SelfInstructResult, outcome: BatchOutcome, curator: Curator,
     result.counts.update(outcome.counts)
     result.rejected.extend(outcome.rejected)
     kept, rejected = _curate(outcome.records, curator, siblings)
+    if scorer is not None and kept:
+        kept, dropped = scorer(kept)
+        rejected += dropped
     result.kept.extend(kept)
     result.rejected.extend(rejected)
     for record in kept:
@@ -104,9 +119,11 @@ def run_self_instruct(
     *,
     batch_fn: BatchFn = generate_batch,
     on_batch: Callable[[SelfInstructResult], None] | None = None,
+    scorer: Scorer | None = None,
 ) -> SelfInstructResult:
     """`batch_fn` runs one batch; the Prefect flow passes a task so each batch is one task run.
-    `curator` already knows the seeds (and whatever else records must be novel against)."""
+    `curator` already knows the seeds (and whatever else records must be novel against);
+    `scorer`, when given, rates each batch's kept records and drops those under its bar."""
     started = time.monotonic()
     config = run.config
     template_set(config.language)  # an unknown language fails before any request
@@ -126,7 +143,7 @@ def run_self_instruct(
             request_allowance=config.max_requests - result.requests,
             task_limit=config.target - len(result.kept),
         )
-        _absorb(result, outcome, curator, siblings)
+        _absorb(result, outcome, curator, siblings, scorer)
         result.seconds = time.monotonic() - started
         if on_batch:
             on_batch(result)

@@ -40,6 +40,11 @@ def generation_stats(result: SelfInstructResult) -> dict[str, Any]:
         "rejected": len(result.rejected),
         "rejected_tasks": sum(r.step.startswith("instruction_") for r in result.rejected),
         "quality": _quality(result),
+        "quality_scores": (
+            {**result.quality_scores.as_dict(), "markdown": result.quality_scores.markdown()}
+            if result.quality_scores
+            else None
+        ),
         "rejected_by_reason": dict(result.rejected_by_reason().most_common()),
         "stop_reason": result.stop_reason,
         "pool_from_earlier_builds": result.counts["pool_from_earlier_builds"],

@@ -18,7 +18,7 @@ from pipeline.records import AlpacaRecord, Lineage, RejectedRecord, SeedTask
 
 INSTRUCTION_STEPS = ("filters", "structure", "exact", "novelty")
 # the structural checks that read an instruction alone (the others judge an answer)
-INSTRUCTION_STRUCTURE = ("prompt_leakage", "markup_debris", "fragments")
+INSTRUCTION_STRUCTURE = ("prompt_leakage", "markup_debris", "fragments", "task_form")
 STEP_PREFIX = "instruction_"
 
 

@@ -114,3 +114,22 @@ def test_fewer_items_than_asked_for() -> None:
 def test_stops_on_an_operator() -> None:
     code = reading("Write a Python function that returns the square of a number.", False)
     assert cut_short("def square(n):\n    return n *", code) is not None
+
+
+def test_an_output_unrelated_to_the_input_it_should_work_on() -> None:
+    from pipeline.curate.structure.answers import unrelated
+
+    rewrite = reading("Rewrite this headline in a more elegant way.", False)
+    headline = "The most surprising thing about the world is that everything can be improved"
+    assert unrelated(rewrite, headline, "This is why I am such an amazing person for living my dreams.")
+    assert unrelated(rewrite, headline, "Everything in the world can be improved, surprisingly.") is None
+    story = reading("Write a story about a dragon.", False)
+    assert unrelated(story, headline, "Once upon a time a dragon slept.") is None  # not about the input
+
+
+def test_labels_named_by_answer_x_or_y() -> None:
+    asks = reading("Check whether the author argues for something. Answer Correct or Incorrect.", False)
+    assert asks.label and set(asks.options) >= {"correct", "incorrect"}
+    prose = "It seems that the author supports this idea, but there are also some limitations to it today."
+    assert wrong_type(asks, "", "", prose) is not None
+    assert wrong_type(asks, "", "", "Correct") is None

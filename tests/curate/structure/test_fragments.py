@@ -103,3 +103,43 @@ def test_lists_dealt_out_over_fields(fields: list[tuple[str, str]]) -> None:
 )
 def test_whole_lists(fields: list[tuple[str, str]]) -> None:
     assert list_continuation(fields) is None
+
+
+def test_decimals_are_not_list_items_and_other_markers_are() -> None:
+    assert first_marker("3.14") is None and first_marker("2.72") is None
+    assert markers("i. Open settings.\nii. Choose an app.") == [1, 2]
+    assert markers("(a) Warm-up\n(b) Introduce") == [1, 2]
+    assert markers("甲、导入\n乙、讲解") == [1, 2]
+    assert markers("Step 1: Unplug it.\nStep 2: Wait.") == [1, 2]
+    assert markers("First, address the manager.\nSecond, explain.") == [1, 2]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        [
+            ("instruction", "How do I reset my router?"),
+            ("input", "Step 1: Unplug it."),
+            ("output", "Step 2: Wait."),
+        ],
+        [
+            ("instruction", "Name the noble gases."),
+            ("input", "A) Helium B) Neon"),
+            ("output", "C) Argon D) Krypton"),
+        ],
+        [("instruction", "Advise me."), ("input", "Sleep well.\n2. Eat well."), ("output", "Fine.")],
+        [("instruction", "List tips."), ("input", "- Go for a walk.\n-"), ("output", "- Listen to music.")],
+    ],
+)
+def test_more_lists_dealt_out(fields: list[tuple[str, str]]) -> None:
+    assert list_continuation(fields) is not None
+
+
+def test_the_next_step_of_a_list_may_be_asked_for() -> None:
+    fields = [
+        ("instruction", "What is the next step?"),
+        ("input", "1. Mix.\n2. Knead.\n3. Rise."),
+        ("output", "4. Bake."),
+    ]
+    assert list_continuation(fields, continues=False) is not None
+    assert list_continuation(fields, continues=True) is None

@@ -65,3 +65,18 @@ def test_ngrams_cover_both_languages() -> None:
     assert ("come", "up", "with", "a", "series") in grams
     assert tuple("请想出一系列任务") in grams
     assert json.loads(COPY.read_text(encoding="utf-8")).keys() == {"en", "zh"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The fifth task is about rewriting the message so it sounds polite.",
+        "Extract the main claim from the paragraph, while adhering to this constraint.",
+        "Now write 8 more tasks in the same format.",
+        "Task 3: The instruction should be one or two sentences.",
+        "任务4：写一首关于沙漠的诗。",
+        "这是第二个任务。",
+    ],
+)
+def test_talk_of_numbered_tasks_and_constraints(text: str) -> None:
+    assert leaked(text) is not None

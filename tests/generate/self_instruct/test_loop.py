@@ -207,3 +207,27 @@ def test_an_endpoint_refusing_schemas_falls_back_to_numbered_text(fake: FakeLLM)
     assert result.counts["fallback_to_text"] == 1
     assert len(result.kept) == 3
     assert fake.asked[0].json_schema is not None and fake.asked[-1].json_schema is None
+
+
+def test_a_scorer_drops_records_and_the_target_counts_those_it_keeps(fake: FakeLLM) -> None:
+    from pipeline.records import AlpacaRecord, RejectedRecord
+
+    seen: list[str] = []
+
+    def every_other(records: list[AlpacaRecord]) -> tuple[list[AlpacaRecord], list[RejectedRecord]]:
+        kept, rejected = [], []
+        for record in records:
+            seen.append(record.id)
+            if len(seen) % 2:
+                rejected.append(
+                    RejectedRecord(
+                        record=record.model_dump(mode="json"), step="score", reason="low_quality_score"
+                    )
+                )
+            else:
+                kept.append(record)
+        return kept, rejected
+
+    result = run(GenerateConfig(target=6, max_requests=100), scorer=every_other)
+    dropped = [r.record["id"] for r in result.rejected if r.step == "score"]
+    assert len(result.kept) == 6 and dropped and not {r.id for r in result.kept} & set(dropped)

@@ -1,0 +1,41 @@
+import pytest
+
+from pipeline.curate.structure.debris import debris
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Extract the flight number. Answer with label as 'True' }, {",
+        "The area of the rectangle is 15.0}, {",
+        "Which planet is the largest in our solar system.,",
+        "French translation correctly conveys the English sentence..",
+        "2019-06-30: Fix the bug in the current code.",
+        "24 .",
+        '"Describe the smell of fresh rain.",',
+        ", x:",
+        "Earthy and clean</p>",
+        "3000米\n```json",
+    ],
+)
+def test_debris(text: str) -> None:
+    assert debris(text, structured=False) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Wait... then go on.",
+        "It costs 2.50 dollars, i.e. cheap.",
+        '{"name": "Ann", "age": 31}',
+        "A set {1, 2, 3} has three elements.",
+    ],
+)
+def test_not_debris(text: str) -> None:
+    assert debris(text, structured=False) is None
+
+
+def test_json_tasks_keep_their_braces_but_not_the_seams_between_items() -> None:
+    assert debris('{"apple": "red", "banana": "yellow"}', structured=True) is None
+    assert debris("h1 {\n  color: blue;\n}", structured=True) is None
+    assert debris('{"input": "a"}, {"input": "b"', structured=True) is not None
