@@ -90,11 +90,23 @@ def test_the_run_config_keeps_its_sections_and_flow_forms() -> None:
     from pipeline.dataset.config import HistoryConfig
     from pipeline.evaluate.config import EvaluateConfig
     from pipeline.llm.config import LLMConfig
+    from pipeline.score.config import ScoreConfig
     from pipeline.train.config import TrainConfig
 
     fields = PipelineConfig.model_fields
-    assert list(fields) == ["name", "llm", "generate", "curate", "history", "evaluate", "exports", "train"]
+    assert list(fields) == [
+        "name",
+        "llm",
+        "generate",
+        "curate",
+        "history",
+        "score",
+        "evaluate",
+        "exports",
+        "train",
+    ]
     assert fields["llm"].annotation is LLMConfig
+    assert fields["score"].annotation is ScoreConfig
     assert fields["curate"].annotation is CurateConfig
     assert fields["history"].annotation is HistoryConfig
     assert fields["evaluate"].annotation is EvaluateConfig

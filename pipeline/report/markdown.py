@@ -65,17 +65,28 @@ def growth_section(growth: dict[str, Any]) -> list[str]:
 
 
 def quality_lines(quality: dict[str, Any] | None) -> list[str]:
-    """The structural checks' share of the run and the kept set's estimated precision."""
+    """The structural checks' share of the run and the kept set's share of usable records."""
     if not quality:
         return []
     precision = quality["estimated_precision"]
     shown = "not estimable" if precision is None else f"**{100 * precision:.0f}%**"
-    return [
+    lines = [
         "",
         "## Quality",
         "",
-        f"The structural checks dropped {quality['dropped']} of the {quality['seen']} records that reached "
-        f"them. Measured by hand-labelled sets ({quality['set']}): recall "
+        f"The structural checks dropped {quality['dropped']} of the {quality['seen']} records "
+        "that reached them.",
+    ]
+    if quality.get("method") == "measured":
+        return lines + [
+            f"This run's generator is the embedded 135M model. Of what the checks keep of its output, "
+            f"{shown} was usable when read by hand ({quality['set']}; the checks drop "
+            f"{100 * quality['recall']:.0f}% of its unusable records): most of what it writes is fluent "
+            "but answers nothing, which no structural check can see. Use a stronger generator for "
+            "data worth training on.",
+        ]
+    return lines + [
+        f"Measured on hand-labelled records never used to tune the checks ({quality['set']}): recall "
         f"{100 * quality['recall']:.1f}%, false drops {100 * quality['false_drop_rate']:.1f}% of good "
         f"records. Estimated share of usable records among those kept: {shown} (assumes this run's "
         "defects are like the labelled set's; wrong facts in well-formed answers are not counted: only "

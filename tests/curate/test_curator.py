@@ -97,8 +97,14 @@ def test_seeds_count_as_kept_with_their_ids_as_partners() -> None:
 
 
 def test_compared_text_is_configurable() -> None:
-    first = alpaca("Summarise the text below in one sentence.", input="The sea is wide and deep.")
-    second = alpaca("Summarise the text below in one sentence.", input="Volcanoes erupt when magma rises.")
+    first = alpaca(
+        "Summarise the text below in one sentence.", "The sea is deep.", input="The sea is wide and deep."
+    )
+    second = alpaca(
+        "Summarise the text below in one sentence.",
+        "Rising magma makes volcanoes erupt.",
+        input="Volcanoes erupt when magma rises.",
+    )
     prompt = Curator(CurateConfig())
     assert reasons(prompt, [first, second]) == [None, None]
     instruction = Curator(CurateConfig(compare="instruction"))

@@ -56,3 +56,30 @@ def test_a_judge_that_cannot_score_stops_the_build_before_generation(
             self_instruct.build(config, "b-probe")
         prompts = [prompt_of(r.body) for r in server.received]
     assert prompts and all("Come up with a series of tasks" not in p for p in prompts)
+
+
+def test_a_score_bar_out_of_range_is_refused_with_its_line(tmp_path: Path) -> None:
+    from pipeline.config import load_config
+    from pipeline.errors import SeedforgeError
+
+    path = tmp_path / "build.yaml"
+    path.write_text("name: x\nscore:\n  enabled: true\n  min_score: 7\n", encoding="utf-8")
+    with pytest.raises(SeedforgeError, match=r"build.yaml:4.*min_score"):
+        load_config(path, BuildConfig)
+
+
+def test_a_rubric_that_does_not_parse_stops_the_build_before_anything_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.errors import SeedforgeError
+
+    monkeypatch.setenv("SEEDFORGE_DATA_DIR", str(tmp_path / "data"))
+    rubric = tmp_path / "rubric.yaml"
+    rubric.write_text("name: house\nversion: [unclosed\n", encoding="utf-8")
+    config = BuildConfig(
+        llm=FAST.model_copy(update={"base_url": "http://127.0.0.1:9/v1"}),
+        score=ScoreConfig(enabled=True, rubric=rubric),
+    )
+    with pytest.raises(SeedforgeError, match="rubric.yaml"):
+        self_instruct.build(config, "b-rubric")
+    assert not (tmp_path / "data" / "runs" / "b-rubric").exists()

@@ -16,6 +16,7 @@ Dialogues get the checks that apply to chat turns (leakage, debris, role confusi
 from __future__ import annotations
 
 from pipeline.curate.config import StructureConfig
+from pipeline.curate.language import detect, names_language
 from pipeline.curate.structure.answers import cut_short, role_confusion, unrelated, wrong_type
 from pipeline.curate.structure.asks import reading
 from pipeline.curate.structure.debris import debris, is_json
@@ -27,6 +28,7 @@ from pipeline.curate.views import answers_of, input_of, instruction_of, is_chine
 from pipeline.records import AlpacaRecord, Record
 
 CLASSIFICATION_TEMPLATE = "class_instances"  # in the template name of classification records
+_LANGUAGES = ("en", "zh", "fr", "de", "es", "it", "pt", "ja", "ko", "ru")
 
 
 def is_classification(record: Record) -> bool:
@@ -73,6 +75,28 @@ def _task_form(record: Record, config: StructureConfig) -> Verdict | None:
         return None
     why = not_a_task(record.instruction, is_chinese(record))
     return Verdict("not_a_task", {"field": "instruction", "term": why}) if why else None
+
+
+_RUN_LANGUAGE_KNOWN = ("self_instruct", "labelled")  # generators that write in the run's language
+
+
+def _instruction_language(record: Record, config: StructureConfig) -> Verdict | None:
+    """A task in another language than the run's ("Lire la légion de la femme" in an English run)."""
+    if not (config.task_form and isinstance(record, AlpacaRecord)):
+        return None
+    if record.lineage.generator not in _RUN_LANGUAGE_KNOWN:
+        return None  # imported records say "en" by default: their language is not known
+    said = detect(record.instruction, _LANGUAGES, 12)
+    expected = record.lineage.language
+    if (
+        said is None
+        or said.code == expected
+        or said.confidence < 0.8
+        or names_language(record.instruction, said.code)
+    ):
+        return None
+    found = {"expected": expected, "found": said.code, "confidence": round(said.confidence, 3)}
+    return Verdict("not_a_task", {"field": "instruction", "term": "written in another language", **found})
 
 
 def _list_continuation(record: Record, config: StructureConfig) -> Verdict | None:
@@ -126,6 +150,7 @@ STRUCTURE_RULES: tuple[Rule[StructureConfig], ...] = (
     Rule("markup_debris", _debris),
     Rule("fragment", _fragment),
     Rule("task_form", _task_form),
+    Rule("instruction_language", _instruction_language),
     Rule("list_continuation", _list_continuation),
     Rule("role_confusion", _role_confusion),
     Rule("cut_output", _cut),

@@ -25,8 +25,8 @@ _CODE = re.compile(
 )
 _CODE_SIGNAL = re.compile(
     r"```|\bdef \w+\s*\(|\breturn\b|\bSELECT\b[\s\S]*\bFROM\b|\bfunction\s*\w*\s*\(|=>|\bclass \w+"
-    r"|\bimport \w+|#include|\bconsole\.log\(|\bprint\s*\(|;\s*$|\)\s*\{\s*$|\w+\s*\([^()]*\)\s*[{:]"
-    r"|\b(?:for|while|if)\s*\(|\blambda\b|<\w+[^>]*>|\$\w+|\w+\s*=\s*\S|^\s*(?:ls|cd|grep|sed|awk|git|pip)\b"
+    r"|\bimport \w+|#include|\bconsole\.log\(|\bprint\s*\(|;\s*$|\)\s*\{\s*$|[A-Za-z_]\w*\s*\([^()]*\)\s*[{:]"
+    r"|\b(?:for|while|if)\s*\(|\blambda\b|<\w+[^>]*>|\$\w+|\b[A-Za-z_]\w*\s*=\s*\S|^\s*(?:ls|cd|grep|sed|awk|git|pip)\b"
     r"|\^|\\d|\[\^?[a-z0-9]-"
     r"|^\s*(?:sudo\s+)?[a-z][\w.-]*\s+(?:-{1,2}\w|/|\.{1,2}/?\s|\*|\"\*)",
     re.MULTILINE | _I,

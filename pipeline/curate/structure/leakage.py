@@ -112,7 +112,14 @@ def template_patterns() -> tuple[re.Pattern[str], ...]:
 
 # legitimate in an answer ("Here are some examples of metaphors:"), not in a task
 _INTRODUCES_EXAMPLES = re.compile(
-    r"\b(?:here are|below are|following are) (?:some|a few|\w+) examples\s*:|以下是一些例子|下面是一些例子",
+    r"\b(?:here are|below are|following are) (?:some|a few|\w+) examples\s*[:.]"
+    r"|以下是一些例子|下面是一些例子",
+    _I,
+)
+
+
+_FIELD_LABEL = re.compile(
+    r"\b(question|answer|output|response|input|instruction|context)\s*:|(问题|回答|输出|输入|指令)\s*[:：]",
     _I,
 )
 
@@ -124,6 +131,9 @@ def leaked(text: str, instruction: bool = False) -> str | None:
         found = _INTRODUCES_EXAMPLES.search(text)
         if found:
             return found.group(0)
+        labels = {label.lower() for pair in _FIELD_LABEL.findall(text) for label in pair if label}
+        if len(labels) >= 2:  # "Question: … Output: … Response: …": a transcript, not a task
+            return ", ".join(sorted(labels))
     for pattern in template_patterns():
         found = pattern.search(text)
         if found:

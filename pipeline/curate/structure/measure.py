@@ -123,13 +123,30 @@ def measured_rates(language: str) -> dict[str, Any] | None:
     return rates
 
 
-def quality_estimate(language: str, seen: int, dropped: int) -> dict[str, Any] | None:
-    """What a run's report says about the quality of what it kept."""
+def quality_estimate(
+    language: str, seen: int, dropped: int, *, embedded_generator: bool = False
+) -> dict[str, Any] | None:
+    """What a run's report says about the quality of what it kept. For the embedded generator
+    the share of usable records among those the checks keep of its own output, as measured by
+    hand; for any other, the estimate from the checks' rates on hand-written records."""
     rates = measured_rates(language)
     if rates is None:
         return None
+    own = rates.get("embedded_generator") if embedded_generator else None
+    if own is not None:
+        return {"seen": seen, "dropped": dropped, "estimated_precision": own["kept_precision"],
+                "method": "measured", "set": own["set"], "recall": own["recall"],
+                "false_drop_rate": rates["false_drop_rate"]}  # fmt: skip
     precision = estimated_precision(seen, dropped, rates["recall"], rates["false_drop_rate"])
-    return {"seen": seen, "dropped": dropped, "estimated_precision": precision, **rates}
+    return {
+        "seen": seen,
+        "dropped": dropped,
+        "estimated_precision": precision,
+        "method": "estimated",
+        "set": rates["set"],
+        "recall": rates["recall"],
+        "false_drop_rate": rates["false_drop_rate"],
+    }
 
 
 def estimated_precision(seen: int, dropped: int, recall: float, false_drop_rate: float) -> float | None:

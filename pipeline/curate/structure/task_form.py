@@ -85,9 +85,10 @@ def not_a_task(instruction: str, chinese: bool) -> str | None:
         if not _ZH_STATEMENT_OPENING.match(text) or _ZH_REQUEST.search(text) or _ZH_QUESTION.search(text):
             return None
         return f"neither a request nor a question: {text[:30]}"
-    if not _STATEMENT_OPENING.match(text):
-        return None
     sentences = [s for s in _SENTENCE.findall(text) if _WORD.search(s)]
+    exclaimed = bool(sentences) and all(s.rstrip().endswith("!") for s in sentences)
+    if not (_STATEMENT_OPENING.match(text) or exclaimed):  # "Awesome! I'm glad you've found it!"
+        return None
     if any(_asks_in_english(sentence) for sentence in sentences):
         return None
     return f"neither a request nor a question: {text[:40]}"

@@ -9,6 +9,7 @@ from typing import Any
 
 from pipeline.curate.structure.measure import quality_estimate
 from pipeline.generate.self_instruct.loop import SelfInstructResult
+from pipeline.llm.embedded import EMBEDDED_MODEL_NAME
 from pipeline.llm.step import USAGE_COUNTERS, LLMUsage
 
 # the LLM numbers of the report and the build stats: the usage counters but the request count
@@ -26,7 +27,8 @@ def _quality(result: SelfInstructResult) -> dict[str, Any] | None:
     """The structural checks' share of this run and what it says about the kept set's precision."""
     steps = Counter(r.step for r in result.rejected)
     seen = result.candidates - steps["filters"] - steps["output_checks"]
-    return quality_estimate(result.language, seen, steps["structure"])
+    embedded = result.model == EMBEDDED_MODEL_NAME
+    return quality_estimate(result.language, seen, steps["structure"], embedded_generator=embedded)
 
 
 def generation_stats(result: SelfInstructResult) -> dict[str, Any]:
