@@ -15,7 +15,7 @@ from typing import Any
 import typer
 
 from pipeline.commands import register_all
-from pipeline.processes import handle_signals, stop_children
+from pipeline.processes import handle_signals, signal_behind, stop_children
 
 
 class SeedforgeApp(typer.Typer):
@@ -26,7 +26,9 @@ class SeedforgeApp(typer.Typer):
         with handle_signals() as signals:
             try:
                 return super().__call__(*args, **kwargs)
-            except BaseException:
+            except BaseException as error:
+                if signals.received is None:
+                    signals.received = signal_behind(error)  # a library's handler caught it first
                 if signals.received is None:
                     raise
         # a signal ended the command: whatever it raised on the way out is a consequence

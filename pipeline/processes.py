@@ -200,6 +200,25 @@ class SignalState:
         return None if self.received is None else exit_code(self.received)
 
 
+def signal_behind(error: BaseException | None) -> int | None:
+    """The signal an exception stands for, looking through what it was raised while handling:
+    ours (`Terminated`, KeyboardInterrupt), or a library's that caught the signal first (Prefect's
+    flow engine turns SIGTERM into `TerminationSignal`, whose crash handling may then raise
+    something else)."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, Terminated):
+            return error.signum
+        number = getattr(error, "signal", None)
+        if isinstance(number, int) and number in HANDLED_SIGNALS:
+            return number
+        if isinstance(error, KeyboardInterrupt):
+            return int(signal.SIGINT)
+        error = error.__cause__ or error.__context__
+    return None
+
+
 @contextmanager
 def handle_signals() -> Iterator[SignalState]:
     """While the block runs (in the main thread), SIGINT raises KeyboardInterrupt and SIGTERM /

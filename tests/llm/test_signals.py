@@ -128,7 +128,7 @@ def test_a_child_dies_with_its_parent_even_on_sigkill() -> None:
 # The entry point's wrapper around a command that holds a tracked child in a `with` block (as
 # `with EmbeddedServer(...)` does); --hang makes its clean-up hang until a second signal.
 COMMAND = """
-import subprocess, sys, time
+import signal, subprocess, sys, time
 from contextlib import contextmanager
 from pipeline.cli import SeedforgeApp
 from pipeline.processes import die_with_parent, stop_process, track
@@ -146,11 +146,23 @@ def child():
             time.sleep(120)
         stop_process(process)
 
+class LibrarySignal(BaseException):  # as Prefect's TerminationSignal: a library's own handler
+    def __init__(self, signal):
+        self.signal = signal
+
+def library_handler(signum, frame):
+    raise LibrarySignal(signum)
+
 @app.command()
-def main(hang: bool = False) -> None:
+def main(hang: bool = False, library: bool = False) -> None:
     with child() as process:
+        if library:  # the library catches SIGTERM first and fails while cleaning up after it
+            signal.signal(signal.SIGTERM, library_handler)
         print(process.pid, flush=True)
-        time.sleep(120)
+        try:
+            time.sleep(120)
+        except LibrarySignal:
+            raise ValueError("Task run is not set")
 
 app()
 """
@@ -182,6 +194,32 @@ def test_a_signal_unwinds_the_command_stops_its_child_and_sets_the_exit_code(sig
     assert gone(child)
     assert process.stderr is not None
     assert f"stopped by {signal.Signals(signum).name}" in process.stderr.read()
+
+
+def test_a_signal_a_library_caught_first_still_sets_the_exit_code() -> None:
+    process, child = run_command("--library")
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=20) == EXIT_SIGTERM
+    assert gone(child)
+
+
+def test_the_signal_behind_an_exception_is_found_through_its_context() -> None:
+    from pipeline.processes import Terminated, signal_behind
+
+    class LibrarySignal(BaseException):
+        def __init__(self, number: int) -> None:
+            self.signal = number
+
+    try:
+        try:
+            raise LibrarySignal(signal.SIGTERM)
+        except LibrarySignal:
+            raise ValueError("Task run is not set")  # noqa: B904
+    except ValueError as error:
+        assert signal_behind(error) == signal.SIGTERM
+    assert signal_behind(Terminated(signal.SIGHUP)) == signal.SIGHUP
+    assert signal_behind(KeyboardInterrupt()) == signal.SIGINT
+    assert signal_behind(ValueError("plain")) is None
 
 
 def test_a_second_signal_kills_the_children_and_exits_at_once() -> None:
@@ -346,7 +384,7 @@ def test_build_sigterm_mid_generation_leaves_no_child_and_no_partial_version(tmp
         assert any("llama_cpp.server" in cmd for cmd in seen.values()), seen
         started = time.monotonic()
         build.send_signal(signal.SIGTERM)
-        assert build.wait(timeout=60) == EXIT_SIGTERM, log_path.read_text()[-3000:]
+        assert build.wait(timeout=60) == EXIT_SIGTERM, log_path.read_text()[-12000:]
         assert time.monotonic() - started < 30
         left = {pid: cmd for pid, cmd in seen.items() if not gone(pid)}
         assert not left, f"still running: {left}"
