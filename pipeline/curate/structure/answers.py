@@ -158,14 +158,12 @@ def cut_short(said: str, asks: Asks) -> str | None:
 def _untranslated(target: str, instruction: str, given: str, said: str, asks_source: str) -> bool:
     """The output is the source text again, or plainly not in the language asked for."""
     source = given or instruction.partition(":")[2] or instruction.partition("：")[2] or asks_source
-    said_tokens, source_tokens = " ".join(tokenize(said)), " ".join(tokenize(source))
-    if said_tokens and (
-        said_tokens == source_tokens or len(said_tokens) >= 12 and said_tokens in source_tokens
-    ):
-        return True
-    if source_tokens and rouge_l_f1(tokenize(source), tokenize(said)) >= 0.5:
+    said_tokens, source_tokens = tokenize(said), tokenize(source)
+    said_text, source_text = " ".join(said_tokens), " ".join(source_tokens)
+    if said_text and (said_text == source_text or len(said_tokens) >= 3 and said_text in source_text):
+        return True  # the source again, whole or in part
+    if source_tokens and rouge_l_f1(source_tokens, said_tokens) >= 0.5:
         return True  # two languages share names and numbers, not half their words
-    said_tokens = tokenize(said)  # type: ignore[assignment]
     chinese = cjk_ratio(said) > 0.5
     if target == "zh":
         return not chinese and len(said_tokens) >= 3
