@@ -12,10 +12,24 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from pipeline.llm.embedded import free_port
+
+
+class RetryingClient(httpx.Client):
+    """Retries what the Prefect server answers 503 to ("errors clients can retry on", e.g. its
+    SQLite database busy while a run writes its final state), as Prefect's own client does."""
+
+    def request(self, *args: Any, **kwargs: Any) -> httpx.Response:
+        for attempt in range(8):
+            response = super().request(*args, **kwargs)
+            if response.status_code != 503:
+                return response
+            time.sleep(0.5 * 2 ** min(attempt, 3))
+        return response
 
 
 @dataclass
@@ -29,7 +43,7 @@ class PrefectServer:
         return self.url.removesuffix("/api")
 
     def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, auth=self.auth, timeout=30)
+        return RetryingClient(base_url=self.url, auth=self.auth, timeout=30)
 
     def client_env(self, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}

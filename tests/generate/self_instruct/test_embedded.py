@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.curate.config import CurateConfig
+from pipeline.curate.config import STEPS, CurateConfig
 from pipeline.curate.curator import Curator
 from pipeline.generate.self_instruct.batch import SelfInstructRun
 from pipeline.generate.self_instruct.config import GenerateConfig
@@ -73,7 +73,9 @@ def test_english_cli_run_and_replay(embedded_server, tmp_path: Path, data_dir: P
 
 def test_chinese_run(embedded_server, tmp_path: Path) -> None:
     seeds = load_seed_tasks(SEEDS_DIR / "seed_tasks_zh.jsonl")
-    curator = Curator(CurateConfig())
+    # the Chinese generation path, not the quality gate: the 135M model's Chinese rarely passes
+    # the structural checks, and two records would take the whole request allowance
+    curator = Curator(CurateConfig(steps=[step for step in STEPS if step != "structure"]))
     curator.add_seeds(seeds)
     endpoint = Endpoint(embedded_server.base_url, "not-needed", "smollm2-135m-instruct", True)
     config = GenerateConfig(language="zh", target=2, max_requests=40)
