@@ -7,19 +7,13 @@ import json
 import re
 from typing import Any
 
-from pipeline.llm.config import LLMConfig
 from pipeline.records import AlpacaRecord, DialogueRecord, Lineage, Message
 from tests.support.fault_server import FaultServer
+from tests.support.llm_fixtures import FAST as LLM_FAST
 
-# fast failures; the judge's sampling comes from ScoreConfig
-FAST = LLMConfig(
-    base_url="set-by-test",
-    model="m",
-    max_attempts=2,
-    timeout_s=5.0,
-    backoff_base_s=0.01,
-    backoff_max_s=0.05,
-)
+# fast failures (a judge answer takes longer than the LLM tests' one-second timeout); the judge's
+# sampling comes from ScoreConfig
+FAST = LLM_FAST.model_copy(update={"max_attempts": 2, "timeout_s": 5.0})
 
 
 def prompt_of(body: dict[str, Any]) -> str:

@@ -48,8 +48,8 @@ def _leakage(record: Record, config: StructureConfig) -> Verdict | None:
 def _obeyed(words: str, record: Record) -> bool:
     """A JSON format instruction the answer follows ("Answer in JSON with one key…" answered in
     JSON) is the task's own, not a leak."""
-    answer = answers_of(record)[-1].text if answers_of(record) else ""
-    return "json" in words.lower() and is_json(answer)
+    answers = answers_of(record)
+    return "json" in words.lower() and bool(answers) and is_json(answers[-1].text)
 
 
 def _debris(record: Record, config: StructureConfig) -> Verdict | None:

@@ -9,6 +9,7 @@ import re
 
 from pipeline.curate.rouge import rouge_l_f1
 from pipeline.curate.structure.asks import Asks, has_number, looks_like_code
+from pipeline.curate.structure.fragments import DANGLING_END
 from pipeline.text import cjk_ratio, tokenize
 
 _WORDS_EN = {
@@ -50,11 +51,6 @@ _IMPERATIVE = re.compile(
     re.IGNORECASE,
 )
 _SQL_END = re.compile(r"\b(?:select|from|where|and|or|by|join|on|limit|values|set|into|having|as)\s*$", re.I)
-_DANGLING_WORD = re.compile(
-    r"\b(?:and|or|but|the|a|an|of|to|with|for|from|by|in|on|at|into|than|that|which|is|are|was|were|"
-    r"be|its|their|your|his|her|our|this|these|those|my|because|about|between|including|such as)\s*$",
-    re.IGNORECASE,
-)
 _SPEAKER = re.compile(r"^\s*([^\W\d][\w ]{0,20}?)\s*[:：]")
 _ASKS_FOR_QUESTIONS = re.compile(r"question|quiz|ask|interview|riddle|提问|问题|问句|疑问", re.I)
 
@@ -103,12 +99,7 @@ def cut_short(said: str, asks: Asks) -> str | None:
         return f"stops on an operator: {text[-12:]!r}"
     if asks.code and _SQL_END.search(text) and "select" in text.lower():
         return f"stops on a keyword: {text[-16:]!r}"
-    if (
-        text[-1] not in _PROSE_END
-        and _DANGLING_WORD.search(text)
-        and not asks.code
-        and len(text.split()) >= 3
-    ):
+    if text[-1] not in _PROSE_END and DANGLING_END.search(text) and not asks.code and len(text.split()) >= 3:
         return f"stops on a dangling word: {text[-16:]!r}"
     if _BARE_MARKER_END.search(text):
         return f"ends on a bare list marker: {text[-20:]!r}"

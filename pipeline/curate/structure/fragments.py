@@ -13,7 +13,7 @@ _CAPITAL_CONNECTIVE = re.compile(
     r"^(?:And|But|Or|Nor|Because|Although|Though|Whereas|Then|Also|Plus|Hence|Thus|Therefore|"
     r"Meanwhile|Otherwise|Except|Unless|Until|Whose|Whom)\b(?!\s*[,:'\"])"
 )
-_DANGLING_END = re.compile(
+DANGLING_END = re.compile(
     r"\b(?:and|or|but|nor|the|a|an|of|to|with|called|named|titled|as|such as|like|for|from|by|in|"
     r"on|at|into|onto|than|that|which|who|whose|is|are|was|were|be|been|its|their|your|his|her|"
     r"our|this|these|those|my|because|about|between|including|for example|for instance|e\.g|i\.e)\s*$",
@@ -102,7 +102,7 @@ def fragment(instruction: str, has_input: bool, chinese: bool) -> str | None:
         return f"starts mid-sentence: {' '.join(text.split()[:3])}"
     if _CAPITAL_CONNECTIVE.match(text):
         return f"starts with a connective: {text.split()[0]}"
-    if text[-1] not in _TERMINAL and _DANGLING_END.search(text):
+    if text[-1] not in _TERMINAL and DANGLING_END.search(text):
         return f"ends on a dangling word: {' '.join(text.split()[-3:])}"
     if not has_input and re.search(
         r"\b(?:example|for example|e\.g\.|such as|as follows)\s*:\s*$", text, re.I

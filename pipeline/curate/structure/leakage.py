@@ -53,21 +53,22 @@ _TALK_ABOUT_THE_PROMPT_ZH = re.compile(
 )
 
 
-def _ngrams(tokens: list[str]) -> set[tuple[str, ...]]:
-    size = (
-        CJK_NGRAM
-        if tokens and all(len(t) == 1 and not t.isascii() for t in tokens[:CJK_NGRAM])
-        else WORD_NGRAM
-    )
-    return {tuple(tokens[i : i + size]) for i in range(len(tokens) - size + 1)}
+def _is_character(token: str) -> bool:
+    """A CJK character: `tokenize` makes each one a token of its own."""
+    return len(token) == 1 and not token.isascii()
+
+
+def _ngrams(run: list[str]) -> set[tuple[str, ...]]:
+    """The n-grams of a run (see `_runs`: all characters or all words)."""
+    size = CJK_NGRAM if run and _is_character(run[0]) else WORD_NGRAM
+    return {tuple(run[i : i + size]) for i in range(len(run) - size + 1)}
 
 
 def _runs(text: str) -> list[list[str]]:
     """Token runs in which one n-gram size applies: CJK characters, or words."""
     runs: list[list[str]] = [[]]
     for token in tokenize(text):
-        cjk = len(token) == 1 and not token.isascii()
-        if runs[-1] and (len(runs[-1][-1]) == 1 and not runs[-1][-1].isascii()) != cjk:
+        if runs[-1] and _is_character(runs[-1][-1]) != _is_character(token):
             runs.append([])
         runs[-1].append(token)
     return [run for run in runs if run]
@@ -142,6 +143,6 @@ def leaked(text: str, instruction: bool = False) -> str | None:
     for run in _runs(text):
         for gram in sorted(_ngrams(run)):
             if gram in grams:
-                return ("" if len(gram[0]) == 1 and not gram[0].isascii() else " ").join(gram).strip()
+                return ("" if _is_character(gram[0]) else " ").join(gram)
     match = _TALK_ABOUT_THE_PROMPT.search(text) or _TALK_ABOUT_THE_PROMPT_ZH.search(text)
     return match.group(0).strip() if match else None
