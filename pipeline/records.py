@@ -36,6 +36,8 @@ class SeedTask(BaseModel):
     instruction: str = Field(min_length=1)
     instances: list[Instance] = Field(min_length=1)
     is_classification: bool
+    # optional: not in the self-instruct schema; BELLE-style seed sets may name a task category
+    category: str | None = None
 
 
 class QualityScore(BaseModel):
@@ -64,6 +66,10 @@ class Lineage(BaseModel):
     language: str = "en"
     created_at: str = Field(default_factory=utc_now)
     quality: QualityScore | None = None  # set by the scored quality step; not part of the id
+    # the task category (canonical name, pipeline.generate.categories) and who assigned it:
+    # "seed", "classifier", "kb" or "default"; None on records made before categories existed
+    category: str | None = None
+    category_source: str | None = None
 
 
 class AlpacaRecord(BaseModel):
