@@ -22,6 +22,20 @@ class DialogueConfig(StrictModel):
         le=1,
         description="Near-duplicate dialogues (ROUGE-L of the whole conversation above this) are dropped",
     )
+    output_checks: bool = Field(
+        default=True,
+        description="Curation's answer checks on every answer: empty, echo, refusal, "
+        "AI self-reference, template leftovers, other language, cut off",
+    )
+    structure_checks: bool = Field(
+        default=True,
+        description="Curation's structural checks for chat turns: prompt leakage, markup debris, "
+        "role confusion, answers cut short",
+    )
+    pii: bool = Field(
+        default=True,
+        description="Redact e-mails, phone, ID, card and IP numbers in every message ([EMAIL], [PHONE], …)",
+    )
 
     @property
     def kind(self) -> str:

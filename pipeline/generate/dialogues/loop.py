@@ -2,8 +2,9 @@
 
 Round by round, the entries with the fewest kept dialogues get the next attempt, until the
 target is kept or every entry has used its attempts. Each dialogue is checked (turns present,
-no instruction-like text, the patient does not name the diagnosis) and then grounded against
-its entry; every dropped dialogue is kept with its reason and evidence."""
+no instruction-like text, the patient does not name the diagnosis), grounded against its
+entry, put through curation's answer and structure checks, redacted of PII, and compared with
+the dialogues kept before; every dropped dialogue is kept with its step, reason and evidence."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import time
 from collections.abc import Callable
 
 from pipeline.generate.dialogues.config import DialogueConfig
+from pipeline.generate.dialogues.curation import DialogueCuration
 from pipeline.generate.dialogues.dedup import DialogueDedup
 from pipeline.generate.dialogues.grounding import ForeignIndex, check_grounding, check_turns, has_safety_note
 from pipeline.generate.dialogues.records import DialogueOut, build_record, draft_dump
@@ -28,9 +30,13 @@ from pipeline.stage import INPUT_EXHAUSTED, MAX_REQUESTS, TARGET_REACHED
 
 
 def review(
-    draft: DialogueDraft, index: ForeignIndex, record: DialogueOut | None, dedup: DialogueDedup
-) -> RejectedRecord | None:
-    """None to keep; otherwise the rejection with its step, reason and evidence."""
+    draft: DialogueDraft,
+    index: ForeignIndex,
+    record: DialogueOut | None,
+    dedup: DialogueDedup,
+    curation: DialogueCuration,
+) -> DialogueOut | RejectedRecord:
+    """The record to keep (PII redacted), or the rejection with its step, reason and evidence."""
     if draft.failure is not None or record is None:
         return RejectedRecord(
             record=draft_dump(draft),
@@ -46,7 +52,11 @@ def review(
     ):
         if verdict is not None:
             return RejectedRecord(record=dump, step=step, reason=verdict[0], evidence=verdict[1])
-    return dedup.check(record)  # last: only a dialogue that is kept may shadow later ones
+    curated = curation.curate(record)
+    if curated.rejected is not None:
+        return curated.rejected
+    # last: only a dialogue that is kept may shadow later ones
+    return dedup.check(curated.record) or curated.record
 
 
 def plan_round(
@@ -90,7 +100,7 @@ def generate_dialogues(
     index = ForeignIndex(kb_entries)
     dedup = DialogueDedup(config.rouge_threshold)
     dedup.add_existing(existing or [])
-    run = DialogueRun()
+    run = DialogueRun(curation=DialogueCuration.from_config(config))
     runner = StepRunner(endpoint, llm, journal, usage=run.usage)
     prior = prior_attempts or {}
     while len(run.kept) < config.target:
@@ -102,12 +112,11 @@ def generate_dialogues(
             run.attempts[plan.entry.id] += 1
         for draft in run_turns(plans, config.turns, runner):
             record = None if draft.failure else build_record(draft, config.turns, endpoint.model, llm, build)
-            rejected = review(draft, index, record, dedup)
-            if rejected is not None:
-                run.rejected.append(rejected)
+            reviewed = review(draft, index, record, dedup, run.curation)
+            if isinstance(reviewed, RejectedRecord):
+                run.rejected.append(reviewed)
                 continue
-            assert record is not None
-            run.kept.append(record)
+            run.kept.append(reviewed)
             run.kept_per_entry[draft.plan.entry.id] += 1
             run.with_safety_note += has_safety_note(draft.answers)
         if on_round:

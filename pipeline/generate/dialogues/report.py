@@ -6,7 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.dataset.versions import MIN_RECORDS_FOR_VERSION
+from pipeline.generate.dialogues.curation import DialogueCuration
 from pipeline.generate.dialogues.result import DialogueBuild
+
+
+def curation_line(curation: DialogueCuration) -> str:
+    """Which curation steps ran, and the PII they replaced."""
+    steps = ", ".join(curation.steps) or "none"
+    found = ", ".join(f"{kind} {count}" for kind, count in sorted(curation.pii_found.items()))
+    redacted = f"; PII redacted in {curation.records_redacted} dialogue(s) ({found})" if found else ""
+    return f"Curation steps: {steps}{redacted}."
 
 
 def kb_report_markdown(
@@ -29,6 +38,7 @@ def kb_report_markdown(
         + (f" (grounded rate {rate:.0%})" if rate is not None else "")
         + ".",
         f"Rejected: {rejected or 'none'}.",
+        curation_line(run.curation) if run else "",
         "",
         f"Dataset version: `{dataset}`."
         if dataset

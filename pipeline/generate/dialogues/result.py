@@ -9,6 +9,7 @@ from typing import Any
 
 from pipeline.generate.dialogues.config import DialogueConfig
 from pipeline.generate.dialogues.coverage import Coverage
+from pipeline.generate.dialogues.curation import DialogueCuration
 from pipeline.generate.dialogues.records import DialogueOut
 from pipeline.records import RejectedRecord
 from pipeline.stage import StageResult
@@ -23,6 +24,7 @@ class DialogueRun(StageResult[DialogueOut]):
     kept_per_entry: Counter[str] = field(default_factory=Counter)
     with_safety_note: int = 0
     rounds: int = 0
+    curation: DialogueCuration = field(default_factory=DialogueCuration)  # its steps and PII found
 
     @property
     def candidates(self) -> int:
@@ -43,6 +45,8 @@ class DialogueRun(StageResult[DialogueOut]):
             "attempted": self.candidates,
             "kept": len(self.kept),
             "rejected": dict(self.rejected_by_reason()),
+            "rejected_by_step": dict(Counter(rejected.step for rejected in self.rejected)),
+            "curation": self.curation.figures(),
             "grounded_rate": self.grounded_rate,
             "safety_note_rate": self.safety_note_rate,
             "rounds": self.rounds,

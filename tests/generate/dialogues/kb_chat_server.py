@@ -36,7 +36,11 @@ def grounded_answer(key: str, body: dict[str, Any]) -> str:
     if key == "safety_note":
         return "Urgent care if worse."
     if key in ("patient_message", "customer_message", "user_question"):
-        asked = body["messages"][-1]["content"].splitlines()[0].split(": ", 1)[-1]
+        prompt = body["messages"][-1]["content"]
+        follow_up = re.match(r'The \w+ said: ".*"\n\n.* asks (.*?)\.?$', prompt, re.DOTALL)
+        if follow_up:  # a later turn: the question the prompt asks for, not the reply it quotes
+            return f"Doctor, could you tell me {follow_up.group(1)}?"
+        asked = prompt.splitlines()[0].split(": ", 1)[-1]
         return f"Doctor, {asked}?"
     fields = entry_fields(body)
     name = fields.get("condition") or fields.get("title") or "it"

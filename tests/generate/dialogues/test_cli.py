@@ -45,6 +45,7 @@ def test_generate_is_incremental(server, data_dir: Path, tmp_path: Path) -> None
     assert len(lines(out)) == 2
     report = json.loads((tmp_path / "dialogues.report.json").read_text())
     assert report["coverage"]["entries_without_dialogues"] == ["Migraine"] and report["kept"] == 2
+    assert report["curation"]["steps"] == ["output_checks", "structure", "pii"]
     assert (tmp_path / "dialogues.rejected.jsonl").read_text() == ""
 
     # only the entry without dialogues is pending now; its second sample is a near duplicate
