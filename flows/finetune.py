@@ -15,7 +15,9 @@ from pipeline.dataset.versions import load_version, resolve_version
 from pipeline.io import run_dir, write_atomic
 from pipeline.report.markdown import training_section
 from pipeline.report.progress import stage_line
+from pipeline.study.plan import records_in_subset
 from pipeline.train.base_model import prepare_base_model
+from pipeline.train.checkpoint import list_checkpoints
 from pipeline.train.lora import train_lora
 
 prepare_base_task = task(name="prepare-base-model", cache_policy=NO_CACHE)(prepare_base_model)
@@ -24,12 +26,15 @@ prepare_base_task = task(name="prepare-base-model", cache_policy=NO_CACHE)(prepa
 @task(name="train-lora", cache_policy=NO_CACHE)
 def train_task(params: FinetuneParams, version_path: Path, base: str, out_dir: Path) -> dict[str, Any]:
     _, train, heldout = load_version(version_path)
+    if params.subset:
+        train = records_in_subset(train, Path(params.subset))
 
     def progress(step: int, total: int, loss: float) -> None:
         if step == 1 or step == total or step % 5 == 0:
             stage_line("train", f"step {step}/{total} loss {loss:.4f}")
 
-    result = train_lora(train, heldout, params.train, base, out_dir, on_step=progress)
+    resume = params.resume and bool(list_checkpoints(out_dir))
+    result = train_lora(train, heldout, params.train, base, out_dir, on_step=progress, resume=resume or None)
     return {**result.metrics, "adapter_dir": str(result.adapter_dir)}
 
 
@@ -38,7 +43,7 @@ def finetune(params: FinetuneParams = FinetuneParams()) -> dict[str, Any]:
     """LoRA-train the base model on a dataset version."""
     version_path = resolve_version(params.dataset)
     run_name = params.run_name or f"finetune-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%fZ')}"
-    out_dir = run_dir(run_name) / "train"
+    out_dir = Path(params.out_dir) if params.out_dir else run_dir(run_name) / "train"
     base = prepare_base_task(params.train.base_model)
     stage_line("train", f"base model {base}, dataset {version_path}")
     metrics = train_task(params, version_path, base, out_dir)

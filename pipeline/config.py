@@ -20,6 +20,7 @@ from pipeline.io import read_yaml_mapping, validate_yaml
 from pipeline.llm.config import LLMConfig
 from pipeline.score.config import ScoreConfig
 from pipeline.settings import StrictModel, resolve_path
+from pipeline.study.config import SizeStudyConfig
 from pipeline.train.config import TrainConfig
 
 __all__ = [
@@ -42,6 +43,9 @@ __all__ = [
 ]
 
 
+LICENSE_HELP = "The data's licence, for dataset cards (a Hugging Face id, e.g. cc-by-4.0); null: unknown"
+
+
 class BuildConfig(StrictModel):
     """One dataset build (generate -> curate -> version -> export); the YAML file of
     `seedforge build` and the Prefect form of the build flow share it. Every build of a name
@@ -61,6 +65,7 @@ class BuildConfig(StrictModel):
     )
     evaluate: EvaluateConfig = Field(default_factory=EvaluateConfig)
     exports: list[ExportName] = Field(default_factory=lambda: list(ALL_FORMATS))
+    license: str | None = Field(default=None, description=LICENSE_HELP)
 
 
 class PipelineConfig(BuildConfig):
@@ -77,6 +82,36 @@ class FinetuneParams(StrictModel):
     )
     train: TrainConfig = Field(default_factory=TrainConfig)
     run_name: str | None = Field(default=None, description="Output folder under DATA_DIR/runs")
+    subset: str | None = Field(
+        default=None,
+        description="A JSON list of record ids to train on (a size study's subset); "
+        "default: the whole train split",
+    )
+    out_dir: str | None = Field(
+        default=None, description="Training folder; default: DATA_DIR/runs/RUN_NAME/train"
+    )
+    resume: bool = Field(
+        default=False, description="Continue from the newest checkpoint in the training folder"
+    )
+
+
+class SizeStudyParams(StrictModel):
+    """The size-study flow's form."""
+
+    dataset: str = Field(default="demo", description="Dataset version directory or name (its latest version)")
+    study: SizeStudyConfig = Field(default_factory=SizeStudyConfig)
+    eval_set: str | None = Field(
+        default=None, description="Eval file with categories; default: the held-out split"
+    )
+    name: str | None = Field(
+        default=None,
+        description="Study folder DATA_DIR/studies/NAME (rerun with it to resume); default: DATASET",
+    )
+    use_deployments: bool = Field(
+        default=False,
+        description="Train the sizes as runs of the finetune deployment, all at once, so several workers "
+        "train in parallel (a deployed study only); off: one after another as subflows",
+    )
 
 
 class EvaluateParams(StrictModel):
@@ -111,6 +146,7 @@ class KnowledgeBaseParams(StrictModel):
     llm: LLMConfig = Field(default_factory=lambda: LLMConfig(max_tokens=256))
     evaluate: EvaluateConfig = Field(default_factory=EvaluateConfig)
     exports: list[ExportName] = Field(default_factory=lambda: list(KB_DEFAULT_EXPORTS))
+    license: str | None = Field(default=None, description=LICENSE_HELP)
 
 
 def demo_config() -> PipelineConfig:
