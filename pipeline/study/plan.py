@@ -52,7 +52,7 @@ class StudyPlan(BaseModel):
             "dataset_id": self.dataset_id,
             "seed": self.seed,
             "categories": self.categories,
-            "sizes": [(s.size, s.ids) for s in self.sizes],
+            "sizes": [s.size for s in self.sizes],  # the subsets follow from these and the seed
             "eval_items": self.eval_items,
         }
 

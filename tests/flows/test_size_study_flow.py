@@ -1,0 +1,88 @@
+"""The size-study flow on a real Prefect server with the embedded SmolLM2 as the base: three
+sizes trained as finetune subflows, evaluated, the report published as an artifact whose curves
+render in headless Chromium; a second run reuses everything."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.dataset.versions import write_version
+from tests.flows.test_service import rendered_text
+from tests.study.conftest import records
+from tests.support.prefect_server import prefect_server
+
+pytestmark = pytest.mark.slow
+REPO = Path(__file__).resolve().parents[2]
+PARAMS = {
+    "dataset": "studied",
+    "name": "studied",
+    "study": {
+        "sizes": [0.25, 0.5, 1.0],
+        "bootstrap_samples": 500,
+        "train": {"epochs": 1, "batch_size": 8, "micro_batch_size": 8, "cutoff_len": 64, "warmup_steps": 0},
+        "evaluate": {"judge": False, "semantic_similarity": False, "max_new_tokens": 12},
+    },
+}
+RUN = (
+    "import json, sys\n"
+    "from flows.size_study import size_study\n"
+    "from pipeline.config import SizeStudyParams\n"
+    "print('RESULT=' + json.dumps(size_study(SizeStudyParams.model_validate_json(sys.argv[1]))))\n"
+)
+
+
+def run_flow(env: dict[str, str]) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-c", RUN, json.dumps(PARAMS)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
+    line = next(line for line in done.stdout.splitlines() if line.startswith("RESULT="))
+    return json.loads(line.removeprefix("RESULT="))
+
+
+def test_size_study_flow_reports_curves_in_the_ui_and_resumes(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    write_version(
+        "studied", records("train", 0), records("heldout", 1), [], config={}, stats={}, root=data / "datasets"
+    )
+    with prefect_server() as server:
+        env = server.client_env(SEEDFORGE_DATA_DIR=str(data), PYTHONPATH=str(REPO))
+        first = run_flow(env)
+        assert set(first["verdicts"]) == {"all", "classification", "math", "open_qa"}
+        study = json.loads((data / "studies" / "studied" / "study.json").read_text())
+        assert [s["records"] for s in study["sizes"]] == [12, 24, 48]
+        assert all(s["reused"] == [] and s["train_seconds"] > 0 for s in study["sizes"])
+        with server.client() as client:
+            runs = client.post("/flow_runs/filter", json={}).json()
+            names = sorted(client.get(f"/flows/{r['flow_id']}").json()["name"] for r in runs)
+            assert names == ["finetune", "finetune", "finetune", "size-study"]
+            artifact = client.post(
+                "/artifacts/filter", json={"artifacts": {"key": {"any_": ["studied-size-study"]}}}
+            ).json()[0]
+        assert "data:image/png;base64," in artifact["data"] and "## Verdicts" in artifact["data"]
+        screenshot = tmp_path / "size-study-artifact.png"
+        text, figures = rendered_text(
+            f"{server.ui}/artifacts/artifact/{artifact['id']}", "Suggested quota", screenshot
+        )
+        assert "Verdicts" in text and "category_quota" in text
+        assert figures == 1  # the curves decoded in the browser
+        assert screenshot.stat().st_size > 10_000
+
+        second = run_flow(env)  # as a rerun after an interruption would: nothing is trained again
+        assert second["verdicts"] == first["verdicts"]
+        resumed = json.loads((data / "studies" / "studied" / "study.json").read_text())
+        assert all(s["reused"] == ["adapter", "evaluation"] for s in resumed["sizes"])
+        with server.client() as client:
+            assert (
+                len(client.post("/flow_runs/filter", json={}).json()) == 5
+            )  # one more study run, no finetune
