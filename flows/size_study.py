@@ -62,7 +62,11 @@ def _wait(runs: list[FlowRun]) -> None:
                     del pending[run_id]
 
 
-def _train_pending(params: SizeStudyParams, version: Path, out: Path, sizes: list[PlannedSize]) -> None:
+def _train_pending(
+    params: SizeStudyParams, version: Path, out: Path, sizes: list[PlannedSize]
+) -> dict[str, dict[str, Any]]:
+    """Train the sizes not trained yet; returns their timings (wall time of each size's run)."""
+    timings: dict[str, dict[str, Any]] = {}
     if params.use_deployments and current_deployment.id is not None:
         started = [
             cast(
@@ -77,10 +81,20 @@ def _train_pending(params: SizeStudyParams, version: Path, out: Path, sizes: lis
             )
             for size in sizes
         ]
+        began = time.monotonic()
         _wait(started)
-        return
+        for size in sizes:  # in parallel: each size's share is the whole wait
+            timings[size.label] = _timing(time.monotonic() - began)
+        return timings
     for size in sizes:
+        began = time.monotonic()
         finetune(_finetune_params(params, version, out, size))
+        timings[size.label] = _timing(time.monotonic() - began)
+    return timings
+
+
+def _timing(seconds: float) -> dict[str, Any]:
+    return {"train_seconds": round(seconds, 1), "eval_seconds": 0.0, "reused": []}
 
 
 @flow(
@@ -96,7 +110,7 @@ def size_study(params: SizeStudyParams = SizeStudyParams()) -> dict[str, Any]:
     inputs = prepare_task(params.dataset, params.study, out, params.eval_set)
     base = prepare_base_task(params.study.train.base_model)
     pending = [s for s in inputs.plan.sizes if not trained(size_dir(out, s) / "train")]
-    _train_pending(params, inputs.version_path, out, pending)
+    timings = _train_pending(params, inputs.version_path, out, pending)
     config = params.study
 
     def train(
@@ -113,7 +127,7 @@ def size_study(params: SizeStudyParams = SizeStudyParams()) -> dict[str, Any]:
         inputs.version_path,
         config,
         out,
-        StudyRun(train=train, evaluate=evaluate),
+        StudyRun(train=train, evaluate=evaluate, timings=timings),
         base_model=base,
         eval_set=params.eval_set,
     )
