@@ -7,10 +7,12 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 
 # Debian packages the tests use: redis-server (the Redis-backed curation index) and chromium
-# (the Prefect UI checks; driven by Playwright from PyPI, never `playwright install`)
+# (the Prefect UI checks; driven by Playwright from PyPI, never `playwright install`);
+# fonts-noto-cjk: Chinese labels in figures (pipeline/report/fonts.py)
 missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)
 command -v chromium >/dev/null || missing+=(chromium)
+[ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || missing+=(fonts-noto-cjk)
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 fi

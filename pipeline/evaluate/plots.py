@@ -1,21 +1,15 @@
-"""The evaluation report's figures (matplotlib, Agg backend), written as PNG files."""
+"""The evaluation report's figures (matplotlib, Agg, a CJK font: `pipeline.report.fonts`), written
+as PNG files."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+from pipeline.report.fonts import pyplot
+
 METRICS = (("rouge_l", "ROUGE-L F1"), ("semantic", "semantic similarity"), ("judge", "judge score"))
 COLORS = {"base": "#9aa5b1", "tuned": "#3b7dd8", "win": "#2e9d5b", "tie": "#c9c9c9", "loss": "#d8553b"}
-
-
-def _pyplot() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot
-
-    return pyplot
 
 
 def scores_by_category(report: dict[str, Any], path: Path) -> Path | None:
@@ -28,7 +22,7 @@ def scores_by_category(report: dict[str, Any], path: Path) -> Path | None:
     ]
     if not panels or not categories:
         return None
-    plt = _pyplot()
+    plt = pyplot()
     height = 1.9 + 0.45 * len(categories)
     fig, axes = plt.subplots(
         1, len(panels), figsize=(4.2 * len(panels), height), dpi=100, squeeze=False, sharey=True
@@ -58,7 +52,7 @@ def pairwise_outcomes(report: dict[str, Any], path: Path) -> Path | None:
     rows = [(name, p) for name, p in rows if p and p["judged"]]
     if not rows:
         return None
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 1.9 + 0.45 * len(rows)), dpi=100)
     try:
         for index, (_, pair) in enumerate(rows):

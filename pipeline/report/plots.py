@@ -1,5 +1,5 @@
-"""Report figures as PNG bytes (matplotlib, Agg), embeddable in markdown as data URIs so the
-Prefect UI shows them without a file server."""
+"""Report figures as PNG bytes (matplotlib, Agg, a CJK font: `pipeline.report.fonts`),
+embeddable in markdown as data URIs so the Prefect UI shows them without a file server."""
 
 from __future__ import annotations
 
@@ -8,15 +8,12 @@ import io
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
+from pipeline.report.fonts import pyplot
 from pipeline.text import cjk_ratio, tokenize
 
 
 def _figure_png(draw) -> bytes:  # type: ignore[no-untyped-def]
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.2), dpi=90)
     try:
         draw(ax)
