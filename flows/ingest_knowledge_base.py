@@ -12,6 +12,7 @@ from prefect.cache_policies import NO_CACHE
 from flows.artifacts import publish_dataset_link, publish_markdown, publish_samples
 from flows.hooks import stop_child_processes
 from flows.key_block import load_api_key_from_block
+from flows.logs import warn_if_budget_stop
 from pipeline.config import KnowledgeBaseParams
 from pipeline.dataset.versions import MIN_RECORDS_FOR_VERSION, read_records, split_heldout, write_version
 from pipeline.generate.dialogues.build import build
@@ -62,6 +63,8 @@ def ingest_knowledge_base(params: KnowledgeBaseParams = KnowledgeBaseParams()) -
     stage_line("ingest", f"{params.kb}: {ingested['totals']}")
     out = data_dir() / "kb" / f"{params.kb}.dialogues-turns{params.dialogues.turns}.jsonl"
     built = dialogues_task(params, out)
+    if built.run is not None:
+        warn_if_budget_stop("dialogues", built.run.stop_reason, len(built.run.kept), params.dialogues.target)
     report = built.report()
     stage_line("dialogue", f"{report['kept']} grounded, rate {report['grounded_rate']}")
     version = None

@@ -16,16 +16,22 @@ worker's subprocess and `seedforge pipeline run`.
 Only records made inside a flow or task run are sent (they go to that run, and to its task run
 when made in a task); outside one — the CLI, or tests that imported the flows — the handler
 stays silent instead of warning about a missing run. Progress lines are `print`s, which the
-flows' `log_prints=True` already sends."""
+flows' `log_prints=True` already sends. A stage that stops on its budget before its target says
+so as a warning in the run's logs (`warn_if_budget_stop`); the CLI warns on the terminal."""
 
 from __future__ import annotations
 
 import logging
 
 from prefect.context import FlowRunContext, TaskRunContext
+from prefect.logging import get_run_logger
 from prefect.logging.handlers import APILogHandler
 
+from pipeline.llm.request import BUDGET_EXHAUSTED
+from pipeline.stage import MAX_REQUESTS
+
 SEEDFORGE_LOGGER = "pipeline"  # the parent of every library logger
+BUDGET_STOPS = (MAX_REQUESTS, BUDGET_EXHAUSTED)
 
 
 class RunLogHandler(APILogHandler):
@@ -49,3 +55,12 @@ def send_library_logs_to_runs(level: int = logging.INFO) -> logging.Handler:
     handler = RunLogHandler()
     logger.addHandler(handler)
     return handler
+
+
+def warn_if_budget_stop(stage: str, stop_reason: str | None, kept: int, target: int) -> None:
+    """In a flow: one warning in the run's logs when `stage` stopped on its request cap or money
+    budget short of its target."""
+    if stop_reason in BUDGET_STOPS and kept < target:
+        get_run_logger().warning(
+            "%s stopped on its budget (%s) with %d of %d wanted", stage, stop_reason, kept, target
+        )

@@ -1,5 +1,6 @@
 """seedforge's own log records reach the flow run's logs in Prefect's API (what the UI shows):
-the LLM client's quarantine warning made inside a task, a fallback warning made in the flow.
+the LLM client's quarantine warning made inside a task, a fallback warning made in the flow, a
+budget stop.
 Outside a run nothing is sent and nothing warns; a process that loads a flow the way a worker's
 run process or `python flows/…` does has the handler attached."""
 
@@ -84,7 +85,7 @@ def test_library_warnings_reach_the_flow_runs_logs(prefect_harness, tmp_path: Pa
     from prefect.context import get_run_context
 
     import flows
-    from flows.logs import RunLogHandler
+    from flows.logs import RunLogHandler, warn_if_budget_stop
     from pipeline.llm.endpoint import run_requests
     from pipeline.llm.journal import Journal
     from tests.support import faults
@@ -107,13 +108,17 @@ def test_library_warnings_reach_the_flow_runs_logs(prefect_harness, tmp_path: Pa
     def falls_back_and_quarantines() -> tuple[UUID, UUID]:
         logging.getLogger("pipeline.generate").warning(FALLBACK)
         task_run_id = ask_a_failing_endpoint("unused")
+        warn_if_budget_stop("build b-1", "budget_exhausted", 3, 40)
+        warn_if_budget_stop("dialogues", "target_reached", 40, 40)  # not a budget stop: no warning
         return get_run_context().flow_run.id, task_run_id  # type: ignore[union-attr]
 
     flow_run_id, task_run_id = falls_back_and_quarantines()
     deadline = time.monotonic() + 30
     while True:  # the log worker sends in batches, after the run's state may be final
-        logs = [log for log in _run_logs(flow_run_id) if log.name.startswith("pipeline.")]
-        if len(logs) >= 2 or time.monotonic() > deadline:
+        everything = _run_logs(flow_run_id)
+        logs = [log for log in everything if log.name.startswith("pipeline.")]
+        budget = [log.message for log in everything if "stopped on its budget" in log.message]
+        if (len(logs) >= 2 and budget) or time.monotonic() > deadline:
             break
         time.sleep(0.5)
     by_name = {log.name: log for log in logs}
@@ -123,3 +128,11 @@ def test_library_warnings_reach_the_flow_runs_logs(prefect_harness, tmp_path: Pa
     assert fallback.task_run_id is None  # made in the flow itself
     assert quarantine.message.startswith("quarantined ") and "http_503" in quarantine.message
     assert quarantine.level == logging.WARNING and quarantine.task_run_id == task_run_id
+    assert budget == ["build b-1 stopped on its budget (budget_exhausted) with 3 of 40 wanted"]
+
+
+def test_a_stage_that_reached_its_target_warns_of_nothing() -> None:
+    from flows.logs import warn_if_budget_stop
+
+    warn_if_budget_stop("dialogues", "target_reached", 40, 40)  # outside a run: would raise if it logged
+    warn_if_budget_stop("dialogues", "max_requests", 40, 40)  # the target was met on the last request
