@@ -103,6 +103,7 @@ def test_the_run_config_keeps_its_sections_and_flow_forms() -> None:
         "score",
         "evaluate",
         "exports",
+        "license",
         "train",
     ]
     assert fields["llm"].annotation is LLMConfig

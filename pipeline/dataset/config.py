@@ -1,8 +1,9 @@
 """The dataset sections of a run config: the `exports:` list, and `history:`, how a build of a
-dataset relates to the earlier builds of the same name."""
+dataset relates to the earlier builds of the same name; and the formats of `seedforge export`."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import Field
@@ -11,6 +12,17 @@ from pipeline.settings import StrictModel
 
 ExportName = Literal["alpaca_json", "jsonl", "sharegpt", "openai_chat", "parquet"]
 ALL_FORMATS: tuple[ExportName, ...] = ("alpaca_json", "jsonl", "sharegpt", "openai_chat", "parquet")
+
+
+class ExportFormat(StrEnum):
+    """What `seedforge export` writes: one format, train and test splits."""
+
+    alpaca = "alpaca"
+    sharegpt = "sharegpt"
+    openai = "openai"
+    parquet = "parquet"
+    hf = "hf"
+    llama_factory = "llama-factory"
 
 
 class HistoryConfig(StrictModel):

@@ -1,6 +1,7 @@
 """Dataset versions: an immutable directory per build with the kept records (train and held-out
-splits), every rejected record with its reason, an Alpaca export and a manifest.json with counts,
-config and checksums. A version appears whole or not at all (written aside, then renamed)."""
+splits), every rejected record with its reason, exports of both splits (`exports.py`) and a
+manifest.json with counts, config and checksums. A version appears whole or not at all (written
+aside, then renamed)."""
 
 from __future__ import annotations
 
@@ -141,9 +142,10 @@ def write_version(
     with staging_dir(parent / "version") as staging:
         for name, items in ((TRAIN, train), (HELDOUT, heldout), (REJECTED, rejected)):
             write_jsonl_atomic(staging / name, (item.model_dump(mode="json") for item in items))
-        exported = export_records(train, staging, exports, dataset)
+        exported = export_records({"train": train, "test": heldout}, staging, exports, dataset)
         counts = {TRAIN: len(train), HELDOUT: len(heldout), REJECTED: len(rejected)}
-        counts.update({name: len(train) for name in exported.values()})
+        sizes = {"train": len(train), "test": len(heldout)}
+        counts.update({name: sizes[split] for names in exported.values() for split, name in names.items()})
         files = {
             name: {"sha256": sha256_file(staging / name), "records": count} for name, count in counts.items()
         }
@@ -158,7 +160,9 @@ def write_version(
                 "rejected_by_reason": dict(Counter(r.reason for r in rejected).most_common()),
             },
             "files": files,
-            "exports": exported,
+            # {format: file} of the train split, as before; the held-out split's as `exports_test`
+            "exports": {fmt: names["train"] for fmt, names in exported.items() if "train" in names},
+            "exports_test": {fmt: names["test"] for fmt, names in exported.items() if "test" in names},
             "config": config,
             "stats": stats,
             **(lineage or {}),
@@ -194,23 +198,47 @@ def load_version(path: Path) -> tuple[DatasetVersion, list[Record], list[Record]
     manifest_path = path / MANIFEST
     if not manifest_path.is_file():
         raise SeedforgeError("not a dataset version (no manifest.json)", path=path)
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    for name in (TRAIN, HELDOUT):
-        expected = manifest["files"][name]["sha256"]
-        if sha256_file(path / name) != expected:
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        expected = {name: manifest["files"][name]["sha256"] for name in (TRAIN, HELDOUT)}
+        version = DatasetVersion(manifest["dataset"], manifest["version"], path)
+    except KeyError as exc:
+        raise SeedforgeError(f"not a seedforge manifest (no {exc} field)", path=manifest_path) from None
+    except (ValueError, TypeError) as exc:
+        raise SeedforgeError(f"not a seedforge manifest ({exc})", path=manifest_path) from None
+    for name, checksum in expected.items():
+        if not (path / name).is_file():
+            raise SeedforgeError("missing: the manifest lists it", path=path / name)
+        if sha256_file(path / name) != checksum:
             raise SeedforgeError("checksum does not match manifest.json", path=path / name)
-    version = DatasetVersion(manifest["dataset"], manifest["version"], path)
     return version, read_records(path / TRAIN), read_records(path / HELDOUT)
 
 
 def resolve_version(spec: str | Path) -> Path:
-    """A version directory as given, or the latest version of a dataset by name."""
+    """A version directory as given, the latest version of a dataset by name, or one version of
+    it by `NAME@vN` (or `NAME@N`)."""
     path = Path(spec)
     if (path / MANIFEST).is_file():
         return path
     if isinstance(spec, str) and "/" not in spec and spec:
+        name, at, number = spec.partition("@")
+        if at:
+            return _numbered_version(name, number)
         latest = latest_version(spec)
         if latest is not None:
             return latest.path
         raise SeedforgeError(f"dataset {spec!r} has no version under {datasets_root()}")
     raise SeedforgeError("not a dataset version (no manifest.json)", path=path)
+
+
+def _numbered_version(name: str, number: str) -> Path:
+    digits = number.removeprefix("v")
+    if not name or not digits.isdigit():
+        raise SeedforgeError(f"{name}@{number}: expected NAME@vN, e.g. {name or 'demo'}@v2")
+    target = version_path(name, int(digits))
+    if (target / MANIFEST).is_file():
+        return target
+    known = ", ".join(f"v{int(p.name[1:])}" for p in _version_dirs(datasets_root() / name)) or "none"
+    raise SeedforgeError(
+        f"dataset {name!r} has no version {int(digits)} under {datasets_root()} (its versions: {known})"
+    )

@@ -1,0 +1,112 @@
+"""`seedforge export`: one format of an existing dataset version, its train and test (held-out)
+splits, into a new folder. The files come from the same writers as a version's own exports
+(`exports.py`); the folder is filled aside and renamed into place, so it appears whole or not
+at all, and a folder that holds anything is replaced only when asked.
+
+| format | files |
+| --- | --- |
+| alpaca | `train.json`, `test.json` (JSON lists of instruction/input/output) |
+| sharegpt | `train.json`, `test.json` (`conversations` of from/value) |
+| openai | `train.jsonl`, `test.jsonl` (OpenAI chat fine-tuning lines, `messages`) |
+| parquet | `train.parquet`, `test.parquet` |
+| hf | `README.md` (dataset card), `data/train-00000-of-00001.parquet`, `data/test-…` |
+| llama-factory | `alpaca_{train,test}.json`, `sharegpt_{train,test}.json`, `dataset_info.json` |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.dataset.chat import check_chat_rules
+from pipeline.dataset.config import ExportFormat
+from pipeline.dataset.exports import (
+    ALPACA,
+    DATASET_INFO,
+    OPENAI,
+    PARQUET,
+    SHAREGPT,
+    Layout,
+    has_dialogues,
+    write_layout,
+)
+from pipeline.dataset.hf_card import license_of, write_hf
+from pipeline.dataset.llama_factory import dataset_info
+from pipeline.dataset.versions import HELDOUT, TRAIN, load_version, resolve_version
+from pipeline.errors import SeedforgeError
+from pipeline.io import publish_dir, staging_dir, write_json_atomic
+
+LAYOUTS: dict[ExportFormat, Layout] = {
+    ExportFormat.alpaca: {ALPACA: {"train": "train.json", "test": "test.json"}},
+    ExportFormat.sharegpt: {SHAREGPT: {"train": "train.json", "test": "test.json"}},
+    ExportFormat.openai: {OPENAI: {"train": "train.jsonl", "test": "test.jsonl"}},
+    ExportFormat.parquet: {PARQUET: {"train": "train.parquet", "test": "test.parquet"}},
+    ExportFormat.llama_factory: {
+        ALPACA: {"train": "alpaca_train.json", "test": "alpaca_test.json"},
+        SHAREGPT: {"train": "sharegpt_train.json", "test": "sharegpt_test.json"},
+    },
+}
+
+
+@dataclass
+class Export:
+    """What `export_version` wrote: where, from which version, the records per split and the
+    files (relative to `out`)."""
+
+    out: Path
+    dataset: str
+    version: int
+    source: Path
+    records: dict[str, int]
+    files: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        counts = ", ".join(f"{split} {n}" for split, n in self.records.items())
+        empty = [split for split, n in self.records.items() if n == 0]
+        note = f" ({' and '.join(empty)} empty: no file)" if empty else ""
+        return f"{self.dataset} v{self.version}: {counts}{note} -> {self.out}"
+
+
+def check_out(out: Path, overwrite: bool) -> None:
+    """Refuse a file, or a folder that holds anything unless `overwrite`, before any work."""
+    if out.exists() and not out.is_dir():
+        raise SeedforgeError("exists and is not a folder", path=out)
+    if out.is_dir() and any(out.iterdir()) and not overwrite:
+        raise SeedforgeError("the output folder is not empty (pass --overwrite to replace it)", path=out)
+
+
+def export_version(
+    spec: str | Path,
+    fmt: ExportFormat,
+    out: Path,
+    *,
+    overwrite: bool = False,
+    license_id: str | None = None,
+) -> Export:
+    """Write `fmt` of the version `spec` (a version folder, NAME for its latest version, or
+    NAME@vN) into `out`. Bad input raises SeedforgeError with nothing written."""
+    out = Path(out)
+    check_out(out, overwrite)
+    version_dir = resolve_version(str(spec))
+    version, train, heldout = load_version(version_dir)
+    splits = {"train": train, "test": heldout}
+    check_chat_rules(splits, {"train": version_dir / TRAIN, "test": version_dir / HELDOUT})
+    manifest = version.manifest
+    with staging_dir(out) as staging:
+        if fmt == ExportFormat.hf:
+            write_hf(splits, staging, manifest, license_of(manifest, license_id))
+        else:
+            written = write_layout(splits, staging, LAYOUTS[fmt])
+            if fmt == ExportFormat.llama_factory:
+                info = dataset_info(version.dataset, written, has_dialogues(splits))
+                write_json_atomic(staging / DATASET_INFO, info)
+        files = sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file())
+        publish_dir(staging, out, replace=True)
+    return Export(
+        out=out,
+        dataset=version.dataset,
+        version=version.version,
+        source=version_dir,
+        records={split: len(records) for split, records in splits.items()},
+        files=files,
+    )

@@ -1,0 +1,206 @@
+"""`seedforge export`: every format of a written version, read back by `datasets` and checked
+against LLaMA-Factory's and OpenAI's rules; the hf folder with its card; bad input exits 2
+with nothing written."""
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+from pipeline.dataset.config import ExportFormat
+from pipeline.dataset.versions import DatasetVersion, write_version
+from pipeline.records import AlpacaRecord, DialogueRecord, Lineage, Message
+from tests.dataset.consumer_rules import llama_factory_problems, openai_line_problems
+
+runner = CliRunner()
+
+
+def alpaca(i: int, zh: bool = False, category: str | None = None) -> AlpacaRecord:
+    return AlpacaRecord(
+        instruction=f"解释第{i}个概念。" if zh else f"Explain concept {i}.",
+        output=f"第{i}个概念是……" if zh else f"Concept {i} is …",
+        lineage=Lineage(
+            generator="self_instruct",
+            model="smollm2",
+            template="instances",
+            template_version="v2",
+            language="zh" if zh else "en",
+            category=category,
+        ),
+    )
+
+
+def dialogue(i: int) -> DialogueRecord:
+    return DialogueRecord(
+        messages=[
+            Message(role="system", content="你是一名医生。"),
+            Message(role="user", content=f"我发烧{i}天了。"),
+            Message(role="assistant", content="还有别的症状吗？"),
+            Message(role="user", content="咳嗽。"),
+            Message(role="assistant", content=f"建议休息{i}天。"),
+        ],
+        lineage=Lineage(generator="kb_dialogue", model="smollm2", language="zh"),
+    )
+
+
+@pytest.fixture
+def alpaca_version(data_dir: Path) -> DatasetVersion:
+    records = [alpaca(i, zh=i % 2 == 1, category="open_qa" if i % 3 else "brainstorming") for i in range(8)]
+    config = {"name": "inst", "license": "cc-by-4.0", "generate": {"target": 8}}
+    return write_version("inst", records[:6], records[6:], [], config=config, stats={})
+
+
+@pytest.fixture
+def dialogue_version(data_dir: Path) -> DatasetVersion:
+    records = [dialogue(i) for i in range(5)]
+    return write_version("chat", records[:4], records[4:], [], config={"kb": "med"}, stats={})
+
+
+def export(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, ["export", *args])
+    return result.exit_code, result.output
+
+
+def rows(path: Path) -> list[dict]:
+    if path.suffix == ".jsonl":
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("fixture", ["alpaca_version", "dialogue_version"])
+def test_every_format_loads_in_its_consumer(
+    fixture: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    from datasets import List, Value, load_dataset
+
+    version: DatasetVersion = request.getfixturevalue(fixture)
+    counts = {"train": version.manifest["counts"]["train"], "test": version.manifest["counts"]["heldout"]}
+    cache = str(tmp_path / "cache")
+    previous = os.umask(0o022)
+    try:
+        for fmt in ExportFormat:
+            code, output = export(version.dataset, "--format", fmt.value, "--out", str(tmp_path / fmt.value))
+            assert code == 0, output
+    finally:
+        os.umask(previous)
+    for fmt in ExportFormat:
+        files = [p for p in (tmp_path / fmt.value).rglob("*") if p.is_file()]
+        assert {stat.S_IMODE(p.stat().st_mode) for p in files} == {0o644}, fmt
+    for name, builder in (
+        ("alpaca", "json"),
+        ("sharegpt", "json"),
+        ("openai", "json"),
+        ("parquet", "parquet"),
+    ):
+        suffix = {"openai": "jsonl"}.get(name, builder)
+        files = {split: str(tmp_path / name / f"{split}.{suffix}") for split in counts}
+        loaded = load_dataset(builder, data_files=files, cache_dir=cache)
+        assert {split: loaded[split].num_rows for split in counts} == counts, name
+    for line in (tmp_path / "openai" / "train.jsonl").read_text(encoding="utf-8").splitlines():
+        assert openai_line_problems(line) == []
+    assert llama_factory_problems(tmp_path / "llama-factory") == []
+    info = json.loads((tmp_path / "llama-factory" / "dataset_info.json").read_text())
+    name = version.dataset
+    assert sorted(info) == sorted([name, f"{name}_test", f"{name}_sharegpt", f"{name}_sharegpt_test"])
+
+    hf = load_dataset(str(tmp_path / "hf"), cache_dir=cache)  # the folder alone: card + data files
+    assert {split: hf[split].num_rows for split in counts} == counts
+    train = [r.model_dump() for r in _records(version, "train.jsonl")]
+    if fixture == "dialogue_version":
+        assert hf["train"].features["messages"] == List({"role": Value("string"), "content": Value("string")})
+        assert hf["train"][0]["messages"] == train[0]["messages"]  # Chinese, nested, in order
+        assert rows(tmp_path / "alpaca" / "train.json")[0]["history"] == [
+            ["我发烧0天了。", "还有别的症状吗？"]
+        ]
+    else:
+        assert [row["instruction"] for row in hf["train"]] == [r["instruction"] for r in train]
+        assert hf["test"][0]["id"] == _records(version, "heldout.jsonl")[0].id
+
+
+def _records(version: DatasetVersion, name: str) -> list:
+    from pipeline.dataset.versions import read_records
+
+    return read_records(version.path / name)
+
+
+def test_hf_card_states_counts_lineage_licence_and_config(
+    alpaca_version: DatasetVersion, tmp_path: Path
+) -> None:
+    out = tmp_path / "hf"
+    assert export("inst", "--format", "hf", "--out", str(out))[0] == 0
+    text = (out / "README.md").read_text(encoding="utf-8")
+    _, header, body = text.split("---\n", 2)
+    card = yaml.safe_load(header)
+    assert card["license"] == "cc-by-4.0" and card["language"] == ["en", "zh"]
+    assert card["dataset_info"]["splits"] == [
+        {"name": "train", "num_examples": 6},
+        {"name": "test", "num_examples": 2},
+    ]
+    assert "| train | 6 |" in body and "| test | 2 |" in body
+    assert "## Categories" in body and "| open_qa |" in body
+    assert (
+        "| self_instruct | 6 | 2 |" in body
+        and "| smollm2 | 6 | 2 |" in body
+        and "| instances@v2 | 6 | 2 |" in body
+    )
+    assert "target: 8" in body  # the generation config from the manifest
+    assert export("inst", "--format", "hf", "--out", str(out), "--overwrite", "--license", "mit")[0] == 0
+    assert yaml.safe_load((out / "README.md").read_text().split("---\n")[1])["license"] == "mit"
+
+
+def test_a_version_without_a_licence_or_categories(dialogue_version: DatasetVersion, tmp_path: Path) -> None:
+    assert export("chat", "--format", "hf", "--out", str(tmp_path / "hf"))[0] == 0
+    text = (tmp_path / "hf" / "README.md").read_text(encoding="utf-8")
+    assert "license: unknown" in text and "## Categories" not in text
+
+
+def test_an_older_version_by_number(data_dir: Path, tmp_path: Path) -> None:
+    write_version("grow", [alpaca(0), alpaca(1)], [alpaca(2)], [], config={}, stats={})
+    write_version("grow", [alpaca(0), alpaca(1), alpaca(3)], [alpaca(2)], [], config={}, stats={})
+    code, output = export("grow@v1", "--format", "alpaca", "--out", str(tmp_path / "v1"))
+    assert code == 0 and "grow v1: train 2, test 1" in output
+    assert len(rows(tmp_path / "v1" / "train.json")) == 2
+    assert export("grow", "--format", "openai", "--out", str(tmp_path / "latest"))[0] == 0
+    assert len(rows(tmp_path / "latest" / "train.jsonl")) == 3
+
+
+def test_bad_input_exits_2_with_nothing_written(alpaca_version: DatasetVersion, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    for spec, message in (
+        ("nosuch", "dataset 'nosuch' has no version"),
+        ("inst@v7", "dataset 'inst' has no version 7"),
+        ("inst@latest", "expected NAME@vN"),
+        (str(tmp_path), "not a dataset version (no manifest.json)"),
+    ):
+        code, output = export(spec, "--format", "alpaca", "--out", str(out))
+        assert code == 2 and message in output, output
+    code, output = export("inst", "--format", "csv", "--out", str(out))
+    assert code == 2 and "llama-factory" in output  # the choices are listed
+    assert not out.exists()
+
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    code, output = export("inst", "--format", "alpaca", "--out", str(out))
+    assert code == 2 and "not empty (pass --overwrite" in output
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    assert export("inst", "--format", "alpaca", "--out", str(out), "--overwrite")[0] == 0
+    assert sorted(p.name for p in out.iterdir()) == ["test.json", "train.json"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging left
+
+
+def test_a_record_the_format_cannot_hold_names_its_line(data_dir: Path, tmp_path: Path) -> None:
+    cut = DialogueRecord(
+        messages=[Message(role="user", content="hello?"), Message(role="assistant", content="  ")],
+        lineage=Lineage(generator="file"),
+    )
+    version = write_version(
+        "raw", [dialogue(0)], [dialogue(1), cut], [], config={}, stats={}, exports=["jsonl"]
+    )
+    code, output = export("raw", "--format", "openai", "--out", str(tmp_path / "out"))
+    assert code == 2 and f"{version.path / 'heldout.jsonl'}:2: record {cut.id}" in output
+    assert "message 1 (assistant) is empty" in output and not (tmp_path / "out").exists()
