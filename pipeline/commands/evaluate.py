@@ -46,7 +46,9 @@ def _resolve_base(base_model: str | None, adapter: Path) -> str:
 
 
 def evaluate(
-    adapter: Annotated[Path, typer.Option(help="LoRA adapter directory (PEFT)")],
+    adapter: Annotated[
+        Path, typer.Option(help="LoRA adapter directory (PEFT), or the folder `seedforge train --out` wrote")
+    ],
     eval_set: Annotated[
         Path,
         typer.Option(
@@ -91,11 +93,13 @@ def evaluate(
     from pipeline.dataset.versions import HELDOUT, read_records
     from pipeline.evaluate.config import EvaluateConfig
     from pipeline.evaluate.evalsets import load_eval_set
+    from pipeline.evaluate.models import adapter_directory
     from pipeline.evaluate.run import EvalRequest, check_out_dir, run_evaluation
     from pipeline.llm.config import LLMConfig
     from pipeline.train.config import TrainConfig
 
     try:
+        adapter = adapter_directory(adapter)  # a training run's folder: its adapter/
         check_out_dir(out, overwrite)
         source = eval_set / HELDOUT if eval_set.is_dir() else eval_set
         items = load_eval_set(source)[:limit]

@@ -12,6 +12,7 @@ from typing import Any
 
 from pipeline.errors import SeedforgeError
 from pipeline.train.base_model import configure_torch, load_causal_lm, load_tokenizer, pad_id_of
+from pipeline.train.lora import ADAPTER
 
 ADAPTER_CONFIG = "adapter_config.json"
 
@@ -33,10 +34,22 @@ class TunedModel:
         return context
 
 
+def adapter_directory(path: Path) -> Path:
+    """The PEFT adapter folder `path` names: `path` itself when it holds adapter_config.json,
+    else its `adapter/` when `path` is the folder `seedforge train --out` wrote."""
+    path = Path(path)
+    for candidate in (path, path / ADAPTER):
+        if (candidate / ADAPTER_CONFIG).is_file():
+            return candidate
+    raise SeedforgeError(
+        f"not a PEFT adapter directory (no {ADAPTER_CONFIG}), "
+        f"nor a `seedforge train --out` folder (no {ADAPTER}/{ADAPTER_CONFIG})",
+        path=path,
+    )
+
+
 def read_adapter_config(adapter_dir: Path) -> dict[str, Any]:
-    path = Path(adapter_dir) / ADAPTER_CONFIG
-    if not path.is_file():
-        raise SeedforgeError(f"not a PEFT adapter directory (no {ADAPTER_CONFIG})", path=adapter_dir)
+    path = adapter_directory(adapter_dir) / ADAPTER_CONFIG
     try:
         config: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
         return config
@@ -73,7 +86,7 @@ def _unused_adapter_weights(tuned: Any, adapter_dir: Path) -> list[str]:
 def load_tuned(base_model: str, adapter_dir: Path, threads: int | None = None) -> TunedModel:
     """Base model (fp32) with the adapter applied; an adapter that does not fit raises
     SeedforgeError naming the adapter directory."""
-    adapter_dir = Path(adapter_dir)
+    adapter_dir = adapter_directory(adapter_dir)
     read_adapter_config(adapter_dir)
     from peft import PeftModel
 
