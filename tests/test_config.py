@@ -112,7 +112,14 @@ def test_the_run_config_keeps_its_sections_and_flow_forms() -> None:
     assert fields["history"].annotation is HistoryConfig
     assert fields["evaluate"].annotation is EvaluateConfig
     assert fields["train"].annotation is TrainConfig
-    assert list(FinetuneParams.model_fields) == ["dataset", "train", "run_name"]
+    assert list(FinetuneParams.model_fields) == [
+        "dataset",
+        "train",
+        "run_name",
+        "subset",
+        "out_dir",
+        "resume",
+    ]
     assert list(EvaluateParams.model_fields) == [
         "name",
         "dataset",
