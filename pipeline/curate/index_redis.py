@@ -40,7 +40,7 @@ from pipeline.curate.index_location import (
     split_query,
 )
 from pipeline.curate.minhash import RemoteLSH, Signer, band_digest
-from pipeline.errors import SeedforgeError
+from pipeline.errors import EndpointError, SeedforgeError
 from pipeline.records import utc_now
 
 _BATCH = 10_000
@@ -159,7 +159,7 @@ class RedisIndex:
         try:
             yield
         except redis.RedisError as exc:
-            raise SeedforgeError(
+            raise EndpointError(
                 f"cannot use the Redis curation index: {describe_failure(exc, self.params)}",
                 path=self.location,
             ) from None

@@ -80,10 +80,8 @@ class Admission:
             self.state.on_overload(now, ticket.sent_at)
         if self.budget is not None and ticket.reservation is not None:
             self.budget.settle(ticket.reservation, outcome.cost_usd, outcome.tokens)
-        if failure is None:
-            self.state.refund_tokens(now, ticket.token_estimate - outcome.tokens)
-        else:
-            self.state.refund_tokens(now, ticket.token_estimate)
+        # what was not used goes back to the TPM cap (a failed attempt uses what it was billed)
+        self.state.refund_tokens(now, ticket.token_estimate - outcome.tokens)
         self._sample(now)
         self._pump()
 

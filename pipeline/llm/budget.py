@@ -1,9 +1,11 @@
 """Token and cost accounting, and the budget cap that stops a run cleanly.
 
-Before a request leaves, its worst case (estimated prompt tokens + max_tokens) is reserved; the
-answer's real usage then replaces the reservation. So a run never spends past its cap, and the
-requests it did not send stay unanswered in the journal's eyes: a later run (with more budget)
-sends exactly those and replays the rest."""
+Before a request leaves, its worst case (its prompt's tokens, counted with the endpoint's
+tokenizer where known, else estimated: `pipeline.llm.tokens`, + max_tokens) is reserved; the
+answer's real usage (or, when the server gives none, its estimate) then replaces the
+reservation, and so does what a failed attempt was billed when the server says. So a run never
+spends past its cap, and the requests it did not send stay unanswered in the journal's eyes: a
+later run (with more budget) sends exactly those and replays the rest."""
 
 from __future__ import annotations
 
@@ -12,11 +14,25 @@ from dataclasses import dataclass
 
 from pipeline.errors import SeedforgeError
 from pipeline.llm.config import LLMConfig, ModelPrice
+from pipeline.llm.tokens import ESTIMATE, TokenCounter
+from pipeline.llm.tokens import prompt_tokens as count_prompt_tokens
+
+COST_UNKNOWN = "cost unknown"
 
 
-def estimate_prompt_tokens(messages: list[dict[str, str]]) -> int:
-    """About three characters a token plus each message's framing: errs high, as a reservation should."""
-    return sum(len(m.get("content") or "") // 3 + 4 for m in messages) + 2
+def estimate_prompt_tokens(messages: list[dict[str, str]], counter: TokenCounter = ESTIMATE) -> int:
+    """A prompt's tokens with `counter` (the CJK-aware estimate unless the tokenizer is known),
+    each message's chat framing included."""
+    return count_prompt_tokens(messages, counter)
+
+
+def format_cost(cost_usd: float, unpriced_tokens: int = 0, *, digits: int = 4) -> str:
+    """A cost for people: `$0.0123`; `cost unknown` when every token was of a model with no
+    price; `$0.0123 + unpriced tokens` when only some were (never a made-up $0)."""
+    if unpriced_tokens and not cost_usd:
+        return f"{COST_UNKNOWN} ({unpriced_tokens:,} tokens of a model with no price in llm.prices)"
+    shown = f"${cost_usd:.{digits}f}"
+    return shown + (f" + {unpriced_tokens:,} unpriced tokens" if unpriced_tokens else "")
 
 
 @dataclass(frozen=True)
@@ -26,10 +42,11 @@ class PriceTable:
     def price(self, model: str) -> ModelPrice | None:
         return self.prices.get(model)
 
-    def cost(self, model: str, prompt_tokens: int, completion_tokens: int) -> float:
+    def cost(self, model: str, prompt_tokens: int, completion_tokens: int) -> float | None:
+        """USD, or None for a model with no price: its cost is unknown, not zero."""
         price = self.price(model)
         if price is None:
-            return 0.0
+            return None
         return (
             prompt_tokens * price.input_per_million + completion_tokens * price.output_per_million
         ) / 1_000_000

@@ -19,8 +19,9 @@ from dataclasses import replace
 
 from openai import AsyncOpenAI
 
+from pipeline.llm.accounting import Accounting
 from pipeline.llm.admission import Admission, Outcome
-from pipeline.llm.budget import Budget, BudgetExhausted, PriceTable, estimate_prompt_tokens
+from pipeline.llm.budget import Budget, BudgetExhausted
 from pipeline.llm.config import LLMConfig
 from pipeline.llm.control import ControlState
 from pipeline.llm.failures import Failure, classify, redact
@@ -33,7 +34,7 @@ from pipeline.llm.structured import (
     check,
     reask_messages,
 )
-from pipeline.llm.wire import Answer, Unanswered, backoff_delay, create_args, read_completion
+from pipeline.llm.wire import Answer, Unanswered, backoff_delay, billed_usage, create_args, read_completion
 
 __all__ = ["ChatRequest", "ChatResult", "LLMClient", "LLMStats", "request_key"]
 
@@ -57,7 +58,8 @@ class LLMClient:
         self.config = config
         self.journal = journal
         self.stats = LLMStats()
-        self.prices = PriceTable(config.prices)
+        reserve = budget is not None or config.tokens_per_minute is not None
+        self.accounting = Accounting(config, self.stats, reserve=reserve)
         self.structured_mode = structured_mode
         self.control = control or ControlState(config, time.monotonic())
         self.admission = Admission(self.control, budget, self.stats.timeline)
@@ -108,14 +110,14 @@ class LLMClient:
         entry = self.journal.answer(key)
         if entry is not None:
             self.stats.journal_hits += 1
-            self.stats.replayed_cost_usd += entry.cost_usd
+            self.stats.replayed_cost_usd += entry.cost_usd or 0.0
             return Answer(
                 key,
                 entry.response_text or "",
                 entry.finish_reason,
                 entry.prompt_tokens,
                 entry.completion_tokens,
-                entry.cost_usd,
+                entry.cost_usd or 0.0,
                 from_journal=True,
                 attempts=0,
             )
@@ -143,10 +145,7 @@ class LLMClient:
     async def _send(self, prepared: Prepared) -> Answer | Unanswered:
         key = prepared.key
         args = create_args(self.structured_mode, prepared.request, prepared.payload)
-        token_estimate = estimate_prompt_tokens(args["messages"]) + self.config.max_tokens
-        cost_estimate = self.prices.cost(
-            self.config.model, token_estimate - self.config.max_tokens, self.config.max_tokens
-        )
+        cost_estimate, token_estimate = self.accounting.reservation(args["messages"])
         failure = Failure("none", "no attempt made", retryable=False)
         for attempt in range(1, self.config.max_attempts + 1):
             try:
@@ -159,10 +158,19 @@ class LLMClient:
             try:
                 async with asyncio.timeout(self.config.timeout_s):
                     response = await self._client.chat.completions.create(**args)
-                text, finish_reason, prompt_tokens, completion_tokens = read_completion(response)
+                completion = read_completion(response)
             except Exception as exc:  # noqa: BLE001 — classify() re-raises what it does not know
                 failure = classify(exc, self._secrets)
-                self.admission.release(ticket, Outcome(time.monotonic() - started, failure))
+                billed = self.accounting.billed(billed_usage(exc))  # what the server says it charged
+                self.admission.release(
+                    ticket,
+                    Outcome(
+                        time.monotonic() - started,
+                        failure,
+                        tokens=billed.tokens if billed else 0,
+                        cost_usd=billed.cost_or_zero if billed else 0.0,
+                    ),
+                )
                 if failure.cause == "http_429":
                     self.stats.rate_limited += 1
                 if not failure.retryable or attempt == self.config.max_attempts:
@@ -173,34 +181,33 @@ class LLMClient:
                 await asyncio.sleep(delay)
                 continue
             latency = time.monotonic() - started
-            cost = self.prices.cost(self.config.model, prompt_tokens, completion_tokens)
+            spend = self.accounting.answered(args["messages"], completion)
             self.admission.release(
-                ticket, Outcome(latency, None, prompt_tokens + completion_tokens, completion_tokens, cost)
+                ticket,
+                Outcome(latency, None, spend.tokens, spend.completion_tokens, spend.cost_or_zero),
             )
-            text = redact(text, self._secrets)
+            text = redact(completion.text, self._secrets)
             self.journal.record_answer(
                 key,
                 prepared.payload,
                 text,
-                finish_reason=finish_reason,
-                prompt_tokens=prompt_tokens,
-                completion_tokens=completion_tokens,
+                finish_reason=completion.finish_reason,
+                prompt_tokens=spend.prompt_tokens,
+                completion_tokens=spend.completion_tokens,
                 latency_s=latency,
                 attempts=attempt,
-                cost_usd=cost,
+                cost_usd=spend.cost_usd,
+                usage_estimated=spend.estimated,
                 request_json=prepared.canonical,
             )
             self.stats.latencies.append(latency)
-            self.stats.prompt_tokens += prompt_tokens
-            self.stats.completion_tokens += completion_tokens
-            self.stats.cost_usd += cost
             return Answer(
                 key,
                 text,
-                finish_reason,
-                prompt_tokens,
-                completion_tokens,
-                cost,
+                completion.finish_reason,
+                spend.prompt_tokens,
+                spend.completion_tokens,
+                spend.cost_or_zero,
                 from_journal=False,
                 attempts=attempt,
             )

@@ -21,7 +21,11 @@ class LLMConfig(StrictModel):
     base_url: str | None = Field(
         default=None, description="OpenAI-compatible endpoint; empty starts the embedded model"
     )
-    model: str = Field(default="smollm2-135m-instruct", description="Model name sent to the endpoint")
+    model: str = Field(
+        default="smollm2-135m-instruct",
+        description="Model name sent to the endpoint; unset: the endpoint's only model (asked at /models), "
+        "or the embedded model",
+    )
     temperature: float = Field(default=0.7, ge=0, le=2)
     top_p: float = Field(default=0.95, gt=0, le=1)
     max_tokens: int = Field(default=768, gt=0)
@@ -54,3 +58,15 @@ class LLMConfig(StrictModel):
     prices: dict[str, ModelPrice] = Field(default_factory=dict, description="Per model name")
     budget_usd: float | None = Field(default=None, gt=0, description="Stop sending once spent (per run)")
     budget_tokens: int | None = Field(default=None, gt=0, description="Stop sending once used (per run)")
+    tokenizer: str | None = Field(
+        default=None,
+        description="How tokens are counted where the server does not say (budget reservations, TPM caps, "
+        "answers without usage): a tokenizer.json file or HF directory, tiktoken:ENCODING, or estimate; "
+        "unset: the embedded model's own tokenizer, tiktoken for OpenAI model names (when its files are "
+        "cached), else the CJK-aware estimate",
+    )
+
+    def named_model(self) -> str | None:
+        """The model the config names (a YAML key, an option, a form field), or None when it
+        only holds the default: then a configured endpoint's only model is used."""
+        return self.model if "model" in self.model_fields_set else None

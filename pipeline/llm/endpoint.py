@@ -20,6 +20,7 @@ from pipeline.llm.budget import Budget
 from pipeline.llm.client import ChatRequest, ChatResult, LLMClient, LLMStats
 from pipeline.llm.config import LLMConfig
 from pipeline.llm.control import ControlState
+from pipeline.llm.discovery import resolve_model
 from pipeline.llm.embedded import EMBEDDED_MODEL_NAME, EmbeddedServer
 from pipeline.llm.journal import Journal
 from pipeline.llm.structured import resolve_mode
@@ -70,31 +71,26 @@ class Endpoint:
         return self.run.totals
 
 
-LLAMA_CPP_OWNERS = {"me", "llamacpp"}  # what llama-cpp-python's and llama.cpp's servers answer
-
-
-def serves_llama_cpp(base_url: str, api_key: str) -> bool:
-    """llama.cpp servers reject OpenAI's `json_schema` response format (HTTP 500), so a
-    configured endpoint is asked who it is once; any failure means "not llama.cpp"."""
-    from openai import OpenAI
-
-    try:
-        with OpenAI(base_url=base_url, api_key=api_key, timeout=5, max_retries=0) as client:
-            return any(getattr(m, "owned_by", None) in LLAMA_CPP_OWNERS for m in client.models.list())
-    except Exception:  # noqa: BLE001 — a probe: the run goes on with OpenAI's format
-        return False
-
-
 @contextmanager
 def open_endpoint(config: LLMConfig, *, log_path: Path | None = None) -> Iterator[Endpoint]:
-    """Yield the endpoint; when none is configured, run the embedded server for the duration."""
+    """Yield the endpoint; when none is configured, run the embedded server for the duration.
+
+    A configured endpoint is asked what it serves (`pipeline.llm.discovery`): without a named
+    model (`llm.model` / `--model`), its only model is used; several, none, or no answer stop
+    the run here, before any request, with an error naming the URL."""
     env = settings()
     base_url = config.base_url or env.openai_base_url
     api_key = env.openai_api_key.get_secret_value() if env.openai_api_key else "not-needed"
     if base_url:
-        llama_cpp = config.structured_output == "auto" and serves_llama_cpp(base_url, api_key)
+        served = resolve_model(
+            base_url, api_key, config.named_model(), probe=config.structured_output == "auto"
+        )
         yield Endpoint(
-            base_url=base_url, api_key=api_key, model=config.model, embedded=False, llama_cpp=llama_cpp
+            base_url=base_url,
+            api_key=api_key,
+            model=served.model,
+            embedded=False,
+            llama_cpp=served.llama_cpp and config.structured_output == "auto",
         )
         return
     with EmbeddedServer(log_path=log_path) as server:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import openai
 
-from pipeline.errors import SeedforgeError
+from pipeline.errors import EndpointError
 
 # the request may succeed when sent again
 RETRYABLE_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504, 529})
@@ -16,16 +17,27 @@ OVERLOAD_CAUSES = frozenset({"http_429", "http_503", "http_504", "http_529", "ti
 # every request would fail the same way: stop the run instead of quarantining them all
 FATAL_STATUS = frozenset({401, 403, 404})
 
+_MEANING = {
+    401: "the API key was refused: check OPENAI_API_KEY",
+    403: "the API key may not use this model or endpoint",
+    404: "unknown model or wrong URL: check --model and --base-url",
+}
+
 _URL_CREDENTIALS = re.compile(r"(?<=://)[^/@\s]+@")
 _BEARER = re.compile(r"(?i)(bearer\s+)\S+")
 
 
-class LLMEndpointError(SeedforgeError):
-    """The endpoint refuses every request (bad key, unknown model, wrong URL)."""
+class LLMEndpointError(EndpointError):
+    """The endpoint refuses every request (bad key, unknown model, wrong URL): exit code 3."""
 
 
 class MalformedResponse(Exception):
-    """HTTP 200 whose body is no usable chat completion."""
+    """HTTP 200 whose body is no usable chat completion; `usage` is what the server says it
+    billed for it (a `pipeline.llm.wire.Usage`), if anything."""
+
+    def __init__(self, message: str, *, usage: Any = None):
+        super().__init__(message)
+        self.usage = usage
 
 
 @dataclass(frozen=True)
@@ -75,7 +87,9 @@ def classify(exc: BaseException, secrets: tuple[str, ...] = ()) -> Failure:
     if isinstance(exc, openai.APIStatusError):
         status = exc.status_code
         if status in FATAL_STATUS:
-            raise LLMEndpointError(f"the endpoint refused the request with HTTP {status}: {message}")
+            raise LLMEndpointError(
+                f"the endpoint refused the request with HTTP {status} ({_MEANING[status]}): {message}"
+            )
         return Failure(
             f"http_{status}", message, retryable=status in RETRYABLE_STATUS, retry_after_s=retry_after_s(exc)
         )

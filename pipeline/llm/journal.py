@@ -33,7 +33,8 @@ class JournalEntry:
     latency_s: float | None
     attempts: int
     error: str | None
-    cost_usd: float = 0.0
+    cost_usd: float | None = 0.0  # None: the model had no price
+    usage_estimated: bool = False  # the server gave no usage: the tokens are estimated
     reason: str | None = None
 
 
@@ -62,7 +63,22 @@ class Journal:
             row = self._conn.execute(
                 f"SELECT {ANSWER_COLUMNS} FROM requests WHERE key = ?", (key,)
             ).fetchone()
-        return JournalEntry(*row) if row else None
+        if not row:
+            return None
+        key, status, text, finish, prompt, completion, latency, attempts, error, cost, estimated = row
+        return JournalEntry(
+            key,
+            status,
+            text,
+            finish,
+            prompt,
+            completion,
+            latency,
+            attempts,
+            error,
+            cost,
+            usage_estimated=bool(estimated),
+        )
 
     def get(self, key: str) -> JournalEntry | None:
         """Where the request stands: quarantined (a structured request can be quarantined while
@@ -73,7 +89,9 @@ class Journal:
             ).fetchone()
         if row is None:
             return self.answer(key)
-        return JournalEntry(row[0], "quarantined", row[1], None, 0, 0, None, row[2], row[3], 0.0, row[4])
+        return JournalEntry(
+            row[0], "quarantined", row[1], None, 0, 0, None, row[2], row[3], 0.0, reason=row[4]
+        )
 
     def counts(self) -> dict[str, int]:
         with self._lock:
@@ -85,7 +103,9 @@ class Journal:
         with self._lock:
             row = self._conn.execute(
                 "SELECT COUNT(*), COALESCE(SUM(prompt_tokens), 0),"
-                " COALESCE(SUM(completion_tokens), 0), COALESCE(SUM(cost_usd), 0)"
+                " COALESCE(SUM(completion_tokens), 0), COALESCE(SUM(cost_usd), 0),"
+                " COALESCE(SUM(CASE WHEN cost_usd IS NULL THEN prompt_tokens + completion_tokens END), 0),"
+                " COALESCE(SUM(usage_estimated), 0)"
                 " FROM requests"
             ).fetchone()
             reasons = self._conn.execute("SELECT reason, COUNT(*) FROM quarantine GROUP BY reason").fetchall()
@@ -94,6 +114,9 @@ class Journal:
             "prompt_tokens": row[1],
             "completion_tokens": row[2],
             "cost_usd": round(row[3], 6),
+            "cost_known": row[4] == 0,
+            "unpriced_tokens": row[4],
+            "usage_estimated": row[5],
             "quarantined_by_reason": dict(reasons),
         }
 
@@ -106,7 +129,7 @@ class Journal:
                 else self._conn.execute(
                     "SELECT key, model, template_version, sample_index, request_json, response_text,"
                     " finish_reason, prompt_tokens, completion_tokens, cost_usd, latency_s, attempts,"
-                    " updated_at FROM requests ORDER BY updated_at, key"
+                    " updated_at, usage_estimated FROM requests ORDER BY updated_at, key"
                 ).fetchall()
             )
             quarantined = (
@@ -131,6 +154,7 @@ class Journal:
             latency,
             attempts,
             at,
+            estimated,
         ) in answered:
             yield {
                 "key": key,
@@ -143,6 +167,7 @@ class Journal:
                 "finish_reason": finish,
                 "prompt_tokens": prompt,
                 "completion_tokens": completion,
+                "usage_estimated": bool(estimated),
                 "cost_usd": cost,
                 "latency_s": latency,
                 "attempts": attempts,
@@ -175,16 +200,18 @@ class Journal:
         completion_tokens: int,
         latency_s: float,
         attempts: int,
-        cost_usd: float = 0.0,
+        cost_usd: float | None = 0.0,
+        usage_estimated: bool = False,
         request_json: str | None = None,
     ) -> None:
-        """Committed before returning (one autocommit statement: cheap, and crash-safe)."""
+        """Committed before returning (one autocommit statement: cheap, and crash-safe).
+        `cost_usd` None: the model has no price; `usage_estimated`: the server gave no usage."""
         with self._lock:
             self._conn.execute(
                 "INSERT OR REPLACE INTO requests (key, status, model, template_version, sample_index,"
                 " request_json, response_text, finish_reason, prompt_tokens, completion_tokens,"
-                " cost_usd, latency_s, attempts, error, updated_at)"
-                " VALUES (?, 'answered', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+                " cost_usd, latency_s, attempts, error, updated_at, usage_estimated)"
+                " VALUES (?, 'answered', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
                 (
                     key,
                     *_identity(request, request_json),
@@ -196,6 +223,7 @@ class Journal:
                     latency_s,
                     attempts,
                     time.time(),
+                    int(usage_estimated),
                 ),
             )
         self.clear_quarantine(key)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS requests (
     key TEXT PRIMARY KEY,
@@ -21,7 +21,8 @@ CREATE TABLE IF NOT EXISTS requests (
     latency_s REAL,
     attempts INTEGER DEFAULT 1,
     error TEXT,
-    updated_at REAL NOT NULL
+    updated_at REAL NOT NULL,
+    usage_estimated INTEGER DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS quarantine (
     key TEXT PRIMARY KEY,
@@ -36,11 +37,16 @@ CREATE TABLE IF NOT EXISTS quarantine (
     updated_at REAL NOT NULL
 );
 """
-# columns added since the walking skeleton's journal
-ADDED_COLUMNS = {"sample_index": "INTEGER DEFAULT 0", "cost_usd": "REAL DEFAULT 0"}
+# columns added since the walking skeleton's journal; cost_usd is NULL for a model with no
+# price (its cost is unknown), usage_estimated 1 when the server gave no usage
+ADDED_COLUMNS = {
+    "sample_index": "INTEGER DEFAULT 0",
+    "cost_usd": "REAL DEFAULT 0",
+    "usage_estimated": "INTEGER DEFAULT 0",
+}
 ANSWER_COLUMNS = (
     "key, status, response_text, finish_reason, prompt_tokens, completion_tokens,"
-    " latency_s, attempts, error, cost_usd"
+    " latency_s, attempts, error, cost_usd, usage_estimated"
 )
 
 

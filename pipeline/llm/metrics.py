@@ -9,6 +9,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline.llm.budget import format_cost
+
 
 def percentile(values: list[float], q: float) -> float | None:
     """Nearest-rank percentile; None for no values."""
@@ -65,7 +67,10 @@ class LLMStats:
     rate_limited: int = 0  # 429 answers
     prompt_tokens: int = 0
     completion_tokens: int = 0
-    cost_usd: float = 0.0
+    cost_usd: float = 0.0  # of the priced models; unpriced_tokens say what it leaves out
+    unpriced_tokens: int = 0  # tokens of a model with no price in llm.prices: their cost is unknown
+    usage_estimated: int = 0  # answers without usage from the server: their tokens are estimated
+    billed_failures: int = 0  # failed attempts the server says it billed (counted in tokens and cost)
     replayed_cost_usd: float = 0.0  # what the journal's answers would have cost again
     latencies: list[float] = field(default_factory=list)
     timeline: ConcurrencyTimeline = field(default_factory=ConcurrencyTimeline)
@@ -89,6 +94,9 @@ class LLMStats:
             "prompt_tokens",
             "completion_tokens",
             "cost_usd",
+            "unpriced_tokens",
+            "usage_estimated",
+            "billed_failures",
             "replayed_cost_usd",
             "wall_s",
         ):
@@ -118,6 +126,10 @@ class LLMStats:
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
             "cost_usd": round(self.cost_usd, 6),
+            "cost_known": self.unpriced_tokens == 0,
+            "unpriced_tokens": self.unpriced_tokens,
+            "usage_estimated": self.usage_estimated,
+            "billed_failures": self.billed_failures,
             "replayed_cost_usd": round(self.replayed_cost_usd, 6),
             "latency_p50_s": None if p50 is None else round(p50, 4),
             "latency_p95_s": None if p95 is None else round(p95, 4),
@@ -146,7 +158,9 @@ def stats_markdown(stats: dict[str, Any]) -> str:
         ("deferred by the budget", stats["deferred"]),
         ("structured answers asked again", stats["reasks"]),
         ("prompt / completion tokens", f"{stats['prompt_tokens']} / {stats['completion_tokens']}"),
-        ("cost (USD)", f"{stats['cost_usd']:.4f}"),
+        ("answers without usage (tokens estimated)", stats.get("usage_estimated", 0)),
+        ("failed attempts billed (counted)", stats.get("billed_failures", 0)),
+        ("cost", format_cost(stats["cost_usd"], stats.get("unpriced_tokens", 0))),
         ("saved by the journal (USD)", f"{stats['replayed_cost_usd']:.4f}"),
         ("latency p50 / p95 (s)", f"{stats['latency_p50_s']} / {stats['latency_p95_s']}"),
         ("mean requests in flight", stats["effective_concurrency_mean"]),

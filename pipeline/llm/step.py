@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
+from pipeline.llm.budget import format_cost
 from pipeline.llm.config import LLMConfig
 from pipeline.llm.endpoint import Endpoint, run_requests
 from pipeline.llm.journal import Journal
@@ -62,6 +63,9 @@ USAGE_COUNTERS = (
     "prompt_tokens",
     "completion_tokens",
     "cost_usd",
+    "unpriced_tokens",
+    "usage_estimated",
+    "billed_failures",
 )
 
 
@@ -75,7 +79,10 @@ class LLMUsage:
     quarantined: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
-    cost_usd: float = 0.0
+    cost_usd: float = 0.0  # of the priced models
+    unpriced_tokens: int = 0  # tokens of a model with no price: their cost is unknown, not 0
+    usage_estimated: int = 0  # answers the server gave no usage for: their tokens are estimated
+    billed_failures: int = 0  # failed attempts the server billed (in the tokens and cost above)
     budget_exhausted: bool = False
     by_step: dict[str, int] = field(default_factory=dict)  # requests per step name
 
@@ -88,6 +95,9 @@ class LLMUsage:
         self.prompt_tokens += stats.prompt_tokens
         self.completion_tokens += stats.completion_tokens
         self.cost_usd += stats.cost_usd
+        self.unpriced_tokens += stats.unpriced_tokens
+        self.usage_estimated += stats.usage_estimated
+        self.billed_failures += stats.billed_failures
         self.budget_exhausted = self.budget_exhausted or stats.budget_exhausted
 
     def merge(self, other: LLMUsage) -> None:
@@ -97,11 +107,17 @@ class LLMUsage:
         for step, count in other.by_step.items():
             self.by_step[step] = self.by_step.get(step, 0) + count
 
+    def cost_text(self) -> str:
+        """`$0.0123`, or `cost unknown (...)` when a model had no price: never a made-up $0."""
+        return format_cost(self.cost_usd, self.unpriced_tokens)
+
     def as_dict(self) -> dict[str, Any]:
         numbers: dict[str, Any] = {name: getattr(self, name) for name in USAGE_COUNTERS}
         numbers["cost_usd"] = round(self.cost_usd, 6)
         return {
             **numbers,
+            "cost_known": self.unpriced_tokens == 0,
+            "cost": self.cost_text(),
             "budget_exhausted": self.budget_exhausted,
             "by_step": dict(sorted(self.by_step.items())),
         }

@@ -3,6 +3,7 @@ what an attempt comes back with."""
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass
 from typing import Any
@@ -60,16 +61,72 @@ def backoff_delay(config: LLMConfig, attempt: int, retry_after_s: float | None) 
     return delay
 
 
-def read_completion(response: Any) -> tuple[str, str | None, int, int]:
-    """Text, finish reason and usage; MalformedResponse for a 200 that is no chat completion."""
+@dataclass(frozen=True)
+class Usage:
+    prompt_tokens: int
+    completion_tokens: int
+
+    @property
+    def total(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    finish_reason: str | None
+    usage: Usage | None  # None: the server did not say (the client estimates it)
+
+
+def usage_of(value: Any) -> Usage | None:
+    """`usage` as an SDK object or a JSON mapping; None when absent or all zero (some servers
+    send zeros rather than leave usage out)."""
+    if value is None:
+        return None
+
+    def read(name: str) -> Any:
+        return value.get(name) if isinstance(value, dict) else getattr(value, name, None)
+
+    try:
+        prompt, completion = int(read("prompt_tokens") or 0), int(read("completion_tokens") or 0)
+    except (TypeError, ValueError):
+        return None
+    return Usage(prompt, completion) if prompt or completion else None
+
+
+def billed_usage(exc: BaseException) -> Usage | None:
+    """What a failed attempt was billed, when the server said so: `usage` beside the error in
+    an error body (top level or inside `error`), or in a 200 body that was no usable answer."""
+    if isinstance(exc, MalformedResponse):
+        return exc.usage if isinstance(exc.usage, Usage) else None
+    # the SDK keeps only the `error` object as `body`: the whole body is the response's text
+    bodies = [getattr(exc, "body", None)]
+    response = getattr(exc, "response", None)
+    try:
+        bodies.append(json.loads(response.text) if response is not None else None)
+    except (ValueError, AttributeError, RuntimeError):  # not JSON, or a body never read
+        pass
+    for body in bodies:
+        if not isinstance(body, dict):
+            continue
+        error = body.get("error")
+        found = usage_of(body.get("usage")) or (
+            usage_of(error.get("usage")) if isinstance(error, dict) else None
+        )
+        if found is not None:
+            return found
+    return None
+
+
+def read_completion(response: Any) -> Completion:
+    """Text, finish reason and usage; MalformedResponse (with the usage, when the server billed
+    it) for a 200 that is no chat completion."""
+    usage = usage_of(getattr(response, "usage", None))
     choices = getattr(response, "choices", None)
     if not isinstance(choices, list) or not choices:
-        raise MalformedResponse(f"no choices in the response ({type(response).__name__})")
+        raise MalformedResponse(f"no choices in the response ({type(response).__name__})", usage=usage)
     message = getattr(choices[0], "message", None)
     content = getattr(message, "content", None)
     if not isinstance(content, str):
-        raise MalformedResponse("the first choice has no text content")
-    usage = getattr(response, "usage", None)
-    prompt_tokens = getattr(usage, "prompt_tokens", 0) or 0
-    completion_tokens = getattr(usage, "completion_tokens", 0) or 0
-    return content, getattr(choices[0], "finish_reason", None), int(prompt_tokens), int(completion_tokens)
+        raise MalformedResponse("the first choice has no text content", usage=usage)
+    return Completion(content, getattr(choices[0], "finish_reason", None), usage)

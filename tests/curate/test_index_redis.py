@@ -204,7 +204,8 @@ def test_the_curate_command_with_a_password_url(server: RedisServer, tmp_path: P
     assert PASSWORD not in report and quote(PASSWORD, safe="") not in report
     assert json.loads(report)["index"]["earlier_builds"] == ["v1"]
     wrong = CliRunner().invoke(app, [*args[:-1], server.url(db=4, password="nope")])
-    assert wrong.exit_code == 2 and "authentication failed" in wrong.output and "nope" not in wrong.output
+    # a service that refuses the password is an endpoint error: exit 3, not bad input
+    assert wrong.exit_code == 3 and "authentication failed" in wrong.output and "nope" not in wrong.output
 
 
 def test_curate_file_reports_the_location_masked(server: RedisServer, tmp_path: Path) -> None:

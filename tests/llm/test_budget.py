@@ -22,7 +22,7 @@ REQUESTS = [ask(f"q{i}") for i in range(20)]
 def test_price_table_costs_by_model() -> None:
     table = PriceTable({"gpt": ModelPrice(input_per_million=0.15, output_per_million=0.60)})
     assert table.cost("gpt", 1_000_000, 500_000) == pytest.approx(0.45)
-    assert table.cost("local", 10**6, 10**6) == 0.0  # unknown models are free (e.g. embedded)
+    assert table.cost("local", 10**6, 10**6) is None  # no price: the cost is unknown, not $0
 
 
 def test_budget_reserves_the_worst_case_and_settles_the_real_cost() -> None:

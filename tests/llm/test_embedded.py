@@ -166,10 +166,13 @@ def test_kill_minus_9_then_resume_against_the_embedded_server(embedded_server, t
 def test_a_configured_llama_cpp_endpoint_is_recognised(embedded_server) -> None:
     """Given only its URL, a llama.cpp server still gets llama.cpp's schema format (OpenAI's
     json_schema would be answered with HTTP 500)."""
-    from pipeline.llm.endpoint import open_endpoint, serves_llama_cpp
+    from pipeline.llm.discovery import resolve_model
+    from pipeline.llm.embedded import EMBEDDED_MODEL_NAME
+    from pipeline.llm.endpoint import open_endpoint
 
     with open_endpoint(LLMConfig(base_url=embedded_server.base_url)) as endpoint:
         assert endpoint.llama_cpp and not endpoint.embedded
+        assert endpoint.model == EMBEDDED_MODEL_NAME  # no model named: the only one it serves
     with open_endpoint(LLMConfig(base_url=embedded_server.base_url, structured_output="openai")) as endpoint:
         assert not endpoint.llama_cpp
-    assert not serves_llama_cpp("http://127.0.0.1:9/v1", "x")  # nothing listens: not llama.cpp
+    assert not resolve_model("http://127.0.0.1:9/v1", "x", "m", probe=True).llama_cpp  # nothing listens

@@ -42,6 +42,9 @@ def test_answers_quarantine_and_clearing(tmp_path: Path) -> None:
             "prompt_tokens": 3,
             "completion_tokens": 2,
             "cost_usd": 0.5,
+            "cost_known": True,
+            "unpriced_tokens": 0,
+            "usage_estimated": 0,
             "quarantined_by_reason": {},
         }
 

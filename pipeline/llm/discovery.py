@@ -1,0 +1,88 @@
+"""What a configured endpoint serves: asked once, at `GET /models`, when a run opens it.
+
+Two answers come from that one request: which model to use when none was named (the only one
+served; several or none is an error that says what to do), and whether the server is llama.cpp
+(whose servers reject OpenAI's `json_schema` response format, so schemas go as json_object +
+schema). When a model was named, a failed listing is no error: some gateways serve models
+they do not list, and the first request will say whether the name is right."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import openai
+
+from pipeline.errors import EndpointError, SeedforgeError
+from pipeline.llm.failures import redact
+
+log = logging.getLogger("pipeline.llm")
+
+LLAMA_CPP_OWNERS = {"me", "llamacpp"}  # what llama-cpp-python's and llama.cpp's servers answer
+LISTING_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True)
+class ServedModel:
+    id: str
+    owned_by: str | None
+
+
+@dataclass(frozen=True)
+class EndpointModel:
+    model: str
+    llama_cpp: bool
+    discovered: bool  # the model was not named: it is the only one the endpoint serves
+
+
+def served_models(base_url: str, api_key: str, *, timeout_s: float = LISTING_TIMEOUT_S) -> list[ServedModel]:
+    """The endpoint's `/models` list; EndpointError naming the URL when it cannot be had."""
+    where = f"{base_url.rstrip('/')}/models"
+    try:
+        with openai.OpenAI(base_url=base_url, api_key=api_key, timeout=timeout_s, max_retries=0) as client:
+            return [ServedModel(m.id, getattr(m, "owned_by", None)) for m in client.models.list()]
+    except openai.AuthenticationError as exc:
+        raise EndpointError(
+            f"{where} refused the API key (HTTP {exc.status_code}): set OPENAI_API_KEY"
+        ) from None
+    except openai.APIStatusError as exc:
+        raise EndpointError(
+            f"{where} answered HTTP {exc.status_code}: is the URL the API's root (often ending in /v1)?"
+        ) from None
+    except (openai.APIConnectionError, openai.APITimeoutError) as exc:
+        reason = redact(str(exc.__cause__ or exc), (api_key,))
+        raise EndpointError(f"nothing answers at {where} ({reason}): is the server running?") from None
+    except openai.APIResponseValidationError:
+        raise EndpointError(f"{where} answered something that is no model list") from None
+
+
+def resolve_model(base_url: str, api_key: str, model: str | None, *, probe: bool) -> EndpointModel:
+    """The model a run sends to `base_url`, and whether the server is llama.cpp.
+
+    `model` None: the endpoint's only model (said on the log), else an error: several models are
+    listed for the user to choose with --model (exit 2), none or no answer names the URL (exit 3).
+    `model` given: the listing is only asked when `probe` (to learn whether the server is
+    llama.cpp), and any failure there just means "not llama.cpp"."""
+    if model is not None:
+        if not probe:
+            return EndpointModel(model, llama_cpp=False, discovered=False)
+        try:
+            served = served_models(base_url, api_key, timeout_s=5.0)
+        except EndpointError:
+            return EndpointModel(model, llama_cpp=False, discovered=False)
+        return EndpointModel(model, _llama_cpp(served), discovered=False)
+    served = served_models(base_url, api_key)
+    if not served:
+        raise EndpointError(f"{base_url} serves no model: name one with --model (or llm.model)")
+    if len(served) > 1:
+        names = ", ".join(sorted(m.id for m in served))
+        raise SeedforgeError(
+            f"{base_url} serves {len(served)} models ({names}): choose one with --model (or llm.model)"
+        )
+    chosen = served[0].id
+    log.info("using model %r, the only model served at %s", chosen, base_url)
+    return EndpointModel(chosen, _llama_cpp(served), discovered=True)
+
+
+def _llama_cpp(served: list[ServedModel]) -> bool:
+    return any(m.owned_by in LLAMA_CPP_OWNERS for m in served)
