@@ -124,6 +124,55 @@ def write_jsonl_atomic(path: Path, rows: Iterable[Any]) -> None:
     write_lines_atomic(path, (json.dumps(row, ensure_ascii=False) for row in rows))
 
 
+# how a command writes records, chosen by the output's extension (every command alike)
+RECORD_FORMATS = {".json": "a JSON list", ".jsonl": "JSON lines (one record per line)"}
+
+
+def record_format(path: str | Path) -> str:
+    """`json` or `jsonl` from the file's extension; SeedforgeError for any other, before any work."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in RECORD_FORMATS:
+        known = "; ".join(f"{ext}: {what}" for ext, what in RECORD_FORMATS.items())
+        hint = " (Parquet and other formats: `seedforge export`)" if suffix == ".parquet" else ""
+        raise SeedforgeError(
+            f"records are written as {known}; not {suffix or 'no extension'}{hint}", path=path
+        )
+    return suffix[1:]
+
+
+class RecordWriter:
+    """Records streamed to an open handle in the format `record_format(target)` names: JSON
+    lines, or one JSON list (written as it streams, so nothing is held in memory)."""
+
+    def __init__(self, handle: IO[str], target: str | Path):
+        self.handle, self.jsonl, self.count = handle, record_format(target) == "jsonl", 0
+        if not self.jsonl:
+            handle.write("[")
+
+    def write(self, item: Any) -> None:
+        text = json.dumps(item, ensure_ascii=False)
+        if self.jsonl:
+            self.handle.write(text + "\n")
+        else:
+            self.handle.write(("\n" if self.count == 0 else ",\n") + text)
+        self.count += 1
+
+    def close(self) -> None:
+        if not self.jsonl:
+            self.handle.write("\n]\n" if self.count else "]\n")
+
+
+def write_records_atomic(path: Path, rows: Iterable[Any]) -> int:
+    """Replace `path` with `rows` in the format its extension names, all or nothing; the count."""
+    record_format(path)
+    with atomic_writer(path) as handle:
+        writer = RecordWriter(handle, path)
+        for row in rows:
+            writer.write(row)
+        writer.close()
+    return writer.count
+
+
 def make_staging_dir(final: Path) -> Path:
     """A new, empty directory beside `final` (parents created), to fill and then `publish_dir`."""
     final = Path(final)

@@ -1,5 +1,6 @@
 """CLI command groups, one module per area. Each module defines `register(app)` and imports
-only typer at module level: heavy libraries load inside the commands that use them."""
+only typer at module level: heavy libraries load inside the commands that use them. The
+conventions every command follows are in `pipeline/commands/common.py`."""
 
 from __future__ import annotations
 

@@ -10,7 +10,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from pipeline.commands.common import fail
+from pipeline.commands.choices import Compare, PiiAction
+from pipeline.commands.common import PANEL_CURATE, fail, progress_enabled
 from pipeline.errors import SeedforgeError
 
 
@@ -57,21 +58,28 @@ def curate(
     source: Annotated[
         Path, typer.Argument(metavar="IN", help="JSON list or JSONL of Alpaca records or dialogues")
     ],
-    out: Annotated[Path, typer.Option("--out", help="Kept records (.jsonl: JSONL, else a JSON list)")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Kept records: .json writes a JSON list, .jsonl JSON lines")
+    ],
     rejected: Annotated[
-        Optional[Path], typer.Option(help="Dropped records with reason and evidence (JSONL)")
+        Optional[Path],
+        typer.Option(help="Dropped records with reason and evidence (.json or .jsonl, as --out)"),
     ] = None,
     report: Annotated[
         Optional[Path], typer.Option(help="Counts per step and reason, examples (JSON)")
     ] = None,
     rouge_threshold: Annotated[
-        Optional[float], typer.Option(help="Novelty: keep if ROUGE-L F1 <= this [default: 0.7]")
+        Optional[float],
+        typer.Option(
+            help="Novelty: keep if ROUGE-L F1 <= this", show_default="the config's rouge_threshold, 0.7"
+        ),
     ] = None,
     steps: Annotated[
         Optional[str],
         typer.Option(
             help="Only these steps, comma-separated: "
-            "filters, output_checks, structure, pii, exact, minhash, novelty"
+            "filters, output_checks, structure, pii, exact, minhash, novelty",
+            show_default="the config's steps, all of them",
         ),
     ] = None,
     index: Annotated[
@@ -81,10 +89,18 @@ def curate(
         ),
     ] = None,
     compare: Annotated[
-        Optional[str], typer.Option(help="Text compared: 'prompt' (instruction + input) or 'instruction'")
+        Optional[Compare],
+        typer.Option(
+            help="Text compared by dedup and novelty: prompt (instruction + input) or instruction",
+            show_default="the config's compare, prompt",
+        ),
     ] = None,
     pii: Annotated[
-        Optional[str], typer.Option(help="PII handling: 'redact' (typed placeholders) or 'drop'")
+        Optional[PiiAction],
+        typer.Option(
+            help="PII handling: redact (typed placeholders) or drop the record",
+            show_default="the config's pii.action, redact",
+        ),
     ] = None,
     seeds: Annotated[
         Optional[Path], typer.Option(help="Seed tasks the records must also be novel against")
@@ -92,11 +108,15 @@ def curate(
     config_file: Annotated[
         Optional[Path], typer.Option("--config", help="YAML run config; its curate: section")
     ] = None,
-    build: Annotated[Optional[str], typer.Option(help="Name of this build in the index")] = None,
+    build: Annotated[
+        Optional[str],
+        typer.Option(help="Name of this build in the index", show_default="OUT's stem and the time"),
+    ] = None,
     jobs: Annotated[
         Optional[int],
         typer.Option(
-            help="Worker processes preparing records (0: none) [default: 1 for large inputs on 2+ cores]"
+            help="Worker processes preparing records (0: none)",
+            show_default="1 for large inputs on 2+ cores, else 0",
         ),
     ] = None,
 ) -> None:
@@ -107,14 +127,18 @@ def curate(
     from pipeline.curate.config import parse_steps
     from pipeline.curate.files import curate_file
     from pipeline.generate.self_instruct.seeds import load_seed_tasks
+    from pipeline.io import record_format
 
     try:
+        for target in (out, rejected):
+            if target is not None:
+                record_format(target)  # .json or .jsonl, before any work
         config = _curate_config(
             config_file,
             {
                 "rouge_threshold": rouge_threshold,
-                "compare": compare,
-                "pii.action": pii,
+                "compare": compare.value if compare else None,
+                "pii.action": pii.value if pii else None,
                 "steps": parse_steps(steps) if steps is not None else None,
             },
         )
@@ -131,7 +155,7 @@ def curate(
         TextColumn("{task.description}"),
         TimeElapsedColumn(),
         transient=True,
-        disable=not sys.stderr.isatty(),
+        disable=not sys.stderr.isatty() or not progress_enabled(),
     ) as progress:
         task = progress.add_task("curating", total=None)
 
@@ -158,4 +182,4 @@ def curate(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("curate")(curate)
+    app.command("curate", rich_help_panel=PANEL_CURATE)(curate)

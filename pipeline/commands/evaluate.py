@@ -8,7 +8,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from pipeline.commands.common import fail
+from pipeline.commands.common import PANEL_TRAIN, fail, llm_overrides
 from pipeline.errors import SeedforgeError
 
 
@@ -60,31 +60,41 @@ def evaluate(
     base_model: Annotated[
         Optional[str],
         typer.Option(
-            help="HF directory, GGUF or hub id; default: the adapter's recorded base, else the embedded model"
+            help="HF directory, GGUF or hub id",
+            show_default="the adapter's recorded base, else the embedded model",
         ),
     ] = None,
     judge_base_url: Annotated[
         Optional[str],
         typer.Option(
-            help="OpenAI-compatible judge endpoint; default: OPENAI_BASE_URL, else the embedded model"
+            help="OpenAI-compatible judge endpoint", show_default="OPENAI_BASE_URL, else the embedded model"
         ),
     ] = None,
-    judge_model: Annotated[Optional[str], typer.Option(help="Judge model name at that endpoint")] = None,
+    judge_model: Annotated[
+        Optional[str],
+        typer.Option(help="Judge model name at that endpoint", show_default="the endpoint's only model"),
+    ] = None,
     no_judge: Annotated[bool, typer.Option("--no-judge", help="Skip the LLM judge")] = False,
     no_semantic: Annotated[bool, typer.Option("--no-semantic", help="Skip semantic similarity")] = False,
     train_set: Annotated[
         Optional[Path],
         typer.Option(
-            help="Training records to decontaminate against (default: train.jsonl beside a heldout.jsonl)"
+            help="Training records to decontaminate against",
+            show_default="train.jsonl beside a heldout.jsonl",
         ),
     ] = None,
     template: Annotated[
         Optional[str],
-        typer.Option(help="Prompt template (default: the one the adapter was trained with, else alpaca)"),
+        typer.Option(
+            help="Prompt template: alpaca, belle, chat or an alpaca-lora template .json",
+            show_default="the adapter's training template, else alpaca",
+        ),
     ] = None,
     max_new_tokens: Annotated[int, typer.Option(min=1, help="Answer length limit")] = 192,
     batch_size: Annotated[int, typer.Option(min=1, help="Generation batch size")] = 8,
-    limit: Annotated[Optional[int], typer.Option(min=1, help="Evaluate only the first N items")] = None,
+    limit: Annotated[
+        Optional[int], typer.Option(min=1, help="Evaluate only the first N items", show_default="all")
+    ] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing output folder")] = False,
 ) -> None:
     """Compare a tuned adapter with its base: ROUGE-L, semantic similarity, held-out loss, LLM
@@ -111,9 +121,8 @@ def evaluate(
             template=template or trained.get("template", "alpaca"),
             cutoff_len=trained.get("cutoff_len", TrainConfig().cutoff_len),
         )
-        judge = (
-            None if no_judge else LLMConfig(base_url=judge_base_url, model=judge_model or LLMConfig().model)
-        )
+        # a judge URL without a model: the endpoint's only model (pipeline.llm.discovery)
+        judge = None if no_judge else LLMConfig(**llm_overrides(base_url=judge_base_url, model=judge_model))
         request = EvalRequest(
             base_model=_resolve_base(base_model, adapter),
             adapter_dir=adapter,
@@ -143,4 +152,4 @@ def evaluate(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("eval")(evaluate)
+    app.command("eval", rich_help_panel=PANEL_TRAIN)(evaluate)

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from pipeline.commands.common import fail
+from pipeline.commands.choices import Turns
+from pipeline.commands.common import MONEY_STOPS, exit_on_budget_stop, fail, llm_overrides, warn
 from pipeline.commands.generate import generate_app
 from pipeline.errors import SeedforgeError
 
@@ -26,12 +27,8 @@ def _llm_config(
     from pipeline.llm.config import LLMConfig
 
     llm = load_config(config_file).llm if config_file else LLMConfig(max_tokens=DIALOGUE_MAX_TOKENS)
-    update = {
-        k: v
-        for k, v in (("base_url", base_url), ("model", model), ("temperature", temperature))
-        if v is not None
-    }
-    return llm.model_copy(update=update)
+    # no --model: the endpoint's only model is asked for where the endpoint is opened
+    return llm.model_copy(update=llm_overrides(base_url=base_url, model=model, temperature=temperature))
 
 
 def _progress(target: int) -> Any:
@@ -57,7 +54,9 @@ def dialogues(
             " and OUT.report.json go beside it",
         ),
     ],
-    turns: Annotated[int, typer.Option("--turns", help="1: Alpaca records; 3: multi-turn `messages`")] = 1,
+    turns: Annotated[
+        Turns, typer.Option("--turns", help="1: Alpaca records; 3: multi-turn `messages`")
+    ] = Turns.one,
     all_entries: Annotated[
         bool, typer.Option("--all", help="Every active entry, not only new or changed ones")
     ] = False,
@@ -66,11 +65,20 @@ def dialogues(
         Optional[str],
         typer.Option(
             "--base-url",
-            help="OpenAI-compatible endpoint (default: OPENAI_BASE_URL, else the embedded model)",
+            help="OpenAI-compatible endpoint",
+            show_default="OPENAI_BASE_URL, else the embedded model",
         ),
     ] = None,
-    model: Annotated[Optional[str], typer.Option("--model", help="Model name at that endpoint")] = None,
-    temperature: Annotated[Optional[float], typer.Option("--temperature", min=0, max=2)] = None,
+    model: Annotated[
+        Optional[str],
+        typer.Option("--model", help="Model name at that endpoint", show_default="the endpoint's only model"),
+    ] = None,
+    temperature: Annotated[
+        Optional[float],
+        typer.Option(
+            "--temperature", min=0, max=2, help="Sampling temperature", show_default="the config's, 0.7"
+        ),
+    ] = None,
     config_file: Annotated[
         Optional[Path], typer.Option("--config", help="Run config YAML: its llm section applies")
     ] = None,
@@ -82,10 +90,8 @@ def dialogues(
     from pipeline.generate.dialogues.config import DialogueConfig
 
     try:
-        if turns not in (1, 3):
-            raise SeedforgeError(f"--turns must be 1 or 3, not {turns}")
         settings = DialogueConfig(
-            turns=1 if turns == 1 else 3,  # checked above; spelled out for the Literal[1, 3] field
+            turns=1 if turns is Turns.one else 3,
             target=n,
             max_attempts_per_entry=max_attempts,
             regenerate=all_entries,
@@ -95,6 +101,10 @@ def dialogues(
     except SeedforgeError as exc:
         fail(exc)
     _print_outcome(built, out, n)
+    if built.run is not None:  # per-entry attempts are no budget: only the LLM budget exits 4
+        exit_on_budget_stop(
+            built.run.stop_reason, short_of_target=len(built.run.kept) < n, budget_stops=MONEY_STOPS
+        )
 
 
 def _print_outcome(built: DialogueBuild, out: Path, wanted: int) -> None:
@@ -109,11 +119,9 @@ def _print_outcome(built: DialogueBuild, out: Path, wanted: int) -> None:
         )
     typer.echo(built.coverage_text)
     if run is not None and len(run.kept) < wanted:
-        typer.secho(
-            f"warning: {len(run.kept)} of {wanted} wanted: the pending entries used their"
-            f" attempts (raise --max-attempts, or use --all)",
-            fg=typer.colors.YELLOW,
-            err=True,
+        warn(
+            f"{len(run.kept)} of {wanted} wanted ({run.stop_reason}): the pending entries used their"
+            " attempts or the budget (raise --max-attempts, or use --all)"
         )
 
 

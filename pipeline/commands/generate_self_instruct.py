@@ -1,5 +1,7 @@
 """`seedforge generate self-instruct`: Alpaca records from seed tasks, with lineage, plus a
-report; a progress bar shows accepted / rejected / requests / cost while it runs."""
+report; a progress bar shows accepted / rejected / requests / cost while it runs. OUT's
+extension picks its format (.json a JSON list, .jsonl JSON lines); OUT.rejected.jsonl and
+OUT.report.json go beside it. A run the budget stopped short of N exits 4, its records written."""
 
 from __future__ import annotations
 
@@ -9,7 +11,15 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from pipeline.commands.common import fail
+from pipeline.commands.choices import Language
+from pipeline.commands.common import (
+    exit_on_budget_stop,
+    fail,
+    llm_overrides,
+    progress_enabled,
+    sidecar,
+    warn,
+)
 from pipeline.commands.generate import generate_app
 from pipeline.errors import SeedforgeError
 
@@ -17,7 +27,7 @@ from pipeline.errors import SeedforgeError
 def _settings(
     seeds: Path,
     n: int,
-    lang: Optional[str],
+    lang: Optional[Language],
     base_url: Optional[str],
     model: Optional[str],
     config_file: Optional[Path],
@@ -27,15 +37,15 @@ def _settings(
     from pipeline.generate.self_instruct.templates import template_set
 
     config = load_config(config_file) if config_file else PipelineConfig()
-    language = lang or config.generate.language
+    language = lang.value if lang else config.generate.language
     template_set(language)  # unknown language: an error before anything else
     configured = "max_requests" in config.generate.model_fields_set  # set in the YAML itself
     budget = max_requests or (config.generate.max_requests if configured else max(60, 12 * n))
     config.generate = config.generate.model_copy(
         update={"seeds": seeds, "target": n, "language": language, "max_requests": budget}
     )
-    llm_update = {k: v for k, v in (("base_url", base_url), ("model", model)) if v}
-    config.llm = config.llm.model_copy(update=llm_update)
+    # no --model: the endpoint's only model is asked for where the endpoint is opened
+    config.llm = config.llm.model_copy(update=llm_overrides(base_url=base_url, model=model))
     return config
 
 
@@ -46,16 +56,7 @@ def _warn_if_seeds_look_foreign(seeds: list[Any], language: str) -> None:
     han = re.compile(r"[\u4e00-\u9fff]")
     share = sum(bool(han.search(seed.instruction)) for seed in seeds) / len(seeds)
     if (language == "zh" and share < 0.3) or (language == "en" and share > 0.7):
-        typer.secho(
-            f"warning: --lang {language}, but {share:.0%} of the seed instructions contain "
-            "Chinese characters",
-            fg=typer.colors.YELLOW,
-            err=True,
-        )
-
-
-def _sibling(out: Path, suffix: str) -> Path:
-    return out.with_name(out.name.removesuffix(".jsonl") + suffix)
+        warn(f"--lang {language}, but {share:.0%} of the seed instructions contain Chinese characters")
 
 
 def _run(config: Any, out: Path) -> dict[str, Any]:
@@ -66,11 +67,12 @@ def _run(config: Any, out: Path) -> dict[str, Any]:
     from pipeline.generate.self_instruct.progress import GenerationProgress
     from pipeline.generate.self_instruct.report import generation_report, print_report
     from pipeline.generate.self_instruct.templates import template_set
-    from pipeline.io import write_atomic, write_jsonl_atomic
+    from pipeline.io import record_format, write_atomic, write_jsonl_atomic, write_records_atomic
 
     gen = config.generate
     if out.is_dir():
-        raise SeedforgeError("--out names a directory; give a .jsonl file", path=out)
+        raise SeedforgeError("--out names a directory; give a .json or .jsonl file", path=out)
+    record_format(out)  # before any request
     build_id = f"self-instruct-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}"
     progress = GenerationProgress(gen.target)
     try:
@@ -78,7 +80,8 @@ def _run(config: Any, out: Path) -> dict[str, Any]:
             config,
             build_id,
             on_seeds=lambda seeds: _warn_if_seeds_look_foreign(seeds, gen.language),
-            on_endpoint=lambda _: progress.start(),  # the bar shows once requests can go
+            # the bar shows once requests can go (never with --quiet)
+            on_endpoint=lambda _: progress.start() if progress_enabled() else None,
             on_batch=progress.on_batch,
             progress=progress.on_requests,
         )
@@ -94,15 +97,12 @@ def _run(config: Any, out: Path) -> dict[str, Any]:
         templates=template_set(gen.language).lineage_version(),
     )
     report["build"] = build_id
-    report["outputs"] = {
-        "records": str(out),
-        "rejected": str(_sibling(out, ".rejected.jsonl")),
-        "report": str(_sibling(out, ".report.json")),
-    }
-    write_jsonl_atomic(_sibling(out, ".rejected.jsonl"), (r.model_dump(mode="json") for r in result.rejected))
-    write_atomic(_sibling(out, ".report.json"), json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    # last: a whole file or none
-    write_jsonl_atomic(out, (record.model_dump(mode="json") for record in result.kept))
+    rejected, report_path = sidecar(out, "rejected.jsonl"), sidecar(out, "report.json")
+    report["outputs"] = {"records": str(out), "rejected": str(rejected), "report": str(report_path)}
+    write_jsonl_atomic(rejected, (r.model_dump(mode="json") for r in result.rejected))
+    write_atomic(report_path, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    # last: a whole file or none, in the format OUT's extension names
+    write_records_atomic(out, (record.model_dump(mode="json") for record in result.kept))
     print_report(report)
     return report
 
@@ -121,21 +121,26 @@ def self_instruct(
         Path,
         typer.Option(
             "--out",
-            help="Output JSONL of Alpaca records with lineage; "
+            help="Alpaca records with lineage: .json writes a JSON list, .jsonl JSON lines; "
             "OUT.rejected.jsonl and OUT.report.json are written beside it",
         ),
     ],
     lang: Annotated[
-        Optional[str], typer.Option("--lang", help="en or zh (default: the config's, en)")
+        Optional[Language],
+        typer.Option("--lang", help="Language of the prompts", show_default="the config's language, en"),
     ] = None,
     base_url: Annotated[
         Optional[str],
         typer.Option(
             "--base-url",
-            help="OpenAI-compatible endpoint (default: OPENAI_BASE_URL, else the embedded model)",
+            help="OpenAI-compatible endpoint",
+            show_default="OPENAI_BASE_URL, else the embedded model",
         ),
     ] = None,
-    model: Annotated[Optional[str], typer.Option("--model", help="Model name at that endpoint")] = None,
+    model: Annotated[
+        Optional[str],
+        typer.Option("--model", help="Model name at that endpoint", show_default="the endpoint's only model"),
+    ] = None,
     config_file: Annotated[
         Optional[Path],
         typer.Option("--config", help="Run config YAML: its llm, generate and curate sections apply"),
@@ -145,7 +150,8 @@ def self_instruct(
         typer.Option(
             "--max-requests",
             min=1,
-            help="Request budget (default: the config's generate.max_requests, else 12 per wanted record)",
+            help="Request budget",
+            show_default="the config's generate.max_requests, else 12 per wanted record",
         ),
     ] = None,
 ) -> None:
@@ -161,13 +167,12 @@ def self_instruct(
         f"report {report['outputs']['report']}"
     )
     if report["accepted"] < n:
-        typer.secho(
-            f"warning: only {report['accepted']} of {n} accepted before the "
-            f"{report['stop_reason']} stop; raise --max-requests for more",
-            fg=typer.colors.YELLOW,
-            err=True,
+        warn(
+            f"only {report['accepted']} of {n} accepted before the {report['stop_reason']} stop; "
+            "raise --max-requests (or llm.budget_usd / budget_tokens) for more"
         )
+    exit_on_budget_stop(report["stop_reason"], short_of_target=report["accepted"] < n)
 
 
 def register(app: typer.Typer) -> None:
-    generate_app.command("self-instruct")(self_instruct)
+    generate_app.command("self-instruct")(self_instruct)  # in the Generate panel with its group

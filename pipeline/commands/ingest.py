@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from pipeline.commands.common import fail
+from pipeline.commands.common import PANEL_DATA, fail
 from pipeline.errors import SeedforgeError
 
 
@@ -50,4 +50,4 @@ def ingest_command(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("ingest")(ingest_command)
+    app.command("ingest", rich_help_panel=PANEL_DATA)(ingest_command)

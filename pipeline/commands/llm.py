@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from pipeline.commands.common import fail
+from pipeline.commands.choices import JournalStatus
+from pipeline.commands.common import PANEL_SERVICE, fail
 from pipeline.errors import SeedforgeError
 
 llm_app = typer.Typer(no_args_is_help=True, help="The embedded model server and the request journal.")
@@ -16,9 +17,11 @@ llm_app = typer.Typer(no_args_is_help=True, help="The embedded model server and 
 
 @llm_app.command("serve")
 def serve(
-    port: Annotated[Optional[int], typer.Option(help="Port (default: a free one)")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Port", show_default="a free one")] = None,
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
-    model: Annotated[Optional[Path], typer.Option(help="GGUF file (default: embedded SmolLM2)")] = None,
+    model: Annotated[
+        Optional[Path], typer.Option(help="GGUF file", show_default="the embedded SmolLM2")
+    ] = None,
 ) -> None:
     """Serve the embedded model (OpenAI-compatible) in the foreground until Ctrl-C or SIGTERM,
     which stop the server and exit with 130 or 143."""
@@ -43,7 +46,8 @@ if TYPE_CHECKING:
     from pipeline.llm.journal import Journal
 
 JournalOption = Annotated[
-    Optional[Path], typer.Option("--journal", help="Journal file (default: DATA_DIR/journal.sqlite3)")
+    Optional[Path],
+    typer.Option("--journal", help="Journal file", show_default="DATA_DIR/journal.sqlite3"),
 ]
 
 
@@ -59,7 +63,8 @@ def _open_journal(path: Path | None) -> Journal:
 
 @journal_app.command("stats")
 def journal_stats(journal: JournalOption = None) -> None:
-    """Answered and quarantined requests (by reason), tokens and cost, as JSON."""
+    """Answered and quarantined requests (by reason), tokens and cost, as JSON (cost_known is
+    false when some answers came from a model with no price: their cost is unknown, not 0)."""
     import json
 
     try:
@@ -71,27 +76,23 @@ def journal_stats(journal: JournalOption = None) -> None:
 
 @journal_app.command("export")
 def journal_export(
-    out: Annotated[Path, typer.Option(help="JSONL file to write")],
-    status: Annotated[Optional[str], typer.Option(help="answered or quarantined (default: both)")] = None,
+    out: Annotated[Path, typer.Option(help="File to write: .json a JSON list, .jsonl JSON lines")],
+    status: Annotated[
+        Optional[JournalStatus], typer.Option(help="Only these requests", show_default="both")
+    ] = None,
     journal: JournalOption = None,
 ) -> None:
-    """Every request with its answer (or quarantine reason, error and raw text), one JSON per line."""
-    import json
-
-    from pipeline.io import atomic_writer
+    """Every request with its answer (or quarantine reason, error and raw text)."""
+    from pipeline.io import record_format, write_records_atomic
 
     try:
-        if status not in (None, "answered", "quarantined"):
-            raise SeedforgeError(f"--status must be answered or quarantined, not {status!r}")
-        with _open_journal(journal) as opened, atomic_writer(out) as handle:
-            count = 0
-            for row in opened.rows(status):
-                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-                count += 1
+        record_format(out)
+        with _open_journal(journal) as opened:
+            count = write_records_atomic(out, opened.rows(status.value if status else None))
     except SeedforgeError as exc:
         fail(exc)
     typer.echo(f"{count} requests written to {out}")
 
 
 def register(app: typer.Typer) -> None:
-    app.add_typer(llm_app, name="llm")
+    app.add_typer(llm_app, name="llm", rich_help_panel=PANEL_SERVICE)

@@ -8,7 +8,14 @@ from typing import Annotated, Any
 
 import typer
 
-from pipeline.commands.common import fail, prefect_defaults
+from pipeline.commands.common import (
+    PANEL_DATA,
+    PANEL_PIPELINE,
+    exit_on_budget_stop,
+    fail,
+    prefect_defaults,
+    warn,
+)
 from pipeline.errors import SeedforgeError
 
 
@@ -65,7 +72,8 @@ def build(
     """Build the next version of a dataset: new records on top of what earlier builds of the
     same name kept (an unfinished build is resumed), curated against all of them, versioned,
     exported and reported (the build-dataset flow, with the same fields as its form in the
-    Prefect UI)."""
+    Prefect UI). A build the budget stopped short of its target publishes what it made and
+    exits 4; run it again with more budget to resume."""
     from pipeline.config import BuildConfig, load_config
     from pipeline.generate.self_instruct.seeds import load_seed_tasks
 
@@ -80,9 +88,16 @@ def build(
     except SeedforgeError as exc:
         fail(exc)
     _print_build(summary, time.monotonic() - started)
+    generated = summary.get("generate") or {}
+    stop, kept = generated.get("stop_reason"), generated.get("kept", 0)
+    if kept < config.generate.target:
+        warn(f"{kept} of {config.generate.target} records accepted before the {stop} stop")
+    exit_on_budget_stop(stop, short_of_target=kept < config.generate.target)
 
 
 def _print_build(summary: dict[str, Any], seconds: float) -> None:
+    from pipeline.llm.budget import format_cost
+
     data, growth = summary["dataset"], summary["growth"]
     typer.echo("")
     typer.echo(
@@ -95,12 +110,17 @@ def _print_build(summary: dict[str, Any], seconds: float) -> None:
     )
     typer.echo(f"  earlier duplicates {growth['dropped_as_duplicates_of_earlier_builds']} dropped")
     typer.echo(f"  requests sent      {growth['requests_sent']} ({growth['journal_hits']} from the journal)")
+    llm = (summary.get("generate") or {}).get("llm") or {}
+    if llm:
+        typer.echo(
+            f"  cost               {format_cost(llm.get('cost_usd', 0.0), llm.get('unpriced_tokens', 0))}"
+        )
     if growth["nothing_added"]:
         typer.echo(f"  added nothing      {growth['why']}")
     typer.echo(f"  report             {summary['report']}")
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(demo)
-    app.command()(run)
-    app.command()(build)
+    app.command(rich_help_panel=PANEL_PIPELINE)(demo)
+    app.command(rich_help_panel=PANEL_PIPELINE)(run)
+    app.command(rich_help_panel=PANEL_DATA)(build)

@@ -1,7 +1,9 @@
 """`seedforge score IN --out OUT ...`: an LLM judge rates each record against a rubric (1-5 and
 a reason); records under --min-score are dropped with the score as evidence, the others keep
 it in their lineage. Bad input (a rubric that does not parse, a score bar outside 1-5, a judge
-that fails the probe) exits 2 with nothing written."""
+that fails the probe) exits 2 with nothing written; a judge endpoint that refuses or cannot be
+reached exits 3; a budget that ran out before every record was scored exits 4, the outputs
+written (the unscored records go on unscored)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from pipeline.commands.common import fail
+from pipeline.commands.common import PANEL_CURATE, exit_on_budget_stop, fail, llm_overrides
 from pipeline.errors import SeedforgeError
 
 _OPTIONS = {"min_score": "--min-score", "rubric": "--rubric", "consistency_sample": "--consistency-sample"}
@@ -29,8 +31,10 @@ def _settings(
     data.update({key: value for key, value in overrides.items() if value is not None})
     if base_url is not None or model is not None:
         judge = config.llm or generator or LLMConfig()
-        update = {k: v for k, v in (("base_url", base_url), ("model", model)) if v is not None}
-        data["llm"] = judge.model_copy(update=update).model_dump()
+        # only what was given: a URL without --model then asks the endpoint for its only model
+        data["llm"] = judge.model_copy(update=llm_overrides(base_url=base_url, model=model)).model_dump(
+            exclude_unset=True
+        )
     return ScoreConfig.model_validate(data), generator
 
 
@@ -42,23 +46,41 @@ def score(
         Path,
         typer.Option(
             "--out",
-            help="Records that go on (.jsonl: JSONL, else a JSON list), scores in lineage.quality; "
+            help="Records that go on (.json a JSON list, .jsonl JSON lines), scores in lineage.quality; "
             "OUT.rejected.jsonl, OUT.report.md and OUT.report.json go beside it",
         ),
     ],
     min_score: Annotated[
-        Optional[int], typer.Option("--min-score", help="Drop records scored below this (1-5) [default: 3]")
+        Optional[int],
+        typer.Option(
+            "--min-score", help="Drop records scored below this (1-5)", show_default="the config's, 3"
+        ),
     ] = None,
     rubric: Annotated[
-        Optional[Path], typer.Option("--rubric", help="YAML rubric file [default: built-in, EN and ZH]")
+        Optional[Path],
+        typer.Option("--rubric", help="YAML rubric file", show_default="the built-in one, EN and ZH"),
     ] = None,
     base_url: Annotated[
-        Optional[str], typer.Option("--base-url", help="Judge endpoint [default: the embedded model]")
+        Optional[str],
+        typer.Option(
+            "--base-url",
+            help="Judge endpoint",
+            show_default="the config's judge, else OPENAI_BASE_URL, else the embedded model",
+        ),
     ] = None,
-    model: Annotated[Optional[str], typer.Option("--model", help="Judge model name at --base-url")] = None,
+    model: Annotated[
+        Optional[str],
+        typer.Option(
+            "--model", help="Judge model name at --base-url", show_default="the endpoint's only model"
+        ),
+    ] = None,
     consistency_sample: Annotated[
         Optional[int],
-        typer.Option("--consistency-sample", help="Records re-scored for the position check [default: 20]"),
+        typer.Option(
+            "--consistency-sample",
+            help="Records re-scored for the position check",
+            show_default="the config's, 20",
+        ),
     ] = None,
     config_file: Annotated[
         Optional[Path],
@@ -68,11 +90,13 @@ def score(
     """Score records with an LLM judge: drop those under the bar, keep the score on the rest."""
     from pydantic import ValidationError
 
+    from pipeline.io import record_format
     from pipeline.report.progress import stage_line
     from pipeline.score.build import build
 
     overrides = {"min_score": min_score, "rubric": rubric, "consistency_sample": consistency_sample}
     try:
+        record_format(out)  # .json or .jsonl, before any work
         config, generator = _settings(config_file, overrides, base_url, model)
     except SeedforgeError as exc:
         fail(exc)
@@ -97,7 +121,8 @@ def score(
     for note in report.warnings():
         stage_line("score", note)
     typer.echo(f"report: {built.paths.report}")
+    exit_on_budget_stop(built.outcome.stop_reason, short_of_target=bool(built.outcome.unscored))
 
 
 def register(app: typer.Typer) -> None:
-    app.command("score")(score)
+    app.command("score", rich_help_panel=PANEL_CURATE)(score)

@@ -9,15 +9,16 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from pipeline.commands.common import fail
+from pipeline.commands.choices import DType, Overlength
+from pipeline.commands.common import PANEL_TRAIN, fail
 from pipeline.errors import SeedforgeError
 from pipeline.train.config import TrainConfig
 
 _DEFAULTS = TrainConfig()
 
 
-def _opt(name: str, help_text: str, *extra: str) -> Any:
-    return typer.Option(f"--{name}", *extra, help=help_text)
+def _opt(name: str, help_text: str, *extra: str, show_default: bool | str = True) -> Any:
+    return typer.Option(f"--{name}", *extra, help=help_text, show_default=show_default)
 
 
 def _flag(name: str, help_text: str) -> Any:
@@ -72,7 +73,7 @@ def train(
     out: Annotated[Path, typer.Option("--out", "-o", "--output-dir", help="Output directory")],
     base_model: Annotated[
         Optional[str],
-        _opt("base-model", "HF directory, GGUF or hub id [default: the embedded SmolLM2, cached as HF]"),
+        _opt("base-model", "HF directory, GGUF or hub id", show_default="the embedded SmolLM2, cached as HF"),
     ] = None,
     template: Annotated[
         str,
@@ -84,7 +85,9 @@ def train(
         ),
     ] = _DEFAULTS.template,
     cutoff_len: Annotated[int, _opt("cutoff-len", "Tokens per record at most")] = _DEFAULTS.cutoff_len,
-    overlength: Annotated[str, _opt("overlength", "Longer records: truncate or drop")] = _DEFAULTS.overlength,
+    overlength: Annotated[Overlength, _opt("overlength", "Longer records: truncate or drop")] = Overlength(
+        _DEFAULTS.overlength
+    ),
     train_on_inputs: Annotated[
         bool, _flag("train-on-inputs", "Loss on prompt tokens too")
     ] = _DEFAULTS.train_on_inputs,
@@ -95,7 +98,8 @@ def train(
         Optional[float],
         _opt(
             "val-set-size",
-            "Validation records, or a fraction < 1 [default: 2000, at most a tenth of the data]",
+            "Validation records, or a fraction < 1",
+            show_default="2000, at most a tenth of the data",
         ),
     ] = None,
     lora_r: Annotated[int, _opt("lora-r", "LoRA rank")] = _DEFAULTS.lora_r,
@@ -136,7 +140,7 @@ def train(
         int, _opt("seed", "Seed for data order, validation split, LoRA init and dropout")
     ] = _DEFAULTS.seed,
     threads: Annotated[
-        Optional[int], _opt("threads", "torch threads [default: SEEDFORGE_TORCH_THREADS or 1]")
+        Optional[int], _opt("threads", "torch threads", show_default="SEEDFORGE_TORCH_THREADS, else 1")
     ] = None,
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue from the newest checkpoint in --out")
@@ -161,7 +165,7 @@ def train(
                 "base_model": base_model,
                 "template": template,
                 "cutoff_len": cutoff_len,
-                "overlength": overlength,
+                "overlength": overlength.value,
                 "train_on_inputs": train_on_inputs,
                 "add_eos": add_eos,
                 "val_set_size": val_set_size
@@ -197,9 +201,9 @@ def merge(
     adapter: Annotated[Path, typer.Argument(help="Adapter directory (OUT/adapter of a training run)")],
     out: Annotated[Path, typer.Option("--out", "-o", help="New directory for the merged model")],
     base_model: Annotated[
-        Optional[str], typer.Option(help="Base model [default: the one adapter_config.json names]")
+        Optional[str], typer.Option(help="Base model", show_default="the one adapter_config.json names")
     ] = None,
-    dtype: Annotated[str, typer.Option(help="float32, bfloat16 or float16")] = "float32",
+    dtype: Annotated[DType, typer.Option(help="Weights of the merged model")] = DType.float32,
 ) -> None:
     """Merge a LoRA adapter into its base: a standalone HF directory, no PEFT needed."""
     from pipeline.train.base_model import configure_torch
@@ -208,12 +212,12 @@ def merge(
     try:
         _quiet_libraries()
         configure_torch()
-        path = merge_adapter(adapter, out, base_model=base_model, dtype=dtype)
+        path = merge_adapter(adapter, out, base_model=base_model, dtype=dtype.value)
     except SeedforgeError as exc:
         fail(exc)
     typer.echo(f"merged model: {path}")
 
 
 def register(app: typer.Typer) -> None:
-    app.command(context_settings={"token_normalize_func": _dashes})(train)
-    app.command()(merge)
+    app.command(context_settings={"token_normalize_func": _dashes}, rich_help_panel=PANEL_TRAIN)(train)
+    app.command(rich_help_panel=PANEL_TRAIN)(merge)

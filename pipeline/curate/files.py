@@ -63,7 +63,7 @@ def curate_file(
     try:
         with AtomicFiles() as outputs:
             kept = RecordWriter(outputs.open(out), out)
-            dropped = outputs.open(rejected) if rejected else None
+            dropped = RecordWriter(outputs.open(rejected), rejected) if rejected else None
             workers = default_jobs(source) if jobs is None else jobs
             for source_record, prepared in prepared_records(source, curator.preparer, workers):
                 decision = curator.decide_prepared(prepared)
@@ -71,10 +71,12 @@ def curate_file(
                     kept.write(plain_or_full(source_record, decision.record))
                 elif dropped is not None:
                     row = {**decision.rejected.model_dump(mode="json"), "line": source_record.line}
-                    dropped.write(json.dumps(row, ensure_ascii=False) + "\n")
+                    dropped.write(row)
                 if on_progress and curator.seen % PROGRESS_EVERY == 0:
                     on_progress(curator.seen, curator.report.kept)
             kept.close()
+            if dropped is not None:
+                dropped.close()
             summary = {
                 "input": str(source),
                 "output": str(out),

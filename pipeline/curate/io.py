@@ -15,6 +15,7 @@ from typing import IO, Any
 from pydantic import ValidationError
 
 from pipeline.errors import SeedforgeError
+from pipeline.io import RecordWriter as RecordWriter  # where curate and score import it from
 from pipeline.records import AlpacaRecord, DialogueRecord, Record
 from pipeline.text import cjk_ratio
 
@@ -116,24 +117,3 @@ def plain_or_full(source: SourceRecord, record: Record) -> dict[str, Any]:
     else:
         shaped["messages"] = [m.model_dump(mode="json") for m in record.messages]
     return shaped
-
-
-class RecordWriter:
-    """JSONL when the target ends in .jsonl, otherwise one JSON list, written as it streams."""
-
-    def __init__(self, handle: IO[str], target: str | Path):
-        self.handle, self.jsonl, self.count = handle, str(target).endswith(".jsonl"), 0
-        if not self.jsonl:
-            handle.write("[")
-
-    def write(self, item: dict[str, Any]) -> None:
-        text = json.dumps(item, ensure_ascii=False)
-        if self.jsonl:
-            self.handle.write(text + "\n")
-        else:
-            self.handle.write(("\n" if self.count == 0 else ",\n") + text)
-        self.count += 1
-
-    def close(self) -> None:
-        if not self.jsonl:
-            self.handle.write("\n]\n" if self.count else "]\n")
