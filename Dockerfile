@@ -4,7 +4,7 @@
 FROM python:3.11-slim
 
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends build-essential cmake git \
+    && apt-get install -y --no-install-recommends build-essential cmake git fonts-noto-cjk \
     && rm -rf /var/lib/apt/lists/*
 
 # CPU torch first: an unpinned torch pulls a multi-GB CUDA build

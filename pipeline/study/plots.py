@@ -9,11 +9,9 @@ from pipeline.study.scores import ALL, Point
 
 
 def curves_png(curves: dict[str, list[Point]], base: dict[str, Point], metric: str) -> bytes:
-    import matplotlib
+    from pipeline.report.fonts import pyplot
 
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7.5, 4.2), dpi=100)
     try:
         colors = plt.get_cmap("tab20").colors  # type: ignore[attr-defined]
