@@ -14,7 +14,7 @@ def curves_png(curves: dict[str, list[Point]], base: dict[str, Point], metric: s
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(7.5, 4.2), dpi=100)
     try:
-        colors = plt.get_cmap("tab20").colors  # type: ignore[attr-defined]
+        colors = plt.get_cmap("tab20").colors
         for index, (category, curve) in enumerate(sorted(curves.items(), key=lambda kv: kv[0] != ALL)):
             shown = [p for p in curve if p.mean is not None and p.examples > 0]
             if not shown:
