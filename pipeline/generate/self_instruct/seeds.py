@@ -5,7 +5,12 @@ Two formats, told apart by the first record:
   is_classification}`, exactly as self-instruct, Alpaca and BELLE ship their seed files;
 - plain JSONL of instructions: a JSON string per line, or an object with `instruction` and
   optionally `input`, `output` (an Alpaca record) and `is_classification`. Such a seed has the
-  one instance it names (empty input and output when it names none); ids are `line_N`."""
+  one instance it names (empty input and output when it names none); ids are `line_N`.
+
+Either may name a task `category` (not in the self-instruct schema; BELLE-style seed sets have
+one). It is folded to its canonical spelling ("Open QA" is open_qa); a name outside the
+build's category list is kept (such a seed only takes no part in steering), an empty one is an
+error."""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pipeline.errors import SeedforgeError
+from pipeline.evaluate.rubrics import canonical_category
 from pipeline.records import Instance, SeedTask
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -28,6 +34,7 @@ class PlainSeed(BaseModel):
     input: str = ""
     output: str = ""
     is_classification: bool = False
+    category: str | None = None
 
     def to_task(self, line_no: int) -> SeedTask:
         return SeedTask(
@@ -36,6 +43,7 @@ class PlainSeed(BaseModel):
             instruction=self.instruction,
             instances=[Instance(input=self.input, output=self.output)],
             is_classification=self.is_classification,
+            category=self.category,
         )
 
 
@@ -82,6 +90,16 @@ def _read_line(line: str, path: Path, line_no: int, schema: bool) -> SeedTask:
     return _validate(PlainSeed, data, path, line_no).to_task(line_no)
 
 
+def _with_category(task: SeedTask, path: Path, line_no: int) -> SeedTask:
+    if task.category is None:
+        return task
+    if not task.category.strip():
+        raise SeedforgeError(
+            "seed task field category: empty (leave it out instead)", path=path, line=line_no
+        )
+    return task.model_copy(update={"category": canonical_category(task.category)})
+
+
 def load_seed_tasks(path: str | Path) -> list[SeedTask]:
     path = Path(path)
     if not path.is_file():
@@ -101,7 +119,7 @@ def load_seed_tasks(path: str | Path) -> list[SeedTask]:
                 schema = _is_schema(json.loads(line))
             except json.JSONDecodeError:
                 schema = True  # _read_line reports it with its column
-        task = _read_line(line, path, line_no, schema)
+        task = _with_category(_read_line(line, path, line_no, schema), path, line_no)
         if task.id in seen:
             raise SeedforgeError(
                 f"duplicate seed id {task.id!r} (first on line {seen[task.id]})", path=path, line=line_no

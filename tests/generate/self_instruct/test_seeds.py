@@ -102,7 +102,43 @@ def test_alpaca_and_belle_style_seed_lines_are_read_exactly(tmp_path: Path) -> N
         "is_classification": False,
     }
     tasks = load_seed_tasks(write(tmp_path, [json.dumps(belle, ensure_ascii=False)]))
-    assert tasks[0].model_dump() == belle
+    assert tasks[0].model_dump(exclude={"category"}) == belle
+    assert tasks[0].category is None  # the schema has none; a seed may add one
+
+
+def test_a_seed_category_is_folded_to_its_canonical_name_and_kept_when_unknown(tmp_path: Path) -> None:
+    lines = [
+        json.dumps({**GOOD, "category": "Open QA"}),
+        json.dumps({**GOOD, "id": "s2", "category": "Extraction"}),
+        json.dumps({**GOOD, "id": "s3", "category": "Poetry Writing"}),
+        json.dumps({**GOOD, "id": "s4"}),
+    ]
+    tasks = load_seed_tasks(write(tmp_path, lines))
+    assert [t.category for t in tasks] == ["open_qa", "extract", "poetry_writing", None]
+    plain = load_seed_tasks(
+        write(tmp_path, [json.dumps({"instruction": "Add 2 and 3.", "category": "Maths"})])
+    )
+    assert plain[0].category == "math"
+
+
+@pytest.mark.parametrize("category", ["", "  "])
+def test_an_empty_seed_category_names_its_line(tmp_path: Path, category: str) -> None:
+    path = write(tmp_path, [json.dumps(GOOD), json.dumps({**GOOD, "id": "s2", "category": category})])
+    with pytest.raises(SeedforgeError, match="category: empty") as caught:
+        load_seed_tasks(path)
+    assert caught.value.line == 2
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_every_shipped_seed_names_a_belle_category_with_enough_seeds_to_steer(language: str) -> None:
+    from collections import Counter
+
+    from pipeline.generate.categories import BELLE_CATEGORIES
+
+    tasks = load_seed_tasks(SEEDS_DIR / f"seed_tasks_{language}.jsonl")
+    counts = Counter(t.category for t in tasks)
+    assert set(counts) == set(BELLE_CATEGORIES)  # every task has one, every category has seeds
+    assert min(counts.values()) >= 6  # a steered prompt shows the default six seeds of one category
 
 
 CATEGORY_CUES = {
