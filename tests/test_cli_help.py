@@ -28,6 +28,7 @@ FIXED_CHOICES = {
     ("merge", "--dtype"),
     ("llm journal export", "--status"),
     ("export", "--format"),
+    ("study sizes", "--metric"),
 }
 
 
@@ -61,7 +62,7 @@ def _commands(group: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, .
 
 TOP = typer.main.get_command(app)
 COMMANDS = _commands(TOP)
-assert len(COMMANDS) > 10
+assert len(COMMANDS) > 10 and sum(len(_options(c)) for _, c in COMMANDS) > 50  # the walk finds them
 
 
 def _flat(text: str) -> str:
@@ -69,18 +70,27 @@ def _flat(text: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"[│╭╮╰╯─]", " ", text))
 
 
+ROW_START = re.compile(r"^│\s*(?:\*\s+)?(--[\w-]+)")  # an option's row: its first name at the box edge
+
+
 def _rows(text: str, options: list[Any]) -> dict[str, str]:
-    """Each option's row: from its first name to the next option's first name."""
-    flat = _flat(text)
-    starts = []
+    """Each option's row (the lines from its names to the next row), flattened."""
+    rows: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in text.splitlines():
+        start = ROW_START.match(line)
+        if start:
+            current = rows.setdefault(start.group(1), [])
+        elif line.startswith(("╰", "╭")):
+            current = None
+        if current is not None:
+            current.append(line)
+    found = {}
     for option in options:
-        name = max(option.opts, key=len)
-        match = re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", flat)
-        assert match, f"{name} is missing from --help"
-        starts.append((match.start(), name))
-    starts.sort()
-    ends = [start for start, _ in starts[1:]] + [len(flat)]
-    return {name: flat[start:end] for (start, name), end in zip(starts, ends, strict=True)} if starts else {}
+        name = next((opt for opt in option.opts if opt in rows), None)
+        assert name is not None, f"{option.opts} is missing from --help"
+        found[max(option.opts, key=len)] = _flat("\n".join(rows[name]))
+    return found
 
 
 def _shown_default(option: Any) -> str | None:
@@ -105,7 +115,6 @@ def test_every_option_shows_its_default_and_its_choices(path: tuple[str, ...], c
     result = runner.invoke(app, [*path, "--help"], env=WIDE)
     assert result.exit_code == 0, result.output
     options = _options(command)
-    assert command.params or _is_group(command), "no parameters found: the walk is broken"
     rows = _rows(result.output, options)
     for option in options:
         name = max(option.opts, key=len)
@@ -135,6 +144,7 @@ def test_the_choices_match_the_stage_configs() -> None:
     from pipeline.curate.config import CurateConfig, PIIConfig
     from pipeline.generate.dialogues.config import DialogueConfig
     from pipeline.generate.self_instruct.config import GenerateConfig
+    from pipeline.study.config import SizeStudyConfig
     from pipeline.train.config import TrainConfig
     from pipeline.train.export import DTYPES
 
@@ -150,6 +160,7 @@ def test_the_choices_match_the_stage_configs() -> None:
     assert values(choices.Overlength) == literal(TrainConfig, "overlength")
     assert values(choices.Turns) == literal(DialogueConfig, "turns")
     assert values(choices.DType) == set(DTYPES)
+    assert values(choices.StudyMetric) == literal(SizeStudyConfig, "metric")
 
 
 def test_commands_are_grouped_in_pipeline_order() -> None:

@@ -50,6 +50,15 @@ class Turns(StrEnum):
     three = "3"
 
 
+class StudyMetric(StrEnum):
+    """`SizeStudyConfig.metric`: what the size study's curves measure."""
+
+    auto = "auto"
+    judge = "judge"
+    rouge_l = "rouge_l"
+    semantic = "semantic"
+
+
 class JournalStatus(StrEnum):
     answered = "answered"
     quarantined = "quarantined"

@@ -8,10 +8,12 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from pipeline.commands.common import fail
+from pipeline.commands.choices import StudyMetric
+from pipeline.commands.common import PANEL_TRAIN, fail
 from pipeline.errors import SeedforgeError
 
 study_app = typer.Typer(no_args_is_help=True, help="Studies over a dataset version (the size study).")
+_CONFIG = "the --config file's, else "  # options override the study's settings file
 
 
 def _floats(value: str) -> list[float]:
@@ -50,41 +52,57 @@ def sizes(
     out: Annotated[Path, typer.Option("--out", "-o", help="Study folder; rerun with the same one to resume")],
     sizes: Annotated[
         Optional[str],
-        typer.Option("--sizes", help="Increasing fractions (<= 1) or record counts [default: 0.25,0.5,1.0]"),
+        typer.Option(
+            "--sizes",
+            help="Increasing fractions (<= 1) or record counts",
+            show_default=_CONFIG + "0.25,0.5,1.0",
+        ),
     ] = None,
     categories: Annotated[
         Optional[str],
-        typer.Option("--categories", help="Comma list: study only these [default: every category]"),
+        typer.Option("--categories", help="Comma list: study only these", show_default="every category"),
     ] = None,
     eval_set: Annotated[
         Optional[Path],
-        typer.Option("--eval-set", help="Eval file with categories [default: the version's held-out split]"),
+        typer.Option(
+            "--eval-set", help="Eval file with categories", show_default="the version's held-out split"
+        ),
     ] = None,
     config_file: Annotated[
         Optional[Path],
         typer.Option("--config", help="YAML with the study's settings (train:, evaluate:, judge:, …)"),
     ] = None,
     metric: Annotated[
-        Optional[str], typer.Option("--metric", help="auto, judge, rouge_l or semantic [default: auto]")
+        Optional[StudyMetric],
+        typer.Option("--metric", help="What the curves measure", show_default=_CONFIG + "auto"),
     ] = None,
     margin: Annotated[
-        Optional[float], typer.Option("--margin", help="Saturation margin [default: 0.02]")
+        Optional[float], typer.Option("--margin", help="Saturation margin", show_default=_CONFIG + "0.02")
     ] = None,
-    seed: Annotated[Optional[int], typer.Option("--seed", help="Subset sampling seed [default: 0]")] = None,
+    seed: Annotated[
+        Optional[int], typer.Option("--seed", help="Subset sampling seed", show_default=_CONFIG + "0")
+    ] = None,
     epochs: Annotated[
-        Optional[float], typer.Option("--epochs", help="Training epochs per size [default: 3]")
+        Optional[float],
+        typer.Option("--epochs", help="Training epochs per size", show_default=_CONFIG + "3"),
     ] = None,
     base_model: Annotated[
         Optional[str],
-        typer.Option("--base-model", help="HF directory or GGUF [default: the embedded SmolLM2]"),
+        typer.Option(
+            "--base-model", help="HF directory or GGUF", show_default=_CONFIG + "the embedded SmolLM2"
+        ),
     ] = None,
     judge: Annotated[
         Optional[bool],
-        typer.Option("--judge/--no-judge", help="Score answers with the LLM judge [default: off]"),
+        typer.Option(
+            "--judge/--no-judge", help="Score answers with the LLM judge", show_default=_CONFIG + "off"
+        ),
     ] = None,
     per_category: Annotated[
         Optional[bool],
-        typer.Option("--per-category/--no-per-category", help="Per-category curves [default: on]"),
+        typer.Option(
+            "--per-category/--no-per-category", help="Per-category curves", show_default=_CONFIG + "on"
+        ),
     ] = None,
 ) -> None:
     """Train one adapter per nested subset size and score each on the same eval set, per task
@@ -100,7 +118,7 @@ def sizes(
         overrides: dict[str, Any] = {
             "sizes": _floats(sizes) if sizes else None,
             "categories": [c.strip() for c in categories.split(",") if c.strip()] if categories else None,
-            "metric": metric,
+            "metric": metric.value if metric else None,
             "margin": margin,
             "seed": seed,
             "per_category": per_category,
@@ -126,4 +144,4 @@ def sizes(
 
 def register(app: typer.Typer) -> None:
     study_app.command("sizes")(sizes)
-    app.add_typer(study_app, name="study")
+    app.add_typer(study_app, name="study", rich_help_panel=PANEL_TRAIN)
