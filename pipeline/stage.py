@@ -22,6 +22,7 @@ RecordT = TypeVar("RecordT")
 TARGET_REACHED = "target_reached"
 MAX_REQUESTS = "max_requests"
 INPUT_EXHAUSTED = "input_exhausted"  # nothing left to work on (every entry done, every record read)
+QUOTA_FILLED = "quota_filled"  # every category a build may make has reached its quota
 
 
 @dataclass

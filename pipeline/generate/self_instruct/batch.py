@@ -1,7 +1,11 @@
 """One self-instruct batch: ask for new instructions (k seeds + m pool tasks per prompt) ->
 screen them with the paper filters and ROUGE-L novelty against the seeds and every earlier
-instruction -> ask whether each survivor is a classification task -> ask for its instances ->
+instruction -> the category of each survivor (its seeds', else asked) -> drop those of a full
+category (`quota.py`) -> ask whether each is a classification task -> ask for its instances ->
 one Alpaca record per valid instance, lineage on each. The loop (`loop.py`) curates them.
+
+The category is asked before the classification question, not after: a task dropped for its
+category's quota then costs neither.
 
 `generate_batch(run, pool, batch_index, ...)` is what the Prefect flow wraps as a task: the
 run's shared context travels in one `SelfInstructRun`, and a retried batch replays its
@@ -16,8 +20,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pipeline.curate.config import CurateConfig
+from pipeline.generate.self_instruct.categorize import CategorizeStep, categorized
 from pipeline.generate.self_instruct.config import GenerateConfig
 from pipeline.generate.self_instruct.earlier import FIRST_BUILD, EarlierBuilds
+from pipeline.generate.self_instruct.plan import plan_instruction_prompts
+from pipeline.generate.self_instruct.quota import Room, open_categories, within_quota
 from pipeline.generate.self_instruct.screen import InstructionScreen
 from pipeline.generate.self_instruct.steps import (
     ClassifyStep,
@@ -25,7 +32,6 @@ from pipeline.generate.self_instruct.steps import (
     InstructionsStep,
     NewTask,
     ProposedTasks,
-    plan_instruction_prompts,
 )
 from pipeline.generate.self_instruct.templates import template_set
 from pipeline.llm.config import LLMConfig
@@ -107,17 +113,34 @@ def _unique_tasks(proposed: list[ProposedTasks]) -> list[NewTask]:
     return tasks
 
 
+def request_cost(task: NewTask, config: GenerateConfig) -> int:
+    """The requests an admitted task costs: its instances, the classification question, and the
+    category question unless its seeds gave the category."""
+    asks_category = config.categorize and task.category is None
+    return 1 + int(config.identify_classification) + int(asks_category)
+
+
 def _admit(
-    tasks: list[NewTask], screen: InstructionScreen, batch_index: int, limit: int, outcome: BatchOutcome
+    tasks: list[NewTask],
+    screen: InstructionScreen,
+    batch_index: int,
+    limit: int,
+    requests_left: float,
+    config: GenerateConfig,
+    outcome: BatchOutcome,
 ) -> list[NewTask]:
+    """At most `limit` tasks whose requests fit in `requests_left`, screened."""
     admitted: list[NewTask] = []
+    spent = 0
     for task in tasks:
-        if len(admitted) >= limit:
+        cost = request_cost(task, config)
+        if len(admitted) >= limit or spent + cost > requests_left:
             outcome.counts["instructions_over_limit"] += 1
             continue
         rejected = screen.admit(task.instruction, task.seed_ids, batch_index)
         if rejected is None:
             admitted.append(task)
+            spent += cost
         else:
             outcome.rejected.append(rejected)
     return admitted
@@ -130,9 +153,10 @@ def _propose(
     batch_index: int,
     size: int,
     outcome: BatchOutcome,
+    steer: list[str] | None = None,
 ) -> list[NewTask]:
     config = run.config
-    prompts = plan_instruction_prompts(run.seeds, pool, batch_index, config, size, run.earlier)
+    prompts = plan_instruction_prompts(run.seeds, pool, batch_index, config, size, run.earlier, steer)
     asked = runner.run(InstructionsStep(config, template_set(config.language)), prompts)
     outcome.budget_exhausted |= asked.budget_exhausted
     if config.answer_format == "json" and structured_output_refused(asked.results):
@@ -140,6 +164,21 @@ def _propose(
     values = asked.values()
     _count_failures(outcome.failures, "instructions", asked.rejected, sum(v.salvaged for v in values))
     return _unique_tasks(values)
+
+
+def _categorize(
+    run: SelfInstructRun, runner: StepRunner, tasks: list[NewTask], outcome: BatchOutcome
+) -> list[NewTask]:
+    """Tasks whose seeds named no category are asked about; an unreadable answer is `other`."""
+    asked = [task for task in tasks if task.category is None]
+    outcome.counts["categories_from_seeds"] += len(tasks) - len(asked)
+    if not asked:
+        return tasks
+    answered = runner.run(CategorizeStep(run.config, template_set(run.config.language)), asked)
+    outcome.budget_exhausted |= answered.budget_exhausted
+    _count_failures(outcome.failures, "categorize", answered.rejected)
+    outcome.counts["categories_asked"] += len(asked)
+    return categorized(tasks, {task.instruction: category for task, category in answered.parsed})
 
 
 def _classify(
@@ -179,9 +218,11 @@ def generate_batch(
     *,
     request_allowance: int | None = None,
     task_limit: int | None = None,
+    quota_room: Room | None = None,
 ) -> BatchOutcome:
     """One batch. `request_allowance` and `task_limit` keep it inside the run's request budget
-    and near its target."""
+    and near its target; `quota_room` (the loop's, with a category quota) steers its prompts and
+    drops tasks of full categories."""
     config = run.config
     screen = run.screen
     if screen is None:
@@ -190,15 +231,19 @@ def generate_batch(
     runner = StepRunner(run.endpoint, run.llm, run.journal, usage=outcome.usage, progress=run.progress)
     allowance = request_allowance if request_allowance is not None else math.inf
     size = int(min(prompts_per_batch(run.llm), max(1, allowance)))
-    proposed = _propose(run, runner, pool, batch_index, size, outcome)
+    steer = open_categories(config, quota_room)
+    proposed = _propose(run, runner, pool, batch_index, size, outcome, steer)
     outcome.counts["instructions_proposed"] += len(proposed)
-    per_task = 2 if config.identify_classification else 1  # requests each admitted task costs
     limit = task_limit or len(proposed)
-    if allowance != math.inf:
-        limit = min(limit, int(max(0, allowance - size) // per_task))
-    tasks = _admit(proposed, screen, batch_index, limit, outcome)
+    tasks = _admit(proposed, screen, batch_index, limit, allowance - size, config, outcome)
     outcome.counts["instructions_admitted"] += len(tasks)
     if outcome.budget_exhausted or not tasks:
+        return outcome
+    if config.categorize:
+        tasks = _categorize(run, runner, tasks, outcome)
+    tasks, full = within_quota(tasks, quota_room, config)
+    outcome.rejected.extend(full)
+    if not tasks:
         return outcome
     if config.identify_classification:
         tasks = _classify(run, runner, tasks, outcome)

@@ -7,8 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
+from pipeline.evaluate.rubrics import canonical_category
+from pipeline.generate.categories import BELLE_CATEGORIES, OTHER, canonical_categories
 from pipeline.settings import SEEDS_DIR, StrictModel
 
 
@@ -40,3 +42,56 @@ class GenerateConfig(StrictModel):
         default=2, ge=1, description="Instances asked for per new task; every valid one becomes a record"
     )
     random_seed: int = 0
+    categories: list[str] = Field(
+        default_factory=lambda: list(BELLE_CATEGORIES),
+        description="The task categories a record may carry (BELLE's by default); names are "
+        'folded to one spelling ("Open QA" is open_qa) and `other` is always among them',
+    )
+    categorize: bool = Field(
+        default=True,
+        description="Ask the model for each new task's category (one short request per task, "
+        "journaled) unless the seeds its prompt showed all name the same one; off: a record "
+        "carries a category only when its prompt's seeds agree on one",
+    )
+    category_quota: dict[str, int] | None = Field(
+        default=None,
+        description="Most records a build accepts per category (e.g. {math: 50, code: 50}); "
+        "categories not named are uncapped. Full categories' tasks are dropped before their "
+        "instances are paid for, and prompts are steered to seeds of categories with room",
+    )
+
+    @field_validator("categories")
+    @classmethod
+    def _canonical_categories(cls, names: list[str]) -> list[str]:
+        if not names:
+            raise ValueError("needs at least one category (the default is BELLE's list)")
+        if any(not name.strip() for name in names):
+            raise ValueError("a category name is empty")
+        folded = canonical_categories(names)
+        # an unreadable categorisation answer lands in `other`, so it must be a category
+        return folded if OTHER in folded else [*folded, OTHER]
+
+    @field_validator("category_quota")
+    @classmethod
+    def _canonical_quota(cls, quota: dict[str, int] | None, info: ValidationInfo) -> dict[str, int] | None:
+        """Keys folded like `categories` and each one of them (checked here, not on the whole
+        model, so an error names the `category_quota` line of a YAML file)."""
+        if quota is None:
+            return None
+        folded: dict[str, int] = {}
+        spelled: dict[str, str] = {}
+        for name, cap in quota.items():
+            if not name.strip():
+                raise ValueError("a category name is empty")
+            if cap < 0:
+                raise ValueError(f"the quota of {name!r} is negative ({cap})")
+            key = canonical_category(name)
+            if key in folded:
+                raise ValueError(f"names category {key!r} twice (as {spelled[key]!r} and {name!r})")
+            folded[key], spelled[key] = cap, name
+        categories = info.data.get("categories")  # absent when the list itself was invalid
+        unknown = [spelled[key] for key in folded if categories is not None and key not in categories]
+        if unknown:
+            names = ", ".join(repr(name) for name in unknown)
+            raise ValueError(f"names {names}, not in categories ({', '.join(categories or [])})")
+        return folded

@@ -1,5 +1,6 @@
-"""Self-instruct generation, batch by batch, until curation has accepted the target or the
-request budget (or the LLM layer's money/token budget) is spent. The loop curates each batch's
+"""Self-instruct generation, batch by batch, until curation has accepted the target, every
+category of a quota is full, or the request budget (or the LLM layer's money/token budget) is
+spent. The loop curates each batch's
 records; accepted instructions join the pool shown in later prompts (which starts with the
 instructions of earlier builds of the dataset, when there are any)."""
 
@@ -14,13 +15,14 @@ from dataclasses import dataclass, field, replace
 from pipeline.curate.curator import Curator
 from pipeline.generate.self_instruct.batch import BatchFn, BatchOutcome, SelfInstructRun, generate_batch
 from pipeline.generate.self_instruct.config import GenerateConfig
+from pipeline.generate.self_instruct.quota import QuotaGate, quota_filled, quota_room
 from pipeline.generate.self_instruct.screen import InstructionScreen, curator_with_steps
 from pipeline.generate.self_instruct.steps import SELF_INSTRUCT_GENERATOR
 from pipeline.generate.self_instruct.templates import template_set
 from pipeline.llm.request import BUDGET_EXHAUSTED
 from pipeline.records import AlpacaRecord, RejectedRecord
 from pipeline.score.report import ScoreReport
-from pipeline.stage import MAX_REQUESTS, TARGET_REACHED, StageResult
+from pipeline.stage import MAX_REQUESTS, QUOTA_FILLED, TARGET_REACHED, StageResult
 
 log = logging.getLogger("pipeline.generate")
 
@@ -50,17 +52,21 @@ class SelfInstructResult(StageResult[AlpacaRecord]):
 
 
 def _curate(
-    records: list[AlpacaRecord], curator: Curator, siblings: Curator
+    records: list[AlpacaRecord], curator: Curator, siblings: Curator, quota: QuotaGate
 ) -> tuple[list[AlpacaRecord], list[RejectedRecord]]:
     """Novelty is a property of the instruction (self-instruct, Alpaca): the first instance of
     a task meets the full curator; its further instances, once one is kept, only the filters
-    and output checks plus distinct inputs."""
+    and output checks plus distinct inputs. A record of a category the quota says is full is
+    not curated at all."""
     kept: list[AlpacaRecord] = []
     rejected: list[RejectedRecord] = []
     inputs: dict[str, set[str]] = {}
     for record in records:
         seen = inputs.get(record.instruction)
-        if seen is None:
+        full = quota.refuse(record)
+        if full is not None:
+            verdict: RejectedRecord | None = full
+        elif seen is None:
             verdict = curator.consider_one(record)
         elif record.input.casefold() in seen:
             verdict = RejectedRecord(
@@ -70,6 +76,7 @@ def _curate(
             verdict = siblings.consider_one(record)
         if verdict is None:
             kept.append(record)
+            quota.take(record)
             inputs.setdefault(record.instruction, set()).add(record.input.casefold())
         else:
             rejected.append(verdict)
@@ -79,6 +86,8 @@ def _curate(
 def _stop_reason(result: SelfInstructResult, config: GenerateConfig) -> str:
     if len(result.kept) >= config.target:
         return TARGET_REACHED
+    if quota_filled(config, quota_room(config, result.kept)):
+        return QUOTA_FILLED
     if result.requests >= config.max_requests:
         return MAX_REQUESTS
     return ""
@@ -93,16 +102,18 @@ def _absorb(
     outcome: BatchOutcome,
     curator: Curator,
     siblings: Curator,
+    quota: QuotaGate,
     scorer: Scorer | None = None,
 ) -> None:
-    """A batch's numbers into the run's, and its records through curation (and the judge)."""
+    """A batch's numbers into the run's, and its records through the quota, curation (and the
+    judge)."""
     result.batches += 1
     result.usage.merge(outcome.usage)
     result.candidates += len(outcome.records)
     result.failures.update(outcome.failures)
     result.counts.update(outcome.counts)
     result.rejected.extend(outcome.rejected)
-    kept, rejected = _curate(outcome.records, curator, siblings)
+    kept, rejected = _curate(outcome.records, curator, siblings, quota)
     if scorer is not None and kept:
         kept, dropped = scorer(kept)
         rejected += dropped
@@ -142,8 +153,9 @@ def run_self_instruct(
             result.batches,
             request_allowance=config.max_requests - result.requests,
             task_limit=config.target - len(result.kept),
+            quota_room=quota_room(config, result.kept),
         )
-        _absorb(result, outcome, curator, siblings, scorer)
+        _absorb(result, outcome, curator, siblings, QuotaGate(config, result.kept), scorer)
         result.seconds = time.monotonic() - started
         if on_batch:
             on_batch(result)

@@ -1,4 +1,4 @@
-"""Chat messages and JSON schemas for the four self-instruct steps.
+"""Chat messages and JSON schemas for the self-instruct steps.
 
 Two answer formats: "json" sends a schema (llama.cpp turns it into a grammar, so the answer
 parses, and property order fixes generation order: input before output, label before input);
@@ -8,6 +8,7 @@ Either way the parsers accept both, because models ignore format requests."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any, Literal
 
 from pipeline.generate.self_instruct.templates.base import PromptTemplate
@@ -33,6 +34,15 @@ def classify_schema() -> dict[str, Any]:
         "type": "object",
         "properties": {"is_classification": {"type": "boolean"}},
         "required": ["is_classification"],
+    }
+
+
+def categorize_schema(categories: list[str]) -> dict[str, Any]:
+    """The category as an enum: llama.cpp's grammar can only write one of the names."""
+    return {
+        "type": "object",
+        "properties": {"category": {"type": "string", "enum": list(categories)}},
+        "required": ["category"],
     }
 
 
@@ -86,6 +96,8 @@ def _demo_as_text(answer: dict[str, Any], language: str) -> str:
     words = TEXT_LABELS[language]
     if "is_classification" in answer:
         return words["yes"] if answer["is_classification"] else words["no"]
+    if "category" in answer:
+        return str(answer["category"])
     lines = []
     for n, item in enumerate(answer.get("instances", []), start=1):
         if "class_label" in item:
@@ -147,3 +159,23 @@ def render_instances_prompt(
     template: PromptTemplate, instruction: str, count: int, fmt: AnswerFormat = "json"
 ) -> Messages:
     return render_messages(template, fmt, instruction=instruction, count=count)
+
+
+def _category_lines(template: PromptTemplate, categories: list[str]) -> str:
+    glosses = dict(template.glosses)
+    colon = TEXT_LABELS[template.language]["colon"]
+    return "\n".join(
+        f"- {name}{colon}{glosses[name]}" if name in glosses else f"- {name}" for name in categories
+    )
+
+
+def render_categorize_prompt(
+    template: PromptTemplate, instruction: str, categories: list[str], fmt: AnswerFormat = "json"
+) -> Messages:
+    """The configured categories listed (with a gloss where the template has one); only the
+    worked examples whose answer is one of them, so no example shows a name the model may not
+    use."""
+    shown = replace(template, demos=tuple(d for d in template.demos if d.answer["category"] in categories))
+    return render_messages(
+        shown, fmt, instruction=instruction, categories=_category_lines(template, categories)
+    )

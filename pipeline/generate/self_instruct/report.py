@@ -8,6 +8,7 @@ from collections import Counter
 from typing import Any
 
 from pipeline.curate.structure.measure import quality_estimate
+from pipeline.dataset.categories import category_counts, category_source_counts
 from pipeline.generate.self_instruct.loop import SelfInstructResult
 from pipeline.llm.embedded import EMBEDDED_MODEL_NAME
 from pipeline.llm.step import USAGE_COUNTERS, LLMUsage
@@ -48,6 +49,8 @@ def generation_stats(result: SelfInstructResult) -> dict[str, Any]:
             else None
         ),
         "rejected_by_reason": dict(result.rejected_by_reason().most_common()),
+        "categories": category_counts(result.kept),  # of the records this build accepted
+        "category_sources": category_source_counts(result.kept),
         "stop_reason": result.stop_reason,
         "pool_from_earlier_builds": result.counts["pool_from_earlier_builds"],
         "failures": dict(result.failures),
@@ -99,6 +102,12 @@ def generation_report(
             "accepted_over_target": result.counts["accepted_over_target"],
             "rejected_by_reason": dict(record_rejects.most_common()),
         },
+        "categories": {
+            "accepted": category_counts(result.kept),
+            "sources": category_source_counts(result.kept),
+            "tasks_asked": result.counts["categories_asked"],  # one categorisation request each
+            "tasks_from_seeds": result.counts["categories_from_seeds"],
+        },
         "acceptance_rate": round((accepted + result.counts["accepted_over_target"]) / considered, 4)
         if considered
         else None,  # of the records curation saw
@@ -136,6 +145,7 @@ def print_report(report: dict[str, Any]) -> None:
         ("instructions rejected", _reasons(report["instructions"]["rejected_by_reason"])),
         ("records", f"{report['records']['candidates']} candidates, {report['accepted']} accepted"),
         ("records rejected", _reasons(report["records"]["rejected_by_reason"])),
+        ("categories", _reasons(report["categories"]["accepted"])),
         (
             "acceptance rate",
             ("n/a" if rate is None else f"{rate:.1%} of records")

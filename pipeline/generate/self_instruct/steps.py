@@ -5,24 +5,24 @@ answer means for its item) that a `StepRunner` carries out:
 2. `ClassifyStep`: classification identification for each new task that survived screening;
 3. `InstancesStep`: instances, input first for ordinary tasks, label first for classification
    tasks, read into Alpaca records with their lineage.
+(`categorize.py` holds the fourth, the task's category.)
 
-Requests are deterministic for a batch index, pool and build number (`earlier.py`), so a rerun
+Requests are deterministic for a batch index, pool and build number (`plan.py`), so a rerun
 of a build asks the same questions and the journal replays them; the next build asks others.
 A step's rejection reason is the parse-failure code of the report
 (`instructions:unparseable_response`, `classify:unreadable`, ...)."""
 
 from __future__ import annotations
 
-import random
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.generate.self_instruct.config import GenerateConfig
-from pipeline.generate.self_instruct.earlier import FIRST_BUILD, EarlierBuilds
 from pipeline.generate.self_instruct.parse_instances import parse_classification, parse_instances
 from pipeline.generate.self_instruct.parse_instructions import parse_instructions
+from pipeline.generate.self_instruct.plan import InstructionPrompt
 from pipeline.generate.self_instruct.prompts import (
     class_instances_schema,
     classify_schema,
@@ -36,19 +36,9 @@ from pipeline.generate.self_instruct.templates import TemplateSet
 from pipeline.llm.config import LLMConfig
 from pipeline.llm.request import ChatRequest, ChatResult
 from pipeline.llm.step import Rejection, answer_text, was_cut
-from pipeline.records import AlpacaRecord, Lineage, SeedTask
+from pipeline.records import AlpacaRecord, Lineage
 
 SELF_INSTRUCT_GENERATOR = "self_instruct"
-
-
-@dataclass(frozen=True)
-class InstructionPrompt:
-    """One request for new instructions: the examples it shows (seed and pool tasks, shuffled)
-    and the seeds among them, which every task it yields names in its lineage."""
-
-    examples: list[str]
-    seed_ids: list[str]
-    sample_index: int
 
 
 @dataclass(frozen=True)
@@ -56,6 +46,8 @@ class NewTask:
     instruction: str
     seed_ids: list[str]
     is_classification: bool = False
+    category: str | None = None
+    category_source: str | None = None  # "seed" or "classifier" (pipeline.generate.categories)
 
 
 @dataclass
@@ -79,32 +71,6 @@ class TaskInstances:
 def _no_text(answer: ChatResult) -> Rejection:
     """No text at all (quarantined, deferred): the report counts it under the bare reason."""
     return Rejection(answer.reason or "no_answer", {"error": answer.error})
-
-
-def plan_instruction_prompts(
-    seeds: list[SeedTask],
-    pool: list[str],
-    batch_index: int,
-    config: GenerateConfig,
-    size: int,
-    earlier: EarlierBuilds = FIRST_BUILD,
-) -> list[InstructionPrompt]:
-    """`size` prompts, sampled from a generator seeded by the build number and the batch index:
-    a rerun of the batch shows the same examples, so its requests (and journal keys) are the
-    same; the same batch of the next build shows others, with other sample indexes."""
-    rng = random.Random(earlier.sampling_key(config.random_seed, batch_index))
-    prompts = []
-    for offset in range(size):
-        sampled = rng.sample(seeds, min(config.seeds_per_prompt, len(seeds)))
-        machine = rng.sample(pool, min(config.machine_per_prompt, len(pool)))
-        examples = [seed.instruction for seed in sampled] + machine
-        rng.shuffle(examples)
-        prompts.append(
-            InstructionPrompt(
-                examples, [seed.id for seed in sampled], earlier.sample_index(batch_index * size + offset)
-            )
-        )
-    return prompts
 
 
 @dataclass
@@ -138,9 +104,12 @@ class InstructionsStep:
         parsed = parse_instructions(text, truncated=was_cut(answer))
         if parsed.failure:
             return Rejection(parsed.failure)
-        return ProposedTasks(
-            [NewTask(instruction, item.seed_ids) for instruction in parsed.instructions], salvaged
-        )
+        source = "seed" if item.category else None
+        tasks = [
+            NewTask(instruction, item.seed_ids, category=item.category, category_source=source)
+            for instruction in parsed.instructions
+        ]
+        return ProposedTasks(tasks, salvaged)
 
 
 @dataclass
@@ -230,6 +199,8 @@ class InstancesStep:
 
     def lineage(self, task: NewTask, answer: ChatResult) -> Lineage:
         used = [self.templates.instructions.tag]
+        if task.category_source == "classifier":
+            used.append(self.templates.categorize.tag)
         if self.config.identify_classification:
             used.append(self.templates.classify.tag)
         instances = self.templates.for_instances(task.is_classification)
@@ -254,4 +225,6 @@ class InstancesStep:
             finish_reason=answer.finish_reason if not complete else "stop",
             build=self.build,
             language=self.config.language,
+            category=task.category,
+            category_source=task.category_source,
         )

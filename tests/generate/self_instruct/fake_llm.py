@@ -41,12 +41,14 @@ def kind_of(request: ChatRequest) -> str:
 @dataclass
 class FakeLLM:
     """`instructions(call_index, request) -> text` decides step 1; the other steps answer
-    sensibly: tasks mentioning "Classify" are classification tasks."""
+    sensibly: tasks mentioning "Classify" are classification tasks (category classification),
+    others are brainstorming; `categories` overrides the category per instruction substring."""
 
     instructions: Callable[[int, ChatRequest], str] | None = None
     asked: list[ChatRequest] = field(default_factory=list)
     budget_after: int | None = None  # answer this many requests, then report the budget spent
     refusal_reason: str = "http_500"  # for answers scripted as None
+    categories: dict[str, str] = field(default_factory=dict)  # instruction substring -> answer
 
     def default_instructions(self, call: int, request: ChatRequest) -> str:
         tasks = [ORDINARY[call % len(ORDINARY)], CLASSIFYING[call % len(CLASSIFYING)]]
@@ -60,6 +62,10 @@ class FakeLLM:
             return script(call, request), "stop"
         if kind == "classify":
             return json.dumps({"is_classification": "Classify" in task}), "stop"
+        if kind == "categorize":
+            named = [answer for part, answer in self.categories.items() if part in task]
+            category = named[0] if named else "classification" if "Classify" in task else "brainstorming"
+            return json.dumps({"category": category}), "stop"
         if kind == "class_instances":
             return json.dumps(
                 {

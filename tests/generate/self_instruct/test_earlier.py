@@ -13,7 +13,7 @@ from pipeline.generate.self_instruct.earlier import (
     EarlierInstruction,
 )
 from pipeline.generate.self_instruct.loop import run_self_instruct
-from pipeline.generate.self_instruct.steps import plan_instruction_prompts
+from pipeline.generate.self_instruct.plan import plan_instruction_prompts
 from pipeline.llm import step
 from pipeline.llm.config import LLMConfig
 from tests.generate.self_instruct.fake_llm import ORDINARY, FakeLLM

@@ -86,3 +86,27 @@ def test_chinese_run(embedded_server, tmp_path: Path) -> None:
     for record in result.kept:
         _assert_lineage(record.model_dump(mode="json"), "zh")
     assert result.usage.by_step["instructions"] >= 1 and result.usage.by_step["instances"] >= 1
+
+
+def test_every_record_carries_a_configured_category(embedded_server, tmp_path: Path) -> None:
+    """The categorisation step against llama.cpp: the enum schema becomes a grammar, so every
+    answer is one of the configured names (seeds without categories: the model is asked)."""
+    seeds = [
+        seed.model_copy(update={"category": None})
+        for seed in load_seed_tasks(SEEDS_DIR / "seed_tasks_en.jsonl")
+    ]
+    # the categories, not the quality gate, are under test (as in the Chinese run)
+    curator = Curator(CurateConfig(steps=[step for step in STEPS if step != "structure"]))
+    curator.add_seeds(seeds)
+    endpoint = Endpoint(embedded_server.base_url, "not-needed", "smollm2-135m-instruct", True)
+    config = GenerateConfig(target=3, max_requests=60, tasks_per_request=4)
+    with Journal(tmp_path / "journal.sqlite3") as journal:
+        run = SelfInstructRun(seeds, config, LLMConfig(max_tokens=320), endpoint, journal, "categories-test")
+        result = run_self_instruct(run, curator)
+    assert len(result.kept) == 3, (result.stop_reason, result.rejected_by_reason(), result.failures)
+    assert result.usage.by_step["categorize"] >= 1
+    assert not [failure for failure in result.failures if failure.startswith("categorize:")]
+    for record in result.kept:
+        assert record.lineage.category in config.categories
+        assert record.lineage.category_source == "classifier"
+        assert "self_instruct_categorize_en@1" in record.lineage.template_version

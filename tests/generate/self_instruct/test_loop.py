@@ -49,7 +49,11 @@ def test_loop_reaches_target_with_lineage_and_classification_aware_instances(fak
         assert lineage.generator == "self_instruct" and lineage.build == "test-build"
         assert lineage.model == "fake-model" and lineage.language == "en"
         assert lineage.template_version.startswith(
-            "self_instruct_instructions_en@2+self_instruct_classify_en@1+"
+            "self_instruct_instructions_en@2+self_instruct_categorize_en@1+self_instruct_classify_en@1+"
+        )
+        assert lineage.category_source == "classifier"
+        assert lineage.category == (
+            "classification" if record.instruction.startswith("Classify") else "brainstorming"
         )
         assert lineage.request_key and len(lineage.seed_ids) == 6
         assert all(seed_id.startswith("en_seed_") for seed_id in lineage.seed_ids)

@@ -2,6 +2,7 @@ import pytest
 
 from pipeline.errors import SeedforgeError
 from pipeline.generate.self_instruct.config import GenerateConfig
+from pipeline.generate.self_instruct.plan import plan_instruction_prompts
 from pipeline.generate.self_instruct.prompts import (
     class_instances_schema,
     instances_schema,
@@ -11,7 +12,7 @@ from pipeline.generate.self_instruct.prompts import (
     render_instructions_prompt,
 )
 from pipeline.generate.self_instruct.seeds import load_seed_tasks
-from pipeline.generate.self_instruct.steps import InstructionsStep, plan_instruction_prompts
+from pipeline.generate.self_instruct.steps import InstructionsStep
 from pipeline.generate.self_instruct.templates import template_set
 from pipeline.settings import SEEDS_DIR
 
@@ -23,10 +24,12 @@ FINGERPRINTS = {
     "self_instruct_classify_en@1": "c7d3813a7d99",
     "self_instruct_instances_en@1": "bf4b40643697",
     "self_instruct_class_instances_en@1": "16b8e2b82e68",
+    "self_instruct_categorize_en@1": "3eb57a1dbb63",
     "self_instruct_instructions_zh@2": "6e43b079fd00",
     "self_instruct_classify_zh@1": "4ebd0ae76edc",
     "self_instruct_instances_zh@1": "b4a0517d11fd",
     "self_instruct_class_instances_zh@1": "4888d441f115",
+    "self_instruct_categorize_zh@1": "e71ef8ee117c",
 }
 
 

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-KINDS = ("instructions", "classify", "instances", "class_instances")
+KINDS = ("instructions", "classify", "instances", "class_instances", "categorize")
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,9 @@ class PromptTemplate:
     json_hint: str = ""  # how to answer when the endpoint constrains output to a schema
     text_hint: str = ""  # how to answer as plain numbered text (endpoints without schemas)
     demos: tuple[Demo, ...] = field(default_factory=tuple)
+    # (name, gloss) of the categories a categorisation prompt explains; shown for the names the
+    # configured list holds (a name without a gloss is shown bare)
+    glosses: tuple[tuple[str, str], ...] = ()
 
     @property
     def tag(self) -> str:
@@ -50,29 +53,31 @@ class PromptTemplate:
 
     def fingerprint(self) -> str:
         """Hash of everything the model sees; pinned in tests to force version bumps."""
-        blob = json.dumps(
-            [
-                self.system,
-                self.user,
-                self.json_hint,
-                self.text_hint,
-                [(d.user, d.answer) for d in self.demos],
-            ],
-            ensure_ascii=False,
-        )
+        seen: list[Any] = [
+            self.system,
+            self.user,
+            self.json_hint,
+            self.text_hint,
+            [(d.user, d.answer) for d in self.demos],
+        ]
+        if self.glosses:  # only the categorisation prompts have glosses; the older pins stay valid
+            seen.append([list(gloss) for gloss in self.glosses])
+        blob = json.dumps(seen, ensure_ascii=False)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:12]
 
 
 @dataclass(frozen=True)
 class TemplateSet:
-    """The four prompts of one language: new instructions, classification identification,
-    input-first instances (ordinary tasks) and output-first instances (classification)."""
+    """The prompts of one language: new instructions, classification identification,
+    input-first instances (ordinary tasks), output-first instances (classification) and the
+    task's category."""
 
     language: str
     instructions: PromptTemplate
     classify: PromptTemplate
     instances: PromptTemplate
     class_instances: PromptTemplate
+    categorize: PromptTemplate
     no_input: str  # what a demo shows as the input of a task that takes none
 
     def all(self) -> tuple[PromptTemplate, ...]:

@@ -1,5 +1,6 @@
-"""English prompts, after self-instruct's four templates, written for chat models with
-JSON-schema output. The worked examples are ours. Bump a version whenever its text changes."""
+"""English prompts, after self-instruct's four templates (plus the task's category), written for
+chat models with JSON-schema output. The worked examples are ours. Bump a version whenever its
+text changes."""
 
 from __future__ import annotations
 
@@ -133,11 +134,54 @@ CLASS_INSTANCES = PromptTemplate(
     ),
 )
 
+# The task's category, from the configured list (names: pipeline.generate.categories; the glosses
+# explain BELLE's). Its lines feed curation's leakage check, so they avoid phrases a real
+# classification task uses ("the one category that fits best", "answer with the name of").
+CATEGORIZE = PromptTemplate(
+    name="self_instruct_categorize_en",
+    version="1",
+    language="en",
+    system="You sort tasks by kind.",
+    user="Task: {instruction}\nWhich category?",
+    json_hint=(
+        'The categories:\n{categories}\nAnswer in JSON with one key, "category": the name of one category.'
+    ),
+    text_hint="The categories:\n{categories}\nReply with one category's name and nothing else.",
+    demos=(
+        Demo("Task: Explain why the sky is blue.\nWhich category?", {"category": "open_qa"}),
+        Demo(
+            "Task: Suggest five names for a new coffee shop.\nWhich category?", {"category": "brainstorming"}
+        ),
+        Demo(
+            "Task: Decide whether the review is positive or negative.\nWhich category?",
+            {"category": "classification"},
+        ),
+        Demo("Task: Solve for x: 3x + 5 = 20.\nWhich category?", {"category": "math"}),
+        Demo("Task: Rewrite the email so it sounds more polite.\nWhich category?", {"category": "rewrite"}),
+        Demo("Task: List every date mentioned in the text.\nWhich category?", {"category": "extract"}),
+    ),
+    glosses=(
+        ("open_qa", "a question answered from general knowledge"),
+        ("closed_qa", "a question answered from a text the task gives"),
+        ("brainstorming", "ideas, suggestions or options"),
+        ("classification", "choosing a label from a fixed set"),
+        ("extract", "pulling items out of a given text"),
+        ("generation", "writing new text: a story, poem, letter or post"),
+        ("rewrite", "changing the style, tone or form of a given text"),
+        ("summarization", "the main points of a given text"),
+        ("translation", "from one language into another"),
+        ("math", "a calculation or math problem"),
+        ("code", "writing, explaining or fixing program code"),
+        ("other", "anything else, such as a chat reply or role play"),
+    ),
+)
+
 ENGLISH = TemplateSet(
     language="en",
     instructions=INSTRUCTIONS,
     classify=CLASSIFY,
     instances=INSTANCES,
     class_instances=CLASS_INSTANCES,
+    categorize=CATEGORIZE,
     no_input=NO_INPUT,
 )

@@ -1,4 +1,4 @@
-"""Chinese prompts: the same four steps as the English set, written in Chinese (BELLE asked in
+"""Chinese prompts: the same steps as the English set, written in Chinese (BELLE asked in
 Chinese for Chinese data). The worked examples are ours. Bump a version whenever its text changes."""
 
 from __future__ import annotations
@@ -111,11 +111,47 @@ CLASS_INSTANCES = PromptTemplate(
     ),
 )
 
+# Category names stay the canonical English ones (the records' and the schema's); glosses in
+# Chinese. The question is kept short ("哪一类？", not "属于哪个类别？"): curation's leakage check
+# reads these lines, and real classification tasks ask "属于哪个类别".
+CATEGORIZE = PromptTemplate(
+    name="self_instruct_categorize_zh",
+    version="1",
+    language="zh",
+    system="你按任务的种类给任务分类。",
+    user="任务：{instruction}\n哪一类？",
+    json_hint='类别如下：\n{categories}\n用JSON回答，只有一个键"category"：一个类别的名称。',
+    text_hint="类别如下：\n{categories}\n只写一个类别名，不写别的。",
+    demos=(
+        Demo("任务：解释为什么天空是蓝色的。\n哪一类？", {"category": "open_qa"}),
+        Demo("任务：给一家新开的咖啡店想五个店名。\n哪一类？", {"category": "brainstorming"}),
+        Demo("任务：判断这条评论是好评还是差评。\n哪一类？", {"category": "classification"}),
+        Demo("任务：解方程：3x + 5 = 20。\n哪一类？", {"category": "math"}),
+        Demo("任务：把这封邮件改写得更礼貌一些。\n哪一类？", {"category": "rewrite"}),
+        Demo("任务：找出文中提到的所有日期。\n哪一类？", {"category": "extract"}),
+    ),
+    glosses=(
+        ("open_qa", "凭常识回答的问题"),
+        ("closed_qa", "根据任务给出的材料回答的问题"),
+        ("brainstorming", "想点子、给建议或列出选项"),
+        ("classification", "从固定的几个标签中选一个"),
+        ("extract", "从给定的文字中找出信息"),
+        ("generation", "写新的文字：故事、诗、信或文案"),
+        ("rewrite", "改变给定文字的风格、语气或形式"),
+        ("summarization", "概括给定文字的要点"),
+        ("translation", "从一种语言译成另一种语言"),
+        ("math", "计算或数学题"),
+        ("code", "编写、解释或修改程序代码"),
+        ("other", "其他，例如闲聊回复或角色扮演"),
+    ),
+)
+
 CHINESE = TemplateSet(
     language="zh",
     instructions=INSTRUCTIONS,
     classify=CLASSIFY,
     instances=INSTANCES,
     class_instances=CLASS_INSTANCES,
+    categorize=CATEGORIZE,
     no_input=NO_INPUT,
 )
