@@ -36,6 +36,7 @@ def _dataset(built: DatasetBuild) -> dict[str, Any]:
         "version": publication.version.version,
         "path": str(publication.version.path),
         "exports": manifest.get("exports", {}),
+        "categories": manifest.get("categories", {}),  # per split; none in versions made before
         "new": publication.new,
     }
 

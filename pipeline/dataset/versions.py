@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.curate.config import CurateConfig
+from pipeline.dataset.categories import split_categories, split_category_sources
 from pipeline.dataset.decontaminate import Contamination, decontaminate_heldout
 from pipeline.dataset.exports import export_records
 from pipeline.errors import SeedforgeError
@@ -159,6 +160,9 @@ def write_version(
                 "rejected": len(rejected),
                 "rejected_by_reason": dict(Counter(r.reason for r in rejected).most_common()),
             },
+            # records per task category and per who assigned it, in each split
+            "categories": split_categories(train, heldout),
+            "category_sources": split_category_sources(train, heldout),
             "files": files,
             # {format: file} of the train split, as before; the held-out split's as `exports_test`
             "exports": {fmt: names["train"] for fmt, names in exported.items() if "train" in names},

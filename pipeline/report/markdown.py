@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from pipeline.llm.budget import format_cost
 from pipeline.report import plots
 
 
@@ -62,6 +63,27 @@ def growth_section(growth: dict[str, Any]) -> list[str]:
     if growth.get("index"):
         lines += ["", f"Earlier builds are remembered in the curation index `{growth['index']}`."]
     return lines + [""]
+
+
+def categories_section(accepted: dict[str, int], splits: dict[str, dict[str, int]]) -> list[str]:
+    """Records per task category: accepted by this build, and in the version's splits (records
+    without a category count as `uncategorized`)."""
+    train, heldout = splits.get("train", {}), splits.get("heldout", {})
+    names = list(dict.fromkeys([*accepted, *train, *heldout]))
+    if not names:
+        return []
+    lines = [
+        "",
+        "## Categories",
+        "",
+        "| category | accepted by this build | train (version) | held-out (version) |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    lines += [
+        f"| {name} | {accepted.get(name, 0)} | {train.get(name, 0)} | {heldout.get(name, 0)} |"
+        for name in names
+    ]
+    return lines
 
 
 def quality_lines(quality: dict[str, Any] | None) -> list[str]:
@@ -123,6 +145,7 @@ def build_section(summary: dict[str, Any], instructions: Sequence[str], *, with_
         ],
         ("stage", "count"),
     )
+    lines += categories_section(gen.get("categories") or {}, data.get("categories") or {})
     lines += quality_lines(gen.get("quality"))
     if gen.get("quality_scores"):
         lines += ["", gen["quality_scores"]["markdown"].rstrip()]
@@ -134,7 +157,8 @@ def build_section(summary: dict[str, Any], instructions: Sequence[str], *, with_
         [
             ("prompt tokens", llm.get("prompt_tokens", 0)),
             ("completion tokens", llm.get("completion_tokens", 0)),
-            ("cost (USD)", f"{llm.get('cost_usd', 0.0):.4f}"),
+            ("answers without usage (tokens estimated)", llm.get("usage_estimated", 0)),
+            ("cost", format_cost(llm.get("cost_usd", 0.0), llm.get("unpriced_tokens", 0))),
         ],
         ("kind", "amount"),
     )
