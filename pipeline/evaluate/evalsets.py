@@ -55,9 +55,13 @@ def _reference(text: str) -> str | None:
 
 
 def _category(record: dict[str, Any]) -> str:
-    """An optional `category` field (Dolly, users' own sets); self-instruct's motivation_app
-    names an app, not a kind of task, so it stays in meta."""
+    """An optional `category` field (Dolly, users' own sets), else the category a seedforge
+    record's lineage carries; self-instruct's motivation_app names an app, not a kind of task,
+    so it stays in meta."""
     value = record.get("category")
+    lineage = record.get("lineage")
+    if not isinstance(value, str) and isinstance(lineage, dict):
+        value = lineage.get("category")
     return canonical_category(value if isinstance(value, str) else None)
 
 
@@ -136,6 +140,7 @@ def _dialogue(record: dict[str, Any]) -> list[EvalItem]:
             id=str(record.get("id") or content_hash(question)),
             instruction=question,
             reference=_reference(answer if isinstance(answer, str) else ""),
+            category=_category(record),
             source="dialogue",
         )
     ]
@@ -233,6 +238,7 @@ def load_eval_set(path: str | Path) -> list[EvalItem]:
 
 
 def items_from_records(records: list[Record]) -> list[EvalItem]:
-    """Our own held-out split (Alpaca or dialogue records) as eval items."""
+    """Our own held-out split (Alpaca or dialogue records) as eval items, each in its record's
+    category (`lineage.category`; the general rubric's when it has none)."""
     items = [item for r in records for item in items_from_record(r.model_dump(mode="json"))]
     return _unique_ids(items)

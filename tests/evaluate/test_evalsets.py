@@ -5,7 +5,7 @@ import pytest
 
 from pipeline.errors import SeedforgeError
 from pipeline.evaluate.evalsets import items_from_records, load_eval_set
-from pipeline.records import AlpacaRecord, Lineage
+from pipeline.records import AlpacaRecord, DialogueRecord, Lineage, Message
 
 SELF_INSTRUCT = {
     "id": "user_oriented_task_0",
@@ -89,3 +89,21 @@ def test_empty_and_missing_files(tmp_path: Path) -> None:
             load_eval_set(write(tmp_path / "empty.json", text))
     with pytest.raises(SeedforgeError, match="not found"):
         load_eval_set(tmp_path / "nope.json")
+
+
+def test_our_records_are_judged_in_their_lineage_category() -> None:
+    def record(instruction: str, category: str | None) -> AlpacaRecord:
+        return AlpacaRecord(
+            instruction=instruction, output="x", lineage=Lineage(generator="t", category=category)
+        )
+
+    items = items_from_records([record("Add 2 and 3.", "Maths"), record("Name a colour.", None)])
+    assert [item.category for item in items] == ["math", "general"]
+    dialogue = DialogueRecord(
+        messages=[
+            Message(role="user", content="I have a cough."),
+            Message(role="assistant", content="Since when?"),
+        ],
+        lineage=Lineage(generator="kb_dialogue", category="open_qa", category_source="default"),
+    )
+    assert items_from_records([dialogue])[0].category == "open_qa"

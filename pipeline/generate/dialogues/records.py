@@ -34,6 +34,10 @@ def build_record(
         finish_reason=draft.finish_reason,
         build=build,
         language=plan.entry.language,
+        # a KB entry names no task category (its `domain` is a subject area): a patient's or a
+        # customer's questions answered from knowledge are open QA
+        category="open_qa",
+        category_source="default",
     )
     if turns == 1:
         return AlpacaRecord(
