@@ -53,6 +53,7 @@ def test_single_turn_alpaca_records_with_lineage(kb, tmp_path: Path) -> None:
     assert record.input.startswith("Doctor, fever; dry cough") and "Influenza" in record.output
     assert record.lineage.generator == "kb_dialogue" and record.lineage.kb_entry_id == pending[0].id
     assert record.lineage.template_version == MEDICAL_EN.tag and record.lineage.request_key
+    assert (record.lineage.category, record.lineage.category_source) == ("open_qa", "default")
     assert result.grounded_rate == 1.0 and result.safety_note_rate == 1.0
     # schema-constrained requests: the llama.cpp form of structured output
     schemas = [schema_of(body) for body in bodies(server)]
