@@ -24,6 +24,7 @@ from pipeline.llm.discovery import resolve_model
 from pipeline.llm.embedded import EMBEDDED_MODEL_NAME, EmbeddedServer
 from pipeline.llm.journal import Journal
 from pipeline.llm.structured import resolve_mode
+from pipeline.llm.tokens import counter_for
 from pipeline.settings import settings
 
 
@@ -77,7 +78,10 @@ def open_endpoint(config: LLMConfig, *, log_path: Path | None = None) -> Iterato
 
     A configured endpoint is asked what it serves (`pipeline.llm.discovery`): without a named
     model (`llm.model` / `--model`), its only model is used; several, none, or no answer stop
-    the run here, before any request, with an error naming the URL."""
+    the run here, before any request, with an error naming the URL. A tokenizer named in
+    `llm.tokenizer` that cannot be loaded stops it here too."""
+    if config.tokenizer:
+        counter_for(config.named_model() or EMBEDDED_MODEL_NAME, config.tokenizer)
     env = settings()
     base_url = config.base_url or env.openai_base_url
     api_key = env.openai_api_key.get_secret_value() if env.openai_api_key else "not-needed"

@@ -68,6 +68,15 @@ def test_a_named_tokenizer_counts_exactly(tmp_path: Path) -> None:
         counter_for("any-model", "tiktoken:nope")
 
 
+def test_a_tokenizer_that_cannot_be_loaded_stops_the_run_before_any_request(tmp_path: Path) -> None:
+    from pipeline.llm.config import LLMConfig
+    from pipeline.llm.endpoint import open_endpoint
+
+    config = LLMConfig(base_url="http://127.0.0.1:9/v1", model="m", tokenizer=str(tmp_path / "missing"))
+    with pytest.raises(SeedforgeError, match="no tokenizer.json here"), open_endpoint(config):
+        pass
+
+
 def test_a_model_served_under_its_local_path_uses_its_tokenizer(tmp_path: Path) -> None:
     folder = _word_tokenizer(tmp_path / "Qwen2.5-0.5B")
     counter = counter_for(str(folder))
