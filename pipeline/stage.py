@@ -49,6 +49,8 @@ class StageResult(Generic[RecordT]):
                 f"; {self.usage.requests} requests ({self.usage.requests_sent} sent, "
                 f"{self.usage.journal_hits} from the journal)"
             )
+        if self.usage.requests_sent:
+            line += f"; {self.usage.cost_text()}"  # `cost unknown` for a model with no price
         if self.stop_reason:
             line += f"; stopped: {self.stop_reason}"
         return line + f"; {self.seconds:.1f} s"
