@@ -187,6 +187,7 @@ def test_quiet_hides_progress_and_info(
     assert quiet.exit_code == 0 and loud.exit_code == 0, quiet.output + loud.output
     assert "using model 'm'" not in quiet.output and "using model 'm'" in loud.output
     assert "accepted ·" not in quiet.output and "accepted ·" in loud.output  # the progress bar
+    assert "acceptance rate" not in quiet.output and "acceptance rate" in loud.output  # the run's table
 
 
 def test_quiet_turns_progress_lines_off(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

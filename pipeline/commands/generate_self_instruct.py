@@ -103,7 +103,8 @@ def _run(config: Any, out: Path) -> dict[str, Any]:
     write_atomic(report_path, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     # last: a whole file or none, in the format OUT's extension names
     write_records_atomic(out, (record.model_dump(mode="json") for record in result.kept))
-    print_report(report)
+    if progress_enabled():  # the table goes to stderr with the progress; --quiet leaves the one-line result
+        print_report(report)
     return report
 
 

@@ -18,6 +18,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from pipeline.report.progress import progress_lines_on
 from pipeline.train.config import TrainConfig
 from pipeline.train.data import DataReport
 
@@ -38,6 +39,7 @@ class TrainProgress:
             TimeRemainingColumn(),
             console=console,
             transient=False,
+            disable=not progress_lines_on(),  # seedforge --quiet
         )
         self.task: Any = None
 
