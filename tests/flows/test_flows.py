@@ -38,6 +38,10 @@ def test_build_dataset_twice_grows_the_dataset(prefect_harness, embedded_server,
     assert "## Rejection funnel" in artifacts["buildtest-build-report"]
     assert "## Growth" in artifacts["buildtest-build-report"]
     assert "data:image/png;base64," in artifacts["buildtest-build-report"]
+    assert "## Categories" in artifacts["buildtest-build-report"]  # every record has a category
+    manifest = json.loads((version / "manifest.json").read_text())
+    assert sum(manifest["categories"]["train"].values()) == dataset["train"]
+    assert "uncategorized" not in manifest["categories"]["train"]
     assert version.as_uri() in artifacts["buildtest-dataset"]
     assert json.loads(artifacts["buildtest-samples"])[0]["instruction"]
 
