@@ -271,3 +271,17 @@ def test_categories_are_canonical_and_always_hold_other() -> None:
 def test_bad_category_settings_are_refused(fields: dict, message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         GenerateConfig(**fields)
+
+
+def test_a_build_config_takes_a_quota_and_names_the_line_of_a_bad_one(tmp_path: Path) -> None:
+    from pipeline.config import BuildConfig, load_config
+    from pipeline.errors import SeedforgeError
+
+    good = tmp_path / "good.yaml"
+    good.write_text("name: q\ngenerate:\n  category_quota:\n    Maths: 0\n    code: 40\n", encoding="utf-8")
+    assert load_config(good, BuildConfig).generate.category_quota == {"math": 0, "code": 40}
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: q\ngenerate:\n  target: 5\n  category_quota:\n    poetry: 3\n", encoding="utf-8")
+    with pytest.raises(SeedforgeError, match="category_quota: .*names 'poetry', not in categories") as caught:
+        load_config(bad, BuildConfig)
+    assert caught.value.line == 4
