@@ -16,10 +16,14 @@ from pipeline.errors import SeedforgeError
 
 
 def _curate_config(config_file: Path | None, overrides: dict[str, Any]) -> Any:
-    from pipeline.config import load_config
     from pipeline.curate.config import CurateConfig
 
-    config = load_config(config_file).curate if config_file else CurateConfig()
+    if config_file:  # every stage's config is imported only to read a run config
+        from pipeline.config import load_config
+
+        config = load_config(config_file).curate
+    else:
+        config = CurateConfig()
     data = config.model_dump()
     for key, value in overrides.items():
         if value is None:

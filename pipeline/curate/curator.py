@@ -13,14 +13,14 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from pipeline.curate.config import STEPS, CurateConfig
 from pipeline.curate.dedup import ExactIndex, exact_key
 from pipeline.curate.index import TOKENIZER_VERSION, CurationIndex, IndexEntry
-from pipeline.curate.minhash import SHINGLE_HASH, NearDupIndex
 from pipeline.curate.novelty import NoveltyIndex
 from pipeline.curate.prepare import PreparedRecord, Preparer, minhash_text
 from pipeline.curate.report import CurationReport
@@ -28,6 +28,9 @@ from pipeline.curate.verdict import Verdict
 from pipeline.curate.views import compared_text
 from pipeline.records import AlpacaRecord, Lineage, Record, RejectedRecord, SeedTask
 from pipeline.text import tokenize
+
+if TYPE_CHECKING:
+    from pipeline.curate.minhash import NearDupIndex
 
 
 @dataclass
@@ -44,6 +47,8 @@ class Decision:
 
 def index_fingerprint(config: CurateConfig) -> dict[str, Any]:
     """Settings that change what an index entry means; an index refuses other settings."""
+    from pipeline.curate.minhash import SHINGLE_HASH
+
     minhash = config.minhash
     return {
         "compare": config.compare,
@@ -69,8 +74,9 @@ class Curator:
         self.steps = tuple(step for step in STEPS if step in chosen)
         self.exact = ExactIndex()
         self.novelty = NoveltyIndex(config.rouge_threshold)
-        self.near = NearDupIndex(config.minhash, remote=index.remote() if index else None)
         self.index = index
+        if "minhash" in self.steps or index is not None:
+            self.near  # noqa: B018  # built now, so a remote index is reached before any work
         self.preparer = Preparer(config, self.steps, "minhash" in self.steps or index is not None)
         self.report = CurationReport(steps=self.steps)
         self.counts: Counter[str] = Counter()  # "kept", "rejected:<reason>"
@@ -79,6 +85,14 @@ class Curator:
             for entry in index.entries():
                 self._remember(entry.id, entry.text, entry.signature)
                 self.report.references["earlier_builds"] += 1
+
+    @cached_property
+    def near(self) -> NearDupIndex:
+        """MinHash-LSH of what was kept; built on first use (datasketch loads scipy, about
+        0.6 s, which a run of the novelty step alone never needs)."""
+        from pipeline.curate.minhash import NearDupIndex
+
+        return NearDupIndex(self.config.minhash, remote=self.index.remote() if self.index else None)
 
     @property
     def seen(self) -> int:

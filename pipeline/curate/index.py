@@ -19,14 +19,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from pipeline.curate.minhash import RemoteLSH
 from pipeline.errors import SeedforgeError
 from pipeline.io import make_staging_dir, write_json_atomic
 from pipeline.records import utc_now
+
+if TYPE_CHECKING:
+    from pipeline.curate.minhash import RemoteLSH
 
 FORMAT = 1
 TOKENIZER_VERSION = "cjk-char+word/1"  # bump when tokenize() changes what a text means

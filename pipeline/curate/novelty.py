@@ -19,6 +19,13 @@ occurrence could still leave enough overlap. The texts found pass, in compiled l
 64-bucket token histogram bound and the exact overlap bound; the few left are scored.
 Nothing the exhaustive rule would drop is missed.
 
+That inverted index pays once the index is large. Below `INDEX_FROM` kept texts there is none:
+each query scans every kept text's token counts in 512 hash buckets (`novelty_scan`), a bound
+whose cost does not grow with how common the words are — real questions, where "i", "have"
+and "doctor" (我, 的) are in most texts, make postings long but cost a scan nothing extra —
+and which needs neither numba nor its compiled kernels (half a second to load). At
+`INDEX_FROM` the texts kept so far are indexed and the compiled filters take over.
+
 The global order must stay fixed while texts are indexed under it, yet rarity changes as
 the index grows; the order is a snapshot of document frequencies that is renewed (and the
 prefixes re-indexed) whenever the index has doubled since the last snapshot (quadrupled,
@@ -31,7 +38,6 @@ from array import array
 from dataclasses import dataclass
 
 import numpy as np
-from rouge_score.scoring import fmeasure
 
 from pipeline.curate.novelty_bounds import (
     BUCKET_MAX,
@@ -46,13 +52,15 @@ from pipeline.curate.novelty_bounds import (
     overlap_candidates,
     token_histogram,
 )
-from pipeline.curate.rouge import lcs_length
+from pipeline.curate.novelty_scan import Signatures
+from pipeline.curate.rouge import fmeasure, lcs_length
 
 _MIN_SNAPSHOT = 256
 _SETTLED_SNAPSHOT = 65_536  # past this many texts word rarity hardly moves: renew at ×4, not ×2
 _SHIFT = 32  # element id = token id + occurrence << 32
 _POSITION_SHIFT = 48  # posting key = element + position of the element in its text's order << 48
 _COMPILED_FROM = 24  # postings entries a query reads before the compiled filters pay
+INDEX_FROM = 16_384  # kept texts before the inverted index pays (below: bucket-count scans)
 
 
 @dataclass(frozen=True)
@@ -77,6 +85,9 @@ class NoveltyIndex:
         self._work: dict[str, np.ndarray] | None = None
         self._budget: np.ndarray | None = None
         self._histograms = np.zeros((1024, BUCKETS), dtype=np.uint8)
+        self._signatures: Signatures | None = Signatures(
+            threshold - SLACK
+        )  # None once the inverted index runs
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -135,16 +146,36 @@ class NoveltyIndex:
         self._flat.extend(token_ids)
         self._starts.append(len(self._flat))
         self._lengths.append(len(token_ids))
+        if self._signatures is not None:
+            self._signatures.append(token_ids)
+            if len(self._ids) >= INDEX_FROM:
+                self._start_inverted_index()
+            return
+        self._index_text(doc, token_ids)
+        growth = 2 if self._snapshot_docs < _SETTLED_SNAPSHOT else 4
+        if len(self._ids) >= max(_MIN_SNAPSHOT, growth * self._snapshot_docs):
+            self._renew_order()
+
+    def _index_text(self, doc: int, token_ids: list[int]) -> None:
+        self._store_histogram(doc, token_ids)
+        if token_ids:
+            self._post(doc, token_ids)
+
+    def _store_histogram(self, doc: int, token_ids: list[int]) -> None:
         if doc >= len(self._histograms):
             grown = np.zeros((2 * len(self._histograms), BUCKETS), dtype=np.uint8)
             grown[:doc] = self._histograms[:doc]
             self._histograms = grown
         self._histograms[doc] = token_histogram(np.array(token_ids, dtype=np.int64))
-        if token_ids:
-            self._post(doc, token_ids)
-        growth = 2 if self._snapshot_docs < _SETTLED_SNAPSHOT else 4
-        if len(self._ids) >= max(_MIN_SNAPSHOT, growth * self._snapshot_docs):
-            self._renew_order()
+
+    def _start_inverted_index(self) -> None:
+        """From signature scans (whose cost grows with every kept text) to the prefix-filtered
+        inverted index: every text so far gets its histogram, then (with a first snapshot of
+        word rarity) its postings."""
+        self._signatures = None
+        for doc in range(len(self._ids)):
+            self._store_histogram(doc, self.tokens_of(doc))
+        self._renew_order()
 
     def _renew_order(self) -> None:
         order = sorted(range(len(self._df)), key=lambda token_id: (self._df[token_id], token_id))
@@ -166,6 +197,9 @@ class NoveltyIndex:
             return None
         vocab = self._vocab
         token_ids = [vocab.get(token, -1 - n) for n, token in enumerate(tokens)]
+        if self._signatures is not None:
+            scored = self._signatures.candidates(token_ids, self._starts, self._flat)
+            return self._verify_scored(scored, token_ids)
         ordered = self._ordered(token_ids)
         size, relaxed = len(ordered), self.threshold - SLACK
         chunks: list[tuple[int, int, array[int]]] = []  # (query position i, text position j, texts)

@@ -6,25 +6,32 @@ steps (exact, MinHash and novelty against everything kept so far) run in one."""
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from pipeline.curate.config import CurateConfig
 from pipeline.curate.dedup import exact_key
-from pipeline.curate.filters import check_filters
-from pipeline.curate.minhash import Signer
-from pipeline.curate.output_checks import check_outputs
-from pipeline.curate.pii import count_kinds, find_pii, redact_pii
-from pipeline.curate.structure import check_structure
 from pipeline.curate.verdict import Verdict
 from pipeline.curate.views import compared_text, text_fields, whole_text, with_texts
 from pipeline.records import Record
 from pipeline.text import tokenize
 
-_RULE_STEPS = (("filters", check_filters), ("output_checks", check_outputs), ("structure", check_structure))
+if TYPE_CHECKING:
+    from pipeline.curate.minhash import Signer
+
+# (step, module, check): a step's module (language detection, phone numbers, ...) is imported
+# only when the step runs, so `curate --steps novelty` starts without them
+_RULE_STEPS = (
+    ("filters", "pipeline.curate.filters", "check_filters"),
+    ("output_checks", "pipeline.curate.output_checks", "check_outputs"),
+    ("structure", "pipeline.curate.structure", "check_structure"),
+)
 
 
 @dataclass
@@ -48,9 +55,20 @@ def minhash_text(record: Record, config: CurateConfig) -> str:
 class Preparer:
     def __init__(self, config: CurateConfig, steps: tuple[str, ...], signatures: bool):
         self.config, self.steps = config, steps
-        self.signer = Signer(config.minhash) if signatures else None
+        self._checks: list[tuple[str, Callable[[Record, Any], Verdict | None]]] = [
+            (step, getattr(importlib.import_module(module), check))
+            for step, module, check in _RULE_STEPS
+            if step in steps
+        ]
+        self.signer: Signer | None = None
+        if signatures:  # datasketch (and scipy under it) load only for the steps that sign
+            from pipeline.curate.minhash import Signer
+
+            self.signer = Signer(config.minhash)
 
     def _pii(self, record: Record) -> tuple[Counter[str], dict[str, str]]:
+        from pipeline.curate.pii import count_kinds, find_pii, redact_pii
+
         found: Counter[str] = Counter()
         redacted: dict[str, str] = {}
         for name, text in text_fields(record):
@@ -62,15 +80,14 @@ class Preparer:
 
     def prepare(self, record: Record) -> PreparedRecord:
         config, clock, seconds = self.config, time.perf_counter, {}
-        for step, check in _RULE_STEPS:  # the config section has the step's name
-            if step in self.steps:
-                started = clock()
-                verdict = check(record, getattr(config, step))
-                seconds[step] = clock() - started
-                if verdict:
-                    return PreparedRecord(
-                        record, compared_text(record, config.compare), step, verdict, seconds=seconds
-                    )
+        for step, check in self._checks:  # the config section has the step's name
+            started = clock()
+            verdict = check(record, getattr(config, step))
+            seconds[step] = clock() - started
+            if verdict:
+                return PreparedRecord(
+                    record, compared_text(record, config.compare), step, verdict, seconds=seconds
+                )
         found: Counter[str] = Counter()
         redacted: dict[str, str] = {}
         if "pii" in self.steps:

@@ -1,11 +1,23 @@
+import importlib.util
 import random
+from pathlib import Path
 
 import pytest
 from rouge_score import rouge_scorer
 
 from pipeline.curate.novelty import NoveltyIndex
-from pipeline.curate.rouge import rouge_l_f1
+from pipeline.curate.rouge import fmeasure, lcs_length, rouge_l_f1
 from pipeline.text import CJKTokenizer, tokenize
+
+BENCH = Path(__file__).parents[2] / "bench"
+
+
+@pytest.fixture(params=["signatures", "inverted"])
+def index_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Small indexes scan signatures, large ones use the inverted index: test both."""
+    if request.param == "inverted":
+        monkeypatch.setattr("pipeline.curate.novelty.INDEX_FROM", 1)
+    return str(request.param)
 
 
 def test_short_texts_from_the_issue_score_above_threshold() -> None:
@@ -57,13 +69,22 @@ def test_unrelated_mixed_language_texts_are_not_merged() -> None:
     assert index.find_near(tokenize("Translate to English: 今天天气很好")) is None
 
 
+def fast_rouge_l(a: list[str], b: list[str]) -> float:
+    """rouge-score's F1 from the bit-parallel LCS (equal to its table: tested below)."""
+    if not a or not b:
+        return 0.0
+    common = lcs_length(a, b)
+    return fmeasure(common / len(b), common / len(a))
+
+
 def exhaustive_agreement(texts: list[list[str]], threshold: float) -> int:
-    """Run the index and the quadratic rule side by side; every decision must agree."""
+    """Run the index and the quadratic rule side by side; every decision must agree, and
+    every drop's score is rouge-score's own."""
     kept: list[list[str]] = []
     index = NoveltyIndex(threshold)
     drops = 0
     for n, tokens in enumerate(texts):
-        exhaustive_drop = any(rouge_l_f1(k, tokens) > threshold for k in kept)
+        exhaustive_drop = any(fast_rouge_l(k, tokens) > threshold for k in kept)
         near = index.find_near(tokens)
         assert (near is not None) == exhaustive_drop, (threshold, tokens)
         if near is not None:
@@ -77,7 +98,7 @@ def exhaustive_agreement(texts: list[list[str]], threshold: float) -> int:
 
 
 @pytest.mark.parametrize("threshold", [0.0, 0.3, 0.5, 0.7, 0.9, 1.0])
-def test_index_agrees_with_the_exhaustive_rule(threshold: float) -> None:
+def test_index_agrees_with_the_exhaustive_rule(threshold: float, index_mode: str) -> None:
     rng = random.Random(int(threshold * 10))
     words = "write explain list give name describe the a of sea poem river city code story short long".split()
     texts = [[rng.choice(words) for _ in range(rng.randint(1, 12))] for _ in range(400)]
@@ -85,10 +106,14 @@ def test_index_agrees_with_the_exhaustive_rule(threshold: float) -> None:
     assert threshold == 1.0 or 0 < drops < len(texts)
 
 
-@pytest.mark.parametrize("compiled_from", [0, 10**9])  # compiled filters only, plain loops only
+@pytest.mark.parametrize(
+    ("index_from", "compiled_from"),
+    [(10**9, 0), (1, 0), (1, 10**9), (300, 0)],  # signatures; inverted index with compiled
+)  # filters, with plain loops; signatures then the inverted index from the 300th kept text
 def test_index_agrees_on_zipfian_texts_with_repeats_past_several_order_renewals(
-    compiled_from: int, monkeypatch: pytest.MonkeyPatch
+    index_from: int, compiled_from: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr("pipeline.curate.novelty.INDEX_FROM", index_from)
     monkeypatch.setattr("pipeline.curate.novelty._COMPILED_FROM", compiled_from)
     rng = random.Random(11)
     vocab = [f"t{i}" for i in range(300)] + list("海风山水")
@@ -101,6 +126,39 @@ def test_index_agrees_on_zipfian_texts_with_repeats_past_several_order_renewals(
             text.insert(rng.randrange(len(text) + 1), rng.choices(vocab, weights)[0])
         texts.append(text)
     assert exhaustive_agreement(texts, 0.7) > 100  # repeated tokens exercise occurrence counting
+
+
+def _question_generator(language: str, seed: int):  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("synthetic_questions", BENCH / "synthetic_questions.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.QuestionGenerator(language, seed=seed)
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_index_agrees_on_patient_questions_whose_common_words_are_in_most_texts(
+    language: str, index_mode: str
+) -> None:
+    """The benchmark's real-text case: "i", "have", "doctor" (我, 的, 医) in most texts,
+    reposted questions with small edits."""
+    stream = iter(_question_generator(language, seed=3))
+    texts = [tokenize(next(stream)[1]) for _ in range(450)]
+    common = "i" if language == "en" else "我"
+    assert sum(common in text for text in texts) > len(texts) / 3
+    drops = exhaustive_agreement(texts, 0.7)
+    assert 20 < drops < len(texts) / 2
+
+
+def test_fmeasure_is_rouge_scores_own_expression() -> None:
+    from rouge_score.scoring import fmeasure as rouge_fmeasure
+
+    rng = random.Random(7)
+    for _ in range(5000):
+        a, b = rng.randint(1, 60), rng.randint(1, 60)
+        common = rng.randint(0, min(a, b))
+        assert fmeasure(common / a, common / b) == rouge_fmeasure(common / a, common / b)
+    assert fmeasure(0.0, 0.0) == rouge_fmeasure(0.0, 0.0) == 0.0
 
 
 def test_bit_parallel_lcs_equals_rouge_scores_table() -> None:
@@ -138,7 +196,7 @@ def test_the_byte_parallel_histogram_bound_equals_the_plain_sum() -> None:
 
 
 def test_a_text_with_a_token_repeated_past_a_byte_is_never_pruned_by_its_histogram(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, index_mode: str
 ) -> None:
     monkeypatch.setattr("pipeline.curate.novelty._COMPILED_FROM", 0)
     index = NoveltyIndex(0.7)
