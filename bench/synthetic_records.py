@@ -121,12 +121,29 @@ def _slots(rng: random.Random, names: list[str]) -> dict[str, str]:
     }
 
 
-def record_stream(seed: int = 0) -> Iterator[dict]:
-    """Alpaca records as a user's file would hold them (no lineage)."""
+def repost(rng: random.Random, generator: InstructionGenerator, record: dict) -> dict:
+    """An earlier record posted again: its instruction with one to three small edits (as a
+    near-duplicate instruction), the same input, and the same answer or the answer with one
+    more sentence. Whole records this close are what MinHash is there to catch."""
+    output = record["output"]
+    if rng.random() < 0.5:
+        output += " " + rng.choice(["Hope this helps.", "Let me know if you need more.", "Good luck!"])
+    return {"instruction": generator.edit(record["instruction"]), "input": record["input"], "output": output}
+
+
+def record_stream(seed: int = 0, reposts: float = 0.0) -> Iterator[dict]:
+    """Alpaca records as a user's file would hold them (no lineage). `reposts`: the share of
+    records that repost an earlier English record (see `repost`); 0 gives the corpus of the
+    benchmark runs before 2026-12-01, record for record."""
     rng = random.Random(seed + 1)
-    instructions = iter(WideInstructionGenerator(seed=seed))
+    generator = WideInstructionGenerator(seed=seed)
+    instructions = iter(generator)
     names = [made_up_name(rng) for _ in range(50_000)]
+    recent: list[dict] = []
     while True:
+        if reposts and recent and rng.random() < reposts:
+            yield repost(rng, generator, rng.choice(recent))
+            continue
         roll = rng.random()
         if roll < 0.05:  # Chinese
             zh = {
@@ -160,4 +177,9 @@ def record_stream(seed: int = 0) -> Iterator[dict]:
                 digits8=f"{rng.randint(0, 10**8 - 1):08d}",
             )
             output = f"{output} {snippet}"
-        yield {"instruction": instruction, "input": given, "output": output}
+        record = {"instruction": instruction, "input": given, "output": output}
+        if reposts:
+            recent.append(record)
+            if len(recent) > 5_000:
+                recent.pop(rng.randrange(len(recent)))
+        yield record
