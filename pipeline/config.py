@@ -18,6 +18,7 @@ from pipeline.generate.dialogues.config import DialogueConfig
 from pipeline.generate.self_instruct.config import GenerateConfig
 from pipeline.io import read_yaml_mapping, validate_yaml
 from pipeline.llm.config import LLMConfig
+from pipeline.review.config import ReviewConfig
 from pipeline.score.config import ScoreConfig
 from pipeline.settings import StrictModel, resolve_path
 from pipeline.study.config import SizeStudyConfig
@@ -66,6 +67,10 @@ class BuildConfig(StrictModel):
     evaluate: EvaluateConfig = Field(default_factory=EvaluateConfig)
     exports: list[ExportName] = Field(default_factory=lambda: list(ALL_FORMATS))
     license: str | None = Field(default=None, description=LICENSE_HELP)
+    review: ReviewConfig = Field(
+        default_factory=ReviewConfig,
+        description="Human review before the version is published (off while review.sample is 0)",
+    )
 
 
 class PipelineConfig(BuildConfig):

@@ -50,6 +50,18 @@ class QualityScore(BaseModel):
     rubric: str  # name@version
 
 
+class ReviewEdit(BaseModel):
+    """A reviewer replaced the record's output (`pipeline.review`): what it said before, under
+    which id, who changed it, when and why."""
+
+    original_output: str
+    original_id: str
+    reviewer: str
+    note: str = ""
+    session: str
+    at: str = Field(default_factory=utc_now)
+
+
 class Lineage(BaseModel):
     """Where a record came from; enough to reproduce or audit it."""
 
@@ -70,6 +82,7 @@ class Lineage(BaseModel):
     # "seed", "classifier", "kb" or "default"; None on records made before categories existed
     category: str | None = None
     category_source: str | None = None
+    edit: ReviewEdit | None = None  # set when a human reviewer replaced the output
 
 
 class AlpacaRecord(BaseModel):

@@ -90,6 +90,7 @@ def test_the_run_config_keeps_its_sections_and_flow_forms() -> None:
     from pipeline.dataset.config import HistoryConfig
     from pipeline.evaluate.config import EvaluateConfig
     from pipeline.llm.config import LLMConfig
+    from pipeline.review.config import ReviewConfig
     from pipeline.score.config import ScoreConfig
     from pipeline.train.config import TrainConfig
 
@@ -104,8 +105,10 @@ def test_the_run_config_keeps_its_sections_and_flow_forms() -> None:
         "evaluate",
         "exports",
         "license",
+        "review",
         "train",
     ]
+    assert fields["review"].annotation is ReviewConfig
     assert fields["llm"].annotation is LLMConfig
     assert fields["score"].annotation is ScoreConfig
     assert fields["curate"].annotation is CurateConfig

@@ -28,6 +28,7 @@ from pipeline.dataset.versions import (
 from pipeline.generate.self_instruct.loop import SelfInstructResult
 from pipeline.llm.request import BUDGET_EXHAUSTED
 from pipeline.records import Record
+from pipeline.review.decisions import rejected_by_review
 from pipeline.stage import MAX_REQUESTS
 
 # why a build added nothing (codes), with the sentence the report shows
@@ -83,6 +84,8 @@ def why_nothing(
         return TOO_FEW_RECORDS, (
             f"a version needs at least {MIN_RECORDS_FOR_VERSION} records; this build kept {grown.added}"
         )
+    if not generated.kept and any(r.step == "review" for r in generated.rejected):
+        return NO_NEW_RECORDS, "the reviewer rejected every record curation kept"
     if generated.kept:
         return ALREADY_IN_DATASET, "every record it kept is already in the dataset (another build added them)"
     stop = generated.stop_reason
@@ -115,16 +118,20 @@ def publish_build(
     generated: SelfInstructResult,
     dropped: int,
     stats: dict[str, Any],
+    review: dict[str, Any] | None = None,
 ) -> Publication:
-    """Write the next version and commit the index (under the dataset's publish lock)."""
+    """Write the next version and commit the index (under the dataset's publish lock). The
+    index also gets the texts of records a reviewer rejected (`review` goes into the manifest),
+    so they cannot come back as near-duplicates."""
     folder = datasets_root() / config.name
     folder.mkdir(parents=True, exist_ok=True)
+    refused = rejected_by_review(generated.rejected)
     with locked(folder / ".publish.lock"):
         latest = latest_version(config.name)
         if latest is not None and latest.manifest.get("build") == build:
             _, train, heldout = load_version(latest.path)
             added = [r for r in train + heldout if getattr(r.lineage, "build", None) == build]
-            commit_index(history.index, build, added, config.curate)
+            commit_index(history.index, build, added + refused, config.curate)
             return Publication(latest, True, latest.manifest.get("growth", {}), added)
         parent, train, heldout = _base(history, latest)
         evaluate = config.evaluate
@@ -140,6 +147,8 @@ def publish_build(
         if not grown.added or grown.total < MIN_RECORDS_FOR_VERSION:
             if history.index is not None:
                 history.index.abort()
+                if refused:
+                    commit_index(history.index, build, refused, config.curate)
             code, why = why_nothing(generated, config, dropped, grown)
             unchanged = {"added": 0, "added_train": 0, "added_heldout": 0, "total": len(train) + len(heldout)}
             return Publication(latest, False, {**growth, **unchanged}, [], code, why)
@@ -151,10 +160,13 @@ def publish_build(
             exports=[*config.exports],
             config=config.model_dump(mode="json"),
             stats=stats,
-            lineage=growth_lineage(
-                build, parent.version if parent else None, parent.manifest if parent else None, growth
-            ),
+            lineage={
+                **growth_lineage(
+                    build, parent.version if parent else None, parent.manifest if parent else None, growth
+                ),
+                **({"review": review} if review else {}),
+            },
         )
         added = grown.added_train + grown.added_heldout
-        commit_index(history.index, build, added, config.curate)
+        commit_index(history.index, build, added + refused, config.curate)
         return Publication(version, True, growth, added)

@@ -9,6 +9,7 @@ from pipeline.build.publish import Publication
 from pipeline.config import BuildConfig
 from pipeline.dataset.builds import ClaimedBuild
 from pipeline.generate.self_instruct.loop import SelfInstructResult
+from pipeline.review.gate import ReviewOutcome
 
 
 @dataclass
@@ -22,6 +23,7 @@ class DatasetBuild:
     stats: dict[str, Any] = field(default_factory=dict)  # the generation stats (manifest, report)
     seconds: float = 0.0
     summary: dict[str, Any] = field(default_factory=dict)  # pipeline.build.summary.summarize
+    review: ReviewOutcome | None = None  # the human review before publishing (pipeline.review)
 
     @property
     def id(self) -> str:

@@ -31,6 +31,7 @@ from pipeline.llm.endpoint import Endpoint
 from pipeline.llm.step import Progress
 from pipeline.records import SeedTask
 from pipeline.report.progress import stage_line
+from pipeline.review.gate import AskFn, review_build
 
 PublishFn = Callable[..., Publication]  # publish_build, or the flow's task around it
 
@@ -94,10 +95,13 @@ def build_dataset(
     batch_fn: BatchFn = generate_batch,
     publish_fn: PublishFn = publish_build,
     hooks: BuildHooks | None = None,
+    review_fn: AskFn | None = None,
 ) -> DatasetBuild:
     """The next build of `config.name` (or its unfinished one, resumed). `batch_fn` runs one
     generation batch and `publish_fn` publishes (the flow passes its tasks); `hooks` default
-    to one terminal line per event. Raises SeedforgeError for bad input before any request."""
+    to one terminal line per event; `review_fn` asks a reviewer about a sample before the
+    version is written (`review.sample`; the flow pauses for the Prefect UI). Raises
+    SeedforgeError for bad input before any request."""
     started = time.monotonic()
     hooks = hooks if hooks is not None else stage_lines(config)
     root = datasets_root()
@@ -126,8 +130,13 @@ def build_dataset(
                 index=index,
             )
             dropped = history.mark_duplicates(generated.rejected)
-            stats = generation_stats(generated)
-            publication = publish_fn(config, claim.id, history, generated, dropped, stats)
+            stats = generation_stats(generated)  # what curation kept, before the reviewer
+            review = review_build(config.name, claim.id, generated, config.review, review_fn)
+            if review.message:
+                stage_line("review", f"{review.status}: {review.message}")
+            publication = publish_fn(
+                config, claim.id, history, generated, dropped, stats, review=review.manifest()
+            )
             version = publication.version.version if publication.version and publication.new else None
             outcome = {**publication.growth, "nothing_added": publication.nothing_added}
             claim.finish(version, outcome)
@@ -135,7 +144,8 @@ def build_dataset(
         if index is not None:
             index.abort()  # nothing this run staged survives it
         raise
-    built = DatasetBuild(config, claim, generated, publication, stats, time.monotonic() - started)
+    seconds = time.monotonic() - started
+    built = DatasetBuild(config, claim, generated, publication, stats, seconds, review=review)
     built.summary = summarize(built)
     if hooks.on_done:
         hooks.on_done(built)

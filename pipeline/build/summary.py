@@ -7,11 +7,14 @@ from collections import Counter
 from typing import Any
 
 from pipeline.build.history import index_location
-from pipeline.curate.index_location import shown_location
 from pipeline.build.result import DatasetBuild
+from pipeline.curate.index_location import shown_location
 from pipeline.curate.views import instruction_of
 from pipeline.io import run_dir, write_atomic
 from pipeline.report.markdown import build_section
+from pipeline.review.report import review_section
+from pipeline.review.stats import suggestions
+from pipeline.review.store import ReviewStore
 from pipeline.settings import data_dir
 
 
@@ -79,8 +82,11 @@ def summarize(built: DatasetBuild) -> dict[str, Any]:
         "dataset": _dataset(built),
         "growth": growth_summary(built),
     }
+    if built.review is not None:
+        summary["review"] = built.review.summary()
     instructions = [instruction_of(record) for record in built.publication.added]
-    report = build_section(summary, instructions)
+    hints = suggestions(ReviewStore(built.config.name).sessions(), built.config.review.suggest_after)
+    report = build_section(summary, instructions) + review_section(summary.get("review"), hints)
     folder = run_dir(built.id)
     write_atomic(folder / "build-report.md", report)
     if built.publication.new and built.publication.version is not None:
