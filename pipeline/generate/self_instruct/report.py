@@ -10,6 +10,7 @@ from typing import Any
 from pipeline.curate.structure.measure import quality_estimate
 from pipeline.dataset.categories import category_counts, category_source_counts
 from pipeline.generate.self_instruct.loop import SelfInstructResult
+from pipeline.llm.budget import format_cost
 from pipeline.llm.embedded import EMBEDDED_MODEL_NAME
 from pipeline.llm.step import USAGE_COUNTERS, LLMUsage
 
@@ -160,7 +161,7 @@ def print_report(report: dict[str, Any]) -> None:
             "tokens",
             f"{report['llm'].get('prompt_tokens', 0)} prompt, "
             f"{report['llm'].get('completion_tokens', 0)} completion, "
-            f"${report['llm'].get('cost_usd', 0) or 0:.4f}",
+            + format_cost(report["llm"].get("cost_usd", 0) or 0, report["llm"].get("unpriced_tokens", 0)),
         ),
     ]
     for name, value in rows:
