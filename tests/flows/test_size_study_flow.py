@@ -1,6 +1,7 @@
-"""The size-study flow on a real Prefect server with the embedded SmolLM2 as the base: three
-sizes trained as finetune subflows, evaluated, the report published as an artifact whose curves
-render in headless Chromium; a second run reuses everything."""
+"""The size-study flow on a real Prefect server: three sizes trained as finetune subflows,
+evaluated, the report published as an artifact whose curves render in headless Chromium; a
+second run reuses everything. The tiny random model keeps it short (the study on the embedded
+SmolLM2 is `seedforge study sizes demo`, in docs/size-study.md)."""
 
 from __future__ import annotations
 
@@ -36,9 +37,13 @@ RUN = (
 )
 
 
-def run_flow(env: dict[str, str]) -> dict:
+def run_flow(env: dict[str, str], base_model: Path) -> dict:
+    params = {
+        **PARAMS,
+        "study": {**PARAMS["study"], "train": {**PARAMS["study"]["train"], "base_model": str(base_model)}},
+    }
     done = subprocess.run(
-        [sys.executable, "-c", RUN, json.dumps(PARAMS)],
+        [sys.executable, "-c", RUN, json.dumps(params)],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -50,14 +55,14 @@ def run_flow(env: dict[str, str]) -> dict:
     return json.loads(line.removeprefix("RESULT="))
 
 
-def test_size_study_flow_reports_curves_in_the_ui_and_resumes(tmp_path: Path) -> None:
+def test_size_study_flow_reports_curves_in_the_ui_and_resumes(tmp_path: Path, tiny_llama_dir: Path) -> None:
     data = tmp_path / "data"
     write_version(
         "studied", records("train", 0), records("heldout", 1), [], config={}, stats={}, root=data / "datasets"
     )
     with prefect_server() as server:
         env = server.client_env(SEEDFORGE_DATA_DIR=str(data), PYTHONPATH=str(REPO))
-        first = run_flow(env)
+        first = run_flow(env, tiny_llama_dir)
         assert set(first["verdicts"]) == {"all", "classification", "math", "open_qa"}
         study = json.loads((data / "studies" / "studied" / "study.json").read_text())
         assert [s["records"] for s in study["sizes"]] == [12, 24, 48]
@@ -78,7 +83,9 @@ def test_size_study_flow_reports_curves_in_the_ui_and_resumes(tmp_path: Path) ->
         assert figures == 1  # the curves decoded in the browser
         assert screenshot.stat().st_size > 10_000
 
-        second = run_flow(env)  # as a rerun after an interruption would: nothing is trained again
+        second = run_flow(
+            env, tiny_llama_dir
+        )  # as a rerun after an interruption would: nothing is trained again
         assert second["verdicts"] == first["verdicts"]
         resumed = json.loads((data / "studies" / "studied" / "study.json").read_text())
         assert all(s["reused"] == ["adapter", "evaluation"] for s in resumed["sizes"])
