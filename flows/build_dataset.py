@@ -16,6 +16,7 @@ from flows.artifacts import publish_dataset_link, publish_markdown, publish_samp
 from flows.hooks import stop_child_processes
 from flows.key_block import load_api_key_from_block
 from flows.logs import warn_if_budget_stop
+from flows.review_gate import review_gate
 from pipeline.build.publish import publish_build
 from pipeline.build.run import build_dataset as run_build
 from pipeline.config import BuildConfig, load_config
@@ -52,7 +53,7 @@ def build_dataset(config: BuildConfig | None = None) -> dict[str, Any]:
     if config is None:
         config = nightly_config()
     load_api_key_from_block()
-    built = run_build(config, batch_fn=generate_batch_task, publish_fn=publish_task)
+    built = run_build(config, batch_fn=generate_batch_task, publish_fn=publish_task, review_fn=review_gate())
     generated = built.generated
     warn_if_budget_stop(
         f"build {built.id}", generated.stop_reason, len(generated.kept), config.generate.target

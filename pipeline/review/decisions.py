@@ -39,6 +39,16 @@ def with_output(record: Record, output: str, edit: ReviewEdit) -> Record:
     return edited
 
 
+class SubmissionRefused(SeedforgeError):
+    """A submission with problems; `problems` maps a record id to what is wrong with its
+    decision, so a form can show each next to its record."""
+
+    def __init__(self, problems: dict[str, list[str]], where: str):
+        self.problems = problems
+        listed = [f"record {rid}: {text}" for rid, texts in problems.items() for text in texts]
+        super().__init__(f"{len(listed)} problem(s), nothing applied: " + "; ".join(listed), path=where)
+
+
 def check_submission(
     submission: Submission,
     records: dict[str, Record],
@@ -46,32 +56,36 @@ def check_submission(
     reviewed: Set[str] = frozenset(),
     where: str = "review",
 ) -> None:
-    """Refuse, naming each problem, a submission that decides about a record it may not (not in
-    `records`, or reviewed before) or that says something incomplete: a rejection without a
-    reason, an edit that changes nothing, two decisions about one record."""
-    problems: list[str] = []
-    counts = Counter(decision.id for decision in submission.decisions)
-    problems += [f"record {rid}: decided {n} times" for rid, n in counts.items() if n > 1]
+    """Refuse (SubmissionRefused), naming each problem, a submission that decides about a
+    record it may not (not in `records`, or reviewed before) or that says something
+    incomplete: a rejection without a reason, an edit that changes nothing, two decisions
+    about one record."""
+    problems: dict[str, list[str]] = {}
+
+    def problem(rid: str, text: str) -> None:
+        if text not in problems.setdefault(rid, []):  # a record decided twice: each problem once
+            problems[rid].append(text)
+
+    for rid, n in Counter(decision.id for decision in submission.decisions).items():
+        if n > 1:
+            problem(rid, f"decided {n} times")
     for decision in submission.decisions:
         rid = decision.id
         if rid not in records:
-            problems.append(f"record {rid}: no such record in this review")
+            problem(rid, "no such record in this review")
             continue
         if rid in reviewed:
-            problems.append(f"record {rid}: reviewed before (never asked, never applied twice)")
+            problem(rid, "reviewed before (never asked, never applied twice)")
         if decision.verdict == Verdict.reject and decision.reason == RejectReason.none:
-            problems.append(f"record {rid}: a rejection needs a reason ({reason_choices()})")
+            problem(rid, f"a rejection needs a reason ({reason_choices()})")
         if decision.verdict == Verdict.edit:
             new = (decision.output or "").strip()
             if not new:
-                problems.append(f"record {rid}: an edit needs the new output")
+                problem(rid, "an edit needs the new output")
             elif new == output_of(records[rid]).strip():
-                problems.append(f"record {rid}: edit chosen but the output is unchanged")
-    problems = list(dict.fromkeys(problems))  # a record decided twice is named once per problem
+                problem(rid, "edit chosen but the output is unchanged")
     if problems:
-        raise SeedforgeError(
-            f"{len(problems)} problem(s), nothing applied: " + "; ".join(problems), path=where
-        )
+        raise SubmissionRefused(problems, where)
 
 
 def reason_choices() -> str:

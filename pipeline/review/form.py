@@ -12,6 +12,7 @@ a record that is not in the sample."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -71,26 +72,52 @@ def record_description(item: Sampled) -> str:
     return " · ".join(parts)
 
 
-def review_form_model(sample: list[Sampled], base: type[BaseModel] = FormBase) -> type[BaseModel]:
+def review_form_model(
+    sample: list[Sampled],
+    base: type[BaseModel] = FormBase,
+    *,
+    previous: Mapping[str, Any] | None = None,
+    problems: Mapping[str, list[str]] | None = None,
+    general: str = "",
+) -> type[BaseModel]:
     """A model with one `RecordReview` field per sampled record (titled with its number and
-    instruction, its output as the default), `reviewer` and `approve_rest`."""
+    instruction, its output as the default), `reviewer` and `approve_rest`. A form sent back
+    keeps what the reviewer filled in (`previous`) and says what was refused next to each
+    record (`problems`, by record id) and by the reviewer's name (`general`): the dialog's
+    text above the form is not shown by every version of the UI."""
+    previous, problems = previous or {}, problems or {}
     fields: dict[str, Any] = {}
     for number, item in enumerate(sample, start=1):
-        fields[field_name(item.record.id)] = (
+        name, rid = field_name(item.record.id), item.record.id
+        default = RecordReview.model_validate(previous.get(name) or {})
+        default.output = default.output or output_of(item.record)
+        refused = "; ".join(problems.get(rid, []))
+        description = record_description(item)
+        fields[name] = (
             RecordReview,
             Field(
-                default=RecordReview(output=output_of(item.record)),
+                default=default,
                 title=record_title(number, item),
-                description=record_description(item),
+                description=f"REFUSED: {refused} · {description}" if refused else description,
             ),
         )
+    about_name = "Your name, for the manifest"
     fields["reviewer"] = (
         str,
-        Field(min_length=1, title="Reviewer", description="Your name, for the manifest"),
+        Field(
+            min_length=1,
+            title="Reviewer",
+            description=f"REFUSED, nothing applied: {general} · {about_name}" if general else about_name,
+            **({"default": previous["reviewer"]} if previous.get("reviewer") else {}),
+        ),
     )
     fields["approve_rest"] = (
         bool,
-        Field(default=False, title="Approve the rest", description="Accept every record left undecided"),
+        Field(
+            default=bool(previous.get("approve_rest", False)),
+            title="Approve the rest",
+            description="Accept every record left undecided",
+        ),
     )
     model: type[BaseModel] = create_model("ReviewForm", __base__=base, **fields)
     return model
@@ -108,7 +135,8 @@ def submission_from_form(values: dict[str, Any], sample: list[Sampled], *, where
             continue  # reviewer and approve_rest; unknown names are refused by the model
         answer = raw if isinstance(raw, RecordReview) else RecordReview.model_validate(raw)
         verdict = answer.decision
-        changed = answer.output.strip() != output_of(item.record).strip()
+        # an empty output is no edit: an API caller that sends part of a record's fields gets ""
+        changed = bool(answer.output.strip()) and answer.output.strip() != output_of(item.record).strip()
         if changed and verdict in (Verdict.undecided, Verdict.accept):
             verdict = Verdict.edit
         if verdict == Verdict.undecided:

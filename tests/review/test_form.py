@@ -70,3 +70,27 @@ def test_what_a_filled_form_means() -> None:
     with pytest.raises(SeedforgeError, match="no reviewer's name"):
         submission_from_form({"reviewer": "  "}, SAMPLE)
     assert issubclass(review_form_model(SAMPLE), FormBase)
+
+
+def test_a_refused_form_comes_back_filled_in_with_its_problems() -> None:
+    previous = {
+        field_name(RECORDS[0].id): {"decision": "reject", "reason": "none", "note": "hm", "output": ""},
+        "reviewer": "ann",
+        "approve_rest": True,
+    }
+    form = review_form_model(
+        SAMPLE, previous=previous, problems={RECORDS[0].id: ["a rejection needs a reason"]}, general=""
+    )
+    schema = form.model_json_schema()["properties"]
+    first = schema[field_name(RECORDS[0].id)]
+    assert first["description"].startswith("REFUSED: a rejection needs a reason · id ")
+    # what was filled in stays; an output sent empty is the record's own again
+    assert first["default"] == {"decision": "reject", "reason": "none", "note": "hm", "output": "The Nile."}
+    assert schema["reviewer"]["default"] == "ann" and schema["approve_rest"]["default"] is True
+    named = review_form_model(SAMPLE, general="the form has no reviewer's name").model_json_schema()
+    assert named["properties"]["reviewer"]["description"].startswith("REFUSED, nothing applied: the form has")
+
+
+def test_an_empty_output_is_no_edit() -> None:
+    values = {"reviewer": "ann", field_name(RECORDS[0].id): {"decision": "undecided", "output": ""}}
+    assert submission_from_form(values, SAMPLE).decisions == []

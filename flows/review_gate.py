@@ -1,0 +1,122 @@
+"""The build flow's review gate: the sample as an artifact, then the run pauses with a typed
+form (`pipeline.review.form`) in the Prefect UI until a reviewer resumes it.
+
+`pause_flow_run`, not `suspend_flow_run`: a paused run keeps its process (and the build's
+claim, journal and curation index) alive and polls the server, so the gate works for
+`python flows/build_dataset.py`, `serve` and worker runs alike; a suspended run would exit and
+need a deployment with persisted results to be started again. A run only pauses where a
+reviewer can reach it: on a Prefect server (`PREFECT_API_URL`). `seedforge build` without one
+runs on a temporary server nobody sees, and the gate is skipped with a line saying so.
+
+The server validates a resume against the form's schema, so a form naming a record outside
+the sample is refused there, and resuming a run that is no longer paused is refused as well
+("Cannot resume a flow run that is not paused"). A form that passes the schema but says
+something incomplete (a rejection without a reason, an edit that changes nothing) pauses the
+run again, the problem shown above the form."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, cast
+
+from prefect.client.orchestration import get_client
+from prefect.context import FlowRunContext
+from prefect.exceptions import FlowPauseTimeout
+from prefect.flow_runs import pause_flow_run
+from prefect.input import RunInput
+from prefect.logging import get_run_logger
+from prefect.settings import get_current_settings
+from prefect.states import Running
+
+from flows.artifacts import artifact_key, publish_markdown
+from pipeline.errors import SeedforgeError
+from pipeline.review.decisions import SubmissionRefused
+from pipeline.review.form import review_form_model, submission_from_form
+from pipeline.review.gate import AskFn, ReviewRequest
+from pipeline.review.models import Submission
+from pipeline.review.report import form_description, sample_markdown
+
+POLL_SECONDS = 5  # how soon a resumed run notices
+
+
+def reviewer_can_reach() -> bool:
+    """Whether this run is on a Prefect server a reviewer can open (not a temporary one)."""
+    return bool(get_current_settings().api.url)
+
+
+def _run_where() -> str:
+    context = FlowRunContext.get()
+    if context is None or context.flow_run is None:
+        return ""
+    return f"flow run {context.flow_run.name} ({context.flow_run.id})"
+
+
+def _carry_on_after_timeout() -> None:
+    """The server fails a pause that expired; a build that publishes unreviewed sets its run
+    back to running so it can finish."""
+    context = FlowRunContext.get()
+    if context is None or context.flow_run is None:
+        return
+    with get_client(sync_client=True) as client:
+        client.set_flow_run_state(context.flow_run.id, Running(message="review timed out"), force=True)
+
+
+def ask_in_prefect_ui(request: ReviewRequest) -> Submission | None:
+    """Pause until a reviewer submits the form (asking again while what they sent is refused),
+    or None once `review.timeout` has passed."""
+    logger = get_run_logger()
+    where = _run_where()
+    publish_markdown(
+        request.dataset,
+        "review",
+        sample_markdown(request.dataset, request.build, request.sample),
+        f"Review sample of build {request.build}",
+    )
+    artifact = artifact_key(request.dataset, "review")
+    deadline = time.monotonic() + request.config.timeout
+    # what the last, refused, form said and why: the form comes back filled in, with the problems
+    problem, general = "", ""
+    previous: dict[str, Any] = {}
+    problems: dict[str, list[str]] = {}
+    while (left := int(deadline - time.monotonic())) > 0:
+        built = review_form_model(
+            request.sample, RunInput, previous=previous, problems=problems, general=general
+        )
+        form = cast(type[RunInput], built)
+        form._description = form_description(
+            request.dataset, request.build, request.sample, artifact, problem
+        )
+        logger.info(
+            "review: %d records sampled; waiting up to %d s for a reviewer to resume this run with the form",
+            len(request.sample),
+            left,
+        )
+        try:
+            answer = pause_flow_run(wait_for_input=form, timeout=left, poll_interval=min(POLL_SECONDS, left))
+        except FlowPauseTimeout:
+            break
+        try:
+            submission = submission_from_form(answer.model_dump(), request.sample, where=where)
+            request.check(submission)
+        except SeedforgeError as exc:
+            problem, previous = str(exc), answer.model_dump(mode="json")
+            problems, general = (exc.problems, "") if isinstance(exc, SubmissionRefused) else ({}, problem)
+            logger.error("review: the form was refused, asking again: %s", problem)
+            continue
+        logger.info("review: %d decisions by %s", len(submission.decisions), submission.reviewer)
+        return submission
+    logger.warning(
+        "review: nobody resumed the run within %d s (review.on_timeout: %s)",
+        request.config.timeout,
+        request.config.on_timeout,
+    )
+    if request.config.on_timeout == "publish":
+        _carry_on_after_timeout()
+    return None
+
+
+def review_gate() -> AskFn | None:
+    """The ask function for `build_dataset`, or None where nobody can be asked."""
+    if reviewer_can_reach():
+        return ask_in_prefect_ui
+    return None
