@@ -16,7 +16,11 @@ from pathlib import Path
 PIPELINE = Path(__file__).resolve().parent.parent / "pipeline"
 MAX_LINES = 300
 # Modules allowed past MAX_LINES, each with the reason; the lead decides what goes here.
-LONG_MODULES: dict[str, str] = {}
+LONG_MODULES: dict[str, str] = {
+    # the two regimes of one exact rule (bucket scan below 16,384 kept texts, prefix-filtered
+    # postings above) share their bookkeeping; splitting them would split the invariant
+    "pipeline/curate/novelty.py": "two regimes of the one novelty rule",
+}
 
 
 @dataclass(frozen=True)
