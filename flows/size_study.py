@@ -23,10 +23,10 @@ from pipeline.config import FinetuneParams, SizeStudyParams
 from pipeline.errors import SeedforgeError
 from pipeline.report.plots import data_uri
 from pipeline.settings import data_dir
-from pipeline.study.build import CURVES, StudyRun, build, prepare, size_dir, trained
+from pipeline.study.build import CURVES, build, prepare, size_dir, trained
 from pipeline.study.plan import PlannedSize
 from pipeline.study.report import render_markdown
-from pipeline.study.runners import evaluate_size, prepare_train_dir, train_size
+from pipeline.study.runners import evaluate_size, local_run, prepare_train_dir, train_size
 from pipeline.train.base_model import prepare_base_model
 
 FINETUNE_DEPLOYMENT = "finetune/on-demand"
@@ -112,25 +112,8 @@ def size_study(params: SizeStudyParams = SizeStudyParams()) -> dict[str, Any]:
     pending = [s for s in inputs.plan.sizes if not trained(size_dir(out, s) / "train")]
     timings = _train_pending(params, inputs.version_path, out, pending)
     config = params.study
-
-    def train(
-        size: PlannedSize, records: list[Any], validation: list[Any], base_model: str, where: Path
-    ) -> Path:
-        return train_task(config, records, validation, base_model, where)
-
-    def evaluate(
-        size: PlannedSize, adapter: Path, base_model: str, items: list[Any], name: str, where: Path
-    ) -> dict[str, Any]:
-        return evaluate_task(config, items, config.judge, adapter, base_model, where, name)
-
-    study = build(
-        inputs.version_path,
-        config,
-        out,
-        StudyRun(train=train, evaluate=evaluate, timings=timings),
-        base_model=base,
-        eval_set=params.eval_set,
-    )
+    run = local_run(config, config.judge, train_fn=train_task, evaluate_fn=evaluate_task, timings=timings)
+    study = build(inputs, config, out, run, base_model=base)
     markdown = render_markdown(study, data_uri((out / CURVES).read_bytes()))
     publish_markdown(out.name, "size-study", markdown, f"Size study of {inputs.version_path}")
     return {

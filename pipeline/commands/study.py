@@ -130,11 +130,9 @@ def sizes(
         from pipeline.study.runners import local_run
         from pipeline.train.base_model import prepare_base_model
 
-        prepare(dataset, config, out, eval_set)  # every check before the base model is prepared
+        inputs = prepare(dataset, config, out, eval_set)  # every check before the base model is prepared
         base = prepare_base_model(config.train.base_model)
-        study = build(
-            dataset, config, out, local_run(config, config.judge), base_model=base, eval_set=eval_set
-        )
+        study = build(inputs, config, out, local_run(config, config.judge), base_model=base)
     except SeedforgeError as exc:
         fail(exc)
     for verdict in study["verdicts"]:

@@ -13,6 +13,7 @@ finished (report.json) is reused; a training interrupted after a checkpoint resu
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from collections.abc import Callable
@@ -106,8 +107,6 @@ def _train_size(run: StudyRun, inputs: StudyInputs, size: PlannedSize, base: str
 def _evaluate_size(
     run: StudyRun, inputs: StudyInputs, size: PlannedSize, adapter: Path, base: str, out: Path
 ) -> dict[str, Any]:
-    import json
-
     eval_dir = size_dir(out, size) / "eval"
     timing = run.timings[size.label]
     if evaluated(eval_dir):
@@ -124,19 +123,13 @@ def _evaluate_size(
 
 
 def build(
-    dataset: str | Path,
-    config: SizeStudyConfig,
-    out: Path,
-    run: StudyRun,
-    *,
-    base_model: str,
-    eval_set: str | Path | None = None,
+    inputs: StudyInputs, config: SizeStudyConfig, out: Path, run: StudyRun, *, base_model: str
 ) -> dict[str, Any]:
-    """Train and evaluate every size not done yet, then write study.json, report.md and the
-    curves. Returns the study (what study.json holds)."""
+    """Train and evaluate every size of a prepared study (`prepare`, which checks everything
+    before any weight is loaded) not done yet, then write study.json, report.md and the curves.
+    Returns the study (what study.json holds)."""
     started = time.monotonic()
     out = Path(out)
-    inputs = prepare(dataset, config, out, eval_set)
     reports = {}
     for size in inputs.plan.sizes:
         adapter = _train_size(run, inputs, size, base_model, out)

@@ -4,6 +4,7 @@ or runs the fine-tune flow for each size instead)."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -59,15 +60,24 @@ def evaluate_size(
     return run_evaluation(items, request)
 
 
-def local_run(config: SizeStudyConfig, judge: Judge) -> StudyRun:
+def local_run(
+    config: SizeStudyConfig,
+    judge: Judge,
+    *,
+    train_fn: Callable[..., Path] = train_size,
+    evaluate_fn: Callable[..., dict[str, Any]] = evaluate_size,
+    timings: dict[str, dict[str, Any]] | None = None,
+) -> StudyRun:
+    """A StudyRun over `train_size` and `evaluate_size` (or the flow's task-wrapped versions)."""
+
     def train(
         size: PlannedSize, records: list[Record], validation: list[Record], base: str, out: Path
     ) -> Path:
-        return train_size(config, records, validation, base, out)
+        return train_fn(config, records, validation, base, out)
 
     def evaluate(
         size: PlannedSize, adapter: Path, base: str, items: list[EvalItem], eval_set: str, out: Path
     ) -> dict[str, Any]:
-        return evaluate_size(config, items, judge, adapter, base, out, eval_set)
+        return evaluate_fn(config, items, judge, adapter, base, out, eval_set)
 
-    return StudyRun(train=train, evaluate=evaluate, progress=stage_line)
+    return StudyRun(train=train, evaluate=evaluate, progress=stage_line, timings=timings or {})
