@@ -215,6 +215,7 @@ def test_entrypoints_load_from_the_compose_image_layout(installed, tmp_path: Pat
         "finetune",
         "evaluate",
         "seedforge-pipeline",
+        "size-study",
     ]
     assert Path(seen["pipeline"]).is_relative_to(venv)
     assert all(Path(p).is_file() and Path(p).is_relative_to(venv) for p in seen["kb"]), seen["kb"]
