@@ -1,6 +1,6 @@
 """LLM client benchmark (issue 3). Run from the repository root, under the heavy-job lock:
 
-    flock /tmp/seedforge-heavy.lock timeout 900 python bench/llm_client.py [--part NAME]
+    flock /tmp/seedforge-heavy.lock timeout 1200 python bench/llm_client.py [--part NAME]
 
 1. throughput: seedforge's client with the journal on vs a bare `AsyncOpenAI` + `asyncio.gather`
    loop, at equal concurrency, against a local endpoint with a fixed 20 ms latency (a separate
@@ -9,6 +9,8 @@
    Retry-After above it): sustained answers/s and the share of 429s; then R doubles and we
    measure how long until seedforge reaches 0.9 of the new limit.
 3. embedded: tokens/s from the embedded llama.cpp server at concurrency 1, 2 and 4.
+4. serial: default adaptive admission vs fixed concurrency 1 and 8 against that (serial) server:
+   tokens/s, latency and the adaptive window over time (bench/llm_serial.py).
 
 Prints a JSON summary; `--markdown` prints the docs/benchmarks.md section instead.
 """
@@ -28,6 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from llm_serial import bench_serial, markdown
 from openai import AsyncOpenAI
 
 from pipeline.llm.client import ChatRequest
@@ -137,7 +140,7 @@ def bench_throughput(n: int, concurrency: int, rounds: int) -> dict[str, Any]:
     finally:
         server.stop()
     best = {name: max(values) for name, values in runs.items()}  # best round: least disturbed
-    cpu = {name: min(c for _, c in values) for name, values in runs.items()}
+    least_cpu = {name: min(c for _, c in values) for name, values in runs.items()}
     return {
         "requests": n,
         "concurrency": concurrency,
@@ -146,8 +149,8 @@ def bench_throughput(n: int, concurrency: int, rounds: int) -> dict[str, Any]:
         "bare_req_s": round(best["bare"][0], 1),
         "seedforge_req_s": round(best["seedforge"][0], 1),
         "ratio": round(best["seedforge"][0] / best["bare"][0], 3),
-        "bare_cpu_ms_per_req": round(cpu["bare"] * 1000, 3),
-        "seedforge_cpu_ms_per_req": round(cpu["seedforge"] * 1000, 3),
+        "bare_cpu_ms_per_req": round(least_cpu["bare"] * 1000, 3),
+        "seedforge_cpu_ms_per_req": round(least_cpu["seedforge"] * 1000, 3),
         "journal_replay_req_s": round(replay[0], 1),
         "journal_replay_cpu_ms_per_req": round(replay[1] * 1000, 3),
         "all_rounds": {k: [[round(a, 1), round(c * 1000, 3)] for a, c in v] for k, v in runs.items()},
@@ -270,7 +273,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--part", choices=("throughput", "adaptive", "embedded", "all"), default="all")
+    parser.add_argument(
+        "--part", choices=("throughput", "adaptive", "embedded", "serial", "all"), default="all"
+    )
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
@@ -291,6 +296,10 @@ def main() -> None:
     if args.part in ("embedded", "all"):
         summary["embedded"] = bench_embedded((1, 2, 4), 8, 128)
         print(json.dumps(summary["embedded"]), flush=True)
+    if args.part in ("serial", "all"):
+        summary["serial"] = bench_serial(48, 64, args.rounds)
+        print(json.dumps({k: v for k, v in summary["serial"].items() if k != "runs"}), flush=True)
+        print(markdown(summary["serial"]), flush=True)
     if args.json_out:
         args.json_out.write_text(json.dumps(summary, indent=2), encoding="utf-8")
 
