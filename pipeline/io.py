@@ -17,7 +17,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from pipeline.errors import SeedforgeError
@@ -225,6 +224,8 @@ def run_dir(build: str) -> Path:
 
 def yaml_line(text: str, loc: tuple[Any, ...]) -> int | None:
     """Line (1-based) of the YAML node at a pydantic error location, when it can be found."""
+    import yaml  # ~45 ms: only commands that read YAML pay it
+
     try:
         node = yaml.compose(text)
     except yaml.YAMLError:
@@ -250,6 +251,8 @@ def read_yaml_mapping(
 ) -> tuple[dict[str, Any], str]:
     """The top-level mapping of a YAML file and its text. A syntax error or another top level
     raises SeedforgeError naming the file and line; `contents` names what the mapping holds."""
+    import yaml
+
     text = path.read_text(encoding=encoding)
     try:
         data = yaml.safe_load(text) or {}

@@ -1,4 +1,5 @@
-"""Machine-level settings read from the environment, where the shipped seeds are, and the strict
+"""Machine-level settings read from the environment (`settings()`; the model is
+`pipeline.environment.Settings`), where the shipped seeds are, and the strict
 base of every config model. Nothing here imports another pipeline module, so every part of
 pipeline (each stage's config included) can build on it."""
 
@@ -7,9 +8,12 @@ from __future__ import annotations
 import importlib.resources
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from pipeline.environment import Settings
 
 SHIPPED_PREFIX = "seeds"  # a relative path under seeds/ falls back to the shipped copy
 
@@ -51,21 +55,10 @@ def resolve_path(value: str | Path, base: Path | None = None) -> Path:
 _TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 
 
-class Settings(BaseSettings):
-    """Machine-level settings, read from the environment (never from a flow parameter)."""
-
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
-
-    data_dir: Path = Field(default=Path("data"), alias="SEEDFORGE_DATA_DIR")
-    openai_base_url: str | None = Field(default=None, alias="OPENAI_BASE_URL")
-    openai_api_key: SecretStr | None = Field(default=None, alias="OPENAI_API_KEY")
-    embedded_model: Path | None = Field(default=None, alias="SEEDFORGE_EMBEDDED_MODEL")
-    torch_threads: int = Field(default=1, alias="SEEDFORGE_TORCH_THREADS")
-    # the curation index of dataset builds; may hold a password, so never printed as it is
-    redis_url: SecretStr | None = Field(default=None, alias="SEEDFORGE_REDIS_URL")
-
-
 def settings() -> Settings:
+    # pydantic-settings takes ~70 ms to import: only commands that read the environment pay it
+    from pipeline.environment import Settings
+
     return Settings()
 
 

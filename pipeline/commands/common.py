@@ -34,6 +34,9 @@
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -95,6 +98,22 @@ def progress_enabled() -> bool:
     from pipeline.report.progress import progress_lines_on
 
     return progress_lines_on()
+
+
+@contextmanager
+def spinner(description: str) -> Iterator[Callable[[str], None]]:
+    """A transient spinner on stderr that shows the latest description it is given. Where it
+    would not show (stderr not a terminal, or --quiet) rich is not even imported: its ~40 ms
+    matter to short commands in scripts."""
+    if not sys.stderr.isatty() or not progress_enabled():
+        yield lambda _description: None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, transient=True) as progress:
+        task = progress.add_task(description, total=None)
+        yield lambda text: progress.update(task, description=text)
 
 
 def prefect_defaults() -> None:

@@ -4,14 +4,13 @@ torch, transformers or prefect."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
 
 from pipeline.commands.choices import Compare, PiiAction
-from pipeline.commands.common import PANEL_CURATE, fail, progress_enabled
+from pipeline.commands.common import PANEL_CURATE, fail, spinner
 from pipeline.errors import SeedforgeError
 
 
@@ -126,11 +125,9 @@ def curate(
 ) -> None:
     """Curate records: every drop is written with its reason and evidence."""
     from pydantic import ValidationError
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from pipeline.curate.config import parse_steps
     from pipeline.curate.files import curate_file
-    from pipeline.generate.self_instruct.seeds import load_seed_tasks
     from pipeline.io import record_format
 
     try:
@@ -154,20 +151,13 @@ def curate(
         fail(SeedforgeError(f"{option}: {first['msg']}"))
     except ValueError as exc:  # an unknown step name
         fail(SeedforgeError(str(exc)))
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        transient=True,
-        disable=not sys.stderr.isatty() or not progress_enabled(),
-    ) as progress:
-        task = progress.add_task("curating", total=None)
+    with spinner("curating") as show:
 
         def on_progress(seen: int, kept: int) -> None:
-            progress.update(task, description=f"curating: {seen:,} read, {kept:,} kept")
+            show(f"curating: {seen:,} read, {kept:,} kept")
 
         try:
-            seed_tasks = load_seed_tasks(seeds) if seeds is not None else []
+            seed_tasks = _seed_tasks(seeds)
             summary = curate_file(
                 source,
                 out,
@@ -183,6 +173,14 @@ def curate(
         except SeedforgeError as exc:
             fail(exc)
     _print_summary(summary)
+
+
+def _seed_tasks(seeds: Path | None) -> list[Any]:
+    if seeds is None:
+        return []
+    from pipeline.generate.self_instruct.seeds import load_seed_tasks
+
+    return load_seed_tasks(seeds)
 
 
 def register(app: typer.Typer) -> None:

@@ -20,8 +20,8 @@ from pipeline.curate.curator import Curator
 from pipeline.curate.files import curate_file, index_location_for, open_index
 from pipeline.curate.index_location import shown_location, with_dataset_prefix
 from pipeline.curate.index_redis import RedisIndex, parse_redis_location
+from pipeline.environment import Settings
 from pipeline.errors import SeedforgeError
-from pipeline.settings import Settings
 from tests.curate.conftest import alpaca
 from tests.support.redis_server import RedisServer, free_port, redis_server
 

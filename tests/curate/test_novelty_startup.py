@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 HEAVY = ("datasketch", "scipy", "numba", "llvmlite", "lingua", "phonenumbers", "torch", "prefect")
+# light, but each costs tens of milliseconds that a short command in a script would wait for
+UNUSED_HERE = ("yaml", "rich", "pydantic_settings")
 
 _RUN_CLI = """
 import sys
@@ -33,6 +35,7 @@ def test_the_novelty_step_alone_loads_no_heavy_library(tmp_path: Path) -> None:
     source.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
     loaded = _loaded_by(["curate", str(source), "--out", str(tmp_path / "out.jsonl"), "--steps", "novelty"])
     assert "pipeline" in loaded and not loaded & set(HEAVY)
+    assert not loaded & set(UNUSED_HERE)  # no config file, no terminal, no environment read
     kept = (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()
     assert 0 < len(kept) < 30  # the same question with another number is a near-duplicate
 
