@@ -6,18 +6,19 @@ number is asked, the source language where a translation is asked)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
-from pipeline.curate.rouge import rouge_l_f1
+from pipeline.curate.rouge import fmeasure, lcs_length
 from pipeline.curate.structure.asks import Asks, has_number, looks_like_code
-from pipeline.curate.structure.fragments import DANGLING_END
-from pipeline.text import cjk_ratio, tokenize
+from pipeline.curate.structure.fragments import dangling_end
+from pipeline.curate.structure.screen import cjk_share, screened, tokens
 
 _WORDS_EN = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
     "七": 7, "八": 8, "九": 9, "十": 10,
 }  # fmt: skip
-_ANNOUNCED = re.compile(
+_ANNOUNCED = screened(
     r"\b(?:here are|these are|the following|below are|there are)\s+(?:the\s+)?(\d{1,2}|one|two|three|four|"
     r"five|six|seven|eight|nine|ten)\b[^.:\n]{0,40}[:.]?\s*$"
     r"|(?:以下是|下面是|有|包括)(\d{1,2}|[一二两三四五六七八九十])(?:个|条|种|点|步|项|条建议)[^。：:\n]{0,20}[：:]?\s*$",
@@ -33,32 +34,42 @@ _ZH_DANGLING = re.compile(
 _OPERATORS = "=+×÷*/^<([{（"
 _NUMERAL_WINDOW = re.compile(r"(?=(\w?[零一二三四五六七八九十百千万两\d]+\w?))")
 _LEADING_MARKER = re.compile(r"^\s*(?:\d{1,2}[.)、]|[-*•])\s*")
-_LABELS = re.compile(
+_LABELS = screened(
     r"\b(?:yes|no|true|false|positive|negative|neutral|correct|incorrect|valid|invalid|spam|"
     r"not spam|agree|disagree|fact|opinion|formal|informal|mixed)\b"
     r"|是|否|不是|正确|错误|正面|负面|中性|对|错",
     re.IGNORECASE,
 )
-_YES_NO_ANSWER = re.compile(
+_YES_NO_ANSWER = screened(
     r"\b(?:yes|no|true|false|correct|incorrect|not)\b|是|否|不|没|对|错|正确|错误|可以|不能", re.IGNORECASE
 )
 
 
 # an answer that is itself a task: "Explain the meaning of the idiom …" for "What does … mean?"
-_IMPERATIVE = re.compile(
+_IMPERATIVE = screened(
     r"^\s*(?:please\s+)?(?:explain|describe|write|list|give|tell|name|summari[sz]e|define|translate|"
     r"identify|find|classify|calculate)\b|^\s*(?:请)?(?:解释|描述|说明|写|列出|给出|概括|翻译|计算|判断)",
     re.IGNORECASE,
 )
 _SQL_END = re.compile(r"\b(?:select|from|where|and|or|by|join|on|limit|values|set|into|having|as)\s*$", re.I)
 _SPEAKER = re.compile(r"^\s*([^\W\d][\w ]{0,20}?)\s*[:：]")
-_ASKS_FOR_QUESTIONS = re.compile(r"question|quiz|ask|interview|riddle|提问|问题|问句|疑问", re.I)
+_ASKS_FOR_QUESTIONS = screened(r"question|quiz|ask|interview|riddle|提问|问题|问句|疑问", re.I)
+
+
+def rouge_l_f1(a: Sequence[str], b: Sequence[str]) -> float:
+    """ROUGE-L F1 as rouge-score computes it (`pipeline.curate.rouge.rouge_l_f1`), the same float:
+    the same LCS length from the bit-parallel LCS instead of the DP table, and its precision,
+    recall and F expressions in the same order."""
+    if not a or not b:
+        return 0.0
+    common = lcs_length(a, b)
+    return float(fmeasure(common / len(b), common / len(a)))
 
 
 def role_confusion(instruction: str, given: str, said: str, asks: Asks) -> dict[str, object] | None:
     """The output is the input again (nearly), carries on from it, speaks as the input's
     speaker, or asks the instruction back."""
-    said_tokens, given_tokens = tokenize(_LEADING_MARKER.sub("", said)), tokenize(given)
+    said_tokens, given_tokens = tokens(_LEADING_MARKER.sub("", said)), tokens(given)
     if not said_tokens or asks.copy_allowed:
         return None
     if given_tokens:
@@ -71,7 +82,7 @@ def role_confusion(instruction: str, given: str, said: str, asks: Asks) -> dict[
         speaker, answerer = _SPEAKER.match(given), _SPEAKER.match(said)
         if speaker and answerer and speaker.group(1).casefold() == answerer.group(1).casefold():
             return {"speaks_as": speaker.group(1)}
-    asked = rouge_l_f1(tokenize(instruction), said_tokens)
+    asked = rouge_l_f1(tokens(instruction), said_tokens)
     if asked >= 0.75:
         return {"restates": "instruction", "rouge_l": round(asked, 3)}
     question = any(mark in said for mark in "?？") or _IMPERATIVE.match(said) is not None
@@ -99,7 +110,7 @@ def cut_short(said: str, asks: Asks) -> str | None:
         return f"stops on an operator: {text[-12:]!r}"
     if asks.code and _SQL_END.search(text) and "select" in text.lower():
         return f"stops on a keyword: {text[-16:]!r}"
-    if text[-1] not in _PROSE_END and DANGLING_END.search(text) and not asks.code and len(text.split()) >= 3:
+    if text[-1] not in _PROSE_END and dangling_end(text) and not asks.code and len(text.split()) >= 3:
         return f"stops on a dangling word: {text[-16:]!r}"
     if _BARE_MARKER_END.search(text):
         return f"ends on a bare list marker: {text[-20:]!r}"
@@ -139,7 +150,7 @@ def cut_short(said: str, asks: Asks) -> str | None:
     unpunctuated = sum(line.rstrip()[-1] not in _PROSE_END for line in lines)
     if len(lines) > 2 and unpunctuated >= 0.6 * len(lines):
         return None  # verse or a list of terms
-    if cjk_ratio(last) > 0.5:
+    if cjk_share(last) > 0.5:
         return f"stops mid-sentence: {last[-8:]!r}" if len(last) >= 12 else None
     if len(last.split()) >= 5 and last[:1].isupper() or len(lines) > 1 and len(last.split()) >= 4:
         return f"stops mid-sentence: {last[-24:]!r}"
@@ -149,13 +160,13 @@ def cut_short(said: str, asks: Asks) -> str | None:
 def _untranslated(target: str, instruction: str, given: str, said: str, asks_source: str) -> bool:
     """The output is the source text again, or plainly not in the language asked for."""
     source = given or instruction.partition(":")[2] or instruction.partition("：")[2] or asks_source
-    said_tokens, source_tokens = tokenize(said), tokenize(source)
+    said_tokens, source_tokens = tokens(said), tokens(source)
     said_text, source_text = " ".join(said_tokens), " ".join(source_tokens)
     if said_text and (said_text == source_text or len(said_tokens) >= 3 and said_text in source_text):
         return True  # the source again, whole or in part
     if source_tokens and rouge_l_f1(source_tokens, said_tokens) >= 0.5:
         return True  # two languages share names and numbers, not half their words
-    chinese = cjk_ratio(said) > 0.5
+    chinese = cjk_share(said) > 0.5
     if target == "zh":
         return not chinese and len(said_tokens) >= 3
     return chinese
@@ -187,9 +198,9 @@ def unrelated(asks: Asks, given: str, said: str) -> dict[str, object] | None:
     """A task worked on the input (rewrite, summarise, extract, answer from it) whose output
     shares not one content word with that input."""
     words = _content_words(given)
-    if not asks.over_input or len(words) < 4 or len(said.split()) < 3 and cjk_ratio(said) < 0.5:
+    if not asks.over_input or len(words) < 4 or len(said.split()) < 3 and cjk_share(said) < 0.5:
         return None
-    shares_a_character = cjk_ratio(given) > 0.5 and any(c in said for c in given if c.isalnum())
+    shares_a_character = cjk_share(given) > 0.5 and any(c in said for c in given if c.isalnum())
     if words & _content_words(said) or shares_a_character:
         return None
     return {"asked": "work on the input", "found": "an output sharing no word with it"}
@@ -198,7 +209,7 @@ def unrelated(asks: Asks, given: str, said: str) -> dict[str, object] | None:
 def wrong_type(asks: Asks, instruction: str, given: str, said: str) -> dict[str, object] | None:
     """What the task asks for that the output is not."""
     words = said.split()
-    chinese = cjk_ratio(said) > 0.5
+    chinese = cjk_share(said) > 0.5
     short = len(said.strip(" 。.！!")) <= 4 if chinese else len(words) <= 2 and len(said) <= 24
     if asks.code and not looks_like_code(said):
         return {"asked": "code", "found": "no code"}
@@ -206,15 +217,15 @@ def wrong_type(asks: Asks, instruction: str, given: str, said: str) -> dict[str,
         return {"asked": f"a translation into {asks.translation_to}", "found": said[:40]}
     if asks.label and not asks.code:
         options = asks.options
-        head = " ".join(words[:12]) if cjk_ratio(said) < 0.5 else said[:24]
+        head = " ".join(words[:12]) if cjk_share(said) < 0.5 else said[:24]
         lowered = head.lower()
         named = any(option in lowered for option in options) if options else bool(_LABELS.search(head))
         long = len(words) > (12 if options else 20) or (
-            cjk_ratio(said) > 0.5 and len(said) > (24 if options else 60)
+            cjk_share(said) > 0.5 and len(said) > (24 if options else 60)
         )
         if options:
             named = any(option in said.lower() for option in options)
-        chinese_without_options = cjk_ratio(said) > 0.5 and options and len(said) >= 8
+        chinese_without_options = cjk_share(said) > 0.5 and options and len(said) >= 8
         if (long or chinese_without_options) and not named:
             return {"asked": "a label", "found": "prose without one", "labels": list(options)}
     opening = said.strip().lstrip("“\"'「").removeprefix("不").removeprefix("没").lower()

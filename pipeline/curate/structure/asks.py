@@ -10,9 +10,11 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from pipeline.curate.structure.screen import screened
+
 _I = re.IGNORECASE
 
-_CODE = re.compile(
+_CODE = screened(
     r"\b(?:write|implement|create|code|generate|give|show|provide|define|complete|fix|refactor|"
     r"translate\b[^.?!\n]{0,40}\binto|convert\b[^.?!\n]{0,40}\binto)\b"
     r"(?:\s+(?!for\b|of\b|about\b|on\b|in\b|to\b)[^\s.?!]+){0,5}?\s+"
@@ -32,28 +34,28 @@ _CODE_SIGNAL = re.compile(
     re.MULTILINE | _I,
 )
 # "positive or negative", "Yes or No", "'True' or 'False'", "A, B or C"
-_OPTIONS = re.compile(
+_OPTIONS = screened(
     r"(?:\b(?:as|is|either|label|classify|answer|respond|reply|categor\w*|into|with|to)\b[:\s]+)"
     r"[\"'“]?([\w\- ]{1,20}?)[\"'”]?(?:\s*,\s*[\"'“]?([\w\- ]{1,20}?)[\"'”]?)*"
     r"\s*,?\s+or\s+[\"'“]?([\w\-]{1,20})",
     _I,
 )
-_OPTIONS_ZH = re.compile(
+_OPTIONS_ZH = screened(
     r"[“\"「]?([\u4e00-\u9fff]{1,6})[”\"」]?(?:、[“\"「]?[\u4e00-\u9fff]{1,6}[”\"」]?)*(?:还是|或者?)[“\"「]?([\u4e00-\u9fff]{1,6})"
 )
-_CLASSIFY = re.compile(
+_CLASSIFY = screened(
     r"\bclassify\b|\bcategori[sz]e\b|\bwhich (?:category|class|label)\b|\blabel (?:it|the|each|this)\b"
     r"|\banswer (?:with )?(?:yes|no|true|false)\b|\btrue or false\b|\byes or no\b"
     r"|\b(?:answer|reply|respond) (?:with )?[\"'“]?\w+[\"'”]? or [\"'“]?\w+[\"'”]?\s*[.!]?\s*$"
     r"|分类|归类|属于哪(?:一|个)?类|(?:判断|区分|识别|属于)[^。？！]{0,24}还是|判断[^。？！]{0,20}(?:是否|正面|负面|真假|对错)|是否[^。？！]{0,20}回答(?:是|否)",
     _I,
 )
-_YES_NO = re.compile(r"\byes or no\b|\byes/no\b|回答[“\"]?是[”\"]?或[“\"]?否", _I)
+_YES_NO = screened(r"\byes or no\b|\byes/no\b|回答[“\"]?是[”\"]?或[“\"]?否", _I)
 # "请回答有或没有" names the two answers
 _ANSWER_OPTIONS_ZH = re.compile(
     r"回答[“\"]?([\u4e00-\u9fff]{1,3})[”\"]?(?:或|还是)[“\"]?([\u4e00-\u9fff]{1,3})[”\"]?"
 )
-_NUMBER = re.compile(
+_NUMBER = screened(
     r"\b(?:calculate|compute|count|how many|how much|what is \d|find the (?:sum|product|difference|area|"
     r"perimeter|volume|average|mean|median|greatest common|gcd|lcm|least common|value|square root|"
     r"percentage|total|number)|convert \d+|what is \d+|solve (?:for|the equation)|evaluate the expression)\b"
@@ -75,7 +77,7 @@ _PROSE = re.compile(
     _I,
 )
 # a piece of writing named outright: a one-word answer cannot be it
-_LONG_FORM = re.compile(
+_LONG_FORM = screened(
     r"\b(?:write|compose|draft|create|generate|tell|prepare)\b[^.?!\n]{0,30}?\b(?:story|essay|poem|"
     r"paragraph|letter|email|e-mail|article|description|explanation|speech|dialogue|review|report|"
     r"blog post|cover letter|biography|summary|memo|toast|eulogy|anecdote)\b"
@@ -83,26 +85,26 @@ _LONG_FORM = re.compile(
     _I,
 )
 # answers that are short by nature and need not end a sentence
-_SHORT_FORM = re.compile(
+_SHORT_FORM = screened(
     r"\b(?:title|slogan|name|names|headline|tagline|motto|caption|subject line|hashtag|haiku|poem|"
     r"limerick|word|words|phrase|synonym|antonym|list|keywords|tags)\b"
     r"|标题|宣传语|口号|名字|名称|诗|对联|词语|关键词|短语|词|列出",
     _I,
 )
-_MARKUP = re.compile(
+_MARKUP = screened(
     r"(?<![a-z])(?:json|dict|dictionary|html|xml|yaml|csv|css|markdown|tag|tags|latex|regex|escape|code|"
     r"python|javascript|sql|template|placeholder|braces?|brackets?|printf|print|string|variable|syntax|"
     r"compiler|command|terminal|shell|backslash|newline|line break)(?![a-z])"
     r"|字典|标签|转义|代码|括号|模板|换行|命令|语法|字符串|变量|C语言",
     _I,
 )
-_PROSE_EXCEPT = re.compile(
+_PROSE_EXCEPT = screened(
     r"\b(?:word|number|name|title|one-word|single|label|synonym|antonym|letter|digit|yes|no|"
     r"true|false|code|function|program|query|script|regex|formula|equation|headline|slogan|tagline|"
     r"rhyme|abbreviation|acronym|hashtag)\b|一个词|一个字|一句话|标题|词语|名字|代码|函数|程序",
     _I,
 )
-_TRANSLATE = re.compile(
+_TRANSLATE = screened(
     r"\btranslat\w*\b[^.?!\n]{0,60}?\b(?:into|to)\s+(english|french|german|spanish|italian|"
     r"portuguese|japanese|korean|russian|chinese|mandarin)\b"
     r"|(?:翻译|译)成?(?:为)?(英语|英文|中文|汉语|法语|德语|日语|韩语|西班牙语|俄语)",
@@ -115,7 +117,7 @@ _TARGET_CODES = {
     "德语": "de", "日语": "ja", "韩语": "ko", "西班牙语": "es", "俄语": "ru",
 }  # fmt: skip
 # tasks whose right answer repeats much of the input
-_COPY_ALLOWED = re.compile(
+_COPY_ALLOWED = screened(
     r"\b(?:correct|fix|edit|proofread|rewrite|rephrase|paraphrase|revise|reword|improve|polish|"
     r"capitali[sz]e|lowercase|uppercase|title case|convert|change|replace|remove|add|insert|sort|"
     r"reorder|arrange|format|punctuat\w*|spell\w*|grammar|tense|passive|active voice|continue|"
@@ -148,7 +150,7 @@ class Asks:
 _QUOTED = re.compile(r"'([^']{2,80})'|\"([^\"]{2,80})\"|“([^”]{2,80})”|「([^」]{2,80})」")
 
 
-_COUNTED = re.compile(
+_COUNTED = screened(
     r"\b(?:name|list|give|provide|suggest|write|mention|state|identify|enumerate)\s+(?:the\s+|me\s+)?"
     r"(\d{1,2}|two|three|four|five|six|seven|eight|nine|ten)\b"
     r"|(?:列出|列举|给出|写出|说出|举出|提出)(\d{1,2}|[两二三四五六七八九十])(?:个|条|种|点|项|本|位)",
@@ -160,14 +162,14 @@ _COUNT_WORDS = {
 }  # fmt: skip
 
 
-_CONTINUES = re.compile(
+_CONTINUES = screened(
     r"\bnext\b|\bcontinue|\bmissing\b|\bwhat comes\b|\bcomplete the\b|\badd (?:one|another|a) (?:more )?"
     r"(?:step|item|point|line)|下一步|接下来|续写|补全|缺少|缺失|补充",
     _I,
 )
 
 
-_OVER_INPUT = re.compile(
+_OVER_INPUT = screened(
     r"^\s*(?:please\s+)?(?:rewrite|rephrase|paraphrase|reword|edit|proofread|correct|simplify|shorten|"
     r"summari[sz]e|condense|polish|improve)\b"
     r"|\b(?:in|from) (?:this|the|the given|the following) (?:paragraph|passage|text|article|sentence|context|"

@@ -9,23 +9,25 @@ from __future__ import annotations
 import json
 import re
 
-_SEAM = re.compile(
+from pipeline.curate.structure.screen import screened
+
+_SEAM = screened(
     r"\}\s*,\s*\{|\"\s*\}\s*,?\s*$|\}\s*\]\s*\}?\s*$|^\s*\{\s*\"|\"\s*:\s*\"\s*$"
     r"|\"(?:instruction|input|output|instances|instructions|label|is_classification)\"\s*:"
     r"|\\n|\\\"|</?(?:p|div|br|span|li|ul|ol|b|i|strong|em|html|body)\s*/?>|```",
     re.IGNORECASE | re.MULTILINE,
 )
-_BETWEEN_ITEMS = re.compile(
+_BETWEEN_ITEMS = screened(
     r"\}\s*,\s*\{\s*\"?(?:instruction|input|output|label)|\"(?:instruction|input|output|label)\"\s*:"
     r"|\}\s*,\s*\{\s*$|^\s*[,;)}\]]"
 )
 # doubled punctuation (".," "..", not an ellipsis) and a log-line date or path where a task begins
-_DOUBLED = re.compile(
+_DOUBLED = screened(
     r"(?<![.])[.,;:][,;]|(?<![.])\.\.(?![.])|^\s*\d{4}-\d{2}-\d{2}\b|^\s*\d+/[a-z_]+/"
     r"|[A-Za-z0-9] +[.,](?=\s|$)"  # "24 ." : a space before a full stop or comma
 )
 _TORN_START = re.compile(r"^\s*[,;)}\]]|^\s*\"[^\"\n]+\"\s*,\s*$")  # '"Describe the rain.",'
-_STRAY = re.compile(r"(?:^|\s)[{}\]]+\s*$|\{\s*\}+|\}\}|\{\s*$|^\s*\}")
+_STRAY = screened(r"(?:^|\s)[{}\]]+\s*$|\{\s*\}+|\}\}|\{\s*$|^\s*\}")
 _PAIRS = {"}": "{", "]": "[", ")": "(", "”": "“", "】": "【", "）": "（"}
 
 

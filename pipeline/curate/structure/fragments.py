@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from pipeline.curate.structure.screen import search_tail
+
 _IDENTIFIER = re.compile(r"^[a-z]+[A-Z0-9_.(]|^[a-z]\w*\(|^(?:e\.g\.|i\.e\.|etc\.)|^[a-z]+\.[a-z]+")
 _CAPITAL_CONNECTIVE = re.compile(
     r"^(?:And|But|Or|Nor|Because|Although|Though|Whereas|Then|Also|Plus|Hence|Thus|Therefore|"
@@ -19,6 +21,7 @@ DANGLING_END = re.compile(
     r"our|this|these|those|my|because|about|between|including|for example|for instance|e\.g|i\.e)\s*$",
     re.IGNORECASE,
 )
+DANGLING_LONGEST = len("for instance")  # the longest word above: a match starts no further back
 _ZH_START = re.compile(
     r"^(?:和|并且|并|但是|但|而且|而是|而|或者|或是|以及|及|的|地|得|因此|所以|然后|还有|并把|就是|了|呢|吧|也是|其中|否则|那么"
     r"|比如|例如)(?![、，”」])"
@@ -29,6 +32,7 @@ _ZH_DANGLING_END = re.compile(
     r"|所以|但是|而且|否则|然后|那么|如果|因为|并且|学会了|，|、|,)\s*$"
     r"|(?:并且|并|再|然后|而且|以及)[\u4e00-\u9fff]{1,2}\s*$"
 )
+_ZH_DANGLING_LONGEST = len("以及") + 2
 _TERMINAL = ".?!:;。？！：；…)]\"'”’」』》）"
 
 # "1." "2)" "(3)" "（3）" "4、" and Chinese "第二，" "三、"
@@ -48,6 +52,11 @@ _INLINE = re.compile(r"(?:^|\s)(\d{1,2}|[A-Ha-h])[.)]\s+\S")
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "首先": 1, "其次": 2, "再次": 3}
 _BARE_END = re.compile(rf"\n\s*(?:[-*•]|\d{{1,2}}[.)、]|[{_ZH_NUMBERS}]是)\s*$")
 _INLINE_FIRST = re.compile(r"(?:^|[\s:：])(?:1|一)\s*[.)、]\s*\S|第一[，,、]")
+
+
+def dangling_end(text: str) -> bool:
+    """Whether `text` ends on a word that cannot end a sentence ("…called", "…such as")."""
+    return search_tail(DANGLING_END, text, DANGLING_LONGEST) is not None
 
 
 def _position(text: str) -> int:
@@ -79,6 +88,9 @@ def _number(groups: tuple[str | None, ...]) -> int:
 
 def markers(text: str) -> list[int]:
     """The numbers of the numbered items `text` holds, in order."""
+    if "\n" not in text:  # an item opens the text or a line: here only the text
+        found = _MARKER.match(text)
+        return [_number(found.groups())] if found else []
     return [_number(match.groups()) for match in _MARKER.finditer(text)]
 
 
@@ -95,14 +107,16 @@ def fragment(instruction: str, has_input: bool, chinese: bool) -> str | None:
     if chinese:
         if _ZH_START.match(text) and not _ZH_WORD_NAMED.match(text):
             return f"starts mid-sentence: {text[:6]}"
-        if _ZH_DANGLING_END.search(text) or (text.endswith(("：", ":")) and not has_input):
+        if search_tail(_ZH_DANGLING_END, text, _ZH_DANGLING_LONGEST) or (
+            text.endswith(("：", ":")) and not has_input
+        ):
             return f"ends mid-sentence: {text[-6:]}"
         return None
     if text[0].islower() and not _IDENTIFIER.match(text):
         return f"starts mid-sentence: {' '.join(text.split()[:3])}"
     if _CAPITAL_CONNECTIVE.match(text):
         return f"starts with a connective: {text.split()[0]}"
-    if text[-1] not in _TERMINAL and DANGLING_END.search(text):
+    if text[-1] not in _TERMINAL and dangling_end(text):
         return f"ends on a dangling word: {' '.join(text.split()[-3:])}"
     if not has_input and re.search(
         r"\b(?:example|for example|e\.g\.|such as|as follows)\s*:\s*$", text, re.I
@@ -122,7 +136,7 @@ def list_continuation(fields: list[tuple[str, str]], continues: bool = False) ->
     """A numbered list dealt out over consecutive fields: a field opening on item k > 1, or on
     item k + 1 right after a field that ended on item k."""
     before: int | None = None
-    for name, text in fields:
+    for index, (name, text) in enumerate(fields):
         numbers = markers(text)
         opens = first_marker(text.lstrip())
         if opens is not None and opens > 1 and (before is None or opens == before + 1 and not continues):
@@ -136,5 +150,6 @@ def list_continuation(fields: list[tuple[str, str]], continues: bool = False) ->
                 return {"field": name, "opens_with_item": 1, "unfinished": tail[-30:]}
         if name != "output" and _BARE_END.search(text):
             return {"field": name, "ends_on": "a bare list marker"}
-        before = _last_item(text, numbers)
+        if index + 1 < len(fields):  # what the next field would continue
+            before = _last_item(text, numbers)
     return None

@@ -12,13 +12,14 @@ import re
 from functools import lru_cache
 from importlib import resources
 
+from pipeline.curate.structure.screen import Screened, screened, tokens
 from pipeline.text import tokenize
 
 WORD_NGRAM = 5  # words of a space-delimited language
 CJK_NGRAM = 8  # characters of Chinese
 _I = re.IGNORECASE
 
-_TALK_ABOUT_THE_PROMPT = re.compile(
+_TALK_ABOUT_THE_PROMPT = screened(
     r"\b(?:series|list|set|number|variety|couple) of (?:\w+ ){0,3}?(?:tasks|task instructions)\b"
     r"|\b(?:come|came|coming) up with (?:\w+ ){0,4}?(?:tasks|instructions|examples)\b"
     r"|\b(?:invent\w*|creat\w*|writ\w*|generat\w*|com\w* up with) (?:\w+ ){0,3}"
@@ -43,7 +44,7 @@ _TALK_ABOUT_THE_PROMPT = re.compile(
     r"|<\s*no\s*input\s*>|<无输入>",
     _I | re.MULTILINE,
 )
-_TALK_ABOUT_THE_PROMPT_ZH = re.compile(
+_TALK_ABOUT_THE_PROMPT_ZH = screened(
     r"一系列(?:的)?任务|(?:\d+|[一二三四五六七八九十几]+)个新任务|新任务|任务指令|多样化?的任务|想出一组|^\s*任务\s*\d+\s*[:：]|(?:下面|以下|后面|接下来)的?任务(?:在|都|要|应|需)"
     r"|AI助手可能收到的|(?:各类|各种)指令清单|第[一二三四五六七八九十\d]+个任务|(?:这个|上述|以上)(?:限制|约束)条件|给定(?:的)?任务描述|任务的列表|(?:让|请)?AI助手完成的|多样[、，和]?真实的任务|(?:上述|以上|上面的?)\w{0,3}(?:任务|例子|示例)"
     r"|(?:为|给)AI助手(?:编写|编造|设计|想出)|真实(?:的)?任务|给定的示例|前[几五三十\d]+个任务|下面是一些(?:例子|示例)|以下是一些(?:例子|示例)"
@@ -66,8 +67,11 @@ def _ngrams(run: list[str]) -> set[tuple[str, ...]]:
 
 def _runs(text: str) -> list[list[str]]:
     """Token runs in which one n-gram size applies: CJK characters, or words."""
+    if text.isascii():  # words only (NFKC keeps ASCII ASCII)
+        words = list(tokens(text))
+        return [words] if words else []
     runs: list[list[str]] = [[]]
-    for token in tokenize(text):
+    for token in tokens(text):
         if runs[-1] and _is_character(runs[-1][-1]) != _is_character(token):
             runs.append([])
         runs[-1].append(token)
@@ -94,32 +98,51 @@ def template_ngrams() -> frozenset[tuple[str, ...]]:
 
 
 @lru_cache(maxsize=1)
-def template_patterns() -> tuple[re.Pattern[str], ...]:
+def _template_words() -> frozenset[str]:
+    return frozenset(token for gram in template_ngrams() for token in gram)
+
+
+def _template_grams(run: list[str]) -> set[tuple[str, ...]]:
+    """The run's n-grams that are template n-grams: `_ngrams(run) & template_ngrams()`, with
+    a tuple built only where `size` words in a row are template words."""
+    size = CJK_NGRAM if _is_character(run[0]) else WORD_NGRAM
+    grams, words = template_ngrams(), _template_words()
+    found: set[tuple[str, ...]] = set()
+    streak = 0
+    for end, token in enumerate(run, start=1):
+        streak = streak + 1 if token in words else 0
+        if streak >= size and (gram := tuple(run[end - size : end])) in grams:
+            found.add(gram)
+    return found
+
+
+@lru_cache(maxsize=1)
+def template_patterns() -> tuple[Screened, ...]:
     """Short prompt lines with a format field ("Write {count} different examples."), as patterns
     whose field matches a few words: too short for n-grams, too telling to let pass."""
     patterns = []
     for line in _template_lines():
         parts = _FIELD.split(line)
-        fixed = [tokens for part in parts if (tokens := tokenize(part))]
+        fixed = [found for part in parts if (found := tokenize(part))]
         if fixed and fixed[0][:1] == ["请"]:
             fixed[0] = fixed[0][1:]  # a polite "please" the copy may drop
         if len(fixed) < 2 or sum(map(len, fixed)) >= 2 * WORD_NGRAM or sum(map(len, fixed)) < 3:
             continue
         words = [r"\W*".join(re.escape(token) for token in tokens) for tokens in fixed]
         body = r"[^\n]{1,30}?".join(words)  # a field: a few words, within one line
-        patterns.append(re.compile(body, _I))
+        patterns.append(screened(body, _I))
     return tuple(patterns)
 
 
 # legitimate in an answer ("Here are some examples of metaphors:"), not in a task
-_INTRODUCES_EXAMPLES = re.compile(
+_INTRODUCES_EXAMPLES = screened(
     r"\b(?:here are|below are|following are) (?:some|a few|\w+) examples\s*[:.]"
     r"|以下是一些例子|下面是一些例子",
     _I,
 )
 
 
-_FIELD_LABEL = re.compile(
+_FIELD_LABEL = screened(
     r"\b(question|answer|output|response|input|instruction|context)\s*:|(问题|回答|输出|输入|指令)\s*[:：]",
     _I,
 )
@@ -139,10 +162,10 @@ def leaked(text: str, instruction: bool = False) -> str | None:
         found = pattern.search(text)
         if found:
             return found.group(0)
-    grams = template_ngrams()
     for run in _runs(text):
-        for gram in sorted(_ngrams(run)):
-            if gram in grams:
-                return ("" if _is_character(gram[0]) else " ").join(gram)
+        shared = _template_grams(run)
+        if shared:
+            gram = min(shared)  # the first in sorted order, as the evidence always named
+            return ("" if _is_character(gram[0]) else " ").join(gram)
     match = _TALK_ABOUT_THE_PROMPT.search(text) or _TALK_ABOUT_THE_PROMPT_ZH.search(text)
     return match.group(0).strip() if match else None
