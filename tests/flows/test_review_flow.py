@@ -319,6 +319,9 @@ def test_a_reviewer_decides_in_the_ui_and_the_decisions_stick(service: Service) 
 
 def test_nobody_reviews_and_the_build_publishes_unreviewed(service: Service) -> None:
     config = service.config.model_copy(deep=True)
+    # the timeout path, not the sample: a few new records are enough to pause on
+    config.generate.target = 3
+    config.review.sample = 2
     config.review.timeout = 15
     config.review.on_timeout = "publish"
     with service.server.client() as client:
