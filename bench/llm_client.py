@@ -1,6 +1,6 @@
 """LLM client benchmark (issue 3). Run from the repository root, under the heavy-job lock:
 
-    flock /tmp/seedforge-heavy.lock timeout 1200 python bench/llm_client.py [--part NAME]
+    flock /tmp/seedforge-heavy.lock timeout 1800 python bench/llm_client.py [--part NAME]
 
 1. throughput: seedforge's client with the journal on vs a bare `AsyncOpenAI` + `asyncio.gather`
    loop, at equal concurrency, against a local endpoint with a fixed 20 ms latency (a separate
