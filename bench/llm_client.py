@@ -12,7 +12,7 @@
 4. serial: default adaptive admission vs fixed concurrency 1 and 8 against that (serial) server:
    tokens/s, latency and the adaptive window over time (bench/llm_serial.py).
 
-Prints a JSON summary; `--markdown` prints the docs/benchmarks.md section instead.
+Prints a JSON summary (and, for the serial part, its docs/benchmarks.md table).
 """
 
 from __future__ import annotations
