@@ -196,7 +196,8 @@ def test_curate_does_not_import_torch_transformers_or_prefect(tmp_path: Path) ->
         f" '--index', {str(tmp_path / 'idx')!r}]\n"
         "try:\n    app()\nexcept SystemExit:\n    pass\n"
         "print(sorted(m for m in ('torch', 'transformers', 'prefect') if m in sys.modules))\n"
-        "print('rouge_score.scoring' in sys.modules, 'datasketch' in sys.modules, 'lingua' in sys.modules)\n"
+        "print('pipeline.curate.structure' in sys.modules, 'datasketch' in sys.modules,"
+        " 'lingua' in sys.modules)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-2:] == ["[]", "True True True"]  # it really curated
