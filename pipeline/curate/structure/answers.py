@@ -66,6 +66,13 @@ def rouge_l_f1(a: Sequence[str], b: Sequence[str]) -> float:
     return float(fmeasure(common / len(b), common / len(a)))
 
 
+def _may_reach(a: Sequence[str], b: Sequence[str], numerator: int, denominator: int) -> bool:
+    """Whether ROUGE-L F1 of `a` and `b` can reach numerator/denominator: F1 = 2·LCS/(|a|+|b|)
+    and the LCS is at most the shorter list. Compared in integers, a bound below the threshold
+    falls short by at least 1/(denominator·(|a|+|b|)), far more than a float's rounding."""
+    return 2 * min(len(a), len(b)) * denominator >= numerator * (len(a) + len(b))
+
+
 def role_confusion(instruction: str, given: str, said: str, asks: Asks) -> dict[str, object] | None:
     """The output is the input again (nearly), carries on from it, speaks as the input's
     speaker, or asks the instruction back."""
@@ -73,20 +80,29 @@ def role_confusion(instruction: str, given: str, said: str, asks: Asks) -> dict[
     if not said_tokens or asks.copy_allowed:
         return None
     if given_tokens:
-        overlap = rouge_l_f1(given_tokens, said_tokens)
-        if overlap >= 0.7 and len(said_tokens) >= 0.8 * len(given_tokens):
-            return {"restates": "input", "rouge_l": round(overlap, 3)}
+        if len(said_tokens) >= 0.8 * len(given_tokens) and _may_reach(given_tokens, said_tokens, 7, 10):
+            overlap = rouge_l_f1(given_tokens, said_tokens)
+            if overlap >= 0.7:
+                return {"restates": "input", "rouge_l": round(overlap, 3)}
         head = given_tokens[: max(4, len(given_tokens) * 4 // 5)]
         if len(given_tokens) >= 4 and said_tokens[: len(head)] == head:
             return {"continues": "input"}
         speaker, answerer = _SPEAKER.match(given), _SPEAKER.match(said)
         if speaker and answerer and speaker.group(1).casefold() == answerer.group(1).casefold():
             return {"speaks_as": speaker.group(1)}
-    asked = rouge_l_f1(tokens(instruction), said_tokens)
+    task_tokens = tokens(instruction)
+    question = any(mark in said for mark in "?？") or _IMPERATIVE.match(said) is not None
+    short_question = question and len(said_tokens) <= 25
+    asked = 0.0  # stands for any value below 0.5, where nothing below fires
+    if (
+        _may_reach(task_tokens, said_tokens, 3, 4)
+        or short_question
+        and _may_reach(task_tokens, said_tokens, 1, 2)
+    ):
+        asked = rouge_l_f1(task_tokens, said_tokens)
     if asked >= 0.75:
         return {"restates": "instruction", "rouge_l": round(asked, 3)}
-    question = any(mark in said for mark in "?？") or _IMPERATIVE.match(said) is not None
-    if question and len(said_tokens) <= 25 and asked >= 0.5:
+    if short_question and asked >= 0.5:
         if not _ASKS_FOR_QUESTIONS.search(instruction) and not _ASKS_FOR_QUESTIONS.search(given):
             return {"asks_back": said.strip()[:60], "rouge_l": round(asked, 3)}
     return None
@@ -164,7 +180,11 @@ def _untranslated(target: str, instruction: str, given: str, said: str, asks_sou
     said_text, source_text = " ".join(said_tokens), " ".join(source_tokens)
     if said_text and (said_text == source_text or len(said_tokens) >= 3 and said_text in source_text):
         return True  # the source again, whole or in part
-    if source_tokens and rouge_l_f1(source_tokens, said_tokens) >= 0.5:
+    if (
+        source_tokens
+        and _may_reach(source_tokens, said_tokens, 1, 2)
+        and rouge_l_f1(source_tokens, said_tokens) >= 0.5
+    ):
         return True  # two languages share names and numbers, not half their words
     chinese = cjk_share(said) > 0.5
     if target == "zh":

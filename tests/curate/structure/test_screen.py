@@ -14,7 +14,7 @@ import pytest
 
 import pipeline.curate.structure  # noqa: F401  (loads every module of the package)
 from pipeline.curate.rouge import rouge_l_f1 as rouge_score_f1
-from pipeline.curate.structure.answers import rouge_l_f1
+from pipeline.curate.structure.answers import _may_reach, rouge_l_f1
 from pipeline.curate.structure.fragments import (
     _MARKER,
     _ZH_DANGLING_END,
@@ -183,3 +183,13 @@ def test_template_grams_are_the_shared_n_grams() -> None:
     for text in _labelled_texts() + [" ".join(" ".join(gram) for gram in sorted(grams)[:50])]:
         for run in _runs(text):
             assert _template_grams(run) == _ngrams(run) & grams
+
+
+def test_a_rouge_l_out_of_reach_is_below_its_threshold() -> None:
+    rng = random.Random(8)
+    for _ in range(5000):
+        a = [rng.choice("abcdef") for _ in range(rng.randint(0, 40))]
+        b = [rng.choice("abcdef") for _ in range(rng.randint(0, 40))]
+        for numerator, denominator in ((1, 2), (7, 10), (3, 4)):
+            if not _may_reach(a, b, numerator, denominator):
+                assert rouge_l_f1(a, b) < numerator / denominator
