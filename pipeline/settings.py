@@ -1,7 +1,8 @@
 """Machine-level settings read from the environment (`settings()`; the model is
 `pipeline.environment.Settings`), where the shipped seeds are, and the strict
-base of every config model. Nothing here imports another pipeline module, so every part of
-pipeline (each stage's config included) can build on it."""
+base of every config model. Nothing here imports another pipeline module (but
+`pipeline.environment`, which imports none, when a setting is read), so every part of pipeline
+(each stage's config included) can build on it."""
 
 from __future__ import annotations
 

@@ -5,13 +5,16 @@ torch, transformers or prefect."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from pipeline.commands.choices import Compare, PiiAction
 from pipeline.commands.common import PANEL_CURATE, fail, spinner
 from pipeline.errors import SeedforgeError
+
+if TYPE_CHECKING:
+    from pipeline.records import SeedTask
 
 
 def _curate_config(config_file: Path | None, overrides: dict[str, Any]) -> Any:
@@ -175,7 +178,7 @@ def curate(
     _print_summary(summary)
 
 
-def _seed_tasks(seeds: Path | None) -> list[Any]:
+def _seed_tasks(seeds: Path | None) -> list[SeedTask]:
     if seeds is None:
         return []
     from pipeline.generate.self_instruct.seeds import load_seed_tasks
