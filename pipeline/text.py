@@ -39,6 +39,8 @@ def tokenize(text: str) -> list[str]:
 @lru_cache(maxsize=64)  # the same fields are asked about by several checks in a row
 def cjk_ratio(text: str) -> float:
     """Share of CJK characters among letters and digits (0 when there are none)."""
+    if text.isascii():  # no CJK character is ASCII: skip counting the letters of English text
+        return 0.0
     letters = len(_LETTER_OR_DIGIT.findall(text))
     return len(CJK_CHARACTER.findall(text)) / letters if letters else 0.0
 

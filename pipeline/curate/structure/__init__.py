@@ -22,10 +22,9 @@ from pipeline.curate.structure.asks import reading
 from pipeline.curate.structure.debris import debris, is_json
 from pipeline.curate.structure.fragments import fragment, list_continuation
 from pipeline.curate.structure.leakage import leaked
-from pipeline.curate.structure.screen import cjk_share
 from pipeline.curate.structure.task_form import not_a_task
 from pipeline.curate.verdict import Rule, Verdict, first_violation
-from pipeline.curate.views import answers_of, input_of, instruction_of, text_fields
+from pipeline.curate.views import answers_of, input_of, instruction_of, is_chinese, text_fields
 from pipeline.records import AlpacaRecord, Record
 
 CLASSIFICATION_TEMPLATE = "class_instances"  # in the template name of classification records
@@ -34,11 +33,6 @@ _LANGUAGES = ("en", "zh", "fr", "de", "es", "it", "pt", "ja", "ko", "ru")
 
 def is_classification(record: Record) -> bool:
     return CLASSIFICATION_TEMPLATE in (record.lineage.template or "")
-
-
-def _chinese(record: Record) -> bool:
-    """`pipeline.curate.views.is_chinese`, without counting the characters of ASCII text."""
-    return record.lineage.language == "zh" or cjk_share(instruction_of(record)) > 0.3
 
 
 def _leakage(record: Record, config: StructureConfig) -> Verdict | None:
@@ -72,14 +66,14 @@ def _debris(record: Record, config: StructureConfig) -> Verdict | None:
 def _fragment(record: Record, config: StructureConfig) -> Verdict | None:
     if not (config.fragments and isinstance(record, AlpacaRecord)):
         return None
-    why = fragment(record.instruction, bool(record.input.strip()), _chinese(record))
+    why = fragment(record.instruction, bool(record.input.strip()), is_chinese(record))
     return Verdict("fragment", {"field": "instruction", "term": why}) if why else None
 
 
 def _task_form(record: Record, config: StructureConfig) -> Verdict | None:
     if not (config.task_form and isinstance(record, AlpacaRecord)):
         return None
-    why = not_a_task(record.instruction, _chinese(record))
+    why = not_a_task(record.instruction, is_chinese(record))
     return Verdict("not_a_task", {"field": "instruction", "term": why}) if why else None
 
 

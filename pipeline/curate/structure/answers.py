@@ -8,10 +8,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from pipeline.curate.rouge import fmeasure, lcs_length
+from pipeline.curate.rouge import rouge_l_f1_fast as rouge_l_f1
 from pipeline.curate.structure.asks import Asks, has_number, looks_like_code
 from pipeline.curate.structure.fragments import dangling_end
-from pipeline.curate.structure.screen import cjk_share, screened, tokens
+from pipeline.curate.structure.screen import screened, tokens
+from pipeline.text import cjk_ratio
 
 _WORDS_EN = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -54,16 +55,6 @@ _IMPERATIVE = screened(
 _SQL_END = re.compile(r"\b(?:select|from|where|and|or|by|join|on|limit|values|set|into|having|as)\s*$", re.I)
 _SPEAKER = re.compile(r"^\s*([^\W\d][\w ]{0,20}?)\s*[:：]")
 _ASKS_FOR_QUESTIONS = screened(r"question|quiz|ask|interview|riddle|提问|问题|问句|疑问", re.I)
-
-
-def rouge_l_f1(a: Sequence[str], b: Sequence[str]) -> float:
-    """ROUGE-L F1 as rouge-score computes it (`pipeline.curate.rouge.rouge_l_f1`), the same float:
-    the same LCS length from the bit-parallel LCS instead of the DP table, and its precision,
-    recall and F expressions in the same order."""
-    if not a or not b:
-        return 0.0
-    common = lcs_length(a, b)
-    return float(fmeasure(common / len(b), common / len(a)))
 
 
 def _may_reach(a: Sequence[str], b: Sequence[str], numerator: int, denominator: int) -> bool:
@@ -166,7 +157,7 @@ def cut_short(said: str, asks: Asks) -> str | None:
     unpunctuated = sum(line.rstrip()[-1] not in _PROSE_END for line in lines)
     if len(lines) > 2 and unpunctuated >= 0.6 * len(lines):
         return None  # verse or a list of terms
-    if cjk_share(last) > 0.5:
+    if cjk_ratio(last) > 0.5:
         return f"stops mid-sentence: {last[-8:]!r}" if len(last) >= 12 else None
     if len(last.split()) >= 5 and last[:1].isupper() or len(lines) > 1 and len(last.split()) >= 4:
         return f"stops mid-sentence: {last[-24:]!r}"
@@ -186,7 +177,7 @@ def _untranslated(target: str, instruction: str, given: str, said: str, asks_sou
         and rouge_l_f1(source_tokens, said_tokens) >= 0.5
     ):
         return True  # two languages share names and numbers, not half their words
-    chinese = cjk_share(said) > 0.5
+    chinese = cjk_ratio(said) > 0.5
     if target == "zh":
         return not chinese and len(said_tokens) >= 3
     return chinese
@@ -218,9 +209,9 @@ def unrelated(asks: Asks, given: str, said: str) -> dict[str, object] | None:
     """A task worked on the input (rewrite, summarise, extract, answer from it) whose output
     shares not one content word with that input."""
     words = _content_words(given)
-    if not asks.over_input or len(words) < 4 or len(said.split()) < 3 and cjk_share(said) < 0.5:
+    if not asks.over_input or len(words) < 4 or len(said.split()) < 3 and cjk_ratio(said) < 0.5:
         return None
-    shares_a_character = cjk_share(given) > 0.5 and any(c in said for c in given if c.isalnum())
+    shares_a_character = cjk_ratio(given) > 0.5 and any(c in said for c in given if c.isalnum())
     if words & _content_words(said) or shares_a_character:
         return None
     return {"asked": "work on the input", "found": "an output sharing no word with it"}
@@ -229,7 +220,7 @@ def unrelated(asks: Asks, given: str, said: str) -> dict[str, object] | None:
 def wrong_type(asks: Asks, instruction: str, given: str, said: str) -> dict[str, object] | None:
     """What the task asks for that the output is not."""
     words = said.split()
-    chinese = cjk_share(said) > 0.5
+    chinese = cjk_ratio(said) > 0.5
     short = len(said.strip(" 。.！!")) <= 4 if chinese else len(words) <= 2 and len(said) <= 24
     if asks.code and not looks_like_code(said):
         return {"asked": "code", "found": "no code"}
@@ -237,15 +228,15 @@ def wrong_type(asks: Asks, instruction: str, given: str, said: str) -> dict[str,
         return {"asked": f"a translation into {asks.translation_to}", "found": said[:40]}
     if asks.label and not asks.code:
         options = asks.options
-        head = " ".join(words[:12]) if cjk_share(said) < 0.5 else said[:24]
+        head = " ".join(words[:12]) if cjk_ratio(said) < 0.5 else said[:24]
         lowered = head.lower()
         named = any(option in lowered for option in options) if options else bool(_LABELS.search(head))
         long = len(words) > (12 if options else 20) or (
-            cjk_share(said) > 0.5 and len(said) > (24 if options else 60)
+            cjk_ratio(said) > 0.5 and len(said) > (24 if options else 60)
         )
         if options:
             named = any(option in said.lower() for option in options)
-        chinese_without_options = cjk_share(said) > 0.5 and options and len(said) >= 8
+        chinese_without_options = cjk_ratio(said) > 0.5 and options and len(said) >= 8
         if (long or chinese_without_options) and not named:
             return {"asked": "a label", "found": "prose without one", "labels": list(options)}
     opening = said.strip().lstrip("“\"'「").removeprefix("不").removeprefix("没").lower()

@@ -18,18 +18,13 @@ from re import _constants as sre  # type: ignore[attr-defined]  # the standard l
 from re import _parser  # type: ignore[attr-defined]  # regex parser, private but there since 3.11
 from typing import Any
 
-from pipeline.text import cjk_ratio, tokenize
+from pipeline.text import tokenize
 
 
 @lru_cache(maxsize=64)  # a record's fields, read by leakage, role confusion and answer type
 def tokens(text: str) -> tuple[str, ...]:
     """`pipeline.text.tokenize`, computed once per text."""
     return tuple(tokenize(text))
-
-
-def cjk_share(text: str) -> float:
-    """`pipeline.text.cjk_ratio`, 0 at once for ASCII text (no CJK character is ASCII)."""
-    return 0.0 if text.isascii() else cjk_ratio(text)
 
 
 @lru_cache(maxsize=64)

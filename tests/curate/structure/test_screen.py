@@ -14,7 +14,8 @@ import pytest
 
 import pipeline.curate.structure  # noqa: F401  (loads every module of the package)
 from pipeline.curate.rouge import rouge_l_f1 as rouge_score_f1
-from pipeline.curate.structure.answers import _may_reach, rouge_l_f1
+from pipeline.curate.rouge import rouge_l_f1_fast as rouge_l_f1
+from pipeline.curate.structure.answers import _may_reach
 from pipeline.curate.structure.fragments import (
     _MARKER,
     _ZH_DANGLING_END,
