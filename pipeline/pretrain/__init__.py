@@ -1,0 +1,1 @@
+"""Continued pretraining: causal-LM LoRA on a corpus\x27s packed blocks."""
