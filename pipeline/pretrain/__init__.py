@@ -1,1 +1,1 @@
-"""Continued pretraining: causal-LM LoRA on a corpus\x27s packed blocks."""
+"""Continued pretraining: causal-LM LoRA on the packed token blocks of a corpus."""
