@@ -1,5 +1,6 @@
 """The base model for training and evaluation: any local HF directory, a GGUF converted once
-into a plain HF directory (Trainer and PEFT refuse GGUF-quantised objects), or a hub id."""
+into a plain HF directory (Trainer and PEFT refuse GGUF-quantised objects), a `seedforge
+pretrain` output directory (its merged model), or a hub id."""
 
 from __future__ import annotations
 
@@ -56,6 +57,17 @@ def convert_gguf(gguf: Path, target: Path) -> Path:
     return target
 
 
+PRETRAIN_SUMMARY = "pretrain.json"  # marks a `seedforge pretrain` output directory
+
+
+def pretrained_model(out_dir: Path) -> Path:
+    """The merged model of a pretraining run, the base for chaining into train and eval."""
+    merged = out_dir / "merged"
+    if not (merged / "config.json").is_file():
+        raise SeedforgeError("pretraining output has no merged model (merged/config.json)", path=out_dir)
+    return merged.resolve()
+
+
 def prepare_base_model(spec: str | None) -> str:
     """Path (or hub id) that `from_pretrained` loads; the embedded GGUF when spec is empty."""
     if not spec:
@@ -67,6 +79,8 @@ def prepare_base_model(spec: str | None) -> str:
             raise SeedforgeError("base model GGUF not found", path=path)
         return str(convert_gguf(path, converted_dir_for(path)))
     if path.exists():
+        if (path / PRETRAIN_SUMMARY).is_file():
+            return str(pretrained_model(path))
         if not (path / "config.json").is_file():
             raise SeedforgeError("base model directory has no config.json", path=path)
         return str(path.resolve())

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -53,7 +53,7 @@ class TrainingInterrupted(KeyboardInterrupt):
         self.step = step
 
 
-def mean_loss(model: Any, examples: list[Example], pad_id: int, batch: int = 8) -> float:
+def mean_loss(model: Any, examples: Sequence[Example], pad_id: int, batch: int = 8) -> float:
     """Token-weighted mean loss; examples sorted by length so batches carry little padding."""
     import torch
 
@@ -79,8 +79,8 @@ class TrainingRun:
     scheduler: Any
     config: TrainConfig
     schedule: Schedule
-    train: list[Example]
-    validation: list[Example]
+    train: Sequence[Example]  # a list, or blocks read from an array as they are needed
+    validation: Sequence[Example]
     pad_id: int
     out_dir: Path
     identity: dict[str, Any]

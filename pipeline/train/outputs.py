@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -68,8 +69,14 @@ def run_card_markdown(card: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write_run_outputs(out_dir: Path, metrics: dict[str, Any], card: dict[str, Any]) -> None:
+def write_run_outputs(
+    out_dir: Path,
+    metrics: dict[str, Any],
+    card: dict[str, Any],
+    markdown: Callable[[dict[str, Any]], str] = run_card_markdown,
+) -> None:
+    """`markdown` renders the card for people (`seedforge pretrain` has its own)."""
     write_json_atomic(out_dir / METRICS, metrics)
     write_atomic(out_dir / LOSS_PNG, loss_curve(metrics["history"], evals=metrics["evals"]))
     write_json_atomic(out_dir / CARD_JSON, card)
-    write_atomic(out_dir / CARD_MD, run_card_markdown(card))
+    write_atomic(out_dir / CARD_MD, markdown(card))
