@@ -120,17 +120,28 @@ class _TextExtractor(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.skipping:
             return
-        self.parts.append(data if self.pre else _SPACES.sub(" ", data.replace("\n", " ")))
+        if not self.pre:
+            data = _SPACES.sub(" ", data.replace("\n", " "))
+            if data == " " and (not self.parts or self.parts[-1].endswith("\n")):
+                return  # the indentation between two blocks
+        self.parts.append(data)
 
     def _break(self, tag: str) -> None:
         if self.skipping:
             return
         if tag in PARAGRAPH_TAGS:
-            self.parts.append("\n\n")
+            self._newlines(2)
         elif tag in LINE_TAGS:
-            self.parts.append("\n")
+            self._newlines(1)
         elif tag in CELL_TAGS:
             self.parts.append(" ")
+
+    def _newlines(self, count: int) -> None:
+        """End the current line (1) or paragraph (2): </li><li> is one line break, not two."""
+        if self.parts and self.parts[-1].strip("\n") == "" and self.parts[-1]:
+            self.parts[-1] = "\n" * max(count, len(self.parts[-1]))
+        else:
+            self.parts.append("\n" * count)
 
 
 def html_to_text(html: str) -> str:
