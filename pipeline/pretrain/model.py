@@ -20,7 +20,8 @@ ADAPTER = "adapter"
 
 
 def _module_name(model: Any, module: Any) -> str:
-    return next(name for name, candidate in model.named_modules() if candidate is module)
+    name: str = next(name for name, candidate in model.named_modules() if candidate is module)
+    return name
 
 
 def embedding_modules(model: Any) -> tuple[list[str], bool]:
