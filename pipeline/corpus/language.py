@@ -22,7 +22,7 @@ MIN_LETTERS = 20  # fewer letters than this in the sample: "unknown"
 MIN_CONFIDENCE = 0.5  # lingua's top language below this: "unknown"
 UNKNOWN = "unknown"
 DETECTED_LANGUAGES = (
-    "en zh de fr es it pt nl ru ja ko ar pl tr vi id sv da no fi cs uk el he hi th fa".split()
+    "en zh de fr es it pt nl ru ja ko ar pl tr vi id sv da nb fi cs uk el he hi th fa".split()
 )
 
 _URL_OR_EMAIL = re.compile(r"\b(?:https?://|www\.)\S+|\S+@\S+")

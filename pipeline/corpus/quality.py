@@ -136,7 +136,6 @@ def _alphabetic_checks(text: str, language: str, config: QualityConfig) -> Itera
     count = len(words)
     if not config.min_words <= count <= config.max_words:
         yield "word_count", f"{count} words, expected {config.min_words}-{config.max_words}"
-        return
     mean = sum(len(word) for word in words) / count if count else 0.0
     if not config.min_mean_word_length <= mean <= config.max_mean_word_length:
         bounds = f"{config.min_mean_word_length:g}-{config.max_mean_word_length:g}"
@@ -169,7 +168,6 @@ def _cjk_checks(text: str, language: str, config: QualityConfig) -> Iterator[Fai
     count = len(chars)
     if not config.zh_min_chars <= count <= config.zh_max_chars:
         yield "zh_char_count", f"{count} characters, expected {config.zh_min_chars}-{config.zh_max_chars}"
-        return
     letters = len(_LETTER.findall(text))  # Han characters count as letters (\w, not digits)
     yield _too_low(
         "zh_letter_share",
