@@ -10,6 +10,7 @@ login rule is stricter still (`short_line_chars`), since 登录 and 注册 also 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from pydantic import Field, field_validator
 
@@ -18,8 +19,9 @@ from pipeline.settings import StrictModel
 _I = re.IGNORECASE
 PHRASE_RULES: dict[str, re.Pattern[str]] = {
     "cookie_notice": re.compile(
-        r"\bcookies?\b.*\b(?:use|uses|accept|consent|policy|settings|preferences)\b"
-        r"|\baccept (?:all )?cookies\b"
+        r"\b(?:we|this (?:web)?site|our (?:web)?site) uses? cookies\b|\baccept (?:all )?cookies\b"
+        r"|\bcookies? (?:policy|settings|preferences|consent|notice)\b"
+        r"|\bby (?:continuing|using)\b.*\bcookies\b"
         r"|使用\s*cookie|cookie\s*政策|接受所有",
         _I,
     ),
@@ -106,11 +108,10 @@ def strip_boilerplate(text: str, config: BoilerplateConfig) -> tuple[str, list[R
     """`text` without its boilerplate lines, and the removed lines as (rule, evidence, line)."""
     if not config.enabled:
         return text, []
-    extra = [re.compile(pattern, _I) for pattern in config.extra_patterns]
     kept: list[str] = []
     removed: list[Removed] = []
     for line in text.split("\n"):
-        verdict = boilerplate_rule(line, config, extra)
+        verdict = boilerplate_rule(line, config)
         if verdict is None:
             kept.append(line)
         else:
@@ -120,14 +121,17 @@ def strip_boilerplate(text: str, config: BoilerplateConfig) -> tuple[str, list[R
     return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip("\n"), removed
 
 
-def boilerplate_rule(
-    line: str, config: BoilerplateConfig, extra: list[re.Pattern[str]] | None = None
-) -> tuple[str, str] | None:
+@lru_cache(maxsize=8)
+def _compiled(patterns: tuple[str, ...]) -> list[re.Pattern[str]]:
+    return [re.compile(pattern, _I) for pattern in patterns]
+
+
+def boilerplate_rule(line: str, config: BoilerplateConfig) -> tuple[str, str] | None:
     """(rule, evidence) when `line` is boilerplate, else None."""
     stripped = line.strip()
     if not stripped:
         return None
-    for rule, verdict in _verdicts(stripped, config, extra or []):
+    for rule, verdict in _verdicts(stripped, config, _compiled(tuple(config.extra_patterns))):
         if rule not in config.disabled_rules:
             return rule, verdict
     return None
