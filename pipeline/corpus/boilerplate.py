@@ -2,9 +2,9 @@
 copyright lines, share and login prompts, "enable JavaScript", lorem ipsum, link-like menu
 lines and bare URLs, in English and Chinese.
 
-A phrase rule judges only short lines (`max_line_chars`): a paragraph of prose that mentions
-cookies or subscriptions is content, a 40-character line that asks to accept them is not. The
-login rule is stricter still (`short_line_chars`), since 登录 and 注册 also occur in prose
+A phrase rule judges only short lines (`max_line_chars`, `max_cjk_line_chars`): a paragraph of
+prose that mentions cookies or subscriptions is content, a 40-character line that asks to accept
+them is not. The login rule is stricter still (`short_line_chars`), since 登录 and 注册 also occur in prose
 (注册会计师). Lorem ipsum is removed at any length, as C4 does with whole pages."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from functools import lru_cache
 from pydantic import Field, field_validator
 
 from pipeline.settings import StrictModel
+from pipeline.text import cjk_ratio
 
 _I = re.IGNORECASE
 PHRASE_RULES: dict[str, re.Pattern[str]] = {
@@ -32,12 +33,14 @@ PHRASE_RULES: dict[str, re.Pattern[str]] = {
     ),
     "copyright": re.compile(
         r"all rights reserved|copyright\s*(?:©|\(c\)|\d{4})|©\s*\d{4}|\(c\)\s*\d{4}"
-        r"|版权所有|版权声明|^\s*免责声明|ICP\s*备|未经许可.{0,10}不得转载|转载请注明",
+        r"|版权所有|版权声明|ICP\s*备|未经许可.{0,10}不得转载|转载请注明",
         _I,
     ),
+    "disclaimer": re.compile(r"^\s*(?:disclaimer\s*:|免责声明)", _I),
     "subscribe": re.compile(
         r"^\s*subscribe\b|\bsubscribe (?:to|now|today|for)\b|\bsign up for (?:our|the)\b.*\bnewsletter\b"
-        r"|\bnewsletter\b.*\bsign up\b|订阅|关注我们|扫码关注|扫描二维码|长按识别",
+        r"|\bnewsletter\b.*\bsign up\b|(?:立即|点击|欢迎|免费)订阅|订阅(?:本|我们的)?(?:公众号|频道|号|专栏)"
+        r"|关注我们|扫码关注|扫描二维码|长按识别",
         _I,
     ),
     "share": re.compile(
@@ -67,6 +70,7 @@ LOREM_IPSUM = re.compile(r"lorem ipsum", _I)
 URL_LINE = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$", _I)
 MENU_SEPARATORS = re.compile(r"\s*(?:\||·|•|»|›|>|｜|丨)\s*")
 _TERMINAL = tuple(".!?。！？")
+CJK_LINE_SHARE = 0.3  # a line with this share of CJK characters among its letters is a CJK line
 RULES = (*PHRASE_RULES, "login", "lorem_ipsum", "url_line", "menu_line", "custom")
 
 
@@ -76,6 +80,7 @@ class BoilerplateConfig(StrictModel):
     enabled: bool = True
     disabled_rules: list[str] = Field(default_factory=list)
     max_line_chars: int = Field(200, ge=1)  # phrase rules judge lines up to this long
+    max_cjk_line_chars: int = Field(80, ge=1)  # the same for CJK lines (a character is nearly a word)
     short_line_chars: int = Field(30, ge=1)  # the login rule judges lines up to this long
     min_menu_items: int = Field(3, ge=2)  # a menu line: this many short items between separators
     max_menu_item_words: int = Field(3, ge=1)
@@ -141,7 +146,9 @@ def _verdicts(line: str, config: BoilerplateConfig, extra: list[re.Pattern[str]]
     found: list[tuple[str, str]] = []
     if match := LOREM_IPSUM.search(line):
         found.append(("lorem_ipsum", f"contains {match.group(0)!r}"))
-    if len(line) > config.max_line_chars:
+    if len(line) > (
+        config.max_cjk_line_chars if cjk_ratio(line) >= CJK_LINE_SHARE else config.max_line_chars
+    ):
         return found
     for rule, pattern in PHRASE_RULES.items():
         if match := pattern.search(line):

@@ -2,15 +2,17 @@
 et al. 2020), with character-based counterparts for Chinese. `check_quality` returns the first
 rule a document fails, as (rule, evidence), or None when it passes all.
 
-Alphabetic text (rule names as in RULES): word_count, mean_word_length, symbol_ratio,
-bullet_lines, ellipsis_lines, alpha_words, stop_words (English only), terminal_punctuation,
-dup_lines, dup_paragraphs, dup_line_chars, dup_paragraph_chars, top_ngram_<n> (n = 2, 3, 4),
-dup_ngram_<n> (n = 5 ... 10).
+Alphabetic text, in the order they run (names as in RULES): word_count; the repeated
+lines and paragraphs (dup_lines, dup_paragraphs, dup_line_chars, dup_paragraph_chars: a page of
+repeated lines is best described by them, whatever else it fails); mean_word_length,
+symbol_ratio, bullet_lines, ellipsis_lines, alpha_words, stop_words (English only),
+terminal_punctuation; last, as they cost most, top_ngram_<n> (n = 2, 3, 4) and dup_ngram_<n>
+(n = 5 ... 10).
 Chinese, Japanese, Korean (the language says so, or CJK characters are at least `cjk_share` of
-the letters: `pipeline.text.cjk_ratio`): zh_char_count, zh_letter_share, zh_symbol_ratio,
-then the same line rules, zh_stop_chars (Chinese only), terminal punctuation with 。！？…, the
-repetition rules, and the n-gram rules over characters (zh_top_ngram_<n>, zh_dup_ngram_<n>).
-The cheap rules run first; the n-gram rules, which cost most, last."""
+the letters: `pipeline.text.cjk_ratio`): zh_char_count, the same repetition rules,
+zh_letter_share, zh_symbol_ratio, the same line rules, zh_stop_chars (Chinese only),
+zh_terminal_punctuation (。！？… count as terminal), and the n-gram rules over characters
+(zh_top_ngram_<n>, zh_dup_ngram_<n>)."""
 
 from __future__ import annotations
 
@@ -136,6 +138,8 @@ def _alphabetic_checks(text: str, language: str, config: QualityConfig) -> Itera
     count = len(words)
     if not config.min_words <= count <= config.max_words:
         yield "word_count", f"{count} words, expected {config.min_words}-{config.max_words}"
+    lines = lines_of(text)
+    yield from _repetition_checks(text, lines, config)
     mean = sum(len(word) for word in words) / count if count else 0.0
     if not config.min_mean_word_length <= mean <= config.max_mean_word_length:
         bounds = f"{config.min_mean_word_length:g}-{config.max_mean_word_length:g}"
@@ -144,7 +148,6 @@ def _alphabetic_checks(text: str, language: str, config: QualityConfig) -> Itera
     yield _too_high(
         "symbol_ratio", "# and ellipsis per word", _share(symbols, count), config.max_symbol_word_ratio
     )
-    lines = lines_of(text)
     yield from _line_checks(lines, config)
     alpha = sum(1 for word in words if _LETTER.search(word))
     yield _too_low(
@@ -159,7 +162,6 @@ def _alphabetic_checks(text: str, language: str, config: QualityConfig) -> Itera
                 f"stop words {found} (fewer than {config.min_stop_words} of {config.stop_words})",
             )
     yield _terminal_check("terminal_punctuation", lines, config)
-    yield from _repetition_checks(text, lines, config)
     yield from _ngram_checks("", tokenize(text), config.max_top_ngram_chars, config.max_dup_ngram_chars)
 
 
@@ -168,6 +170,8 @@ def _cjk_checks(text: str, language: str, config: QualityConfig) -> Iterator[Fai
     count = len(chars)
     if not config.zh_min_chars <= count <= config.zh_max_chars:
         yield "zh_char_count", f"{count} characters, expected {config.zh_min_chars}-{config.zh_max_chars}"
+    lines = lines_of(text)
+    yield from _repetition_checks(text, lines, config)
     letters = len(_LETTER.findall(text))  # Han characters count as letters (\w, not digits)
     yield _too_low(
         "zh_letter_share",
@@ -182,14 +186,12 @@ def _cjk_checks(text: str, language: str, config: QualityConfig) -> Iterator[Fai
         _share(symbols, count),
         config.zh_max_symbol_char_ratio,
     )
-    lines = lines_of(text)
     yield from _line_checks(lines, config)
     if language == "zh":
         found = [char for char in config.zh_stop_chars if char in text]
         if len(found) < config.zh_min_stop_chars:
             yield "zh_stop_chars", f"stop characters {found} (fewer than {config.zh_min_stop_chars})"
     yield _terminal_check("zh_terminal_punctuation", lines, config)
-    yield from _repetition_checks(text, lines, config)
     yield from _ngram_checks(
         "zh_", tokenize(text), config.zh_max_top_ngram_chars, config.zh_max_dup_ngram_chars
     )

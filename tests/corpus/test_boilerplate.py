@@ -19,10 +19,12 @@ BOILERPLATE = [
     ("copyright", "© 2024 Example Farms Ltd."),
     ("copyright", "Copyright 2023 Example. All rights reserved."),
     ("copyright", "版权所有 © 某某农业科技有限公司"),
-    ("copyright", "免责声明：本站内容仅供参考。"),
+    ("disclaimer", "免责声明：本站内容仅供参考。"),
+    ("disclaimer", "Disclaimer: this page is not medical advice."),
     ("copyright", "京ICP备12345678号"),
     ("subscribe", "Subscribe to our newsletter"),
     ("subscribe", "扫码关注公众号，获取最新资讯"),
+    ("subscribe", "欢迎订阅本公众号"),
     ("share", "Share on Twitter"),
     ("share", "分享到：微信 微博 QQ空间"),
     ("navigation", "Skip to main content"),
@@ -62,6 +64,9 @@ PROSE = [
     "Farmers share water rights along the canal.",
     "Soil | water | air",  # lower-case items: not a menu
     "在土壤中，水分的分布并不均匀。",
+    "先检查一下固定支出。手机套餐、各种会员、自动续费的订阅，很多已经很久不用了却还在扣费。",
+    "办理读者证通常很简单，带上身份证就可以。有了读者证，还可以免费使用图书馆购买的各种数据库和电子期刊，"
+    "这些资源如果自己订阅，费用可不低，而图书馆已经替读者付过了钱。",  # a CJK line past max_cjk_line_chars
 ]
 
 
