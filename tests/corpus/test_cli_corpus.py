@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+from pipeline.corpus.store import corpora_root, load_manifest
+from tests.corpus.corpus_docs import write_docs
+
+runner = CliRunner()
+
+
+def _build(docs: Path, model: Path, *extra: str) -> object:
+    return runner.invoke(
+        app, ["corpus", "build", str(docs), "--name", "field", "--base-model", str(model), *extra]
+    )
+
+
+def test_build_then_show(data_dir: Path, tiny_llama_dir: Path, tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    write_docs(docs, 12)
+    result = _build(docs, tiny_llama_dir, "--block-size", "48")
+    assert result.exit_code == 0, result.output
+    version = corpora_root() / "field" / "v1"
+    assert f"corpus field v1: {version}" in result.output
+    assert "read" in result.output and "kept" in result.output
+    manifest = load_manifest(version)
+    assert manifest.block_size == 48 and manifest.counts["kept"] == 12
+    shown = runner.invoke(app, ["corpus", "show", "field@v1"])
+    assert shown.exit_code == 0, shown.output
+    assert "corpus field v1" in shown.output and "12 files" in shown.output
+    assert f"{manifest.splits['train'].blocks:,} blocks" in shown.output
+
+
+def test_bad_config_line_exits_2_and_publishes_nothing(
+    data_dir: Path, tiny_llama_dir: Path, tmp_path: Path
+) -> None:
+    docs = tmp_path / "docs"
+    write_docs(docs, 3)
+    config = tmp_path / "corpus.yaml"
+    config.write_text("block_size: 64\ndedup:\n  threshold: 2.5\n", encoding="utf-8")
+    result = _build(docs, tiny_llama_dir, "--config", str(config))
+    assert result.exit_code == 2
+    assert f"{config}:3" in result.output and "dedup.threshold" in result.output
+    misspelt = tmp_path / "typo.yaml"
+    misspelt.write_text("block_size: 64\nheldout_fractoin: 0.1\n", encoding="utf-8")
+    result = _build(docs, tiny_llama_dir, "--config", str(misspelt))
+    assert result.exit_code == 2 and f"{misspelt}:2" in result.output
+    assert not (corpora_root() / "field").exists()
+
+
+def test_empty_dir_and_unknown_corpus_exit_2(data_dir: Path, tiny_llama_dir: Path, tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    result = _build(tmp_path / "empty", tiny_llama_dir)
+    assert result.exit_code == 2 and "no documents found in" in result.output
+    assert not list((corpora_root() / "field").glob("*"))
+    shown = runner.invoke(app, ["corpus", "show", "nothing"])
+    assert shown.exit_code == 2 and "no corpus named 'nothing'" in shown.output
