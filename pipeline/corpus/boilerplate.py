@@ -4,8 +4,9 @@ lines and bare URLs, in English and Chinese.
 
 A phrase rule judges only short lines (`max_line_chars`, `max_cjk_line_chars`): a paragraph of
 prose that mentions cookies or subscriptions is content, a 40-character line that asks to accept
-them is not. The login rule is stricter still (`short_line_chars`), since 登录 and 注册 also occur in prose
-(注册会计师). Lorem ipsum is removed at any length, as C4 does with whole pages."""
+them is not. The login rule is stricter still (`short_line_chars`, at most four words, no full
+stop), since "Register a handler." and 注册 (注册会计师) also occur in prose. Lorem ipsum is
+removed at any length, as C4 does with whole pages."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ PHRASE_RULES: dict[str, re.Pattern[str]] = {
         _I,
     ),
     "click_here": re.compile(
-        r"\bclick here\b|\bread more\b|\bcontinue reading\b|\blearn more\b|\bsee more\b"
+        r"\bclick here\b|^\W*(?:read more|continue reading|learn more|see more|more)\W*$"
         r"|点击这里|点击此处|点击查看|阅读全文|阅读原文|查看更多|阅读更多|展开全文",
         _I,
     ),
@@ -38,7 +39,9 @@ PHRASE_RULES: dict[str, re.Pattern[str]] = {
     ),
     "disclaimer": re.compile(r"^\s*(?:disclaimer\s*:|免责声明)", _I),
     "subscribe": re.compile(
-        r"^\s*subscribe\b|\bsubscribe (?:to|now|today|for)\b|\bsign up for (?:our|the)\b.*\bnewsletter\b"
+        r"^\W*subscribe\W*$|\bsubscribe (?:now|today|here|for free)\b"
+        r"|\bsubscribe to (?:our|my|the) (?:newsletter|channel|blog|feed|podcast|mailing list|updates)\b"
+        r"|\bsign up for (?:our|the)\b.*\bnewsletter\b"
         r"|\bnewsletter\b.*\bsign up\b|(?:立即|点击|欢迎|免费)订阅|订阅(?:本|我们的)?(?:公众号|频道|号|专栏)"
         r"|关注我们|扫码关注|扫描二维码|长按识别",
         _I,
@@ -153,7 +156,8 @@ def _verdicts(line: str, config: BoilerplateConfig, extra: list[re.Pattern[str]]
     for rule, pattern in PHRASE_RULES.items():
         if match := pattern.search(line):
             found.append((rule, f"matched {match.group(0).strip()!r}"))
-    if len(line) <= config.short_line_chars and (match := LOGIN.search(line)):
+    prompt = len(line) <= config.short_line_chars and len(line.split()) <= 4 and not line.endswith(_TERMINAL)
+    if prompt and (match := LOGIN.search(line)):
         found.append(("login", f"short line with {match.group(0).strip()!r}"))
     if URL_LINE.match(line):
         found.append(("url_line", "a bare URL"))
@@ -168,7 +172,7 @@ def _verdicts(line: str, config: BoilerplateConfig, extra: list[re.Pattern[str]]
 def _menu_items(line: str, config: BoilerplateConfig) -> int | None:
     """The number of items when `line` is a menu or breadcrumb trail ("Home | About | Contact",
     "首页 > 新闻 > 国内"; entries start upper-case or are not ASCII), else None."""
-    if line.endswith(_TERMINAL):
+    if line.endswith(_TERMINAL) or MENU_SEPARATORS.match(line):  # a sentence, or a table row "| a | b |"
         return None
     items = [item for item in MENU_SEPARATORS.split(line) if item]
     if len(items) < config.min_menu_items or not MENU_SEPARATORS.search(line):
@@ -179,7 +183,7 @@ def _menu_items(line: str, config: BoilerplateConfig) -> int | None:
             return None
         if item.isascii():
             # menu entries are titles ("About Us"); "x > 3 and y" is prose or code
-            if not item[0].isupper() and not item[0].isdigit():
+            if not item[0].isupper():
                 return None
         elif len(item) > config.max_menu_item_chars:
             return None

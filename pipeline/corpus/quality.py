@@ -126,11 +126,11 @@ def _share(count: int, total: int) -> float:
 
 
 def _too_high(rule: str, what: str, value: float, limit: float) -> Failure | None:
-    return (rule, f"{what} {value:.2f} > {limit:g}") if value > limit else None
+    return (rule, f"{what} {value:.3f} > {limit:g}") if value > limit else None
 
 
 def _too_low(rule: str, what: str, value: float, limit: float) -> Failure | None:
-    return (rule, f"{what} {value:.2f} < {limit:g}") if value < limit else None
+    return (rule, f"{what} {value:.3f} < {limit:g}") if value < limit else None
 
 
 def _alphabetic_checks(text: str, language: str, config: QualityConfig) -> Iterator[Failure | None]:

@@ -62,6 +62,12 @@ PROSE = [
     "Browsers store cookies that websites use to remember logins.",
     "The sensor reads 0.31 m³/m³ at 10 cm depth.",
     "Farmers share water rights along the canal.",
+    "Register a new child handler.",
+    "Subscribe to new mailbox.",
+    "他在网上注册了账号。",
+    "the settings, read more about that in the next",  # a line of hard-wrapped prose
+    "| 16=nested | 32=generator | 64=nofree",
+    "| Escape Sequence | Meaning | Notes |",
     "Soil | water | air",  # lower-case items: not a menu
     "在土壤中，水分的分布并不均匀。",
     "先检查一下固定支出。手机套餐、各种会员、自动续费的订阅，很多已经很久不用了却还在扣费。",
