@@ -210,7 +210,10 @@ def test_entrypoints_load_from_the_compose_image_layout(installed, tmp_path: Pat
         import pipeline
         from flows.ingest_knowledge_base import _path
         from pipeline.config import KnowledgeBaseParams
+        from pipeline.domain.config import DomainAdaptParams
+        from pipeline.settings import resolve_path
         kb = [str(_path(p)) for p in KnowledgeBaseParams().paths]
+        kb += [str(resolve_path(p) / "01_gaoxueya.txt") for p in DomainAdaptParams().paths]
         print(json.dumps({"names": names, "pipeline": pipeline.__file__, "kb": kb}))
         """
     )
@@ -222,6 +225,7 @@ def test_entrypoints_load_from_the_compose_image_layout(installed, tmp_path: Pat
         "evaluate",
         "seedforge-pipeline",
         "size-study",
+        "domain-adapt",
     ]
     assert Path(seen["pipeline"]).is_relative_to(venv)
     assert all(Path(p).is_file() and Path(p).is_relative_to(venv) for p in seen["kb"]), seen["kb"]
