@@ -21,10 +21,13 @@ from pipeline.dataset.versions import load_version, resolve_version
 from pipeline.domain.config import DomainAdaptParams
 from pipeline.domain.ladder import Rung, ladder_markdown, score_rung
 from pipeline.domain.stages import corpus_stage, domain_dir, pretrain_stage, vocab_stage
-from pipeline.io import write_atomic, write_json_atomic
+from pipeline.evaluate.run import REPORT_JSON
+from pipeline.io import run_dir, write_atomic, write_json_atomic
 from pipeline.records import AlpacaRecord
 from pipeline.settings import resolve_path
 from pipeline.train.base_model import prepare_base_model
+from pipeline.train.lora import ADAPTER
+from pipeline.train.outputs import METRICS
 
 corpus_task = task(name="build-corpus", cache_policy=NO_CACHE)(corpus_stage)
 vocab_task = task(name="extend-vocabulary", cache_policy=NO_CACHE)(vocab_stage)
@@ -37,24 +40,28 @@ def _read(path: Path) -> str:
 
 
 def _tune_on(dataset: str, config: PipelineConfig, run_name: str) -> tuple[Path, Path]:
-    """Fine-tune and evaluate on an existing dataset version (subflows); a rerun continues from
-    the run's newest checkpoint, so a finished one is not trained again."""
+    """Fine-tune and evaluate on an existing dataset version (subflows). A rerun keeps a finished
+    training run and evaluation; an interrupted training run continues from its newest checkpoint."""
     version_path = resolve_version(dataset)
-    trained = finetune(
-        FinetuneParams(dataset=str(version_path), train=config.train, run_name=run_name, resume=True)
-    )
-    evaluate(
-        EvaluateParams(
-            name=run_name,
-            dataset=str(version_path),
-            adapter_dir=trained["adapter_dir"],
-            train=config.train,
-            evaluate=config.evaluate,
-            curate=config.curate,
-            judge=config.llm,
+    adapter = run_dir(run_name) / "train" / ADAPTER
+    if not (adapter.parent / METRICS).is_file():
+        trained = finetune(
+            FinetuneParams(dataset=str(version_path), train=config.train, run_name=run_name, resume=True)
         )
-    )
-    return version_path, Path(trained["adapter_dir"])
+        adapter = Path(trained["adapter_dir"])
+    if not (adapter.parent / "evaluation" / REPORT_JSON).is_file():
+        evaluate(
+            EvaluateParams(
+                name=run_name,
+                dataset=str(version_path),
+                adapter_dir=str(adapter),
+                train=config.train,
+                evaluate=config.evaluate,
+                curate=config.curate,
+                judge=config.llm,
+            )
+        )
+    return version_path, adapter
 
 
 @flow(
