@@ -3,6 +3,7 @@ packed blocks (a `pretrain:` section of a YAML file, or the file's top level).""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
@@ -11,6 +12,18 @@ from pydantic import Field
 from pipeline.errors import SeedforgeError
 from pipeline.settings import StrictModel
 from pipeline.train.config import TrainConfig
+
+
+class EmbeddingsChoice(StrEnum):
+    """`PretrainConfig.train_embeddings` as a command-line choice."""
+
+    auto = "auto"
+    true = "true"
+    false = "false"
+
+    def value_for_config(self) -> Literal["auto"] | bool:
+        return "auto" if self is EmbeddingsChoice.auto else self is EmbeddingsChoice.true
+
 
 PROJECTIONS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
