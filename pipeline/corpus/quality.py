@@ -17,18 +17,12 @@ zh_terminal_punctuation (。！？… count as terminal), and the n-gram rules o
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from pydantic import Field, field_validator
 
 from pipeline.corpus.language import detect_language as detect_language  # re-exported for the build
-from pipeline.corpus.repetition import (
-    duplicate_ngram_char_fraction,
-    duplicates,
-    lines_of,
-    paragraphs_of,
-    top_ngram_char_fraction,
-)
+from pipeline.corpus.repetition import NgramIndex, duplicates, lines_of, paragraphs_of
 from pipeline.settings import StrictModel
 from pipeline.text import cjk_ratio, tokenize
 
@@ -246,11 +240,12 @@ def _repetition_checks(text: str, lines: list[str], config: QualityConfig) -> It
 def _ngram_checks(
     prefix: str, units: list[str], top_limits: dict[int, float], dup_limits: dict[int, float]
 ) -> Iterator[Failure | None]:
-    measures: list[tuple[str, str, Callable[[list[str], int], float], dict[int, float]]] = [
-        ("top_ngram", "most frequent", top_ngram_char_fraction, top_limits),
-        ("dup_ngram", "repeated", duplicate_ngram_char_fraction, dup_limits),
-    ]
-    for name, what, measure, limits in measures:
-        for n, limit in sorted(limits.items()):
-            value = measure(units, n)
-            yield _too_high(f"{prefix}{name}_{n}", f"character share of {what} {n}-grams", value, limit)
+    index = NgramIndex(units)
+    for n, limit in sorted(top_limits.items()):
+        value = index.top_char_fraction(n)
+        yield _too_high(
+            f"{prefix}top_ngram_{n}", f"character share of the most frequent {n}-gram", value, limit
+        )
+    for n, limit in sorted(dup_limits.items()):
+        value = index.duplicate_char_fraction(n)
+        yield _too_high(f"{prefix}dup_ngram_{n}", f"character share of repeated {n}-grams", value, limit)
