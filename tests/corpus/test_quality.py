@@ -3,13 +3,16 @@ made to fail it (earlier rules disabled where a document cannot fail one rule al
 
 from __future__ import annotations
 
+import random
 import time
+from collections import Counter
 
 import pytest
 from pydantic import ValidationError
 
 from pipeline.corpus.quality import RULES, QualityConfig, check_quality, detect_language
 from pipeline.corpus.repetition import (
+    NgramIndex,
     duplicate_ngram_char_fraction,
     duplicates,
     paragraphs_of,
@@ -160,6 +163,34 @@ def test_repetition_measures_by_hand() -> None:
     assert duplicate_ngram_char_fraction(units, 2) == pytest.approx(6 / 7)
     assert duplicate_ngram_char_fraction(units, 3) == 0.0
     assert top_ngram_char_fraction(units, 6) == 0.0
+
+
+def _reference(units: list[str], n: int) -> tuple[float, float]:
+    """Gopher's two n-gram measures spelt out with tuples (the index hashes them into arrays)."""
+    grams = [tuple(units[i : i + n]) for i in range(len(units) - n + 1)]
+    counts = Counter(grams)
+    total = sum(len(u) for u in units)
+    most = max(counts.values(), default=0)
+    top = most * max(sum(map(len, g)) for g in grams if counts[g] == most) / total if most > 1 else 0.0
+    covered = [False] * len(units)
+    for start, gram in enumerate(grams):
+        if counts[gram] > 1:
+            covered[start : start + n] = [True] * n
+    return top, sum(len(u) for u, c in zip(units, covered, strict=True) if c) / total if grams else 0.0
+
+
+def test_ngram_index_agrees_with_the_tuple_definition() -> None:
+    rng = random.Random(7)
+    for _ in range(200):
+        units = [
+            rng.choice(["a", "bb", "ccc", "dddd", "e"][: rng.randint(1, 5)])
+            for _ in range(rng.randint(1, 40))
+        ]
+        index = NgramIndex(units)
+        for n in range(1, 11):
+            top, dup = _reference(units, n) if len(units) >= n else (0.0, 0.0)
+            assert index.top_char_fraction(n) == pytest.approx(top)
+            assert index.duplicate_char_fraction(n) == pytest.approx(dup)
 
 
 @pytest.mark.parametrize(
