@@ -217,7 +217,13 @@ def _jsonl_text(line: str, text_field: str, path: Path, number: int) -> str:
         raise SeedforgeError(f"expected a JSON object with a {text_field!r} field", path=path, line=number)
     value = record.get(text_field)
     if not isinstance(value, str):
-        found = "missing" if value is None else f"a {type(value).__name__}"
+        found = (
+            "missing"
+            if text_field not in record
+            else "null"
+            if value is None
+            else f"a {type(value).__name__}"
+        )
         raise SeedforgeError(f"field {text_field!r} is {found}, expected a string", path=path, line=number)
     return clean_text(value)
 

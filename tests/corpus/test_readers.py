@@ -121,6 +121,7 @@ def test_jsonl_encodings(tmp_path: Path, encoding: str) -> None:
         ('{"text": "broken', "not valid JSON"),
         ('{"title": "no text"}', "field 'text' is missing"),
         ('{"text": 42}', "field 'text' is a int"),
+        ('{"text": null}', "field 'text' is null"),
         ('["text"]', "expected a JSON object"),
     ],
 )
