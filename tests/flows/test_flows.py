@@ -18,6 +18,7 @@ def test_build_dataset_twice_grows_the_dataset(prefect_harness, embedded_server,
     from pipeline.text import normalize, tokenize
 
     config = small_build(embedded_server.base_url, name="buildtest")
+    config.generate.target = 4  # growth is under test, not the size: a few records per build do
     first = build_dataset(config)
     dataset = first["dataset"]
     assert first["generate"]["llm"]["requests_sent"] > 0 and dataset["new"]
@@ -73,6 +74,7 @@ def test_pipeline_flow_runs_build_finetune_evaluate(
     from pipeline.config import PipelineConfig
 
     build = small_build(embedded_server.base_url, name="pipetest")
+    build.generate.target = 4  # two to train on, two held out (min_heldout): enough to chain the stages
     config = PipelineConfig(**build.model_dump(), train=small_train(tiny_llama_dir))
     summary = seedforge_pipeline(config)
     assert set(summary["evaluate"]) >= {"base_loss", "tuned_loss", "tuned_better"}
