@@ -11,6 +11,18 @@ def prefect_harness():
         yield
 
 
+@pytest.fixture(scope="session")
+def shared_prefect_server():
+    """One real `prefect server start` for every module whose tests look only at their own
+    deployments, runs and artifacts (each module serves its own deployment name): a server
+    start costs 15-20 s on two cores. A module that reads everything on its server (the size
+    study counts every flow run) or needs auth starts its own."""
+    from tests.support.prefect_server import prefect_server
+
+    with prefect_server() as server:
+        yield server
+
+
 def small_build(base_url: str, name: str = "flowtest"):
     from pipeline.config import BuildConfig
     from pipeline.curate.config import STEPS, CurateConfig

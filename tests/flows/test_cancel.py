@@ -21,7 +21,6 @@ import pytest
 from tests.flows.conftest import small_build
 from tests.support.prefect_server import (
     PrefectServer,
-    prefect_server,
     stop_process,
     wait_for_deployment,
     wait_for_run,
@@ -79,34 +78,37 @@ class Served:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+def served(
+    shared_prefect_server: PrefectServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
     data = tmp_path_factory.mktemp("cancel-data")
-    with prefect_server() as server:
-        # no base_url: each run starts its own embedded server; a target it cannot reach soon
-        config = small_build(None, name="canceltest")
-        config.generate = config.generate.model_copy(update={"target": 60, "max_requests": 400})
-        env = server.client_env(
-            SEEDFORGE_DATA_DIR=str(data),
-            SEEDFORGE_TEST_BUILD_CONFIG=config.model_dump_json(),
-            PYTHONPATH=str(REPO),
-            PREFECT_RUNNER_POLL_FREQUENCY="2",  # notices a cancellation sooner than its 10 s
+    server = shared_prefect_server
+    # no base_url: each run starts its own embedded server; a target it cannot reach soon
+    config = small_build(None, name="canceltest")
+    config.generate = config.generate.model_copy(update={"target": 60, "max_requests": 400})
+    env = server.client_env(
+        SEEDFORGE_DATA_DIR=str(data),
+        SEEDFORGE_TEST_BUILD_CONFIG=config.model_dump_json(),
+        SEEDFORGE_TEST_DEPLOYMENT="it-cancel",
+        PYTHONPATH=str(REPO),
+        PREFECT_RUNNER_POLL_FREQUENCY="2",  # notices a cancellation sooner than its 10 s
+    )
+    log_path = data / "serve.log"
+    with open(log_path, "wb") as log:
+        serving = subprocess.Popen(
+            [sys.executable, "-m", "tests.support.serve_deployments"],
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
-        log_path = data / "serve.log"
-        with open(log_path, "wb") as log:
-            serving = subprocess.Popen(
-                [sys.executable, "-m", "tests.support.serve_deployments"],
-                cwd=REPO,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        try:
-            with server.client() as client:
-                deployment = wait_for_deployment(client, "build-dataset/it-build")
-            yield Served(server, serving, deployment, data, log_path)
-        finally:
-            stop_process(serving)  # the serving process before the server: the other order hangs
+    try:
+        with server.client() as client:
+            deployment = wait_for_deployment(client, "build-dataset/it-cancel")
+        yield Served(server, serving, deployment, data, log_path)
+    finally:
+        stop_process(serving)  # the serving process before the server: the other order hangs
 
 
 def assert_nothing_left(served: Served, llama: psutil.Process, run_process: int) -> None:

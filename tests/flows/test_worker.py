@@ -19,7 +19,6 @@ from tests.flows.conftest import small_build, small_train
 from tests.support.prefect_server import (
     PrefectServer,
     prefect_cli,
-    prefect_server,
     stop_process,
     wait_for_deployment,
     wait_for_run,
@@ -60,47 +59,48 @@ class Stack:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """README's "Run it as a service", step by step, from the repository root."""
+def stack(shared_prefect_server: PrefectServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """README's "Run it as a service", step by step, from the repository root (on the server
+    the other modules share: the work pool and prefect.yaml's deployments are this module's)."""
     data = tmp_path_factory.mktemp("worker-data")
-    with prefect_server() as server:
-        env = server.client_env(
-            SEEDFORGE_DATA_DIR=str(data),
-            SEEDFORGE_PROJECT_DIR=str(REPO),
-            PREFECT_WORKER_QUERY_SECONDS="2",  # the default 10 s only slows the test down
+    server = shared_prefect_server
+    env = server.client_env(
+        SEEDFORGE_DATA_DIR=str(data),
+        SEEDFORGE_PROJECT_DIR=str(REPO),
+        PREFECT_WORKER_QUERY_SECONDS="2",  # the default 10 s only slows the test down
+    )
+    env.pop("PYTHONPATH", None)  # the worker finds the code through the pull step, as documented
+    prefect_cli("work-pool", "create", "seedforge", "--type", "process", env=env, cwd=REPO)
+    prefect_cli("--no-prompt", "deploy", "--all", env=env, cwd=REPO)
+    with server.client() as client:
+        deployments = {name: wait_for_deployment(client, name, timeout=10) for name in DEPLOYMENTS}
+        nightly = client.get(f"/deployments/{deployments['build-dataset/nightly']}").json()
+        # the schedule is deployed; switched off here so 02:00 UTC cannot start a run mid-test
+        (schedule,) = nightly["schedules"]
+        assert schedule["schedule"]["cron"] == "0 2 * * *" and schedule["schedule"]["timezone"] == "UTC"
+        response = client.patch(
+            f"/deployments/{nightly['id']}/schedules/{schedule['id']}", json={"active": False}
         )
-        env.pop("PYTHONPATH", None)  # the worker finds the code through the pull step, as documented
-        prefect_cli("work-pool", "create", "seedforge", "--type", "process", env=env, cwd=REPO)
-        prefect_cli("--no-prompt", "deploy", "--all", env=env, cwd=REPO)
-        with server.client() as client:
-            deployments = {name: wait_for_deployment(client, name, timeout=10) for name in DEPLOYMENTS}
-            nightly = client.get(f"/deployments/{deployments['build-dataset/nightly']}").json()
-            # the schedule is deployed; switched off here so 02:00 UTC cannot start a run mid-test
-            (schedule,) = nightly["schedules"]
-            assert schedule["schedule"]["cron"] == "0 2 * * *" and schedule["schedule"]["timezone"] == "UTC"
-            response = client.patch(
-                f"/deployments/{nightly['id']}/schedules/{schedule['id']}", json={"active": False}
-            )
-            assert response.status_code == 204, response.text
-        # `prefect deploy` fills in {{ $SEEDFORGE_PROJECT_DIR }}: runs start in the project folder
-        assert nightly["pull_steps"] == [
-            {"prefect.deployments.steps.set_working_directory": {"directory": str(REPO)}}
-        ]
-        worker_log = data / "worker.log"
-        log = open(worker_log, "wb")
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "prefect", "worker", "start", "--pool", "seedforge"],
-            cwd=data,  # anywhere: each run starts in the project folder `prefect deploy` recorded
-            env={k: v for k, v in env.items() if k != "SEEDFORGE_PROJECT_DIR"},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: stopped with its flow-run children
-        )
-        try:
-            yield Stack(server, data, worker_log, deployments)
-        finally:
-            stop_process(worker)  # the worker before the server: the other order hangs
-            log.close()
+        assert response.status_code == 204, response.text
+    # `prefect deploy` fills in {{ $SEEDFORGE_PROJECT_DIR }}: runs start in the project folder
+    assert nightly["pull_steps"] == [
+        {"prefect.deployments.steps.set_working_directory": {"directory": str(REPO)}}
+    ]
+    worker_log = data / "worker.log"
+    log = open(worker_log, "wb")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "worker", "start", "--pool", "seedforge"],
+        cwd=data,  # anywhere: each run starts in the project folder `prefect deploy` recorded
+        env={k: v for k, v in env.items() if k != "SEEDFORGE_PROJECT_DIR"},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: stopped with its flow-run children
+    )
+    try:
+        yield Stack(server, data, worker_log, deployments)
+    finally:
+        stop_process(worker)  # the worker before the server: the other order hangs
+        log.close()
 
 
 def _version_records(path: Path) -> list:
@@ -118,7 +118,7 @@ def _content_key(record) -> str:  # type: ignore[no-untyped-def]
 
 def test_three_nightly_runs_grow_the_dataset_without_duplicates(stack: Stack, embedded_server) -> None:
     config = small_build(embedded_server.base_url, name="nightlytest").model_dump(mode="json")
-    config["generate"]["target"] = 4
+    config["generate"]["target"] = 3  # growth and duplicates are under test: a few records per run do
     with stack.server.client() as client:
         for _ in range(3):  # one after another, as the schedule would
             stack.finished(client, stack.trigger(client, "build-dataset/nightly", {"config": config}), 300)
@@ -139,6 +139,7 @@ def test_pipeline_deployment_runs_finetune_and_evaluate_deployments(
     from pipeline.config import PipelineConfig
 
     build = small_build(embedded_server.base_url, name="workerpipe")
+    build.generate.target = 4  # two to train on, two held out (min_heldout): enough to chain the deployments
     config = PipelineConfig(**build.model_dump(), train=small_train(tiny_llama_dir))
     started = time.monotonic()
     with stack.server.client() as client:

@@ -1,5 +1,6 @@
 """Serves seedforge's build flow as a deployment against PREFECT_API_URL until terminated.
-The build config comes as JSON in SEEDFORGE_TEST_BUILD_CONFIG."""
+The build config comes as JSON in SEEDFORGE_TEST_BUILD_CONFIG; the deployment's name in
+SEEDFORGE_TEST_DEPLOYMENT (default it-build): modules sharing one server serve their own."""
 
 import json
 import os
@@ -11,4 +12,5 @@ from pipeline.config import BuildConfig
 
 if __name__ == "__main__":
     config = BuildConfig.model_validate(json.loads(os.environ["SEEDFORGE_TEST_BUILD_CONFIG"]))
-    serve(build_dataset.to_deployment(name="it-build", parameters={"config": config.model_dump(mode="json")}))
+    name = os.environ.get("SEEDFORGE_TEST_DEPLOYMENT", "it-build")
+    serve(build_dataset.to_deployment(name=name, parameters={"config": config.model_dump(mode="json")}))
