@@ -2,7 +2,7 @@
 
 Both train the embedded SmolLM2 (pipeline.train.base_model.prepare_base_model(None), fp32) with
 LoRA (r 8, alpha 32, dropout 0.05) on q/k/v/o/gate/up/down projections, block size 256,
-8 blocks per optimizer step (micro-batch 2 x 4 accumulation), STEPS optimizer steps, learning
+BATCH blocks per optimizer step (micro-batch 2, BATCH/2 accumulation), STEPS optimizer steps, learning
 rate 2e-4 without warmup, one torch thread, on the same text: the cleaned training documents of
 a corpus built (untimed, once) with `seedforge corpus build seeds/corpora/medical_zh`.
 
@@ -18,7 +18,7 @@ a corpus built (untimed, once) with `seedforge corpus build seeds/corpora/medica
 Runs are interleaved (seedforge, baseline, then baseline, seedforge, ...); each line reports
 the optimizer-step tokens/s and the child's whole wall time.
 
-    python bench/pretrain_vs_run_clm.py [--steps 8] [--runs 3] [--workdir DIR]
+    python bench/pretrain_vs_run_clm.py [--steps 8] [--batch 8] [--runs 3] [--workdir DIR]
 """
 
 from __future__ import annotations
@@ -33,12 +33,12 @@ import tempfile
 import time
 from pathlib import Path
 
-BLOCK, BATCH, MICRO, LR, SEED = 256, 8, 2, 2e-4, 42
+BLOCK, MICRO, LR, SEED = 256, 2, 2e-4, 42
 PROJECTIONS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 ENV = {"SEEDFORGE_TORCH_THREADS": "1", "OMP_NUM_THREADS": "1", "RAYON_NUM_THREADS": "1"}
 
 
-def baseline_child(corpus: Path, out: Path, steps: int) -> None:
+def baseline_child(corpus: Path, out: Path, steps: int, batch: int) -> None:
     """The transformers recipe, in its own process; prints one JSON line."""
     import torch
     from datasets import Dataset
@@ -92,7 +92,7 @@ def baseline_child(corpus: Path, out: Path, steps: int) -> None:
     arguments = TrainingArguments(
         output_dir=str(out),
         per_device_train_batch_size=MICRO,
-        gradient_accumulation_steps=BATCH // MICRO,
+        gradient_accumulation_steps=batch // MICRO,
         max_steps=steps,
         learning_rate=LR,
         warmup_steps=0,
@@ -114,7 +114,7 @@ def baseline_child(corpus: Path, out: Path, steps: int) -> None:
         callbacks=[timer],
     )
     result = trainer.train()
-    tokens = steps * BATCH * BLOCK
+    tokens = steps * batch * BLOCK
     print(
         json.dumps(
             {
@@ -145,12 +145,13 @@ def run(command: list[str], data: Path) -> tuple[float, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=8)
+    parser.add_argument("--batch", type=int, default=8, help="blocks per optimizer step (micro-batch 2)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--baseline-child", nargs=2, metavar=("CORPUS", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.baseline_child:
-        baseline_child(Path(args.baseline_child[0]), Path(args.baseline_child[1]), args.steps)
+        baseline_child(Path(args.baseline_child[0]), Path(args.baseline_child[1]), args.steps, args.batch)
         return
     work = args.workdir or Path(tempfile.mkdtemp(prefix="seedforge-pretrain-bench-"))
     data = work / "data"
@@ -170,7 +171,7 @@ def main() -> None:
             out = work / f"{system}-{index}"
             if system == "seedforge":
                 command = [*cli, "pretrain", str(corpus), "--out", str(out), "--max-steps", str(args.steps),
-                           "--batch-size", str(BATCH), "--micro-batch-size", str(MICRO),
+                           "--batch-size", str(args.batch), "--micro-batch-size", str(MICRO),
                            "--learning-rate", str(LR), "--eval-blocks", "4", "--seed", str(SEED),
                            "--threads", "1"]  # fmt: skip
                 wall, _ = run(command, data)
@@ -178,7 +179,8 @@ def main() -> None:
                 row = {"tokens_per_second": summary["tokens_per_second"], "wall": wall}
             else:
                 wall, stdout = run([sys.executable, __file__, "--steps", str(args.steps),
-                                    "--baseline-child", str(corpus), str(out)], data)  # fmt: skip
+                                    "--batch", str(args.batch), "--baseline-child", str(corpus), str(out)],
+                                   data)  # fmt: skip
                 row = {**json.loads(stdout.strip().splitlines()[-1]), "wall": wall}
             results[system].append(row)
             print(
