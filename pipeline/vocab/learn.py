@@ -53,23 +53,30 @@ def han_pieces(texts: Iterable[str], backend: Any) -> Counter[str]:
     return counts
 
 
-def _mapped_words(pieces: Counter[str], backend: Any, alphabet: dict[int, str]) -> Iterator[str]:
-    """Each piece as base tokens, one private-use character per token, repeated by its count."""
+def _mapped_words(pieces: Counter[str], backend: Any) -> dict[str, int]:
+    """Each piece the base splits into two or more tokens, written one private-use character
+    per base token (one-token pieces have nothing to merge), with its count."""
+    mapped: dict[str, int] = {}
     for piece, count in pieces.items():
         ids = [token.id for token in backend.model.tokenize(piece)]
         if len(ids) < 2:
-            continue  # one base token already: nothing to merge
-        for token_id in ids:
-            if token_id >= _PUA_SIZE:
-                raise ValueError(f"token id {token_id} is beyond the private-use mapping")
-            alphabet.setdefault(token_id, chr(_PUA + token_id))
-        word = "".join(chr(_PUA + token_id) for token_id in ids) + " "
-        # a line per chunk: the trainer counts words, the line length does not matter
+            continue
+        if max(ids) >= _PUA_SIZE:
+            raise ValueError(f"token id {max(ids)} is beyond the private-use mapping")
+        word = "".join(chr(_PUA + token_id) for token_id in ids)
+        mapped[word] = mapped.get(word, 0) + count
+    return mapped
+
+
+def _lines(words: dict[str, int]) -> Iterator[str]:
+    """The words, each repeated by its count, in lines of at most 256 (the trainer counts words:
+    how they are cut into lines does not matter; memory stays at one line)."""
+    for word, count in words.items():
         for start in range(0, count, 256):
-            yield word * min(256, count - start)
+            yield (word + " ") * min(256, count - start)
 
 
-def _train(words: list[str], alphabet: list[str], budget: int, min_frequency: int) -> list[Any]:
+def _train(words: dict[str, int], alphabet: list[str], budget: int, min_frequency: int) -> list[Any]:
     """The trainer's merges in learned order, at most `budget` of them."""
     from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 
@@ -82,7 +89,7 @@ def _train(words: list[str], alphabet: list[str], budget: int, min_frequency: in
     )
     model = Tokenizer(models.BPE())
     model.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-    model.train_from_iterator(words, trainer=trainer)
+    model.train_from_iterator(_lines(words), trainer=trainer)
     merges: list[Any] = json.loads(model.to_str())["model"]["merges"]
     return merges
 
@@ -91,8 +98,8 @@ def learn_merges(texts: Iterable[str], backend: Any, add: int, min_frequency: in
     """Up to `add` new tokens learned from the texts' Chinese pre-tokens (`backend`: the base's
     `tokenizers.Tokenizer`); fewer when the corpus supports fewer at `min_frequency`."""
     pieces = han_pieces(texts, backend)
-    alphabet: dict[int, str] = {}
-    words = list(_mapped_words(pieces, backend, alphabet))
+    words = _mapped_words(pieces, backend)
+    alphabet = {ord(char) - _PUA: char for word in words for char in word}
     if not words:
         return LearnedMerges(han_pieces=sum(pieces.values()))
     id_to_token = {token_id: backend.id_to_token(token_id) for token_id in alphabet}
