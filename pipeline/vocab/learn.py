@@ -114,8 +114,12 @@ def learn_merges(texts: Iterable[str], backend: Any, add: int, min_frequency: in
         trained = _train(words, list(alphabet.values()), budget, min_frequency)
         learned = LearnedMerges(han_pieces=sum(pieces.values()))
         known = set(backend.get_vocab(with_added_tokens=True))
+        seen: set[tuple[str, str]] = set()
         for left, right in (_pair(item) for item in trained):
             pair = (unmap(left), unmap(right))
+            if pair in seen:
+                continue  # two base splits of the same text: one merge serves both
+            seen.add(pair)
             result = pair[0] + pair[1]
             is_new = result not in known
             learned.available += is_new
