@@ -17,13 +17,12 @@ from flows.finetune import finetune
 from flows.hooks import stop_child_processes
 from flows.seedforge_pipeline import seedforge_pipeline
 from pipeline.config import EvaluateParams, FinetuneParams, PipelineConfig
-from pipeline.dataset.versions import load_version, resolve_version
+from pipeline.dataset.versions import resolve_version
 from pipeline.domain.config import DomainAdaptParams
-from pipeline.domain.ladder import Rung, ladder_markdown, score_rung
+from pipeline.domain.ladder import Rung, heldout_instructions, score_rung, write_ladder
 from pipeline.domain.stages import corpus_stage, domain_dir, pretrain_stage, vocab_stage
 from pipeline.evaluate.run import REPORT_JSON
-from pipeline.io import run_dir, write_atomic, write_json_atomic
-from pipeline.records import AlpacaRecord
+from pipeline.io import run_dir
 from pipeline.settings import resolve_path
 from pipeline.train.base_model import prepare_base_model
 from pipeline.train.lora import ADAPTER
@@ -91,8 +90,7 @@ def domain_adapt(params: DomainAdaptParams = DomainAdaptParams()) -> dict[str, A
         built = seedforge_pipeline(instructions)
         version_path, adapter = Path(built["outputs"]["dataset version"]), Path(built["outputs"]["adapter"])
 
-    _, _, heldout = load_version(version_path)
-    records = [r for r in heldout if isinstance(r, AlpacaRecord)]
+    records = heldout_instructions(str(version_path))
     general = resolve_path(params.general_text) if params.general_text else None
     if general is None and "source" in pretrained["perplexity"].get("general", {}):
         general = Path(pretrained["perplexity"]["general"]["source"])
@@ -106,9 +104,7 @@ def domain_adapt(params: DomainAdaptParams = DomainAdaptParams()) -> dict[str, A
         score_task(rung, corpus_dir, work, general=general, records=records, train_config=instructions.train)
         for rung in rungs
     ]
-    markdown = f"# Domain adaptation `{params.name}`\n\n" + ladder_markdown(rows)
-    write_atomic(work / "report.md", markdown)
-    write_json_atomic(work / "ladder.json", rows)
+    markdown = write_ladder(rows, work, f"Domain adaptation `{params.name}`")
     publish_markdown(params.name, "domain-ladder", markdown, "Base, domain-pretrained and tuned models")
     return {
         "corpus": str(corpus_dir),

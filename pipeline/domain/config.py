@@ -25,7 +25,7 @@ class DomainAdaptParams(StrictModel):
         default_factory=lambda: ["seeds/corpora/medical_zh"],
         description="Domain documents: files or directories; relative to the project folder",
     )
-    corpus: CorpusConfig = Field(default_factory=lambda: CorpusConfig(block_size=256))
+    corpus: CorpusConfig = Field(default_factory=lambda: CorpusConfig(block_size=256, heldout_fraction=0.1))
     vocab_add: int = Field(
         default=0, ge=0, description="New Chinese tokens to learn from the corpus; 0 keeps the vocabulary"
     )

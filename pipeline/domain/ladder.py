@@ -118,3 +118,24 @@ def ladder_markdown(rows: list[dict[str, Any]]) -> str:
         "models whose vocabularies differ."
     )
     return "\n".join(lines)
+
+
+def write_ladder(rows: list[dict[str, Any]], out_dir: Path, title: str) -> str:
+    """report.md and ladder.json in `out_dir`; returns the markdown."""
+    from pipeline.io import write_atomic, write_json_atomic
+
+    markdown = f"# {title}\n\n" + ladder_markdown(rows)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_atomic(out_dir / "report.md", markdown)
+    write_json_atomic(out_dir / "ladder.json", rows)
+    return markdown
+
+
+def heldout_instructions(dataset: str | None) -> list[AlpacaRecord]:
+    """The Alpaca records of a dataset version's held-out split (none without a dataset)."""
+    if not dataset:
+        return []
+    from pipeline.dataset.versions import load_version, resolve_version
+
+    _, _, heldout = load_version(resolve_version(dataset))
+    return [r for r in heldout if isinstance(r, AlpacaRecord)]
