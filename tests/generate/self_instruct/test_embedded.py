@@ -20,6 +20,8 @@ from pipeline.llm.journal import Journal
 from pipeline.settings import SEEDS_DIR
 
 pytestmark = pytest.mark.slow
+# records the CLI run asks for: the run, its report and the replay are under test, not the size
+N_EN = 2
 
 
 def _assert_lineage(record: dict, language: str) -> None:
@@ -47,7 +49,7 @@ def test_english_cli_run_and_replay(embedded_server, tmp_path: Path, data_dir: P
         "--seeds",
         str(SEEDS_DIR / "seed_tasks_en.jsonl"),
         "--n",
-        "3",
+        str(N_EN),
         "--out",
         str(out),
         "--base-url",
@@ -62,7 +64,7 @@ def test_english_cli_run_and_replay(embedded_server, tmp_path: Path, data_dir: P
     first = CliRunner().invoke(app, args)
     assert first.exit_code == 0, first.output
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert len(records) == 3
+    assert len(records) == N_EN
     for record in records:
         _assert_lineage(record, "en")
     report = json.loads((tmp_path / "en.report.json").read_text(encoding="utf-8"))
