@@ -30,6 +30,16 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture(scope="session")
+def prefect_harness():
+    """Prefect's test harness (a real ephemeral API), started once for every test that asks:
+    a start costs 15-20 s on two cores."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture(scope="session")
 def embedded_server():
     """One real llama.cpp server with the embedded model for the whole session."""
     from pipeline.llm.embedded import EmbeddedServer

@@ -4,14 +4,6 @@ import pytest
 
 
 @pytest.fixture(scope="session")
-def prefect_harness():
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
-
-
-@pytest.fixture(scope="session")
 def shared_prefect_server():
     """One real `prefect server start` for every module whose tests look only at their own
     deployments, runs and artifacts (each module serves its own deployment name): a server
