@@ -33,7 +33,7 @@ def params(base_model: Path) -> dict:
     return {
         "name": "medical",
         "paths": ["seeds/corpora/medical_zh"],
-        "corpus": {"base_model": str(base_model), "block_size": 64},
+        "corpus": {"base_model": str(base_model), "block_size": 64, "heldout_fraction": 0.2},
         "vocab_add": 100,
         "pretrain": {
             "max_steps": 3,
@@ -82,7 +82,7 @@ def test_domain_adapt_flow_chains_every_stage_and_reuses_them(tmp_path: Path, ti
         corpus = Path(first["corpus"])
         assert corpus == data / "corpora" / "medical" / "v1"
         vocab = json.loads((Path(first["vocab"]) / "vocab.json").read_text())
-        assert vocab["added"] == 100 and vocab["tokens_per_1000_chars"]["reduction"] > 0.2
+        assert vocab["added"] == 100 and vocab["tokens_per_1000_chars"]["reduction"] > 0.1
         assert first["pretrain"]["reused"] is False
         ladder = {row["model"]: row for row in first["ladder"]}
         assert list(ladder) == ["base", "domain-pretrained", "pretrained + tuned"]
