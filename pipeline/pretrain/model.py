@@ -6,7 +6,6 @@ whose head still is its embedding matrix."""
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from pipeline.io import publish_dir, staging_dir
 from pipeline.pretrain.config import PretrainConfig
 from pipeline.train.base_model import load_causal_lm
 from pipeline.train.checkpoint import ADAPTER_WEIGHTS
+from pipeline.train.lora import with_lora
 
 ADAPTER = "adapter"
 
@@ -35,7 +35,7 @@ def embedding_modules(model: Any) -> tuple[list[str], bool]:
 
 
 def lora_model(base_model: str, config: PretrainConfig, train_embeddings: bool) -> Any:
-    from peft import LoraConfig, get_peft_model
+    from peft import LoraConfig
 
     model = load_causal_lm(base_model)
     modules, tied = embedding_modules(model) if train_embeddings else ([], False)
@@ -48,12 +48,7 @@ def lora_model(base_model: str, config: PretrainConfig, train_embeddings: bool) 
         ensure_weight_tying=tied,
         task_type="CAUSAL_LM",
     )
-    try:
-        with warnings.catch_warnings():  # peft asks transformers a deprecated question
-            warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*")
-            return get_peft_model(model, lora)
-    except ValueError as exc:
-        raise SeedforgeError(f"LoRA target modules {config.target_modules}: {exc}") from None
+    return with_lora(model, lora)
 
 
 def _check_saved(model: Any, staging: Path, train_embeddings: bool) -> dict[str, int]:

@@ -67,7 +67,7 @@ def _records_digest(train: list[Record], validation: list[Record]) -> str:
 
 
 def _lora_model(base_model: str, config: TrainConfig) -> Any:
-    from peft import LoraConfig, get_peft_model
+    from peft import LoraConfig
 
     model = load_causal_lm(base_model)
     attention = getattr(model.config, "_attn_implementation", "sdpa")
@@ -82,12 +82,20 @@ def _lora_model(base_model: str, config: TrainConfig) -> Any:
         target_modules=config.target_modules,
         task_type="CAUSAL_LM",
     )
+    return with_lora(model, lora)
+
+
+def with_lora(model: Any, lora: Any) -> Any:
+    """`model` wrapped by PEFT with the LoRA config `lora`; target modules the model lacks are
+    a SeedforgeError naming them."""
+    from peft import get_peft_model
+
     try:
         with warnings.catch_warnings():  # peft asks transformers a deprecated question
             warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*")
             return get_peft_model(model, lora)
     except ValueError as exc:
-        raise SeedforgeError(f"LoRA target modules {config.target_modules}: {exc}") from None
+        raise SeedforgeError(f"LoRA target modules {lora.target_modules}: {exc}") from None
 
 
 def _save_adapter(model: Any, tokenizer: Any, out_dir: Path) -> tuple[Path, dict[str, int]]:

@@ -1,3 +1,6 @@
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -53,3 +56,25 @@ def read_artifacts(keys: list[str]) -> dict[str, str]:
             )
 
     return {a.key: a.data for a in asyncio.run(_read())}
+
+
+def run_flow_in_child(module: str, flow: str, form: str, params: dict, env: dict[str, str]) -> dict:
+    """Run `module.flow(form(**params))` in a child Python (as a worker's process would) and
+    return the flow's result, which the child prints as one JSON line."""
+    code = (
+        "import json, sys\n"
+        f"from {module} import {flow}\n"
+        f"from {form.rsplit('.', 1)[0]} import {form.rsplit('.', 1)[1]} as Form\n"
+        f"print('RESULT=' + json.dumps({flow}(Form.model_validate_json(sys.argv[1]))))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(params)],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
+    line = next(line for line in done.stdout.splitlines() if line.startswith("RESULT="))
+    return json.loads(line.removeprefix("RESULT="))

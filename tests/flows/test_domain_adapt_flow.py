@@ -8,25 +8,18 @@ is in docs/domain-adaptation.md."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from pipeline.dataset.versions import write_version
+from tests.flows.conftest import run_flow_in_child
 from tests.study.conftest import records
 from tests.support.prefect_server import PrefectServer
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
-RUN = (
-    "import json, sys\n"
-    "from flows.domain_adapt import domain_adapt\n"
-    "from pipeline.domain.config import DomainAdaptParams\n"
-    "print('RESULT=' + json.dumps(domain_adapt(DomainAdaptParams.model_validate_json(sys.argv[1]))))\n"
-)
 
 
 def params(base_model: Path) -> dict:
@@ -53,17 +46,8 @@ def params(base_model: Path) -> dict:
 
 
 def run_flow(env: dict[str, str], base_model: Path) -> dict:
-    done = subprocess.run(
-        [sys.executable, "-c", RUN, json.dumps(params(base_model))],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
-    line = next(line for line in done.stdout.splitlines() if line.startswith("RESULT="))
-    return json.loads(line.removeprefix("RESULT="))
+    form = "pipeline.domain.config.DomainAdaptParams"
+    return run_flow_in_child("flows.domain_adapt", "domain_adapt", form, params(base_model), env)
 
 
 def test_domain_adapt_flow_chains_every_stage_and_reuses_them(

@@ -6,14 +6,13 @@ SmolLM2 is `seedforge study sizes demo`, in docs/size-study.md)."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from pipeline.dataset.versions import write_version
+from tests.flows.conftest import run_flow_in_child
 from tests.flows.test_service import rendered_text
 from tests.study.conftest import records
 from tests.support.prefect_server import PrefectServer
@@ -30,12 +29,6 @@ PARAMS = {
         "evaluate": {"judge": False, "semantic_similarity": False, "max_new_tokens": 12},
     },
 }
-RUN = (
-    "import json, sys\n"
-    "from flows.size_study import size_study\n"
-    "from pipeline.config import SizeStudyParams\n"
-    "print('RESULT=' + json.dumps(size_study(SizeStudyParams.model_validate_json(sys.argv[1]))))\n"
-)
 
 
 def run_flow(env: dict[str, str], base_model: Path) -> dict:
@@ -43,17 +36,7 @@ def run_flow(env: dict[str, str], base_model: Path) -> dict:
         **PARAMS,
         "study": {**PARAMS["study"], "train": {**PARAMS["study"]["train"], "base_model": str(base_model)}},
     }
-    done = subprocess.run(
-        [sys.executable, "-c", RUN, json.dumps(params)],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
-    line = next(line for line in done.stdout.splitlines() if line.startswith("RESULT="))
-    return json.loads(line.removeprefix("RESULT="))
+    return run_flow_in_child("flows.size_study", "size_study", "pipeline.config.SizeStudyParams", params, env)
 
 
 def test_size_study_flow_reports_curves_in_the_ui_and_resumes(
