@@ -64,6 +64,16 @@ def smol_tokenizer_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def embedded_hf_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The embedded SmolLM2 as an HF folder, converted once for the session: each fresh
+    DATA_DIR would convert it again (~40 s). Tests of the conversion itself use their own."""
+    from pipeline.llm.embedded import embedded_gguf_path
+    from pipeline.train.base_model import convert_gguf
+
+    return convert_gguf(embedded_gguf_path(), tmp_path_factory.mktemp("embedded-hf") / "smollm2-hf")
+
+
+@pytest.fixture(scope="session")
 def tiny_llama_dir(tmp_path_factory: pytest.TempPathFactory, smol_tokenizer_dir: Path) -> Path:
     """A tiny random LlamaForCausalLM (3.2M params) with the real tokenizer: fast to train."""
     import shutil

@@ -17,8 +17,8 @@ from tests.pretrain.conftest import domain_documents, write_corpus
 pytestmark = pytest.mark.slow
 
 
-def test_smollm2_domain_perplexity_falls(data_dir: Path, tmp_path: Path) -> None:
-    base = prepare_base_model(None)
+def test_smollm2_domain_perplexity_falls(data_dir: Path, tmp_path: Path, embedded_hf_model: Path) -> None:
+    base = str(embedded_hf_model)
     corpus = write_corpus(
         tmp_path / "corpora" / "clinic" / "v1",
         base,

@@ -31,13 +31,14 @@ def _medical_documents() -> list[str]:
     return texts if len(texts) >= 20 else chinese_documents(60, seed=3)
 
 
-def test_embedded_base_on_chinese_medical_text(data_dir: Path, tmp_path: Path) -> None:
+def test_embedded_base_on_chinese_medical_text(
+    data_dir: Path, tmp_path: Path, embedded_hf_model: Path
+) -> None:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from pipeline.train.base_model import prepare_base_model
     from pipeline.vocab.extend import extend_vocab
 
-    base = prepare_base_model(None)
+    base = str(embedded_hf_model)
     documents = _medical_documents()
     heldout = documents[3::8]
     train = [text for i, text in enumerate(documents) if i % 8 != 3]
