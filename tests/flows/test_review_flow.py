@@ -24,6 +24,7 @@ import pytest
 from tests.flows.conftest import small_build
 from tests.support.prefect_server import (
     PrefectServer,
+    prefect_server,
     stop_process,
     wait_for_deployment,
     wait_for_run,
@@ -80,40 +81,35 @@ class Service:
 
 
 @pytest.fixture(scope="module")
-def service(embedded_server, shared_prefect_server: PrefectServer, tmp_path_factory) -> Iterator[Service]:
+def service(embedded_server, tmp_path_factory) -> Iterator[Service]:
     from pipeline.review.config import ReviewConfig
 
     data = tmp_path_factory.mktemp("review-data")
     config = small_build(embedded_server.base_url, name=NAME)
-    # the sample is the whole build: every record the model keeps is in the form. One in three
-    # of what is left after the review goes to held-out (as 2 of 6 did with 8 records): a held-out
-    # record that reads like a training one is dropped as contaminated, approved or not
-    config.generate.target = 5
-    config.evaluate.min_heldout = 1
+    config.generate.target = 8
     config.review = ReviewConfig(sample=5, timeout=900)
-    server = shared_prefect_server
-    env = server.client_env(
-        SEEDFORGE_DATA_DIR=str(data),
-        SEEDFORGE_TEST_BUILD_CONFIG=config.model_dump_json(),
-        SEEDFORGE_TEST_DEPLOYMENT="it-review",
-        PYTHONPATH=str(REPO),
-    )
-    log = data / "serve.log"
-    with open(log, "wb") as output:
-        serving = subprocess.Popen(
-            [sys.executable, "-m", "tests.support.serve_deployments"],
-            cwd=REPO,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+    with prefect_server() as server:
+        env = server.client_env(
+            SEEDFORGE_DATA_DIR=str(data),
+            SEEDFORGE_TEST_BUILD_CONFIG=config.model_dump_json(),
+            PYTHONPATH=str(REPO),
         )
-        try:
-            with server.client() as client:
-                deployment = wait_for_deployment(client, "build-dataset/it-review")
-            yield Service(server, data, log, deployment, config)
-        finally:
-            stop_process(serving)  # the serving process before the server: the other order hangs
+        log = data / "serve.log"
+        with open(log, "wb") as output:
+            serving = subprocess.Popen(
+                [sys.executable, "-m", "tests.support.serve_deployments"],
+                cwd=REPO,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            try:
+                with server.client() as client:
+                    deployment = wait_for_deployment(client, "build-dataset/it-build")
+                yield Service(server, data, log, deployment, config)
+            finally:
+                stop_process(serving)  # the serving process before the server: the other order hangs
 
 
 def form_schema(client: httpx.Client, run: dict[str, Any]) -> dict[str, Any]:
@@ -285,11 +281,8 @@ def test_a_reviewer_decides_in_the_ui_and_the_decisions_stick(service: Service) 
 
     # the next build: its form holds none of those records, and the rejected ones cannot return
     reviewed = set(ids) | {edited["id"]}
-    # a few new records are enough: the sample (5) takes every one, so none may be a reviewed one
-    smaller = service.config.model_copy(deep=True)
-    smaller.generate.target = 3
     with service.server.client() as client:
-        second = service.paused(client, service.trigger(client, {"config": smaller.model_dump(mode="json")}))
+        second = service.paused(client, service.trigger(client))
         second_records = sampled(form_schema(client, second))
         asked = {rid for rid, _, _ in second_records}
         assert asked and not asked & reviewed
