@@ -95,7 +95,9 @@ def with_lora(model: Any, lora: Any) -> Any:
             warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*")
             return get_peft_model(model, lora)
     except ValueError as exc:
-        raise SeedforgeError(f"LoRA target modules {lora.target_modules}: {exc}") from None
+        targets = lora.target_modules  # PEFT keeps a list of names as a set
+        shown = sorted(targets) if isinstance(targets, set | frozenset) else targets
+        raise SeedforgeError(f"LoRA target modules {shown}: {exc}") from None
 
 
 def _save_adapter(model: Any, tokenizer: Any, out_dir: Path) -> tuple[Path, dict[str, int]]:

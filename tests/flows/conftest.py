@@ -6,12 +6,13 @@ from pathlib import Path
 import pytest
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def shared_prefect_server():
-    """One real `prefect server start` for every module whose tests look only at their own
+    """One real `prefect server start` for every module of tests/flows whose tests look only at their own
     deployments, runs and artifacts (each module serves its own deployment name): a server
     start costs 15-20 s on two cores. A module that reads everything on its server (the size
-    study counts every flow run) or needs auth starts its own."""
+    study counts every flow run) or needs auth starts its own. Stopped when tests/flows is done:
+    an idle server's background services would slow every later test on two cores."""
     from tests.support.prefect_server import prefect_server
 
     with prefect_server() as server:
