@@ -10,6 +10,7 @@ from typing import Any
 from pipeline.records import utc_now
 from pipeline.train.checkpoint import TrainState
 from pipeline.train.loop import TrainingRun
+from pipeline.train.outputs import card_result, software_versions
 
 
 def perplexity(loss: float | None) -> float | None:
@@ -40,10 +41,6 @@ def metrics(state: TrainState, run: TrainingRun, extra: dict[str, Any]) -> dict[
 
 
 def card(summary: dict[str, Any], run: TrainingRun, values: dict[str, Any]) -> dict[str, Any]:
-    import peft
-    import torch
-    import transformers
-
     return {
         "created_at": utc_now(),
         "kind": "continued pretraining (causal LM, LoRA)",
@@ -63,24 +60,8 @@ def card(summary: dict[str, Any], run: TrainingRun, values: dict[str, Any]) -> d
             "optimizer": "AdamW (torch)",
             "lr_scheduler": "linear warmup then linear decay to 0",
         },
-        "result": {
-            k: values[k]
-            for k in (
-                "steps",
-                "epochs",
-                "final_train_loss",
-                "validation_loss",
-                "trainable_parameters",
-                "tokens_per_second",
-                "seconds",
-                "resumed_from",
-            )
-        },
-        "software": {
-            "torch": torch.__version__,
-            "transformers": transformers.__version__,
-            "peft": peft.__version__,
-        },
+        "result": card_result(values),
+        "software": software_versions(),
     }
 
 

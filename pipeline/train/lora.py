@@ -28,7 +28,7 @@ from pipeline.train.checkpoint import (
 from pipeline.train.config import TrainConfig
 from pipeline.train.data import DataReport, prepare_examples, tokenize_all
 from pipeline.train.loop import Hooks, TrainingRun, mean_loss, run_loop, schedule_for
-from pipeline.train.outputs import write_run_outputs
+from pipeline.train.outputs import card_result, software_versions, write_run_outputs
 
 __all__ = ["TrainResult", "train_lora", "mean_loss", "tokenize_all", "ADAPTER"]
 
@@ -170,10 +170,6 @@ def _card(
     dataset: dict[str, Any] | None,
     adapter_dir: Path,
 ) -> dict[str, Any]:
-    import peft
-    import torch
-    import transformers
-
     schedule = run.schedule
     template = (
         run.config.template
@@ -200,25 +196,8 @@ def _card(
         "eos_token": tokenizer.eos_token,
         "hyperparameters": hyper,
         "data": metrics["data"],
-        "result": {
-            k: metrics[k]
-            for k in (
-                "steps",
-                "epochs",
-                "final_train_loss",
-                "validation_loss",
-                "trainable_parameters",
-                "tokens_per_second",
-                "seconds",
-                "resumed_from",
-                "adapter_bytes",
-            )
-        },
-        "software": {
-            "torch": torch.__version__,
-            "transformers": transformers.__version__,
-            "peft": peft.__version__,
-        },
+        "result": card_result(metrics, "adapter_bytes"),
+        "software": software_versions(),
     }
 
 

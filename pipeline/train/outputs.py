@@ -80,3 +80,28 @@ def write_run_outputs(
     write_atomic(out_dir / LOSS_PNG, loss_curve(metrics["history"], evals=metrics["evals"]))
     write_json_atomic(out_dir / CARD_JSON, card)
     write_atomic(out_dir / CARD_MD, markdown(card))
+
+
+# what a run card's "result" shows of a run's metrics (fine-tuning adds its adapter's size)
+CARD_RESULT_KEYS = (
+    "steps",
+    "epochs",
+    "final_train_loss",
+    "validation_loss",
+    "trainable_parameters",
+    "tokens_per_second",
+    "seconds",
+    "resumed_from",
+)
+
+
+def card_result(metrics: dict[str, Any], *extra: str) -> dict[str, Any]:
+    return {key: metrics[key] for key in (*CARD_RESULT_KEYS, *extra)}
+
+
+def software_versions() -> dict[str, str]:
+    import peft
+    import torch
+    import transformers
+
+    return {"torch": torch.__version__, "transformers": transformers.__version__, "peft": peft.__version__}
