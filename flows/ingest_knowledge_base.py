@@ -14,7 +14,12 @@ from flows.hooks import stop_child_processes
 from flows.key_block import load_api_key_from_block
 from flows.logs import warn_if_budget_stop
 from pipeline.config import KnowledgeBaseParams
-from pipeline.dataset.versions import MIN_RECORDS_FOR_VERSION, read_records, split_heldout, write_version
+from pipeline.dataset.versions import (
+    MIN_RECORDS_FOR_VERSION,
+    read_records,
+    split_decontaminated,
+    write_version,
+)
 from pipeline.generate.dialogues.build import build
 from pipeline.generate.dialogues.report import kb_report_markdown
 from pipeline.generate.dialogues.result import DialogueBuild, DialogueRun
@@ -70,12 +75,12 @@ def ingest_knowledge_base(params: KnowledgeBaseParams = KnowledgeBaseParams()) -
     version = None
     records = read_records(out) if out.exists() else []  # every dialogue of the KB so far
     if len(records) >= MIN_RECORDS_FOR_VERSION:
-        train, heldout = split_heldout(records, params.evaluate.heldout_fraction, params.evaluate.min_heldout)
+        split = split_decontaminated(records, params.evaluate.heldout_fraction, params.evaluate.min_heldout)
         version = write_version(
             f"kb-{params.kb}",
-            train,
-            heldout,
-            built.rejected,
+            split.train,
+            split.heldout,
+            built.rejected + split.rejected,
             config=params.model_dump(mode="json"),
             stats={k: v for k, v in report.items() if k != "coverage"},
             exports=list(params.exports),

@@ -17,7 +17,7 @@ from pipeline.curate.config import CurateConfig
 from pipeline.curate.dedup import ExactIndex, exact_key
 from pipeline.curate.novelty import NoveltyIndex
 from pipeline.curate.views import compared_text  # evaluate/run.py imports it from here too
-from pipeline.records import Record
+from pipeline.records import Record, RejectedRecord
 from pipeline.text import tokenize
 
 
@@ -75,3 +75,22 @@ def decontaminate_heldout(
     )
     dropped = {hit.item_id for hit in hits}
     return [r for r in heldout if r.id not in dropped], hits
+
+
+HELDOUT_CONTAMINATED = "heldout_contaminated"
+
+
+def contamination_rejections(heldout: list[Record], hits: list[Contamination]) -> list[RejectedRecord]:
+    """The dropped held-out records as rejected records (step `split`), each with its training
+    partner, so a version's rejected.jsonl accounts for every record curation kept."""
+    by_id = {record.id: record for record in heldout}
+    return [
+        RejectedRecord(
+            record=by_id[hit.item_id].model_dump(mode="json"),
+            step="split",
+            reason=HELDOUT_CONTAMINATED,
+            evidence={"partner_id": hit.partner_id, "rule": hit.rule, "score": hit.score},
+        )
+        for hit in hits
+        if hit.item_id in by_id
+    ]

@@ -2,9 +2,11 @@
 version's train and held-out records as they were plus this build's new records.
 
 Only the new records are split. A held-out record stays held-out in every later version and
-a training record stays in training; the new held-out share keeps the whole version near the
-configured fraction (and its minimum). New held-out items near any training item, old or new,
-are dropped with curation's rule (`decontaminate.py`), as a first build's are.
+a training record stays in training; a new instance of a task the parent holds joins that
+task's split; the rest are split by task so that the new held-out share keeps the whole
+version near the configured fraction (and its minimum). New held-out items near any training
+item, old or new, are dropped with curation's rule (`decontaminate.py`) into the version's
+rejected records, as a first build's are.
 
 The manifest names the `parent` version, the `build` that added to it, its `growth` and the
 growth of every build before it (`builds`)."""
@@ -16,9 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.curate.config import CurateConfig
-from pipeline.dataset.decontaminate import Contamination, decontaminate_heldout
-from pipeline.dataset.versions import heldout_rank
-from pipeline.records import Record
+from pipeline.dataset.decontaminate import Contamination, contamination_rejections, decontaminate_heldout
+from pipeline.dataset.versions import heldout_group, pick_heldout
+from pipeline.records import Record, RejectedRecord
 
 
 @dataclass
@@ -30,6 +32,7 @@ class Grown:
     added_train: list[Record] = field(default_factory=list)
     added_heldout: list[Record] = field(default_factory=list)
     contaminated: list[Contamination] = field(default_factory=list)
+    rejected: list[RejectedRecord] = field(default_factory=list)  # the contaminated, as records
     already_there: int = 0  # new records the parent already held (same id)
 
     @property
@@ -65,8 +68,12 @@ def grow(
         if record.id not in known:
             known.add(record.id)
             fresh.append(record)
+    trained = {heldout_group(record) for record in parent_train}
+    held = {heldout_group(record) for record in parent_heldout}
+    joining = {record.id for record in fresh if heldout_group(record) in held}
+    open_ = [r for r in fresh if r.id not in joining and heldout_group(r) not in trained]
     size = new_heldout_size(len(fresh), len(parent_train), len(parent_heldout), fraction, minimum)
-    heldout_ids = {record.id for record in sorted(fresh, key=lambda r: heldout_rank(r.id))[:size]}
+    heldout_ids = joining | pick_heldout(open_, max(0, size - len(joining)))
     added_train = [record for record in fresh if record.id not in heldout_ids]
     candidates = [record for record in fresh if record.id in heldout_ids]
     clean, contaminated = decontaminate_heldout(
@@ -78,6 +85,7 @@ def grow(
         added_train=added_train,
         added_heldout=clean,
         contaminated=contaminated,
+        rejected=contamination_rejections(candidates, contaminated),
         already_there=len(new) - len(fresh),
     )
 

@@ -15,11 +15,11 @@ from typing import Any
 
 from pipeline.curate.config import CurateConfig
 from pipeline.dataset.categories import split_categories, split_category_sources
-from pipeline.dataset.decontaminate import Contamination, decontaminate_heldout
+from pipeline.dataset.decontaminate import Contamination, contamination_rejections, decontaminate_heldout
 from pipeline.dataset.exports import export_records
 from pipeline.errors import SeedforgeError
 from pipeline.io import publish_dir, staging_dir, write_json_atomic, write_jsonl_atomic
-from pipeline.records import Record, RejectedRecord, record_from_dict, utc_now
+from pipeline.records import AlpacaRecord, Record, RejectedRecord, record_from_dict, utc_now
 from pipeline.settings import data_dir
 
 TRAIN, HELDOUT, REJECTED, MANIFEST = "train.jsonl", "heldout.jsonl", "rejected.jsonl", "manifest.json"
@@ -38,8 +38,36 @@ class DatasetVersion:
         return manifest
 
 
-def heldout_rank(record_id: str) -> str:
-    return hashlib.sha256(f"heldout:{record_id}".encode()).hexdigest()
+def heldout_rank(key: str) -> str:
+    return hashlib.sha256(f"heldout:{key}".encode()).hexdigest()
+
+
+def heldout_group(record: Record) -> str:
+    """What shares a split: the instances of one Alpaca instruction (siblings differ only in
+    their input, so a held-out instance whose sibling trains would be a near-duplicate of
+    it), otherwise the record alone."""
+    if isinstance(record, AlpacaRecord):
+        return "task:" + " ".join(record.instruction.split()).casefold()
+    return "record:" + record.id
+
+
+def pick_heldout(records: list[Record], size: int) -> set[str]:
+    """The ids of `size` records to hold out, whole tasks at a time in an order fixed by a hash
+    of the task (so independent of the records' order); a task too large for the room left is
+    passed over, and only when no whole task fits are single records taken (by a hash of the
+    id), leaving that task's other instances to the decontamination check."""
+    groups: dict[str, list[Record]] = {}
+    for record in records:
+        groups.setdefault(heldout_group(record), []).append(record)
+    chosen: set[str] = set()
+    for key in sorted(groups, key=heldout_rank):
+        members = groups[key]
+        if len(chosen) + len(members) <= size:
+            chosen.update(record.id for record in members)
+    if len(chosen) < size:
+        rest = sorted((r for r in records if r.id not in chosen), key=lambda r: heldout_rank(r.id))
+        chosen.update(record.id for record in rest[: size - len(chosen)])
+    return chosen
 
 
 @dataclass
@@ -47,24 +75,25 @@ class HeldoutSplit:
     train: list[Record]
     heldout: list[Record]
     contaminated: list[Contamination]  # held-out items dropped as near-duplicates of training
+    rejected: list[RejectedRecord]  # the same items as rejected records (step `split`)
 
 
 def split_decontaminated(
     records: list[Record], fraction: float, minimum: int, curate: CurateConfig | None = None
 ) -> HeldoutSplit:
-    """Deterministic by record id, then checked with curation's near-duplicate rule: a held-out
-    item near any training item is dropped (and reported). Curation keeps every pair of records
-    below the novelty threshold, so with the same settings nothing is dropped; other settings
-    or records that bypassed curation are caught here."""
+    """Deterministic by task (`pick_heldout`), then checked with curation's near-duplicate
+    rule: a held-out item near any training item is dropped (and reported, and kept in the
+    version's rejected records). Curation keeps every pair of tasks below the novelty
+    threshold, so with the same settings nothing is dropped; other settings or records that
+    bypassed curation are caught here."""
     if len(records) < 2:
         raise SeedforgeError(f"need at least 2 records to make a held-out split, got {len(records)}")
     size = min(len(records) - 1, max(minimum, math.ceil(fraction * len(records))))
-    ranked = sorted(records, key=lambda r: heldout_rank(r.id))
-    heldout_ids = {r.id for r in ranked[:size]}
+    heldout_ids = pick_heldout(records, size)
     train = [r for r in records if r.id not in heldout_ids]
     heldout = [r for r in records if r.id in heldout_ids]
     clean, contaminated = decontaminate_heldout(train, heldout, curate or CurateConfig())
-    return HeldoutSplit(train, clean, contaminated)
+    return HeldoutSplit(train, clean, contaminated, contamination_rejections(heldout, contaminated))
 
 
 def split_heldout(

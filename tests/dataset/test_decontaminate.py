@@ -58,3 +58,35 @@ def test_agrees_with_curation_on_what_is_a_near_duplicate() -> None:
         assert hit.item_id not in {r.id for r in split.heldout}
     train, heldout = split_heldout(candidates, 0.5, 3)
     assert {r.id for r in heldout} == {r.id for r in split_decontaminated(candidates, 0.5, 3).heldout}
+
+
+def test_instances_of_one_task_share_a_split_so_none_is_dropped() -> None:
+    """Curation keeps several instances of one instruction (distinct inputs): their prompts are
+    near each other, so one held out while another trains would be dropped. They split together."""
+    tasks = [
+        "Write a short poem about the sea at night.",
+        "List three uses of baking soda in the kitchen.",
+        "Explain how a bicycle gear works.",
+        "Translate the sentence into French.",
+        "Name the capital of the country.",
+        "Sort the numbers from smallest to largest.",
+    ]
+    records = [record(task, f"case {k}") for task in tasks for k in range(3)]
+    split = split_decontaminated(records, 0.3, 2)
+    assert not split.contaminated and not split.rejected
+    assert len(split.train) + len(split.heldout) == len(records)
+    held = {r.instruction for r in split.heldout}
+    assert held and not held & {r.instruction for r in split.train}
+    assert len(split.heldout) >= 0.3 * len(records)
+    again = split_decontaminated(list(reversed(records)), 0.3, 2)
+    assert {r.id for r in again.heldout} == {r.id for r in split.heldout}
+
+
+def test_one_task_larger_than_the_room_is_split_and_its_dropped_instances_kept_as_rejected() -> None:
+    records = [record("Summarise the paragraph in one sentence.", f"paragraph {k}") for k in range(6)]
+    split = split_decontaminated(records, 0.3, 2)
+    assert len(split.heldout) + len(split.rejected) == 2 and len(split.train) == 4
+    assert {r.record["id"] for r in split.rejected} == {hit.item_id for hit in split.contaminated}
+    for rejected in split.rejected:
+        assert (rejected.step, rejected.reason) == ("split", "heldout_contaminated")
+        assert rejected.evidence["partner_id"] in {r.id for r in split.train}

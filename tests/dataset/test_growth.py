@@ -72,3 +72,18 @@ def test_lineage_lists_every_build_and_a_parent_from_before_builds_counts_as_one
     assert [(b["build"], b["added"]) for b in lineage["builds"]] == [(None, 10), ("b2", 5)]
     chained = growth_lineage("b3", 2, {"builds": lineage["builds"]}, growth)
     assert [b["build"] for b in chained["builds"]] == [None, "b2", "b3"]
+
+
+def test_new_instances_join_their_tasks_split_and_new_tasks_split_whole() -> None:
+    def instance(task: str, k: int) -> AlpacaRecord:
+        return AlpacaRecord(instruction=task, input=f"case {k}", output="ok", lineage=Lineage(generator="t"))
+
+    first = grow([], [], records(0, 10), 0.2, 2)
+    held, trained = first.heldout[0].instruction, first.train[0].instruction
+    fresh_task = "Describe the water cycle for a child."
+    new = [instance(held, 1), instance(trained, 1), instance(fresh_task, 1), instance(fresh_task, 2)]
+    second = grow(first.train, first.heldout, new, 0.2, 2)
+    assert new[0] in second.added_heldout and new[1] in second.added_train
+    assert not second.contaminated and not second.rejected and second.added == 4
+    fresh_split = {r in second.added_heldout for r in new[2:]}
+    assert len(fresh_split) == 1  # the new task's two instances went to one split

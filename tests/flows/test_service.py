@@ -130,6 +130,8 @@ def test_deployment_run_completes_and_artifacts_hold_the_report(served_build) ->
     assert f"| held-out split (version) | {manifest['counts']['heldout']} |" in report, report[:3000]
     dropped = manifest["growth"]["heldout_contaminated"]
     assert f"| kept by curation | {kept + dropped} |" in report, report[:3000]
+    rejected = next(data.glob("datasets/servicetest/v*/rejected.jsonl")).read_text().splitlines()
+    assert sum(json.loads(line)["reason"] == "heldout_contaminated" for line in rejected) == dropped
     assert "data:image/png;base64," in report
     assert {"servicetest-samples", "servicetest-dataset"} <= set(by_key)
 
