@@ -85,6 +85,10 @@ class Admission:
         self._sample(now)
         self._pump()
 
+    def try_acquire(self, cost_estimate: float, token_estimate: int) -> Ticket | None:
+        """A turn now or None, without queueing: for a router choosing among several queues."""
+        return self._try_admit(cost_estimate, token_estimate)
+
     def _try_admit(self, cost_estimate: float, token_estimate: int) -> Ticket | None:
         """A ticket if the request may leave now; None to wait; raises BudgetExhausted."""
         if self.in_flight >= self.state.window.limit:

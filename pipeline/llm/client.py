@@ -25,9 +25,11 @@ from pipeline.llm.budget import Budget, BudgetExhausted
 from pipeline.llm.config import LLMConfig
 from pipeline.llm.control import ControlState
 from pipeline.llm.failures import Failure, classify, redact
-from pipeline.llm.journal import Journal
+from pipeline.llm.journal_api import JournalEntry, JournalStore
+from pipeline.llm.journal_lease import Leases, replayed
 from pipeline.llm.metrics import LLMStats
 from pipeline.llm.request import BUDGET_EXHAUSTED, ChatRequest, ChatResult, Prepared, prepare, request_key
+from pipeline.llm.router import Router
 from pipeline.llm.structured import (
     Checked,
     StructuredMode,
@@ -49,11 +51,12 @@ class LLMClient:
         config: LLMConfig,
         base_url: str,
         api_key: str,
-        journal: Journal,
+        journal: JournalStore,
         *,
         control: ControlState | None = None,
         budget: Budget | None = None,
         structured_mode: StructuredMode = "llama_cpp",
+        router: Router | None = None,
     ):
         self.config = config
         self.journal = journal
@@ -62,13 +65,16 @@ class LLMClient:
         self.accounting = Accounting(config, self.stats, reserve=reserve)
         self.structured_mode = structured_mode
         self.control = control or ControlState(config, time.monotonic())
-        self.admission = Admission(self.control, budget, self.stats.timeline)
+        # several endpoints: the router admits each attempt on one of them and sends it there
+        self.router = router
+        self.admission: Admission | Router = router or Admission(self.control, budget, self.stats.timeline)
         self._budget = budget
-        self._secrets = (api_key,)
+        self._secrets = (api_key, *(router.secrets if router else ()))
         self._client = AsyncOpenAI(
             base_url=base_url, api_key=api_key, max_retries=0, timeout=config.timeout_s
         )
         self._in_progress: dict[str, asyncio.Future[Answer | Unanswered]] = {}
+        self._leases = Leases(journal)  # other workers (processes, machines) never send it twice
 
     # ---- one request, end to end -----------------------------------------------------------
     async def complete(self, request: ChatRequest) -> ChatResult:
@@ -109,18 +115,7 @@ class LLMClient:
         key = prepared.key
         entry = self.journal.answer(key)
         if entry is not None:
-            self.stats.journal_hits += 1
-            self.stats.replayed_cost_usd += entry.cost_usd or 0.0
-            return Answer(
-                key,
-                entry.response_text or "",
-                entry.finish_reason,
-                entry.prompt_tokens,
-                entry.completion_tokens,
-                entry.cost_usd or 0.0,
-                from_journal=True,
-                attempts=0,
-            )
+            return self._replay(entry)
         running = self._in_progress.get(key)
         if running is not None:  # the same request is on its way already: share its answer
             self.stats.journal_hits += 1
@@ -129,7 +124,7 @@ class LLMClient:
         future: asyncio.Future[Answer | Unanswered] = asyncio.get_running_loop().create_future()
         self._in_progress[key] = future
         try:
-            outcome = await self._send(prepared)
+            outcome = await self._leases.send_once(key, lambda: self._send(prepared), self._replay)
             future.set_result(outcome)
             return outcome
         except asyncio.CancelledError:
@@ -141,6 +136,11 @@ class LLMClient:
             raise
         finally:
             del self._in_progress[key]
+
+    def _replay(self, entry: JournalEntry) -> Answer:
+        self.stats.journal_hits += 1
+        self.stats.replayed_cost_usd += entry.cost_usd or 0.0
+        return replayed(entry)
 
     async def _send(self, prepared: Prepared) -> Answer | Unanswered:
         key = prepared.key
@@ -157,7 +157,11 @@ class LLMClient:
             started = time.monotonic()
             try:
                 async with asyncio.timeout(self.config.timeout_s):
-                    response = await self._client.chat.completions.create(**args)
+                    response = await (
+                        self.router.create(ticket, args)
+                        if self.router is not None
+                        else self._client.chat.completions.create(**args)
+                    )
                 completion = read_completion(response)
             except Exception as exc:  # noqa: BLE001 — classify() re-raises what it does not know
                 failure = classify(exc, self._secrets)
@@ -287,4 +291,7 @@ class LLMClient:
 
     async def aclose(self) -> None:
         self.admission.close()
+        await self._leases.close()
+        if self.router is not None:
+            await self.router.aclose()
         await self._client.close()

@@ -1,15 +1,19 @@
 """Every LLM-access default in one place: the `llm:` section of a run config (`pipeline.config`
 composes it) and the judge endpoint of the evaluate flow.
 
-API keys are not configured here: they come from the environment (`OPENAI_API_KEY`) only."""
+API keys are not configured here: they come from the environment only (`OPENAI_API_KEY`, or the
+variable an `llm.endpoints` entry names in `api_key_env`)."""
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 
 from pipeline.settings import StrictModel
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class ModelPrice(StrictModel):
@@ -17,9 +21,50 @@ class ModelPrice(StrictModel):
     output_per_million: float = Field(ge=0, description="USD per million completion tokens")
 
 
+class EndpointConfig(StrictModel):
+    """One entry of `llm.endpoints`: a server (replica) requests may go to."""
+
+    base_url: str = Field(min_length=1, pattern=r"^https?://", description="OpenAI-compatible API root")
+    model: str | None = Field(
+        default=None,
+        description="Model name sent to this endpoint; unset: llm.model when named, else its only model",
+    )
+    weight: float = Field(default=1.0, gt=0, description="Share of the traffic relative to the others")
+    api_key_env: str | None = Field(
+        default=None,
+        description="Name of the environment variable holding this endpoint's key (never the key "
+        "itself); unset: OPENAI_API_KEY",
+    )
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _a_variable_name(cls, value: str | None) -> str | None:
+        # the message never repeats the value: a key pasted here by mistake stays out of logs
+        if value is not None and not _ENV_NAME.fullmatch(value):
+            raise ValueError(
+                "api_key_env names an environment variable (letters, digits and _), not the key itself"
+            )
+        return value
+
+
 class LLMConfig(StrictModel):
     base_url: str | None = Field(
         default=None, description="OpenAI-compatible endpoint; empty starts the embedded model"
+    )
+    endpoints: list[EndpointConfig] | None = Field(
+        default=None,
+        min_length=1,
+        description="Several endpoints (replicas) instead of base_url: each request goes to the one "
+        "with the most headroom; one that fails is taken out and probed back in",
+    )
+    replicas: int = Field(
+        default=1, ge=1, le=16, description="Embedded servers (one thread each) when no endpoint is set"
+    )
+    probe_after_s: float = Field(
+        default=2.0,
+        gt=0,
+        description="An endpoint taken out is probed (GET /models) after this long, then twice as "
+        "long after each failed probe (up to 60 s)",
     )
     model: str = Field(
         default="smollm2-135m-instruct",
@@ -65,6 +110,27 @@ class LLMConfig(StrictModel):
         "unset: the embedded model's own tokenizer, tiktoken for OpenAI model names (when its files are "
         "cached), else the CJK-aware estimate",
     )
+
+    @model_validator(mode="after")
+    def _one_way_to_name_endpoints(self) -> LLMConfig:
+        if self.base_url is not None and self.endpoints is not None:
+            raise ValueError(
+                "llm.base_url and llm.endpoints are both set: keep one (base_url is the same as "
+                "a one-entry endpoints list)"
+            )
+        urls = [e.base_url.rstrip("/") for e in self.endpoints or []]
+        repeated = sorted({url for url in urls if urls.count(url) > 1})
+        if repeated:
+            raise ValueError(f"llm.endpoints lists {', '.join(repeated)} more than once")
+        return self
+
+    def endpoint_list(self, default_url: str | None = None) -> list[EndpointConfig]:
+        """The configured endpoints: `endpoints`, else `base_url` (or `default_url`, the
+        environment's OPENAI_BASE_URL) as a one-entry list; empty: the embedded model."""
+        if self.endpoints:
+            return list(self.endpoints)
+        url = self.base_url or default_url
+        return [EndpointConfig.model_construct(base_url=url)] if url else []
 
     def named_model(self) -> str | None:
         """The model the config names (a YAML key, an option, a form field), or None when it

@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -112,6 +113,12 @@ class EmbeddedServer:
         return f"http://{self.host}:{self.port}/v1"
 
     def start(self) -> EmbeddedServer:
+        self.launch()
+        self.wait_ready()
+        return self
+
+    def launch(self) -> EmbeddedServer:
+        """Start the process without waiting for it to load the model."""
         model = self.model or embedded_gguf_path()
         self.port = self.port or free_port(self.host)
         self._log = open(self.log_path, "ab") if self.log_path else None
@@ -125,11 +132,17 @@ class EmbeddedServer:
         )
         try:
             track(self.process, f"llama_cpp.server on {self.host}:{self.port}")
-            wait_until_ready(self.base_url, self.process, self.startup_timeout_s)
         except BaseException:
             self.stop()
             raise
         return self
+
+    def wait_ready(self) -> None:
+        try:
+            wait_until_ready(self.base_url, self.process, self.startup_timeout_s)
+        except BaseException:
+            self.stop()
+            raise
 
     def stop(self) -> None:
         """SIGTERM, wait up to `stop_timeout_s`, SIGKILL; idempotent."""
@@ -145,3 +158,20 @@ class EmbeddedServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def start_servers(
+    count: int, log_path: Path | None, stack: ExitStack, *, model: Path | None = None, host: str = "127.0.0.1"
+) -> list[EmbeddedServer]:
+    """`count` servers (one thread each) loading at the same time, each stopped when `stack`
+    closes; started from this thread, which must outlive them (PR_SET_PDEATHSIG). Logs go to
+    `log_path` for the first and LOG.2, LOG.3, ... beside it for the others."""
+    servers = []
+    for n in range(count):
+        log = log_path if log_path is None or n == 0 else log_path.with_name(f"{log_path.name}.{n + 1}")
+        server = EmbeddedServer(model=model, host=host, log_path=log)
+        stack.callback(server.stop)  # registered first: a later launch failing stops this one
+        servers.append(server.launch())
+    for server in servers:
+        server.wait_ready()
+    return servers

@@ -1,5 +1,6 @@
-"""Which OpenAI-compatible endpoint a run talks to (the configured one, or the embedded model),
-and `run_requests`, the one call generators make.
+"""Which OpenAI-compatible endpoint a run talks to (the configured one or several, or the
+embedded model, one server or `llm.replicas` of them), and `run_requests`, the one call
+generators make.
 
 An `Endpoint` lives for a run and carries what the run learns and spends across its batches:
 the adaptive controls' state, the budget, and the run's LLM totals for reports."""
@@ -10,7 +11,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,8 +22,10 @@ from pipeline.llm.client import ChatRequest, ChatResult, LLMClient, LLMStats
 from pipeline.llm.config import LLMConfig
 from pipeline.llm.control import ControlState
 from pipeline.llm.discovery import resolve_model
-from pipeline.llm.embedded import EMBEDDED_MODEL_NAME, EmbeddedServer
-from pipeline.llm.journal import Journal
+from pipeline.llm.embedded import EMBEDDED_MODEL_NAME, EmbeddedServer, start_servers
+from pipeline.llm.journal_api import JournalStore
+from pipeline.llm.replicas import Replica, endpoint_key, open_replicas
+from pipeline.llm.router import ReplicaState, Router, replica_states
 from pipeline.llm.structured import resolve_mode
 from pipeline.llm.tokens import counter_for
 from pipeline.settings import settings
@@ -37,6 +40,7 @@ class RunState:
     budget: Budget | None = None
     budget_ready: bool = False
     totals: LLMStats = field(default_factory=LLMStats)
+    replicas: list[ReplicaState] | None = None  # several endpoints: each one's controls and health
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     # picklable for process-based task runners (each process then learns and counts on its own)
@@ -55,6 +59,9 @@ class Endpoint:
     embedded: bool
     run: RunState = field(default_factory=RunState, compare=False, repr=False)
     llama_cpp: bool = False  # a llama.cpp server: schemas go as json_object + schema
+    # several endpoints (`llm.endpoints`, `llm.replicas`): requests are routed among these, and
+    # base_url/api_key are the first one's; `model` is the run's name (the journal key's)
+    replicas: tuple[Replica, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.api_key, SecretStr):
@@ -65,7 +72,8 @@ class Endpoint:
         return self.api_key.get_secret_value()
 
     def __repr__(self) -> str:  # never show the key
-        return f"Endpoint(base_url={self.base_url!r}, model={self.model!r}, embedded={self.embedded})"
+        urls = [r.base_url for r in self.replicas] or [self.base_url]
+        return f"Endpoint(base_url={', '.join(urls)!r}, model={self.model!r}, embedded={self.embedded})"
 
     def totals(self) -> LLMStats:
         """Everything this endpoint's run has done so far (all batches)."""
@@ -74,28 +82,52 @@ class Endpoint:
 
 @contextmanager
 def open_endpoint(config: LLMConfig, *, log_path: Path | None = None) -> Iterator[Endpoint]:
-    """Yield the endpoint; when none is configured, run the embedded server for the duration.
+    """Yield the endpoint; when none is configured, run the embedded server(s) for the duration.
 
     A configured endpoint is asked what it serves (`pipeline.llm.discovery`): without a named
     model (`llm.model` / `--model`), its only model is used; several, none, or no answer stop
-    the run here, before any request, with an error naming the URL. A tokenizer named in
+    the run here, before any request, with an error naming the URL. Several endpoints are each
+    asked (`pipeline.llm.replicas`): the run stops only when none answers. A tokenizer named in
     `llm.tokenizer` that cannot be loaded stops it here too."""
     if config.tokenizer:
         counter_for(config.named_model() or EMBEDDED_MODEL_NAME, config.tokenizer)
     env = settings()
-    base_url = config.base_url or env.openai_base_url
     api_key = env.openai_api_key.get_secret_value() if env.openai_api_key else "not-needed"
-    if base_url:
-        served = resolve_model(
-            base_url, api_key, config.named_model(), probe=config.structured_output == "auto"
-        )
+    entries = config.endpoint_list(env.openai_base_url)
+    auto = config.structured_output == "auto"
+    if len(entries) > 1:
+        model, replicas = open_replicas(config, entries, api_key)
+        first = replicas[0]
         yield Endpoint(
-            base_url=base_url,
-            api_key=api_key,
+            first.base_url,
+            first.api_key,
+            model,
+            embedded=False,
+            llama_cpp=auto and all(r.llama_cpp for r in replicas if r.ready),
+            replicas=tuple(replicas),
+        )
+        return
+    if entries:
+        entry = entries[0]
+        key = endpoint_key(entry, api_key)
+        served = resolve_model(entry.base_url, key, entry.model or config.named_model(), probe=auto)
+        yield Endpoint(
+            base_url=entry.base_url,
+            api_key=key,
             model=served.model,
             embedded=False,
-            llama_cpp=served.llama_cpp and config.structured_output == "auto",
+            llama_cpp=served.llama_cpp and auto,
         )
+        return
+    if config.replicas > 1:
+        with ExitStack() as stack:
+            servers = start_servers(config.replicas, log_path, stack)
+            embedded = tuple(
+                Replica(s.base_url, SecretStr("not-needed"), EMBEDDED_MODEL_NAME) for s in servers
+            )
+            yield Endpoint(
+                servers[0].base_url, "not-needed", EMBEDDED_MODEL_NAME, embedded=True, replicas=embedded
+            )
         return
     with EmbeddedServer(log_path=log_path) as server:
         yield Endpoint(
@@ -119,6 +151,9 @@ def _prepare(
         if run.control is None or run.control_settings != settings_now:  # learned state is kept
             run.control = ControlState(config, time.monotonic())  # unless the settings change
             run.control_settings = settings_now
+            run.replicas = None
+        if endpoint.replicas and run.replicas is None:
+            run.replicas = replica_states(config, endpoint.replicas, time.monotonic())
         if not run.budget_ready:
             run.budget = Budget.from_config(config, config.model)
             run.budget_ready = True
@@ -128,7 +163,7 @@ def _prepare(
 def run_requests(
     endpoint: Endpoint,
     config: LLMConfig,
-    journal: Journal,
+    journal: JournalStore,
     requests: list[ChatRequest],
     *,
     budget: Budget | None = None,
@@ -144,6 +179,10 @@ def run_requests(
     mode = resolve_mode(config.structured_output, endpoint.embedded or endpoint.llama_cpp)
 
     async def _run() -> tuple[list[ChatResult], LLMStats]:
+        router = None
+        if endpoint.replicas:
+            assert endpoint.run.replicas is not None
+            router = Router(endpoint.replicas, endpoint.run.replicas, config, budget)
         client = LLMClient(
             config,
             endpoint.base_url,
@@ -152,7 +191,10 @@ def run_requests(
             control=control,
             budget=budget,
             structured_mode=mode,
+            router=router,
         )
+        if router is not None:
+            router.timeline = client.stats.timeline
         try:
             return await client.complete_all(requests), client.stats
         finally:

@@ -1,0 +1,62 @@
+"""Whether one endpoint of several is in service: taken out when its answers say it is down,
+probed back in after a delay that doubles while it stays down.
+
+Plain data with the clock passed in, so it outlives one batch's event loop (an endpoint found
+down in one batch is still out when the next starts, until a probe says otherwise)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# nothing listens: no point sending more there
+DOWN_AT_ONCE = frozenset({"connection"})
+# one of these may be a slow request or a hiccup; several in a row are a server in trouble
+STORM_CAUSES = frozenset({"timeout", "http_500", "http_502", "http_503", "http_504", "http_529"})
+STORM_SIZE = 3
+MAX_PROBE_DELAY_S = 60.0
+
+
+@dataclass
+class Health:
+    probe_after_s: float
+    out: bool = False
+    reason: str = ""
+    consecutive: int = 0  # storm failures since the last answer
+    probe_at: float = 0.0
+    delay_s: float = 0.0
+    taken_out: int = 0  # times, for logs and tests
+
+    def on_answer(self) -> bool:
+        """True when this answer brings the endpoint back in (it answered while out)."""
+        self.consecutive = 0
+        back = self.out
+        self.out = False
+        return back
+
+    def on_failure(self, cause: str, now: float) -> bool:
+        """True when this failure takes the endpoint out."""
+        if cause in DOWN_AT_ONCE:
+            return self.take_out(now, cause)
+        if cause in STORM_CAUSES:
+            self.consecutive += 1
+            if self.consecutive >= STORM_SIZE:
+                return self.take_out(now, f"{self.consecutive} x {cause}")
+            return False
+        self.consecutive = 0  # a 429 or 400 comes from a live server
+        return False
+
+    def take_out(self, now: float, reason: str) -> bool:
+        if self.out:
+            return False
+        self.out, self.reason = True, reason
+        self.delay_s = self.probe_after_s
+        self.probe_at = now + self.delay_s
+        self.taken_out += 1
+        return True
+
+    def on_probe(self, ok: bool, now: float) -> None:
+        if ok:
+            self.out, self.consecutive = False, 0
+            return
+        self.delay_s = min(MAX_PROBE_DELAY_S, max(self.delay_s, self.probe_after_s) * 2)
+        self.probe_at = now + self.delay_s

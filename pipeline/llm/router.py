@@ -1,0 +1,258 @@
+"""Requests over several endpoints: each attempt goes to the endpoint with the most headroom.
+
+Each endpoint keeps its own adaptive controls (`ControlState`, behind its own `Admission`);
+the router is one queue in front of them all. A request leaves, in arrival order, for the
+endpoint in service whose window has the largest free share (free slots / its current limit)
+times its weight, among those whose time-based controls (Retry-After, paced rate, caps) let
+it go now. One attempt goes to one endpoint: a request is never on two at once; its retry
+after a failure is routed afresh, so it may land on another.
+
+An endpoint whose answers say it is down (`pipeline.llm.health`: connection refused at once;
+timeouts or 5xx three in a row) is taken out, and probed back in with `GET /models`. When all
+are out the router still sends, as a lone endpoint would (an answer brings one back in), so
+requests are retried and quarantined as usual rather than waiting forever."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import openai
+from openai import AsyncOpenAI
+
+from pipeline.llm.admission import Admission, Outcome, Ticket
+from pipeline.llm.budget import Budget, BudgetExhausted
+from pipeline.llm.config import LLMConfig
+from pipeline.llm.control import ControlState
+from pipeline.llm.health import Health
+from pipeline.llm.metrics import ConcurrencyTimeline
+from pipeline.llm.replicas import Replica
+
+log = logging.getLogger("pipeline.llm")
+
+PROBE_TIMEOUT_S = 5.0
+
+
+@dataclass
+class ReplicaState:
+    """What a run learns about one endpoint, across its batches' event loops."""
+
+    control: ControlState
+    health: Health
+    sent: int = 0  # attempts routed here
+
+
+def replica_states(config: LLMConfig, replicas: tuple[Replica, ...], now: float) -> list[ReplicaState]:
+    states = []
+    for replica in replicas:
+        health = Health(config.probe_after_s)
+        if not replica.ready:
+            health.take_out(now, "did not answer when the run started")
+        states.append(ReplicaState(ControlState(config, now), health))
+    return states
+
+
+@dataclass(frozen=True)
+class RoutedTicket(Ticket):
+    replica: int = 0
+
+
+@dataclass
+class _Member:
+    replica: Replica
+    state: ReplicaState
+    admission: Admission
+    client: AsyncOpenAI
+    probe: asyncio.Task[None] | None = field(default=None)
+
+
+class Router:
+    """Create inside the event loop that uses it (its clients and probes are bound to it).
+    Has Admission's `acquire`/`release`/`close`, plus `create`, which sends an admitted
+    attempt to the endpoint its ticket names."""
+
+    def __init__(
+        self,
+        replicas: tuple[Replica, ...],
+        states: list[ReplicaState],
+        config: LLMConfig,
+        budget: Budget | None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.members = [
+            _Member(
+                replica,
+                state,
+                Admission(state.control, budget, ConcurrencyTimeline(), clock),
+                AsyncOpenAI(
+                    base_url=replica.base_url,
+                    api_key=replica.secret(),
+                    max_retries=0,
+                    timeout=config.timeout_s,
+                ),
+            )
+            for replica, state in zip(replicas, states, strict=True)
+        ]
+        self.timeline = ConcurrencyTimeline()  # all endpoints together; the client's stats take it
+        self.clock = clock
+        self._waiting: deque[tuple[asyncio.Future[Ticket], float, int]] = deque()
+        self._timer: asyncio.TimerHandle | None = None
+        for member in self.members:
+            if member.state.health.out:
+                self._start_probe(member)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(m.replica.secret() for m in self.members)
+
+    # ---- admission -------------------------------------------------------------------------
+    async def acquire(self, cost_estimate: float, token_estimate: int) -> Ticket:
+        """Wait for a turn on some endpoint; raises BudgetExhausted when the request may not leave."""
+        if not self._waiting:
+            ticket = self._try_admit(cost_estimate, token_estimate)
+            if ticket is not None:
+                return ticket
+        future: asyncio.Future[Ticket] = asyncio.get_running_loop().create_future()
+        self._waiting.append((future, cost_estimate, token_estimate))
+        try:
+            return await future
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled() and future.exception() is None:
+                self.release(future.result(), Outcome(latency_s=0.0))
+            raise
+
+    def release(self, ticket: Ticket, outcome: Outcome) -> None:
+        assert isinstance(ticket, RoutedTicket)
+        member = self.members[ticket.replica]
+        member.admission.release(ticket, outcome)
+        health, now = member.state.health, self.clock()
+        if outcome.failure is None:
+            if health.on_answer():
+                log.warning("endpoint %s answered again: back in service", member.replica.base_url)
+        elif health.on_failure(outcome.failure.cause, now):
+            log.warning(
+                "endpoint %s taken out of service (%s); probing it in %.1f s",
+                member.replica.base_url,
+                health.reason,
+                health.delay_s,
+            )
+            self._start_probe(member)
+        self._sample(now)
+        self._pump()
+
+    def _candidates(self) -> list[_Member]:
+        live = [m for m in self.members if not m.state.health.out]
+        return live or self.members
+
+    def _try_admit(self, cost_estimate: float, token_estimate: int) -> Ticket | None:
+        """A ticket on the endpoint with the most headroom, None to wait; raises BudgetExhausted."""
+        now = self.clock()
+        best: tuple[float, int] | None = None
+        soonest: float | None = None
+        for member in self._candidates():
+            limit, in_flight = member.state.control.window.limit, member.admission.in_flight
+            if in_flight >= limit:
+                continue
+            wait = member.state.control.wait_s(now)
+            if wait > 0:
+                soonest = wait if soonest is None else min(soonest, wait)
+                continue
+            score = (limit - in_flight) / limit * member.replica.weight
+            index = self.members.index(member)
+            if best is None or score > best[0]:
+                best = (score, index)
+        if best is None:
+            if soonest is not None:
+                self._wake_in(soonest)
+            return None
+        index = best[1]
+        ticket = self.members[index].admission.try_acquire(cost_estimate, token_estimate)
+        if ticket is None:  # cannot happen in one thread; retried on the next release
+            return None
+        self.members[index].state.sent += 1
+        self._sample(now)
+        return RoutedTicket(ticket.sent_at, ticket.reservation, ticket.token_estimate, replica=index)
+
+    def _pump(self) -> None:
+        while self._waiting:
+            future, cost_estimate, token_estimate = self._waiting[0]
+            if future.done():  # its caller was cancelled
+                self._waiting.popleft()
+                continue
+            try:
+                ticket = self._try_admit(cost_estimate, token_estimate)
+            except BudgetExhausted:
+                for waiting, _, _ in self._waiting:
+                    if not waiting.done():
+                        waiting.set_exception(BudgetExhausted())
+                self._waiting.clear()
+                return
+            if ticket is None:
+                return
+            self._waiting.popleft()
+            future.set_result(ticket)
+
+    def _wake_in(self, seconds: float) -> None:
+        loop = asyncio.get_running_loop()
+        due = loop.time() + seconds
+        if self._timer is not None and not self._timer.cancelled() and self._timer.when() <= due:
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = loop.call_at(due, self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        self._pump()
+
+    def _sample(self, now: float) -> None:
+        in_flight = sum(m.admission.in_flight for m in self.members)
+        limit = sum(m.state.control.window.limit for m in self.members if not m.state.health.out)
+        self.timeline.update(now, in_flight, limit, None)
+
+    # ---- sending and probing ---------------------------------------------------------------
+    async def create(self, ticket: Ticket, args: dict[str, Any]) -> Any:
+        """Send one admitted attempt to its endpoint, under that endpoint's model name."""
+        assert isinstance(ticket, RoutedTicket)
+        member = self.members[ticket.replica]
+        return await member.client.chat.completions.create(**dict(args, model=member.replica.model))
+
+    def _start_probe(self, member: _Member) -> None:
+        if member.probe is None or member.probe.done():
+            member.probe = asyncio.get_running_loop().create_task(self._probe(member))
+
+    async def _probe(self, member: _Member) -> None:
+        health = member.state.health
+        while health.out:
+            await asyncio.sleep(max(0.0, health.probe_at - self.clock()))
+            if not health.out:  # a request's answer brought it back meanwhile
+                break
+            try:
+                async with asyncio.timeout(PROBE_TIMEOUT_S):
+                    await member.client.models.list()
+                ok = True
+            except (openai.OpenAIError, TimeoutError):
+                ok = False
+            health.on_probe(ok, self.clock())
+            if ok:
+                log.warning("endpoint %s answers again: back in service", member.replica.base_url)
+        self._pump()
+
+    def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        for member in self.members:
+            member.admission.close()
+            if member.probe is not None:
+                member.probe.cancel()
+
+    async def aclose(self) -> None:
+        self.close()
+        for member in self.members:
+            await member.client.close()

@@ -1,0 +1,262 @@
+"""Several endpoints: headroom routing, an endpoint killed mid-run, probing back in, nothing
+sent to two endpoints, the all-refuse error. Two scripted fault servers, counted at each."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr, ValidationError
+
+from pipeline.errors import EndpointError, SeedforgeError
+from pipeline.llm.config import LLMConfig
+from pipeline.llm.endpoint import Endpoint, open_endpoint, run_requests
+from pipeline.llm.health import STORM_SIZE, Health
+from pipeline.llm.journal import Journal
+from pipeline.llm.replicas import Replica
+from tests.support import faults
+from tests.support.fault_server import FaultServer
+from tests.support.llm_fixtures import FAST, SECRET, ask
+
+
+def pooled(*servers: FaultServer, weights: tuple[float, ...] = (), ready: tuple[bool, ...] = ()) -> Endpoint:
+    replicas = tuple(
+        Replica(
+            s.base_url,
+            SecretStr(SECRET),
+            "m",
+            weight=weights[n] if weights else 1.0,
+            ready=ready[n] if ready else True,
+        )
+        for n, s in enumerate(servers)
+    )
+    return Endpoint(servers[0].base_url, SECRET, "m", embedded=False, replicas=replicas)
+
+
+def answered(server: FaultServer) -> Counter[str]:
+    return server.answered_counts()
+
+
+def test_requests_spread_over_both_endpoints_by_headroom(tmp_path: Path) -> None:
+    config = FAST.model_copy(update={"adaptive": False, "concurrency": 2})
+    with (
+        FaultServer(latency_s=0.1) as a,
+        FaultServer(latency_s=0.1) as b,
+        Journal(tmp_path / "j.db") as journal,
+    ):
+        started = time.monotonic()
+        run_requests(
+            Endpoint(a.base_url, SECRET, "m", embedded=False),
+            config,
+            journal,
+            [ask(f"o{n}") for n in range(20)],
+        )
+        alone = time.monotonic() - started
+        started = time.monotonic()
+        results, stats = run_requests(pooled(a, b), config, journal, [ask(f"q{n}") for n in range(20)])
+        together = time.monotonic() - started
+    assert all(r.ok for r in results) and stats.sent == 20
+    # equal weights and windows: an even split, and both windows busy at once
+    assert len(a.received) - 20 == len(b.received) == 10
+    assert together < 0.75 * alone, (together, alone)
+    assert not set(answered(a)) & set(answered(b))
+
+
+def test_weight_gives_a_larger_share_of_the_free_slots(tmp_path: Path) -> None:
+    # 4 slots each, 6 requests at once: scores 3, 2.25, 1.5 (a) beat 1 (b); then a's 0.75
+    # loses to b's 1, ties go to the first: a, a, a, b, a, b
+    config = FAST.model_copy(update={"adaptive": False, "concurrency": 4})
+    with FaultServer() as a, FaultServer() as b, Journal(tmp_path / "j.db") as journal:
+        endpoint = pooled(a, b, weights=(3.0, 1.0))
+        for batch in range(5):
+            run_requests(endpoint, config, journal, [ask(f"q{batch}-{n}") for n in range(6)])
+    assert (len(a.received), len(b.received)) == (20, 10)
+
+
+def test_the_journal_key_does_not_depend_on_the_endpoint(tmp_path: Path) -> None:
+    requests = [ask(f"q{n}") for n in range(10)]
+    with FaultServer() as a, FaultServer() as b, Journal(tmp_path / "j.db") as journal:
+        first, _ = run_requests(pooled(a, b), FAST, journal, requests)
+        # the same requests through one endpoint: every answer comes from the journal
+        again, stats = run_requests(
+            Endpoint(b.base_url, SECRET, "m", embedded=False), FAST, journal, requests
+        )
+    assert [r.key for r in first] == [r.key for r in again]
+    assert stats.journal_hits == 10 and stats.sent == 0
+
+
+def test_each_endpoint_gets_its_own_model_name_on_the_wire(tmp_path: Path) -> None:
+    with FaultServer() as a, FaultServer() as b, Journal(tmp_path / "j.db") as journal:
+        endpoint = pooled(a, b)
+        other = Replica(b.base_url, SecretStr(SECRET), "other-name")
+        endpoint = Endpoint(a.base_url, SECRET, "m", embedded=False, replicas=(endpoint.replicas[0], other))
+        run_requests(endpoint, FAST, journal, [ask(f"q{n}") for n in range(6)])
+    assert {r.body["model"] for r in a.received} == {"m"}
+    assert {r.body["model"] for r in b.received} == {"other-name"}
+
+
+def test_an_endpoint_killed_mid_run_hands_its_requests_to_the_other(tmp_path: Path) -> None:
+    config = FAST.model_copy(update={"adaptive": False, "probe_after_s": 60.0, "max_attempts": 4})
+    a = FaultServer(latency_s=0.05).start()
+    with FaultServer(latency_s=0.02) as b, Journal(tmp_path / "j.db") as journal:
+        endpoint = pooled(a, b)
+        first, _ = run_requests(endpoint, config, journal, [ask(f"q{n}") for n in range(10)])
+        a.stop()  # killed between batches: connections refused
+        results, stats = run_requests(endpoint, config, journal, [ask(f"r{n}") for n in range(20)])
+        health = endpoint.run.replicas[0].health if endpoint.run.replicas else None
+    assert all(r.ok for r in first + results)
+    assert health is not None and health.out and health.taken_out == 1
+    # nothing answered twice, by one server or by both
+    both = answered(a) + answered(b)
+    assert max(both.values()) == 1 and len(both) == 30
+    assert stats.retries.get("connection", 0) <= config.concurrency  # only what was sent before it was out
+
+
+def test_requests_in_flight_when_an_endpoint_dies_finish_on_the_other(tmp_path: Path) -> None:
+    config = FAST.model_copy(update={"adaptive": False, "probe_after_s": 60.0, "max_attempts": 4})
+    # a: the 3rd request hangs and the connection drops (the server died under it); then refused
+    a = FaultServer([faults.answer(), faults.answer(), faults.dropped()], default=faults.answer()).start()
+    with FaultServer(latency_s=0.01) as b, Journal(tmp_path / "j.db") as journal:
+        endpoint = pooled(a, b)
+        results, _ = run_requests(endpoint, config, journal, [ask(f"q{n}") for n in range(3)])
+        a.stop()
+        more, _ = run_requests(endpoint, config, journal, [ask(f"r{n}") for n in range(12)])
+    assert all(r.ok for r in results + more)
+    both = answered(a) + answered(b)
+    assert len(both) == 15 and max(both.values()) == 1
+
+
+def test_a_probe_brings_an_endpoint_back(tmp_path: Path) -> None:
+    config = FAST.model_copy(update={"adaptive": False, "probe_after_s": 0.2})
+    with FaultServer(latency_s=0.02) as b, Journal(tmp_path / "j.db") as journal:
+        a = FaultServer(latency_s=0.02).start()
+        port = a.port
+        a.stop()
+        endpoint = pooled(a, b, ready=(False, True))  # out from the start, as open_endpoint marks it
+        run_requests(endpoint, config, journal, [ask(f"q{n}") for n in range(4)])
+        with FaultServer(latency_s=0.02, port=port) as revived:
+            time.sleep(0.5)  # past the (doubled) probe delay: the next batch probes at once
+            run_requests(endpoint, config, journal, [ask(f"r{n}") for n in range(4)])
+            time.sleep(0.3)
+            results, _ = run_requests(endpoint, config, journal, [ask(f"s{n}") for n in range(20)])
+            assert endpoint.run.replicas is not None and not endpoint.run.replicas[0].health.out
+            assert len(revived.received) >= 5  # back in: it takes its share again
+    assert all(r.ok for r in results)
+
+
+def test_a_storm_of_5xx_takes_an_endpoint_out(tmp_path: Path) -> None:
+    config = FAST.model_copy(update={"adaptive": False, "probe_after_s": 60.0, "concurrency": 1})
+    with (
+        FaultServer(default=faults.server_error(503)) as a,
+        FaultServer() as b,
+        Journal(tmp_path / "j.db") as journal,
+    ):
+        endpoint = pooled(a, b)
+        results, _ = run_requests(endpoint, config, journal, [ask(f"q{n}") for n in range(20)])
+    assert all(r.ok for r in results)
+    assert len(a.received) == STORM_SIZE  # then it was out for the rest of the run
+    assert len(answered(b)) == 20
+
+
+def test_health_rules() -> None:
+    health = Health(probe_after_s=1.0)
+    assert not health.on_failure("http_503", 0.0) and not health.on_failure("timeout", 0.0)
+    assert not health.on_failure("http_429", 0.0)  # a live server: the count starts again
+    assert [health.on_failure("http_500", 0.0) for _ in range(STORM_SIZE)] == [False, False, True]
+    assert health.probe_at == 1.0
+    health.on_probe(False, 1.0)
+    assert health.probe_at == 3.0  # twice the delay after a failed probe
+    health.on_probe(True, 3.0)
+    assert not health.out
+    assert health.on_failure("connection", 4.0) and health.out
+    assert health.on_answer() and not health.out
+
+
+# ---- opening: config, the all-refuse error ------------------------------------------------
+
+
+def test_base_url_and_endpoints_together_is_an_error_naming_both() -> None:
+    with pytest.raises(ValidationError, match=r"llm.base_url and llm.endpoints are both set"):
+        LLMConfig(base_url="http://a/v1", endpoints=[{"base_url": "http://b/v1"}])
+
+
+def test_api_key_env_must_be_a_variable_name_and_the_error_does_not_repeat_it() -> None:
+    with pytest.raises(ValidationError) as caught:
+        LLMConfig(endpoints=[{"base_url": "http://b/v1", "api_key_env": "sk-live-123456"}])
+    (error,) = caught.value.errors()
+    assert "not the key itself" in error["msg"] and "sk-live" not in error["msg"]
+
+
+def test_every_endpoint_refusing_stops_before_any_request(unused_port_pair: tuple[int, int]) -> None:
+    first, second = unused_port_pair
+    config = LLMConfig(
+        model="m",
+        endpoints=[
+            {"base_url": f"http://127.0.0.1:{first}/v1"},
+            {"base_url": f"http://127.0.0.1:{second}/v1"},
+        ],
+    )
+    with pytest.raises(EndpointError) as caught, open_endpoint(config):
+        pytest.fail("opened")
+    message = str(caught.value)
+    assert f"127.0.0.1:{first}" in message and f"127.0.0.1:{second}" in message
+    assert message.count("nothing answers at") == 2
+
+
+def test_one_endpoint_refusing_at_start_starts_out(tmp_path: Path, unused_port_pair: tuple[int, int]) -> None:
+    with FaultServer() as b:
+        config = LLMConfig(
+            endpoints=[{"base_url": f"http://127.0.0.1:{unused_port_pair[0]}/v1"}, {"base_url": b.base_url}]
+        )
+        with open_endpoint(config) as endpoint:
+            assert endpoint.model == "m"  # discovered from the one that answered
+            assert [r.ready for r in endpoint.replicas] == [False, True]
+            with Journal(tmp_path / "j.db") as journal:
+                results, _ = run_requests(endpoint, FAST, journal, [ask(f"q{n}") for n in range(5)])
+    assert all(r.ok for r in results) and len(b.received) == 5
+
+
+def test_a_missing_key_variable_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SEEDFORGE_TEST_KEY_B", raising=False)
+    config = LLMConfig(
+        endpoints=[
+            {"base_url": "http://127.0.0.1:1/v1"},
+            {"base_url": "http://127.0.0.1:2/v1", "api_key_env": "SEEDFORGE_TEST_KEY_B"},
+        ]
+    )
+    with (
+        pytest.raises(SeedforgeError, match=r"\$SEEDFORGE_TEST_KEY_B, which is not set"),
+        open_endpoint(config),
+    ):
+        pass
+
+
+def test_each_endpoint_sends_its_own_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("SEEDFORGE_TEST_KEY_A", "sk-aaaa-1111")
+    monkeypatch.setenv("SEEDFORGE_TEST_KEY_B", "sk-bbbb-2222")
+    with FaultServer() as a, FaultServer() as b, Journal(tmp_path / "j.db") as journal:
+        config = LLMConfig(
+            model="m",
+            endpoints=[
+                {"base_url": a.base_url, "api_key_env": "SEEDFORGE_TEST_KEY_A"},
+                {"base_url": b.base_url, "api_key_env": "SEEDFORGE_TEST_KEY_B"},
+            ],
+        )
+        with open_endpoint(config) as endpoint:
+            assert "sk-" not in repr(endpoint)
+            run_requests(endpoint, FAST, journal, [ask(f"q{n}") for n in range(6)])
+    assert {r.authorization for r in a.received} == {"Bearer sk-aaaa-1111"}
+    assert {r.authorization for r in b.received} == {"Bearer sk-bbbb-2222"}
+
+
+@pytest.fixture
+def unused_port_pair() -> tuple[int, int]:
+    from pipeline.llm.embedded import free_port
+
+    first = free_port()
+    second = free_port()
+    while second == first:
+        second = free_port()
+    return first, second
