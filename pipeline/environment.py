@@ -21,3 +21,6 @@ class Settings(BaseSettings):
     torch_threads: int = Field(default=1, alias="SEEDFORGE_TORCH_THREADS")
     # the curation index of dataset builds; may hold a password, so never printed as it is
     redis_url: SecretStr | None = Field(default=None, alias="SEEDFORGE_REDIS_URL")
+    # the request journal: a path or sqlite:/// URL, or postgresql:// (may hold a password)
+    journal_url: SecretStr | None = Field(default=None, alias="SEEDFORGE_JOURNAL_URL")
+    journal_lease_s: float = Field(default=120.0, gt=0, alias="SEEDFORGE_JOURNAL_LEASE_S")

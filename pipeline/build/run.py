@@ -28,6 +28,7 @@ from pipeline.generate.self_instruct.report import generation_stats
 from pipeline.generate.self_instruct.seeds import load_seed_tasks
 from pipeline.generate.self_instruct.templates import template_set
 from pipeline.llm.endpoint import Endpoint
+from pipeline.llm.journal_location import check_journal
 from pipeline.llm.step import Progress
 from pipeline.records import SeedTask
 from pipeline.report.progress import stage_line
@@ -108,6 +109,7 @@ def build_dataset(
     load_seed_tasks(config.generate.seeds)  # bad input fails before anything is written
     template_set(config.generate.language)
     check_settings(config, root)
+    check_journal()  # an unreachable or misnamed journal fails before the build is claimed
     index = open_build_index(config)
     latest = latest_version(config.name, root)
     try:

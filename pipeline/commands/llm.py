@@ -43,7 +43,7 @@ journal_app = typer.Typer(no_args_is_help=True, help="The request journal: what 
 llm_app.add_typer(journal_app, name="journal")
 
 if TYPE_CHECKING:
-    from pipeline.llm.journal import Journal
+    from pipeline.llm.journal_api import JournalStore
 
 JournalOption = Annotated[
     Optional[Path],
@@ -51,14 +51,14 @@ JournalOption = Annotated[
 ]
 
 
-def _open_journal(path: Path | None) -> Journal:
-    from pipeline.llm.journal import Journal
-    from pipeline.settings import data_dir
+def _open_journal(path: Path | None) -> JournalStore:
+    """`--journal FILE`, else the configured journal (SEEDFORGE_JOURNAL_URL or DATA_DIR's file)."""
+    from pipeline.llm.journal_location import configured_location, open_journal
 
-    path = path or data_dir() / "journal.sqlite3"
-    if not path.is_file():
-        raise SeedforgeError("no journal here (nothing was asked yet?)", path=path)
-    return Journal(path)
+    location = path or configured_location()
+    if isinstance(location, Path) and not location.is_file():
+        raise SeedforgeError("no journal here (nothing was asked yet?)", path=location)
+    return open_journal(location)
 
 
 @journal_app.command("stats")

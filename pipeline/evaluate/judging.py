@@ -13,9 +13,8 @@ from pipeline.evaluate.evalsets import EvalItem
 from pipeline.evaluate.judge import ItemJudgement, JudgeStep, collect_judgements, judge_questions
 from pipeline.llm.config import LLMConfig
 from pipeline.llm.endpoint import Endpoint, open_endpoint
-from pipeline.llm.journal import Journal
+from pipeline.llm.journal_location import open_journal
 from pipeline.llm.step import StepRunner
-from pipeline.settings import data_dir
 
 # an open endpoint, the settings of one to open (the embedded model when it names no base_url),
 # or None for no judge
@@ -52,7 +51,7 @@ def run_judge(
     step = JudgeStep(settings.judge_answer_chars)
     config = judge_config(judge, settings)
     with (
-        Journal(journal_path or data_dir() / "journal.sqlite3") as journal,
+        open_journal(journal_path) as journal,
         judge_endpoint(judge, config, log_dir) as endpoint,
     ):
         if not isinstance(judge, Endpoint):

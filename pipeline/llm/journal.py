@@ -6,44 +6,46 @@ is committed the moment it arrives, before anyone uses it, so a build killed at 
 `kill -9`: a WAL commit survives the process) resumes where it stopped. Quarantined requests
 keep their reason code and last error (and the unusable raw text of structured requests); a
 later run tries them again, and an answer then clears the quarantine entry.
+
+Leases (the `leases` table, see `journal_api`) keep two processes on one file from sending the
+same request twice; the PostgreSQL backend (`journal_postgres`) does the same across machines.
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.llm.journal_schema import ANSWER_COLUMNS, Transaction, create_or_migrate
+from pipeline.llm.journal_api import (
+    ANSWER_COLUMNS,
+    ANSWERED_EXPORT,
+    DEFAULT_LEASE_S,
+    QUARANTINE_COLUMNS,
+    QUARANTINED_EXPORT,
+    TOTALS,
+    JournalEntry,
+    answer_entry,
+    exported_rows,
+    identity,
+    quarantine_entry,
+    totals_of,
+)
+from pipeline.llm.journal_schema import Transaction, create_or_migrate
 
-
-@dataclass(frozen=True)
-class JournalEntry:
-    key: str
-    status: str  # answered | quarantined
-    response_text: str | None
-    finish_reason: str | None
-    prompt_tokens: int
-    completion_tokens: int
-    latency_s: float | None
-    attempts: int
-    error: str | None
-    cost_usd: float | None = 0.0  # None: the model had no price
-    usage_estimated: bool = False  # the server gave no usage: the tokens are estimated
-    reason: str | None = None
+__all__ = ["Journal", "JournalEntry"]
 
 
 class Journal:
     """One SQLite file; safe to open from several processes (WAL, busy timeout) and to share
     between threads (Prefect runs tasks in a thread pool)."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, *, lease_s: float = DEFAULT_LEASE_S):
         self.path = Path(path)
+        self.lease_s = lease_s
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
@@ -57,41 +59,26 @@ class Journal:
     def _transaction(self) -> Transaction:
         return Transaction(self._conn)
 
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
     # ---- reading ---------------------------------------------------------------------------
     def answer(self, key: str) -> JournalEntry | None:
         with self._lock:
             row = self._conn.execute(
                 f"SELECT {ANSWER_COLUMNS} FROM requests WHERE key = ?", (key,)
             ).fetchone()
-        if not row:
-            return None
-        key, status, text, finish, prompt, completion, latency, attempts, error, cost, estimated = row
-        return JournalEntry(
-            key,
-            status,
-            text,
-            finish,
-            prompt,
-            completion,
-            latency,
-            attempts,
-            error,
-            cost,
-            usage_estimated=bool(estimated),
-        )
+        return answer_entry(row) if row else None
 
     def get(self, key: str) -> JournalEntry | None:
         """Where the request stands: quarantined (a structured request can be quarantined while
         its unusable answer is journaled), else answered, else None (never settled)."""
         with self._lock:
             row = self._conn.execute(
-                "SELECT key, raw_text, attempts, error, reason FROM quarantine WHERE key = ?", (key,)
+                f"SELECT {QUARANTINE_COLUMNS} FROM quarantine WHERE key = ?", (key,)
             ).fetchone()
-        if row is None:
-            return self.answer(key)
-        return JournalEntry(
-            row[0], "quarantined", row[1], None, 0, 0, None, row[2], row[3], 0.0, reason=row[4]
-        )
+        return self.answer(key) if row is None else quarantine_entry(row)
 
     def counts(self) -> dict[str, int]:
         with self._lock:
@@ -101,24 +88,9 @@ class Journal:
 
     def totals(self) -> dict[str, Any]:
         with self._lock:
-            row = self._conn.execute(
-                "SELECT COUNT(*), COALESCE(SUM(prompt_tokens), 0),"
-                " COALESCE(SUM(completion_tokens), 0), COALESCE(SUM(cost_usd), 0),"
-                " COALESCE(SUM(CASE WHEN cost_usd IS NULL THEN prompt_tokens + completion_tokens END), 0),"
-                " COALESCE(SUM(usage_estimated), 0)"
-                " FROM requests"
-            ).fetchone()
+            row = self._conn.execute(TOTALS.format(table="requests")).fetchone()
             reasons = self._conn.execute("SELECT reason, COUNT(*) FROM quarantine GROUP BY reason").fetchall()
-        return {
-            "answered": row[0],
-            "prompt_tokens": row[1],
-            "completion_tokens": row[2],
-            "cost_usd": round(row[3], 6),
-            "cost_known": row[4] == 0,
-            "unpriced_tokens": row[4],
-            "usage_estimated": row[5],
-            "quarantined_by_reason": dict(reasons),
-        }
+        return totals_of(row, reasons)
 
     def rows(self, status: str | None = None) -> Iterator[dict[str, Any]]:
         """The exported view: one dict per request, answered first, then quarantined."""
@@ -126,67 +98,14 @@ class Journal:
             answered = (
                 []
                 if status == "quarantined"
-                else self._conn.execute(
-                    "SELECT key, model, template_version, sample_index, request_json, response_text,"
-                    " finish_reason, prompt_tokens, completion_tokens, cost_usd, latency_s, attempts,"
-                    " updated_at, usage_estimated FROM requests ORDER BY updated_at, key"
-                ).fetchall()
+                else self._conn.execute(ANSWERED_EXPORT.format(table="requests")).fetchall()
             )
             quarantined = (
                 []
                 if status == "answered"
-                else self._conn.execute(
-                    "SELECT key, model, template_version, sample_index, request_json, reason, error,"
-                    " raw_text, attempts, updated_at FROM quarantine ORDER BY updated_at, key"
-                ).fetchall()
+                else self._conn.execute(QUARANTINED_EXPORT.format(table="quarantine")).fetchall()
             )
-        for (
-            key,
-            model,
-            template,
-            sample,
-            request,
-            text,
-            finish,
-            prompt,
-            completion,
-            cost,
-            latency,
-            attempts,
-            at,
-            estimated,
-        ) in answered:
-            yield {
-                "key": key,
-                "status": "answered",
-                "model": model,
-                "template_version": template,
-                "sample_index": sample,
-                "request": json.loads(request),
-                "response_text": text,
-                "finish_reason": finish,
-                "prompt_tokens": prompt,
-                "completion_tokens": completion,
-                "usage_estimated": bool(estimated),
-                "cost_usd": cost,
-                "latency_s": latency,
-                "attempts": attempts,
-                "updated_at": at,
-            }
-        for key, model, template, sample, request, reason, error, raw, attempts, at in quarantined:
-            yield {
-                "key": key,
-                "status": "quarantined",
-                "model": model,
-                "template_version": template,
-                "sample_index": sample,
-                "request": json.loads(request),
-                "reason": reason,
-                "error": error,
-                "raw_text": raw,
-                "attempts": attempts,
-                "updated_at": at,
-            }
+        return exported_rows(answered, quarantined)
 
     # ---- writing ---------------------------------------------------------------------------
     def record_answer(
@@ -214,7 +133,7 @@ class Journal:
                 " VALUES (?, 'answered', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
                 (
                     key,
-                    *_identity(request, request_json),
+                    *identity(request, request_json),
                     response_text,
                     finish_reason,
                     prompt_tokens,
@@ -244,7 +163,7 @@ class Journal:
                 "INSERT OR REPLACE INTO quarantine (key, model, template_version, sample_index,"
                 " request_json, reason, error, raw_text, attempts, updated_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (key, *_identity(request, request_json), reason, error, raw_text, attempts, time.time()),
+                (key, *identity(request, request_json), reason, error, raw_text, attempts, time.time()),
             )
             self._quarantined.add(key)
 
@@ -255,6 +174,28 @@ class Journal:
                 self._conn.execute("DELETE FROM quarantine WHERE key = ?", (key,))
                 self._quarantined.discard(key)
 
+    # ---- leases ----------------------------------------------------------------------------
+    def take_lease(self, key: str, owner: str) -> bool:
+        now = time.time()
+        with self._lock:
+            cursor = self._conn.execute(
+                "INSERT INTO leases (key, owner, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE"
+                " SET owner = excluded.owner, expires_at = excluded.expires_at"
+                " WHERE leases.expires_at < ? OR leases.owner = excluded.owner",
+                (key, owner, now + self.lease_s, now),
+            )
+            return cursor.rowcount == 1
+
+    def renew_leases(self, owner: str) -> None:
+        with self._lock:
+            self._conn.execute(
+                "UPDATE leases SET expires_at = ? WHERE owner = ?", (time.time() + self.lease_s, owner)
+            )
+
+    def release_lease(self, key: str, owner: str) -> None:
+        with self._lock:
+            self._conn.execute("DELETE FROM leases WHERE key = ? AND owner = ?", (key, owner))
+
     def close(self) -> None:
         self._conn.close()
 
@@ -263,12 +204,3 @@ class Journal:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _identity(request: dict[str, Any], request_json: str | None) -> tuple[str, str | None, int, str]:
-    return (
-        request.get("model", ""),
-        request.get("template_version"),
-        request.get("sample_index", 0),
-        request_json or json.dumps(request, ensure_ascii=False, sort_keys=True),
-    )

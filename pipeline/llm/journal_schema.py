@@ -1,4 +1,5 @@
-"""The journal's SQLite schema, its migration from older files, and a write transaction."""
+"""The journal's SQLite schema (answers, quarantine, leases), its migration from older files, and a
+write transaction."""
 
 from __future__ import annotations
 
@@ -36,6 +37,11 @@ CREATE TABLE IF NOT EXISTS quarantine (
     attempts INTEGER DEFAULT 0,
     updated_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS leases (
+    key TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    expires_at REAL NOT NULL
+);
 """
 # columns added since the walking skeleton's journal; cost_usd is NULL for a model with no
 # price (its cost is unknown), usage_estimated 1 when the server gave no usage
@@ -44,10 +50,6 @@ ADDED_COLUMNS = {
     "cost_usd": "REAL DEFAULT 0",
     "usage_estimated": "INTEGER DEFAULT 0",
 }
-ANSWER_COLUMNS = (
-    "key, status, response_text, finish_reason, prompt_tokens, completion_tokens,"
-    " latency_s, attempts, error, cost_usd, usage_estimated"
-)
 
 
 def create_or_migrate(conn: sqlite3.Connection) -> None:

@@ -20,7 +20,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from pipeline.llm.budget import format_cost
 from pipeline.llm.config import LLMConfig
 from pipeline.llm.endpoint import Endpoint, run_requests
-from pipeline.llm.journal import Journal
+from pipeline.llm.journal_api import JournalStore
 from pipeline.llm.metrics import LLMStats
 from pipeline.llm.request import BUDGET_EXHAUSTED, ChatRequest, ChatResult
 from pipeline.llm.structured import extract_json
@@ -175,7 +175,7 @@ class StepRunner:
         self,
         endpoint: Endpoint,
         llm: LLMConfig,
-        journal: Journal,
+        journal: JournalStore,
         *,
         usage: LLMUsage | None = None,
         progress: Progress | None = None,

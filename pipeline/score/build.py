@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pipeline.llm.config import LLMConfig
 from pipeline.llm.endpoint import Endpoint, open_endpoint
-from pipeline.llm.journal import Journal
+from pipeline.llm.journal_location import open_journal
 from pipeline.llm.step import Progress, StepRunner
 from pipeline.records import QualityScore, Record
 from pipeline.score.config import ScoreConfig
@@ -61,7 +61,7 @@ def build(
         if on_endpoint is not None:
             on_endpoint(endpoint)
         probe = check_judge(endpoint, config, llm, rubric=rubric)
-        with Journal(journal_path or data_dir() / "journal.sqlite3") as journal:
+        with open_journal(journal_path) as journal:
             runner = StepRunner(endpoint, llm, journal, progress=progress)
             outcome = score_records(records, config, runner, rubric=rubric)
     write_outputs(

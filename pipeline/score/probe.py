@@ -13,7 +13,7 @@ from pathlib import Path
 from pipeline.errors import SeedforgeError
 from pipeline.llm.config import LLMConfig
 from pipeline.llm.endpoint import Endpoint
-from pipeline.llm.journal import Journal
+from pipeline.llm.journal_location import open_journal
 from pipeline.llm.request import ChatResult
 from pipeline.llm.step import Rejection, StepRunner, answer_json, answer_text
 from pipeline.records import AlpacaRecord, Lineage, QualityScore
@@ -50,7 +50,7 @@ def check_judge(
     where = f"the judge at {endpoint.base_url} (model {endpoint.model})"
     with (
         tempfile.TemporaryDirectory(prefix="seedforge-score-probe-") as folder,
-        Journal(Path(folder) / "probe.sqlite3") as journal,
+        open_journal(Path(folder) / "probe.sqlite3") as journal,
     ):
         try:
             output = StepRunner(endpoint, settings, journal).run(step, [PROBE_RECORD])

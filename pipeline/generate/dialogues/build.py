@@ -24,7 +24,7 @@ from pipeline.io import run_dir
 from pipeline.kb.store import KBStore
 from pipeline.llm.config import LLMConfig
 from pipeline.llm.endpoint import open_endpoint
-from pipeline.llm.journal import Journal
+from pipeline.llm.journal_location import open_journal
 from pipeline.settings import data_dir
 
 
@@ -54,7 +54,7 @@ def build(
             )
         name = build_id()
         with (
-            Journal(data_dir() / "journal.sqlite3") as journal,
+            open_journal() as journal,
             open_endpoint(llm, log_path=run_dir(name) / "llm-server.log") as endpoint,
         ):
             run = generate_dialogues(

@@ -22,7 +22,7 @@ from pipeline.generate.dialogues.turns import DialogueDraft, DialoguePlan, run_t
 from pipeline.kb.entry import KBEntry
 from pipeline.llm.config import LLMConfig
 from pipeline.llm.endpoint import Endpoint
-from pipeline.llm.journal import Journal
+from pipeline.llm.journal_api import JournalStore
 from pipeline.llm.request import BUDGET_EXHAUSTED
 from pipeline.llm.step import StepRunner
 from pipeline.records import RejectedRecord
@@ -87,7 +87,7 @@ def generate_dialogues(
     config: DialogueConfig,
     llm: LLMConfig,
     endpoint: Endpoint,
-    journal: Journal,
+    journal: JournalStore,
     *,
     prior_attempts: dict[str, int] | None = None,
     existing: list[DialogueOut] | None = None,

@@ -36,7 +36,7 @@ from pipeline.generate.self_instruct.steps import (
 from pipeline.generate.self_instruct.templates import template_set
 from pipeline.llm.config import LLMConfig
 from pipeline.llm.endpoint import Endpoint
-from pipeline.llm.journal import Journal
+from pipeline.llm.journal_api import JournalStore
 from pipeline.llm.request import ChatResult
 from pipeline.llm.step import LLMUsage, Progress, Rejection, StepRunner
 from pipeline.records import AlpacaRecord, RejectedRecord, SeedTask
@@ -52,7 +52,7 @@ class SelfInstructRun:
     config: GenerateConfig
     llm: LLMConfig
     endpoint: Endpoint
-    journal: Journal
+    journal: JournalStore
     build: str
     screen: InstructionScreen | None = None
     progress: Progress | None = None  # after every step: (requests answered, the batch's usage)

@@ -20,14 +20,13 @@ from pipeline.generate.self_instruct.seeds import load_seed_tasks
 from pipeline.io import run_dir
 from pipeline.llm.config import LLMConfig
 from pipeline.llm.endpoint import Endpoint, open_endpoint
-from pipeline.llm.journal import Journal
+from pipeline.llm.journal_location import open_journal
 from pipeline.llm.step import Progress, StepRunner
 from pipeline.records import SeedTask
 from pipeline.score.batches import BatchScorer
 from pipeline.score.config import ScoreConfig
 from pipeline.score.probe import check_judge
 from pipeline.score.run import rubric_of
-from pipeline.settings import data_dir
 
 
 class SelfInstructSections(Protocol):
@@ -84,7 +83,7 @@ def build(
     curator.add_seeds(seeds)
     log_path = run_dir(build_id) / "llm-server.log"
     with (
-        Journal(data_dir() / "journal.sqlite3") as journal,
+        open_journal() as journal,
         open_endpoint(config.llm, log_path=log_path) as endpoint,
         _judge(score, endpoint, log_path.with_name("judge-server.log")) as judge,
     ):

@@ -1,0 +1,91 @@
+"""One client's leases on the journal: a request is sent only by the worker that holds its key.
+
+A worker that finds the key leased by another (another process, machine, or client in this
+process) waits for the answer, polling the journal, instead of sending it; when the lease goes
+(its owner answered, gave up, or died and the lease expired) it takes the key over, and sends
+only if there is still no answer. An owner renews its leases every third of their life while
+the requests are in flight, in one statement for all of them."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import Awaitable, Callable
+
+from pipeline.llm.journal_api import JournalEntry, JournalStore
+from pipeline.llm.wire import Answer, Unanswered
+
+POLL_FIRST_S = 0.02
+POLL_MAX_S = 0.5
+
+
+class Leases:
+    """Create inside the event loop that uses it; `close()` stops the renewal."""
+
+    def __init__(self, journal: JournalStore):
+        self.journal = journal
+        self.owner = uuid.uuid4().hex  # one per client: its requests of one key are coalesced already
+        self._held: set[str] = set()
+        self._renewer: asyncio.Task[None] | None = None
+
+    async def send_once(
+        self,
+        key: str,
+        send: Callable[[], Awaitable[Answer | Unanswered]],
+        replay: Callable[[JournalEntry], Answer],
+    ) -> Answer | Unanswered:
+        """`send()` under the key's lease; another worker's answer (`replay`) or quarantine
+        when that worker held the lease and settled the request meanwhile."""
+        poll, before, waited = POLL_FIRST_S, None, False
+        while not self.journal.take_lease(key, self.owner):
+            if not waited:  # a quarantine entry from before the wait is an earlier run's: retried
+                before, waited = self.journal.get(key), True
+            await asyncio.sleep(poll)
+            poll = min(POLL_MAX_S, poll * 2)
+            entry = self.journal.answer(key)
+            if entry is not None:
+                return replay(entry)
+        self._held.add(key)
+        try:
+            entry = self.journal.answer(key)  # answered by the lease's last owner before it let go
+            if entry is not None:
+                return replay(entry)
+            settled = self.journal.get(key) if waited else None
+            if settled is not None and settled.status == "quarantined" and settled != before:
+                return Unanswered(settled.reason or "unknown", settled.error or "", settled.attempts)
+            self._start_renewing()
+            return await send()
+        finally:
+            self._held.discard(key)
+            self.journal.release_lease(key, self.owner)
+
+    def _start_renewing(self) -> None:
+        if self._renewer is None or self._renewer.done():
+            self._renewer = asyncio.get_running_loop().create_task(self._renew())
+
+    async def _renew(self) -> None:
+        while self._held:
+            await asyncio.sleep(self.journal.lease_s / 3)
+            if self._held:
+                self.journal.renew_leases(self.owner)
+
+    async def close(self) -> None:
+        if self._renewer is not None:
+            self._renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._renewer
+
+
+def replayed(entry: JournalEntry) -> Answer:
+    """A journaled answer, as the client hands it on."""
+    return Answer(
+        entry.key,
+        entry.response_text or "",
+        entry.finish_reason,
+        entry.prompt_tokens,
+        entry.completion_tokens,
+        entry.cost_usd or 0.0,
+        from_journal=True,
+        attempts=0,
+    )

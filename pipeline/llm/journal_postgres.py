@@ -1,0 +1,252 @@
+"""The request journal on PostgreSQL (SQLAlchemy Core over psycopg 3), for workers on several
+machines sharing one build: the same answers, quarantine and leases as the SQLite journal.
+
+Every write is one autocommitted statement, so an answer is committed (and durable) before the
+client uses it. Tables carry a `journal_` prefix: the journal may share a database with Prefect.
+Lease clocks are the server's (`clock_timestamp()`), so workers' clocks never have to agree; the
+leases table is UNLOGGED (a lease is worth nothing after a server crash, and its writes then
+cost no WAL flush)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import Engine, text
+
+from pipeline.llm.journal_api import (
+    ANSWER_COLUMNS,
+    ANSWERED_EXPORT,
+    DEFAULT_LEASE_S,
+    QUARANTINE_COLUMNS,
+    QUARANTINED_EXPORT,
+    TOTALS,
+    JournalEntry,
+    answer_entry,
+    exported_rows,
+    identity,
+    quarantine_entry,
+    totals_of,
+)
+
+# one transaction, under an advisory lock: workers starting together must not race on CREATE
+SCHEMA = """
+SELECT pg_advisory_xact_lock(7281466);
+CREATE TABLE IF NOT EXISTS journal_requests (
+    key TEXT PRIMARY KEY,
+    status TEXT NOT NULL CHECK (status IN ('answered', 'quarantined')),
+    model TEXT NOT NULL,
+    template_version TEXT,
+    sample_index INTEGER DEFAULT 0,
+    request_json TEXT NOT NULL,
+    response_text TEXT,
+    finish_reason TEXT,
+    prompt_tokens INTEGER DEFAULT 0,
+    completion_tokens INTEGER DEFAULT 0,
+    cost_usd DOUBLE PRECISION DEFAULT 0,
+    latency_s DOUBLE PRECISION,
+    attempts INTEGER DEFAULT 1,
+    error TEXT,
+    updated_at DOUBLE PRECISION NOT NULL,
+    usage_estimated INTEGER DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS journal_quarantine (
+    key TEXT PRIMARY KEY,
+    model TEXT NOT NULL,
+    template_version TEXT,
+    sample_index INTEGER DEFAULT 0,
+    request_json TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    error TEXT,
+    raw_text TEXT,
+    attempts INTEGER DEFAULT 0,
+    updated_at DOUBLE PRECISION NOT NULL
+);
+CREATE UNLOGGED TABLE IF NOT EXISTS journal_leases (
+    key TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    expires_at DOUBLE PRECISION NOT NULL
+);
+"""
+NOW = "extract(epoch FROM clock_timestamp())"
+# an answer replaces a quarantine entry in the same statement: another worker may have written
+# that entry since this one opened the journal
+RECORD_ANSWER = text(
+    "WITH cleared AS (DELETE FROM journal_quarantine WHERE key = :key)"
+    " INSERT INTO journal_requests (key, status, model, template_version, sample_index, request_json,"
+    " response_text, finish_reason, prompt_tokens, completion_tokens, cost_usd, latency_s, attempts,"
+    " error, updated_at, usage_estimated) VALUES (:key, 'answered', :model, :template, :sample,"
+    " :request, :text, :finish, :prompt, :completion, :cost, :latency, :attempts, NULL, :at, :estimated)"
+    " ON CONFLICT (key) DO UPDATE SET status = 'answered', model = EXCLUDED.model,"
+    " template_version = EXCLUDED.template_version, sample_index = EXCLUDED.sample_index,"
+    " request_json = EXCLUDED.request_json, response_text = EXCLUDED.response_text,"
+    " finish_reason = EXCLUDED.finish_reason, prompt_tokens = EXCLUDED.prompt_tokens,"
+    " completion_tokens = EXCLUDED.completion_tokens, cost_usd = EXCLUDED.cost_usd,"
+    " latency_s = EXCLUDED.latency_s, attempts = EXCLUDED.attempts, error = NULL,"
+    " updated_at = EXCLUDED.updated_at, usage_estimated = EXCLUDED.usage_estimated"
+)
+RECORD_QUARANTINE = text(
+    "INSERT INTO journal_quarantine (key, model, template_version, sample_index, request_json, reason,"
+    " error, raw_text, attempts, updated_at) VALUES (:key, :model, :template, :sample, :request,"
+    " :reason, :error, :raw, :attempts, :at) ON CONFLICT (key) DO UPDATE SET model = EXCLUDED.model,"
+    " template_version = EXCLUDED.template_version, sample_index = EXCLUDED.sample_index,"
+    " request_json = EXCLUDED.request_json, reason = EXCLUDED.reason, error = EXCLUDED.error,"
+    " raw_text = EXCLUDED.raw_text, attempts = EXCLUDED.attempts, updated_at = EXCLUDED.updated_at"
+)
+TAKE_LEASE = text(
+    f"INSERT INTO journal_leases (key, owner, expires_at) VALUES (:key, :owner, {NOW} + :ttl)"
+    " ON CONFLICT (key) DO UPDATE SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at"
+    f" WHERE journal_leases.expires_at < {NOW} OR journal_leases.owner = EXCLUDED.owner"
+    " RETURNING key"
+)
+
+
+class PostgresJournal:
+    """Opened by `journal_location.open_journal`, which checks the server first. Thread-safe:
+    each call takes a pooled connection."""
+
+    def __init__(self, engine: Engine, shown: str, *, lease_s: float = DEFAULT_LEASE_S):
+        self._engine = engine
+        self._shown = shown
+        self.lease_s = lease_s
+        with engine.begin() as conn:
+            conn.exec_driver_sql(SCHEMA)
+
+    @property
+    def location(self) -> str:
+        return self._shown
+
+    def _one(self, statement: str, **params: Any) -> Any:
+        with self._engine.connect() as conn:
+            return conn.execute(text(statement), params).fetchone()
+
+    def _all(self, statement: str, **params: Any) -> list[Any]:
+        with self._engine.connect() as conn:
+            return list(conn.execute(text(statement), params).fetchall())
+
+    def _write(self, statement: Any, **params: Any) -> int:
+        with self._engine.connect() as conn:
+            return int(conn.execute(statement, params).rowcount)
+
+    # ---- reading ---------------------------------------------------------------------------
+    def answer(self, key: str) -> JournalEntry | None:
+        row = self._one(f"SELECT {ANSWER_COLUMNS} FROM journal_requests WHERE key = :key", key=key)
+        return answer_entry(row) if row else None
+
+    def get(self, key: str) -> JournalEntry | None:
+        row = self._one(f"SELECT {QUARANTINE_COLUMNS} FROM journal_quarantine WHERE key = :key", key=key)
+        return self.answer(key) if row is None else quarantine_entry(row)
+
+    def counts(self) -> dict[str, int]:
+        row = self._one(
+            "SELECT (SELECT COUNT(*) FROM journal_requests), (SELECT COUNT(*) FROM journal_quarantine)"
+        )
+        return {k: int(v) for k, v in (("answered", row[0]), ("quarantined", row[1])) if v}
+
+    def totals(self) -> dict[str, Any]:
+        row = self._one(TOTALS.format(table="journal_requests"))
+        reasons = self._all("SELECT reason, COUNT(*) FROM journal_quarantine GROUP BY reason")
+        return totals_of(row, reasons)
+
+    def rows(self, status: str | None = None) -> Iterator[dict[str, Any]]:
+        answered = (
+            [] if status == "quarantined" else self._all(ANSWERED_EXPORT.format(table="journal_requests"))
+        )
+        quarantined = (
+            [] if status == "answered" else self._all(QUARANTINED_EXPORT.format(table="journal_quarantine"))
+        )
+        return exported_rows(answered, quarantined)
+
+    # ---- writing ---------------------------------------------------------------------------
+    def record_answer(
+        self,
+        key: str,
+        request: dict[str, Any],
+        response_text: str,
+        *,
+        finish_reason: str | None,
+        prompt_tokens: int,
+        completion_tokens: int,
+        latency_s: float,
+        attempts: int,
+        cost_usd: float | None = 0.0,
+        usage_estimated: bool = False,
+        request_json: str | None = None,
+    ) -> None:
+        model, template, sample, canonical = identity(request, request_json)
+        self._write(
+            RECORD_ANSWER,
+            key=key,
+            model=model,
+            template=template,
+            sample=sample,
+            request=canonical,
+            text=response_text,
+            finish=finish_reason,
+            prompt=prompt_tokens,
+            completion=completion_tokens,
+            cost=cost_usd,
+            latency=latency_s,
+            attempts=attempts,
+            at=time.time(),
+            estimated=int(usage_estimated),
+        )
+
+    def record_quarantine(
+        self,
+        key: str,
+        request: dict[str, Any],
+        error: str,
+        attempts: int,
+        *,
+        reason: str = "unknown",
+        raw_text: str | None = None,
+        request_json: str | None = None,
+    ) -> None:
+        model, template, sample, canonical = identity(request, request_json)
+        self._write(
+            RECORD_QUARANTINE,
+            key=key,
+            model=model,
+            template=template,
+            sample=sample,
+            request=canonical,
+            reason=reason,
+            error=error,
+            raw=raw_text,
+            attempts=attempts,
+            at=time.time(),
+        )
+
+    def clear_quarantine(self, key: str) -> None:
+        self._write(text("DELETE FROM journal_quarantine WHERE key = :key"), key=key)
+
+    # ---- leases ----------------------------------------------------------------------------
+    def take_lease(self, key: str, owner: str) -> bool:
+        with self._engine.connect() as conn:
+            return (
+                conn.execute(TAKE_LEASE, {"key": key, "owner": owner, "ttl": self.lease_s}).fetchone()
+                is not None
+            )
+
+    def renew_leases(self, owner: str) -> None:
+        self._write(
+            text(f"UPDATE journal_leases SET expires_at = {NOW} + :ttl WHERE owner = :owner"),
+            owner=owner,
+            ttl=self.lease_s,
+        )
+
+    def release_lease(self, key: str, owner: str) -> None:
+        self._write(
+            text("DELETE FROM journal_leases WHERE key = :key AND owner = :owner"), key=key, owner=owner
+        )
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> PostgresJournal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
