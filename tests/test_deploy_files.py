@@ -282,3 +282,17 @@ def test_the_image_installs_the_package_and_keeps_no_source_tree() -> None:
     assert [line.split()[1:] for line in after_app if line.startswith("COPY ")] == [["prefect.yaml", "./"]]
     assert any("ln -s" in line and "flows" in line for line in after_app)  # entrypoints = installed flows
     assert dockerfile_env()["SEEDFORGE_PROJECT_DIR"] == "/app"
+
+
+def test_the_worker_journal_is_the_stacks_postgres() -> None:
+    from pipeline.llm.journal_location import parse_journal_location
+
+    result = compose("--env-file", str(REPO / ".env.example"), "config", "--format", "json")
+    services = json.loads(result.stdout)["services"]
+    worker = services["worker"]
+    where = parse_journal_location(worker["environment"]["SEEDFORGE_JOURNAL_URL"])
+    assert where.kind == "postgresql" and "@postgres:5432/prefect" in where.shown
+    # the same user and password as the Prefect server's database URL, shown masked
+    server_url = services["prefect-server"]["environment"]["PREFECT_API_DATABASE_CONNECTION_URL"]
+    assert server_url.replace("postgresql+asyncpg://", "postgresql+psycopg://") == where.url
+    assert "postgres" in worker["depends_on"] and "***" in where.shown

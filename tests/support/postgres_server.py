@@ -120,3 +120,23 @@ def _accepts(binaries: Path, sockets: Path, port: int) -> bool:
         [str(binaries / "pg_isready"), "-h", str(sockets), "-p", str(port), "-q"], capture_output=True
     )
     return ready.returncode == 0
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One server for the session (initdb takes seconds); each test takes its own database."""
+    with postgres_server() as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_url(postgres: PostgresServer) -> str:
+    """A fresh, empty database on the session's server, as a journal URL."""
+    import uuid
+
+    import psycopg
+
+    name = f"journal_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres.url(), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return postgres.url(database=name)
