@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from tests.support.fault_server import FaultServer
+from tests.support.prefect_server import PrefectServer
 from tests.support.scripted_model import scripted_model
 
 pytestmark = pytest.mark.slow
@@ -36,15 +37,10 @@ def build_config(path: Path, base_url: str) -> Path:
     return path
 
 
-def start_build(config: Path, data: Path) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env.update(
-        SEEDFORGE_DATA_DIR=str(data),
-        PREFECT_HOME=str(data / "prefect"),
-        PREFECT_SERVER_ANALYTICS_ENABLED="false",
-        OPENAI_API_KEY="not-needed",
-        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="120",
-    )
+def start_build(config: Path, data: Path, server: PrefectServer) -> subprocess.Popen:
+    # against the running server a scheduled build would use (an ephemeral one per run costs
+    # a server start each)
+    env = server.client_env(SEEDFORGE_DATA_DIR=str(data), OPENAI_API_KEY="not-needed")
     log = open(data / "build.log", "ab")
     return subprocess.Popen(
         [sys.executable, "-m", "pipeline.cli", "build", str(config)],
@@ -81,11 +77,15 @@ def request_key(request: dict[str, Any]) -> str:
     return json.dumps([request.get("messages"), request.get("seed")], sort_keys=True, ensure_ascii=False)
 
 
-def test_killed_build_resumes_without_loss_duplicates_or_resending(tmp_path: Path) -> None:
+def test_killed_build_resumes_without_loss_duplicates_or_resending(
+    tmp_path: Path, shared_prefect_server: PrefectServer
+) -> None:
     with FaultServer(responder=scripted_model, latency_s=0.02) as reference:
         data = tmp_path / "uninterrupted"
         data.mkdir()
-        build = start_build(build_config(tmp_path / "a.yaml", reference.base_url), data)
+        build = start_build(
+            build_config(tmp_path / "a.yaml", reference.base_url), data, shared_prefect_server
+        )
         assert build.wait(timeout=400) == 0, (data / "build.log").read_text()[-3000:]
         expected = kept_ids(data)
     assert len(expected) >= 16 and len(set(expected)) == len(expected)
@@ -94,7 +94,7 @@ def test_killed_build_resumes_without_loss_duplicates_or_resending(tmp_path: Pat
         data = tmp_path / "killed"
         data.mkdir()
         config = build_config(tmp_path / "b.yaml", server.base_url)
-        build = start_build(config, data)
+        build = start_build(config, data, shared_prefect_server)
         deadline = time.monotonic() + 300
         while len(answered_in_journal(data)) < 8:
             assert build.poll() is None, "the build finished before it could be killed"
@@ -105,7 +105,7 @@ def test_killed_build_resumes_without_loss_duplicates_or_resending(tmp_path: Pat
         journaled = {request_key(r) for r in answered_in_journal(data)}
         received_before_kill = len(server.received)
 
-        rerun = start_build(config, data)
+        rerun = start_build(config, data, shared_prefect_server)
         assert rerun.wait(timeout=400) == 0, (data / "build.log").read_text()[-3000:]
         resent = [r for r in server.received[received_before_kill:] if request_key(r.body) in journaled]
         assert not resent, f"{len(resent)} journaled requests were sent again"
