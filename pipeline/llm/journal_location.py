@@ -107,6 +107,7 @@ def check_journal(location: str | Path | None = None) -> None:
 
 
 def _open_postgres(where: JournalLocation, lease_s: float) -> JournalStore:
+    import psycopg
     from sqlalchemy import create_engine
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -115,14 +116,20 @@ def _open_postgres(where: JournalLocation, lease_s: float) -> JournalStore:
     assert where.url is not None
     engine = create_engine(
         where.url,
-        isolation_level="AUTOCOMMIT",  # one statement, one commit: an answer is durable on return
-        connect_args={"connect_timeout": CONNECT_TIMEOUT_S},
+        isolation_level="AUTOCOMMIT",  # one statement, one commit: an answer is kept on return
+        # as the SQLite journal's synchronous=NORMAL: a commit survives the worker killed at any
+        # moment, not the server's own crash; no fsync wait per answer on the client's event loop
+        connect_args={
+            "connect_timeout": CONNECT_TIMEOUT_S,
+            "options": "-c synchronous_commit=off",
+            "autocommit": True,  # the journal runs statements on psycopg's own connections
+        },
         pool_size=4,
         max_overflow=12,
     )
     try:
         return PostgresJournal(engine, where.shown, lease_s=lease_s)
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, psycopg.Error) as exc:
         engine.dispose()
         raise EndpointError(
             f"cannot open the journal: {_failure(exc, where.url)}; expected a reachable PostgreSQL "

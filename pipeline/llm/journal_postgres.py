@@ -1,11 +1,12 @@
 """The request journal on PostgreSQL (SQLAlchemy Core over psycopg 3), for workers on several
 machines sharing one build: the same answers, quarantine and leases as the SQLite journal.
 
-Every write is one autocommitted statement, so an answer is committed (and durable) before the
-client uses it. Tables carry a `journal_` prefix: the journal may share a database with Prefect.
-Lease clocks are the server's (`clock_timestamp()`), so workers' clocks never have to agree; the
-leases table is UNLOGGED (a lease is worth nothing after a server crash, and its writes then
-cost no WAL flush)."""
+Every write is one autocommitted statement, so an answer is committed before the client uses it
+(asynchronous commit: kept when the worker dies, as SQLite's WAL commits are; a crash of the
+server itself may lose its last fraction of a second of answers, which are then asked again).
+Tables carry a `journal_` prefix: the journal may share a database with Prefect. Lease clocks are
+the server's (`clock_timestamp()`), so workers' clocks never have to agree; the leases table is
+UNLOGGED (a lease is worth nothing after a server crash, and its writes then cost no WAL flush)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Engine, text
+import psycopg
+from sqlalchemy import Engine
 
 from pipeline.llm.journal_api import (
     ANSWER_COLUMNS,
@@ -72,12 +74,13 @@ CREATE UNLOGGED TABLE IF NOT EXISTS journal_leases (
 NOW = "extract(epoch FROM clock_timestamp())"
 # an answer replaces a quarantine entry in the same statement: another worker may have written
 # that entry since this one opened the journal
-RECORD_ANSWER = text(
-    "WITH cleared AS (DELETE FROM journal_quarantine WHERE key = :key)"
+RECORD_ANSWER = (
+    "WITH cleared AS (DELETE FROM journal_quarantine WHERE key = %(key)s)"
     " INSERT INTO journal_requests (key, status, model, template_version, sample_index, request_json,"
     " response_text, finish_reason, prompt_tokens, completion_tokens, cost_usd, latency_s, attempts,"
-    " error, updated_at, usage_estimated) VALUES (:key, 'answered', :model, :template, :sample,"
-    " :request, :text, :finish, :prompt, :completion, :cost, :latency, :attempts, NULL, :at, :estimated)"
+    " error, updated_at, usage_estimated) VALUES (%(key)s, 'answered', %(model)s, %(template)s,"
+    " %(sample)s, %(request)s, %(text)s, %(finish)s, %(prompt)s, %(completion)s, %(cost)s, %(latency)s,"
+    " %(attempts)s, NULL, %(at)s, %(estimated)s)"
     " ON CONFLICT (key) DO UPDATE SET status = 'answered', model = EXCLUDED.model,"
     " template_version = EXCLUDED.template_version, sample_index = EXCLUDED.sample_index,"
     " request_json = EXCLUDED.request_json, response_text = EXCLUDED.response_text,"
@@ -86,16 +89,17 @@ RECORD_ANSWER = text(
     " latency_s = EXCLUDED.latency_s, attempts = EXCLUDED.attempts, error = NULL,"
     " updated_at = EXCLUDED.updated_at, usage_estimated = EXCLUDED.usage_estimated"
 )
-RECORD_QUARANTINE = text(
+RECORD_QUARANTINE = (
     "INSERT INTO journal_quarantine (key, model, template_version, sample_index, request_json, reason,"
-    " error, raw_text, attempts, updated_at) VALUES (:key, :model, :template, :sample, :request,"
-    " :reason, :error, :raw, :attempts, :at) ON CONFLICT (key) DO UPDATE SET model = EXCLUDED.model,"
+    " error, raw_text, attempts, updated_at) VALUES (%(key)s, %(model)s, %(template)s, %(sample)s,"
+    " %(request)s, %(reason)s, %(error)s, %(raw)s, %(attempts)s, %(at)s)"
+    " ON CONFLICT (key) DO UPDATE SET model = EXCLUDED.model,"
     " template_version = EXCLUDED.template_version, sample_index = EXCLUDED.sample_index,"
     " request_json = EXCLUDED.request_json, reason = EXCLUDED.reason, error = EXCLUDED.error,"
     " raw_text = EXCLUDED.raw_text, attempts = EXCLUDED.attempts, updated_at = EXCLUDED.updated_at"
 )
-TAKE_LEASE = text(
-    f"INSERT INTO journal_leases (key, owner, expires_at) VALUES (:key, :owner, {NOW} + :ttl)"
+TAKE_LEASE = (
+    f"INSERT INTO journal_leases (key, owner, expires_at) VALUES (%(key)s, %(owner)s, {NOW} + %(ttl)s)"
     " ON CONFLICT (key) DO UPDATE SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at"
     f" WHERE journal_leases.expires_at < {NOW} OR journal_leases.owner = EXCLUDED.owner"
     " RETURNING key"
@@ -104,38 +108,56 @@ TAKE_LEASE = text(
 
 class PostgresJournal:
     """Opened by `journal_location.open_journal`, which checks the server first. Thread-safe:
-    each call takes a pooled connection."""
+    each call takes a connection from SQLAlchemy's pool and runs one statement on psycopg's
+    cursor (SQLAlchemy's statement layer would double the client's cost per request)."""
 
     def __init__(self, engine: Engine, shown: str, *, lease_s: float = DEFAULT_LEASE_S):
         self._engine = engine
         self._shown = shown
         self.lease_s = lease_s
-        with engine.begin() as conn:
-            conn.exec_driver_sql(SCHEMA)
+        self._run(SCHEMA)
+        # keys known to be quarantined (at opening, or since), as the SQLite journal keeps them;
+        # an answer clears any entry in its own statement whoever wrote it
+        self._quarantined = {row[0] for row in self._run("SELECT key FROM journal_quarantine")[1]}
 
     @property
     def location(self) -> str:
         return self._shown
 
+    def _run(self, statement: str, params: dict[str, Any] | None = None) -> tuple[int, list[Any]]:
+        """(rows affected, rows returned); the connection goes back to the pool, or is dropped
+        from it when the server is gone (the next call then connects afresh)."""
+        conn = self._engine.raw_connection()
+        try:
+            cursor = conn.cursor()
+            try:
+                cursor.execute(statement, params)
+                return cursor.rowcount, list(cursor.fetchall()) if cursor.description else []
+            finally:
+                cursor.close()
+        except psycopg.OperationalError:
+            conn.invalidate()
+            raise
+        finally:
+            conn.close()
+
     def _one(self, statement: str, **params: Any) -> Any:
-        with self._engine.connect() as conn:
-            return conn.execute(text(statement), params).fetchone()
+        rows = self._run(statement, params)[1]
+        return rows[0] if rows else None
 
     def _all(self, statement: str, **params: Any) -> list[Any]:
-        with self._engine.connect() as conn:
-            return list(conn.execute(text(statement), params).fetchall())
+        return self._run(statement, params)[1]
 
-    def _write(self, statement: Any, **params: Any) -> int:
-        with self._engine.connect() as conn:
-            return int(conn.execute(statement, params).rowcount)
+    def _write(self, statement: str, **params: Any) -> int:
+        return self._run(statement, params)[0]
 
     # ---- reading ---------------------------------------------------------------------------
     def answer(self, key: str) -> JournalEntry | None:
-        row = self._one(f"SELECT {ANSWER_COLUMNS} FROM journal_requests WHERE key = :key", key=key)
+        row = self._one(f"SELECT {ANSWER_COLUMNS} FROM journal_requests WHERE key = %(key)s", key=key)
         return answer_entry(row) if row else None
 
     def get(self, key: str) -> JournalEntry | None:
-        row = self._one(f"SELECT {QUARANTINE_COLUMNS} FROM journal_quarantine WHERE key = :key", key=key)
+        row = self._one(f"SELECT {QUARANTINE_COLUMNS} FROM journal_quarantine WHERE key = %(key)s", key=key)
         return self.answer(key) if row is None else quarantine_entry(row)
 
     def counts(self) -> dict[str, int]:
@@ -192,6 +214,7 @@ class PostgresJournal:
             at=time.time(),
             estimated=int(usage_estimated),
         )
+        self._quarantined.discard(key)
 
     def record_quarantine(
         self,
@@ -218,28 +241,27 @@ class PostgresJournal:
             attempts=attempts,
             at=time.time(),
         )
+        self._quarantined.add(key)
 
     def clear_quarantine(self, key: str) -> None:
-        self._write(text("DELETE FROM journal_quarantine WHERE key = :key"), key=key)
+        if key in self._quarantined:
+            self._write("DELETE FROM journal_quarantine WHERE key = %(key)s", key=key)
+            self._quarantined.discard(key)
 
     # ---- leases ----------------------------------------------------------------------------
     def take_lease(self, key: str, owner: str) -> bool:
-        with self._engine.connect() as conn:
-            return (
-                conn.execute(TAKE_LEASE, {"key": key, "owner": owner, "ttl": self.lease_s}).fetchone()
-                is not None
-            )
+        return self._one(TAKE_LEASE, key=key, owner=owner, ttl=self.lease_s) is not None
 
     def renew_leases(self, owner: str) -> None:
         self._write(
-            text(f"UPDATE journal_leases SET expires_at = {NOW} + :ttl WHERE owner = :owner"),
+            f"UPDATE journal_leases SET expires_at = {NOW} + %(ttl)s WHERE owner = %(owner)s",
             owner=owner,
             ttl=self.lease_s,
         )
 
     def release_lease(self, key: str, owner: str) -> None:
         self._write(
-            text("DELETE FROM journal_leases WHERE key = :key AND owner = :owner"), key=key, owner=owner
+            "DELETE FROM journal_leases WHERE key = %(key)s AND owner = %(owner)s", key=key, owner=owner
         )
 
     def close(self) -> None:
