@@ -31,6 +31,7 @@ from pipeline.llm.journal_api import (
     answer_entry,
     exported_rows,
     identity,
+    owner_gone,
     quarantine_entry,
     totals_of,
 )
@@ -183,6 +184,15 @@ class Journal:
                 " SET owner = excluded.owner, expires_at = excluded.expires_at"
                 " WHERE leases.expires_at < ? OR leases.owner = excluded.owner",
                 (key, owner, now + self.lease_s, now),
+            )
+            if cursor.rowcount == 1:
+                return True
+            row = self._conn.execute("SELECT owner FROM leases WHERE key = ?", (key,)).fetchone()
+            if row is None or not owner_gone(row[0]):
+                return False
+            cursor = self._conn.execute(
+                "UPDATE leases SET owner = ?, expires_at = ? WHERE key = ? AND owner = ?",
+                (owner, now + self.lease_s, key, row[0]),
             )
             return cursor.rowcount == 1
 

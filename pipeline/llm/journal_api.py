@@ -4,11 +4,16 @@ the same SELECTs, so `seedforge llm journal export` reads alike whichever backen
 
 Leases: before a worker sends a request it takes the request's key (`take_lease`); while the
 lease is live nobody else sends it (they wait for its answer); an owner that dies stops renewing
-and its lease expires after `lease_s` seconds, to be taken over."""
+and its lease expires after `lease_s` seconds, to be taken over. An owner names its machine and
+process (`lease_owner`), so a lease whose owner died on this machine is taken over at once
+(`owner_gone`): a build killed and started again does not wait for its own old leases."""
 
 from __future__ import annotations
 
 import json
+import os
+import socket
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -78,7 +83,8 @@ class JournalStore(Protocol):
     def clear_quarantine(self, key: str) -> None: ...
 
     def take_lease(self, key: str, owner: str) -> bool:
-        """True when `owner` holds the key now (taken, free, expired, or its own already)."""
+        """True when `owner` holds the key now (taken: free, expired, its owner gone, or its
+        own already)."""
         ...
 
     def renew_leases(self, owner: str) -> None:
@@ -199,3 +205,24 @@ def identity(request: dict[str, Any], request_json: str | None) -> tuple[str, st
         request.get("sample_index", 0),
         request_json or json.dumps(request, ensure_ascii=False, sort_keys=True),
     )
+
+
+def lease_owner() -> str:
+    """A new owner name: this machine, this process, and a random part (one per client)."""
+    return f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:12]}"
+
+
+def owner_gone(owner: str) -> bool:
+    """Whether `owner` was a process of this machine that no longer runs (a reused process id
+    reads as alive: the lease then just waits for its expiry)."""
+    host, _, rest = owner.partition("/")
+    pid = rest.partition("/")[0]
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False

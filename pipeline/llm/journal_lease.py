@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import uuid
 from collections.abc import Awaitable, Callable
 
-from pipeline.llm.journal_api import JournalEntry, JournalStore
+from pipeline.llm.journal_api import JournalEntry, JournalStore, lease_owner
 from pipeline.llm.wire import Answer, Unanswered
 
 POLL_FIRST_S = 0.02
@@ -25,7 +24,7 @@ class Leases:
 
     def __init__(self, journal: JournalStore):
         self.journal = journal
-        self.owner = uuid.uuid4().hex  # one per client: its requests of one key are coalesced already
+        self.owner = lease_owner()  # one per client: its requests of one key are coalesced already
         self._held: set[str] = set()
         self._renewer: asyncio.Task[None] | None = None
 

@@ -28,6 +28,7 @@ from pipeline.llm.journal_api import (
     answer_entry,
     exported_rows,
     identity,
+    owner_gone,
     quarantine_entry,
     totals_of,
 )
@@ -250,7 +251,21 @@ class PostgresJournal:
 
     # ---- leases ----------------------------------------------------------------------------
     def take_lease(self, key: str, owner: str) -> bool:
-        return self._one(TAKE_LEASE, key=key, owner=owner, ttl=self.lease_s) is not None
+        if self._one(TAKE_LEASE, key=key, owner=owner, ttl=self.lease_s) is not None:
+            return True
+        holder = self._one("SELECT owner FROM journal_leases WHERE key = %(key)s", key=key)
+        if holder is None or not owner_gone(holder[0]):
+            return False
+        return bool(
+            self._write(
+                f"UPDATE journal_leases SET owner = %(owner)s, expires_at = {NOW} + %(ttl)s"
+                " WHERE key = %(key)s AND owner = %(gone)s",
+                key=key,
+                owner=owner,
+                ttl=self.lease_s,
+                gone=holder[0],
+            )
+        )
 
     def renew_leases(self, owner: str) -> None:
         self._write(

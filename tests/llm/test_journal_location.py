@@ -4,7 +4,11 @@ sharing one journal never send one request twice."""
 
 from __future__ import annotations
 
+import os
 import re
+import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -16,6 +20,7 @@ from pipeline.llm.client import ChatRequest
 from pipeline.llm.config import LLMConfig
 from pipeline.llm.endpoint import Endpoint, run_requests
 from pipeline.llm.journal import Journal
+from pipeline.llm.journal_api import lease_owner, owner_gone
 from pipeline.llm.journal_location import open_journal, parse_journal_location, shown_location
 from tests.support.fault_server import FaultServer
 from tests.support.redis_server import free_port
@@ -106,6 +111,20 @@ def test_sqlite_leases_exclude_others_until_released_or_expired(tmp_path: Path) 
         assert two.take_lease("k", "b") and not one.take_lease("k", "a")  # expired: taken over
         two.release_lease("k", "b")
         assert one.take_lease("k", "a")
+
+
+def test_a_lease_of_a_dead_process_on_this_machine_is_taken_over_at_once(tmp_path: Path) -> None:
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True)
+    dead = f"{socket.gethostname()}/{int(finished.stdout)}/abc"
+    alive = f"{socket.gethostname()}/{os.getppid()}/abc"
+    assert owner_gone(dead) and not owner_gone(alive) and not owner_gone(lease_owner())
+    assert not owner_gone(f"another-host/{int(finished.stdout)}/abc")  # it may live there
+    with Journal(tmp_path / "j.db", lease_s=60) as journal:
+        for holder in (dead, alive, "another-host/1/abc"):
+            assert journal.take_lease(holder, holder)
+        mine = lease_owner()
+        assert journal.take_lease(dead, mine)
+        assert not journal.take_lease(alive, mine) and not journal.take_lease("another-host/1/abc", mine)
 
 
 def test_two_clients_in_one_process_send_each_request_once(tmp_path: Path) -> None:
