@@ -17,26 +17,45 @@ llm_app = typer.Typer(no_args_is_help=True, help="The embedded model server and 
 
 @llm_app.command("serve")
 def serve(
-    port: Annotated[Optional[int], typer.Option(help="Port", show_default="a free one")] = None,
+    port: Annotated[
+        Optional[int],
+        typer.Option(help="Port (replicas: the first; the others follow)", show_default="a free one"),
+    ] = None,
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     model: Annotated[
         Optional[Path], typer.Option(help="GGUF file", show_default="the embedded SmolLM2")
     ] = None,
+    replicas: Annotated[
+        int, typer.Option(min=1, max=16, help="Servers to start, one thread each (for llm.endpoints)")
+    ] = 1,
 ) -> None:
     """Serve the embedded model (OpenAI-compatible) in the foreground until Ctrl-C or SIGTERM,
-    which stop the server and exit with 130 or 143."""
-    from pipeline.llm.embedded import EmbeddedServer
+    which stop every server and exit with 130 or 143. One line per server gives its URL; a
+    replica that dies is reported and the others go on serving."""
+    import time
+    from contextlib import ExitStack
 
-    # Ctrl-C / SIGTERM raise here (pipeline.processes): the `with` stops the server
+    from pipeline.llm.embedded import start_servers
+
+    # Ctrl-C / SIGTERM raise here (pipeline.processes): the ExitStack stops every server
     try:
-        with EmbeddedServer(model=model, port=port, host=host) as server:
-            typer.echo(f"serving at {server.base_url} (Ctrl-C to stop)")
+        with ExitStack() as stack:
+            servers = start_servers(replicas, None, stack, model=model, host=host, port=port)
+            for server in servers:
+                typer.echo(f"serving at {server.base_url} (Ctrl-C to stop)")
             sys.stdout.flush()
-            assert server.process is not None
-            code = server.process.wait()
+            running = list(servers)
+            while running:  # one that dies is reported; the others go on serving
+                time.sleep(0.2)
+                for server in [s for s in running if s.process is None or s.process.poll() is not None]:
+                    code = server.process.returncode if server.process is not None else None
+                    typer.echo(
+                        f"the server at {server.base_url} exited on its own with code {code}", err=True
+                    )
+                    running.remove(server)
     except SeedforgeError as exc:
         fail(exc)
-    fail(SeedforgeError(f"the embedded LLM server exited on its own with code {code}"))
+    fail(SeedforgeError("no embedded LLM server is left running (each exited on its own: see above)"))
 
 
 journal_app = typer.Typer(no_args_is_help=True, help="The request journal: what was asked and answered.")

@@ -161,15 +161,22 @@ class EmbeddedServer:
 
 
 def start_servers(
-    count: int, log_path: Path | None, stack: ExitStack, *, model: Path | None = None, host: str = "127.0.0.1"
+    count: int,
+    log_path: Path | None,
+    stack: ExitStack,
+    *,
+    model: Path | None = None,
+    host: str = "127.0.0.1",
+    port: int | None = None,
 ) -> list[EmbeddedServer]:
     """`count` servers (one thread each) loading at the same time, each stopped when `stack`
-    closes; started from this thread, which must outlive them (PR_SET_PDEATHSIG). Logs go to
-    `log_path` for the first and LOG.2, LOG.3, ... beside it for the others."""
+    closes; started from this thread, which must outlive them (PR_SET_PDEATHSIG). Ports:
+    `port`, `port + 1`, ... (free ones when None). Logs go to `log_path` for the first and
+    LOG.2, LOG.3, ... beside it for the others."""
     servers = []
     for n in range(count):
         log = log_path if log_path is None or n == 0 else log_path.with_name(f"{log_path.name}.{n + 1}")
-        server = EmbeddedServer(model=model, host=host, log_path=log)
+        server = EmbeddedServer(model=model, host=host, log_path=log, port=None if port is None else port + n)
         stack.callback(server.stop)  # registered first: a later launch failing stops this one
         servers.append(server.launch())
     for server in servers:
