@@ -85,8 +85,12 @@ def exit_on_budget_stop(
 
 def llm_overrides(**options: Any) -> dict[str, Any]:
     """The LLM settings the user gave on the command line (None: not given), for
-    `LLMConfig.model_copy(update=...)`: an unset model stays unset, so it is discovered."""
-    return {name: value for name, value in options.items() if value is not None}
+    `LLMConfig.model_copy(update=...)`: an unset model stays unset, so it is discovered. A
+    --base-url replaces the config's `llm.endpoints` list too."""
+    given = {name: value for name, value in options.items() if value is not None}
+    if "base_url" in given:
+        given["endpoints"] = None
+    return given
 
 
 def sidecar(out: Path, suffix: str) -> Path:

@@ -260,3 +260,11 @@ def unused_port_pair() -> tuple[int, int]:
     while second == first:
         second = free_port()
     return first, second
+
+
+def test_a_base_url_option_replaces_the_configured_endpoints() -> None:
+    from pipeline.commands.common import llm_overrides
+
+    config = LLMConfig(endpoints=[{"base_url": "http://a/v1"}, {"base_url": "http://b/v1"}])
+    overridden = config.model_copy(update=llm_overrides(base_url="http://c/v1", model=None))
+    assert [e.base_url for e in overridden.endpoint_list()] == ["http://c/v1"]
