@@ -8,9 +8,11 @@ PY=${PYTHON:-python3}
 
 # Debian packages the tests use: redis-server (the Redis-backed curation index) and chromium
 # (the Prefect UI checks; driven by Playwright from PyPI, never `playwright install`);
-# fonts-noto-cjk: Chinese labels in figures (pipeline/report/fonts.py)
+# fonts-noto-cjk: Chinese labels in figures (pipeline/report/fonts.py); postgresql: the journal's
+# PostgreSQL backend (tests/support/postgres_server.py runs its own cluster; the service stays off)
 missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v chromium >/dev/null || missing+=(chromium)
 [ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || missing+=(fonts-noto-cjk)
 if [ ${#missing[@]} -gt 0 ]; then
