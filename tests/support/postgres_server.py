@@ -1,6 +1,6 @@
-"""A real PostgreSQL 15 server (Debian's `postgresql` package) for tests and benchmarks: a fresh
-cluster (initdb) in a temp dir on a free 127.0.0.1 port, with a password for its one user, its
-unix socket in the temp dir, stopped and removed afterwards.
+"""A real PostgreSQL server (Debian's `postgresql` package: 15 on this machine) for tests and
+benchmarks: a fresh cluster (initdb) in a temp dir on a free 127.0.0.1 port, with a password for
+its one user, its unix socket in the temp dir, stopped and removed afterwards.
 
 initdb and postgres refuse to run as root: as root they run as the `postgres` user
 (`runuser`), on a data dir that user owns."""
@@ -22,7 +22,7 @@ import pytest
 
 from tests.support.redis_server import free_port
 
-BIN_DIRS = (Path("/usr/lib/postgresql/15/bin"), Path("/usr/lib/postgresql/16/bin"))
+POSTGRES_LIB = Path("/usr/lib/postgresql")  # Debian keeps each major version's binaries here
 USER = "seedforge"
 PASSWORD = "pg-test-secret"
 
@@ -42,9 +42,11 @@ class PostgresServer:
 
 
 def postgres_bin_dir() -> Path:
-    for folder in BIN_DIRS:
-        if (folder / "initdb").is_file():
-            return folder
+    found = sorted(
+        POSTGRES_LIB.glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0
+    )
+    if found:
+        return found[-1].parent  # the newest installed
     if os.environ.get("CI"):
         pytest.fail("PostgreSQL is missing: scripts/setup.sh installs it")
     pytest.skip("PostgreSQL (the postgresql package) is not installed")
