@@ -268,3 +268,35 @@ def test_a_base_url_option_replaces_the_configured_endpoints() -> None:
     config = LLMConfig(endpoints=[{"base_url": "http://a/v1"}, {"base_url": "http://b/v1"}])
     overridden = config.model_copy(update=llm_overrides(base_url="http://c/v1", model=None))
     assert [e.base_url for e in overridden.endpoint_list()] == ["http://c/v1"]
+
+
+def test_the_cli_stops_with_exit_3_listing_each_endpoint_and_writes_nothing(
+    tmp_path: Path, data_dir: Path, unused_port_pair: tuple[int, int]
+) -> None:
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+    from pipeline.settings import SEEDS_DIR
+
+    urls = [f"http://127.0.0.1:{port}/v1" for port in unused_port_pair]
+    config = tmp_path / "run.yaml"
+    config.write_text("llm:\n  endpoints:\n" + "".join(f"    - base_url: {u}\n" for u in urls))
+    out = tmp_path / "out" / "records.jsonl"
+    seeds = SEEDS_DIR / "seed_tasks_en.jsonl"
+    args = [
+        "generate",
+        "self-instruct",
+        "--seeds",
+        str(seeds),
+        "--n",
+        "2",
+        "--out",
+        str(out),
+        "--config",
+        str(config),
+    ]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 3, result.output
+    assert "no endpoint of llm.endpoints answers" in result.output
+    assert all(url in result.output for url in urls)
+    assert not out.parent.exists() or not any(out.parent.iterdir())
