@@ -300,3 +300,23 @@ def test_the_cli_stops_with_exit_3_listing_each_endpoint_and_writes_nothing(
     assert "no endpoint of llm.endpoints answers" in result.output
     assert all(url in result.output for url in urls)
     assert not out.parent.exists() or not any(out.parent.iterdir())
+
+
+def test_llm_replicas_starts_that_many_embedded_servers_and_routes_over_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pipeline.llm.endpoint as endpoint_module
+
+    started: list[int] = []
+
+    def fake_start(count: int, log_path: Path | None, stack: object, **kw: object) -> list[FaultServer]:
+        started.append(count)
+        return [a, b][:count]
+
+    monkeypatch.setattr(endpoint_module, "start_servers", fake_start)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    with FaultServer() as a, FaultServer() as b, Journal(tmp_path / "j.db") as journal:
+        with open_endpoint(LLMConfig(replicas=2)) as endpoint:
+            assert endpoint.embedded and [r.base_url for r in endpoint.replicas] == [a.base_url, b.base_url]
+            run_requests(endpoint, FAST, journal, [ask(f"q{n}") for n in range(6)])
+    assert started == [2] and len(a.received) == len(b.received) == 3
