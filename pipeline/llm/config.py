@@ -19,6 +19,12 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 class ModelPrice(StrictModel):
     input_per_million: float = Field(ge=0, description="USD per million prompt tokens")
     output_per_million: float = Field(ge=0, description="USD per million completion tokens")
+    batch_discount: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="Share of these prices a Batch API request costs (llm.mode: batch)",
+    )
 
 
 class EndpointConfig(StrictModel):
@@ -66,6 +72,12 @@ class LLMConfig(StrictModel):
         description="An endpoint taken out is probed (GET /models) after this long, then twice as "
         "long after each failed probe (up to 60 s)",
     )
+    mode: Literal["online", "batch"] = Field(
+        default="online",
+        description="online: one HTTP request per chat request; batch: the OpenAI Batch API (/v1/files + "
+        "/v1/batches, one batch per stage round, at the batch price): docs/batch-api.md",
+    )
+    batch_poll_s: float = Field(default=30.0, gt=0, description="Seconds between polls of a batch in flight")
     model: str = Field(
         default="smollm2-135m-instruct",
         description="Model name sent to the endpoint; unset: the endpoint's only model (asked at /models), "
