@@ -1,0 +1,83 @@
+"""A request leased by another worker is not sent: its answer (or its quarantine) is taken from
+the journal when that worker settles it, and an expired lease is taken over and sent."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from pipeline.llm.client import ChatRequest
+from pipeline.llm.config import LLMConfig
+from pipeline.llm.endpoint import Endpoint, run_requests
+from pipeline.llm.journal import Journal
+from pipeline.llm.request import prepare
+from tests.support.fault_server import FaultServer
+
+ELSEWHERE = "another-host/4242/worker"  # a live worker on another machine, as far as we can tell
+REQUEST = ChatRequest(messages=[{"role": "user", "content": "leased"}])
+
+
+def ask_in_background(server: FaultServer, journal: Journal) -> tuple[threading.Thread, list[Any]]:
+    config = LLMConfig(base_url=server.base_url, model="m", max_attempts=1)
+    endpoint = Endpoint(server.base_url, "k", "m", embedded=False)
+    out: list[Any] = []
+    thread = threading.Thread(target=lambda: out.append(run_requests(endpoint, config, journal, [REQUEST])))
+    thread.start()
+    return thread, out
+
+
+def key_of(server: FaultServer) -> str:
+    return prepare(REQUEST, LLMConfig(base_url=server.base_url, model="m"), "openai").key
+
+
+def test_the_holders_answer_is_taken_and_nothing_is_sent(tmp_path: Path) -> None:
+    with FaultServer() as server, Journal(tmp_path / "j.db") as journal:
+        key = key_of(server)
+        assert journal.take_lease(key, ELSEWHERE)
+        thread, out = ask_in_background(server, journal)
+        time.sleep(0.3)  # it waits meanwhile
+        assert not server.received and thread.is_alive()
+        journal.record_answer(
+            key, {"model": "m"}, "from the other worker", finish_reason="stop",
+            prompt_tokens=1, completion_tokens=1, latency_s=0.1, attempts=1,
+        )  # fmt: skip
+        journal.release_lease(key, ELSEWHERE)
+        thread.join(timeout=10)
+    [result], stats = out[0]
+    assert result.text == "from the other worker" and stats.sent == 0 and stats.journal_hits == 1
+    assert not server.received
+
+
+def test_the_holders_quarantine_is_taken_too(tmp_path: Path) -> None:
+    with FaultServer() as server, Journal(tmp_path / "j.db") as journal:
+        key = key_of(server)
+        journal.record_quarantine(key, {"model": "m"}, "an earlier run's", 1, reason="http_500")
+        assert journal.take_lease(key, ELSEWHERE)
+        thread, out = ask_in_background(server, journal)
+        time.sleep(0.3)
+        journal.record_quarantine(key, {"model": "m"}, "http_503: busy", 4, reason="http_503")
+        journal.release_lease(key, ELSEWHERE)
+        thread.join(timeout=10)
+    [result], stats = out[0]
+    assert not result.ok and result.reason == "http_503" and "busy" in (result.error or "")
+    assert stats.sent == 0 and not server.received
+
+
+def test_an_expired_lease_is_taken_over_and_the_request_sent(tmp_path: Path) -> None:
+    """The quarantine entry there before the wait is an earlier run's: the request is retried."""
+    with FaultServer() as server, Journal(tmp_path / "j.db", lease_s=0.5) as journal:
+        key = key_of(server)
+        journal.record_quarantine(key, {"model": "m"}, "an earlier run's", 1, reason="http_500")
+        assert journal.take_lease(key, ELSEWHERE)
+        started = time.monotonic()
+        thread, out = ask_in_background(server, journal)
+        thread.join(timeout=10)
+        waited = time.monotonic() - started
+        received = len(server.received)
+        entry = journal.get(key)
+    [result], stats = out[0]
+    assert result.ok and stats.sent == 1 and received == 1
+    assert waited >= 0.4  # not before the lease ran out
+    assert entry is not None and entry.status == "answered"  # the old quarantine entry cleared
