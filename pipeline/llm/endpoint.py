@@ -17,6 +17,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from pipeline.llm.batch_api import BatchClient
 from pipeline.llm.budget import Budget
 from pipeline.llm.client import ChatRequest, ChatResult, LLMClient, LLMStats
 from pipeline.llm.config import LLMConfig
@@ -183,7 +184,8 @@ def run_requests(
         if endpoint.replicas:
             assert endpoint.run.replicas is not None
             router = Router(endpoint.replicas, endpoint.run.replicas, config, budget)
-        client = LLMClient(
+        # llm.mode: batch: the same client over the Batch API (one batch per call, retries in more)
+        client = (BatchClient if config.mode == "batch" else LLMClient)(
             config,
             endpoint.base_url,
             endpoint.secret(),
