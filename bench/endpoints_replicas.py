@@ -6,7 +6,9 @@ distinct story prompts through `run_requests`, with a fresh journal and a fresh 
 (nothing learned carries over): "one" talks to the first replica alone, "two" to both through
 the router (`llm.endpoints`). Default adaptive controls, same seed, so the same tokens are
 generated either way. Runs interleave (the order alternates each round); the report gives the
-median of the rounds, the spread (min..max) and each round's ratio.
+median of the rounds, the spread (min..max) and each round's ratio. A last run ("killed") sends
+the batch to both and kills the first server a third of the way through: every request must
+still be answered, with no more attempts than one per request plus the failed ones.
 
 Heavy (both cores): run under the shared lock.
     flock /tmp/seedforge-heavy.lock python -m bench.endpoints_replicas --rounds 3
@@ -18,6 +20,7 @@ import argparse
 import json
 import statistics
 import tempfile
+import threading
 import time
 from contextlib import ExitStack
 from pathlib import Path
@@ -55,6 +58,10 @@ def endpoint(urls: list[str]) -> Endpoint:
 
 def one_run(urls: list[str], config: LLMConfig, requests: list[ChatRequest]) -> dict[str, Any]:
     target = endpoint(urls)
+    return measure(target, config, requests)
+
+
+def measure(target: Endpoint, config: LLMConfig, requests: list[ChatRequest]) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp, Journal(Path(tmp) / "journal.sqlite3") as journal:
         started = time.monotonic()
         results, stats = run_requests(target, config, journal, requests)
@@ -68,6 +75,8 @@ def one_run(urls: list[str], config: LLMConfig, requests: list[ChatRequest]) -> 
         "completion_tokens_per_min": round(stats.completion_tokens / wall * 60, 1),
         "completion_tokens": stats.completion_tokens,
         "sent_per_endpoint": sent,
+        "attempts": stats.sent,
+        "failed_attempts": dict(stats.retries),
     }
 
 
@@ -95,11 +104,20 @@ def main() -> None:
                 run = one_run(urls[name], config, requests)
                 runs[name].append(run)
                 print(name, round_, run, flush=True)
+        two_wall = statistics.median(r["wall_s"] for r in runs["two"])
+        victim = servers[0].process
+        assert victim is not None
+        killer = threading.Timer(two_wall / 3, victim.kill)
+        killer.start()
+        killed = measure(endpoint(urls["two"]), config.model_copy(update={"probe_after_s": 60.0}), requests)
+        killer.join()
+        print("killed", killed, flush=True)
     report: dict[str, Any] = {
         "requests": args.requests,
         "max_tokens": args.max_tokens,
         "rounds": args.rounds,
         "runs": runs,
+        "killed": killed,
     }
     for metric in ("requests_per_min", "completion_tokens_per_min"):
         one = [r[metric] for r in runs["one"]]
