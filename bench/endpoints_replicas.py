@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import tempfile
 import threading
@@ -94,6 +95,7 @@ def main() -> None:
     config = LLMConfig(max_tokens=args.max_tokens, temperature=0.8, seed=7)
     requests = prompts(args.requests)
     runs: dict[str, list[dict[str, Any]]] = {"one": [], "two": []}
+    load_before = os.getloadavg()  # other work on the machine takes cores from the replicas
     with ExitStack() as stack:
         servers = start_servers(2, None, stack)
         urls = {"one": [servers[0].base_url], "two": [s.base_url for s in servers]}
@@ -118,6 +120,8 @@ def main() -> None:
         "rounds": args.rounds,
         "runs": runs,
         "killed": killed,
+        "load_average_1m": {"before": round(load_before[0], 2), "after": round(os.getloadavg()[0], 2)},
+        "cpus": os.cpu_count(),
     }
     for metric in ("requests_per_min", "completion_tokens_per_min"):
         one = [r[metric] for r in runs["one"]]
