@@ -1,7 +1,8 @@
 """build_dataset: one build of a dataset name (pipeline.build.run.build_dataset): generate,
 curate against every earlier build, publish the next version (the earlier records plus this
 build's), report the growth. Each generation batch is one task (retried; the journal makes a
-retry replay instead of re-pay) and publishing is one; an unfinished build is resumed by the
+retry replay instead of re-pay), submitted to the flow's thread-pool task runner so that
+`generate.parallel_batches` of them run at once; publishing is one task; an unfinished build is resumed by the
 next run."""
 
 from __future__ import annotations
@@ -53,7 +54,13 @@ def build_dataset(config: BuildConfig | None = None) -> dict[str, Any]:
     if config is None:
         config = nightly_config()
     load_api_key_from_block()
-    built = run_build(config, batch_fn=generate_batch_task, publish_fn=publish_task, review_fn=review_gate())
+    built = run_build(
+        config,
+        batch_fn=generate_batch_task,
+        launch_fn=generate_batch_task.submit,  # generate.parallel_batches task runs in flight
+        publish_fn=publish_task,
+        review_fn=review_gate(),
+    )
     generated = built.generated
     warn_if_budget_stop(
         f"build {built.id}", generated.stop_reason, len(generated.kept), config.generate.target

@@ -24,6 +24,7 @@ from pipeline.dataset.versions import datasets_root, latest_version
 from pipeline.generate.self_instruct.batch import BatchFn, generate_batch
 from pipeline.generate.self_instruct.build import build as build_self_instruct
 from pipeline.generate.self_instruct.loop import SelfInstructResult
+from pipeline.generate.self_instruct.parallel import Launch
 from pipeline.generate.self_instruct.report import generation_stats
 from pipeline.generate.self_instruct.seeds import load_seed_tasks
 from pipeline.generate.self_instruct.templates import template_set
@@ -94,6 +95,7 @@ def build_dataset(
     config: BuildConfig,
     *,
     batch_fn: BatchFn = generate_batch,
+    launch_fn: Launch | None = None,
     publish_fn: PublishFn = publish_build,
     hooks: BuildHooks | None = None,
     review_fn: AskFn | None = None,
@@ -102,7 +104,8 @@ def build_dataset(
     generation batch and `publish_fn` publishes (the flow passes its tasks); `hooks` default
     to one terminal line per event; `review_fn` asks a reviewer about a sample before the
     version is written (`review.sample`; the flow pauses for the Prefect UI). Raises
-    SeedforgeError for bad input before any request."""
+    SeedforgeError for bad input before any request. `launch_fn`, when given, starts a batch
+    without waiting for it (the flow's task `submit`: `generate.parallel_batches` in flight)."""
     started = time.monotonic()
     hooks = hooks if hooks is not None else stage_lines(config)
     root = datasets_root()
@@ -124,6 +127,7 @@ def build_dataset(
                 config,
                 claim.id,
                 batch_fn=batch_fn,
+                launch=launch_fn,
                 on_seeds=hooks.on_seeds,
                 on_endpoint=hooks.on_endpoint,
                 on_batch=hooks.on_batch,

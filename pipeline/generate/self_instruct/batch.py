@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -34,6 +35,7 @@ from pipeline.generate.self_instruct.steps import (
     ProposedTasks,
 )
 from pipeline.generate.self_instruct.templates import template_set
+from pipeline.generate.self_instruct.turnstile import Turnstile
 from pipeline.llm.config import LLMConfig
 from pipeline.llm.endpoint import Endpoint
 from pipeline.llm.journal_api import JournalStore
@@ -57,6 +59,7 @@ class SelfInstructRun:
     screen: InstructionScreen | None = None
     progress: Progress | None = None  # after every step: (requests answered, the batch's usage)
     earlier: EarlierBuilds = FIRST_BUILD
+    turnstile: Turnstile | None = None  # batches in flight admit in batch order (turnstile.py)
 
 
 @dataclass
@@ -235,7 +238,9 @@ def generate_batch(
     proposed = _propose(run, runner, pool, batch_index, size, outcome, steer)
     outcome.counts["instructions_proposed"] += len(proposed)
     limit = task_limit or len(proposed)
-    tasks = _admit(proposed, screen, batch_index, limit, allowance - size, config, outcome)
+    turn: AbstractContextManager[None] = run.turnstile.turn(batch_index) if run.turnstile else nullcontext()
+    with turn:
+        tasks = _admit(proposed, screen, batch_index, limit, allowance - size, config, outcome)
     outcome.counts["instructions_admitted"] += len(tasks)
     if outcome.budget_exhausted or not tasks:
         return outcome

@@ -16,6 +16,7 @@ from pipeline.generate.self_instruct.batch import BatchFn, SelfInstructRun, gene
 from pipeline.generate.self_instruct.config import GenerateConfig
 from pipeline.generate.self_instruct.earlier import FIRST_BUILD, EarlierBuilds
 from pipeline.generate.self_instruct.loop import SelfInstructResult, run_self_instruct
+from pipeline.generate.self_instruct.parallel import Launch
 from pipeline.generate.self_instruct.seeds import load_seed_tasks
 from pipeline.io import run_dir
 from pipeline.llm.config import LLMConfig
@@ -58,6 +59,7 @@ def build(
     build_id: str,
     *,
     batch_fn: BatchFn = generate_batch,
+    launch: Launch | None = None,
     on_seeds: Callable[[list[SeedTask]], None] | None = None,
     on_endpoint: Callable[[Endpoint], None] | None = None,
     on_batch: Callable[[SelfInstructResult], None] | None = None,
@@ -104,7 +106,9 @@ def build(
             progress=progress,
             earlier=earlier,
         )
-        result = run_self_instruct(run, curator, batch_fn=batch_fn, on_batch=on_batch, scorer=scorer)
+        result = run_self_instruct(
+            run, curator, batch_fn=batch_fn, launch=launch, on_batch=on_batch, scorer=scorer
+        )
         if scorer is not None:
             result.quality_scores = scorer.finish()
             result.usage.merge(scorer.usage)

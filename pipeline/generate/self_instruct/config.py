@@ -41,6 +41,14 @@ class GenerateConfig(StrictModel):
     instances_per_task: int = Field(
         default=2, ge=1, description="Instances asked for per new task; every valid one becomes a record"
     )
+    parallel_batches: int = Field(
+        default=1,
+        ge=1,
+        description="Batches in flight at once. Batch n starts once batch n-P is curated and draws "
+        "on the pool as it stood then (not on the batches still in flight); batches are curated "
+        "in order, so reruns replay the same requests. Requests in flight stay bounded by "
+        "the LLM controls",
+    )
     random_seed: int = 0
     categories: list[str] = Field(
         default_factory=lambda: list(BELLE_CATEGORIES),

@@ -2,23 +2,33 @@
 category of a quota is full, or the request budget (or the LLM layer's money/token budget) is
 spent. The loop curates each batch's
 records; accepted instructions join the pool shown in later prompts (which starts with the
-instructions of earlier builds of the dataset, when there are any)."""
+instructions of earlier builds of the dataset, when there are any).
+
+With `generate.parallel_batches` P > 1, up to P batches are in flight (`parallel.py`): batch n
+starts once batch n-P is absorbed and draws on the pool as it stood then, so it does not see
+the P-1 batches before it. This relaxes self-instruct's growing pool by P-1 batches (with P = 1
+it is the paper's loop exactly); instruction novelty is not relaxed, as batches still screen in
+order against every instruction admitted before (`turnstile.py`). A new batch's request
+allowance and task limit leave out what the batches in flight may still use, so together they
+never exceed `max_requests` nor start tasks the target cannot use."""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from pipeline.curate.curator import Curator
 from pipeline.generate.self_instruct.batch import BatchFn, BatchOutcome, SelfInstructRun, generate_batch
 from pipeline.generate.self_instruct.config import GenerateConfig
+from pipeline.generate.self_instruct.parallel import InFlight, Launch, claimed, launcher
 from pipeline.generate.self_instruct.quota import QuotaGate, quota_filled, quota_room
 from pipeline.generate.self_instruct.screen import InstructionScreen, curator_with_steps
 from pipeline.generate.self_instruct.steps import SELF_INSTRUCT_GENERATOR
 from pipeline.generate.self_instruct.templates import template_set
+from pipeline.generate.self_instruct.turnstile import Turnstile
 from pipeline.llm.request import BUDGET_EXHAUSTED
 from pipeline.records import AlpacaRecord, RejectedRecord
 from pipeline.score.report import ScoreReport
@@ -124,17 +134,43 @@ def _absorb(
             result.pool.append(record.instruction)
 
 
+def _start_batches(
+    run: SelfInstructRun, result: SelfInstructResult, pending: deque[InFlight], start: Launch
+) -> None:
+    """Start batches until P are in flight or those in flight may already use the rest of the
+    request budget or cover the target (then the loop waits for them instead)."""
+    config = run.config
+    while len(pending) < config.parallel_batches:
+        requests, tasks = claimed(pending)
+        allowance = config.max_requests - result.requests - requests
+        limit = config.target - len(result.kept) - tasks
+        if allowance < 1 or limit < 1:
+            return
+        index = result.batches + len(pending)
+        handle = start(
+            run,
+            list(result.pool),
+            index,
+            request_allowance=allowance,
+            task_limit=limit,
+            quota_room=quota_room(config, result.kept),
+        )
+        pending.append(InFlight(index, handle, allowance, limit))
+
+
 def run_self_instruct(
     run: SelfInstructRun,
     curator: Curator,
     *,
     batch_fn: BatchFn = generate_batch,
+    launch: Launch | None = None,
     on_batch: Callable[[SelfInstructResult], None] | None = None,
     scorer: Scorer | None = None,
 ) -> SelfInstructResult:
-    """`batch_fn` runs one batch; the Prefect flow passes a task so each batch is one task run.
-    `curator` already knows the seeds (and whatever else records must be novel against);
-    `scorer`, when given, rates each batch's kept records and drops those under its bar."""
+    """`batch_fn` runs one batch (in this thread, or in `parallel_batches` threads); `launch`,
+    when given, starts one instead (the Prefect flow passes its task's `submit`, so each batch is
+    one task run). `curator` already knows the seeds (and whatever else records must be novel
+    against); `scorer`, when given, rates each batch's kept records and drops those under its bar."""
     started = time.monotonic()
     config = run.config
     template_set(config.language)  # an unknown language fails before any request
@@ -144,31 +180,37 @@ def run_self_instruct(
     result.counts["pool_from_earlier_builds"] = len(result.pool)
     screen = InstructionScreen(curator.config, run.seeds, config.language)
     screen.add_earlier(run.earlier.instructions)
-    run = replace(run, screen=screen)
+    turnstile = Turnstile()
+    run = replace(run, screen=screen, turnstile=turnstile)
     siblings = curator_with_steps(curator.config, SIBLING_STEPS)
-    while not (stop := _stop_reason(result, config)):
-        outcome = batch_fn(
-            run,
-            list(result.pool),
-            result.batches,
-            request_allowance=config.max_requests - result.requests,
-            task_limit=config.target - len(result.kept),
-            quota_room=quota_room(config, result.kept),
-        )
-        _absorb(result, outcome, curator, siblings, QuotaGate(config, result.kept), scorer)
-        result.seconds = time.monotonic() - started
-        if on_batch:
-            on_batch(result)
-        if outcome.budget_exhausted:
-            stop = BUDGET_EXHAUSTED
-            break
-        if outcome.counts["structured_output_refused"] and config.answer_format == "json":
-            log.warning("the endpoint refused JSON-schema output; asking for numbered text instead")
-            config = config.model_copy(update={"answer_format": "text"})
-            run = replace(run, config=config)
-            result.counts["fallback_to_text"] += 1
-    result.stop_reason = stop
-    if len(result.kept) > config.target:  # the last batch's surplus: accepted, not needed
+    pending: deque[InFlight] = deque()
+    stop = ""
+    with launcher(batch_fn, config.parallel_batches, launch) as start:
+        try:
+            while True:
+                stop = stop or _stop_reason(result, config)
+                if not stop:
+                    _start_batches(run, result, pending, start)
+                if not pending:
+                    break
+                outcome = pending.popleft().handle.result()  # in batch order, whichever ends first
+                _absorb(result, outcome, curator, siblings, QuotaGate(config, result.kept), scorer)
+                result.seconds = time.monotonic() - started
+                if on_batch:
+                    on_batch(result)
+                if outcome.budget_exhausted:
+                    stop = BUDGET_EXHAUSTED  # the batches in flight are absorbed, none started
+                    continue
+                refused = outcome.counts["structured_output_refused"]
+                if refused and config.answer_format == "json":
+                    log.warning("the endpoint refused JSON-schema output; asking for numbered text instead")
+                    config = config.model_copy(update={"answer_format": "text"})
+                    run = replace(run, config=config)
+                    result.counts["fallback_to_text"] += 1
+        finally:
+            turnstile.close()  # a batch still waiting for its turn must not block its thread
+    result.stop_reason = stop or _stop_reason(result, config)
+    if len(result.kept) > config.target:  # the last batches' surplus: accepted, not needed
         result.counts["accepted_over_target"] += len(result.kept) - config.target
         result.kept = result.kept[: config.target]
     result.seconds = time.monotonic() - started
