@@ -29,8 +29,8 @@ from pipeline.llm.client import LLMClient
 from pipeline.llm.config import LLMConfig, ModelPrice
 from pipeline.llm.control import ControlState
 from pipeline.llm.failures import Failure, redact
-from pipeline.llm.journal_api import JournalStore
-from pipeline.llm.request import BUDGET_EXHAUSTED, ChatRequest, ChatResult, Prepared
+from pipeline.llm.journal_api import JournalStore, owner_gone
+from pipeline.llm.request import BUDGET_EXHAUSTED, ChatRequest, ChatResult, Prepared, prepare
 from pipeline.llm.router import Router
 from pipeline.llm.structured import StructuredMode
 from pipeline.llm.wire import Answer, Unanswered, create_args
@@ -153,6 +153,10 @@ class BatchClient(LLMClient):
             )
         return Unanswered(failure.cause, f"{failure.cause}: {failure.message}", attempt)
 
+    async def aclose(self) -> None:
+        self.store.shut()
+        await super().aclose()
+
     def _settle(self, reservation: Reservation | None, cost_usd: float, tokens: int) -> None:
         if self._budget is not None and reservation is not None:
             self._budget.settle(reservation, cost_usd, tokens)
@@ -162,7 +166,8 @@ class BatchClient(LLMClient):
         started = time.monotonic()
         try:
             await check_batch_api(self._client, self.base_url)
-            await self._resume()
+            requests = list(requests)
+            await self._resume({prepare(r, self.config, self.structured_mode).key for r in requests})
             tasks = [asyncio.ensure_future(self.complete(r)) for r in requests]
             try:
                 while not all(t.done() for t in tasks):
@@ -199,7 +204,7 @@ class BatchClient(LLMClient):
         """The queue as one batch: submitted, recorded, polled, its lines handed back."""
         queued, self._queue = self._queue, {}
         batch_id = await submit(self._client, [(key, args) for key, (args, _) in queued.items()])
-        self.store.add(BatchRecord(batch_id, self.base_url, tuple(queued)))
+        self.store.add(BatchRecord(batch_id, self.base_url, tuple(queued), self._leases.owner))
         self.batch_ids.append(batch_id)
         finished = await self._wait(batch_id)
         for key, (_, future) in queued.items():
@@ -216,9 +221,13 @@ class BatchClient(LLMClient):
             )
         return finished
 
-    async def _resume(self) -> None:
-        """Poll the batches a killed run left open; their lines answer this run's requests."""
+    async def _resume(self, keys: set[str]) -> None:
+        """Poll the batches a killed run left open; their lines answer this run's requests.
+        Another live client's batch (a stage's parallel round) is left to it unless it carries
+        requests this run asks too (then waiting for it is what the leases would do anyway)."""
         for record in self.store.open_batches(self.base_url):
+            if not (keys.intersection(record.keys) or owner_gone(record.owner)):
+                continue
             log.info("resuming batch %s (%d requests)", record.batch_id, len(record.keys))
             finished = await wait(self._client, record.batch_id, self.config.batch_poll_s, self._secrets)
             if finished.status == "failed":

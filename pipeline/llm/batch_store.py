@@ -22,6 +22,7 @@ SQLITE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS batches (
     batch_id TEXT PRIMARY KEY,
     endpoint TEXT NOT NULL,
+    owner TEXT NOT NULL,
     keys TEXT NOT NULL,
     state TEXT NOT NULL,
     status TEXT,
@@ -34,6 +35,7 @@ SELECT pg_advisory_xact_lock(7281467);
 CREATE TABLE IF NOT EXISTS journal_batches (
     batch_id TEXT PRIMARY KEY,
     endpoint TEXT NOT NULL,
+    owner TEXT NOT NULL,
     keys TEXT NOT NULL,
     state TEXT NOT NULL,
     status TEXT,
@@ -47,13 +49,15 @@ CREATE TABLE IF NOT EXISTS journal_batches (
 class BatchRecord:
     batch_id: str
     endpoint: str
-    keys: tuple[str, ...]
+    keys: tuple[str, ...]  # the journal keys of its lines
+    owner: str = ""  # the client that submitted it (journal_api.lease_owner)
 
 
 class BatchStore(Protocol):
     def open_batches(self, endpoint: str) -> list[BatchRecord]: ...
     def add(self, record: BatchRecord) -> None: ...
     def close(self, batch_id: str, status: str) -> None: ...
+    def shut(self) -> None: ...
 
 
 class SQLiteBatchStore:
@@ -67,18 +71,18 @@ class SQLiteBatchStore:
     def open_batches(self, endpoint: str) -> list[BatchRecord]:
         with self._lock:
             rows = self._conn.execute(
-                "SELECT batch_id, endpoint, keys FROM batches WHERE state = 'open' AND endpoint = ?"
+                "SELECT batch_id, endpoint, keys, owner FROM batches WHERE state = 'open' AND endpoint = ?"
                 " ORDER BY created_at",
                 (endpoint,),
             ).fetchall()
-        return [BatchRecord(b, e, tuple(json.loads(k))) for b, e, k in rows]
+        return [BatchRecord(b, e, tuple(json.loads(k)), o) for b, e, k, o in rows]
 
     def add(self, record: BatchRecord) -> None:
         with self._lock:
             self._conn.execute(
-                "INSERT OR REPLACE INTO batches (batch_id, endpoint, keys, state, created_at)"
-                " VALUES (?, ?, ?, 'open', ?)",
-                (record.batch_id, record.endpoint, json.dumps(record.keys), time.time()),
+                "INSERT OR REPLACE INTO batches (batch_id, endpoint, owner, keys, state, created_at)"
+                " VALUES (?, ?, ?, ?, 'open', ?)",
+                (record.batch_id, record.endpoint, record.owner, json.dumps(record.keys), time.time()),
             )
 
     def close(self, batch_id: str, status: str) -> None:
@@ -87,6 +91,9 @@ class SQLiteBatchStore:
                 "UPDATE batches SET state = 'closed', status = ?, closed_at = ? WHERE batch_id = ?",
                 (status, time.time(), batch_id),
             )
+
+    def shut(self) -> None:
+        self._conn.close()
 
 
 class PostgresBatchStore:
@@ -110,19 +117,20 @@ class PostgresBatchStore:
 
     def open_batches(self, endpoint: str) -> list[BatchRecord]:
         rows = self._run(
-            "SELECT batch_id, endpoint, keys FROM journal_batches WHERE state = 'open'"
+            "SELECT batch_id, endpoint, keys, owner FROM journal_batches WHERE state = 'open'"
             " AND endpoint = %(endpoint)s ORDER BY created_at",
             {"endpoint": endpoint},
         )
-        return [BatchRecord(b, e, tuple(json.loads(k))) for b, e, k in rows]
+        return [BatchRecord(b, e, tuple(json.loads(k)), o) for b, e, k, o in rows]
 
     def add(self, record: BatchRecord) -> None:
         self._run(
-            "INSERT INTO journal_batches (batch_id, endpoint, keys, state, created_at) VALUES"
-            " (%(id)s, %(endpoint)s, %(keys)s, 'open', %(at)s) ON CONFLICT (batch_id) DO NOTHING",
+            "INSERT INTO journal_batches (batch_id, endpoint, owner, keys, state, created_at) VALUES"
+            " (%(id)s, %(endpoint)s, %(owner)s, %(keys)s, 'open', %(at)s) ON CONFLICT (batch_id) DO NOTHING",
             {
                 "id": record.batch_id,
                 "endpoint": record.endpoint,
+                "owner": record.owner,
                 "keys": json.dumps(record.keys),
                 "at": time.time(),
             },
@@ -134,6 +142,9 @@ class PostgresBatchStore:
             " WHERE batch_id = %(id)s",
             {"status": status, "at": time.time(), "id": batch_id},
         )
+
+    def shut(self) -> None:
+        """The pool is the journal's: it closes it."""
 
 
 class MemoryBatchStore:
@@ -150,6 +161,9 @@ class MemoryBatchStore:
 
     def close(self, batch_id: str, status: str) -> None:
         self._open.pop(batch_id, None)
+
+    def shut(self) -> None:
+        pass
 
 
 def batch_store_for(journal: JournalStore) -> BatchStore:

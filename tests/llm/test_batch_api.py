@@ -188,3 +188,17 @@ def test_a_run_killed_while_polling_resumes_the_same_batch(tmp_path: Path) -> No
         assert len(server.received) == n and set(server.answered_counts().values()) == {1}
         keys = {line["custom_id"] for line in server.input_lines(next(iter(server.batches)))}
         assert {r.key for r in results} == keys
+
+
+def test_a_live_clients_batch_of_other_requests_is_left_to_it(tmp_path: Path) -> None:
+    from pipeline.llm.batch_store import BatchRecord, SQLiteBatchStore
+    from pipeline.llm.journal_api import lease_owner
+
+    with BatchServer() as server, Journal(tmp_path / "j.sqlite") as journal:
+        store = SQLiteBatchStore(str(journal.path))
+        # a parallel round's batch, still polled by its (live) client: never polled from here
+        store.add(BatchRecord("batch_elsewhere", server.base_url, ("other-key",), lease_owner()))
+        results, _ = run(server, journal, prompts(2))
+        assert all(r.ok for r in results) and server.batches_created == 1
+        assert [r.batch_id for r in store.open_batches(server.base_url)] == ["batch_elsewhere"]
+        store.shut()
