@@ -203,7 +203,9 @@ class BatchClient(LLMClient):
     async def _flush(self) -> None:
         """The queue as one batch: submitted, recorded, polled, its lines handed back."""
         queued, self._queue = self._queue, {}
-        batch_id = await submit(self._client, [(key, args) for key, (args, _) in queued.items()])
+        batch_id = await submit(
+            self._client, [(key, args) for key, (args, _) in queued.items()], self._secrets
+        )
         self.store.add(BatchRecord(batch_id, self.base_url, tuple(queued), self._leases.owner))
         self.batch_ids.append(batch_id)
         finished = await self._wait(batch_id)

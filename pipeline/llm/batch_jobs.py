@@ -76,12 +76,21 @@ def input_jsonl(lines: list[tuple[str, dict[str, Any]]]) -> bytes:
     ).encode("utf-8")
 
 
-async def submit(client: AsyncOpenAI, lines: list[tuple[str, dict[str, Any]]]) -> str:
+async def submit(
+    client: AsyncOpenAI, lines: list[tuple[str, dict[str, Any]]], secrets: tuple[str, ...]
+) -> str:
     """Upload the input file and create the batch; its id."""
-    uploaded = await client.files.create(file=("batch-input.jsonl", input_jsonl(lines)), purpose="batch")
-    batch = await client.batches.create(
-        input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h"
-    )
+    try:
+        uploaded = await client.files.create(file=("batch-input.jsonl", input_jsonl(lines)), purpose="batch")
+        batch = await client.batches.create(
+            input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h"
+        )
+    except openai.APIError as exc:
+        raise EndpointError(
+            f"could not submit a batch of {len(lines)} requests to {client.base_url}: "
+            f"{redact(str(exc), secrets)[:300]}; no batch was recorded: run again to submit it",
+            path="llm.mode",
+        ) from None
     log.info("batch %s submitted: %d requests", batch.id, len(lines))
     return batch.id
 
@@ -93,7 +102,7 @@ async def wait(client: AsyncOpenAI, batch_id: str, poll_s: float, secrets: tuple
         try:
             batch = await client.batches.retrieve(batch_id)
             failures = 0
-        except (openai.APIConnectionError, openai.APITimeoutError, openai.InternalServerError) as exc:
+        except (openai.APIConnectionError, openai.InternalServerError, openai.RateLimitError) as exc:
             failures += 1
             if failures >= MAX_POLL_FAILURES:
                 raise EndpointError(

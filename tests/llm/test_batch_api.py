@@ -202,3 +202,17 @@ def test_a_live_clients_batch_of_other_requests_is_left_to_it(tmp_path: Path) ->
         assert all(r.ok for r in results) and server.batches_created == 1
         assert [r.batch_id for r in store.open_batches(server.base_url)] == ["batch_elsewhere"]
         store.shut()
+
+
+class RefusingUploads(BatchServer):
+    def _batch_api(self, method: str, parts: list[str], headers: dict[str, str], raw: bytes) -> Any:
+        if parts == ["files"] and method == "POST":
+            return 500, {"error": {"message": "storage is down"}}
+        return super()._batch_api(method, parts, headers, raw)
+
+
+def test_a_refused_upload_stops_the_run_with_an_endpoint_error(tmp_path: Path) -> None:
+    with RefusingUploads() as server, Journal(tmp_path / "j.sqlite") as journal:
+        with pytest.raises(EndpointError, match="could not submit a batch of 3 requests.*storage is down"):
+            run(server, journal, prompts(3), max_attempts=1)
+        assert server.batches_created == 0 and journal.counts() == {}
