@@ -5,6 +5,7 @@ without the Batch API, and a run killed with SIGKILL while polling (resumed: one
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
 from pipeline.errors import EndpointError, SeedforgeError
 from pipeline.llm.client import ChatRequest, ChatResult
@@ -216,3 +218,22 @@ def test_a_refused_upload_stops_the_run_with_an_endpoint_error(tmp_path: Path) -
         with pytest.raises(EndpointError, match="could not submit a batch of 3 requests.*storage is down"):
             run(server, journal, prompts(3), max_attempts=1)
         assert server.batches_created == 0 and journal.counts() == {}
+
+
+class Named(BaseModel):
+    name: str
+
+
+def test_a_structured_answer_that_fails_validation_is_asked_again_in_the_next_batch(tmp_path: Path) -> None:
+    def responder(body: dict[str, Any]) -> str:  # valid only once told what was wrong
+        return json.dumps({"name": "ok"}) if len(body["messages"]) > 1 else "not json at all"
+
+    requests = [
+        ChatRequest(messages=[{"role": "user", "content": f"q{i}"}], output_model=Named) for i in range(3)
+    ]
+    with BatchServer(responder=responder) as server, Journal(tmp_path / "j.sqlite") as journal:
+        results, stats = run(server, journal, requests)
+        assert [r.parsed for r in results] == [Named(name="ok")] * 3 and stats.reasks == 3
+        assert [len(server.input_lines(b)) for b in server.batches] == [3, 3]
+        second = server.input_lines(list(server.batches)[1])
+        assert all(line["body"]["response_format"]["type"] == "json_schema" for line in second)
