@@ -23,4 +23,4 @@ fi
 # llama-cpp-python compiles llama.cpp (~10 min once on 2 cores; pip caches the wheel);
 # GGML_NATIVE=OFF gives a wheel that runs on other CPUs too
 CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF}" \
-  "$PY" -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+  "$PY" -m pip install --quiet --disable-pip-version-check -e ".[dev,dask]"
