@@ -125,6 +125,14 @@ def curate(
             show_default="1 for large inputs on 2+ cores, else 0",
         ),
     ] = None,
+    dask: Annotated[
+        Optional[str],
+        typer.Option(
+            help="Prepare records on a Dask cluster instead: local (a LocalCluster, one worker a core), "
+            "local:N (N workers) or a scheduler address, tcp://HOST:8786",
+            show_default="no Dask",
+        ),
+    ] = None,
 ) -> None:
     """Curate records: every drop is written with its reason and evidence."""
     from pydantic import ValidationError
@@ -171,6 +179,7 @@ def curate(
                 seed_tasks=seed_tasks,
                 build=build,
                 jobs=jobs,
+                dask=dask,
                 on_progress=on_progress,
             )
         except SeedforgeError as exc:

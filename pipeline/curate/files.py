@@ -7,19 +7,25 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.curate.config import CurateConfig
 from pipeline.curate.curator import Curator, index_fingerprint
 from pipeline.curate.index import CurationIndex, DiskIndex
 from pipeline.curate.index_location import index_location_for as index_location_for
 from pipeline.curate.index_location import is_redis_location
-from pipeline.curate.io import RecordWriter, plain_or_full
-from pipeline.curate.parallel import prepared_records
+from pipeline.curate.io import RecordWriter, SourceRecord, plain_or_full
+from pipeline.curate.parallel import PrepareStats, prepared_records
+from pipeline.curate.prepare import PreparedRecord, Preparer
+from pipeline.errors import SeedforgeError
 from pipeline.io import AtomicFiles
 from pipeline.records import SeedTask, utc_now
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 PROGRESS_EVERY = 10_000
 PARALLEL_FROM_BYTES = 4 << 20  # below this, starting a worker costs more than it saves
@@ -42,6 +48,16 @@ def open_index(location: str, config: CurateConfig) -> CurationIndex:
     return DiskIndex(location, index_fingerprint(config))
 
 
+def _prepared(
+    source: str | Path, preparer: Preparer, jobs: int | None, client: Client | None, stats: PrepareStats
+) -> Iterator[tuple[SourceRecord, PreparedRecord]]:
+    if client is not None:
+        from pipeline.curate.on_dask import dask_prepared_records
+
+        return dask_prepared_records(source, preparer, client, stats)
+    return prepared_records(source, preparer, default_jobs(source) if jobs is None else jobs, stats)
+
+
 def curate_file(
     source: str | Path,
     out: str | Path,
@@ -53,10 +69,39 @@ def curate_file(
     seed_tasks: Sequence[SeedTask] = (),
     build: str | None = None,
     jobs: int | None = None,
+    dask: str | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """`seed_tasks`: references every record must be novel against (kept, never written);
-    `jobs`: worker processes that prepare records (None: one when it pays, 0: none)."""
+    `jobs`: worker processes that prepare records (None: one when it pays, 0: none);
+    `dask`: prepare them on a Dask cluster instead (`local`, `local:N`, `tcp://HOST:PORT`),
+    connected before anything else is done."""
+    if dask is not None and jobs:
+        raise SeedforgeError(f"--jobs {jobs} and --dask {dask}: choose one way to prepare records")
+    with ExitStack() as stack:
+        client = None
+        if dask is not None:
+            from pipeline.curate.on_dask import dask_client
+
+            client = stack.enter_context(dask_client(dask))
+        return _curate(
+            source, out, config, rejected, report, index, seed_tasks, build, jobs, client, on_progress
+        )
+
+
+def _curate(
+    source: str | Path,
+    out: str | Path,
+    config: CurateConfig,
+    rejected: str | Path | None,
+    report: str | Path | None,
+    index: str | None,
+    seed_tasks: Sequence[SeedTask],
+    build: str | None,
+    jobs: int | None,
+    client: Client | None,
+    on_progress: Callable[[int, int], None] | None,
+) -> dict[str, Any]:
     store = open_index(index, config) if index else None
     curator = Curator(config, index=store)
     curator.add_seeds(seed_tasks)
@@ -64,8 +109,8 @@ def curate_file(
         with AtomicFiles() as outputs:
             kept = RecordWriter(outputs.open(out), out)
             dropped = RecordWriter(outputs.open(rejected), rejected) if rejected else None
-            workers = default_jobs(source) if jobs is None else jobs
-            for source_record, prepared in prepared_records(source, curator.preparer, workers):
+            stats = PrepareStats()
+            for source_record, prepared in _prepared(source, curator.preparer, jobs, client, stats):
                 decision = curator.decide_prepared(prepared)
                 if decision.rejected is None:
                     kept.write(plain_or_full(source_record, decision.record))
@@ -84,6 +129,7 @@ def curate_file(
                 "finished_at": utc_now(),
                 "config": config.model_dump(mode="json"),
                 **curator.report.as_dict(),
+                "preparing": stats.as_dict(),
             }
             if store is not None:
                 summary["index"] = {

@@ -1,0 +1,127 @@
+"""Preparing records on a `dask.distributed` cluster: a LocalCluster started for the run
+(`local`, `local:N` workers) or an existing scheduler (`tcp://host:8786`). Only the per-record
+half goes there (parsing, filters, output checks, PII, features, MinHash signatures); the
+order-dependent decisions stay in the calling process, in file order, exactly as without Dask.
+
+Workers of an existing cluster must have this version of seedforge installed: a task names
+`pipeline.curate.on_dask._prepare_on_worker`, which the worker imports."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pipeline.curate.config import CurateConfig
+from pipeline.curate.io import SourceRecord
+from pipeline.curate.parallel import IN_FLIGHT, Chunk, Prepared, PrepareStats, prepare_chunk, stream_prepared
+from pipeline.curate.prepare import PreparedRecord, Preparer
+from pipeline.errors import SeedforgeError
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+CONNECT_SECONDS = 5  # a scheduler that does not answer by then is taken as unreachable
+SCHEMES = ("tcp://", "tls://", "ws://", "wss://", "inproc://", "ucx://")
+
+_preparers: dict[str, Preparer] = {}  # per worker process: one Preparer per curation setup
+_preparers_lock = threading.Lock()
+
+
+def _local_workers(address: str) -> int | None:
+    """N for `local:N` (the cores for `local`), None for a scheduler address."""
+    if address == "local":
+        return os.cpu_count() or 1
+    name, _, count = address.partition(":")
+    if name != "local":
+        return None
+    if not count.isdigit() or int(count) < 1:
+        raise SeedforgeError(f"--dask {address}: expected local, local:N (N >= 1 workers) or tcp://HOST:PORT")
+    return int(count)
+
+
+@contextmanager
+def dask_client(address: str) -> Iterator[Client]:
+    """A client of the cluster `address` names, with at least one worker; a LocalCluster is
+    closed on leaving. An address that does not answer within CONNECT_SECONDS, or a cluster
+    without workers, raises a `SeedforgeError` naming it, before any record is read."""
+    workers = _local_workers(address)
+    if workers is None and not address.startswith(SCHEMES):
+        raise SeedforgeError(
+            f"--dask {address}: expected local, local:N or a scheduler address like tcp://HOST:8786"
+        )
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as exc:
+        raise SeedforgeError(
+            f"--dask needs dask.distributed: pip install 'seedforge[dask]' ({exc})"
+        ) from None
+    if workers is not None:
+        # one single-threaded process per worker: the per-record steps hold the GIL
+        cluster = LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=workers, threads_per_worker=1, dashboard_address=None
+        )
+        with cluster, Client(cluster) as local:  # type: ignore[no-untyped-call]
+            yield local
+        return
+    try:
+        client = Client(address, timeout=CONNECT_SECONDS)  # type: ignore[no-untyped-call]
+    except (OSError, TimeoutError) as exc:
+        raise SeedforgeError(
+            f"dask scheduler {address}: cannot connect within {CONNECT_SECONDS} s ({exc})"
+        ) from None
+    with client:
+        try:
+            client.wait_for_workers(1, timeout=CONNECT_SECONDS)
+        except (OSError, TimeoutError):
+            raise SeedforgeError(
+                f"dask scheduler {address}: no worker joined within {CONNECT_SECONDS} s"
+            ) from None
+        yield client
+
+
+def _prepare_on_worker(setup: str, path: str, chunk: Chunk) -> Prepared:
+    """Runs on a worker: the Preparer for this setup is built once per worker process."""
+    with _preparers_lock:
+        preparer = _preparers.get(setup)
+        if preparer is None:
+            config, steps, signatures = json.loads(setup)
+            preparer = Preparer(CurateConfig.model_validate(config), tuple(steps), signatures)
+            _preparers[setup] = preparer
+    return prepare_chunk(preparer, path, chunk)
+
+
+def dask_prepared_records(
+    path: str | Path, preparer: Preparer, client: Client, stats: PrepareStats | None = None
+) -> Iterator[tuple[SourceRecord, PreparedRecord]]:
+    """Prepared records in file order, chunks prepared on the cluster's workers."""
+    stats = stats if stats is not None else PrepareStats()
+    threads = sum(worker["nthreads"] for worker in client.scheduler_info()["workers"].values())
+    address = str(client.scheduler_info()["address"])
+    stats.where, stats.workers = f"dask {address}", threads
+    setup = json.dumps(
+        [preparer.config.model_dump(mode="json"), list(preparer.steps), preparer.signer is not None],
+        sort_keys=True,
+    )
+
+    def submit(path: str, chunk: Chunk) -> Callable[[], Prepared]:
+        # pure=False: two chunks with the same lines (a re-run) are still two tasks
+        future = client.submit(_prepare_on_worker, setup, path, chunk, pure=False)
+
+        def result() -> Prepared:
+            try:
+                prepared: Prepared = future.result()
+            except Exception as exc:  # a worker without seedforge, or one that died
+                raise SeedforgeError(
+                    f"dask {address}: preparing records failed on a worker: {exc!r}"
+                ) from exc
+            future.release()  # type: ignore[no-untyped-call]  # the cluster forgets the chunk once it is here
+            return prepared
+
+        return result
+
+    yield from stream_prepared(path, submit, max(IN_FLIGHT, 2 * threads), stats)
