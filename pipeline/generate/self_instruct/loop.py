@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from pipeline.curate.curator import Curator
 from pipeline.generate.self_instruct.batch import BatchFn, BatchOutcome, SelfInstructRun, generate_batch
 from pipeline.generate.self_instruct.config import GenerateConfig
-from pipeline.generate.self_instruct.parallel import InFlight, Launch, claimed, launcher
+from pipeline.generate.self_instruct.parallel import InFlight, Launch, batch_reach, claimed, launcher
 from pipeline.generate.self_instruct.quota import QuotaGate, quota_filled, quota_room
 from pipeline.generate.self_instruct.screen import InstructionScreen, curator_with_steps
 from pipeline.generate.self_instruct.steps import SELF_INSTRUCT_GENERATOR
@@ -146,6 +146,9 @@ def _start_batches(
         limit = config.target - len(result.kept) - tasks
         if allowance < 1 or limit < 1:
             return
+        if config.parallel_batches > 1:  # one batch alone claims what it may use, as before
+            most_requests, most_tasks = batch_reach(run)
+            allowance, limit = min(allowance, most_requests), min(limit, most_tasks)
         index = result.batches + len(pending)
         handle = start(
             run,

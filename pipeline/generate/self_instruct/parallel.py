@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from pipeline.generate.self_instruct.batch import BatchFn, BatchOutcome
+from pipeline.generate.self_instruct.batch import BatchFn, BatchOutcome, SelfInstructRun, prompts_per_batch
 
 
 class BatchHandle(Protocol):
@@ -50,6 +50,17 @@ def claimed(pending: Iterable[InFlight]) -> tuple[int, int]:
     """The requests and tasks the batches in flight may still use."""
     batches = list(pending)
     return sum(b.allowance for b in batches), sum(b.task_limit for b in batches)
+
+
+def batch_reach(run: SelfInstructRun) -> tuple[int, int]:
+    """The most requests and new tasks one batch can use: its prompts, the tasks they ask for,
+    and each task's requests. With several batches in flight a batch claims no more than this,
+    so a large target or budget still leaves room for the next batch to start."""
+    config = run.config
+    prompts = prompts_per_batch(run.llm)
+    tasks = prompts * config.tasks_per_request
+    per_task = 1 + int(config.identify_classification) + int(config.categorize)
+    return prompts + tasks * per_task, tasks
 
 
 @contextmanager
