@@ -42,8 +42,8 @@ def answered(server: FaultServer) -> Counter[str]:
 def test_requests_spread_over_both_endpoints_by_headroom(tmp_path: Path) -> None:
     config = FAST.model_copy(update={"adaptive": False, "concurrency": 2})
     with (
-        FaultServer(latency_s=0.1) as a,
-        FaultServer(latency_s=0.1) as b,
+        FaultServer(latency_s=0.15) as a,
+        FaultServer(latency_s=0.15) as b,
         Journal(tmp_path / "j.db") as journal,
     ):
         started = time.monotonic()
@@ -51,15 +51,17 @@ def test_requests_spread_over_both_endpoints_by_headroom(tmp_path: Path) -> None
             Endpoint(a.base_url, SECRET, "m", embedded=False),
             config,
             journal,
-            [ask(f"o{n}") for n in range(20)],
+            [ask(f"o{n}") for n in range(16)],
         )
         alone = time.monotonic() - started
         started = time.monotonic()
-        results, stats = run_requests(pooled(a, b), config, journal, [ask(f"q{n}") for n in range(20)])
+        results, stats = run_requests(pooled(a, b), config, journal, [ask(f"q{n}") for n in range(16)])
         together = time.monotonic() - started
-    assert all(r.ok for r in results) and stats.sent == 20
-    # equal weights and windows: an even split, and both windows busy at once
-    assert len(a.received) - 20 == len(b.received) == 10
+    assert all(r.ok for r in results) and stats.sent == 16
+    # equal weights and windows: about an even split (each takes the next request as it frees
+    # a slot, so answer-time jitter may move one or two), and both windows busy at once
+    on_a, on_b = len(a.received) - 16, len(b.received)
+    assert on_a + on_b == 16 and abs(on_a - on_b) <= 2, (on_a, on_b)
     assert together < 0.75 * alone, (together, alone)
     assert not set(answered(a)) & set(answered(b))
 
@@ -318,5 +320,8 @@ def test_llm_replicas_starts_that_many_embedded_servers_and_routes_over_them(
     with FaultServer() as a, FaultServer() as b, Journal(tmp_path / "j.db") as journal:
         with open_endpoint(LLMConfig(replicas=2)) as endpoint:
             assert endpoint.embedded and [r.base_url for r in endpoint.replicas] == [a.base_url, b.base_url]
-            run_requests(endpoint, FAST, journal, [ask(f"q{n}") for n in range(6)])
+            config = FAST.model_copy(update={"adaptive": False, "concurrency": 3})
+            run_requests(
+                endpoint, config, journal, [ask(f"q{n}") for n in range(6)]
+            )  # all 6 admitted at once
     assert started == [2] and len(a.received) == len(b.received) == 3
