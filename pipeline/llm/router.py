@@ -132,7 +132,7 @@ class Router:
         member.admission.release(ticket, outcome)
         health, now = member.state.health, self.clock()
         if outcome.failure is None:
-            if health.on_answer():
+            if outcome.latency_s > 0 and health.on_answer():  # 0: a turn given back unused
                 log.warning("endpoint %s answered again: back in service", member.replica.base_url)
         elif health.on_failure(outcome.failure.cause, now):
             log.warning(
