@@ -109,7 +109,7 @@ def dask_prepared_records(
     )
 
     def submit(path: str, chunk: Chunk) -> Callable[[], Prepared]:
-        # pure=False: two chunks with the same lines (a re-run) are still two tasks
+        # pure=False: the task gets a fresh key instead of one hashed from the whole chunk
         future = client.submit(_prepare_on_worker, setup, path, chunk, pure=False)
 
         def result() -> Prepared:
