@@ -10,8 +10,13 @@ order alternates each round) after one warm-up build that loads the language det
 the median records per minute of the rounds, each round's ratio, and the most requests the server
 saw in flight at once (answer time = arrival + latency).
 
+`--embedded N` runs the same builds against N embedded SmolLM2 servers (one thread each, as
+`seedforge llm serve --replicas N` starts them, started once for all runs) through
+`llm.endpoints`, with the curator's structure step off (the 135M model's records rarely pass it).
+
 Heavy (both cores): run under the shared lock.
     flock /tmp/seedforge-heavy.lock python -m bench.parallel_batches --rounds 3
+    flock /tmp/seedforge-heavy.lock python -m bench.parallel_batches --rounds 1 --embedded 2 --target 8
 """
 
 from __future__ import annotations
@@ -22,27 +27,53 @@ import os
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
 from typing import Any
 
 from pipeline.build.run import BuildHooks, build_dataset
 from pipeline.config import BuildConfig
+from pipeline.curate.config import STEPS, CurateConfig
 from pipeline.evaluate.config import EvaluateConfig
 from pipeline.generate.self_instruct.config import GenerateConfig
-from pipeline.llm.config import LLMConfig
+from pipeline.llm.config import EndpointConfig, LLMConfig
+from pipeline.llm.embedded import start_servers
 from tests.support.fault_server import FaultServer
 from tests.support.scripted_model import scripted_model
 
 
-def config(base_url: str, parallel: int, target: int, concurrency: int) -> BuildConfig:
+def config(urls: list[str], parallel: int, target: int, concurrency: int) -> BuildConfig:
+    if len(urls) == 1:  # the scripted server
+        llm = LLMConfig(base_url=urls[0], model="scripted", concurrency=concurrency, max_tokens=200)
+        curate = CurateConfig()
+    else:
+        endpoints = [EndpointConfig(base_url=url) for url in urls]
+        llm = LLMConfig(endpoints=endpoints, concurrency=concurrency, max_tokens=200)
+        curate = CurateConfig(steps=[step for step in STEPS if step != "structure"])
     return BuildConfig(
         name="bench",
-        llm=LLMConfig(base_url=base_url, model="scripted", concurrency=concurrency, max_tokens=200),
+        llm=llm,
         generate=GenerateConfig(
             target=target, max_requests=10 * target, tasks_per_request=4, parallel_batches=parallel
         ),
+        curate=curate,
         evaluate=EvaluateConfig(heldout_fraction=0.2, min_heldout=2),
         exports=["jsonl"],
     )
+
+
+@contextmanager
+def endpoint_urls(embedded: int, latency: float) -> Iterator[tuple[list[str], FaultServer | None]]:
+    """The scripted server (its URL, and it to count arrivals), or `embedded` llama.cpp servers."""
+    if not embedded:
+        with FaultServer(responder=scripted_model, latency_s=latency) as server:
+            yield [server.base_url], server
+        return
+    with ExitStack() as stack:
+        log = Path(tempfile.mkdtemp(prefix="bench-parallel-")) / "llm.log"
+        servers = start_servers(embedded, log, stack)
+        yield [server.base_url for server in servers], None
 
 
 def most_in_flight(arrivals: list[float], latency: float) -> int:
@@ -54,15 +85,15 @@ def most_in_flight(arrivals: list[float], latency: float) -> int:
     return peak
 
 
-def one_run(parallel: int, args: argparse.Namespace) -> dict[str, Any]:
+def one_run(
+    parallel: int, args: argparse.Namespace, urls: list[str], server: FaultServer | None
+) -> dict[str, Any]:
     os.environ["SEEDFORGE_DATA_DIR"] = tempfile.mkdtemp(prefix="bench-parallel-")
-    with FaultServer(responder=scripted_model, latency_s=args.latency) as server:
-        started = time.monotonic()
-        built = build_dataset(
-            config(server.base_url, parallel, args.target, args.concurrency), hooks=BuildHooks()
-        )
-        seconds = time.monotonic() - started
-        arrivals = [r.at for r in server.received]
+    seen = len(server.received) if server else 0
+    started = time.monotonic()
+    built = build_dataset(config(urls, parallel, args.target, args.concurrency), hooks=BuildHooks())
+    seconds = time.monotonic() - started
+    arrivals = [r.at for r in server.received[seen:]] if server else []
     kept = len(built.generated.kept)
     return {
         "parallel_batches": parallel,
@@ -71,7 +102,7 @@ def one_run(parallel: int, args: argparse.Namespace) -> dict[str, Any]:
         "records_per_minute": round(kept / seconds * 60, 1),
         "requests": built.generated.requests,
         "batches": built.generated.batches,
-        "server_most_in_flight": most_in_flight(arrivals, args.latency),
+        "server_most_in_flight": most_in_flight(arrivals, args.latency) if server else None,
     }
 
 
@@ -84,14 +115,19 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--latency", type=float, default=0.3, help="seconds the server takes per answer")
     parser.add_argument("--parallel", type=int, default=2, help="batches in flight against one")
+    parser.add_argument(
+        "--embedded", type=int, default=0, help="embedded servers instead of the scripted one"
+    )
     args = parser.parse_args()
-    one_run(1, args)  # warm-up: imports, the language detector's model
     runs: dict[int, list[dict[str, Any]]] = {1: [], args.parallel: []}
-    for round_ in range(args.rounds):
-        order = (1, args.parallel) if round_ % 2 == 0 else (args.parallel, 1)
-        for parallel in order:
-            runs[parallel].append(one_run(parallel, args))
-            print(json.dumps(runs[parallel][-1]), flush=True)
+    with FaultServer(responder=scripted_model) as warm:  # imports, the language detector's model
+        one_run(1, argparse.Namespace(**{**vars(args), "target": 8}), [warm.base_url], warm)
+    with endpoint_urls(args.embedded, args.latency) as (urls, server):
+        for round_ in range(args.rounds):
+            order = (1, args.parallel) if round_ % 2 == 0 else (args.parallel, 1)
+            for parallel in order:
+                runs[parallel].append(one_run(parallel, args, urls, server))
+                print(json.dumps(runs[parallel][-1]), flush=True)
     median = {p: statistics.median(r["records_per_minute"] for r in rs) for p, rs in runs.items()}
     ratios = [
         round(b["records_per_minute"] / a["records_per_minute"], 2)
@@ -100,6 +136,7 @@ def main() -> None:
     print(
         json.dumps(
             {
+                "endpoints": f"{args.embedded} embedded" if args.embedded else "scripted",
                 "latency_s": args.latency,
                 "concurrency": args.concurrency,
                 "target": args.target,
@@ -107,7 +144,7 @@ def main() -> None:
                 "ratio_median": round(median[args.parallel] / median[1], 2),
                 "ratio_per_round": ratios,
                 "server_most_in_flight": {
-                    str(p): max(r["server_most_in_flight"] for r in rs) for p, rs in runs.items()
+                    str(p): max(r["server_most_in_flight"] or 0 for r in rs) for p, rs in runs.items()
                 },
             }
         )
