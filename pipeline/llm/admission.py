@@ -2,7 +2,10 @@
 
 One timer wakes the queue when a time-based control (Retry-After, paced rate, RPM/TPM caps)
 opens again, and each finished request wakes it for the window: waiting costs no task a sleep
-of its own, so there is no storm of sleepers waking at once."""
+of its own, so there is no storm of sleepers waking at once. The window bounds the requests in
+flight over every queue of the endpoint (the run's batches may each have one, in their own
+threads): the count is the endpoint's (`ControlState.in_flight`), and a request finishing in
+another queue wakes this one."""
 
 from __future__ import annotations
 
@@ -48,7 +51,9 @@ class Admission:
         self.budget = budget
         self.timeline = timeline
         self.clock = clock
-        self.in_flight = 0
+        self.in_flight = 0  # this queue's own, for its timeline
+        self.wake: Callable[[], None] = self._pump  # a router in front sets its own
+        self._listening = False
         self._waiting: deque[tuple[asyncio.Future[Ticket], float, int]] = deque()
         self._timer: asyncio.TimerHandle | None = None
 
@@ -70,6 +75,7 @@ class Admission:
     def release(self, ticket: Ticket, outcome: Outcome) -> None:
         now = self.clock()
         self.in_flight -= 1
+        self.state.in_flight.give_back(id(self))
         failure = outcome.failure
         if failure is None:
             signal = outcome.latency_s / max(1, outcome.completion_tokens)
@@ -91,14 +97,24 @@ class Admission:
 
     def _try_admit(self, cost_estimate: float, token_estimate: int) -> Ticket | None:
         """A ticket if the request may leave now; None to wait; raises BudgetExhausted."""
-        if self.in_flight >= self.state.window.limit:
+        shared, limit = self.state.in_flight, self.state.window.limit
+        if not self._listening:
+            shared.listen(id(self), lambda: self.wake())
+            self._listening = True
+        if shared.count >= limit:
             return None
         now = self.clock()
         wait = self.state.wait_s(now)
         if wait > 0:
             self._wake_in(wait)
             return None
-        reservation = self.budget.reserve(cost_estimate, token_estimate) if self.budget else None
+        if not shared.take(limit):  # another thread's queue took the last slot meanwhile
+            return None
+        try:
+            reservation = self.budget.reserve(cost_estimate, token_estimate) if self.budget else None
+        except BudgetExhausted:
+            shared.give_back(id(self))
+            raise
         self.state.on_admit(now, token_estimate)
         self.in_flight += 1
         self._sample(now)
@@ -140,6 +156,8 @@ class Admission:
         self.timeline.update(now, self.in_flight, self.state.window.limit, self.state.paced_rate(now))
 
     def close(self) -> None:
+        self.state.in_flight.forget(id(self))
+        self._listening = False
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None

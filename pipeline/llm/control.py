@@ -11,7 +11,8 @@
 A decrease is taken at most once per round trip: an overload answer to a request sent before
 the last decrease was already answered for (as TCP ignores losses from the old window).
 `ControlState` is plain data and outlives one batch's event loop; `Admission` (admission.py)
-is the per-loop queue that applies it.
+is the per-loop queue that applies it, and the window bounds the requests in flight summed over
+those queues (`in_flight.py`: batches may run at once in several threads).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import math
 from collections import deque
 
 from pipeline.llm.config import LLMConfig
+from pipeline.llm.in_flight import InFlight
 from pipeline.llm.pacing import ProbingRate, TokenBucket
 
 RATE_DECREASE_INTERVAL_S = 1.0
@@ -125,6 +127,7 @@ class ControlState:
         self.rpm = TokenBucket(config.requests_per_minute, now) if config.requests_per_minute else None
         self.tpm = TokenBucket(config.tokens_per_minute, now) if config.tokens_per_minute else None
         self.gate_until = 0.0  # Retry-After: nothing new leaves before this time
+        self.in_flight = InFlight()  # over every batch's queue
         self.rate_limited = 0
         self._admissions = RecentEvents()
         self._round_trip_s: float | None = None

@@ -103,6 +103,7 @@ class Router:
         self._waiting: deque[tuple[asyncio.Future[Ticket], float, int]] = deque()
         self._timer: asyncio.TimerHandle | None = None
         for member in self.members:
+            member.admission.wake = self._pump  # a slot freed by another batch: this queue's turn
             if member.state.health.out:
                 self._start_probe(member)
 
@@ -155,7 +156,8 @@ class Router:
         best: tuple[float, int] | None = None
         soonest: float | None = None
         for member in self._candidates():
-            limit, in_flight = member.state.control.window.limit, member.admission.in_flight
+            control = member.state.control
+            limit, in_flight = control.window.limit, control.in_flight.count  # every batch's
             if in_flight >= limit:
                 continue
             wait = member.state.control.wait_s(now)
@@ -172,7 +174,7 @@ class Router:
             return None
         index = best[1]
         ticket = self.members[index].admission.try_acquire(cost_estimate, token_estimate)
-        if ticket is None:  # cannot happen in one thread; retried on the next release
+        if ticket is None:  # another batch's thread took the slot; retried on the next release
             return None
         self.members[index].state.sent += 1
         self._sample(now)
