@@ -86,7 +86,8 @@ def service(embedded_server, tmp_path_factory) -> Iterator[Service]:
 
     data = tmp_path_factory.mktemp("review-data")
     config = small_build(embedded_server.base_url, name=NAME)
-    config.generate.target = 8
+    # five sampled of six kept: two rejected, one edited, the rest approved (and one not asked)
+    config.generate.target = 6
     config.review = ReviewConfig(sample=5, timeout=900)
     with prefect_server() as server:
         env = server.client_env(
@@ -321,7 +322,7 @@ def test_a_reviewer_decides_in_the_ui_and_the_decisions_stick(service: Service) 
 def test_nobody_reviews_and_the_build_publishes_unreviewed(service: Service) -> None:
     config = service.config.model_copy(deep=True)
     # the timeout path, not the sample: a few new records are enough to pause on
-    config.generate.target = 3
+    config.generate.target = 2
     config.review.sample = 2
     config.review.timeout = 15
     config.review.on_timeout = "publish"
