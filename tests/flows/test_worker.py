@@ -118,7 +118,7 @@ def _content_key(record) -> str:  # type: ignore[no-untyped-def]
 
 def test_three_nightly_runs_grow_the_dataset_without_duplicates(stack: Stack, embedded_server) -> None:
     config = small_build(embedded_server.base_url, name="nightlytest").model_dump(mode="json")
-    config["generate"]["target"] = 3  # growth and duplicates are under test: a few records per run do
+    config["generate"]["target"] = 2  # growth and duplicates are under test: a few records per run do
     with stack.server.client() as client:
         for _ in range(3):  # one after another, as the schedule would
             stack.finished(client, stack.trigger(client, "build-dataset/nightly", {"config": config}), 300)
