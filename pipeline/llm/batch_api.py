@@ -30,6 +30,7 @@ from pipeline.llm.config import LLMConfig, ModelPrice
 from pipeline.llm.control import ControlState
 from pipeline.llm.failures import Failure, redact
 from pipeline.llm.journal_api import JournalStore, owner_gone
+from pipeline.llm.journal_lease import journaled
 from pipeline.llm.request import BUDGET_EXHAUSTED, ChatRequest, ChatResult, Prepared, prepare
 from pipeline.llm.router import Router
 from pipeline.llm.structured import StructuredMode
@@ -127,30 +128,9 @@ class BatchClient(LLMClient):
             spend = self.accounting.answered(args["messages"], line.completion)
             self._settle(reservation, spend.cost_or_zero, spend.tokens)
             text = redact(line.completion.text, self._secrets)
-            self.journal.record_answer(
-                key,
-                prepared.payload,
-                text,
-                finish_reason=line.completion.finish_reason,
-                prompt_tokens=spend.prompt_tokens,
-                completion_tokens=spend.completion_tokens,
-                latency_s=latency,
-                attempts=attempt,
-                cost_usd=spend.cost_usd,
-                usage_estimated=spend.estimated,
-                request_json=prepared.canonical,
-            )
             self.stats.latencies.append(latency)
-            return Answer(
-                key,
-                text,
-                line.completion.finish_reason,
-                spend.prompt_tokens,
-                spend.completion_tokens,
-                spend.cost_or_zero,
-                from_journal=False,
-                attempts=attempt,
-            )
+            finish = line.completion.finish_reason
+            return journaled(self.journal, prepared, text, finish, spend, latency, attempt)
         return Unanswered(failure.cause, f"{failure.cause}: {failure.message}", attempt)
 
     async def aclose(self) -> None:

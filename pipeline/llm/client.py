@@ -26,16 +26,11 @@ from pipeline.llm.config import LLMConfig
 from pipeline.llm.control import ControlState
 from pipeline.llm.failures import Failure, classify, redact
 from pipeline.llm.journal_api import JournalEntry, JournalStore
-from pipeline.llm.journal_lease import Leases, replayed
+from pipeline.llm.journal_lease import Leases, journaled, replayed
 from pipeline.llm.metrics import LLMStats
 from pipeline.llm.request import BUDGET_EXHAUSTED, ChatRequest, ChatResult, Prepared, prepare, request_key
 from pipeline.llm.router import Router
-from pipeline.llm.structured import (
-    Checked,
-    StructuredMode,
-    check,
-    reask_messages,
-)
+from pipeline.llm.structured import Checked, StructuredMode, check, reask_messages
 from pipeline.llm.wire import Answer, Unanswered, backoff_delay, billed_usage, create_args, read_completion
 
 __all__ = ["ChatRequest", "ChatResult", "LLMClient", "LLMStats", "request_key"]
@@ -191,30 +186,8 @@ class LLMClient:
                 Outcome(latency, None, spend.tokens, spend.completion_tokens, spend.cost_or_zero),
             )
             text = redact(completion.text, self._secrets)
-            self.journal.record_answer(
-                key,
-                prepared.payload,
-                text,
-                finish_reason=completion.finish_reason,
-                prompt_tokens=spend.prompt_tokens,
-                completion_tokens=spend.completion_tokens,
-                latency_s=latency,
-                attempts=attempt,
-                cost_usd=spend.cost_usd,
-                usage_estimated=spend.estimated,
-                request_json=prepared.canonical,
-            )
             self.stats.latencies.append(latency)
-            return Answer(
-                key,
-                text,
-                completion.finish_reason,
-                spend.prompt_tokens,
-                spend.completion_tokens,
-                spend.cost_or_zero,
-                from_journal=False,
-                attempts=attempt,
-            )
+            return journaled(self.journal, prepared, text, completion.finish_reason, spend, latency, attempt)
         return Unanswered(failure.cause, f"{failure.cause}: {failure.message}", attempt)
 
     # ---- results ---------------------------------------------------------------------------

@@ -12,7 +12,9 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 
+from pipeline.llm.accounting import Spend
 from pipeline.llm.journal_api import JournalEntry, JournalStore, lease_owner
+from pipeline.llm.request import Prepared
 from pipeline.llm.wire import Answer, Unanswered
 
 POLL_FIRST_S = 0.02
@@ -87,4 +89,39 @@ def replayed(entry: JournalEntry) -> Answer:
         entry.cost_usd or 0.0,
         from_journal=True,
         attempts=0,
+    )
+
+
+def journaled(
+    journal: JournalStore,
+    prepared: Prepared,
+    text: str,
+    finish: str | None,
+    spend: Spend,
+    latency: float,
+    attempts: int,
+) -> Answer:
+    """A fresh answer (`text` already redacted), committed to the journal before anyone uses it."""
+    journal.record_answer(
+        prepared.key,
+        prepared.payload,
+        text,
+        finish_reason=finish,
+        prompt_tokens=spend.prompt_tokens,
+        completion_tokens=spend.completion_tokens,
+        latency_s=latency,
+        attempts=attempts,
+        cost_usd=spend.cost_usd,
+        usage_estimated=spend.estimated,
+        request_json=prepared.canonical,
+    )
+    return Answer(
+        prepared.key,
+        text,
+        finish,
+        spend.prompt_tokens,
+        spend.completion_tokens,
+        spend.cost_or_zero,
+        from_journal=False,
+        attempts=attempts,
     )
