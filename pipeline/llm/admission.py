@@ -39,23 +39,20 @@ class Outcome:
     cost_usd: float = 0.0
 
 
-class Admission:
-    def __init__(
-        self,
-        state: ControlState,
-        budget: Budget | None,
-        timeline: ConcurrencyTimeline,
-        clock: Callable[[], float] = time.monotonic,
-    ):
-        self.state = state
-        self.budget = budget
-        self.timeline = timeline
-        self.clock = clock
-        self.in_flight = 0  # this queue's own, for its timeline
-        self.wake: Callable[[], None] = self._pump  # a router in front sets its own
-        self._listening = False
+class TicketQueue:
+    """Requests wait in arrival order for `_try_admit` to give them a ticket: each release and
+    one timer (for time-based controls) pump the queue, so no waiter sleeps on its own. The
+    admission of one endpoint and the router in front of several are both one."""
+
+    def __init__(self) -> None:
         self._waiting: deque[tuple[asyncio.Future[Ticket], float, int]] = deque()
         self._timer: asyncio.TimerHandle | None = None
+
+    def _try_admit(self, cost_estimate: float, token_estimate: int) -> Ticket | None:
+        raise NotImplementedError
+
+    def release(self, ticket: Ticket, outcome: Outcome) -> None:
+        raise NotImplementedError
 
     async def acquire(self, cost_estimate: float, token_estimate: int) -> Ticket:
         """Wait for a turn; raises BudgetExhausted when this request may not leave at all."""
@@ -71,6 +68,61 @@ class Admission:
             if future.done() and not future.cancelled() and future.exception() is None:
                 self.release(future.result(), Outcome(latency_s=0.0))
             raise
+
+    def _pump(self) -> None:
+        while self._waiting:
+            future, cost_estimate, token_estimate = self._waiting[0]
+            if future.done():  # its caller was cancelled
+                self._waiting.popleft()
+                continue
+            try:
+                ticket = self._try_admit(cost_estimate, token_estimate)
+            except BudgetExhausted:
+                for waiting, _, _ in self._waiting:
+                    if not waiting.done():
+                        waiting.set_exception(BudgetExhausted())
+                self._waiting.clear()
+                return
+            if ticket is None:
+                return
+            self._waiting.popleft()
+            future.set_result(ticket)
+
+    def _wake_in(self, seconds: float) -> None:
+        loop = asyncio.get_running_loop()
+        due = loop.time() + seconds
+        if self._timer is not None and not self._timer.cancelled() and self._timer.when() <= due:
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = loop.call_at(due, self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        self._pump()
+
+    def _stop_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+
+class Admission(TicketQueue):
+    def __init__(
+        self,
+        state: ControlState,
+        budget: Budget | None,
+        timeline: ConcurrencyTimeline,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        super().__init__()
+        self.state = state
+        self.budget = budget
+        self.timeline = timeline
+        self.clock = clock
+        self.in_flight = 0  # this queue's own, for its timeline
+        self.wake: Callable[[], None] = self._pump  # a router in front sets its own
+        self._listening = False
 
     def release(self, ticket: Ticket, outcome: Outcome) -> None:
         now = self.clock()
@@ -120,44 +172,10 @@ class Admission:
         self._sample(now)
         return Ticket(now, reservation, token_estimate)
 
-    def _pump(self) -> None:
-        while self._waiting:
-            future, cost_estimate, token_estimate = self._waiting[0]
-            if future.done():  # its caller was cancelled
-                self._waiting.popleft()
-                continue
-            try:
-                ticket = self._try_admit(cost_estimate, token_estimate)
-            except BudgetExhausted:
-                for waiting, _, _ in self._waiting:
-                    if not waiting.done():
-                        waiting.set_exception(BudgetExhausted())
-                self._waiting.clear()
-                return
-            if ticket is None:
-                return
-            self._waiting.popleft()
-            future.set_result(ticket)
-
-    def _wake_in(self, seconds: float) -> None:
-        loop = asyncio.get_running_loop()
-        due = loop.time() + seconds
-        if self._timer is not None and not self._timer.cancelled() and self._timer.when() <= due:
-            return
-        if self._timer is not None:
-            self._timer.cancel()
-        self._timer = loop.call_at(due, self._on_timer)
-
-    def _on_timer(self) -> None:
-        self._timer = None
-        self._pump()
-
     def _sample(self, now: float) -> None:
         self.timeline.update(now, self.in_flight, self.state.window.limit, self.state.paced_rate(now))
 
     def close(self) -> None:
         self.state.in_flight.forget(id(self))
         self._listening = False
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._stop_timer()

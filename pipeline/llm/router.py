@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,8 +24,8 @@ from typing import Any
 import openai
 from openai import AsyncOpenAI
 
-from pipeline.llm.admission import Admission, Outcome, Ticket
-from pipeline.llm.budget import Budget, BudgetExhausted
+from pipeline.llm.admission import Admission, Outcome, Ticket, TicketQueue
+from pipeline.llm.budget import Budget
 from pipeline.llm.config import LLMConfig
 from pipeline.llm.control import ControlState
 from pipeline.llm.health import Health
@@ -71,7 +70,7 @@ class _Member:
     probe: asyncio.Task[None] | None = field(default=None)
 
 
-class Router:
+class Router(TicketQueue):
     """Create inside the event loop that uses it (its clients and probes are bound to it).
     Has Admission's `acquire`/`release`/`close`, plus `create`, which sends an admitted
     attempt to the endpoint its ticket names."""
@@ -84,6 +83,7 @@ class Router:
         budget: Budget | None,
         clock: Callable[[], float] = time.monotonic,
     ):
+        super().__init__()
         self.members = [
             _Member(
                 replica,
@@ -100,8 +100,6 @@ class Router:
         ]
         self.timeline = ConcurrencyTimeline()  # all endpoints together; the client's stats take it
         self.clock = clock
-        self._waiting: deque[tuple[asyncio.Future[Ticket], float, int]] = deque()
-        self._timer: asyncio.TimerHandle | None = None
         for member in self.members:
             member.admission.wake = self._pump  # a slot freed by another batch: this queue's turn
             if member.state.health.out:
@@ -112,21 +110,6 @@ class Router:
         return tuple(m.replica.secret() for m in self.members)
 
     # ---- admission -------------------------------------------------------------------------
-    async def acquire(self, cost_estimate: float, token_estimate: int) -> Ticket:
-        """Wait for a turn on some endpoint; raises BudgetExhausted when the request may not leave."""
-        if not self._waiting:
-            ticket = self._try_admit(cost_estimate, token_estimate)
-            if ticket is not None:
-                return ticket
-        future: asyncio.Future[Ticket] = asyncio.get_running_loop().create_future()
-        self._waiting.append((future, cost_estimate, token_estimate))
-        try:
-            return await future
-        except asyncio.CancelledError:
-            if future.done() and not future.cancelled() and future.exception() is None:
-                self.release(future.result(), Outcome(latency_s=0.0))
-            raise
-
     def release(self, ticket: Ticket, outcome: Outcome) -> None:
         assert isinstance(ticket, RoutedTicket)
         member = self.members[ticket.replica]
@@ -180,38 +163,6 @@ class Router:
         self._sample(now)
         return RoutedTicket(ticket.sent_at, ticket.reservation, ticket.token_estimate, replica=index)
 
-    def _pump(self) -> None:
-        while self._waiting:
-            future, cost_estimate, token_estimate = self._waiting[0]
-            if future.done():  # its caller was cancelled
-                self._waiting.popleft()
-                continue
-            try:
-                ticket = self._try_admit(cost_estimate, token_estimate)
-            except BudgetExhausted:
-                for waiting, _, _ in self._waiting:
-                    if not waiting.done():
-                        waiting.set_exception(BudgetExhausted())
-                self._waiting.clear()
-                return
-            if ticket is None:
-                return
-            self._waiting.popleft()
-            future.set_result(ticket)
-
-    def _wake_in(self, seconds: float) -> None:
-        loop = asyncio.get_running_loop()
-        due = loop.time() + seconds
-        if self._timer is not None and not self._timer.cancelled() and self._timer.when() <= due:
-            return
-        if self._timer is not None:
-            self._timer.cancel()
-        self._timer = loop.call_at(due, self._on_timer)
-
-    def _on_timer(self) -> None:
-        self._timer = None
-        self._pump()
-
     def _sample(self, now: float) -> None:
         in_flight = sum(m.admission.in_flight for m in self.members)
         limit = sum(m.state.control.window.limit for m in self.members if not m.state.health.out)
@@ -246,9 +197,7 @@ class Router:
         self._pump()
 
     def close(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._stop_timer()
         for member in self.members:
             member.admission.close()
             if member.probe is not None:
