@@ -13,7 +13,7 @@ import contextlib
 from collections.abc import Awaitable, Callable
 
 from pipeline.llm.accounting import Spend
-from pipeline.llm.journal_api import JournalEntry, JournalStore, lease_owner
+from pipeline.llm.journal_api import JournalEntry, JournalStore, lease_owner, off_loop
 from pipeline.llm.request import Prepared
 from pipeline.llm.wire import Answer, Unanswered
 
@@ -38,28 +38,30 @@ class Leases:
     ) -> Answer | Unanswered:
         """`send()` under the key's lease; another worker's answer (`replay`) or quarantine
         when that worker held the lease and settled the request meanwhile."""
+        journal = self.journal
         poll, before, waited = POLL_FIRST_S, None, False
-        while not self.journal.take_lease(key, self.owner):
+        while not await off_loop(journal, journal.take_lease, key, self.owner):
             if not waited:  # a quarantine entry from before the wait is an earlier run's: retried
-                before, waited = self.journal.get(key), True
+                before, waited = await off_loop(journal, journal.get, key), True
             await asyncio.sleep(poll)
             poll = min(POLL_MAX_S, poll * 2)
-            entry = self.journal.answer(key)
+            entry = await off_loop(journal, journal.answer, key)
             if entry is not None:
                 return replay(entry)
         self._held.add(key)
         try:
-            entry = self.journal.answer(key)  # answered by the lease's last owner before it let go
+            # answered by the lease's last owner before it let go
+            entry = await off_loop(journal, journal.answer, key)
             if entry is not None:
                 return replay(entry)
-            settled = self.journal.get(key) if waited else None
+            settled = await off_loop(journal, journal.get, key) if waited else None
             if settled is not None and settled.status == "quarantined" and settled != before:
                 return Unanswered(settled.reason or "unknown", settled.error or "", settled.attempts)
             self._start_renewing()
             return await send()
         finally:
             self._held.discard(key)
-            self.journal.release_lease(key, self.owner)
+            await off_loop(journal, journal.release_lease, key, self.owner)
 
     def _start_renewing(self) -> None:
         if self._renewer is None or self._renewer.done():
@@ -69,7 +71,7 @@ class Leases:
         while self._held:
             await asyncio.sleep(self.journal.lease_s / 3)
             if self._held:
-                self.journal.renew_leases(self.owner)
+                await off_loop(self.journal, self.journal.renew_leases, self.owner)
 
     async def close(self) -> None:
         if self._renewer is not None:
@@ -92,7 +94,7 @@ def replayed(entry: JournalEntry) -> Answer:
     )
 
 
-def journaled(
+async def journaled(
     journal: JournalStore,
     prepared: Prepared,
     text: str,
@@ -102,7 +104,9 @@ def journaled(
     attempts: int,
 ) -> Answer:
     """A fresh answer (`text` already redacted), committed to the journal before anyone uses it."""
-    journal.record_answer(
+    await off_loop(
+        journal,
+        journal.record_answer,
         prepared.key,
         prepared.payload,
         text,
