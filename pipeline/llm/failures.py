@@ -17,7 +17,7 @@ OVERLOAD_CAUSES = frozenset({"http_429", "http_503", "http_504", "http_529", "ti
 # every request would fail the same way: stop the run instead of quarantining them all
 FATAL_STATUS = frozenset({401, 403, 404})
 
-_MEANING = {
+MEANING = {
     401: "the API key was refused: check OPENAI_API_KEY",
     403: "the API key may not use this model or endpoint",
     404: "unknown model or wrong URL: check --model and --base-url",
@@ -29,6 +29,11 @@ _BEARER = re.compile(r"(?i)(bearer\s+)\S+")
 
 class LLMEndpointError(EndpointError):
     """The endpoint refuses every request (bad key, unknown model, wrong URL): exit code 3."""
+
+
+class EndpointRefused(Exception):
+    """One endpoint of several refused an attempt (401/403/404) and was taken out for the run:
+    the request is worth sending again, to another."""
 
 
 class MalformedResponse(Exception):
@@ -84,11 +89,13 @@ def classify(exc: BaseException, secrets: tuple[str, ...] = ()) -> Failure:
         return Failure("timeout", message, retryable=True)
     if isinstance(exc, openai.APIConnectionError):
         return Failure("connection", message, retryable=True)
+    if isinstance(exc, EndpointRefused):
+        return Failure("endpoint_refused", message, retryable=True)
     if isinstance(exc, openai.APIStatusError):
         status = exc.status_code
         if status in FATAL_STATUS:
             raise LLMEndpointError(
-                f"the endpoint refused the request with HTTP {status} ({_MEANING[status]}): {message}"
+                f"the endpoint refused the request with HTTP {status} ({MEANING[status]}): {message}"
             )
         return Failure(
             f"http_{status}", message, retryable=status in RETRYABLE_STATUS, retry_after_s=retry_after_s(exc)

@@ -1,5 +1,7 @@
 """Whether one endpoint of several is in service: taken out when its answers say it is down,
-probed back in after a delay that doubles while it stays down.
+probed back in after a delay that doubles while it stays down. One that refuses a request
+outright (HTTP 401/403/404: its key, or its model name, is wrong there) is out for the rest of
+the run: no probe would tell that it changed.
 
 Plain data with the clock passed in, so it outlives one batch's event loop (an endpoint found
 down in one batch is still out when the next starts, until a probe says otherwise)."""
@@ -25,10 +27,13 @@ class Health:
     probe_at: float = 0.0
     delay_s: float = 0.0
     taken_out: int = 0  # times, for logs and tests
+    refused: bool = False  # out for good: it refused a request (key or model)
 
     def on_answer(self) -> bool:
         """True when this answer brings the endpoint back in (it answered while out)."""
         self.consecutive = 0
+        if self.refused:  # an answer already on its way when it refused another
+            return False
         back = self.out
         self.out = False
         return back
@@ -54,7 +59,13 @@ class Health:
         self.taken_out += 1
         return True
 
+    def refuse(self, reason: str) -> None:
+        self.out, self.reason, self.refused = True, reason, True
+        self.taken_out += 1
+
     def on_probe(self, ok: bool, now: float) -> None:
+        if self.refused:
+            return
         if ok:
             self.out, self.consecutive = False, 0
             return

@@ -10,7 +10,10 @@ after a failure is routed afresh, so it may land on another.
 An endpoint whose answers say it is down (`pipeline.llm.health`: connection refused at once;
 timeouts or 5xx three in a row) is taken out, and probed back in with `GET /models`. When all
 are out the router still sends, as a lone endpoint would (an answer brings one back in), so
-requests are retried and quarantined as usual rather than waiting forever."""
+requests are retried and quarantined as usual rather than waiting forever. An endpoint that
+refuses a request (HTTP 401/403/404: its key or model name is wrong there) is out for the rest
+of the run and the request goes to another; when the last one left refuses, the run stops as
+it would with one endpoint."""
 
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ from pipeline.llm.admission import Admission, Outcome, Ticket, TicketQueue
 from pipeline.llm.budget import Budget
 from pipeline.llm.config import LLMConfig
 from pipeline.llm.control import ControlState
+from pipeline.llm.failures import FATAL_STATUS, MEANING, EndpointRefused
 from pipeline.llm.health import Health
 from pipeline.llm.metrics import ConcurrencyTimeline
 from pipeline.llm.replicas import Replica
@@ -131,7 +135,7 @@ class Router(TicketQueue):
 
     def _candidates(self) -> list[_Member]:
         live = [m for m in self.members if not m.state.health.out]
-        return live or self.members
+        return live or [m for m in self.members if not m.state.health.refused]
 
     def _try_admit(self, cost_estimate: float, token_estimate: int) -> Ticket | None:
         """A ticket on the endpoint with the most headroom, None to wait; raises BudgetExhausted."""
@@ -173,7 +177,29 @@ class Router(TicketQueue):
         """Send one admitted attempt to its endpoint, under that endpoint's model name."""
         assert isinstance(ticket, RoutedTicket)
         member = self.members[ticket.replica]
-        return await member.client.chat.completions.create(**dict(args, model=member.replica.model))
+        try:
+            return await member.client.chat.completions.create(**dict(args, model=member.replica.model))
+        except openai.APIStatusError as exc:
+            if exc.status_code not in FATAL_STATUS:
+                raise
+            left = [m for m in self.members if m is not member and not m.state.health.refused]
+            if not left:  # the last one: every request would fail, as with a lone endpoint
+                raise
+            self._refuse(member, exc.status_code, len(left))
+            raise EndpointRefused(f"{member.replica.base_url} refused with HTTP {exc.status_code}") from None
+
+    def _refuse(self, member: _Member, status: int, left: int) -> None:
+        if member.state.health.refused:
+            return
+        member.state.health.refuse(f"HTTP {status}")
+        log.warning(
+            "endpoint %s refused a request with HTTP %d (%s): out for the rest of the run, "
+            "%d endpoint(s) left",
+            member.replica.base_url,
+            status,
+            MEANING[status],
+            left,
+        )
 
     def _start_probe(self, member: _Member) -> None:
         if member.probe is None or member.probe.done():
@@ -181,7 +207,7 @@ class Router(TicketQueue):
 
     async def _probe(self, member: _Member) -> None:
         health = member.state.health
-        while health.out:
+        while health.out and not health.refused:
             await asyncio.sleep(max(0.0, health.probe_at - self.clock()))
             if not health.out:  # a request's answer brought it back meanwhile
                 break

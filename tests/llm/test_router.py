@@ -162,6 +162,43 @@ def test_a_storm_of_5xx_takes_an_endpoint_out(tmp_path: Path) -> None:
     assert len(answered(b)) == 20
 
 
+@pytest.mark.parametrize("status", [401, 403, 404])
+def test_an_endpoint_that_refuses_is_out_for_the_run_and_the_others_answer(
+    tmp_path: Path, status: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Its key or model is wrong there: the run goes on without it (no probe brings it back)."""
+    config = FAST.model_copy(update={"adaptive": False, "probe_after_s": 0.05, "concurrency": 1})
+    with (
+        FaultServer(default=faults.server_error(status)) as a,
+        FaultServer() as b,
+        Journal(tmp_path / "j.db") as journal,
+    ):
+        endpoint = pooled(a, b)
+        results, stats = run_requests(endpoint, config, journal, [ask(f"q{n}") for n in range(12)])
+        time.sleep(0.2)  # a probe (were one started) would have brought it back by now
+        more, _ = run_requests(endpoint, config, journal, [ask(f"r{n}") for n in range(4)])  # next batch
+    assert all(r.ok for r in results + more)
+    assert len(a.received) == 1  # the one attempt that found out
+    assert len(answered(b)) == 16
+    assert stats.retries["endpoint_refused"] == 1
+    assert (
+        f"refused a request with HTTP {status}" in caplog.text
+        and "out for the rest of the run" in caplog.text
+    )
+
+
+def test_when_the_last_endpoint_refuses_too_the_run_stops(tmp_path: Path) -> None:
+    config = FAST.model_copy(update={"adaptive": False, "concurrency": 1})
+    with (
+        FaultServer(default=faults.server_error(401)) as a,
+        FaultServer(default=faults.server_error(401)) as b,
+        Journal(tmp_path / "j.db") as journal,
+    ):
+        with pytest.raises(EndpointError, match="HTTP 401"):
+            run_requests(pooled(a, b), config, journal, [ask(f"q{n}") for n in range(5)])
+    assert len(a.received) == 1 and len(b.received) == 1
+
+
 def test_health_rules() -> None:
     health = Health(probe_after_s=1.0)
     assert not health.on_failure("http_503", 0.0) and not health.on_failure("timeout", 0.0)
