@@ -39,6 +39,15 @@ def answered(server: FaultServer) -> Counter[str]:
     return server.answered_counts()
 
 
+def most_in_flight(arrivals: list[float], latency_s: float) -> int:
+    events = sorted([(t, 1) for t in arrivals] + [(t + latency_s, -1) for t in arrivals])
+    level = peak = 0
+    for _, step in events:
+        level += step
+        peak = max(peak, level)
+    return peak
+
+
 def test_requests_spread_over_both_endpoints_by_headroom(tmp_path: Path) -> None:
     config = FAST.model_copy(update={"adaptive": False, "concurrency": 2})
     with (
@@ -46,23 +55,16 @@ def test_requests_spread_over_both_endpoints_by_headroom(tmp_path: Path) -> None
         FaultServer(latency_s=0.15) as b,
         Journal(tmp_path / "j.db") as journal,
     ):
-        started = time.monotonic()
-        run_requests(
-            Endpoint(a.base_url, SECRET, "m", embedded=False),
-            config,
-            journal,
-            [ask(f"o{n}") for n in range(16)],
-        )
-        alone = time.monotonic() - started
-        started = time.monotonic()
         results, stats = run_requests(pooled(a, b), config, journal, [ask(f"q{n}") for n in range(16)])
-        together = time.monotonic() - started
     assert all(r.ok for r in results) and stats.sent == 16
     # equal weights and windows: about an even split (each takes the next request as it frees
-    # a slot, so answer-time jitter may move one or two), and both windows busy at once
-    on_a, on_b = len(a.received) - 16, len(b.received)
+    # a slot, so answer-time jitter may move one or two)
+    on_a, on_b = len(a.received), len(b.received)
     assert on_a + on_b == 16 and abs(on_a - on_b) <= 2, (on_a, on_b)
-    assert together < 0.75 * alone, (together, alone)
+    # both windows busy at once: more in flight than one endpoint's window of 2 allows (counted
+    # from the servers' arrival times, not timed: a loaded machine slows both sides alike)
+    arrivals = [r.at for r in a.received + b.received]
+    assert most_in_flight(arrivals, 0.15) >= 3
     assert not set(answered(a)) & set(answered(b))
 
 
