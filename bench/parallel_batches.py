@@ -43,8 +43,16 @@ from tests.support.fault_server import FaultServer
 from tests.support.scripted_model import scripted_model
 
 
-def config(urls: list[str], parallel: int, target: int, concurrency: int) -> BuildConfig:
-    if len(urls) == 1:  # the scripted server
+def config(
+    urls: list[str],
+    parallel: int,
+    target: int,
+    concurrency: int,
+    *,
+    scripted: bool,
+    tasks_per_request: int = 4,
+) -> BuildConfig:
+    if scripted:
         llm = LLMConfig(base_url=urls[0], model="scripted", concurrency=concurrency, max_tokens=200)
         curate = CurateConfig()
     else:
@@ -55,7 +63,10 @@ def config(urls: list[str], parallel: int, target: int, concurrency: int) -> Bui
         name="bench",
         llm=llm,
         generate=GenerateConfig(
-            target=target, max_requests=10 * target, tasks_per_request=4, parallel_batches=parallel
+            target=target,
+            max_requests=10 * target,
+            tasks_per_request=tasks_per_request,
+            parallel_batches=parallel,
         ),
         curate=curate,
         evaluate=EvaluateConfig(heldout_fraction=0.2, min_heldout=2),
@@ -91,12 +102,17 @@ def one_run(
     os.environ["SEEDFORGE_DATA_DIR"] = tempfile.mkdtemp(prefix="bench-parallel-")
     seen = len(server.received) if server else 0
     started = time.monotonic()
-    built = build_dataset(config(urls, parallel, args.target, args.concurrency), hooks=BuildHooks())
+    tasks = getattr(args, "tasks_per_request", 4)
+    build = config(
+        urls, parallel, args.target, args.concurrency, scripted=server is not None, tasks_per_request=tasks
+    )
+    built = build_dataset(build, hooks=BuildHooks())
     seconds = time.monotonic() - started
     arrivals = [r.at for r in server.received[seen:]] if server else []
     kept = len(built.generated.kept)
     return {
         "parallel_batches": parallel,
+        "endpoints": len(urls),
         "seconds": round(seconds, 2),
         "records": kept,
         "records_per_minute": round(kept / seconds * 60, 1),
