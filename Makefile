@@ -1,5 +1,5 @@
 # Developer targets. `make test` is what CI runs (after scripts/setup.sh); `make test-fast` is the
-# inner loop: no real servers, no model weights, about two minutes on 2 cores.
+# inner loop: no real servers, no model weights, a few minutes on 2 cores (two worker processes).
 PY ?= python3
 CODE = pipeline flows tests bench
 
@@ -20,9 +20,9 @@ typecheck:
 	$(PY) -m mypy pipeline flows
 
 test-fast:
-	$(PY) -m pytest -m "not slow" -q
+	$(PY) -m pytest -m "not slow" -q -n 2 --dist worksteal
 
 test:
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist worksteal
 
 check: lint typecheck test
