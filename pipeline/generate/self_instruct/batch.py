@@ -79,16 +79,10 @@ class BatchOutcome:
 BatchFn = Callable[..., BatchOutcome]  # generate_batch, or the flow's task around it
 
 
-def prompts_per_batch(llm: LLMConfig, endpoints: int = 1) -> int:
+def prompts_per_batch(llm: LLMConfig) -> int:
     """One instruction prompt per request slot: batches stay short, so the pool and the
-    progress bar move often and the loop stops close to its target. Each endpoint of several
-    has its own window, so each brings its slots: a batch sized for one would leave the others
-    idle at every step."""
-    return max(1, llm.concurrency * max(1, endpoints))
-
-
-def batch_prompts(run: SelfInstructRun) -> int:
-    return prompts_per_batch(run.llm, len(run.endpoint.replicas))
+    progress bar move often and the loop stops close to its target."""
+    return max(1, llm.concurrency)
 
 
 def structured_output_refused(results: list[ChatResult]) -> bool:
@@ -239,7 +233,7 @@ def generate_batch(
     outcome = BatchOutcome()
     runner = StepRunner(run.endpoint, run.llm, run.journal, usage=outcome.usage, progress=run.progress)
     allowance = request_allowance if request_allowance is not None else math.inf
-    size = int(min(batch_prompts(run), max(1, allowance)))
+    size = int(min(prompts_per_batch(run.llm), max(1, allowance)))
     steer = open_categories(config, quota_room)
     proposed = _propose(run, runner, pool, batch_index, size, outcome, steer)
     outcome.counts["instructions_proposed"] += len(proposed)

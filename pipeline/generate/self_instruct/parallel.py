@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from pipeline.generate.self_instruct.batch import BatchFn, BatchOutcome, SelfInstructRun, batch_prompts
+from pipeline.generate.self_instruct.batch import BatchFn, BatchOutcome, SelfInstructRun, prompts_per_batch
 
 
 class BatchHandle(Protocol):
@@ -57,7 +57,7 @@ def batch_reach(run: SelfInstructRun) -> tuple[int, int]:
     and each task's requests. With several batches in flight a batch claims no more than this,
     so a large target or budget still leaves room for the next batch to start."""
     config = run.config
-    prompts = batch_prompts(run)
+    prompts = prompts_per_batch(run.llm)
     tasks = prompts * config.tasks_per_request
     per_task = 1 + int(config.identify_classification) + int(config.categorize)
     return prompts + tasks * per_task, tasks

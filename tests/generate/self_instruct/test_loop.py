@@ -1,7 +1,6 @@
 import json
 
 import pytest
-from pydantic import SecretStr
 
 from pipeline.curate.config import CurateConfig
 from pipeline.curate.curator import Curator
@@ -14,7 +13,6 @@ from pipeline.generate.self_instruct.seeds import load_seed_tasks
 from pipeline.llm import step
 from pipeline.llm.config import LLMConfig
 from pipeline.llm.endpoint import Endpoint
-from pipeline.llm.replicas import Replica
 from pipeline.settings import SEEDS_DIR
 from tests.generate.self_instruct.fake_llm import ORDINARY, FakeLLM
 
@@ -237,25 +235,3 @@ def test_a_scorer_drops_records_and_the_target_counts_those_it_keeps(fake: FakeL
     result = run(GenerateConfig(target=6, max_requests=100), scorer=every_other)
     dropped = [r.record["id"] for r in result.rejected if r.step == "score"]
     assert len(result.kept) == 6 and dropped and not {r.id for r in result.kept} & set(dropped)
-
-
-def test_a_batch_asks_one_prompt_for_each_request_slot_of_every_endpoint(fake: FakeLLM) -> None:
-    """Two replicas bring two windows: a batch sized for one would leave the other idle."""
-    two = Endpoint(
-        "http://127.0.0.1:9/v1",
-        "not-needed",
-        "fake-model",
-        False,
-        replicas=tuple(
-            Replica(f"http://127.0.0.1:{port}/v1", SecretStr("not-needed"), "fake-model") for port in (9, 10)
-        ),
-    )
-    asked = {}
-    for name, endpoint in (("one", ENDPOINT), ("two", two)):
-        fake.asked.clear()
-        run_ = SelfInstructRun(
-            SEEDS, GenerateConfig(target=50), LLMConfig(concurrency=3), endpoint, None, "b"
-        )
-        generate_batch(run_, [], 0)
-        asked[name] = fake.count("instructions")
-    assert asked == {"one": 3, "two": 6}
