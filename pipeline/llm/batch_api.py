@@ -130,7 +130,7 @@ class BatchClient(LLMClient):
             text = redact(line.completion.text, self._secrets)
             self.stats.latencies.append(latency)
             finish = line.completion.finish_reason
-            return await journaled(self.journal, prepared, text, finish, spend, latency, attempt)
+            return journaled(self.journal, prepared, text, finish, spend, latency, attempt)
         return Unanswered(failure.cause, f"{failure.cause}: {failure.message}", attempt)
 
     async def aclose(self) -> None:

@@ -25,7 +25,7 @@ from pipeline.llm.budget import Budget, BudgetExhausted
 from pipeline.llm.config import LLMConfig
 from pipeline.llm.control import ControlState
 from pipeline.llm.failures import Failure, classify, redact
-from pipeline.llm.journal_api import JournalEntry, JournalStore, off_loop
+from pipeline.llm.journal_api import JournalEntry, JournalStore
 from pipeline.llm.journal_lease import Leases, journaled, replayed
 from pipeline.llm.metrics import LLMStats
 from pipeline.llm.request import BUDGET_EXHAUSTED, ChatRequest, ChatResult, Prepared, prepare, request_key
@@ -88,7 +88,7 @@ class LLMClient:
                 else check(outcome.text, schema, request.output_model, outcome.finish_reason)
             )
             if checked is None or checked.ok:
-                await off_loop(self.journal, self.journal.clear_quarantine, root.key)
+                self.journal.clear_quarantine(root.key)
                 return self._result(root, outcome, attempts, reask, checked)
             if reask < self.config.max_reasks:
                 self.stats.reasks += 1
@@ -108,7 +108,7 @@ class LLMClient:
     async def _answer(self, prepared: Prepared) -> Answer | Unanswered:
         """From the journal, or from the server; one wire request per key even if asked twice."""
         key = prepared.key
-        entry = await off_loop(self.journal, self.journal.answer, key)
+        entry = self.journal.answer(key)
         if entry is not None:
             return self._replay(entry)
         running = self._in_progress.get(key)
@@ -187,8 +187,7 @@ class LLMClient:
             )
             text = redact(completion.text, self._secrets)
             self.stats.latencies.append(latency)
-            finish = completion.finish_reason
-            return await journaled(self.journal, prepared, text, finish, spend, latency, attempt)
+            return journaled(self.journal, prepared, text, completion.finish_reason, spend, latency, attempt)
         return Unanswered(failure.cause, f"{failure.cause}: {failure.message}", attempt)
 
     # ---- results ---------------------------------------------------------------------------

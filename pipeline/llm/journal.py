@@ -44,8 +44,6 @@ class Journal:
     """One SQLite file; safe to open from several processes (WAL, busy timeout) and to share
     between threads (Prefect runs tasks in a thread pool)."""
 
-    remote = False  # a local file: its calls are cheaper than a hop to a thread
-
     def __init__(self, path: str | Path, *, lease_s: float = DEFAULT_LEASE_S):
         self.path = Path(path)
         self.lease_s = lease_s

@@ -6,25 +6,17 @@ Leases: before a worker sends a request it takes the request's key (`take_lease`
 lease is live nobody else sends it (they wait for its answer); an owner that dies stops renewing
 and its lease expires after `lease_s` seconds, to be taken over. An owner names its machine and
 process (`lease_owner`), so a lease whose owner died on this machine is taken over at once
-(`owner_gone`): a build killed and started again does not wait for its own old leases.
-
-A journal whose calls cross a network (`remote`) is called from the client's event loop through
-`off_loop`, in a worker thread: a round trip to the database must not stall every other request
-in flight. A local SQLite call is cheaper than the hop to a thread and stays inline."""
+(`owner_gone`): a build killed and started again does not wait for its own old leases."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import socket
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, ParamSpec, Protocol, TypeVar
-
-P = ParamSpec("P")
-T = TypeVar("T")
+from typing import Any, Protocol
 
 DEFAULT_LEASE_S = 120.0
 
@@ -50,7 +42,6 @@ class JournalStore(Protocol):
     """A request journal: answers committed on arrival, quarantine entries, leases."""
 
     lease_s: float  # a lease's life without renewal
-    remote: bool  # its calls cross a network: the event loop runs them in a thread (`off_loop`)
 
     @property
     def location(self) -> str: ...  # where it is, fit to print (a URL's password masked)
@@ -235,11 +226,3 @@ def owner_gone(owner: str) -> bool:
     except PermissionError:  # alive, another user's
         return False
     return False
-
-
-async def off_loop(journal: JournalStore, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-    """`call` (one of `journal`'s methods) from an event loop: in a worker thread when the
-    journal is remote, inline when it is a local file."""
-    if journal.remote:
-        return await asyncio.to_thread(call, *args, **kwargs)
-    return call(*args, **kwargs)

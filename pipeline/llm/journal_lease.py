@@ -13,7 +13,7 @@ import contextlib
 from collections.abc import Awaitable, Callable
 
 from pipeline.llm.accounting import Spend
-from pipeline.llm.journal_api import JournalEntry, JournalStore, lease_owner, off_loop
+from pipeline.llm.journal_api import JournalEntry, JournalStore, lease_owner
 from pipeline.llm.request import Prepared
 from pipeline.llm.wire import Answer, Unanswered
 
@@ -38,30 +38,28 @@ class Leases:
     ) -> Answer | Unanswered:
         """`send()` under the key's lease; another worker's answer (`replay`) or quarantine
         when that worker held the lease and settled the request meanwhile."""
-        journal = self.journal
         poll, before, waited = POLL_FIRST_S, None, False
-        while not await off_loop(journal, journal.take_lease, key, self.owner):
+        while not self.journal.take_lease(key, self.owner):
             if not waited:  # a quarantine entry from before the wait is an earlier run's: retried
-                before, waited = await off_loop(journal, journal.get, key), True
+                before, waited = self.journal.get(key), True
             await asyncio.sleep(poll)
             poll = min(POLL_MAX_S, poll * 2)
-            entry = await off_loop(journal, journal.answer, key)
+            entry = self.journal.answer(key)
             if entry is not None:
                 return replay(entry)
         self._held.add(key)
         try:
-            # answered by the lease's last owner before it let go
-            entry = await off_loop(journal, journal.answer, key)
+            entry = self.journal.answer(key)  # answered by the lease's last owner before it let go
             if entry is not None:
                 return replay(entry)
-            settled = await off_loop(journal, journal.get, key) if waited else None
+            settled = self.journal.get(key) if waited else None
             if settled is not None and settled.status == "quarantined" and settled != before:
                 return Unanswered(settled.reason or "unknown", settled.error or "", settled.attempts)
             self._start_renewing()
             return await send()
         finally:
             self._held.discard(key)
-            await off_loop(journal, journal.release_lease, key, self.owner)
+            self.journal.release_lease(key, self.owner)
 
     def _start_renewing(self) -> None:
         if self._renewer is None or self._renewer.done():
@@ -71,7 +69,7 @@ class Leases:
         while self._held:
             await asyncio.sleep(self.journal.lease_s / 3)
             if self._held:
-                await off_loop(self.journal, self.journal.renew_leases, self.owner)
+                self.journal.renew_leases(self.owner)
 
     async def close(self) -> None:
         if self._renewer is not None:
@@ -94,7 +92,7 @@ def replayed(entry: JournalEntry) -> Answer:
     )
 
 
-async def journaled(
+def journaled(
     journal: JournalStore,
     prepared: Prepared,
     text: str,
@@ -104,9 +102,7 @@ async def journaled(
     attempts: int,
 ) -> Answer:
     """A fresh answer (`text` already redacted), committed to the journal before anyone uses it."""
-    await off_loop(
-        journal,
-        journal.record_answer,
+    journal.record_answer(
         prepared.key,
         prepared.payload,
         text,

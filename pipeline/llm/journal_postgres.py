@@ -112,8 +112,6 @@ class PostgresJournal:
     each call takes a connection from SQLAlchemy's pool and runs one statement on psycopg's
     cursor (SQLAlchemy's statement layer would double the client's cost per request)."""
 
-    remote = True  # a round trip per call: the client's event loop calls it from a thread
-
     def __init__(self, engine: Engine, shown: str, *, lease_s: float = DEFAULT_LEASE_S):
         self._engine = engine
         self._shown = shown
