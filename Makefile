@@ -1,5 +1,5 @@
 # Developer targets. `make test` is what CI runs (after scripts/setup.sh); `make test-fast` is the
-# inner loop: no real servers, no model weights, a few minutes on 2 cores (two worker processes).
+# inner loop: no real servers, no model weights, about 4 minutes on 2 cores (two worker processes).
 PY ?= python3
 CODE = pipeline flows tests bench
 
