@@ -39,7 +39,7 @@ from pipeline.evaluate.config import EvaluateConfig
 from pipeline.generate.self_instruct.config import GenerateConfig
 from pipeline.llm.config import EndpointConfig, LLMConfig
 from pipeline.llm.embedded import start_servers
-from tests.support.fault_server import FaultServer
+from tests.support.fault_server import FaultServer, most_in_flight
 from tests.support.scripted_model import scripted_model
 
 
@@ -50,7 +50,7 @@ def config(
     concurrency: int,
     *,
     scripted: bool,
-    tasks_per_request: int = 4,
+    tasks_per_request: int,
 ) -> BuildConfig:
     if scripted:
         llm = LLMConfig(base_url=urls[0], model="scripted", concurrency=concurrency, max_tokens=200)
@@ -87,24 +87,19 @@ def endpoint_urls(embedded: int, latency: float) -> Iterator[tuple[list[str], Fa
         yield [server.base_url for server in servers], None
 
 
-def most_in_flight(arrivals: list[float], latency: float) -> int:
-    events = sorted([(t, 1) for t in arrivals] + [(t + latency, -1) for t in arrivals])
-    level = peak = 0
-    for _, step in events:
-        level += step
-        peak = max(peak, level)
-    return peak
-
-
 def one_run(
     parallel: int, args: argparse.Namespace, urls: list[str], server: FaultServer | None
 ) -> dict[str, Any]:
     os.environ["SEEDFORGE_DATA_DIR"] = tempfile.mkdtemp(prefix="bench-parallel-")
     seen = len(server.received) if server else 0
     started = time.monotonic()
-    tasks = getattr(args, "tasks_per_request", 4)
     build = config(
-        urls, parallel, args.target, args.concurrency, scripted=server is not None, tasks_per_request=tasks
+        urls,
+        parallel,
+        args.target,
+        args.concurrency,
+        scripted=server is not None,
+        tasks_per_request=args.tasks_per_request,
     )
     built = build_dataset(build, hooks=BuildHooks())
     seconds = time.monotonic() - started
@@ -131,6 +126,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--latency", type=float, default=0.3, help="seconds the server takes per answer")
     parser.add_argument("--parallel", type=int, default=2, help="batches in flight against one")
+    parser.add_argument("--tasks-per-request", type=int, default=4, help="new tasks asked for per prompt")
     parser.add_argument(
         "--embedded", type=int, default=0, help="embedded servers instead of the scripted one"
     )

@@ -17,7 +17,7 @@ from pipeline.llm.health import STORM_SIZE, Health
 from pipeline.llm.journal import Journal
 from pipeline.llm.replicas import Replica
 from tests.support import faults
-from tests.support.fault_server import FaultServer
+from tests.support.fault_server import FaultServer, most_in_flight
 from tests.support.llm_fixtures import FAST, SECRET, ask
 
 
@@ -37,15 +37,6 @@ def pooled(*servers: FaultServer, weights: tuple[float, ...] = (), ready: tuple[
 
 def answered(server: FaultServer) -> Counter[str]:
     return server.answered_counts()
-
-
-def most_in_flight(arrivals: list[float], latency_s: float) -> int:
-    events = sorted([(t, 1) for t in arrivals] + [(t + latency_s, -1) for t in arrivals])
-    level = peak = 0
-    for _, step in events:
-        level += step
-        peak = max(peak, level)
-    return peak
 
 
 def test_requests_spread_over_both_endpoints_by_headroom(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ from typing import Any
 
 from tests.support.faults import Action, Policy, echo_answer, request_identity
 
-__all__ = ["Action", "FaultServer", "Received"]
+__all__ = ["Action", "FaultServer", "Received", "most_in_flight"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,17 @@ class SlidingWindowLimit:
             self._admitted.append(now)
             return None
         return self._admitted[0] + 1.0 - now
+
+
+def most_in_flight(arrivals: list[float], latency_s: float) -> int:
+    """The most requests a server with a fixed latency held at once, from their arrival times
+    (each answered `latency_s` after it arrived)."""
+    events = sorted([(t, 1) for t in arrivals] + [(t + latency_s, -1) for t in arrivals])
+    level = peak = 0
+    for _, step in events:
+        level += step
+        peak = max(peak, level)
+    return peak
 
 
 class FaultServer:
