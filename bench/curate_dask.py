@@ -13,6 +13,7 @@ prepared chunks and the seconds workers spent preparing them. Every run must kee
 records as the first.
 
     python bench/curate_dask.py [--records 50000] [--rounds 3] [--reposts 0.1] [--workdir DIR]
+        [--ways single,pool2,dask2]
 """
 
 from __future__ import annotations
@@ -95,14 +96,23 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--reposts", type=float, default=0.1)
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument(
+        "--ways",
+        default=",".join(WAYS),
+        help="comma-separated subset of " + ", ".join(WAYS) + "; 'single' is always run",
+    )
     args = parser.parse_args()
+    ways = ["single"] + [way for way in args.ways.split(",") if way and way != "single"]
+    unknown = sorted(set(ways) - set(WAYS))
+    if unknown:
+        parser.error(f"unknown way(s) {', '.join(unknown)}; choose from {', '.join(WAYS)}")
     work = args.workdir or Path(tempfile.mkdtemp(prefix="seedforge-dask-"))
     work.mkdir(parents=True, exist_ok=True)
     source = work / "records.jsonl"
     write_corpus(source, args.records, args.seed, args.reposts)
-    runs: dict[str, list[dict[str, Any]]] = {way: [] for way in WAYS}
+    runs: dict[str, list[dict[str, Any]]] = {way: [] for way in ways}
     for round_number in range(args.rounds):
-        order = list(WAYS)[round_number % len(WAYS) :] + list(WAYS)[: round_number % len(WAYS)]
+        order = ways[round_number % len(ways) :] + ways[: round_number % len(ways)]
         for way in order:
             result = run_once(work, source, way)
             runs[way].append(result)
