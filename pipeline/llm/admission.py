@@ -143,6 +143,14 @@ class Admission(TicketQueue):
         self._sample(now)
         self._pump()
 
+    def listen(self) -> None:
+        """Be woken (`self.wake`, in this loop) whenever another queue frees one of the
+        endpoint's slots. A router in front calls it up front: it may find every slot taken
+        before it ever asks this queue, and would otherwise wait for a wake that never comes."""
+        if not self._listening:
+            self.state.in_flight.listen(id(self), lambda: self.wake())
+            self._listening = True
+
     def try_acquire(self, cost_estimate: float, token_estimate: int) -> Ticket | None:
         """A turn now or None, without queueing: for a router choosing among several queues."""
         return self._try_admit(cost_estimate, token_estimate)
@@ -150,9 +158,7 @@ class Admission(TicketQueue):
     def _try_admit(self, cost_estimate: float, token_estimate: int) -> Ticket | None:
         """A ticket if the request may leave now; None to wait; raises BudgetExhausted."""
         shared, limit = self.state.in_flight, self.state.window.limit
-        if not self._listening:
-            shared.listen(id(self), lambda: self.wake())
-            self._listening = True
+        self.listen()
         if shared.count >= limit:
             return None
         now = self.clock()

@@ -106,6 +106,7 @@ class Router(TicketQueue):
         self.clock = clock
         for member in self.members:
             member.admission.wake = self._pump  # a slot freed by another batch: this queue's turn
+            member.admission.listen()
             if member.state.health.out:
                 self._start_probe(member)
 

@@ -3,6 +3,7 @@ sent to two endpoints, the all-refuse error. Two scripted fault servers, counted
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import Counter
 from pathlib import Path
@@ -12,10 +13,11 @@ from pydantic import SecretStr, ValidationError
 
 from pipeline.errors import EndpointError, SeedforgeError
 from pipeline.llm.config import LLMConfig
-from pipeline.llm.endpoint import Endpoint, open_endpoint, run_requests
+from pipeline.llm.endpoint import Endpoint, complete_requests, open_endpoint, run_requests
 from pipeline.llm.health import STORM_SIZE, Health
 from pipeline.llm.journal import Journal
 from pipeline.llm.replicas import Replica
+from pipeline.llm.request import ChatResult
 from tests.support import faults
 from tests.support.fault_server import FaultServer, most_in_flight
 from tests.support.llm_fixtures import FAST, SECRET, ask
@@ -355,3 +357,27 @@ def test_llm_replicas_starts_that_many_embedded_servers_and_routes_over_them(
                 endpoint, config, journal, [ask(f"q{n}") for n in range(6)]
             )  # all 6 admitted at once
     assert started == [2] and len(a.received) == len(b.received) == 3
+
+
+def test_a_client_that_finds_every_endpoint_full_is_woken_when_a_slot_frees(tmp_path: Path) -> None:
+    # several clients in one loop (a batch's tasks each run their own steps): the second one
+    # starts while the first holds every slot of both endpoints, so it must be told when one frees
+    config = FAST.model_copy(update={"adaptive": False, "concurrency": 1})
+
+    async def two_clients(endpoint: Endpoint, journal: Journal) -> tuple[list[ChatResult], list[ChatResult]]:
+        first = asyncio.create_task(complete_requests(endpoint, config, journal, [ask("a1"), ask("a2")]))
+        while len(a.received) + len(b.received) < 2:  # both windows taken by the first client
+            await asyncio.sleep(0.01)
+        second = complete_requests(endpoint, config, journal, [ask("b1")])
+        later, _ = await asyncio.wait_for(second, timeout=20)
+        earlier, _ = await first
+        return earlier, later
+
+    with (
+        FaultServer(latency_s=0.3) as a,
+        FaultServer(latency_s=0.3) as b,
+        Journal(tmp_path / "j.db") as journal,
+    ):
+        earlier, later = asyncio.run(two_clients(pooled(a, b), journal))
+    assert all(r.ok for r in earlier + later)
+    assert len(a.received) + len(b.received) == 3
