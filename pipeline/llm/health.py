@@ -28,6 +28,7 @@ class Health:
     delay_s: float = 0.0
     taken_out: int = 0  # times, for logs and tests
     refused: bool = False  # out for good: it refused a request (key or model)
+    probing_until: float = 0.0  # a probe is on its way (one at a time, whichever router sends it)
 
     def on_answer(self) -> bool:
         """True when this answer brings the endpoint back in (it answered while out)."""
@@ -63,7 +64,22 @@ class Health:
         self.out, self.reason, self.refused = True, reason, True
         self.taken_out += 1
 
+    def claim_probe(self, now: float, timeout_s: float) -> bool:
+        """Whether the caller sends the probe that is due now. Every client of the run has a
+        router over the same endpoints, and all of them wake when a probe is due: one probes,
+        the others wait for its answer (until `timeout_s`, when a probe that never answered
+        frees the claim)."""
+        if now < self.probe_at or now < self.probing_until:
+            return False
+        self.probing_until = now + timeout_s
+        return True
+
+    def next_probe_s(self, now: float) -> float:
+        """Seconds until a probe may be due (a probe on its way counts as not yet answered)."""
+        return max(0.0, max(self.probe_at, self.probing_until) - now)
+
     def on_probe(self, ok: bool, now: float) -> None:
+        self.probing_until = 0.0
         if self.refused:
             return
         if ok:

@@ -209,9 +209,11 @@ class Router(TicketQueue):
     async def _probe(self, member: _Member) -> None:
         health = member.state.health
         while health.out and not health.refused:
-            await asyncio.sleep(max(0.0, health.probe_at - self.clock()))
-            if not health.out:  # a request's answer brought it back meanwhile
+            await asyncio.sleep(health.next_probe_s(self.clock()))
+            if not health.out:  # a request's answer, or another router's probe, brought it back
                 break
+            if not health.claim_probe(self.clock(), PROBE_TIMEOUT_S):
+                continue  # another router is probing it: wait for that answer
             try:
                 async with asyncio.timeout(PROBE_TIMEOUT_S):
                     await member.client.models.list()

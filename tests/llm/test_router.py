@@ -208,6 +208,48 @@ def test_health_rules() -> None:
     assert health.on_answer() and not health.out
 
 
+def test_one_router_probes_while_the_others_wait_for_its_answer() -> None:
+    health = Health(probe_after_s=1.0)
+    assert health.take_out(0.0, "connection")
+    assert not health.claim_probe(0.5, 5.0)  # not due yet
+    assert health.claim_probe(1.0, 5.0)
+    assert not health.claim_probe(1.0, 5.0) and health.next_probe_s(1.0) == 5.0  # one prober
+    health.on_probe(False, 1.2)
+    assert health.probe_at == 3.2 and health.next_probe_s(1.2) == 2.0  # doubled once, not per router
+    assert health.claim_probe(3.2, 5.0)
+    assert health.claim_probe(8.2, 5.0)  # a probe that never answered frees the claim
+
+
+def test_many_clients_in_one_loop_send_one_probe_at_a_time(tmp_path: Path) -> None:
+    # a batch's tasks each run their own client and router: when the failing endpoint's probe
+    # is due, one of them probes; before, every router sent its own probe at the same instant
+    config = FAST.model_copy(update={"adaptive": False, "concurrency": 1, "probe_after_s": 0.3})
+
+    async def chain(endpoint: Endpoint, journal: Journal, c: int) -> list[ChatResult]:
+        # one step after another, each its own client: most are made while the endpoint is out
+        answers: list[ChatResult] = []
+        for n in range(4):
+            results, _ = await complete_requests(endpoint, config, journal, [ask(f"c{c}-{n}")])
+            answers += results
+        return answers
+
+    async def eight_clients(endpoint: Endpoint, journal: Journal) -> list[ChatResult]:
+        chains = await asyncio.gather(*(chain(endpoint, journal, c) for c in range(8)))
+        return [result for answers in chains for result in answers]
+
+    with (
+        FaultServer(default=faults.server_error(503)) as a,
+        FaultServer(latency_s=0.1) as b,
+        Journal(tmp_path / "j.db") as journal,
+    ):
+        results = asyncio.run(eight_clients(pooled(a, b), journal))
+    assert len(results) == 32  # (some quarantined: the failing endpoint's answers count as retries)
+    probes = sorted(a.models_asked)
+    assert probes, "the run was too short for a probe: nothing was tested"
+    gaps = [later - earlier for earlier, later in zip(probes, probes[1:], strict=False)]
+    assert all(gap > 0.1 for gap in gaps), gaps
+
+
 # ---- opening: config, the all-refuse error ------------------------------------------------
 
 

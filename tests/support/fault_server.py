@@ -92,6 +92,7 @@ class FaultServer:
         self.port = port
         self._limit = SlidingWindowLimit(rate_limit) if rate_limit else None
         self._received: list[Received] = []
+        self.models_asked: list[float] = []  # when GET /models came (probes and model discovery)
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
@@ -238,6 +239,7 @@ class FaultServer:
         if path.endswith("/chat/completions") and method == "POST":
             return await self._chat(json.loads(raw or b"{}"), headers.get("authorization", ""), writer)
         if path.endswith("/models"):
+            self.models_asked.append(time.monotonic())
             payload = {"object": "list", "data": [{"id": "m", "object": "model"}]}
         elif path == "/admin/stats":
             payload = self.stats()
