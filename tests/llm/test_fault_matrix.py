@@ -63,7 +63,11 @@ def test_each_fault_alone(tmp_path: Path, fault) -> None:
     with FaultServer(policy=FirstAttemptFails(fault)) as server, Journal(tmp_path / "j.db") as journal:
         results, stats = run_requests(endpoint_for(server), CONFIG, journal, [ask(f"q{i}") for i in range(n)])
         check_invariants(server, journal, results, stats, n)
-    assert all(r.ok for r in results) and sum(stats.retries.values()) == n
+    assert all(r.ok for r in results)
+    # every request's first attempt failed; a second attempt can fail only by running past the
+    # 0.3 s timeout when the machine is loaded (tests run two at a time), which adds a timeout
+    extra = sum(stats.retries.values()) - n
+    assert extra >= 0 and extra <= stats.retries["timeout"], stats.retries
 
 
 def test_all_faults_mixed(tmp_path: Path) -> None:

@@ -1,8 +1,7 @@
-"""What follows admission in a batch (`admitted.py`): online, each task goes through category,
-quota, classification and instances on its own, so one slow answer holds up only its own task;
-records, rejections and quota decisions still come out in task order. With the Batch API each
-step stays one call for every task. A scripted async stand-in answers; it can hold an answer
-back until something else has happened, so nothing here depends on timing."""
+"""What follows admission in a batch (`admitted.py`): category, quota, classification and
+instances, each step one call for every task (online and with the Batch API), and records in
+task order whichever answer comes first. A scripted async stand-in answers; it can hold an
+answer back until something else has happened, so nothing here depends on timing."""
 
 from __future__ import annotations
 
@@ -23,7 +22,9 @@ from pipeline.llm.endpoint import Endpoint
 from pipeline.settings import SEEDS_DIR
 from tests.generate.self_instruct.fake_llm import CLASSIFYING, ORDINARY, FakeLLM, kind_of
 
-SEEDS = [seed.model_copy(update={"category": None}) for seed in load_seed_tasks(SEEDS_DIR / "seed_tasks_en.jsonl")]
+SEEDS = [
+    seed.model_copy(update={"category": None}) for seed in load_seed_tasks(SEEDS_DIR / "seed_tasks_en.jsonl")
+]
 ENDPOINT = Endpoint("http://127.0.0.1:9/v1", "not-needed", "fake-model", False)
 TASKS = [ORDINARY[0], CLASSIFYING[0], ORDINARY[1], CLASSIFYING[1], ORDINARY[2]]
 
@@ -68,7 +69,9 @@ def propose_all(call: int, request: ChatRequest) -> str:
     return json.dumps({"instructions": TASKS})
 
 
-def batch(llm: HeldLLM, monkeypatch: pytest.MonkeyPatch, *, mode: str = "online", **generate: object) -> BatchOutcome:
+def batch(
+    llm: HeldLLM, monkeypatch: pytest.MonkeyPatch, *, mode: str = "online", **generate: object
+) -> BatchOutcome:
     monkeypatch.setattr(step, "complete_requests", llm)
     llm.instructions = propose_all
     config = GenerateConfig(**generate)  # type: ignore[arg-type]
@@ -81,61 +84,40 @@ def record_view(outcome: BatchOutcome) -> list[tuple[str, str, str, str | None]]
     return [(r.instruction, r.input, r.output, r.lineage.category) for r in outcome.records]
 
 
-def test_a_task_asks_for_its_instances_while_another_waits_for_its_classification(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # the first task's classification answers only once the last task has asked for its
-    # instances: with every step a barrier for the whole batch that never happens
-    llm = HeldLLM(holds={("classify", TASKS[0]): lambda fake: ("asked", "instances", TASKS[-1]) not in fake.log})
-    outcome = batch(llm, monkeypatch)
-    assert llm.gave_up == []
-    assert len(outcome.records) == 2 * len(TASKS)
-    assert outcome.counts["classification_tasks"] == 2
-    assert all(size == 1 for kind, size in llm.calls if kind != "instructions")
-
-
 def test_records_and_counts_come_back_in_task_order_whatever_answers_first(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     in_order = batch(HeldLLM(), monkeypatch)
     # the first task's instances answer last of all
     last = HeldLLM(
-        holds={("instances", TASKS[0]): lambda fake: not all(fake.answered("instances", t) for t in TASKS[1:])}
+        holds={
+            ("instances", TASKS[0]): lambda fake: not all(fake.answered("instances", t) for t in TASKS[1:])
+        }
     )
     reordered = batch(last, monkeypatch)
     assert last.gave_up == []
-    assert last.log.index(("answered", "instances", TASKS[0])) > last.log.index(("answered", "instances", TASKS[-1]))
+    assert last.log.index(("answered", "instances", TASKS[0])) > last.log.index(
+        ("answered", "instances", TASKS[-1])
+    )
     assert record_view(reordered) == record_view(in_order)
     assert [r.instruction for r in reordered.records][:2] == [TASKS[0], TASKS[0]]
     assert reordered.counts == in_order.counts and reordered.failures == in_order.failures
-    assert reordered.usage.by_step == in_order.usage.by_step == {
-        "instructions": 1,
-        "categorize": 5,
-        "classify": 5,
-        "instances": 5,
-    }
-
-
-def test_the_quota_decides_in_task_order_when_categories_answer_out_of_order(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # three brainstorming tasks, room for one: the first in task order gets it, although its
-    # category is the last to answer
-    llm = HeldLLM(
-        holds={("categorize", TASKS[0]): lambda fake: not fake.answered("categorize", TASKS[4])},
+    assert (
+        reordered.usage.by_step
+        == in_order.usage.by_step
+        == {
+            "instructions": 1,
+            "categorize": 5,
+            "classify": 5,
+            "instances": 5,
+        }
     )
-    outcome = batch(llm, monkeypatch, category_quota={"brainstorming": 1})
-    assert llm.gave_up == []
-    brainstorming = {r.instruction for r in outcome.records if r.lineage.category == "brainstorming"}
-    assert brainstorming == {TASKS[0]}
-    full = [r for r in outcome.rejected if r.reason == "category_quota_full"]
-    assert [r.record["instruction"] for r in full] == [TASKS[2], TASKS[4]]
-    assert all(r.evidence == {"category": "brainstorming", "quota": 1, "room_at_batch_start": 1} for r in full)
-    assert not any(kind == "instances" and task in (TASKS[2], TASKS[4]) for _, kind, task in llm.log)
 
 
-def test_with_the_batch_api_each_step_is_one_call_for_every_task(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("mode", ["online", "batch"])
+def test_each_step_is_one_call_for_every_task(monkeypatch: pytest.MonkeyPatch, mode: str) -> None:
+    # one step at a time keeps a step's shared prompt prefix in llama.cpp's cache (admitted.py)
     llm = HeldLLM()
-    outcome = batch(llm, monkeypatch, mode="batch")
+    outcome = batch(llm, monkeypatch, mode=mode)
     assert llm.calls == [("instructions", 1), ("categorize", 5), ("classify", 5), ("instances", 5)]
-    assert record_view(outcome) == record_view(batch(HeldLLM(), monkeypatch))
+    assert len(outcome.records) == 2 * len(TASKS)
