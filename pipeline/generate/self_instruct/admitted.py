@@ -2,13 +2,10 @@
 category quota, whether it is a classification task, then its instances — each step one call
 for every task of the batch.
 
-Each step waiting for the batch's slowest answer leaves a second endpoint idle at the step's
-tail, so running every task through its own steps was tried (2026-12-02) and measured slower,
-on one embedded server and on two: llama.cpp keeps the previous prompt's prefix in its cache,
-and a step's requests share a long prefix (the step's instructions and examples), which one
-step at a time reuses request after request; interleaved steps evaluate it again each time
-(docs/benchmarks.md). Several batches in flight (`generate.parallel_batches`) fill those tails
-instead."""
+Each step waits for the batch's slowest answer, which leaves a second endpoint idle at the
+step's tail. Running every task through its own steps instead was tried (2026-12-02) and
+measured slower, on one embedded server and on two (docs/benchmarks.md); several batches in
+flight (`generate.parallel_batches`) fill those tails instead."""
 
 from __future__ import annotations
 

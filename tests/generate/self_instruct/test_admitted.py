@@ -116,7 +116,7 @@ def test_records_and_counts_come_back_in_task_order_whatever_answers_first(
 
 @pytest.mark.parametrize("mode", ["online", "batch"])
 def test_each_step_is_one_call_for_every_task(monkeypatch: pytest.MonkeyPatch, mode: str) -> None:
-    # one step at a time keeps a step's shared prompt prefix in llama.cpp's cache (admitted.py)
+    # per-task steps were measured slower (admitted.py): a step stays one call
     llm = HeldLLM()
     outcome = batch(llm, monkeypatch, mode=mode)
     assert llm.calls == [("instructions", 1), ("categorize", 5), ("classify", 5), ("instances", 5)]
