@@ -61,7 +61,7 @@ def test_bad_input_still_exits_2(tmp_path: Path, data_dir: Path) -> None:
 def test_a_budget_stop_short_of_the_target_exits_4_with_its_records_written(
     tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(step, "complete_requests", FakeLLM())
+    monkeypatch.setattr(step, "run_requests", FakeLLM())
     out = tmp_path / "out.jsonl"
     short = runner.invoke(app, _self_instruct(out, 40, "--max-requests", "10", *FAKE_ENDPOINT))
     assert short.exit_code == 4, short.output
@@ -69,7 +69,7 @@ def test_a_budget_stop_short_of_the_target_exits_4_with_its_records_written(
     assert report["stop_reason"] == "max_requests" and 0 < report["accepted"] < 40
     assert len(out.read_text(encoding="utf-8").splitlines()) == report["accepted"]  # written whole
     assert "warning: only" in short.output
-    monkeypatch.setattr(step, "complete_requests", FakeLLM())
+    monkeypatch.setattr(step, "run_requests", FakeLLM())
     done = runner.invoke(app, _self_instruct(tmp_path / "done.jsonl", 1, *FAKE_ENDPOINT))
     assert done.exit_code == 0, done.output
 
@@ -98,7 +98,7 @@ def test_writers_write_what_the_extension_says(tmp_path: Path) -> None:
 def test_self_instruct_writes_a_json_list_into_a_json_path(
     tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(step, "complete_requests", FakeLLM())
+    monkeypatch.setattr(step, "run_requests", FakeLLM())
     out = tmp_path / "records.json"
     result = runner.invoke(app, _self_instruct(out, 3, *FAKE_ENDPOINT))
     assert result.exit_code == 0, result.output
@@ -178,7 +178,7 @@ def test_journal_export_follows_the_extension(tmp_path: Path) -> None:
 def test_quiet_hides_progress_and_info(
     tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(step, "complete_requests", FakeLLM())
+    monkeypatch.setattr(step, "run_requests", FakeLLM())
     with FaultServer() as server:  # serves one model: discovery says so at INFO
         quiet = runner.invoke(
             app, ["--quiet", *_self_instruct(tmp_path / "q.jsonl", 1, "--base-url", server.base_url)]

@@ -55,7 +55,7 @@ def batch_prices(prices: dict[str, ModelPrice]) -> dict[str, ModelPrice]:
 
 
 class BatchClient(LLMClient):
-    """An LLMClient whose wire is the Batch API; made by `complete_requests` when llm.mode is batch."""
+    """An LLMClient whose wire is the Batch API; made by `run_requests` when llm.mode is batch."""
 
     def __init__(
         self,

@@ -175,43 +175,34 @@ def run_requests(
     spent — deferred (`reason == "budget_exhausted"`, nothing sent; `stats.budget_exhausted`).
     Raises LLMEndpointError when the endpoint refuses every request (bad key, unknown model).
     """
-    return asyncio.run(complete_requests(endpoint, config, journal, requests, budget=budget))
-
-
-async def complete_requests(
-    endpoint: Endpoint,
-    config: LLMConfig,
-    journal: JournalStore,
-    requests: list[ChatRequest],
-    *,
-    budget: Budget | None = None,
-) -> tuple[list[ChatResult], LLMStats]:
-    """`run_requests` inside a running event loop: several calls may run at once in one loop
-    (each with its own client), sharing the endpoint's controls, health and budget."""
     config = config.model_copy(update={"model": endpoint.model})
     control, budget = _prepare(endpoint, config, budget)
     mode = resolve_mode(config.structured_output, endpoint.embedded or endpoint.llama_cpp)
-    router = None
-    if endpoint.replicas:
-        assert endpoint.run.replicas is not None
-        router = Router(endpoint.replicas, endpoint.run.replicas, config, budget)
-    # llm.mode: batch: the same client over the Batch API (one batch per call, retries in more)
-    client = (BatchClient if config.mode == "batch" else LLMClient)(
-        config,
-        endpoint.base_url,
-        endpoint.secret(),
-        journal,
-        control=control,
-        budget=budget,
-        structured_mode=mode,
-        router=router,
-    )
-    if router is not None:
-        router.timeline = client.stats.timeline
-    try:
-        results = await client.complete_all(requests)
-    finally:
-        await client.aclose()
+
+    async def _run() -> tuple[list[ChatResult], LLMStats]:
+        router = None
+        if endpoint.replicas:
+            assert endpoint.run.replicas is not None
+            router = Router(endpoint.replicas, endpoint.run.replicas, config, budget)
+        # llm.mode: batch: the same client over the Batch API (one batch per call, retries in more)
+        client = (BatchClient if config.mode == "batch" else LLMClient)(
+            config,
+            endpoint.base_url,
+            endpoint.secret(),
+            journal,
+            control=control,
+            budget=budget,
+            structured_mode=mode,
+            router=router,
+        )
+        if router is not None:
+            router.timeline = client.stats.timeline
+        try:
+            return await client.complete_all(requests), client.stats
+        finally:
+            await client.aclose()
+
+    results, stats = asyncio.run(_run())
     with endpoint.run.lock:
-        endpoint.run.totals.merge(client.stats)
-    return results, client.stats
+        endpoint.run.totals.merge(stats)
+    return results, stats

@@ -13,14 +13,13 @@ loop over results, count tokens or dig JSON out of prose themselves (`answer_jso
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 from pipeline.llm.budget import format_cost
 from pipeline.llm.config import LLMConfig
-from pipeline.llm.endpoint import Endpoint, complete_requests
+from pipeline.llm.endpoint import Endpoint, run_requests
 from pipeline.llm.journal_api import JournalStore
 from pipeline.llm.metrics import LLMStats
 from pipeline.llm.request import BUDGET_EXHAUSTED, ChatRequest, ChatResult
@@ -189,12 +188,6 @@ class StepRunner:
         self.progress = progress
 
     def run(self, step: LLMStep[ItemT, OutT], items: Sequence[ItemT]) -> StepOutput[ItemT, OutT]:
-        """One step for a batch of items, in an event loop of its own."""
-        return asyncio.run(self.arun(step, items))
-
-    async def arun(self, step: LLMStep[ItemT, OutT], items: Sequence[ItemT]) -> StepOutput[ItemT, OutT]:
-        """`run` inside a running loop: calls for different items may overlap, each item's
-        steps following one another (the runner's tallies are only touched between awaits)."""
         output: StepOutput[ItemT, OutT] = StepOutput()
         if not items:
             return output
@@ -204,7 +197,7 @@ class StepRunner:
         config = self.llm
         if step.max_reasks is not None:
             config = config.model_copy(update={"max_reasks": step.max_reasks})
-        results, stats = await complete_requests(self.endpoint, config, self.journal, requests)
+        results, stats = run_requests(self.endpoint, config, self.journal, requests)
         self.usage.add_stats(step.name, len(requests), stats)
         self.stats.merge(stats)
         output.results = results

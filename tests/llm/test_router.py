@@ -3,7 +3,7 @@ sent to two endpoints, the all-refuse error. Two scripted fault servers, counted
 
 from __future__ import annotations
 
-import asyncio
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -13,11 +13,11 @@ from pydantic import SecretStr, ValidationError
 
 from pipeline.errors import EndpointError, SeedforgeError
 from pipeline.llm.config import LLMConfig
-from pipeline.llm.endpoint import Endpoint, complete_requests, open_endpoint, run_requests
+from pipeline.llm.endpoint import Endpoint, open_endpoint, run_requests
 from pipeline.llm.health import STORM_SIZE, Health
 from pipeline.llm.journal import Journal
 from pipeline.llm.replicas import Replica
-from pipeline.llm.request import ChatResult
+from pipeline.llm.request import ChatRequest, ChatResult
 from tests.support import faults
 from tests.support.fault_server import FaultServer, most_in_flight
 from tests.support.llm_fixtures import FAST, SECRET, ask
@@ -220,29 +220,28 @@ def test_one_router_probes_while_the_others_wait_for_its_answer() -> None:
     assert health.claim_probe(8.2, 5.0)  # a probe that never answered frees the claim
 
 
-def test_many_clients_in_one_loop_send_one_probe_at_a_time(tmp_path: Path) -> None:
-    # a batch's tasks each run their own client and router: when the failing endpoint's probe
-    # is due, one of them probes; before, every router sent its own probe at the same instant
+def test_many_clients_send_one_probe_at_a_time(tmp_path: Path) -> None:
+    # batches in flight each make a client and a router per step, from their own threads: when
+    # the failing endpoint's probe is due, one of them probes; before, every router made while
+    # it was out sent its own probe at the same instant
     config = FAST.model_copy(update={"adaptive": False, "concurrency": 1, "probe_after_s": 0.3})
+    results: list[ChatResult] = []
 
-    async def chain(endpoint: Endpoint, journal: Journal, c: int) -> list[ChatResult]:
-        # one step after another, each its own client: most are made while the endpoint is out
-        answers: list[ChatResult] = []
-        for n in range(4):
-            results, _ = await complete_requests(endpoint, config, journal, [ask(f"c{c}-{n}")])
-            answers += results
-        return answers
-
-    async def eight_clients(endpoint: Endpoint, journal: Journal) -> list[ChatResult]:
-        chains = await asyncio.gather(*(chain(endpoint, journal, c) for c in range(8)))
-        return [result for answers in chains for result in answers]
+    def steps(endpoint: Endpoint, journal: Journal, c: int) -> None:
+        for n in range(4):  # one step after another: most clients are made while it is out
+            results.extend(run_requests(endpoint, config, journal, [ask(f"c{c}-{n}")])[0])
 
     with (
         FaultServer(default=faults.server_error(503)) as a,
         FaultServer(latency_s=0.1) as b,
         Journal(tmp_path / "j.db") as journal,
     ):
-        results = asyncio.run(eight_clients(pooled(a, b), journal))
+        endpoint = pooled(a, b)
+        threads = [threading.Thread(target=steps, args=(endpoint, journal, c), daemon=True) for c in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
     assert len(results) == 32  # (some quarantined: the failing endpoint's answers count as retries)
     probes = sorted(a.models_asked)
     assert probes, "the run was too short for a probe: nothing was tested"
@@ -402,24 +401,28 @@ def test_llm_replicas_starts_that_many_embedded_servers_and_routes_over_them(
 
 
 def test_a_client_that_finds_every_endpoint_full_is_woken_when_a_slot_frees(tmp_path: Path) -> None:
-    # several clients in one loop (a batch's tasks each run their own steps): the second one
-    # starts while the first holds every slot of both endpoints, so it must be told when one frees
+    # two batches in flight, each in its own thread with its own client: the second starts while
+    # the first holds every slot of both endpoints, so it must be told when one frees
     config = FAST.model_copy(update={"adaptive": False, "concurrency": 1})
+    answers: dict[str, list[ChatResult]] = {}
 
-    async def two_clients(endpoint: Endpoint, journal: Journal) -> tuple[list[ChatResult], list[ChatResult]]:
-        first = asyncio.create_task(complete_requests(endpoint, config, journal, [ask("a1"), ask("a2")]))
-        while len(a.received) + len(b.received) < 2:  # both windows taken by the first client
-            await asyncio.sleep(0.01)
-        second = complete_requests(endpoint, config, journal, [ask("b1")])
-        later, _ = await asyncio.wait_for(second, timeout=20)
-        earlier, _ = await first
-        return earlier, later
+    def batch(name: str, endpoint: Endpoint, journal: Journal, requests: list[ChatRequest]) -> None:
+        answers[name] = run_requests(endpoint, config, journal, requests)[0]
 
     with (
         FaultServer(latency_s=0.3) as a,
         FaultServer(latency_s=0.3) as b,
         Journal(tmp_path / "j.db") as journal,
     ):
-        earlier, later = asyncio.run(two_clients(pooled(a, b), journal))
-    assert all(r.ok for r in earlier + later)
+        endpoint = pooled(a, b)
+        first = threading.Thread(target=batch, args=("first", endpoint, journal, [ask("a1"), ask("a2")]))
+        first.start()
+        while len(a.received) + len(b.received) < 2:  # both windows taken by the first client
+            time.sleep(0.01)
+        second = threading.Thread(target=batch, args=("second", endpoint, journal, [ask("b1")]), daemon=True)
+        second.start()
+        second.join(20)
+        first.join(20)
+    assert "second" in answers, "the second client was never woken"
+    assert all(r.ok for r in answers["first"] + answers["second"])
     assert len(a.received) + len(b.received) == 3

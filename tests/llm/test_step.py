@@ -34,8 +34,8 @@ class NumberStep:
         return int(value["n"])
 
 
-def fake_complete_requests(answers: dict[str, str | None], seen: list[Any]) -> Any:
-    async def run(endpoint: Any, config: LLMConfig, journal: Any, requests: list[ChatRequest]) -> Any:
+def fake_run_requests(answers: dict[str, str | None], seen: list[Any]) -> Any:
+    def run(endpoint: Any, config: LLMConfig, journal: Any, requests: list[ChatRequest]) -> Any:
         seen.append(config)
         stats = LLMStats(requests=len(requests), sent=len(requests), prompt_tokens=3 * len(requests))
         results = []
@@ -53,7 +53,7 @@ def fake_complete_requests(answers: dict[str, str | None], seen: list[Any]) -> A
 def test_runner_reads_every_answer_and_counts_usage(monkeypatch: pytest.MonkeyPatch) -> None:
     answers = {"one": '{"n": 1}', "two": 'Sure! {"n": 2}', "junk": "no idea", "down": None}
     seen: list[Any] = []
-    monkeypatch.setattr("pipeline.llm.step.complete_requests", fake_complete_requests(answers, seen))
+    monkeypatch.setattr("pipeline.llm.step.run_requests", fake_run_requests(answers, seen))
     progress: list[int] = []
     runner = StepRunner(None, LLMConfig(max_reasks=2), None, progress=lambda n, usage: progress.append(n))  # type: ignore[arg-type]
     output = runner.run(NumberStep(), ["one", "two", "junk", "down"])
@@ -70,7 +70,7 @@ def test_runner_reads_every_answer_and_counts_usage(monkeypatch: pytest.MonkeyPa
 
 
 def test_runner_notices_a_spent_budget_and_empty_batches(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("pipeline.llm.step.complete_requests", fake_complete_requests({"spent": None}, []))
+    monkeypatch.setattr("pipeline.llm.step.run_requests", fake_run_requests({"spent": None}, []))
     runner = StepRunner(None, LLMConfig(), None)  # type: ignore[arg-type]
     assert runner.run(NumberStep(), []).parsed == []
     assert runner.run(NumberStep(), ["spent"]).budget_exhausted

@@ -3,10 +3,15 @@ screen them with the paper filters and ROUGE-L novelty against the seeds and eve
 instruction -> the category of each survivor (its seeds', else asked) -> drop those of a full
 category (`quota.py`) -> ask whether each is a classification task -> ask for its instances ->
 one Alpaca record per valid instance, lineage on each. The loop (`loop.py`) curates them.
-What follows admission is `admitted.py`'s: online, each task goes through its steps on its own.
 
 The category is asked before the classification question, not after: a task dropped for its
 category's quota then costs neither.
+
+Each step is one call for every task of the batch and waits for its slowest answer, which
+leaves a second endpoint idle at the step's tail. Letting each task go on to its next step as
+soon as its own answer came was tried (2026-12-02) and measured slower on one embedded server
+and on two (docs/benchmarks.md); several batches in flight (`generate.parallel_batches`) fill
+those tails instead.
 
 `generate_batch(run, pool, batch_index, ...)` is what the Prefect flow wraps as a task: the
 run's shared context travels in one `SelfInstructRun`, and a retried batch replays its
@@ -15,24 +20,66 @@ answers from the journal."""
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from pipeline.curate.config import CurateConfig
-from pipeline.generate.self_instruct.admitted import complete_tasks
+from pipeline.generate.self_instruct.categorize import CategorizeStep, categorized
 from pipeline.generate.self_instruct.config import GenerateConfig
-from pipeline.generate.self_instruct.outcome import BatchOutcome, count_failures
+from pipeline.generate.self_instruct.earlier import FIRST_BUILD, EarlierBuilds
 from pipeline.generate.self_instruct.plan import plan_instruction_prompts
-from pipeline.generate.self_instruct.quota import Room, open_categories
-from pipeline.generate.self_instruct.run_context import SelfInstructRun
+from pipeline.generate.self_instruct.quota import Room, open_categories, within_quota
 from pipeline.generate.self_instruct.screen import InstructionScreen
-from pipeline.generate.self_instruct.steps import InstructionsStep, NewTask, ProposedTasks
+from pipeline.generate.self_instruct.steps import (
+    ClassifyStep,
+    InstancesStep,
+    InstructionsStep,
+    NewTask,
+    ProposedTasks,
+)
 from pipeline.generate.self_instruct.templates import template_set
+from pipeline.generate.self_instruct.turnstile import Turnstile
 from pipeline.llm.config import LLMConfig
+from pipeline.llm.endpoint import Endpoint
+from pipeline.llm.journal_api import JournalStore
 from pipeline.llm.request import ChatResult
-from pipeline.llm.step import StepRunner
+from pipeline.llm.step import LLMUsage, Progress, Rejection, StepRunner
+from pipeline.records import AlpacaRecord, RejectedRecord, SeedTask
 
-__all__ = ["BatchFn", "BatchOutcome", "SelfInstructRun", "generate_batch", "prompts_per_batch"]
+
+@dataclass
+class SelfInstructRun:
+    """What every batch of one run shares. `screen` carries instruction novelty across batches
+    (a batch without one screens against the seeds only); `earlier` is what the dataset's
+    earlier builds hand over (the build number decides the sampling)."""
+
+    seeds: list[SeedTask]
+    config: GenerateConfig
+    llm: LLMConfig
+    endpoint: Endpoint
+    journal: JournalStore
+    build: str
+    screen: InstructionScreen | None = None
+    progress: Progress | None = None  # after every step: (requests answered, the batch's usage)
+    earlier: EarlierBuilds = FIRST_BUILD
+    turnstile: Turnstile | None = None  # batches in flight admit in batch order (turnstile.py)
+
+
+@dataclass
+class BatchOutcome:
+    records: list[AlpacaRecord] = field(default_factory=list)
+    usage: LLMUsage = field(default_factory=LLMUsage)
+    failures: Counter[str] = field(default_factory=Counter)  # "step:reason" of unusable answers
+    rejected: list[RejectedRecord] = field(default_factory=list)  # instructions screened out
+    counts: Counter[str] = field(default_factory=Counter)
+    budget_exhausted: bool = False
+
+    @property
+    def requests(self) -> int:
+        return self.usage.requests
 
 
 BatchFn = Callable[..., BatchOutcome]  # generate_batch, or the flow's task around it
@@ -53,6 +100,14 @@ def structured_output_refused(results: list[ChatResult]) -> bool:
         and all(not result.ok for result in results)
         and all(reason.startswith(("http_4", "http_5")) for reason in reasons)
     )
+
+
+def _count_failures(
+    failures: Counter[str], step: str, rejected: list[tuple[Any, Rejection]], salvaged: int = 0
+) -> None:
+    failures.update(f"{step}:{rejection.reason}" for _, rejection in rejected)
+    if salvaged:
+        failures[f"{step}:salvaged_from_invalid_answer"] += salvaged
 
 
 def _unique_tasks(proposed: list[ProposedTasks]) -> list[NewTask]:
@@ -116,8 +171,53 @@ def _propose(
     if config.answer_format == "json" and structured_output_refused(asked.results):
         outcome.counts["structured_output_refused"] += 1
     values = asked.values()
-    count_failures(outcome.failures, "instructions", asked.rejected, sum(v.salvaged for v in values))
+    _count_failures(outcome.failures, "instructions", asked.rejected, sum(v.salvaged for v in values))
     return _unique_tasks(values)
+
+
+def _categorize(
+    run: SelfInstructRun, runner: StepRunner, tasks: list[NewTask], outcome: BatchOutcome
+) -> list[NewTask]:
+    """Tasks whose seeds named no category are asked about; an unreadable answer is `other`."""
+    asked = [task for task in tasks if task.category is None]
+    outcome.counts["categories_from_seeds"] += len(tasks) - len(asked)
+    if not asked:
+        return tasks
+    answered = runner.run(CategorizeStep(run.config, template_set(run.config.language)), asked)
+    outcome.budget_exhausted |= answered.budget_exhausted
+    _count_failures(outcome.failures, "categorize", answered.rejected)
+    outcome.counts["categories_asked"] += len(asked)
+    return categorized(tasks, {task.instruction: category for task, category in answered.parsed})
+
+
+def _classify(
+    run: SelfInstructRun, runner: StepRunner, tasks: list[NewTask], outcome: BatchOutcome
+) -> list[NewTask]:
+    answered = runner.run(ClassifyStep(run.config, template_set(run.config.language)), tasks)
+    outcome.budget_exhausted |= answered.budget_exhausted
+    _count_failures(outcome.failures, "classify", answered.rejected)
+    verdicts = {task.instruction: verdict for task, verdict in answered.parsed}
+    return [replace(task, is_classification=verdicts.get(task.instruction, False)) for task in tasks]
+
+
+def _write_instances(
+    run: SelfInstructRun, runner: StepRunner, tasks: list[NewTask], outcome: BatchOutcome
+) -> None:
+    step = InstancesStep(
+        run.config, template_set(run.config.language), run.llm, run.endpoint.model, run.build
+    )
+    written = runner.run(step, tasks)
+    outcome.budget_exhausted |= written.budget_exhausted
+    answers = written.values()
+    _count_failures(outcome.failures, "instances", written.rejected, sum(a.salvaged for a in answers))
+    dropped: Counter[str] = Counter()
+    for _, rejection in written.rejected:
+        dropped.update(rejection.evidence.get("dropped", {}))
+    for answer in answers:
+        outcome.records.extend(answer.records)
+        dropped.update(answer.dropped)
+    outcome.counts.update({f"instances_dropped:{k}": v for k, v in dropped.items()})
+    outcome.counts["instances"] += len(outcome.records)
 
 
 def generate_batch(
@@ -150,5 +250,14 @@ def generate_batch(
     outcome.counts["instructions_admitted"] += len(tasks)
     if outcome.budget_exhausted or not tasks:
         return outcome
-    complete_tasks(run, runner, tasks, outcome, quota_room)
+    if config.categorize:
+        tasks = _categorize(run, runner, tasks, outcome)
+    tasks, full = within_quota(tasks, quota_room, config)
+    outcome.rejected.extend(full)
+    if not tasks:
+        return outcome
+    if config.identify_classification:
+        tasks = _classify(run, runner, tasks, outcome)
+    outcome.counts["classification_tasks"] += sum(task.is_classification for task in tasks)
+    _write_instances(run, runner, tasks, outcome)
     return outcome

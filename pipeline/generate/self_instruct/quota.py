@@ -64,56 +64,43 @@ def _evidence(category: str, config: GenerateConfig, room: Room) -> dict[str, ob
     return {"category": category, "quota": quota[category], "room_at_batch_start": room[category]}
 
 
-class TaskQuota:
-    """One batch's room for tasks, taken in task order: a task counts as one record against its
-    category (the instances it brings may not all survive curation)."""
-
-    def __init__(self, room: Room | None, config: GenerateConfig):
-        self.room = room
-        self.config = config
-        self.left = dict(room) if room is not None else None
-
-    def take(self, task: NewTask) -> RejectedRecord | None:
-        """None when the task may go on (its category has room, or is uncapped), else its
-        rejection."""
-        name = task.category
-        if self.left is None or self.room is None or name is None or name not in self.left:
-            return None
-        if self.left[name] > 0:
-            self.left[name] -= 1
-            return None
-        probe = AlpacaRecord(
-            instruction=task.instruction,
-            output="",
-            lineage=Lineage(
-                generator=SELF_INSTRUCT_GENERATOR,
-                seed_ids=task.seed_ids,
-                language=self.config.language,
-                category=name,
-                category_source=task.category_source,
-            ),
-        )
-        return RejectedRecord(
-            record=probe.model_dump(mode="json"),
-            step=TASK_STEP,
-            reason=QUOTA_FULL,
-            evidence=_evidence(name, self.config, self.room),
-        )
-
-
 def within_quota(
     tasks: list[NewTask], room: Room | None, config: GenerateConfig
 ) -> tuple[list[NewTask], list[RejectedRecord]]:
-    """The tasks whose category has room, and the rest as rejections."""
-    quota = TaskQuota(room, config)
+    """The tasks whose category has room (a task counts as one record against it: the instances
+    it brings may not all survive curation), and the rest as rejections."""
+    if room is None:
+        return tasks, []
+    left = dict(room)
     kept: list[NewTask] = []
     dropped: list[RejectedRecord] = []
     for task in tasks:
-        refused = quota.take(task)
-        if refused is None:
+        name = task.category
+        if name is None or name not in left:
+            kept.append(task)
+        elif left[name] > 0:
+            left[name] -= 1
             kept.append(task)
         else:
-            dropped.append(refused)
+            probe = AlpacaRecord(
+                instruction=task.instruction,
+                output="",
+                lineage=Lineage(
+                    generator=SELF_INSTRUCT_GENERATOR,
+                    seed_ids=task.seed_ids,
+                    language=config.language,
+                    category=name,
+                    category_source=task.category_source,
+                ),
+            )
+            dropped.append(
+                RejectedRecord(
+                    record=probe.model_dump(mode="json"),
+                    step=TASK_STEP,
+                    reason=QUOTA_FULL,
+                    evidence=_evidence(name, config, room),
+                )
+            )
     return kept, dropped
 
 

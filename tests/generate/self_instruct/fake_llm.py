@@ -1,4 +1,4 @@
-"""A scripted stand-in for `complete_requests`: answers each self-instruct step from the request
+"""A scripted stand-in for `run_requests`: answers each self-instruct step from the request
 itself, so loop tests run in milliseconds and can count exactly what was asked."""
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ class FakeLLM:
             }
         ), "stop"
 
-    async def __call__(self, endpoint, config, journal, requests):
+    def __call__(self, endpoint, config, journal, requests):
         results = []
         stats = LLMStats()
         for request in requests:

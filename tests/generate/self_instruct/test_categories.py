@@ -41,7 +41,7 @@ ENDPOINT = Endpoint("http://127.0.0.1:9/v1", "not-needed", "fake-model", False)
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> FakeLLM:
     llm = FakeLLM()
-    monkeypatch.setattr(step, "complete_requests", llm)
+    monkeypatch.setattr(step, "run_requests", llm)
     return llm
 
 

@@ -25,7 +25,7 @@ def test_writes_records_with_lineage_rejected_and_report(
     tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fake = FakeLLM()
-    monkeypatch.setattr(step, "complete_requests", fake)
+    monkeypatch.setattr(step, "run_requests", fake)
     out = tmp_path / "out" / "records.jsonl"
     result = runner.invoke(
         app,
@@ -48,7 +48,7 @@ def test_config_file_supplies_generation_settings(
     tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fake = FakeLLM()
-    monkeypatch.setattr(step, "complete_requests", fake)
+    monkeypatch.setattr(step, "run_requests", fake)
     config = tmp_path / "run.yaml"
     config.write_text(
         "generate:\n  seeds_per_prompt: 3\n  machine_per_prompt: 0\n"
@@ -139,7 +139,7 @@ def test_unknown_language_is_an_error_and_writes_nothing(tmp_path: Path, data_di
 def test_seeds_in_another_language_draw_a_warning(
     tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(step, "complete_requests", FakeLLM())
+    monkeypatch.setattr(step, "run_requests", FakeLLM())
     result = runner.invoke(
         app,
         [

@@ -43,7 +43,7 @@ def test_each_build_number_asks_other_questions_and_a_rerun_the_same() -> None:
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> FakeLLM:
     llm = FakeLLM()
-    monkeypatch.setattr(step, "complete_requests", llm)
+    monkeypatch.setattr(step, "run_requests", llm)
     return llm
 
 
