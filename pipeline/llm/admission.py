@@ -30,13 +30,21 @@ class Ticket:
 
 @dataclass(frozen=True)
 class Outcome:
-    """How an admitted attempt ended: answered (with usage and cost) or failed."""
+    """How an admitted attempt ended: answered (with usage and cost) or failed. A latency of 0
+    without a failure is a turn given back unused (`UNUSED`)."""
 
     latency_s: float
     failure: Failure | None = None
     tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
+
+    @property
+    def unused(self) -> bool:
+        return self.latency_s == 0 and self.failure is None
+
+
+UNUSED = Outcome(latency_s=0.0)
 
 
 class TicketQueue:
@@ -66,7 +74,7 @@ class TicketQueue:
             return await future
         except asyncio.CancelledError:
             if future.done() and not future.cancelled() and future.exception() is None:
-                self.release(future.result(), Outcome(latency_s=0.0))
+                self.release(future.result(), UNUSED)
             raise
 
     def _pump(self) -> None:
@@ -129,7 +137,9 @@ class Admission(TicketQueue):
         self.in_flight -= 1
         self.state.in_flight.give_back(id(self))
         failure = outcome.failure
-        if failure is None:
+        if outcome.unused:  # nothing was sent: nothing to learn about the endpoint
+            self.state.on_unused(now)
+        elif failure is None:
             signal = outcome.latency_s / max(1, outcome.completion_tokens)
             self.state.on_answer(now, ticket.sent_at, outcome.latency_s, signal)
         elif failure.cause == "http_429":

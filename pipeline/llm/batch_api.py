@@ -22,6 +22,7 @@ from typing import Any
 
 from pipeline.errors import EndpointError, SeedforgeError
 from pipeline.llm.accounting import Accounting
+from pipeline.llm.admission import Ticket
 from pipeline.llm.batch_jobs import Finished, LineResult, check_batch_api, missing, submit, wait
 from pipeline.llm.batch_store import BatchRecord, batch_store_for
 from pipeline.llm.budget import Budget, BudgetExhausted, Reservation
@@ -94,7 +95,11 @@ class BatchClient(LLMClient):
         self._carried: dict[str, LineResult] = {}  # lines of batches a killed run left open
 
     # ---- the wire: queue a request for the next batch --------------------------------------
-    async def _send(self, prepared: Prepared) -> Answer | Unanswered:
+    async def _first_turn(self, prepared: Prepared) -> None:
+        """Batch lines are not admitted one by one: the lease comes first."""
+        return None
+
+    async def _send(self, prepared: Prepared, first: Ticket | None = None) -> Answer | Unanswered:
         key = prepared.key
         args = create_args(self.structured_mode, prepared.request, prepared.payload)
         cost_estimate, token_estimate = self.accounting.reservation(args["messages"])

@@ -20,7 +20,7 @@ from dataclasses import replace
 from openai import AsyncOpenAI
 
 from pipeline.llm.accounting import Accounting
-from pipeline.llm.admission import Admission, Outcome
+from pipeline.llm.admission import UNUSED, Admission, Outcome, Ticket
 from pipeline.llm.budget import Budget, BudgetExhausted
 from pipeline.llm.config import LLMConfig
 from pipeline.llm.control import ControlState
@@ -119,7 +119,13 @@ class LLMClient:
         future: asyncio.Future[Answer | Unanswered] = asyncio.get_running_loop().create_future()
         self._in_progress[key] = future
         try:
-            outcome = await self._leases.send_once(key, lambda: self._send(prepared), self._replay)
+            outcome = await self._leases.send_once(
+                key,
+                lambda turn: self._send(prepared, turn),
+                self._replay,
+                first_turn=lambda: self._first_turn(prepared),
+                give_back=lambda turn: self.admission.release(turn, UNUSED),
+            )
             future.set_result(outcome)
             return outcome
         except asyncio.CancelledError:
@@ -137,17 +143,32 @@ class LLMClient:
         self.stats.replayed_cost_usd += entry.cost_usd or 0.0
         return replayed(entry)
 
-    async def _send(self, prepared: Prepared) -> Answer | Unanswered:
+    async def _first_turn(self, prepared: Prepared) -> Ticket | Unanswered | None:
+        """Admission's turn for the request's first attempt, taken before its lease."""
+        args = create_args(self.structured_mode, prepared.request, prepared.payload)
+        return await self._admit(*self.accounting.reservation(args["messages"]), attempt=1)
+
+    async def _admit(self, cost_estimate: float, token_estimate: int, attempt: int) -> Ticket | Unanswered:
+        try:
+            return await self.admission.acquire(cost_estimate, token_estimate)
+        except BudgetExhausted:
+            self.stats.budget_exhausted = True
+            return Unanswered(BUDGET_EXHAUSTED, "the budget cap was reached before sending", attempt - 1)
+
+    async def _send(self, prepared: Prepared, first: Ticket | None = None) -> Answer | Unanswered:
+        """The attempts of one request; the first goes on `first` when admission gave it already."""
         key = prepared.key
         args = create_args(self.structured_mode, prepared.request, prepared.payload)
         cost_estimate, token_estimate = self.accounting.reservation(args["messages"])
         failure = Failure("none", "no attempt made", retryable=False)
         for attempt in range(1, self.config.max_attempts + 1):
-            try:
-                ticket = await self.admission.acquire(cost_estimate, token_estimate)
-            except BudgetExhausted:
-                self.stats.budget_exhausted = True
-                return Unanswered(BUDGET_EXHAUSTED, "the budget cap was reached before sending", attempt - 1)
+            ticket = (
+                first
+                if attempt == 1 and first is not None
+                else await self._admit(cost_estimate, token_estimate, attempt)
+            )
+            if isinstance(ticket, Unanswered):
+                return ticket
             self.stats.sent += 1
             started = time.monotonic()
             try:

@@ -164,6 +164,13 @@ class ControlState:
         if self.tpm is not None:
             self.tpm.take(token_estimate, now)
 
+    def on_unused(self, now: float) -> None:
+        """A turn given back without sending: its share of the paced and capped rates returns."""
+        if self.rate.active:
+            self._pace_level += 1.0
+        if self.rpm is not None:
+            self.rpm.refund(1, now)
+
     def on_answer(self, now: float, sent_at: float, latency_s: float, latency_signal: float) -> None:
         self._round_trip_s = (
             latency_s if self._round_trip_s is None else (0.2 * latency_s + 0.8 * self._round_trip_s)

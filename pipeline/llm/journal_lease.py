@@ -1,16 +1,20 @@
 """One client's leases on the journal: a request is sent only by the worker that holds its key.
 
+A worker takes a key's lease when the request may leave (its first attempt has a turn from
+admission), not while it queues: so two workers given the same requests each lease what they
+can send now and split the work, instead of one leasing the whole batch while the other waits.
 A worker that finds the key leased by another (another process, machine, or client in this
-process) waits for the answer, polling the journal, instead of sending it; when the lease goes
-(its owner answered, gave up, or died and the lease expired) it takes the key over, and sends
-only if there is still no answer. An owner renews its leases every third of their life while
-the requests are in flight, in one statement for all of them."""
+process) gives its turn back and waits for the answer, polling the journal, instead of sending
+it; when the lease goes (its owner answered, gave up, or died and the lease expired) it takes
+the key over, and sends only if there is still no answer. An owner renews its leases every
+third of their life while the requests are in flight, in one statement for all of them."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from pipeline.llm.accounting import Spend
 from pipeline.llm.journal_api import JournalEntry, JournalStore, lease_owner
@@ -19,6 +23,16 @@ from pipeline.llm.wire import Answer, Unanswered
 
 POLL_FIRST_S = 0.02
 POLL_MAX_S = 0.5
+
+Turn = Any  # what admission gave an attempt (a Ticket); opaque here
+
+
+async def _no_turn() -> None:
+    return None
+
+
+def _nothing(turn: Turn) -> None:
+    return None
 
 
 class Leases:
@@ -33,13 +47,24 @@ class Leases:
     async def send_once(
         self,
         key: str,
-        send: Callable[[], Awaitable[Answer | Unanswered]],
+        send: Callable[[Turn | None], Awaitable[Answer | Unanswered]],
         replay: Callable[[JournalEntry], Answer],
+        first_turn: Callable[[], Awaitable[Turn | Unanswered | None]] = _no_turn,
+        give_back: Callable[[Turn], None] = _nothing,
     ) -> Answer | Unanswered:
-        """`send()` under the key's lease; another worker's answer (`replay`) or quarantine
-        when that worker held the lease and settled the request meanwhile."""
+        """`send(turn)` under the key's lease, the turn (`first_turn()`: admission's ticket, or
+        None where there is no admission) taken before the lease; another worker's answer
+        (`replay`) or quarantine when that worker held the lease and settled the request
+        meanwhile. An Unanswered from `first_turn` (the budget is spent) is returned as is."""
         poll, before, waited = POLL_FIRST_S, None, False
-        while not self.journal.take_lease(key, self.owner):
+        while True:
+            turn = await first_turn()
+            if isinstance(turn, Unanswered):
+                return turn
+            if self.journal.take_lease(key, self.owner):
+                break
+            if turn is not None:
+                give_back(turn)
             if not waited:  # a quarantine entry from before the wait is an earlier run's: retried
                 before, waited = self.journal.get(key), True
             await asyncio.sleep(poll)
@@ -50,13 +75,18 @@ class Leases:
         self._held.add(key)
         try:
             entry = self.journal.answer(key)  # answered by the lease's last owner before it let go
-            if entry is not None:
-                return replay(entry)
-            settled = self.journal.get(key) if waited else None
-            if settled is not None and settled.status == "quarantined" and settled != before:
+            settled = self.journal.get(key) if waited and entry is None else None
+            if entry is not None or (
+                settled is not None and settled.status == "quarantined" and settled != before
+            ):
+                if turn is not None:
+                    give_back(turn)
+                if entry is not None:
+                    return replay(entry)
+                assert settled is not None
                 return Unanswered(settled.reason or "unknown", settled.error or "", settled.attempts)
             self._start_renewing()
-            return await send()
+            return await send(turn)
         finally:
             self._held.discard(key)
             self.journal.release_lease(key, self.owner)

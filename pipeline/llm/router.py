@@ -121,7 +121,7 @@ class Router(TicketQueue):
         member.admission.release(ticket, outcome)
         health, now = member.state.health, self.clock()
         if outcome.failure is None:
-            if outcome.latency_s > 0 and health.on_answer():  # 0: a turn given back unused
+            if not outcome.unused and health.on_answer():
                 log.warning("endpoint %s answered again: back in service", member.replica.base_url)
         elif health.on_failure(outcome.failure.cause, now):
             log.warning(

@@ -9,7 +9,7 @@ import pickle
 import threading
 import time
 
-from pipeline.llm.admission import Admission, Outcome
+from pipeline.llm.admission import UNUSED, Admission, Outcome
 from pipeline.llm.config import LLMConfig
 from pipeline.llm.control import ControlState
 from pipeline.llm.metrics import ConcurrencyTimeline
@@ -68,3 +68,36 @@ def test_a_pickled_run_state_counts_afresh() -> None:
     copy = pickle.loads(pickle.dumps(state))
     assert copy.in_flight.count == 0 and copy.in_flight.take(2) and copy.in_flight.take(2)
     assert not copy.in_flight.take(2)
+
+
+def test_a_turn_given_back_unused_frees_its_slot_and_teaches_the_window_nothing() -> None:
+    # a worker gives a turn back when another worker holds the request's lease: nothing was sent
+    state = ControlState(LLMConfig(base_url="x", model="m", concurrency=2), time.monotonic())
+
+    async def turns() -> None:
+        admission = Admission(state, None, ConcurrencyTimeline())
+        for _ in range(5):
+            ticket = await admission.acquire(0.0, 10)
+            admission.release(ticket, UNUSED)
+        assert state.in_flight.count == 0 and state._round_trip_s is None
+        limit = state.window.limit
+        ticket = await admission.acquire(0.0, 10)
+        admission.release(ticket, Outcome(latency_s=0.05, completion_tokens=5))
+        assert state._round_trip_s == 0.05 and state.window.limit >= limit  # an answer does teach it
+        admission.close()
+
+    asyncio.run(turns())
+
+
+def test_a_turn_given_back_unused_returns_its_place_under_the_requests_per_minute_cap() -> None:
+    config = LLMConfig(base_url="x", model="m", concurrency=2, requests_per_minute=2)
+    state = ControlState(config, time.monotonic())
+
+    async def turns() -> None:
+        admission = Admission(state, None, ConcurrencyTimeline())
+        for _ in range(4):  # more than the cap's two a minute: none was sent, so none waits
+            ticket = await asyncio.wait_for(admission.acquire(0.0, 10), timeout=5)
+            admission.release(ticket, UNUSED)
+        admission.close()
+
+    asyncio.run(turns())
