@@ -30,21 +30,18 @@ class Ticket:
 
 @dataclass(frozen=True)
 class Outcome:
-    """How an admitted attempt ended: answered (with usage and cost) or failed. A latency of 0
-    without a failure is a turn given back unused (`UNUSED`)."""
+    """How an admitted attempt ended: answered (with usage and cost), failed, or `unused` (a turn
+    given back without sending: `UNUSED`)."""
 
     latency_s: float
     failure: Failure | None = None
     tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
-
-    @property
-    def unused(self) -> bool:
-        return self.latency_s == 0 and self.failure is None
+    unused: bool = False
 
 
-UNUSED = Outcome(latency_s=0.0)
+UNUSED = Outcome(latency_s=0.0, unused=True)
 
 
 class TicketQueue:
@@ -138,7 +135,7 @@ class Admission(TicketQueue):
         self.state.in_flight.give_back(id(self))
         failure = outcome.failure
         if outcome.unused:  # nothing was sent: nothing to learn about the endpoint
-            self.state.on_unused(now)
+            self.state.on_unused(now, ticket.sent_at)
         elif failure is None:
             signal = outcome.latency_s / max(1, outcome.completion_tokens)
             self.state.on_answer(now, ticket.sent_at, outcome.latency_s, signal)

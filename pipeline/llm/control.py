@@ -105,6 +105,13 @@ class RecentEvents:
         if self._first is None:
             self._first = now
 
+    def discard(self, at: float) -> None:
+        """Forget one event at `at` (the most recent such), if it is still counted."""
+        for index in range(len(self._times) - 1, -1, -1):
+            if self._times[index] == at:
+                del self._times[index]
+                return
+
     def per_second(self, now: float, lookback_s: float) -> float:
         """Over the look-back, or over the time since the first event if that is shorter."""
         while self._times and self._times[0] < now - lookback_s:
@@ -164,8 +171,10 @@ class ControlState:
         if self.tpm is not None:
             self.tpm.take(token_estimate, now)
 
-    def on_unused(self, now: float) -> None:
-        """A turn given back without sending: its share of the paced and capped rates returns."""
+    def on_unused(self, now: float, admitted_at: float) -> None:
+        """A turn given back without sending: its share of the paced and capped rates returns,
+        and it no longer counts as a request sent (the rate learned from 429s reads that)."""
+        self._admissions.discard(admitted_at)
         if self.rate.active:
             self._pace_level += 1.0
         if self.rpm is not None:

@@ -4,9 +4,10 @@ A worker takes a key's lease when the request may leave (its first attempt has a
 admission), not while it queues: so two workers given the same requests each lease what they
 can send now and split the work, instead of one leasing the whole batch while the other waits.
 A worker that finds the key leased by another (another process, machine, or client in this
-process) gives its turn back and waits for the answer, polling the journal, instead of sending
+process) gives its turn back and waits for the lease, polling the journal, instead of sending
 it; when the lease goes (its owner answered, gave up, or died and the lease expired) it takes
-the key over, and sends only if there is still no answer. An owner renews its leases every
+the key over, and sends only if there is still no answer and no quarantine written since it
+started asking. An owner renews its leases every
 third of their life while the requests are in flight, in one statement for all of them."""
 
 from __future__ import annotations
@@ -52,44 +53,62 @@ class Leases:
         first_turn: Callable[[], Awaitable[Turn | Unanswered | None]] = _no_turn,
         give_back: Callable[[Turn], None] = _nothing,
     ) -> Answer | Unanswered:
-        """`send(turn)` under the key's lease, the turn (`first_turn()`: admission's ticket, or
-        None where there is no admission) taken before the lease; another worker's answer
-        (`replay`) or quarantine when that worker held the lease and settled the request
-        meanwhile. An Unanswered from `first_turn` (the budget is spent) is returned as is."""
-        poll, before, waited = POLL_FIRST_S, None, False
-        while True:
-            turn = await first_turn()
-            if isinstance(turn, Unanswered):
-                return turn
-            if self.journal.take_lease(key, self.owner):
-                break
+        """`send(turn)` under the key's lease; another worker's answer (`replay`) or quarantine
+        when it settled the request meanwhile. The turn (`first_turn()`: admission's ticket, or
+        None where there is no admission) is taken before the lease. If another worker holds
+        the lease, the turn goes back and this worker waits for the lease without one (so
+        waiting reserves no budget), then sends on a turn of its own (`send(None)`). An
+        Unanswered from `first_turn` (the budget is spent) is returned as is."""
+        before = self.journal.get(key)  # a quarantine already there is an earlier run's: retried
+        turn = await first_turn()
+        if isinstance(turn, Unanswered):
+            return turn
+        try:
+            taken = self.journal.take_lease(key, self.owner)
+        except BaseException:
             if turn is not None:
                 give_back(turn)
-            if not waited:  # a quarantine entry from before the wait is an earlier run's: retried
-                before, waited = self.journal.get(key), True
-            await asyncio.sleep(poll)
-            poll = min(POLL_MAX_S, poll * 2)
-            entry = self.journal.answer(key)
-            if entry is not None:
-                return replay(entry)
+            raise
+        if not taken:
+            if turn is not None:
+                give_back(turn)
+                turn = None
+            answered = await self._wait_for_lease(key, replay)
+            if answered is not None:
+                return answered
         self._held.add(key)
         try:
             entry = self.journal.answer(key)  # answered by the lease's last owner before it let go
-            settled = self.journal.get(key) if waited and entry is None else None
+            settled = self.journal.get(key) if entry is None else None
             if entry is not None or (
                 settled is not None and settled.status == "quarantined" and settled != before
             ):
                 if turn is not None:
                     give_back(turn)
+                    turn = None
                 if entry is not None:
                     return replay(entry)
                 assert settled is not None
                 return Unanswered(settled.reason or "unknown", settled.error or "", settled.attempts)
             self._start_renewing()
-            return await send(turn)
+            sending, turn = turn, None  # from here `send` owns the turn
+            return await send(sending)
         finally:
+            if turn is not None:  # a journal call failed before the turn was used
+                give_back(turn)
             self._held.discard(key)
             self.journal.release_lease(key, self.owner)
+
+    async def _wait_for_lease(self, key: str, replay: Callable[[JournalEntry], Answer]) -> Answer | None:
+        """Poll until the lease is ours (None) or its holder's answer lands (that answer)."""
+        poll = POLL_FIRST_S
+        while not self.journal.take_lease(key, self.owner):
+            await asyncio.sleep(poll)
+            poll = min(POLL_MAX_S, poll * 2)
+            entry = self.journal.answer(key)
+            if entry is not None:
+                return replay(entry)
+        return None
 
     def _start_renewing(self) -> None:
         if self._renewer is None or self._renewer.done():

@@ -119,6 +119,8 @@ class Router(TicketQueue):
         assert isinstance(ticket, RoutedTicket)
         member = self.members[ticket.replica]
         member.admission.release(ticket, outcome)
+        if outcome.unused:
+            member.state.sent -= 1  # given back: not an attempt routed here after all
         health, now = member.state.health, self.clock()
         if outcome.failure is None:
             if not outcome.unused and health.on_answer():

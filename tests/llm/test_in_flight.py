@@ -80,6 +80,7 @@ def test_a_turn_given_back_unused_frees_its_slot_and_teaches_the_window_nothing(
             ticket = await admission.acquire(0.0, 10)
             admission.release(ticket, UNUSED)
         assert state.in_flight.count == 0 and state._round_trip_s is None
+        assert state._admissions.per_second(time.monotonic(), 60.0) == 0  # not counted as sent
         limit = state.window.limit
         ticket = await admission.acquire(0.0, 10)
         admission.release(ticket, Outcome(latency_s=0.05, completion_tokens=5))

@@ -3,16 +3,21 @@ the journal when that worker settles it, and an expired lease is taken over and 
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from pipeline.llm.client import ChatRequest
 from pipeline.llm.config import LLMConfig
 from pipeline.llm.endpoint import Endpoint, run_requests
 from pipeline.llm.journal import Journal
+from pipeline.llm.journal_lease import Leases, replayed
 from pipeline.llm.request import prepare
+from pipeline.llm.wire import Unanswered
 from tests.support.fault_server import FaultServer
 
 ELSEWHERE = "another-host/4242/worker"  # a live worker on another machine, as far as we can tell
@@ -81,3 +86,86 @@ def test_an_expired_lease_is_taken_over_and_the_request_sent(tmp_path: Path) -> 
     assert result.ok and stats.sent == 1 and received == 1
     assert waited >= 0.4  # not before the lease ran out
     assert entry is not None and entry.status == "answered"  # the old quarantine entry cleared
+
+
+def test_a_quarantine_written_while_the_request_queued_is_taken_not_sent_again(tmp_path: Path) -> None:
+    """Another worker settles the request (here: quarantines it) while this worker's copy
+    still waits for admission; the lease is then free, but the request is not sent again."""
+    with Journal(tmp_path / "j.db") as journal:
+        key = "k" * 64
+        sent: list[object] = []
+
+        async def first_turn() -> str:
+            journal.record_quarantine(key, {"model": "m"}, "http_400: bad request", 1, reason="http_400")
+            return "turn"
+
+        async def send(turn: object) -> Unanswered:
+            sent.append(turn)
+            return Unanswered("none", "", 0)
+
+        given_back: list[object] = []
+        leases = Leases(journal)
+        result = asyncio.run(
+            leases.send_once(key, send, replayed, first_turn=first_turn, give_back=given_back.append)
+        )
+        assert isinstance(result, Unanswered) and result.reason == "http_400"
+        assert sent == [] and given_back == ["turn"]
+
+
+def test_a_journal_error_before_sending_gives_the_turn_back(tmp_path: Path) -> None:
+    class Failing(Journal):
+        def take_lease(self, key: str, owner: str) -> bool:
+            raise OSError("database is locked")
+
+    with Failing(tmp_path / "j.db") as journal:
+        given_back: list[object] = []
+
+        async def first_turn() -> str:
+            return "turn"
+
+        async def send(turn: object) -> Unanswered:
+            raise AssertionError("nothing may be sent")
+
+        leases = Leases(journal)
+        with pytest.raises(OSError, match="locked"):
+            asyncio.run(
+                leases.send_once("k" * 64, send, replayed, first_turn=first_turn, give_back=given_back.append)
+            )
+        assert given_back == ["turn"]
+
+
+def test_a_worker_waiting_for_anothers_lease_holds_no_turn(tmp_path: Path) -> None:
+    """Its turn goes back at once and it waits without asking for another (a turn reserves
+    budget and a slot of the window); the holder's answer then comes from the journal."""
+    with Journal(tmp_path / "j.db") as journal:
+        key = "k" * 64
+        assert journal.take_lease(key, ELSEWHERE)
+        turns: list[str] = []
+        given_back: list[object] = []
+
+        async def first_turn() -> str:
+            turns.append("turn")
+            return "turn"
+
+        async def send(turn: object) -> Unanswered:
+            raise AssertionError("the holder answers it")
+
+        async def holder_answers() -> None:
+            await asyncio.sleep(0.3)
+            journal.record_answer(
+                key, {"model": "m"}, "the holder's", finish_reason="stop",
+                prompt_tokens=1, completion_tokens=1, latency_s=0.1, attempts=1,
+            )  # fmt: skip
+            journal.release_lease(key, ELSEWHERE)
+
+        async def both() -> object:
+            leases = Leases(journal)
+            answer, _ = await asyncio.gather(
+                leases.send_once(key, send, replayed, first_turn=first_turn, give_back=given_back.append),
+                holder_answers(),
+            )
+            return answer
+
+        answer = asyncio.run(both())
+        assert getattr(answer, "text", None) == "the holder's"
+        assert turns == ["turn"] and given_back == ["turn"]
