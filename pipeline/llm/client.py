@@ -108,7 +108,10 @@ class LLMClient:
     async def _answer(self, prepared: Prepared) -> Answer | Unanswered:
         """From the journal, or from the server; one wire request per key even if asked twice."""
         key = prepared.key
-        entry = self.journal.answer(key)
+        known = self.journal.get(key)
+        # a structured request can be quarantined with its unusable answer journaled: that
+        # answer is replayed too (the caller checks it again and asks anew)
+        entry = known if known is None or known.status != "quarantined" else self.journal.answer(key)
         if entry is not None:
             return self._replay(entry)
         running = self._in_progress.get(key)
@@ -125,6 +128,7 @@ class LLMClient:
                 self._replay,
                 first_turn=lambda: self._first_turn(prepared),
                 give_back=lambda turn: self.admission.release(turn, UNUSED),
+                before=known,
             )
             future.set_result(outcome)
             return outcome

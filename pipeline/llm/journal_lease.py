@@ -28,6 +28,13 @@ POLL_MAX_S = 0.5
 Turn = Any  # what admission gave an attempt (a Ticket); opaque here
 
 
+class Unread:
+    """`send_once`'s `before` when the caller has not read the journal entry."""
+
+
+UNREAD = Unread()
+
+
 async def _no_turn() -> None:
     return None
 
@@ -52,14 +59,18 @@ class Leases:
         replay: Callable[[JournalEntry], Answer],
         first_turn: Callable[[], Awaitable[Turn | Unanswered | None]] = _no_turn,
         give_back: Callable[[Turn], None] = _nothing,
+        before: JournalEntry | None | Unread = UNREAD,
     ) -> Answer | Unanswered:
         """`send(turn)` under the key's lease; another worker's answer (`replay`) or quarantine
         when it settled the request meanwhile. The turn (`first_turn()`: admission's ticket, or
         None where there is no admission) is taken before the lease. If another worker holds
         the lease, the turn goes back and this worker waits for the lease without one (so
         waiting reserves no budget), then sends on a turn of its own (`send(None)`). An
-        Unanswered from `first_turn` (the budget is spent) is returned as is."""
-        before = self.journal.get(key)  # a quarantine already there is an earlier run's: retried
+        Unanswered from `first_turn` (the budget is spent) is returned as is. `before` is the
+        key's journal entry when the caller started asking (read here when not given): a
+        quarantine already there is an earlier run's, and the request is asked again."""
+        if isinstance(before, Unread):
+            before = self.journal.get(key)
         turn = await first_turn()
         if isinstance(turn, Unanswered):
             return turn
@@ -78,18 +89,17 @@ class Leases:
                 return answered
         self._held.add(key)
         try:
-            entry = self.journal.answer(key)  # answered by the lease's last owner before it let go
-            settled = self.journal.get(key) if entry is None else None
-            if entry is not None or (
-                settled is not None and settled.status == "quarantined" and settled != before
-            ):
+            # settled by the lease's last owner before it let go (or while this one queued)?
+            settled = self.journal.get(key)
+            if settled is not None and settled.status == "quarantined" and settled == before:
+                settled = self.journal.answer(key)  # the earlier run's quarantine: asked again
+            if settled is not None:
                 if turn is not None:
                     give_back(turn)
                     turn = None
-                if entry is not None:
-                    return replay(entry)
-                assert settled is not None
-                return Unanswered(settled.reason or "unknown", settled.error or "", settled.attempts)
+                if settled.status == "quarantined":
+                    return Unanswered(settled.reason or "unknown", settled.error or "", settled.attempts)
+                return replay(settled)
             self._start_renewing()
             sending, turn = turn, None  # from here `send` owns the turn
             return await send(sending)
