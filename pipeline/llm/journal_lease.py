@@ -7,8 +7,8 @@ A worker that finds the key leased by another (another process, machine, or clie
 process) gives its turn back and waits for the lease, polling the journal, instead of sending
 it; when the lease goes (its owner answered, gave up, or died and the lease expired) it takes
 the key over, and sends only if there is still no answer and no quarantine written since it
-started asking. An owner renews its leases every
-third of their life while the requests are in flight, in one statement for all of them."""
+started asking. An owner renews its leases every third of their life while the requests are in
+flight, in one statement for all of them."""
 
 from __future__ import annotations
 
