@@ -26,7 +26,7 @@ from pipeline.llm.admission import Ticket
 from pipeline.llm.batch_jobs import Finished, LineResult, check_batch_api, missing, submit, wait
 from pipeline.llm.batch_store import BatchRecord, batch_store_for
 from pipeline.llm.budget import Budget, BudgetExhausted, Reservation
-from pipeline.llm.client import LLMClient
+from pipeline.llm.client import LLMClient, Wire
 from pipeline.llm.config import LLMConfig, ModelPrice
 from pipeline.llm.control import ControlState
 from pipeline.llm.failures import Failure, redact
@@ -35,7 +35,7 @@ from pipeline.llm.journal_lease import journaled
 from pipeline.llm.request import BUDGET_EXHAUSTED, ChatRequest, ChatResult, Prepared, prepare
 from pipeline.llm.router import Router
 from pipeline.llm.structured import StructuredMode
-from pipeline.llm.wire import Answer, Unanswered, create_args
+from pipeline.llm.wire import Answer, Unanswered
 
 log = logging.getLogger("pipeline.llm")
 
@@ -95,14 +95,13 @@ class BatchClient(LLMClient):
         self._carried: dict[str, LineResult] = {}  # lines of batches a killed run left open
 
     # ---- the wire: queue a request for the next batch --------------------------------------
-    async def _first_turn(self, prepared: Prepared) -> None:
+    async def _first_turn(self, wire: Wire) -> None:
         """Batch lines are not admitted one by one: the lease comes first."""
         return None
 
-    async def _send(self, prepared: Prepared, first: Ticket | None = None) -> Answer | Unanswered:
+    async def _send(self, prepared: Prepared, wire: Wire, first: Ticket | None = None) -> Answer | Unanswered:
         key = prepared.key
-        args = create_args(self.structured_mode, prepared.request, prepared.payload)
-        cost_estimate, token_estimate = self.accounting.reservation(args["messages"])
+        args, cost_estimate, token_estimate = wire
         failure = Failure("none", "no attempt made", retryable=False)
         for attempt in range(1, self.config.max_attempts + 1):
             reservation = None

@@ -16,6 +16,7 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import Any, NamedTuple
 
 from openai import AsyncOpenAI
 
@@ -36,6 +37,15 @@ from pipeline.llm.wire import Answer, Unanswered, backoff_delay, billed_usage, c
 __all__ = ["ChatRequest", "ChatResult", "LLMClient", "LLMStats", "request_key"]
 
 log = logging.getLogger("pipeline.llm")
+
+
+class Wire(NamedTuple):
+    """A request as sent (the SDK's arguments) and what admission reserves for it: computed
+    once, for its turn and for its attempts."""
+
+    args: dict[str, Any]
+    cost_estimate: float
+    token_estimate: int
 
 
 class LLMClient:
@@ -122,11 +132,12 @@ class LLMClient:
         future: asyncio.Future[Answer | Unanswered] = asyncio.get_running_loop().create_future()
         self._in_progress[key] = future
         try:
+            wire = self._wire(prepared)
             outcome = await self._leases.send_once(
                 key,
-                lambda turn: self._send(prepared, turn),
+                lambda turn: self._send(prepared, wire, turn),
                 self._replay,
-                first_turn=lambda: self._first_turn(prepared),
+                first_turn=lambda: self._first_turn(wire),
                 give_back=lambda turn: self.admission.release(turn, UNUSED),
                 before=known,
             )
@@ -147,10 +158,13 @@ class LLMClient:
         self.stats.replayed_cost_usd += entry.cost_usd or 0.0
         return replayed(entry)
 
-    async def _first_turn(self, prepared: Prepared) -> Ticket | Unanswered | None:
-        """Admission's turn for the request's first attempt, taken before its lease."""
+    def _wire(self, prepared: Prepared) -> Wire:
         args = create_args(self.structured_mode, prepared.request, prepared.payload)
-        return await self._admit(*self.accounting.reservation(args["messages"]), attempt=1)
+        return Wire(args, *self.accounting.reservation(args["messages"]))
+
+    async def _first_turn(self, wire: Wire) -> Ticket | Unanswered | None:
+        """Admission's turn for the request's first attempt, taken before its lease."""
+        return await self._admit(wire.cost_estimate, wire.token_estimate, attempt=1)
 
     async def _admit(self, cost_estimate: float, token_estimate: int, attempt: int) -> Ticket | Unanswered:
         try:
@@ -159,11 +173,10 @@ class LLMClient:
             self.stats.budget_exhausted = True
             return Unanswered(BUDGET_EXHAUSTED, "the budget cap was reached before sending", attempt - 1)
 
-    async def _send(self, prepared: Prepared, first: Ticket | None = None) -> Answer | Unanswered:
+    async def _send(self, prepared: Prepared, wire: Wire, first: Ticket | None = None) -> Answer | Unanswered:
         """The attempts of one request; the first goes on `first` when admission gave it already."""
         key = prepared.key
-        args = create_args(self.structured_mode, prepared.request, prepared.payload)
-        cost_estimate, token_estimate = self.accounting.reservation(args["messages"])
+        args, cost_estimate, token_estimate = wire
         failure = Failure("none", "no attempt made", retryable=False)
         for attempt in range(1, self.config.max_attempts + 1):
             ticket = (

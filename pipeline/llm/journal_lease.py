@@ -75,39 +75,32 @@ class Leases:
         if isinstance(turn, Unanswered):
             return turn
         try:
-            taken = self.journal.take_lease(key, self.owner)
-        except BaseException:
-            if turn is not None:
-                give_back(turn)
-            raise
-        if not taken:
-            if turn is not None:
-                give_back(turn)
-                turn = None
-            answered = await self._wait_for_lease(key, replay)
-            if answered is not None:
-                return answered
-        self._held.add(key)
-        try:
-            # settled by the lease's last owner before it let go (or while this one queued)?
-            settled = self.journal.get(key)
-            if settled is not None and settled.status == "quarantined" and settled == before:
-                settled = self.journal.answer(key)  # the earlier run's quarantine: asked again
-            if settled is not None:
-                if turn is not None:
+            if not self.journal.take_lease(key, self.owner):
+                if turn is not None:  # no turn held while waiting: it reserves budget and a slot
                     give_back(turn)
                     turn = None
-                if settled.status == "quarantined":
+                answered = await self._wait_for_lease(key, replay)
+                if answered is not None:
+                    return answered
+            self._held.add(key)
+            try:
+                # settled by the lease's last owner before it let go (or while this one queued)?
+                settled = self.journal.get(key)
+                if settled is not None and settled.status == "quarantined" and settled == before:
+                    settled = self.journal.answer(key)  # the earlier run's quarantine: asked again
+                if settled is not None and settled.status == "quarantined":
                     return Unanswered(settled.reason or "unknown", settled.error or "", settled.attempts)
-                return replay(settled)
-            self._start_renewing()
-            sending, turn = turn, None  # from here `send` owns the turn
-            return await send(sending)
+                if settled is not None:
+                    return replay(settled)
+                self._start_renewing()
+                sending, turn = turn, None  # from here `send` owns the turn
+                return await send(sending)
+            finally:
+                self._held.discard(key)
+                self.journal.release_lease(key, self.owner)
         finally:
-            if turn is not None:  # a journal call failed before the turn was used
+            if turn is not None:  # not sent: settled elsewhere, or a journal call failed
                 give_back(turn)
-            self._held.discard(key)
-            self.journal.release_lease(key, self.owner)
 
     async def _wait_for_lease(self, key: str, replay: Callable[[JournalEntry], Answer]) -> Answer | None:
         """Poll until the lease is ours (None) or its holder's answer lands (that answer)."""

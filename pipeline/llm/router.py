@@ -119,8 +119,6 @@ class Router(TicketQueue):
         assert isinstance(ticket, RoutedTicket)
         member = self.members[ticket.replica]
         member.admission.release(ticket, outcome)
-        if outcome.unused:
-            member.state.sent -= 1  # given back: not an attempt routed here after all
         health, now = member.state.health, self.clock()
         if outcome.failure is None:
             if not outcome.unused and health.on_answer():
@@ -166,7 +164,6 @@ class Router(TicketQueue):
         ticket = self.members[index].admission.try_acquire(cost_estimate, token_estimate)
         if ticket is None:  # another batch's thread took the slot; retried on the next release
             return None
-        self.members[index].state.sent += 1
         self._sample(now)
         return RoutedTicket(ticket.sent_at, ticket.reservation, ticket.token_estimate, replica=index)
 
@@ -180,6 +177,7 @@ class Router(TicketQueue):
         """Send one admitted attempt to its endpoint, under that endpoint's model name."""
         assert isinstance(ticket, RoutedTicket)
         member = self.members[ticket.replica]
+        member.state.sent += 1  # counted here, not at admission: a turn may go back unused
         try:
             return await member.client.chat.completions.create(**dict(args, model=member.replica.model))
         except openai.APIStatusError as exc:
