@@ -20,6 +20,8 @@ LONG_MODULES: dict[str, str] = {
     # the two regimes of one exact rule (bucket scan below 16,384 kept texts, prefix-filtered
     # postings above) share their bookkeeping; splitting them would split the invariant
     "pipeline/curate/novelty.py": "two regimes of the one novelty rule",
+    # one request end to end: journal, lease, admission turn, attempts, re-asks, quarantine
+    "pipeline/llm/client.py": "one request's path from journal to answer",
 }
 
 

@@ -26,7 +26,7 @@ from pipeline.llm.admission import Ticket
 from pipeline.llm.batch_jobs import Finished, LineResult, check_batch_api, missing, submit, wait
 from pipeline.llm.batch_store import BatchRecord, batch_store_for
 from pipeline.llm.budget import Budget, BudgetExhausted, Reservation
-from pipeline.llm.client import LLMClient, Wire
+from pipeline.llm.client import LLMClient
 from pipeline.llm.config import LLMConfig, ModelPrice
 from pipeline.llm.control import ControlState
 from pipeline.llm.failures import Failure, redact
@@ -35,7 +35,7 @@ from pipeline.llm.journal_lease import journaled
 from pipeline.llm.request import BUDGET_EXHAUSTED, ChatRequest, ChatResult, Prepared, prepare
 from pipeline.llm.router import Router
 from pipeline.llm.structured import StructuredMode
-from pipeline.llm.wire import Answer, Unanswered
+from pipeline.llm.wire import Answer, Unanswered, Wire
 
 log = logging.getLogger("pipeline.llm")
 

@@ -16,7 +16,6 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any, NamedTuple
 
 from openai import AsyncOpenAI
 
@@ -32,20 +31,19 @@ from pipeline.llm.metrics import LLMStats
 from pipeline.llm.request import BUDGET_EXHAUSTED, ChatRequest, ChatResult, Prepared, prepare, request_key
 from pipeline.llm.router import Router
 from pipeline.llm.structured import Checked, StructuredMode, check, reask_messages
-from pipeline.llm.wire import Answer, Unanswered, backoff_delay, billed_usage, create_args, read_completion
+from pipeline.llm.wire import (
+    Answer,
+    Unanswered,
+    Wire,
+    backoff_delay,
+    billed_usage,
+    create_args,
+    read_completion,
+)
 
 __all__ = ["ChatRequest", "ChatResult", "LLMClient", "LLMStats", "request_key"]
 
 log = logging.getLogger("pipeline.llm")
-
-
-class Wire(NamedTuple):
-    """A request as sent (the SDK's arguments) and what admission reserves for it: computed
-    once, for its turn and for its attempts."""
-
-    args: dict[str, Any]
-    cost_estimate: float
-    token_estimate: int
 
 
 class LLMClient:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pipeline.llm.config import LLMConfig
 from pipeline.llm.failures import MalformedResponse
@@ -130,3 +130,12 @@ def read_completion(response: Any) -> Completion:
     if not isinstance(content, str):
         raise MalformedResponse("the first choice has no text content", usage=usage)
     return Completion(content, getattr(choices[0], "finish_reason", None), usage)
+
+
+class Wire(NamedTuple):
+    """A request as sent (the SDK's arguments) and what admission reserves for it: computed
+    once, for its turn and for its attempts."""
+
+    args: dict[str, Any]
+    cost_estimate: float
+    token_estimate: int
