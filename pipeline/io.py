@@ -217,9 +217,14 @@ def publish_dir(staging: Path, final: Path, *, replace: bool = True) -> None:
 
 def run_dir(build: str) -> Path:
     """DATA_DIR/runs/BUILD, created: the working files of one build or training run."""
-    path = data_dir() / "runs" / build
+    path = run_path(build)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def run_path(build: str) -> Path:
+    """DATA_DIR/runs/BUILD, not created: for a file written only if the run gets that far."""
+    return data_dir() / "runs" / build
 
 
 def yaml_line(text: str, loc: tuple[Any, ...]) -> int | None:

@@ -16,12 +16,19 @@ from pipeline.llm import step
 from pipeline.llm.failures import LLMEndpointError
 from pipeline.llm.journal import Journal
 from pipeline.settings import SEEDS_DIR
-from tests.generate.self_instruct.fake_llm import FakeLLM
+from tests.generate.self_instruct.fake_llm import FAKE_BASE_URL, FakeLLM, list_the_fake_model
 from tests.support.fault_server import Action, FaultServer
 
 runner = CliRunner()
 SEEDS = SEEDS_DIR / "seed_tasks_en.jsonl"
-FAKE_ENDPOINT = ["--base-url", "http://127.0.0.1:9/v1", "--model", "fake-model"]
+FAKE_ENDPOINT = ["--base-url", FAKE_BASE_URL, "--model", "fake-model"]
+
+
+@pytest.fixture(autouse=True)
+def _fake_endpoint_lists_its_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    list_the_fake_model(monkeypatch)
+
+
 RECORDS = [
     {"instruction": "Name three rivers in Africa.", "input": "", "output": "Nile, Congo, Niger."},
     {"instruction": "Explain how a siphon works.", "input": "", "output": "Pressure moves the water."},

@@ -28,7 +28,7 @@ from pipeline.generate.self_instruct.parallel import Launch
 from pipeline.generate.self_instruct.report import generation_stats
 from pipeline.generate.self_instruct.seeds import load_seed_tasks
 from pipeline.generate.self_instruct.templates import template_set
-from pipeline.llm.endpoint import Endpoint
+from pipeline.llm.endpoint import Endpoint, check_endpoint
 from pipeline.llm.journal_location import check_journal
 from pipeline.llm.step import Progress
 from pipeline.records import SeedTask
@@ -113,6 +113,7 @@ def build_dataset(
     template_set(config.generate.language)
     check_settings(config, root)
     check_journal()  # an unreachable or misnamed journal fails before the build is claimed
+    check_endpoint(config.llm)  # so do an endpoint that does not answer and batch mode without batches
     index = open_build_index(config)
     latest = latest_version(config.name, root)
     try:

@@ -134,6 +134,11 @@ class LLMConfig(StrictModel):
         repeated = sorted({url for url in urls if urls.count(url) > 1})
         if repeated:
             raise ValueError(f"llm.endpoints lists {', '.join(repeated)} more than once")
+        if self.mode == "batch" and (len(urls) > 1 or self.replicas > 1):
+            raise ValueError(
+                "llm.mode: batch sends every request to one endpoint; llm.endpoints or llm.replicas "
+                "asks for several (keep one, or set llm.mode: online)"
+            )
         return self
 
     def endpoint_list(self, default_url: str | None = None) -> list[EndpointConfig]:

@@ -3,8 +3,10 @@
 Two answers come from that one request: which model to use when none was named (the only one
 served; several or none is an error that says what to do), and whether the server is llama.cpp
 (whose servers reject OpenAI's `json_schema` response format, so schemas go as json_object +
-schema). When a model was named, a failed listing is no error: some gateways serve models
-they do not list, and the first request will say whether the name is right."""
+schema). When a model was named, a listing refused with an HTTP status, or too slow, is no
+error: some gateways serve models they do not list, and the first request will say whether
+the name is right. A server where nothing answers at all is an error either way: sent
+requests would only be quarantined one by one."""
 
 from __future__ import annotations
 
@@ -20,6 +22,10 @@ log = logging.getLogger("pipeline.llm")
 
 LLAMA_CPP_OWNERS = {"me", "llamacpp"}  # what llama-cpp-python's and llama.cpp's servers answer
 LISTING_TIMEOUT_S = 10.0
+
+
+class Unreachable(EndpointError):
+    """Nothing answered at the endpoint's address (refused, no route, no such host)."""
 
 
 @dataclass(frozen=True)
@@ -49,25 +55,27 @@ def served_models(base_url: str, api_key: str, *, timeout_s: float = LISTING_TIM
         raise EndpointError(
             f"{where} answered HTTP {exc.status_code}: is the URL the API's root (often ending in /v1)?"
         ) from None
-    except (openai.APIConnectionError, openai.APITimeoutError) as exc:
+    except openai.APITimeoutError:
+        raise EndpointError(f"{where} did not answer within {timeout_s:g} s") from None
+    except openai.APIConnectionError as exc:
         reason = redact(str(exc.__cause__ or exc), (api_key,))
-        raise EndpointError(f"nothing answers at {where} ({reason}): is the server running?") from None
+        raise Unreachable(f"nothing answers at {where} ({reason}): is the server running?") from None
     except openai.APIResponseValidationError:
         raise EndpointError(f"{where} answered something that is no model list") from None
 
 
-def resolve_model(base_url: str, api_key: str, model: str | None, *, probe: bool) -> EndpointModel:
+def resolve_model(base_url: str, api_key: str, model: str | None) -> EndpointModel:
     """The model a run sends to `base_url`, and whether the server is llama.cpp.
 
     `model` None: the endpoint's only model (said on the log), else an error: several models are
     listed for the user to choose with --model (exit 2), none or no answer names the URL (exit 3).
-    `model` given: the listing is only asked when `probe` (to learn whether the server is
-    llama.cpp), and any failure there just means "not llama.cpp"."""
+    `model` given: nothing answering is still an error (exit 3); any other failure of the
+    listing just means "not llama.cpp"."""
     if model is not None:
-        if not probe:
-            return EndpointModel(model, llama_cpp=False, discovered=False)
         try:
             served = served_models(base_url, api_key, timeout_s=5.0)
+        except Unreachable:
+            raise
         except EndpointError:
             return EndpointModel(model, llama_cpp=False, discovered=False)
         return EndpointModel(model, _llama_cpp(served), discovered=False)

@@ -121,6 +121,8 @@ class EmbeddedServer:
         """Start the process without waiting for it to load the model."""
         model = self.model or embedded_gguf_path()
         self.port = self.port or free_port(self.host)
+        if self.log_path:
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "ab") if self.log_path else None
         env = dict(os.environ, OMP_NUM_THREADS="1")
         self.process = subprocess.Popen(

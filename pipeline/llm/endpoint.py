@@ -17,7 +17,9 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from pipeline.errors import SeedforgeError
 from pipeline.llm.batch_api import BatchClient
+from pipeline.llm.batch_jobs import require_batch_api
 from pipeline.llm.budget import Budget
 from pipeline.llm.client import ChatRequest, ChatResult, LLMClient, LLMStats
 from pipeline.llm.config import LLMConfig
@@ -89,7 +91,14 @@ def open_endpoint(config: LLMConfig, *, log_path: Path | None = None) -> Iterato
     model (`llm.model` / `--model`), its only model is used; several, none, or no answer stop
     the run here, before any request, with an error naming the URL. Several endpoints are each
     asked (`pipeline.llm.replicas`): the run stops only when none answers. A tokenizer named in
-    `llm.tokenizer` that cannot be loaded stops it here too."""
+    `llm.tokenizer` that cannot be loaded stops it here too, and so does, in batch mode, an
+    endpoint without the Batch API (or the embedded server, which has none)."""
+    if config.mode == "batch" and not config.endpoint_list(settings().openai_base_url):
+        raise SeedforgeError(
+            "llm.mode: batch needs an endpoint that offers the Batch API (llm.base_url); "
+            "the embedded server offers none",
+            path="llm.mode",
+        )
     if config.tokenizer:
         counter_for(config.named_model() or EMBEDDED_MODEL_NAME, config.tokenizer)
     env = settings()
@@ -111,7 +120,9 @@ def open_endpoint(config: LLMConfig, *, log_path: Path | None = None) -> Iterato
     if entries:
         entry = entries[0]
         key = endpoint_key(entry, api_key)
-        served = resolve_model(entry.base_url, key, entry.model or config.named_model(), probe=auto)
+        served = resolve_model(entry.base_url, key, entry.model or config.named_model())
+        if config.mode == "batch":
+            require_batch_api(entry.base_url, key)
         yield Endpoint(
             base_url=entry.base_url,
             api_key=key,
@@ -134,6 +145,15 @@ def open_endpoint(config: LLMConfig, *, log_path: Path | None = None) -> Iterato
         yield Endpoint(
             base_url=server.base_url, api_key="not-needed", model=EMBEDDED_MODEL_NAME, embedded=True
         )
+
+
+def check_endpoint(config: LLMConfig) -> None:
+    """Ask a configured endpoint what `open_endpoint` asks it (its model, its Batch API in batch
+    mode) and raise what it would raise: for a run that must fail before it writes anything.
+    The embedded server is not started for this; batch mode without an endpoint is refused."""
+    if config.mode == "batch" or config.endpoint_list(settings().openai_base_url):
+        with open_endpoint(config):
+            pass
 
 
 def _prepare(

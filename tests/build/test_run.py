@@ -144,6 +144,14 @@ def test_a_changed_language_or_compare_mode_is_refused_before_any_request(
     assert sorted((data_dir / "runs").iterdir()) == runs and len(states(data_dir)) == 1
 
 
+def test_an_endpoint_that_does_not_answer_stops_the_build_before_it_is_claimed(data_dir: Path) -> None:
+    from pipeline.errors import EndpointError
+
+    with pytest.raises(EndpointError, match="nothing answers at http://127.0.0.1:9/v1/models"):
+        quiet_build(build_config("http://127.0.0.1:9/v1"))
+    assert states(data_dir) == [] and not (data_dir / "runs").exists()
+
+
 def test_an_index_built_with_other_settings_is_refused_before_any_request(
     server: FaultServer, data_dir: Path
 ) -> None:

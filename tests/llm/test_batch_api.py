@@ -237,3 +237,25 @@ def test_a_structured_answer_that_fails_validation_is_asked_again_in_the_next_ba
         assert [len(server.input_lines(b)) for b in server.batches] == [3, 3]
         second = server.input_lines(list(server.batches)[1])
         assert all(line["body"]["response_format"]["type"] == "json_schema" for line in second)
+
+
+def test_batch_mode_refuses_several_endpoints_and_the_embedded_server_up_front(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pydantic import ValidationError
+
+    from pipeline.llm.endpoint import open_endpoint
+
+    two = [{"base_url": "http://127.0.0.1:9/v1"}, {"base_url": "http://127.0.0.1:10/v1"}]
+    for several in ({"endpoints": two}, {"replicas": 2}):
+        with pytest.raises(ValidationError, match="llm.mode: batch sends every request to one endpoint"):
+            LLMConfig(mode="batch", **several)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    started: list[object] = []
+    monkeypatch.setattr("pipeline.llm.endpoint.EmbeddedServer", lambda **kw: started.append(kw))
+    with (
+        pytest.raises(SeedforgeError, match="the embedded server offers none"),
+        open_endpoint(LLMConfig(mode="batch")),
+    ):
+        pytest.fail("opened")
+    assert started == []

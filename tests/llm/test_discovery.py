@@ -37,15 +37,19 @@ def test_a_named_model_is_kept_and_not_checked_against_the_list() -> None:
     with ModelsServer(["a", "b"]) as server:
         with open_endpoint(LLMConfig(base_url=server.base_url, model="c")) as endpoint:
             assert endpoint.model == "c"  # gateways serve models they do not list
-        with open_endpoint(LLMConfig(base_url=server.base_url, model="c", structured_output="openai")):
-            pass
-        assert len(server.paths) == 1  # the listing is only asked to learn whether it is llama.cpp
-    assert resolve_model(NOTHING_LISTENS, "k", "m", probe=True).llama_cpp is False  # no answer: not llama.cpp
+    with ModelsServer(["a"], status=404) as server:
+        assert resolve_model(server.base_url, "k", "m").llama_cpp is False  # no listing: not llama.cpp
+
+
+def test_a_named_model_on_an_address_where_nothing_answers_stops_the_run() -> None:
+    with pytest.raises(EndpointError, match=r"nothing answers at http://127.0.0.1:9/v1/models") as raised:
+        resolve_model(NOTHING_LISTENS, "k", "m")
+    assert exit_code_for(raised.value) == ExitCode.ENDPOINT
 
 
 def test_several_models_are_listed_for_the_user_to_choose() -> None:
     with ModelsServer(["b-model", "a-model"]) as server, pytest.raises(SeedforgeError) as raised:
-        resolve_model(server.base_url, "k", None, probe=True)
+        resolve_model(server.base_url, "k", None)
     assert "serves 2 models (a-model, b-model): choose one with --model" in str(raised.value)
     assert exit_code_for(raised.value) == ExitCode.BAD_INPUT
 
@@ -60,14 +64,14 @@ def test_several_models_are_listed_for_the_user_to_choose() -> None:
 )
 def test_none_or_a_refusal_names_the_url(models: list[str], status: int, message: str) -> None:
     with ModelsServer(models, status=status) as server, pytest.raises(EndpointError) as raised:
-        resolve_model(server.base_url, "k", None, probe=True)
+        resolve_model(server.base_url, "k", None)
     assert message in str(raised.value) and server.base_url in str(raised.value)
     assert exit_code_for(raised.value) == ExitCode.ENDPOINT
 
 
 def test_nothing_listening_names_the_url() -> None:
     with pytest.raises(EndpointError, match=r"nothing answers at http://127.0.0.1:9/v1/models"):
-        resolve_model(NOTHING_LISTENS, "k", None, probe=False)
+        resolve_model(NOTHING_LISTENS, "k", None)
 
 
 def _self_instruct(tmp_path: Path, *extra: str) -> list[str]:
@@ -104,7 +108,11 @@ def test_cli_several_models_exit_2_and_nothing_unreachable_exits_3(tmp_path: Pat
     assert several.exit_code == 2 and "serves 2 models (a, b)" in several.output
     gone = runner.invoke(app, _self_instruct(tmp_path, "--base-url", NOTHING_LISTENS))
     assert gone.exit_code == 3 and "nothing answers at http://127.0.0.1:9/v1/models" in gone.output
+    named = runner.invoke(app, _self_instruct(tmp_path, "--base-url", NOTHING_LISTENS, "--model", "m"))
+    assert named.exit_code == 3 and "nothing answers at http://127.0.0.1:9/v1/models" in named.output
     assert not (tmp_path / "out.jsonl").exists()
+    # nothing half-made: no run folder, no journal
+    assert not (data_dir / "runs").exists() and not list(data_dir.glob("journal*"))
 
 
 def test_cli_judge_url_alone_is_discovered_too() -> None:

@@ -166,7 +166,6 @@ def test_kill_minus_9_then_resume_against_the_embedded_server(embedded_server, t
 def test_a_configured_llama_cpp_endpoint_is_recognised(embedded_server) -> None:
     """Given only its URL, a llama.cpp server still gets llama.cpp's schema format (OpenAI's
     json_schema would be answered with HTTP 500)."""
-    from pipeline.llm.discovery import resolve_model
     from pipeline.llm.embedded import EMBEDDED_MODEL_NAME
     from pipeline.llm.endpoint import open_endpoint
 
@@ -175,4 +174,3 @@ def test_a_configured_llama_cpp_endpoint_is_recognised(embedded_server) -> None:
         assert endpoint.model == EMBEDDED_MODEL_NAME  # no model named: the only one it serves
     with open_endpoint(LLMConfig(base_url=embedded_server.base_url, structured_output="openai")) as endpoint:
         assert not endpoint.llama_cpp
-    assert not resolve_model("http://127.0.0.1:9/v1", "x", "m", probe=True).llama_cpp  # nothing listens

@@ -20,7 +20,7 @@ from pipeline.generate.dialogues.outputs import (
     write_outputs,
 )
 from pipeline.generate.dialogues.result import DialogueBuild, DialogueRun
-from pipeline.io import run_dir
+from pipeline.io import run_path
 from pipeline.kb.store import KBStore
 from pipeline.llm.config import LLMConfig
 from pipeline.llm.endpoint import open_endpoint
@@ -54,8 +54,8 @@ def build(
             )
         name = build_id()
         with (
+            open_endpoint(llm, log_path=run_path(name) / "llm-server.log") as endpoint,
             open_journal() as journal,
-            open_endpoint(llm, log_path=run_dir(name) / "llm-server.log") as endpoint,
         ):
             run = generate_dialogues(
                 pending,

@@ -18,7 +18,7 @@ from pipeline.generate.self_instruct.earlier import FIRST_BUILD, EarlierBuilds
 from pipeline.generate.self_instruct.loop import SelfInstructResult, run_self_instruct
 from pipeline.generate.self_instruct.parallel import Launch
 from pipeline.generate.self_instruct.seeds import load_seed_tasks
-from pipeline.io import run_dir
+from pipeline.io import run_path
 from pipeline.llm.config import LLMConfig
 from pipeline.llm.endpoint import Endpoint, open_endpoint
 from pipeline.llm.journal_location import open_journal
@@ -83,10 +83,12 @@ def build(
         on_seeds(seeds)
     curator = Curator(config.curate, index=index)
     curator.add_seeds(seeds)
-    log_path = run_dir(build_id) / "llm-server.log"
+    log_path = run_path(build_id) / "llm-server.log"  # the folder is made when something is written
     with (
+        open_endpoint(
+            config.llm, log_path=log_path
+        ) as endpoint,  # a bad endpoint fails before the journal opens
         open_journal() as journal,
-        open_endpoint(config.llm, log_path=log_path) as endpoint,
         _judge(score, endpoint, log_path.with_name("judge-server.log")) as judge,
     ):
         if on_endpoint:

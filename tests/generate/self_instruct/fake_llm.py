@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from pipeline.llm.client import ChatRequest, ChatResult, LLMStats
 
@@ -107,3 +108,21 @@ class FakeLLM:
 
     def count(self, kind: str) -> int:
         return sum(kind_of(request) == kind for request in self.asked)
+
+
+FAKE_BASE_URL = "http://127.0.0.1:9/v1"  # nothing listens: FakeLLM answers in its place
+
+
+def list_the_fake_model(monkeypatch: Any) -> None:
+    """Opening an endpoint asks it `/models`; at FAKE_BASE_URL the fake answers with its one
+    model, other addresses are asked for real."""
+    from pipeline.llm import discovery
+
+    real = discovery.served_models
+
+    def served_models(base_url: str, api_key: str, **kwargs: Any) -> list[discovery.ServedModel]:
+        if base_url == FAKE_BASE_URL:
+            return [discovery.ServedModel("fake-model", None)]
+        return real(base_url, api_key, **kwargs)
+
+    monkeypatch.setattr(discovery, "served_models", served_models)

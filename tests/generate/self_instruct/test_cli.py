@@ -7,11 +7,16 @@ from typer.testing import CliRunner
 from pipeline.cli import app
 from pipeline.llm import step
 from pipeline.settings import SEEDS_DIR
-from tests.generate.self_instruct.fake_llm import FakeLLM
+from tests.generate.self_instruct.fake_llm import FAKE_BASE_URL, FakeLLM, list_the_fake_model
 
 runner = CliRunner()
 SEEDS = SEEDS_DIR / "seed_tasks_en.jsonl"
-FAKE_ENDPOINT = ["--base-url", "http://127.0.0.1:9/v1", "--model", "fake-model"]
+FAKE_ENDPOINT = ["--base-url", FAKE_BASE_URL, "--model", "fake-model"]
+
+
+@pytest.fixture(autouse=True)
+def _fake_endpoint_lists_its_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    list_the_fake_model(monkeypatch)
 
 
 def test_help_lists_self_instruct_options() -> None:
