@@ -30,6 +30,7 @@ __all__ = [
     "FinetuneParams",
     "EvaluateParams",
     "KnowledgeBaseParams",
+    "CurateFileParams",
     "demo_config",
     "load_config",
     # the sections, each defined by its stage
@@ -152,6 +153,45 @@ class KnowledgeBaseParams(StrictModel):
     evaluate: EvaluateConfig = Field(default_factory=EvaluateConfig)
     exports: list[ExportName] = Field(default_factory=lambda: list(KB_DEFAULT_EXPORTS))
     license: str | None = Field(default=None, description=LICENSE_HELP)
+
+
+class CurateFileParams(StrictModel):
+    """The curate-file flow's form: a file of records curated into kept, rejected and report
+    files beside `out`; the per-record half on a Dask cluster when `dask` names one."""
+
+    source: str = Field(
+        description="JSON list or JSONL of Alpaca records or dialogues; relative to the project folder"
+    )
+    out: str = Field(
+        description="Kept records (.json or .jsonl); the rejected records and the report go beside it"
+    )
+    curate: CurateConfig = Field(default_factory=CurateConfig)
+    index: str | None = Field(
+        default=None,
+        description="A persistent index (directory or redis:// URL): records must be novel against "
+        "every earlier build in it, and this one is added",
+    )
+    build: str | None = Field(
+        default=None, description="This build's name in the index; default: OUT's stem and the time"
+    )
+    seeds: str | None = Field(default=None, description="Seed tasks the records must also be novel against")
+    jobs: int | None = Field(
+        default=None,
+        ge=0,
+        description="Worker processes preparing records (0: none); default: one for large inputs",
+    )
+    dask: str | None = Field(
+        default=None,
+        description="Prepare records on Dask instead: local, local:N or a scheduler address tcp://HOST:8786",
+    )
+
+    def rejected_path(self) -> Path:
+        out = resolve_path(self.out)
+        return out.with_name(f"{out.stem}.rejected.jsonl")
+
+    def report_path(self) -> Path:
+        out = resolve_path(self.out)
+        return out.with_name(f"{out.stem}.report.json")
 
 
 def demo_config() -> PipelineConfig:

@@ -20,12 +20,14 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 # what the Dockerfile copies into its build stage: a wheel needs nothing else
 SOURCES = ("pyproject.toml", "README.md", "pipeline", "flows", "seeds")
-FLOW_MODULES = (
-    "flows.build_dataset",
-    "flows.ingest_knowledge_base",
-    "flows.finetune",
-    "flows.evaluate_adapter",
-    "flows.seedforge_pipeline",
+# every flow a deployment names, imported from the installed wheel
+FLOW_MODULES = tuple(
+    sorted(
+        {
+            "flows." + Path(d["entrypoint"].split(":")[0]).stem
+            for d in yaml.safe_load((REPO / "prefect.yaml").read_text(encoding="utf-8"))["deployments"]
+        }
+    )
 )
 
 
@@ -223,6 +225,7 @@ def test_entrypoints_load_from_the_compose_image_layout(installed, tmp_path: Pat
         "ingest-knowledge-base",
         "finetune",
         "evaluate",
+        "curate-file",
         "seedforge-pipeline",
         "size-study",
         "domain-adapt",

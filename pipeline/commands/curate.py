@@ -36,28 +36,10 @@ def _curate_config(config_file: Path | None, overrides: dict[str, Any]) -> Any:
 
 
 def _print_summary(summary: dict[str, Any]) -> None:
-    counts = summary["counts"]
-    typer.echo(
-        f"curated {counts['input']} records: kept {counts['kept']}, "
-        f"rejected {counts['rejected']} -> {summary['output']}"
-    )
-    for step, reasons in summary["reasons_by_step"].items():
-        listed = ", ".join(f"{reason} {n}" for reason, n in reasons.items())
-        typer.echo(f"  {step:<14} {listed}")
-    pii = summary["pii"]
-    if pii["records_with_pii"]:
-        found = ", ".join(f"{kind} {n}" for kind, n in pii["found_by_type"].items())
-        typer.echo(
-            f"  pii            {pii['records_with_pii']} records ({found}), "
-            f"{pii['records_redacted']} redacted"
-        )
-    if "index" in summary:
-        committed = summary["index"].get("committed", {})
-        typer.echo(
-            f"  index          {summary['index']['location']}: "
-            f"{len(summary['index']['earlier_builds'])} earlier builds, "
-            f"added {committed.get('entries', 0)} as {committed.get('name')}"
-        )
+    from pipeline.curate.report import summary_lines
+
+    for line in summary_lines(summary):
+        typer.echo(line)
 
 
 def curate(

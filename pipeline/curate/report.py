@@ -64,3 +64,28 @@ class CurationReport:
             "seconds_by_step": {step: round(value, 3) for step, value in self.seconds.items()},
             "examples": {reason: items for reason, items in sorted(self.examples.items())},
         }
+
+
+def summary_lines(summary: dict[str, Any]) -> list[str]:
+    """A curation summary (`curate_file`'s) as the lines the CLI prints and the flow publishes."""
+    counts = summary["counts"]
+    lines = [
+        f"curated {counts['input']} records: kept {counts['kept']}, "
+        f"rejected {counts['rejected']} -> {summary['output']}"
+    ]
+    for step, reasons in summary["reasons_by_step"].items():
+        listed = ", ".join(f"{reason} {n}" for reason, n in reasons.items())
+        lines.append(f"  {step:<14} {listed}")
+    pii = summary["pii"]
+    if pii["records_with_pii"]:
+        found = ", ".join(f"{kind} {n}" for kind, n in pii["found_by_type"].items())
+        redacted = pii["records_redacted"]
+        lines.append(f"  pii            {pii['records_with_pii']} records ({found}), {redacted} redacted")
+    if "index" in summary:
+        committed = summary["index"].get("committed", {})
+        lines.append(
+            f"  index          {summary['index']['location']}: "
+            f"{len(summary['index']['earlier_builds'])} earlier builds, "
+            f"added {committed.get('entries', 0)} as {committed.get('name')}"
+        )
+    return lines

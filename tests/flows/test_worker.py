@@ -5,6 +5,7 @@ grows the dataset; the pipeline deployment triggers the fine-tune and evaluate d
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -32,6 +33,7 @@ DEPLOYMENTS = (
     "finetune/on-demand",
     "evaluate/on-demand",
     "seedforge-pipeline/on-demand",
+    "curate-file/on-demand",
 )
 
 
@@ -174,3 +176,25 @@ def test_pipeline_deployment_runs_finetune_and_evaluate_deployments(
     assert by_key["workerpipe-report"]["flow_run_id"] == parent
     assert "## Evaluation: tuned vs base" in by_key["workerpipe-report"]["data"]
     print(f"pipeline deployment run: {time.monotonic() - started:.0f} s", file=sys.stderr)
+
+
+def test_a_file_curated_by_the_worker_on_a_local_dask_cluster(stack: Stack, tmp_path: Path) -> None:
+    """The curate-file deployment, run by the worker, with its per-record half on a LocalCluster
+    that the flow run starts: what one process writes, and the cluster gone afterwards."""
+    from pipeline.curate.config import CurateConfig
+    from pipeline.curate.files import curate_file
+    from tests.support.curation_corpus import mixed_corpus, write_jsonl
+
+    source = write_jsonl(tmp_path / "in.jsonl", mixed_corpus(300))
+    curate_file(
+        source, tmp_path / "single.jsonl", CurateConfig(), rejected=tmp_path / "single.rejected.jsonl", jobs=0
+    )
+    params = {"source": str(source), "out": str(tmp_path / "flow.jsonl"), "dask": "local:2"}
+    with stack.server.client() as client:
+        stack.finished(client, stack.trigger(client, "curate-file/on-demand", {"params": params}), 300)
+    assert (tmp_path / "flow.jsonl").read_bytes() == (tmp_path / "single.jsonl").read_bytes()
+    assert (tmp_path / "flow.rejected.jsonl").read_bytes() == (
+        tmp_path / "single.rejected.jsonl"
+    ).read_bytes()
+    report = json.loads((tmp_path / "flow.report.json").read_text(encoding="utf-8"))
+    assert report["preparing"]["workers"] == 2
