@@ -15,8 +15,9 @@ COPY pyproject.toml README.md ./
 COPY pipeline ./pipeline
 COPY flows ./flows
 COPY seeds ./seeds
-# a portable llama.cpp build (no -march=native), so the image runs on other CPUs
-RUN CMAKE_ARGS="-DGGML_NATIVE=OFF" pip install --no-cache-dir . \
+# a portable llama.cpp build (no -march=native), so the image runs on other CPUs; the dask extra
+# lets the curate-file deployment prepare records on a Dask cluster
+RUN CMAKE_ARGS="-DGGML_NATIVE=OFF" pip install --no-cache-dir ".[dask]" \
     && cd / && rm -rf /src
 
 # The project folder of prefect.yaml (SEEDFORGE_PROJECT_DIR): the deployments' entrypoints

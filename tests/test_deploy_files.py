@@ -272,7 +272,9 @@ def test_a_one_shot_service_registers_the_pool_and_deployments_before_the_worker
 def test_the_image_installs_the_package_and_keeps_no_source_tree() -> None:
     lines = (REPO / "Dockerfile").read_text().replace("\\\n", " ").splitlines()
     installs = [line for line in lines if "pip install" in line and "torch" not in line]
-    assert len(installs) == 1 and re.search(r"pip install (--no-cache-dir )?\.(\s|$)", installs[0]), installs
+    assert len(installs) == 1 and re.search(
+        r'pip install (--no-cache-dir )?"?\.(\[dask\])?"?(\s|$)', installs[0]
+    ), installs
     assert "-e" not in installs[0].split() and "rm -rf /src" in installs[0]
     copies = [line.split()[1:] for line in lines if line.startswith("COPY ")]
     assert ["seeds", "./seeds"] in copies  # the data goes into the wheel
