@@ -6,7 +6,8 @@ a model (English and Chinese). Each is a rule with a stable reason code and its 
   fragment           an instruction that starts or ends in the middle of a sentence
   not_a_task         an instruction that neither requests nor asks anything (a statement)
   list_continuation  one numbered list dealt out over the instruction, input and output
-  role_confusion     an output that restates or carries on the input, or asks the task back
+  role_confusion     an output that restates or carries on the input, speaks as its speaker,
+                     or asks the task back
   cut_output         an output stopping mid-word, mid-sentence or short of the items it announced
   wrong_answer_type  a label for writing, prose for a label, no code / number / yes-no /
                      translation where one is asked
@@ -17,11 +18,12 @@ from __future__ import annotations
 
 from pipeline.curate.config import StructureConfig
 from pipeline.curate.language import detect, names_language
-from pipeline.curate.structure.answers import cut_short, role_confusion, unrelated, wrong_type
+from pipeline.curate.structure.answers import cut_short, unrelated, wrong_type
 from pipeline.curate.structure.asks import reading
 from pipeline.curate.structure.debris import debris, is_json
 from pipeline.curate.structure.fragments import fragment, list_continuation
-from pipeline.curate.structure.leakage import leaked
+from pipeline.curate.structure.leakage import leaked, talk_about_the_task
+from pipeline.curate.structure.roles import role_confusion
 from pipeline.curate.structure.task_form import not_a_task
 from pipeline.curate.verdict import Rule, Verdict, first_violation
 from pipeline.curate.views import answers_of, input_of, instruction_of, is_chinese, text_fields
@@ -42,6 +44,11 @@ def _leakage(record: Record, config: StructureConfig) -> Verdict | None:
         words = leaked(text, instruction=field == "instruction")
         if words and not (field == "instruction" and _obeyed(words, record)):
             return Verdict("prompt_leakage", {"field": field, "term": words})
+    task = instruction_of(record)
+    for answer in answers_of(record):
+        words = talk_about_the_task(answer.text, task)
+        if words:
+            return Verdict("prompt_leakage", {"field": answer.field, "term": words})
     return None
 
 
@@ -49,7 +56,8 @@ def _obeyed(words: str, record: Record) -> bool:
     """A JSON format instruction the answer follows ("Answer in JSON with one key…" answered in
     JSON) is the task's own, not a leak."""
     answers = answers_of(record)
-    return "json" in words.lower() and bool(answers) and is_json(answers[-1].text)
+    asks_json = "json" in words.lower() or "json" in instruction_of(record).lower()
+    return asks_json and bool(answers) and is_json(answers[-1].text)
 
 
 def _debris(record: Record, config: StructureConfig) -> Verdict | None:
@@ -104,7 +112,10 @@ def _list_continuation(record: Record, config: StructureConfig) -> Verdict | Non
         return None
     fields = [("instruction", record.instruction), ("input", record.input), ("output", record.output)]
     asks = reading(record.instruction, is_classification(record))
-    found = list_continuation([(name, text) for name, text in fields if text.strip()], asks.continues)
+    keeps_form = asks.copy_allowed or asks.translation_to is not None
+    found = list_continuation(
+        [(name, text) for name, text in fields if text.strip()], asks.continues, keeps_form
+    )
     return Verdict("list_continuation", found) if found else None
 
 

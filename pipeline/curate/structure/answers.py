@@ -1,16 +1,16 @@
-"""Answers that are not answers: the output restates or continues the input (role confusion),
-stops mid-word or mid-list, or is of another type than the task asks for (a label where
+"""Answers that are not answers: the output stops mid-word or mid-list, shares nothing with the
+input it was to work on, or is of another type than the task asks for (a label where
 writing is asked, prose where a label is asked, no code where code is asked, no number where a
 number is asked, the source language where a translation is asked)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 from pipeline.curate.rouge import rouge_l_f1_fast as rouge_l_f1
 from pipeline.curate.structure.asks import Asks, has_number, looks_like_code
 from pipeline.curate.structure.fragments import dangling_end
+from pipeline.curate.structure.roles import content_words, may_reach
 from pipeline.curate.structure.screen import screened, tokens
 from pipeline.text import cjk_ratio
 
@@ -33,8 +33,7 @@ _ZH_DANGLING = re.compile(
     r"[\u4e00-\u9fff](?:的|和|与|及|以及|把|在|对|从|向|被|给|是|于是|然后|所以|但是|而且|并且|因为|包括|例如|比如)$"
 )
 _OPERATORS = "=+×÷*/^<([{（"
-_NUMERAL_WINDOW = re.compile(r"(?=(\w?[零一二三四五六七八九十百千万两\d]+\w?))")
-_LEADING_MARKER = re.compile(r"^\s*(?:\d{1,2}[.)、]|[-*•])\s*")
+_NUMERAL_WINDOW = re.compile(r"(?=(\w?[零一二三四五六七八九十百千万两半\d]+\w?))")
 _LABELS = screened(
     r"\b(?:yes|no|true|false|positive|negative|neutral|correct|incorrect|valid|invalid|spam|"
     r"not spam|agree|disagree|fact|opinion|formal|informal|mixed)\b"
@@ -46,57 +45,17 @@ _YES_NO_ANSWER = screened(
 )
 
 
-# an answer that is itself a task: "Explain the meaning of the idiom …" for "What does … mean?"
-_IMPERATIVE = screened(
-    r"^\s*(?:please\s+)?(?:explain|describe|write|list|give|tell|name|summari[sz]e|define|translate|"
-    r"identify|find|classify|calculate)\b|^\s*(?:请)?(?:解释|描述|说明|写|列出|给出|概括|翻译|计算|判断)",
-    re.IGNORECASE,
+_SQL_END = re.compile(
+    r"\b(?:select|from|where|and|or|by|join|on|limit|values|set|into|having|as|order|group|inner|left|"
+    r"right|outer|full|not|in|like|between|distinct|case|when|then|else|union|is)\s*$",
+    re.I,
 )
-_SQL_END = re.compile(r"\b(?:select|from|where|and|or|by|join|on|limit|values|set|into|having|as)\s*$", re.I)
-_SPEAKER = re.compile(r"^\s*([^\W\d][\w ]{0,20}?)\s*[:：]")
-_ASKS_FOR_QUESTIONS = screened(r"question|quiz|ask|interview|riddle|提问|问题|问句|疑问", re.I)
-
-
-def _may_reach(a: Sequence[str], b: Sequence[str], numerator: int, denominator: int) -> bool:
-    """Whether ROUGE-L F1 of `a` and `b` can reach numerator/denominator: F1 = 2·LCS/(|a|+|b|)
-    and the LCS is at most the shorter list. Compared in integers, a bound below the threshold
-    falls short by at least 1/(denominator·(|a|+|b|)), far more than a float's rounding."""
-    return 2 * min(len(a), len(b)) * denominator >= numerator * (len(a) + len(b))
-
-
-def role_confusion(instruction: str, given: str, said: str, asks: Asks) -> dict[str, object] | None:
-    """The output is the input again (nearly), carries on from it, speaks as the input's
-    speaker, or asks the instruction back."""
-    said_tokens, given_tokens = tokens(_LEADING_MARKER.sub("", said)), tokens(given)
-    if not said_tokens or asks.copy_allowed:
-        return None
-    if given_tokens:
-        if len(said_tokens) >= 0.8 * len(given_tokens) and _may_reach(given_tokens, said_tokens, 7, 10):
-            overlap = rouge_l_f1(given_tokens, said_tokens)
-            if overlap >= 0.7:
-                return {"restates": "input", "rouge_l": round(overlap, 3)}
-        head = given_tokens[: max(4, len(given_tokens) * 4 // 5)]
-        if len(given_tokens) >= 4 and said_tokens[: len(head)] == head:
-            return {"continues": "input"}
-        speaker, answerer = _SPEAKER.match(given), _SPEAKER.match(said)
-        if speaker and answerer and speaker.group(1).casefold() == answerer.group(1).casefold():
-            return {"speaks_as": speaker.group(1)}
-    task_tokens = tokens(instruction)
-    question = any(mark in said for mark in "?？") or _IMPERATIVE.match(said) is not None
-    short_question = question and len(said_tokens) <= 25
-    asked = 0.0  # stands for any value below 0.5, where nothing below fires
-    if (
-        _may_reach(task_tokens, said_tokens, 3, 4)
-        or short_question
-        and _may_reach(task_tokens, said_tokens, 1, 2)
-    ):
-        asked = rouge_l_f1(task_tokens, said_tokens)
-    if asked >= 0.75:
-        return {"restates": "instruction", "rouge_l": round(asked, 3)}
-    if short_question and asked >= 0.5:
-        if not _ASKS_FOR_QUESTIONS.search(instruction) and not _ASKS_FOR_QUESTIONS.search(given):
-            return {"asks_back": said.strip()[:60], "rouge_l": round(asked, 3)}
-    return None
+# a calculation that stops on its operation: "350的18%等于350乘以", "… is 12 times"
+_WORD_OPERATOR_END = re.compile(
+    r"(?:乘以|除以|加上|减去|等于|乘|除|再加|再减)\s*$"
+    r"|\b(?:times|plus|minus|divided by|multiplied by|equals)\s*$",
+    re.I,
+)
 
 
 def _prose_line(line: str) -> bool:
@@ -117,6 +76,8 @@ def cut_short(said: str, asks: Asks) -> str | None:
         return f"stops on an operator: {text[-12:]!r}"
     if asks.code and _SQL_END.search(text) and "select" in text.lower():
         return f"stops on a keyword: {text[-16:]!r}"
+    if _WORD_OPERATOR_END.search(text) and (asks.number or has_number(text)):
+        return f"stops on an operation: {text[-12:]!r}"
     if text[-1] not in _PROSE_END and dangling_end(text) and not asks.code and len(text.split()) >= 3:
         return f"stops on a dangling word: {text[-16:]!r}"
     if _BARE_MARKER_END.search(text):
@@ -173,7 +134,7 @@ def _untranslated(target: str, instruction: str, given: str, said: str, asks_sou
         return True  # the source again, whole or in part
     if (
         source_tokens
-        and _may_reach(source_tokens, said_tokens, 1, 2)
+        and may_reach(source_tokens, said_tokens, 1, 2)
         and rouge_l_f1(source_tokens, said_tokens) >= 0.5
     ):
         return True  # two languages share names and numbers, not half their words
@@ -187,34 +148,37 @@ def _gives_number(instruction: str, given: str, said: str) -> bool:
     """A number the task did not already say ("第二次世界大战…" holds a 二 of its own); a
     calculation on given digits answers in digits."""
     for window in _NUMERAL_WINDOW.findall(instruction):
-        if len(window) >= 3 and not window.isascii():
+        if len(window) >= 2 and not window.isascii():  # "一刻钟" names no answer
             said = said.replace(window, " ")
     if any(char.isdigit() for char in instruction + given):
         return any(char.isdigit() for char in said)
     return has_number(said)
 
 
-_CONTENT_WORD = re.compile(r"[^\W\d_]{4,}|[\u4e00-\u9fff]{2}")
-_COMMON = frozenset(
-    """that this with from have will your they their there what when which about would could should
-these those into than then them been were also just more most some such very only over make like""".split()
-)
-
-
-def _content_words(text: str) -> set[str]:
-    return {w.casefold() for w in _CONTENT_WORD.findall(text)} - _COMMON
-
-
 def unrelated(asks: Asks, given: str, said: str) -> dict[str, object] | None:
     """A task worked on the input (rewrite, summarise, extract, answer from it) whose output
     shares not one content word with that input."""
-    words = _content_words(given)
+    words = content_words(given)
     if not asks.over_input or len(words) < 4 or len(said.split()) < 3 and cjk_ratio(said) < 0.5:
         return None
     shares_a_character = cjk_ratio(given) > 0.5 and any(c in said for c in given if c.isalnum())
-    if words & _content_words(said) or shares_a_character:
+    if words & content_words(said) or shares_a_character:
         return None
     return {"asked": "work on the input", "found": "an output sharing no word with it"}
+
+
+_NONE_OR_ALL = screened(
+    r"\b(?:neither|both|none|all|same|equal|equally|depends|trick)\b|都|一样|相同|均|皆|没有|取决", re.I
+)
+
+
+def _names_a_choice(choices: tuple[str, ...], said: str) -> bool:
+    """Whether the answer names an option (an English one in the singular or plural), or says
+    none or all of them are."""
+    lowered = said.lower()
+    return _NONE_OR_ALL.search(said) is not None or any(
+        choice in lowered or choice.isascii() and choice.rstrip("s") in lowered for choice in choices
+    )
 
 
 def wrong_type(asks: Asks, instruction: str, given: str, said: str) -> dict[str, object] | None:
@@ -242,8 +206,11 @@ def wrong_type(asks: Asks, instruction: str, given: str, said: str) -> dict[str,
     opening = said.strip().lstrip("“\"'「").removeprefix("不").removeprefix("没").lower()
     if asks.yes_no and asks.options and not any(opening.startswith(option) for option in asks.options):
         return {"asked": " or ".join(asks.options), "found": said[:40]}
-    if asks.yes_no and len(words) <= 30 and not _YES_NO_ANSWER.search(said):
+    named_option = asks.options and any(option in said.lower() for option in asks.options)
+    if asks.yes_no and len(words) <= 30 and not _YES_NO_ANSWER.search(said) and not named_option:
         return {"asked": "yes or no", "found": said[:40]}
+    if asks.choices and not _names_a_choice(asks.choices, said):
+        return {"asked": "one of " + ", ".join(asks.choices), "found": said[:40]}
     if asks.number and not _gives_number(instruction, given, said):
         return {"asked": "a number", "found": said[:40]}
     label_like = _LABELS.fullmatch(said.strip(" .。")) or len(words) <= 1 and not chinese

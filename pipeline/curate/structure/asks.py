@@ -88,7 +88,7 @@ _LONG_FORM = screened(
 _SHORT_FORM = screened(
     r"\b(?:title|slogan|name|names|headline|tagline|motto|caption|subject line|hashtag|haiku|poem|"
     r"limerick|word|words|phrase|synonym|antonym|list|keywords|tags)\b"
-    r"|标题|宣传语|口号|名字|名称|诗|对联|词语|关键词|短语|词|列出",
+    r"|标题|宣传语|广告语|广告词|标语|口号|名字|名称|诗|对联|春联|词语|关键词|短语|词|列出",
     _I,
 )
 _MARKUP = screened(
@@ -122,8 +122,10 @@ _COPY_ALLOWED = screened(
     r"capitali[sz]e|lowercase|uppercase|title case|convert|change|replace|remove|add|insert|sort|"
     r"reorder|arrange|format|punctuat\w*|spell\w*|grammar|tense|passive|active voice|continue|"
     r"complete|finish|extend|expand|shorten|simplify|transliterate|normali[sz]e|clean|"
-    r"reverse|repeat|copy|underline|fill in|organi[sz]e|numbered list|bullet points?|bulleted list|make)\b"
-    r"|改正|纠正|修改|改写|润色|改成|转换|替换|删除|添加|排序|调整|标点|错别字|语法|续写|补全|扩写|缩写|简化|改为|改得|改成|整理|列成|分行|编号|格式",
+    r"reverse|repeat|copy|underline|fill in|organi[sz]e|numbered list|bullet points?|bulleted list|make|"
+    r"turn|rearrange|restructure|tabulate|in (?:the )?(?:right|correct|chronological|alphabetical) order)\b"
+    r"|改正|纠正|修改|改写|润色|改成|转换|替换|删除|添加|排序|调整|标点|错别字|语法|续写|补全|扩写|缩写|简化|改为|改得|改成|整理|列成|分行|编号|格式"
+    r"|排列|顺序|变成|转成|做成",
     _I,
 )
 
@@ -145,6 +147,7 @@ class Asks:
     count: int | None  # how many items the instruction asks for ("Name the seven continents")
     continues: bool  # the answer carries on a list or text of the input ("the next step")
     over_input: bool  # the answer works on the input (rewrite, summarise, extract, answer from it)
+    choices: tuple[str, ...] = ()  # "Which of these …: A, B or C?": the answer names one of them
 
 
 _QUOTED = re.compile(r"'([^']{2,80})'|\"([^\"]{2,80})\"|“([^”]{2,80})”|「([^」]{2,80})」")
@@ -185,6 +188,27 @@ def _count(instruction: str) -> int | None:
         return None
     said = (match.group(1) or match.group(2)).lower()
     return int(said) if said.isdigit() else _COUNT_WORDS.get(said)
+
+
+_CHOICE = screened(
+    r"\bwhich\b[^?:\n]{0,60}[:,]\s*([^?:\n]{3,80}?\bor\b[^?:\n]{1,30})\?\s*$"
+    r"|([\u4e00-\u9fff]{1,8}(?:[、和与或][\u4e00-\u9fff]{1,8}){1,5})(?:中|之中|里|当中)[，,]?\s*哪",
+    _I,
+)
+
+
+def _choices(instruction: str) -> tuple[str, ...]:
+    """The options of a "which one" question, when it lists two to six short ones."""
+    match = _CHOICE.search(instruction)
+    if not match:
+        return ()
+    listed = match.group(1) or match.group(2)
+    parts = re.split(r"\s*,\s*(?:or\s+)?|\s+or\s+|[、和与或]", listed)
+    found = [re.sub(r"^(?:an?|the)\s+", "", part.strip(" \"'“”"), flags=_I).lower() for part in parts]
+    found = [part for part in found if part]
+    if not 2 <= len(found) <= 6 or any(len(part.split()) > 3 for part in found):
+        return ()
+    return tuple(found)
 
 
 def _options(instruction: str) -> tuple[str, ...]:
@@ -230,6 +254,7 @@ def reading(instruction: str, classification: bool) -> Asks:
         count=_count(instruction),
         continues=bool(_CONTINUES.search(instruction)),
         over_input=bool(_OVER_INPUT.search(instruction)) and not code,
+        choices=() if code else _choices(instruction),
     )
 
 

@@ -1,5 +1,5 @@
 """JSON and markup debris: the seams of the answer format left inside a field (`}, {`,
-`"output": "`, a stray closing brace, an HTML tag, a literal `\\n`).
+`"output": "`, a stray closing brace, an HTML tag or escaped entity, a literal `\\n`).
 
 A field that is meant to hold JSON, code or markup (the task asks for it, or the text parses as
 JSON) may contain braces; there only the seams between two generated items count."""
@@ -14,7 +14,8 @@ from pipeline.curate.structure.screen import screened
 _SEAM = screened(
     r"\}\s*,\s*\{|\"\s*\}\s*,?\s*$|\}\s*\]\s*\}?\s*$|^\s*\{\s*\"|\"\s*:\s*\"\s*$"
     r"|\"(?:instruction|input|output|instances|instructions|label|is_classification)\"\s*:"
-    r"|\\n|\\\"|</?(?:p|div|br|span|li|ul|ol|b|i|strong|em|html|body)\s*/?>|```",
+    r"|\\n|\\\"|</?(?:p|div|br|span|li|ul|ol|b|i|strong|em|html|body)\s*/?>|```"
+    r"|&(?:lt|gt|amp|quot|apos|nbsp|#\d{2,5}|#x[0-9a-f]{2,4});",  # escaped markup: "&lt;br&gt;"
     re.IGNORECASE | re.MULTILINE,
 )
 _BETWEEN_ITEMS = screened(

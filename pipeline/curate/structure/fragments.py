@@ -23,7 +23,8 @@ DANGLING_END = re.compile(
 )
 DANGLING_LONGEST = len("for instance")  # the longest word above: a match starts no further back
 _ZH_START = re.compile(
-    r"^(?:和|并且|并|但是|但|而且|而是|而|或者|或是|以及|及|的|地|得|因此|所以|然后|还有|并把|就是|了|呢|吧|也是|其中|否则|那么"
+    r"^(?:和|并且|并|但是|但|而且|而是|而|或者|或是|以及|及|的(?![确士])|地(?![球铁震图方址下区理面点板道域位毯主势形])"
+    r"|得(?![到分出知益奖])|因此|所以|然后|还有|并把|就是|了(?![解])|呢|吧|也是|其中|否则|那么"
     r"|比如|例如)(?![、，”」])"
 )
 _ZH_WORD_NAMED = re.compile(r"^[\u4e00-\u9fff]{1,2}[、，”」]")  # "但是、可是、不过这三个词…"
@@ -40,13 +41,16 @@ _ZH_NUMBERS = "一二三四五六七八九十"
 _STEMS = "甲乙丙丁戊己庚辛"
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
 _MARKER = re.compile(
-    rf"(?:^|\n)\s*(?:(?:step\s*)?(\d{{1,2}})\s*(?:[.)]\s|[.)](?=[^\d\s])|[、）:：])"
-    rf"|[(（]([{_ZH_NUMBERS}]|[a-h]|\d{{1,2}})[)）]|第([{_ZH_NUMBERS}]+)步?[，,、：:]"
+    rf"(?:^|\n)\s*(?:(?:(?:step|part)\s*)?(\d{{1,2}})\s*(?:[.)]\s|[.)](?=[^\d\s])|[、）:：])"
+    rf"|[(（]([{_ZH_NUMBERS}]|[a-h]|\d{{1,2}})[)）]|第([{_ZH_NUMBERS}]+)(?:步|部分|点|条|节)?[，,、：:]"
     rf"|([{_ZH_NUMBERS}{_STEMS}])(?:、|是)|(viii|vii|iii|ii|iv|vi|ix|i|v|x|[a-h])[.)]\s"
-    rf"|(first|second|third|fourth|fifth|next|then|finally|首先|其次|再次)[,，:：])"
+    rf"|(first|second|third|fourth|fifth|next|then|finally|首先|其次|再次)[,，:：]"
+    rf"|part\s+([a-h])\s*[:.])"
     rf"\s*(?=\S|$)",
     re.IGNORECASE,
 )
+# one bulleted item alone in a field: "• Preheat the oven" (its marker, for the next field)
+_LONE_BULLET = re.compile(r"^\s*([-*•·])\s+[^\n]+$")
 # items further on in a line ("A) Helium B) Neon"): where a list that goes on left off
 _INLINE = re.compile(r"(?:^|\s)(\d{1,2}|[A-Ha-h])[.)]\s+\S")
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "首先": 1, "其次": 2, "再次": 3}
@@ -71,7 +75,9 @@ def _position(text: str) -> int:
 
 
 def _number(groups: tuple[str | None, ...]) -> int:
-    digits, parens, ordinal, listed, letter, word = groups
+    digits, parens, ordinal, listed, letter, word, part = groups
+    if part:
+        return _position(part)
     if digits:
         return int(digits)
     if parens or listed:
@@ -132,11 +138,21 @@ def _last_item(text: str, numbers: list[int]) -> int | None:
     return numbers[-1] if numbers else None
 
 
-def list_continuation(fields: list[tuple[str, str]], continues: bool = False) -> dict[str, object] | None:
+def list_continuation(
+    fields: list[tuple[str, str]], continues: bool = False, keeps_form: bool = False
+) -> dict[str, object] | None:
     """A numbered list dealt out over consecutive fields: a field opening on item k > 1, or on
-    item k + 1 right after a field that ended on item k."""
+    item k + 1 right after a field that ended on item k; or a bulleted one, a field opening
+    with the bullet of the lone item in the field before. `continues`: the task asks for the
+    next item; `keeps_form`: its answer is the input reworked (a bullet kept is no sign)."""
     before: int | None = None
+    bullet: str | None = None  # the marker of a lone bulleted item in the field before
     for index, (name, text) in enumerate(fields):
+        stripped = text.lstrip()
+        if bullet is not None and stripped.startswith(bullet) and not (continues or keeps_form):
+            return {"field": name, "opens_with": bullet, "previous_field": "one item of the same list"}
+        lone = _LONE_BULLET.match(text)
+        bullet = lone.group(1) + " " if lone else None
         numbers = markers(text)
         opens = first_marker(text.lstrip())
         if opens is not None and opens > 1 and (before is None or opens == before + 1 and not continues):

@@ -30,7 +30,12 @@ _TALK_ABOUT_THE_PROMPT = screened(
     r"|\bgiven task description\b|\bthe new tasks\b|\b(?:tasks|examples|instructions) (?:above|below)\b"
     r"|\b(?:following|next|other|new|remaining) tasks should\b"
     r"|\binstructions? (?:that )?an? (?:ai )?assistant (?:might|could|would|may) (?:receive|get|be given)\b"
-    r"|^\s*(?:task|example) \d+\s*:|\bis it classification\b|\bis this a classification task\?"
+    r"|^\s*(?:task|example)\s*\d+\s*(?:\([^)\n]{1,30}\)\s*)?:|\bis it classification\b"
+    r"|\bis this a classification task\?"
+    r"|\btasks? (?:that )?(?:an? |the )?(?:real |actual |typical )?(?:people|users?|humans?|someone) "
+    r"(?:would |might |could |may |often )?(?:ask|give|send) (?:to )?(?:an? |the |your )?(?:ai )?"
+    r"assistants?\b"
+    r"|\btasks? (?:should|must|need to) be (?:diverse|varied|different)\b"
     r"|\b(?:must|should|do) not repeat the examples\b|\binstruction should be one or two sentences\b"
     r"|\byour (?:task|job) is to (?:\w+ ){0,3}?(?:create|come up with|write|generate|invent|present|list)"
     r" (?:\w+ ){0,4}?(?:tasks|instructions)\b"
@@ -39,7 +44,7 @@ _TALK_ABOUT_THE_PROMPT = screened(
     r"|\bthe (?:above|previous|preceding|given examples?|examples above)\b"
     r"|\b(?:above|previous|preceding) (?:\w+ )?(?:tasks?|examples?|questions?|instructions?)\b"
     r"|\bhere (?:is|are) (?:\w+ ){0,2}?(?:tasks|examples of tasks|new tasks)\b"
-    r"|\b(?:with|in) one key\b|\banswer (?:only )?in json\b|\b(?:one|each) task per line\b"
+    r"|\b(?:with|in) one key\b|\banswer (?:only )?in json\b"
     r"|\bexample \d+\s*$"
     r"|<\s*no\s*input\s*>|<无输入>",
     _I | re.MULTILINE,
@@ -49,6 +54,9 @@ _TALK_ABOUT_THE_PROMPT_ZH = screened(
     r"|AI助手可能收到的|(?:各类|各种)指令清单|第[一二三四五六七八九十\d]+个任务|(?:这个|上述|以上)(?:限制|约束)条件|给定(?:的)?任务描述|任务的列表|(?:让|请)?AI助手完成的|多样[、，和]?真实的任务|(?:上述|以上|上面的?)\w{0,3}(?:任务|例子|示例)"
     r"|(?:为|给)AI助手(?:编写|编造|设计|想出)|真实(?:的)?任务|给定的示例|前[几五三十\d]+个任务|下面是一些(?:例子|示例)|以下是一些(?:例子|示例)"
     r"|不要重复(?:上面的)?(?:例子|示例)|用\s*JSON\s*回答|只有一个键|这是分类任务吗|是不是分类任务|一到两句"
+    r"|^\s*任务\s*\d+\s*（[^）\n]{1,10}）\s*[:：]|任务(?:要|应|应该|需要?|必须)(?:尽量)?(?:多样|多元|丰富|不同)"
+    r"|(?:不要|别|勿|不能)(?:和|与|跟)(?:上面的|以上的)?(?:例子|示例)重复"
+    r"|用户(?:会|可能|常常?)?(?:让|请|要求|叫)(?:AI)?助手(?:做|完成|帮)"
     r"|(?:编写|写出?|想出|列出)(?:\d+|[一二三四五六七八九十几]+)个(?:新的?)?(?:任务|指令)",
     _I | re.MULTILINE,
 )
@@ -142,6 +150,33 @@ _INTRODUCES_EXAMPLES = screened(
 )
 
 
+# a task never opens on numbered examples of other tasks ("Examples: 1) … 2) … Now …")
+_EXAMPLES_FIRST = screened(
+    r"^\s*(?:examples?|samples?)\s*:\s*\(?1\s*[.)]|^\s*(?:示例|例子|样例|范例)\s*[:：]\s*[(（]?(?:1|一)\s*[.)）、]",
+    _I,
+)
+# an answer that ends by talking about the generation request: "This is not a classification
+# task.", "(None of the example tasks were repeated.)"
+_TALK_ABOUT_THE_TASK = screened(
+    r"\b(?:this|it) is (?:not )?an? (?:non-)?classification task\b"
+    r"|\b(?:repeat\w*|duplicat\w*|cop(?:y|ied|ying)) (?:\w+ ){0,2}?(?:the |any )?(?:example|sample)"
+    r"(?: tasks?)?s?\b"
+    r"|\b(?:none|neither) of the (?:example|sample) tasks\b"
+    r"|(?:这|它|此)(?:不|并不)?是(?:一个|一项|一道)?(?:非)?分类任务(?![吗?？])|(?:和|与|跟)示例(?:不)?重复",
+    _I,
+)
+_ABOUT_TASKS = screened(r"classif|example|sample|repeat|分类|示例|例子|重复", _I)
+
+
+def talk_about_the_task(answer: str, instruction: str) -> str | None:
+    """Words in an answer about the generation request itself, when the task is not about
+    classification or examples."""
+    found = _TALK_ABOUT_THE_TASK.search(answer)
+    if found is None or _ABOUT_TASKS.search(instruction):
+        return None
+    return found.group(0)
+
+
 _FIELD_LABEL = screened(
     r"\b(question|answer|output|response|input|instruction|context)\s*:|(问题|回答|输出|输入|指令)\s*[:：]",
     _I,
@@ -152,7 +187,7 @@ def leaked(text: str, instruction: bool = False) -> str | None:
     """The leaked words, when `text` carries a piece of a generation prompt or talks about it.
     `instruction`: the text is a task, which never introduces examples of tasks itself."""
     if instruction:
-        found = _INTRODUCES_EXAMPLES.search(text)
+        found = _INTRODUCES_EXAMPLES.search(text) or _EXAMPLES_FIRST.search(text)
         if found:
             return found.group(0)
         labels = {label.lower() for pair in _FIELD_LABEL.findall(text) for label in pair if label}

@@ -1,6 +1,6 @@
 import pytest
 
-from pipeline.curate.structure.answers import cut_short, role_confusion, wrong_type
+from pipeline.curate.structure.answers import cut_short, unrelated, wrong_type
 from pipeline.curate.structure.asks import reading
 
 
@@ -81,21 +81,6 @@ def test_whole_outputs(output: str) -> None:
     assert cut_short(output, reading("Answer the question.", False)) is None
 
 
-def test_role_confusion() -> None:
-    asks = reading("Summarise the passage in one sentence.", False)
-    passage = "The person took a test, they chose to take the blue car and passed on the first try."
-    assert role_confusion("Summarise the passage in one sentence.", passage, "1. " + passage, asks)
-    assert role_confusion("Summarise the passage.", passage, passage + " Then they drove home.", asks)
-    assert role_confusion(
-        "What is the boiling point of water?", "", "What is the boiling point of water?", asks
-    )
-    fix = reading("Correct the spelling in this sentence.", False)
-    assert (
-        role_confusion("Correct the spelling.", "I recieved teh letter.", "I received the letter.", fix)
-        is None
-    )
-
-
 def test_a_title_or_a_slogan_needs_no_full_stop() -> None:
     slogan = reading("Write a short slogan for a neighborhood bakery.", False)
     assert cut_short("From our oven to your table", slogan) is None
@@ -117,8 +102,6 @@ def test_stops_on_an_operator() -> None:
 
 
 def test_an_output_unrelated_to_the_input_it_should_work_on() -> None:
-    from pipeline.curate.structure.answers import unrelated
-
     rewrite = reading("Rewrite this headline in a more elegant way.", False)
     headline = "The most surprising thing about the world is that everything can be improved"
     assert unrelated(rewrite, headline, "This is why I am such an amazing person for living my dreams.")
@@ -133,3 +116,49 @@ def test_labels_named_by_answer_x_or_y() -> None:
     prose = "It seems that the author supports this idea, but there are also some limitations to it today."
     assert wrong_type(asks, "", "", prose) is not None
     assert wrong_type(asks, "", "", "Correct") is None
+
+
+def test_a_cut_query_or_calculation() -> None:
+    sql = reading("Write a SQL query that lists the orders placed in May, newest first.", False)
+    assert cut_short("SELECT id, placed_at FROM orders WHERE month = 5 ORDER", sql) is not None
+    assert cut_short("SELECT id, placed_at FROM orders WHERE month = 5 ORDER BY placed_at DESC", sql) is None
+    percent = reading("计算240的15%。", False)
+    assert cut_short("240的15%等于240乘以", percent) is not None
+    assert cut_short("240的15%等于36。", percent) is None
+    assert cut_short("Six times seven is 42, so the answer is six times", reading("Compute 6 × 7.", False))
+
+
+def test_a_quantity_question_answered_without_a_number() -> None:
+    # the 一 of 一刻钟 is the question's own word, not an answer
+    assert _wrong("半小时是多少分钟？", "分钟比小时短，所以半小时里有不少分钟。") is not None
+    assert _wrong("半小时是多少分钟？", "半小时是三十分钟。") is None
+
+
+def test_a_which_one_question_answered_with_none_of_its_options() -> None:
+    assert (
+        _wrong("猫、鹦鹉、金鱼中，哪一种会飞？", "它们都很可爱，很多家庭都养宠物。") is None
+    )  # 都: "all of them"
+    assert _wrong("猫、鹦鹉、金鱼中，哪一种会飞？", "宠物给家庭带来很多快乐和陪伴。") is not None
+    assert _wrong("猫、鹦鹉、金鱼中，哪一种会飞？", "鹦鹉。") is None
+    assert _wrong("Which of these is a planet: Pluto, Mars or the Moon?", "Space is very big and cold.")
+    assert _wrong("Which of these is a planet: Pluto, Mars or the Moon?", "Mars is.") is None
+    assert (
+        _wrong("Which is heavier, a tonne of bricks or a tonne of feathers?", "Neither: both weigh a tonne.")
+        is None
+    )
+
+
+def test_a_named_answer_is_an_answer_to_a_two_way_question() -> None:
+    asked = "判断这条消息是广告还是通知，回答“广告”或“通知”。"
+    assert _wrong(asked, "广告") is None
+    assert _wrong(asked, "这条消息写得很长。") is not None
+
+
+def test_an_extraction_of_numbers_shares_the_input() -> None:
+    extract = reading("Extract the phone numbers from the text.", False)
+    given = "Call the shop on 020 7946 0018 or the depot on 020 7946 0442."
+    assert unrelated(extract, given, "020 7946 0018; 020 7946 0442") is None
+
+
+def test_a_slogan_in_chinese_needs_no_full_stop() -> None:
+    assert cut_short("修好每一双鞋，陪你走遍每条街", reading("给一家修鞋店写一句广告语。", False)) is None

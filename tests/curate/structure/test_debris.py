@@ -39,3 +39,9 @@ def test_json_tasks_keep_their_braces_but_not_the_seams_between_items() -> None:
     assert debris('{"apple": "red", "banana": "yellow"}', structured=True) is None
     assert debris("h1 {\n  color: blue;\n}", structured=True) is None
     assert debris('{"input": "a"}, {"input": "b"', structured=True) is not None
+
+
+def test_escaped_markup_is_debris_unless_markup_is_the_subject() -> None:
+    assert debris("Explain why soup needs salt.&lt;br&gt;", structured=False) == "&lt;"
+    assert debris("解释面包为什么会发霉。&amp;nbsp;", structured=False) == "&amp;"
+    assert debris("Write &lt; for a less-than sign in HTML.", structured=True) is None

@@ -143,3 +143,54 @@ def test_the_next_step_of_a_list_may_be_asked_for() -> None:
     ]
     assert list_continuation(fields, continues=False) is not None
     assert list_continuation(fields, continues=True) is None
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        (
+            [
+                ("instruction", "Plan the essay."),
+                ("input", "Part A: Background"),
+                ("output", "Part B: Method"),
+            ],
+            "output",
+        ),
+        (
+            [
+                ("instruction", "写读书报告的提纲。"),
+                ("input", "第一部分：作者简介"),
+                ("output", "第二部分：主要内容"),
+            ],
+            "output",
+        ),
+        (
+            [
+                ("instruction", "List packing steps."),
+                ("input", "• Fold the shirts"),
+                ("output", "• Roll the socks\n• Zip it"),
+            ],
+            "output",
+        ),
+        ([("instruction", "- Check the tyres"), ("input", "- Check the oil")], "input"),
+    ],
+)
+def test_lettered_parts_and_bullets_dealt_out_over_fields(fields: list[tuple[str, str]], field: str) -> None:
+    found = list_continuation(fields)
+    assert found is not None and found["field"] == field
+
+
+def test_a_kept_bullet_in_a_reworked_input_is_no_continuation() -> None:
+    fields = [
+        ("instruction", "Fix the spelling."),
+        ("input", "• Fold the shrits"),
+        ("output", "• Fold the shirts"),
+    ]
+    assert list_continuation(fields, keeps_form=True) is None
+    assert list_continuation([("input", "• a\n• b"), ("output", "• c\n• d")]) is None  # a whole list in each
+
+
+def test_words_that_start_with_a_particle_character_are_whole() -> None:
+    for whole in ("地球上为什么有潮汐？", "得到一笔奖金后应该怎样理财？", "的确如此吗？请解释原因。"):
+        assert fragment(whole, has_input=False, chinese=True) is None
+    assert fragment("地把门关上。", has_input=False, chinese=True) is not None

@@ -80,3 +80,42 @@ def test_ngrams_cover_both_languages() -> None:
 )
 def test_talk_of_numbered_tasks_and_constraints(text: str) -> None:
     assert leaked(text) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Task 3 (open-ended): Describe a rainy market.",
+        "任务3（开放式）：描述一个下雨的集市。",
+        "Think of tasks real users would give an AI assistant, such as booking a table.",
+        "想想用户会让助手做什么，比如订机票。",
+        "简要介绍一下太极拳。任务要多样，不要和示例重复。",
+        "Tasks should be diverse. Explain how tides work.",
+    ],
+)
+def test_more_shapes_of_the_prompt(text: str) -> None:
+    assert leaked(text) is not None
+
+
+def test_an_instruction_opening_on_numbered_examples_of_other_tasks() -> None:
+    assert leaked("Examples: 1) Name a fruit. 2) Spell 'cat'. Now list three birds.", instruction=True)
+    assert leaked("示例：1）写一句诗。2）算一道题。现在请介绍长城。", instruction=True)
+    assert leaked("Give examples of metaphors.", instruction=True) is None
+
+
+def test_an_answer_talking_about_the_generation_request() -> None:
+    from pipeline.curate.structure.leakage import talk_about_the_task
+
+    assert talk_about_the_task("Stretch now.\nThis is not a classification task.", "Write a reminder.")
+    assert talk_about_the_task("早点睡。\n这不是一个分类任务。", "写一句劝人早睡的话。")
+    assert talk_about_the_task("Try soup. (None of the example tasks were repeated.)", "Suggest a dinner.")
+    # the task is about classification or examples: talking about them is the answer
+    assert (
+        talk_about_the_task("This is a classification task.", "Is sorting mail a classification task?")
+        is None
+    )
+    assert talk_about_the_task("Do not copy the examples verbatim.", "Give advice on using examples.") is None
+
+
+def test_a_to_do_list_one_task_per_line_is_a_task() -> None:
+    assert leaked("Write a to-do list for spring cleaning, one task per line.", instruction=True) is None

@@ -15,7 +15,6 @@ import pytest
 import pipeline.curate.structure  # noqa: F401  (loads every module of the package)
 from pipeline.curate.rouge import rouge_l_f1 as rouge_score_f1
 from pipeline.curate.rouge import rouge_l_f1_fast as rouge_l_f1
-from pipeline.curate.structure.answers import _may_reach
 from pipeline.curate.structure.fragments import (
     _MARKER,
     _ZH_DANGLING_END,
@@ -26,6 +25,7 @@ from pipeline.curate.structure.fragments import (
     markers,
 )
 from pipeline.curate.structure.leakage import _ngrams, _runs, _template_grams, template_ngrams
+from pipeline.curate.structure.roles import may_reach
 from pipeline.curate.structure.screen import Screened, needles, screened, search_tail
 
 MODULES = ["answers", "asks", "debris", "fragments", "leakage", "task_form"]
@@ -192,5 +192,5 @@ def test_a_rouge_l_out_of_reach_is_below_its_threshold() -> None:
         a = [rng.choice("abcdef") for _ in range(rng.randint(0, 40))]
         b = [rng.choice("abcdef") for _ in range(rng.randint(0, 40))]
         for numerator, denominator in ((1, 2), (7, 10), (3, 4)):
-            if not _may_reach(a, b, numerator, denominator):
+            if not may_reach(a, b, numerator, denominator):
                 assert rouge_l_f1(a, b) < numerator / denominator

@@ -1,0 +1,80 @@
+import pytest
+
+from pipeline.curate.structure.asks import reading
+from pipeline.curate.structure.roles import role_confusion
+
+
+def _confused(instruction: str, given: str, said: str) -> object:
+    return role_confusion(instruction, given, said, reading(instruction, False))
+
+
+def test_the_input_again_carried_on_or_asked_back() -> None:
+    asks = reading("Summarise the passage in one sentence.", False)
+    passage = "The person took a test, they chose to take the blue car and passed on the first try."
+    assert role_confusion("Summarise the passage in one sentence.", passage, "1. " + passage, asks)
+    assert role_confusion("Summarise the passage.", passage, passage + " Then they drove home.", asks)
+    assert role_confusion(
+        "What is the boiling point of water?", "", "What is the boiling point of water?", asks
+    )
+    fix = reading("Correct the spelling in this sentence.", False)
+    assert (
+        role_confusion("Correct the spelling.", "I recieved teh letter.", "I received the letter.", fix)
+        is None
+    )
+
+
+@pytest.mark.parametrize(
+    ("instruction", "given", "said"),
+    [
+        # the input's speaker again, by label, even in an edit task when the task names who answers
+        (
+            "As the editor, fix the writer's sentence.",
+            "Writer: Me and him goes there.",
+            "Writer: We goes there.",
+        ),
+        ("作为医生，纠正病人的说法。", "病人：感冒了就要吃抗生素。", "病人：我觉得感冒就得吃抗生素。"),
+        # the input's speaker again, in the first person, saying what the input said
+        (
+            "Reply as the landlord to the tenant's message.",
+            "Tenant: The boiler broke on Monday and I have had no hot water since.",
+            "The boiler broke on Monday, and since then I have had no hot water at all.",
+        ),
+        (
+            "回复顾客的留言。",
+            "顾客：我上周买的台灯用了两天就不亮了。",
+            "我上周买的台灯只用了两天就不亮了，真失望。",
+        ),
+    ],
+)
+def test_the_input_s_speaker_talking_again(instruction: str, given: str, said: str) -> None:
+    assert _confused(instruction, given, said)
+
+
+@pytest.mark.parametrize(
+    ("instruction", "given", "said"),
+    [
+        (
+            "Correct the grammar.",
+            "Writer: Me and him goes there.",
+            "Writer: He and I go there.",
+        ),  # no role named
+        (
+            "Reply as the landlord to the tenant's message.",
+            "Tenant: The boiler broke on Monday and I have had no hot water since.",
+            "I'm sorry the boiler broke on Monday; I will send a plumber to you tomorrow.",
+        ),
+        (
+            "Reply to the email.",
+            "Could you attend the review on Monday?",
+            "Thanks, I will attend the review on Monday.",
+        ),
+        (
+            "回复顾客的留言。",
+            "顾客：我上周买的台灯用了两天就不亮了。",
+            "非常抱歉给您添麻烦了，我们马上为您换一台新台灯。",
+        ),
+        ("Write the customer's next message.", "Agent: What is your order number?", "Customer: It is 48213."),
+    ],
+)
+def test_replies_in_their_own_voice_pass(instruction: str, given: str, said: str) -> None:
+    assert _confused(instruction, given, said) is None
