@@ -21,8 +21,9 @@ from pipeline.curate.language import detect, names_language
 from pipeline.curate.structure.answers import cut_short, unrelated, wrong_type
 from pipeline.curate.structure.asks import reading
 from pipeline.curate.structure.debris import debris, is_json
-from pipeline.curate.structure.fragments import fragment, list_continuation
+from pipeline.curate.structure.fragments import fragment
 from pipeline.curate.structure.leakage import leaked, talk_about_the_task
+from pipeline.curate.structure.lists import list_continuation
 from pipeline.curate.structure.roles import role_confusion
 from pipeline.curate.structure.task_form import not_a_task
 from pipeline.curate.verdict import Rule, Verdict, first_violation
@@ -140,7 +141,7 @@ def _cut(record: Record, config: StructureConfig) -> Verdict | None:
     if given.endswith(("...", "…")) and len(given.split()) <= 8 and not given.startswith(("...", "…")):
         return Verdict("cut_output", {"field": "input", "term": f"a placeholder for an input: {given!r}"})
     for answer in answers_of(record):
-        why = cut_short(answer.text, asks)
+        why = cut_short(answer.text, asks, given if isinstance(record, AlpacaRecord) else "")
         if why:
             return Verdict("cut_output", {"field": answer.field, "term": why})
     return None

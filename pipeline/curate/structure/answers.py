@@ -11,7 +11,7 @@ from pipeline.curate.rouge import rouge_l_f1_fast as rouge_l_f1
 from pipeline.curate.structure.asks import Asks, has_number, looks_like_code
 from pipeline.curate.structure.fragments import dangling_end
 from pipeline.curate.structure.roles import content_words, may_reach
-from pipeline.curate.structure.screen import screened, tokens
+from pipeline.curate.structure.screen import screened, search_tail, tokens
 from pipeline.text import cjk_ratio
 
 _WORDS_EN = {
@@ -32,7 +32,7 @@ _ITEM = re.compile(r"^\s*(?:\d{1,2}[.)、]|[-*•])\s*(.*)$", re.MULTILINE)
 _ZH_DANGLING = re.compile(
     r"[\u4e00-\u9fff](?:的|和|与|及|以及|把|在|对|从|向|被|给|是|于是|然后|所以|但是|而且|并且|因为|包括|例如|比如)$"
 )
-_OPERATORS = "=+×÷*/^<([{（"
+_OPERATORS = "=+×÷*/^<([{（√±−"
 _NUMERAL_WINDOW = re.compile(r"(?=(\w?[零一二三四五六七八九十百千万两半\d]+\w?))")
 _LABELS = screened(
     r"\b(?:yes|no|true|false|positive|negative|neutral|correct|incorrect|valid|invalid|spam|"
@@ -66,17 +66,46 @@ def _prose_line(line: str) -> bool:
     return not (len(words) >= 2 and capitalised >= 0.7 * len(words))  # a title
 
 
-def cut_short(said: str, asks: Asks) -> str | None:
+_SALUTATION = re.compile(
+    r"^\s*(?:dear|hi|hello|to|greetings)\b[^\n]{0,40}[,，]$|^\s*(?:亲爱的|尊敬的)[^\n]{0,20}[，,：:]$", re.I
+)
+_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$", re.MULTILINE)
+_BRACKETS = {")": "(", "]": "[", "}": "{"}
+
+
+def _unclosed(code: str) -> bool:
+    """More brackets opened than closed (strings ignored roughly: quotes skipped in pairs)."""
+    stripped = re.sub(r"'[^'\n]*'|\"[^\"\n]*\"", "", code)
+    return any(stripped.count(opener) > stripped.count(closer) for closer, opener in _BRACKETS.items())
+
+
+def _short_last_row(text: str) -> bool:
+    """A Markdown table whose last row has fewer cells than its header."""
+    rows = [line.strip() for line in text.splitlines() if line.strip().startswith("|")]
+    if len(rows) < 3:
+        return False
+    cells = [row.strip("|").count("|") + 1 for row in rows]
+    return cells[-1] < cells[0] or not rows[-1].endswith("|") or rows[-1].rstrip("| ").endswith("|")
+
+
+def cut_short(said: str, asks: Asks, given: str = "") -> str | None:
     """How the output shows it was cut: a bare list marker or a stub item at the end, fewer items
-    than it announced, or prose that stops without ending its sentence."""
+    than it announced, or prose that stops without ending its sentence (unless it ends the way
+    its input does: a sign or a title edited stays unpunctuated)."""
     text = said.rstrip()
     if not text or text.count("```") % 2:
         return None
-    if text[-1] in _OPERATORS and not text.endswith(("->", "=>", ":-)")):
-        return f"stops on an operator: {text[-12:]!r}"
+    if text[-1] in _OPERATORS and len(text) > 3 and (asks.code or not text.endswith(("->", "=>", ":-)"))):
+        return f"stops on an operator: {text[-12:]!r}"  # "//" alone is an answer (floor division)
+    if asks.code and (_unclosed(text) or text.endswith(("=>", "->"))):
+        return f"leaves a bracket open: {text[-16:]!r}"
+    if _TABLE_ROW.search(text) and _short_last_row(text):
+        return f"ends on a part of a table row: {text.splitlines()[-1][:24]!r}"
+    if text[-1] in ",，、" and not asks.code and not _SALUTATION.match(text):
+        return f"stops on a comma: {text[-12:]!r}"
     if asks.code and _SQL_END.search(text) and "select" in text.lower():
         return f"stops on a keyword: {text[-16:]!r}"
-    if _WORD_OPERATOR_END.search(text) and (asks.number or has_number(text)):
+    if search_tail(_WORD_OPERATOR_END, text, len("multiplied by")) and (asks.number or has_number(text)):
         return f"stops on an operation: {text[-12:]!r}"
     if text[-1] not in _PROSE_END and dangling_end(text) and not asks.code and len(text.split()) >= 3:
         return f"stops on a dangling word: {text[-16:]!r}"
@@ -102,6 +131,8 @@ def cut_short(said: str, asks: Asks) -> str | None:
             return f"asked for {asks.count} items, stops after {listed}"
     lines = [line for line in text.splitlines() if line.strip()]
     last = lines[-1].strip()
+    if given and given.split()[-2:] == text.split()[-2:]:
+        return None
     if (
         last[-1] in _PROSE_END
         or not _prose_line(last)
@@ -213,7 +244,9 @@ def wrong_type(asks: Asks, instruction: str, given: str, said: str) -> dict[str,
         return {"asked": "one of " + ", ".join(asks.choices), "found": said[:40]}
     if asks.number and not _gives_number(instruction, given, said):
         return {"asked": "a number", "found": said[:40]}
-    label_like = _LABELS.fullmatch(said.strip(" .。")) or len(words) <= 1 and not chinese
+    if asks.only_short and (len(words) > 12 or chinese and len(said) > 24):
+        return {"asked": "a name, word or number only", "found": said[:40]}
+    label_like = _LABELS.fullmatch(said.strip(" .。")) or len(words) <= 1 and not chinese or chinese and short
     if (asks.prose or asks.long_form) and short and (label_like or asks.long_form):
         return {"asked": "a piece of writing", "found": said.strip()}
     return None

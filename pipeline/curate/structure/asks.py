@@ -20,22 +20,23 @@ _CODE = screened(
     r"(?:\s+(?!for\b|of\b|about\b|on\b|in\b|to\b)[^\s.?!]+){0,5}?\s+"
     r"(?:function|program|script|snippet|code|sql|regex|regular expression|bash command|"
     r"shell command|command line|one-liner|html|css|json schema|"
-    r"(?:python|javascript|java|c\+\+|c#|rust|go|typescript|ruby|php)\s+(?:class|method|query|lambda))\b"
+    r"(?:python|javascript|java|c\+\+|c#|rust|go|typescript|ruby|php)\s+(?:class|method|query|lambda)|"
+    r"(?:excel|spreadsheet|google sheets) formula|latex (?:code|formula|markup))\b"
     r"|(?:编写|写|实现|给出|用\w{0,8}(?:写|实现))[^。？！\n]{0,30}?"
-    r"(?:函数|程序|代码|脚本|SQL|sql|查询语句|正则表达式|命令)",
+    r"(?:函数|程序|代码|脚本|SQL|sql|查询语句|正则表达式|命令)|(?:Excel|WPS|表格)\s*公式|LaTeX",
     _I,
 )
 _CODE_SIGNAL = re.compile(
     r"```|\bdef \w+\s*\(|\breturn\b|\bSELECT\b[\s\S]*\bFROM\b|\bfunction\s*\w*\s*\(|=>|\bclass \w+"
     r"|\bimport \w+|#include|\bconsole\.log\(|\bprint\s*\(|;\s*$|\)\s*\{\s*$|[A-Za-z_]\w*\s*\([^()]*\)\s*[{:]"
     r"|\b(?:for|while|if)\s*\(|\blambda\b|<\w+[^>]*>|\$\w+|\b[A-Za-z_]\w*\s*=\s*\S|^\s*(?:ls|cd|grep|sed|awk|git|pip)\b"
-    r"|\^|\\d|\[\^?[a-z0-9]-"
+    r"|\^|\\d|\[\^?[a-z0-9]-|\\[a-z]+\{|^\s*=[A-Z]+\("
     r"|^\s*(?:sudo\s+)?[a-z][\w.-]*\s+(?:-{1,2}\w|/|\.{1,2}/?\s|\*|\"\*)",
     re.MULTILINE | _I,
 )
 # "positive or negative", "Yes or No", "'True' or 'False'", "A, B or C"
 _OPTIONS = screened(
-    r"(?:\b(?:as|is|either|label|classify|answer|respond|reply|categor\w*|into|with|to)\b[:\s]+)"
+    r"(?:\b(?:as|is|either|label|classify|answer|respond|reply|categor\w*|into|with|to)\b[:\s]+|\w:\s+)"
     r"[\"'“]?([\w\- ]{1,20}?)[\"'”]?(?:\s*,\s*[\"'“]?([\w\- ]{1,20}?)[\"'”]?)*"
     r"\s*,?\s+or\s+[\"'“]?([\w\-]{1,20})",
     _I,
@@ -56,7 +57,10 @@ _ANSWER_OPTIONS_ZH = re.compile(
     r"回答[“\"]?([\u4e00-\u9fff]{1,3})[”\"]?(?:或|还是)[“\"]?([\u4e00-\u9fff]{1,3})[”\"]?"
 )
 _NUMBER = screened(
-    r"\b(?:calculate|compute|count|how many|how much|what is \d|find the (?:sum|product|difference|area|"
+    r"\b(?:calculate|compute|(?<!t )count(?= the\b| how\b| all\b)|how many|how much|what is \d|"
+    r"what (?:is|was) the (?:\w+ ){0,2}?(?:number|population|distance|speed|temperature|height|length|price|"
+    r"percentage|boiling point|melting point)|rate\b[^.?!\n]{0,40}\bfrom \d+\b|on a scale (?:of|from) \d+|"
+    r"find the (?:sum|product|difference|area|"
     r"perimeter|volume|average|mean|median|greatest common|gcd|lcm|least common|value|square root|"
     r"percentage|total|number)|convert \d+|what is \d+|solve (?:for|the equation)|evaluate the expression)\b"
     r"|\bin what year\b|\bwhich year\b|\bwhat year\b|\bhow (?:old|long|far|tall|heavy)\b"
@@ -73,7 +77,8 @@ _PROSE = re.compile(
     r"paragraph|dialogue|letter|speech)|generate a (?:story|poem|paragraph|description|letter|"
     r"email|slogan|tagline)|summari[sz]e|discuss|suggest|give (?:me )?(?:some )?(?:advice|tips|"
     r"reasons|an explanation)|outline|brainstorm)\b"
-    r"|^\s*(?:请)?(?:用[^，。？！]{1,6})?(?:写(?:一|篇|段|首|封|个故事)|撰写|描述|解释|讲|总结|概括|简述|阐述|谈谈|介绍|创作|编一个|起草)",
+    r"|^\s*(?:请)?(?:用[^，。？！]{1,6})?(?:写(?:一|篇|段|首|封|个故事)|撰写|描述|解释|讲|总结|概括|简述|阐述|谈谈|介绍|创作|编一个|起草"
+    r"|(?:简要|简单)?(?:分析|论述|评价|探讨|谈一谈|说一说))",
     _I,
 )
 # a piece of writing named outright: a one-word answer cannot be it
@@ -81,7 +86,8 @@ _LONG_FORM = screened(
     r"\b(?:write|compose|draft|create|generate|tell|prepare)\b[^.?!\n]{0,30}?\b(?:story|essay|poem|"
     r"paragraph|letter|email|e-mail|article|description|explanation|speech|dialogue|review|report|"
     r"blog post|cover letter|biography|summary|memo|toast|eulogy|anecdote)\b"
-    r"|(?:写|撰写|创作|编|起草)[^。？！\n]{0,12}?(?:故事|文章|诗|信|邮件|说明文|演讲稿|对话|日记|报告|简历|介绍|文案|留言|描述|通知|祝福)",
+    r"|(?:写|撰写|创作|编|起草)[^。？！\n]{0,12}?(?:故事|文章|诗|信|邮件|说明文|演讲稿|对话|日记|报告|简历|介绍|文案|留言|描述|通知|祝福"
+    r"|绝句|律诗|散文|作文|短文|读后感|发言稿|倡议书|评论)",
     _I,
 )
 # answers that are short by nature and need not end a sentence
@@ -123,9 +129,10 @@ _COPY_ALLOWED = screened(
     r"reorder|arrange|format|punctuat\w*|spell\w*|grammar|tense|passive|active voice|continue|"
     r"complete|finish|extend|expand|shorten|simplify|transliterate|normali[sz]e|clean|"
     r"reverse|repeat|copy|underline|fill in|organi[sz]e|numbered list|bullet points?|bulleted list|make|"
-    r"turn|rearrange|restructure|tabulate|in (?:the )?(?:right|correct|chronological|alphabetical) order)\b"
+    r"turn|rearrange|restructure|tabulate|in (?:the )?(?:right|correct|chronological|alphabetical) order|"
+    r"escape|unescape|encode|decode|renumber|number)\b"
     r"|改正|纠正|修改|改写|润色|改成|转换|替换|删除|添加|排序|调整|标点|错别字|语法|续写|补全|扩写|缩写|简化|改为|改得|改成|整理|列成|分行|编号|格式"
-    r"|排列|顺序|变成|转成|做成",
+    r"|排列|顺序|变成|转成|做成|转义|编码|删掉|删去|去掉|换成|改用|补上|补一个|结尾|补完",
     _I,
 )
 
@@ -148,6 +155,7 @@ class Asks:
     continues: bool  # the answer carries on a list or text of the input ("the next step")
     over_input: bool  # the answer works on the input (rewrite, summarise, extract, answer from it)
     choices: tuple[str, ...] = ()  # "Which of these …: A, B or C?": the answer names one of them
+    only_short: bool = False  # "只写书名", "in one word": a name, word or number, not sentences
 
 
 _QUOTED = re.compile(r"'([^']{2,80})'|\"([^\"]{2,80})\"|“([^”]{2,80})”|「([^」]{2,80})」")
@@ -165,9 +173,17 @@ _COUNT_WORDS = {
 }  # fmt: skip
 
 
+# the answer is to be a name or a word only: "只写书名", "Answer with just the name"
+_ONLY_SHORT = screened(
+    r"\b(?:answer|reply|respond) with (?:only|just)\b"
+    r"|\b(?:only|just) (?:the|a|one) (?:name|word|number|title|year)\b"
+    r"|\bone word\b|只写|只回答|只需回答|只给出|只说|仅写|只要写",
+    _I,
+)
 _CONTINUES = screened(
     r"\bnext\b|\bcontinue|\bmissing\b|\bwhat comes\b|\bcomplete the\b|\badd (?:one|another|a) (?:more )?"
-    r"(?:step|item|point|line)|下一步|接下来|续写|补全|缺少|缺失|补充",
+    r"(?:\w+ )?(?:step|item|point|line|thing)|\b(?:final|last) (?:step|item|point|line)\b"
+    r"|下一步|接下来|续写|补全|缺少|缺失|补充|补上|最后一步|少了|漏了",
     _I,
 )
 
@@ -255,6 +271,7 @@ def reading(instruction: str, classification: bool) -> Asks:
         continues=bool(_CONTINUES.search(instruction)),
         over_input=bool(_OVER_INPUT.search(instruction)) and not code,
         choices=() if code else _choices(instruction),
+        only_short=bool(_ONLY_SHORT.search(instruction)) and not code,
     )
 
 

@@ -15,7 +15,10 @@ _SEAM = screened(
     r"\}\s*,\s*\{|\"\s*\}\s*,?\s*$|\}\s*\]\s*\}?\s*$|^\s*\{\s*\"|\"\s*:\s*\"\s*$"
     r"|\"(?:instruction|input|output|instances|instructions|label|is_classification)\"\s*:"
     r"|\\n|\\\"|</?(?:p|div|br|span|li|ul|ol|b|i|strong|em|html|body)\s*/?>|```"
-    r"|&(?:lt|gt|amp|quot|apos|nbsp|#\d{2,5}|#x[0-9a-f]{2,4});",  # escaped markup: "&lt;br&gt;"
+    r"|&(?:lt|gt|amp|quot|apos|nbsp|#\d{2,5}|#x[0-9a-f]{2,4});"  # escaped markup: "&lt;br&gt;"
+    # a chat template's special tokens, a record's field tags, an escaped character left escaped
+    r"|<\|[a-z_]{2,20}\|>|</?s>|\[/?INST\]|<</?SYS>>|\\u[0-9a-f]{4}"
+    r"|</?(?:instruction|input|output|response|record|task|answer|question)>",
     re.IGNORECASE | re.MULTILINE,
 )
 _BETWEEN_ITEMS = screened(
@@ -64,8 +67,8 @@ def debris(text: str, structured: bool) -> str | None:
     match = _SEAM.search(text) or _STRAY.search(text) or _TORN_START.search(text) or _DOUBLED.search(text)
     if match:
         return match.group(0).strip() or match.group(0)
-    if text.count('"') % 2 and '"' in text.rstrip()[-2:]:
-        return text.rstrip()[-12:]
+    if text.count('"') % 2 and ('"' in text.rstrip()[-2:] or text.lstrip().startswith('"')):
+        return text.strip()[:12] if text.lstrip().startswith('"') else text.rstrip()[-12:]
     if any(char in text for char in "{}[]") and not _balanced(text):
         return next(char for char in text if char in "{}[]")
     return None

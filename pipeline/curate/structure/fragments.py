@@ -1,8 +1,7 @@
-"""Instructions that are not whole sentences, and numbered lists split across fields.
+"""Instructions that are not whole sentences.
 
 A small model that loses track of the JSON it writes starts an "instruction" in the middle of a
-sentence ("and add one row to the table called"), or deals one numbered list out over the
-instruction, the input and the output ("1. Create a table…" / "2. Create a table…")."""
+sentence ("and add one row to the table called"), or ends it on a dangling word."""
 
 from __future__ import annotations
 
@@ -12,16 +11,27 @@ from pipeline.curate.structure.screen import search_tail
 
 _IDENTIFIER = re.compile(r"^[a-z]+[A-Z0-9_.(]|^[a-z]\w*\(|^(?:e\.g\.|i\.e\.|etc\.)|^[a-z]+\.[a-z]+")
 _CAPITAL_CONNECTIVE = re.compile(
-    r"^(?:And|But|Or|Nor|Because|Although|Though|Whereas|Then|Also|Plus|Hence|Thus|Therefore|"
-    r"Meanwhile|Otherwise|Except|Unless|Until|Whose|Whom)\b(?!\s*[,:'\"])"
+    r"^(?:And|But|Or|Nor|Then|Also|Plus|Hence|Thus|Therefore|Meanwhile|Otherwise|Whose|Whom)\b"
+    r"(?!\s*[,:'\"])(?!\s+(?:and|or)\b)"
+)
+# a subordinate clause is a fragment only when no main clause follows it ("Unless stated otherwise, …")
+_CAPITAL_SUBORDINATOR = re.compile(
+    r"^(?:Because|Although|Though|Whereas|Except|Unless|Until|So that|In order to)\b"
+    r"(?!\s*[,:'\"])(?!\s+(?:and|or)\b)"
 )
 DANGLING_END = re.compile(
     r"\b(?:and|or|but|nor|the|a|an|of|to|with|called|named|titled|as|such as|like|for|from|by|in|"
+    r"versus|vs|via|"
     r"on|at|into|onto|than|that|which|who|whose|is|are|was|were|be|been|its|their|your|his|her|"
     r"our|this|these|those|my|because|about|between|including|for example|for instance|e\.g|i\.e)\s*$",
     re.IGNORECASE,
 )
 DANGLING_LONGEST = len("for instance")  # the longest word above: a match starts no further back
+# subordinate or linking openings: a fragment when the instruction is that one clause ("尽管合同里没有写明。")
+_ZH_SUBORDINATE_START = re.compile(
+    r"^(?:尽管|虽然|虽说|即使|即便|哪怕|由于|因为|从而|以免|以便|以致|不过|可是|然而|于是|接着|况且|何况|甚至|进而|只要|只有|除非)"
+    r"(?![、，”」])"
+)
 _ZH_START = re.compile(
     r"^(?:和|并且|并|但是|但|而且|而是|而|或者|或是|以及|及|的(?![确士])|地(?![球铁震图方址下区理面点板道域位毯主势形])"
     r"|得(?![到分出知益奖])|因此|所以|然后|还有|并把|就是|了(?![解])|呢|吧|也是|其中|否则|那么"
@@ -32,77 +42,16 @@ _ZH_DANGLING_END = re.compile(
     r"(?:的|和|以及|例如|比如|与|或|及|在|把|被|对|是|为|从|向|跟|同|给|一[段个篇首些句条份]|几[个条]"
     r"|所以|但是|而且|否则|然后|那么|如果|因为|并且|学会了|，|、|,)\s*$"
     r"|(?:并且|并|再|然后|而且|以及)[\u4e00-\u9fff]{1,2}\s*$"
+    # a clause cut after its verb: "…，要突出" "…，包括" "…，最好是有" "…，可以通过"
+    r"|[，,](?:要|需要|应该|最好|可以|并且?)?(?:包括|突出|通过|是有|要有|利用|使用|按照|根据|涉及|关于|像是|诸如|强调|着重|重点|特别是|尤其是)\s*$"
 )
-_ZH_DANGLING_LONGEST = len("以及") + 2
-_TERMINAL = ".?!:;。？！：；…)]\"'”’」』》）"
-
-# "1." "2)" "(3)" "（3）" "4、" and Chinese "第二，" "三、"
-_ZH_NUMBERS = "一二三四五六七八九十"
-_STEMS = "甲乙丙丁戊己庚辛"
-_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
-_MARKER = re.compile(
-    rf"(?:^|\n)\s*(?:(?:(?:step|part)\s*)?(\d{{1,2}})\s*(?:[.)]\s|[.)](?=[^\d\s])|[、）:：])"
-    rf"|[(（]([{_ZH_NUMBERS}]|[a-h]|\d{{1,2}})[)）]|第([{_ZH_NUMBERS}]+)(?:步|部分|点|条|节)?[，,、：:]"
-    rf"|([{_ZH_NUMBERS}{_STEMS}])(?:、|是)|(viii|vii|iii|ii|iv|vi|ix|i|v|x|[a-h])[.)]\s"
-    rf"|(first|second|third|fourth|fifth|next|then|finally|首先|其次|再次)[,，:：]"
-    rf"|part\s+([a-h])\s*[:.])"
-    rf"\s*(?=\S|$)",
-    re.IGNORECASE,
-)
-# one bulleted item alone in a field: "• Preheat the oven" (its marker, for the next field)
-_LONE_BULLET = re.compile(r"^\s*([-*•·])\s+[^\n]+$")
-# items further on in a line ("A) Helium B) Neon"): where a list that goes on left off
-_INLINE = re.compile(r"(?:^|\s)(\d{1,2}|[A-Ha-h])[.)]\s+\S")
-_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "首先": 1, "其次": 2, "再次": 3}
-_BARE_END = re.compile(rf"\n\s*(?:[-*•]|\d{{1,2}}[.)、]|[{_ZH_NUMBERS}]是)\s*$")
-_INLINE_FIRST = re.compile(r"(?:^|[\s:：])(?:1|一)\s*[.)、]\s*\S|第一[，,、]")
+_ZH_DANGLING_LONGEST = len("，需要特别是")  # the longest match above
+TERMINAL = ".?!:;。？！：；…)]\"'”’」』》）"
 
 
 def dangling_end(text: str) -> bool:
     """Whether `text` ends on a word that cannot end a sentence ("…called", "…such as")."""
     return search_tail(DANGLING_END, text, DANGLING_LONGEST) is not None
-
-
-def _position(text: str) -> int:
-    """1 for "1", "a", "一", "甲"; 10 for "十"."""
-    if text.isdigit():
-        return int(text)
-    if text in _STEMS:
-        return _STEMS.index(text) + 1
-    if text in _ZH_NUMBERS:
-        return _ZH_NUMBERS.index(text) + 1
-    return ord(text.lower()) - ord("a") + 1
-
-
-def _number(groups: tuple[str | None, ...]) -> int:
-    digits, parens, ordinal, listed, letter, word, part = groups
-    if part:
-        return _position(part)
-    if digits:
-        return int(digits)
-    if parens or listed:
-        return _position(parens or listed or "")
-    if letter:
-        return _ROMAN.get(letter.lower()) or _position(letter)
-    if word:
-        return _ORDINALS.get(word.lower(), 2)  # "next", "then", "finally" carry on a list
-    text = ordinal or ""
-    if text.startswith("十"):
-        return 10 + (_ZH_NUMBERS.index(text[1]) + 1 if len(text) > 1 else 0)
-    return _ZH_NUMBERS.index(text[0]) + 1 if text else 0
-
-
-def markers(text: str) -> list[int]:
-    """The numbers of the numbered items `text` holds, in order."""
-    if "\n" not in text:  # an item opens the text or a line: here only the text
-        found = _MARKER.match(text)
-        return [_number(found.groups())] if found else []
-    return [_number(match.groups()) for match in _MARKER.finditer(text)]
-
-
-def first_marker(text: str) -> int | None:
-    match = _MARKER.match(text)
-    return _number(match.groups()) if match else None
 
 
 def fragment(instruction: str, has_input: bool, chinese: bool) -> str | None:
@@ -113,6 +62,8 @@ def fragment(instruction: str, has_input: bool, chinese: bool) -> str | None:
     if chinese:
         if _ZH_START.match(text) and not _ZH_WORD_NAMED.match(text):
             return f"starts mid-sentence: {text[:6]}"
+        if _ZH_SUBORDINATE_START.match(text) and not re.search(r"[，,；;？?]", text.rstrip("。")):
+            return f"one subordinate clause: {text[:6]}"
         if search_tail(_ZH_DANGLING_END, text, _ZH_DANGLING_LONGEST) or (
             text.endswith(("：", ":")) and not has_input
         ):
@@ -122,50 +73,12 @@ def fragment(instruction: str, has_input: bool, chinese: bool) -> str | None:
         return f"starts mid-sentence: {' '.join(text.split()[:3])}"
     if _CAPITAL_CONNECTIVE.match(text):
         return f"starts with a connective: {text.split()[0]}"
-    if text[-1] not in _TERMINAL and dangling_end(text):
+    if _CAPITAL_SUBORDINATOR.match(text) and not re.search(r"[,;?]", text):
+        return f"one subordinate clause: {text.split()[0]}"
+    if text[-1] not in TERMINAL and dangling_end(text):
         return f"ends on a dangling word: {' '.join(text.split()[-3:])}"
     if not has_input and re.search(
         r"\b(?:example|for example|e\.g\.|such as|as follows)\s*:\s*$", text, re.I
     ):
         return f"promises what never comes: {' '.join(text.split()[-2:])}"
-    return None
-
-
-def _last_item(text: str, numbers: list[int]) -> int | None:
-    inline = _INLINE.findall(text)
-    if inline and (not numbers or len(inline) > len(numbers)):
-        return _position(inline[-1])
-    return numbers[-1] if numbers else None
-
-
-def list_continuation(
-    fields: list[tuple[str, str]], continues: bool = False, keeps_form: bool = False
-) -> dict[str, object] | None:
-    """A numbered list dealt out over consecutive fields: a field opening on item k > 1, or on
-    item k + 1 right after a field that ended on item k; or a bulleted one, a field opening
-    with the bullet of the lone item in the field before. `continues`: the task asks for the
-    next item; `keeps_form`: its answer is the input reworked (a bullet kept is no sign)."""
-    before: int | None = None
-    bullet: str | None = None  # the marker of a lone bulleted item in the field before
-    for index, (name, text) in enumerate(fields):
-        stripped = text.lstrip()
-        if bullet is not None and stripped.startswith(bullet) and not (continues or keeps_form):
-            return {"field": name, "opens_with": bullet, "previous_field": "one item of the same list"}
-        lone = _LONE_BULLET.match(text)
-        bullet = lone.group(1) + " " if lone else None
-        numbers = markers(text)
-        opens = first_marker(text.lstrip())
-        if opens is not None and opens > 1 and (before is None or opens == before + 1 and not continues):
-            return {"field": name, "opens_with_item": opens, "previous_field_ended_on": before}
-        if opens is None and numbers and numbers[0] > 1 and not continues:
-            return {"field": name, "list_starts_at_item": numbers[0]}  # "…prose.\n2. Sleep well"
-        if name == "instruction" and _INLINE_FIRST.search(text) and not numbers[1:]:
-            # "Here's how you could do it: 1. Create a new table with column named"
-            tail = text.strip()
-            if tail[-1:] not in _TERMINAL or text.rstrip().endswith(tuple("0123456789")):
-                return {"field": name, "opens_with_item": 1, "unfinished": tail[-30:]}
-        if name != "output" and _BARE_END.search(text):
-            return {"field": name, "ends_on": "a bare list marker"}
-        if index + 1 < len(fields):  # what the next field would continue
-            before = _last_item(text, numbers)
     return None

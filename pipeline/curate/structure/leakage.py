@@ -36,6 +36,12 @@ _TALK_ABOUT_THE_PROMPT = screened(
     r"(?:would |might |could |may |often )?(?:ask|give|send) (?:to )?(?:an? |the |your )?(?:ai )?"
     r"assistants?\b"
     r"|\btasks? (?:should|must|need to) be (?:diverse|varied|different)\b"
+    # the requirements of a self-instruct prompt, in its usual words
+    r"|\b(?:not all|each|every|the|these|all) instructions? (?:should|must|will|require|need|are to)\b"
+    r"|\binput field\b|\bthis task has no input\b|\bto maximi[sz]e diversity\b"
+    r"|\bgiven to an? (?:gpt|language model|ai model|model)\b"
+    r"|\b(?:with|has) an input of (?:less|fewer|more) than\b"
+    r"|^\s*generate an? (?:new )?task\b|\bappropriate response to the instruction\b"
     r"|\b(?:must|should|do) not repeat the examples\b|\binstruction should be one or two sentences\b"
     r"|\byour (?:task|job) is to (?:\w+ ){0,3}?(?:create|come up with|write|generate|invent|present|list)"
     r" (?:\w+ ){0,4}?(?:tasks|instructions)\b"
@@ -57,6 +63,9 @@ _TALK_ABOUT_THE_PROMPT_ZH = screened(
     r"|^\s*任务\s*\d+\s*（[^）\n]{1,10}）\s*[:：]|任务(?:要|应|应该|需要?|必须)(?:尽量)?(?:多样|多元|丰富|不同)"
     r"|(?:不要|别|勿|不能)(?:和|与|跟)(?:上面的|以上的)?(?:例子|示例)重复"
     r"|用户(?:会|可能|常常?)?(?:让|请|要求|叫)(?:AI)?助手(?:做|完成|帮)"
+    r"|指令(?:用|要|应|应该|需要?|必须)(?:用|是|为|尽量)?(?:中文|英文|多样|书写|简洁)|输入字段|恰当(?:的)?回应"
+    r"|(?:这个|该)任务的(?:输出|输入)|输出(?:要|应|应该|应为|需要?|必须)(?:是|为)?(?:恰当|完整|一句|一段|不超过)"
+    r"|^\s*(?:示例|例子|样例)\s*\d+\s*$"
     r"|(?:编写|写出?|想出|列出)(?:\d+|[一二三四五六七八九十几]+)个(?:新的?)?(?:任务|指令)",
     _I | re.MULTILINE,
 )
@@ -94,14 +103,25 @@ def _template_lines() -> list[str]:
     return [line for lines in json.loads(raw).values() for line in lines]
 
 
+# a prompt line opening like an ordinary task ("Write the patient's next …"): its first n-gram is
+# what a real task says too, so only the words after it count as the prompt's
+_TASK_VERBS = frozenset(
+    {"write", "give", "list", "name", "explain", "describe", "answer", "summarise", "summarize"}
+)
+
+
 @lru_cache(maxsize=1)
 def template_ngrams() -> frozenset[tuple[str, ...]]:
     """N-grams of the fixed text of every shipped prompt (see pipeline.generate.template_texts)."""
     grams: set[tuple[str, ...]] = set()
     for line in _template_lines():
-        for piece in _FIELD.split(line):
-            for run in _runs(piece):
-                grams |= _ngrams(run)
+        for index, piece in enumerate(_FIELD.split(line)):
+            for number, run in enumerate(_runs(piece)):
+                found = _ngrams(run)
+                opening = tuple(run[: len(next(iter(found)))]) if found else ()
+                if index == number == 0 and opening and opening[0].lower() in _TASK_VERBS:
+                    found.discard(opening)
+                grams |= found
     return frozenset(grams)
 
 
@@ -157,6 +177,8 @@ _EXAMPLES_FIRST = screened(
 )
 # an answer that ends by talking about the generation request: "This is not a classification
 # task.", "(None of the example tasks were repeated.)"
+# an instruction that is a prompt's record: "指令：…" opening a line of it
+_LABELLED_TASK = screened(r"^\s*(?:指令|instruction)\s*[:：]", _I | re.MULTILINE)
 _TALK_ABOUT_THE_TASK = screened(
     r"\b(?:this|it) is (?:not )?an? (?:non-)?classification task\b"
     r"|\b(?:repeat\w*|duplicat\w*|cop(?:y|ied|ying)) (?:\w+ ){0,2}?(?:the |any )?(?:example|sample)"
@@ -187,7 +209,9 @@ def leaked(text: str, instruction: bool = False) -> str | None:
     """The leaked words, when `text` carries a piece of a generation prompt or talks about it.
     `instruction`: the text is a task, which never introduces examples of tasks itself."""
     if instruction:
-        found = _INTRODUCES_EXAMPLES.search(text) or _EXAMPLES_FIRST.search(text)
+        found = (
+            _INTRODUCES_EXAMPLES.search(text) or _EXAMPLES_FIRST.search(text) or _LABELLED_TASK.search(text)
+        )
         if found:
             return found.group(0)
         labels = {label.lower() for pair in _FIELD_LABEL.findall(text) for label in pair if label}

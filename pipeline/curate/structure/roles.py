@@ -53,14 +53,28 @@ def _shared_share(given: str, said: str) -> float:
     return len(words & content_words(said)) / len(words) if len(words) >= 3 else 0.0
 
 
+# the speaker going on: "Also, my laptop…", "I also wanted to ask…", "而且楼上…"
+_GOES_ON = screened(
+    r"^\s*(?:also|and|plus|besides|moreover|i (?:also|'d also|would also)|i'd also|oh,? and)\b"
+    r"|^\s*(?:而且|另外|还有|并且|况且|再说|我也|我还)",
+    re.IGNORECASE,
+)
+_FIRST_PERSON_SINGULAR = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|[Mm]y|[Mm]e)\b|我(?!们)")
+
+
 def _speaks_for_the_input(instruction: str, given: str, said: str) -> dict[str, object] | None:
     """A reply the task asks for that is, instead, the input's speaker talking again: in the
-    first person, addressing no one, saying over half of what the input said."""
+    first person, addressing no one, and either saying over half of what the input said or
+    going on from it ("Also, …"; or, when the task names who answers, "I" as the input's "I")."""
     persona = _PERSONA.search(instruction)
     if not (persona or _ASKS_A_REPLY.search(instruction)) or not _FIRST_PERSON.search(said):
         return None
     if _ADDRESSED.search(said) or not (persona or _FIRST_PERSON.search(given)):
         return None
+    if _FIRST_PERSON_SINGULAR.search(given) and (
+        _GOES_ON.search(said) or persona and _FIRST_PERSON_SINGULAR.search(said)
+    ):
+        return {"speaks_as": "the input's speaker", "goes_on": said.strip()[:30]}
     shared = _shared_share(given, said)
     return {"speaks_as": "the input's speaker", "shares": round(shared, 2)} if shared >= 0.5 else None
 

@@ -162,3 +162,62 @@ def test_an_extraction_of_numbers_shares_the_input() -> None:
 
 def test_a_slogan_in_chinese_needs_no_full_stop() -> None:
     assert cut_short("修好每一双鞋，陪你走遍每条街", reading("给一家修鞋店写一句广告语。", False)) is None
+
+
+@pytest.mark.parametrize(
+    ("instruction", "output"),
+    [
+        ("Write a Python function that sums a list.", "def total(xs):\n    return sum(x for x in (xs"),
+        ("Write a JavaScript arrow function that doubles a number.", "const double = (n) =>"),
+        (
+            "Make a Markdown table of three rivers and their lengths.",
+            "| River | km |\n|---|---|\n| Nile | 6650 |\n| Amazon |",
+        ),
+        ("Name the first six even numbers.", "2, 4, 6, 8,"),
+        ("求直角边为3和4的三角形的斜边。", "c = √(9 + 16) = √"),
+    ],
+)
+def test_more_shapes_of_a_cut(instruction: str, output: str) -> None:
+    assert cut_short(output, reading(instruction, False)) is not None
+
+
+def test_a_salutation_an_operator_or_a_mirrored_sign_is_whole() -> None:
+    assert (
+        cut_short("Dear Mr. Okoro,", reading("Write the salutation of a letter to Mr. Okoro.", False)) is None
+    )
+    assert cut_short("%", reading("Which operator gives the remainder in Python?", False)) is None
+    sign = reading("Fix the apostrophes on this sign.", False)
+    assert cut_short("Fresh eggs and plums sold daily", sign, "Fresh egg's and plum's sold daily") is None
+
+
+@pytest.mark.parametrize(
+    ("instruction", "output", "given"),
+    [
+        ("What is the boiling point of water at sea level?", "Water is essential to all life on Earth.", ""),
+        (
+            "Rate this film from 1 (bad) to 10 (great).",
+            "The acting is fine but the plot drags.",
+            "A slow thriller.",
+        ),
+        (
+            "Classify the fruit by taste: sweet, sour or bitter.",
+            "Lemons grow on trees in warm climates and are often used in drinks.",
+            "Lemon",
+        ),
+        ("用Excel公式计算B1到B5的和。", "把这五个数加起来就行。", ""),
+        ("简要分析一下唐朝为什么强盛。", "经济", ""),
+        (
+            "《静夜思》的作者是谁？只写名字。",
+            "这首诗写的是游子在月夜思念故乡的情感，语言朴素，流传很广。",
+            "",
+        ),
+    ],
+)
+def test_more_answers_of_the_wrong_type(instruction: str, output: str, given: str) -> None:
+    assert _wrong(instruction, output, given) is not None
+
+
+def test_code_a_proverb_and_a_formula_answer_their_tasks() -> None:
+    assert _wrong("Finish this saying: 'Don't count your eggs before'", "they hatch.") is None
+    assert _wrong("Write the LaTeX code for one half.", "\\frac{1}{2}") is None
+    assert _wrong("用Excel公式计算B1到B5的和。", "=SUM(B1:B5)") is None

@@ -45,3 +45,18 @@ def test_escaped_markup_is_debris_unless_markup_is_the_subject() -> None:
     assert debris("Explain why soup needs salt.&lt;br&gt;", structured=False) == "&lt;"
     assert debris("解释面包为什么会发霉。&amp;nbsp;", structured=False) == "&amp;"
     assert debris("Write &lt; for a less-than sign in HTML.", structured=True) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tea is best at 80 °C.<|endoftext|>",
+        "<s>[INST] Name a river. [/INST]",
+        "Name a river.</instruction>\n<input>",
+        "It\\u2019s a long river.",
+        '"Boil it for ten minutes.',
+        "长江很长。\n</output>",
+    ],
+)
+def test_template_tokens_field_tags_and_stray_quotes(text: str) -> None:
+    assert debris(text, structured=False) is not None

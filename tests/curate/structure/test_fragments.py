@@ -1,6 +1,7 @@
 import pytest
 
-from pipeline.curate.structure.fragments import first_marker, fragment, list_continuation, markers
+from pipeline.curate.structure.fragments import fragment
+from pipeline.curate.structure.lists import first_marker, list_continuation, markers
 
 
 @pytest.mark.parametrize(
@@ -194,3 +195,73 @@ def test_words_that_start_with_a_particle_character_are_whole() -> None:
     for whole in ("地球上为什么有潮汐？", "得到一笔奖金后应该怎样理财？", "的确如此吗？请解释原因。"):
         assert fragment(whole, has_input=False, chinese=True) is None
     assert fragment("地把门关上。", has_input=False, chinese=True) is not None
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ([("instruction", "Step one: Boil water."), ("input", "Step two: Add the rice.")], "input"),
+        (
+            [("instruction", "Give advice."), ("input", "Tip 1: Sleep."), ("output", "Tip 2: Eat well.")],
+            "output",
+        ),
+        (
+            [
+                ("instruction", "Plan it."),
+                ("input", "Phase 1 - Design: sketch."),
+                ("output", "Phase 2 - Build: code."),
+            ],
+            "output",
+        ),
+        ([("instruction", "Rank them."), ("input", "#1 Oak"), ("output", "#2 Elm")], "output"),
+        (
+            [("instruction", "Name them."), ("input", "(i) lion\n(ii) tiger"), ("output", "(iii) puma")],
+            "output",
+        ),
+        ([("instruction", "列出来。"), ("input", "① 长江\n② 黄河"), ("output", "③ 珠江")], "output"),
+        ([("instruction", "列出来。"), ("input", "Ⅰ. 备料。\nⅡ. 和面。"), ("output", "Ⅲ. 发酵。")], "output"),
+        ([("instruction", "其一，早睡。"), ("input", "其二，早起。")], "input"),
+        (
+            [("instruction", "写守则。"), ("input", "第一条 不迟到。"), ("output", "第二条 不早退。")],
+            "output",
+        ),
+        ([("instruction", "写守则。"), ("input", "A、甲\nB、乙"), ("output", "C、丙")], "output"),
+        ([("instruction", "写须知。"), ("input", "第一，带证件。第二，"), ("output", "准时到。")], "input"),
+    ],
+)
+def test_labelled_and_symbol_numbered_items_dealt_out(fields: list[tuple[str, str]], field: str) -> None:
+    found = list_continuation(fields)
+    assert found is not None and found["field"] == field
+
+
+def test_numbers_that_are_no_list_items() -> None:
+    assert list_continuation([("instruction", "Simplify 10:15."), ("output", "2:3, dividing by 5.")]) is None
+    assert (
+        list_continuation([("instruction", "Round 2.718 to one decimal place."), ("output", "2.7")]) is None
+    )
+    renumber = [("instruction", "Renumber from 1."), ("input", "4. a\n5. b"), ("output", "1. a\n2. b")]
+    assert list_continuation(renumber, keeps_form=True) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "尽管天色已经很晚了。",
+        "以免路面结冰打滑。",
+        "从而减少了很多浪费。",
+        "写一段招生简章，要突出",
+        "推荐一款手机，最好是有",
+    ],
+)
+def test_chinese_clauses_without_a_main_clause_or_cut_after_the_verb(text: str) -> None:
+    assert fragment(text, has_input=False, chinese=True) is not None
+
+
+def test_a_subordinate_opening_with_its_main_clause_is_whole() -> None:
+    assert fragment("尽管下雨了，请写一段鼓励的话。", has_input=False, chinese=True) is None
+    assert (
+        fragment("Unless told otherwise, assume 20% tax. What is the price of a $10 book?", False, False)
+        is None
+    )
+    assert fragment("Until the bus arrives.", has_input=False, chinese=False) is not None
+    assert fragment("Compare electric heaters versus", has_input=False, chinese=False) is not None

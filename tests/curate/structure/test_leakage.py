@@ -119,3 +119,29 @@ def test_an_answer_talking_about_the_generation_request() -> None:
 
 def test_a_to_do_list_one_task_per_line_is_a_task() -> None:
     assert leaked("Write a to-do list for spring cleaning, one task per line.", instruction=True) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Name a bird. Not all instructions require input.",
+        "Make the input field a short e-mail.",
+        "Use a new verb each time to maximize diversity.",
+        "Generate a task where the user asks for a soup recipe.",
+        "要求：指令用中文书写，任务多样。",
+        "输出应为一段完整的话。",
+        "这个任务的输出要简短。",
+    ],
+)
+def test_a_self_instruct_prompts_requirements(text: str) -> None:
+    assert leaked(text) is not None
+
+
+def test_a_record_label_opening_an_instruction() -> None:
+    assert leaked("示例3\n指令：介绍一下黄山。", instruction=True)
+    assert leaked("指令：写一首诗。\n输入：无", instruction=True)
+    assert leaked("指令：把需求改写清楚。") is None  # an answer may show a record's parts
+
+
+def test_a_task_that_opens_like_a_prompt_line_is_a_task() -> None:
+    assert leaked("Write the patient's next line in this dialogue.", instruction=True) is None

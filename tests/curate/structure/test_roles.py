@@ -78,3 +78,34 @@ def test_the_input_s_speaker_talking_again(instruction: str, given: str, said: s
 )
 def test_replies_in_their_own_voice_pass(instruction: str, given: str, said: str) -> None:
     assert _confused(instruction, given, said) is None
+
+
+@pytest.mark.parametrize(
+    ("instruction", "given", "said"),
+    [
+        (
+            "Reply as the support agent.",
+            "My printer jams every time. Can you help?",
+            "Also, my scanner stopped working yesterday.",
+        ),
+        (
+            "Respond as the tour guide.",
+            "I'd like to see Kyoto in April. Any tips?",
+            "I'd also love to try a tea ceremony.",
+        ),
+        (
+            "以客服的身份回复这位顾客。",
+            "我买的耳机左边没声音，怎么办？",
+            "而且充电盒也充不进电，我都用不了。",
+        ),
+        ("以医生的身份回复患者。", "我最近总是失眠，该怎么办？", "我晚上十二点才睡，早上五点就醒了。"),
+    ],
+)
+def test_the_input_s_speaker_going_on(instruction: str, given: str, said: str) -> None:
+    assert _confused(instruction, given, said)
+
+
+def test_edits_that_restate_the_input_pass() -> None:
+    assert _confused("Escape the quotes for a JSON string.", 'She said "hi".', 'She said \\"hi\\".') is None
+    assert _confused("删掉句子里多余的字。", "他大概五十岁左右。", "他五十岁左右。") is None
+    assert _confused("给下面的句子补一个结尾：", "只要每天练习，", "只要每天练习，就会进步。") is None

@@ -16,15 +16,13 @@ import pipeline.curate.structure  # noqa: F401  (loads every module of the packa
 from pipeline.curate.rouge import rouge_l_f1 as rouge_score_f1
 from pipeline.curate.rouge import rouge_l_f1_fast as rouge_l_f1
 from pipeline.curate.structure.fragments import (
-    _MARKER,
     _ZH_DANGLING_END,
     _ZH_DANGLING_LONGEST,
     DANGLING_END,
     DANGLING_LONGEST,
-    _number,
-    markers,
 )
 from pipeline.curate.structure.leakage import _ngrams, _runs, _template_grams, template_ngrams
+from pipeline.curate.structure.lists import _MARKER, _number, markers
 from pipeline.curate.structure.roles import may_reach
 from pipeline.curate.structure.screen import Screened, needles, screened, search_tail
 
@@ -167,7 +165,7 @@ def test_a_tail_search_finds_what_a_whole_search_finds() -> None:
 def test_markers_on_one_line_are_what_a_scan_finds() -> None:
     for text in _labelled_texts() + ["1. One", "  (2) two", "Step 3: go", "第二，去", "x 1. y"]:
         line = text.replace("\n", " ")
-        assert markers(line) == [_number(match.groups()) for match in _MARKER.finditer(line)]
+        assert markers(line) == [_number(match) for match in _MARKER.finditer(line)]
 
 
 def test_rouge_l_is_rouge_scores_to_the_last_bit() -> None:
