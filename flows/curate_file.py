@@ -17,24 +17,26 @@ from pipeline.config import CurateFileParams
 from pipeline.curate.files import curate_file as curate_records
 from pipeline.curate.report import summary_lines
 from pipeline.generate.self_instruct.seeds import load_seed_tasks
+from pipeline.io import record_format
 from pipeline.report.progress import stage_line
 from pipeline.settings import resolve_path
 
 
 @task(name="curate-records", cache_policy=NO_CACHE)
 def curate_task(params: CurateFileParams) -> dict[str, Any]:
+    record_format(params.out_path())  # .json or .jsonl, before a cluster is started
     seeds = load_seed_tasks(resolve_path(params.seeds)) if params.seeds else []
 
     def on_progress(seen: int, kept: int) -> None:
         stage_line("curate", f"{seen:,} read, {kept:,} kept")
 
     return curate_records(
-        resolve_path(params.source),
-        resolve_path(params.out),
+        params.source_path(),
+        params.out_path(),
         params.curate,
         rejected=params.rejected_path(),
         report=params.report_path(),
-        index=params.index,
+        index=params.index_location(),
         seed_tasks=seeds,
         build=params.build,
         jobs=params.jobs,
@@ -55,7 +57,7 @@ def curate_file(params: CurateFileParams) -> dict[str, Any]:
     lines = summary_lines(summary)
     for line in lines:
         stage_line("curate", line.strip())
-    name = resolve_path(params.out).stem
+    name = params.out_path().stem
     where = f"{params.dask} (Dask)" if params.dask else "this worker"
     markdown = "\n".join(
         [

@@ -20,7 +20,7 @@ from pipeline.io import read_yaml_mapping, validate_yaml
 from pipeline.llm.config import LLMConfig
 from pipeline.review.config import ReviewConfig
 from pipeline.score.config import ScoreConfig
-from pipeline.settings import StrictModel, resolve_path
+from pipeline.settings import StrictModel, data_dir, resolve_path
 from pipeline.study.config import SizeStudyConfig
 from pipeline.train.config import TrainConfig
 
@@ -160,16 +160,18 @@ class CurateFileParams(StrictModel):
     files beside `out`; the per-record half on a Dask cluster when `dask` names one."""
 
     source: str = Field(
-        description="JSON list or JSONL of Alpaca records or dialogues; relative to the project folder"
+        description="JSON list or JSONL of Alpaca records or dialogues; a relative path is looked for in "
+        "the project folder, then in the data directory"
     )
     out: str = Field(
-        description="Kept records (.json or .jsonl); the rejected records and the report go beside it"
+        description="Kept records (.json or .jsonl), relative to the data directory; the rejected records "
+        "and the report go beside it"
     )
     curate: CurateConfig = Field(default_factory=CurateConfig)
     index: str | None = Field(
         default=None,
-        description="A persistent index (directory or redis:// URL): records must be novel against "
-        "every earlier build in it, and this one is added",
+        description="A persistent index (a directory relative to the data directory, or a redis:// URL): "
+        "records must be novel against every earlier build in it, and this one is added",
     )
     build: str | None = Field(
         default=None, description="This build's name in the index; default: OUT's stem and the time"
@@ -185,13 +187,27 @@ class CurateFileParams(StrictModel):
         description="Prepare records on Dask instead: local, local:N or a scheduler address tcp://HOST:8786",
     )
 
+    def source_path(self) -> Path:
+        found = resolve_path(self.source)
+        return found if found.exists() else data_dir() / self.source
+
+    def out_path(self) -> Path:
+        """Under the data directory when relative: a worker's working directory may be a
+        container layer that is gone with the container (the compose image's /app)."""
+        return data_dir() / self.out  # an absolute `out` stays as it is
+
     def rejected_path(self) -> Path:
-        out = resolve_path(self.out)
+        out = self.out_path()
         return out.with_name(f"{out.stem}.rejected.jsonl")
 
     def report_path(self) -> Path:
-        out = resolve_path(self.out)
+        out = self.out_path()
         return out.with_name(f"{out.stem}.report.json")
+
+    def index_location(self) -> str | None:
+        if self.index is None or "://" in self.index:
+            return self.index
+        return str(data_dir() / self.index)
 
 
 def demo_config() -> PipelineConfig:

@@ -114,6 +114,8 @@ def build_dataset(
     check_settings(config, root)
     check_journal()  # an unreachable or misnamed journal fails before the build is claimed
     check_endpoint(config.llm)  # so do an endpoint that does not answer and batch mode without batches
+    if config.score.enabled and config.score.llm is not None:
+        check_endpoint(config.score.judge_llm(config.llm))  # and a judge of its own that does not
     index = open_build_index(config)
     latest = latest_version(config.name, root)
     try:

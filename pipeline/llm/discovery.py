@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+import httpx
 import openai
 
 from pipeline.errors import EndpointError, SeedforgeError
@@ -55,7 +56,9 @@ def served_models(base_url: str, api_key: str, *, timeout_s: float = LISTING_TIM
         raise EndpointError(
             f"{where} answered HTTP {exc.status_code}: is the URL the API's root (often ending in /v1)?"
         ) from None
-    except openai.APITimeoutError:
+    except openai.APITimeoutError as exc:
+        if isinstance(exc.__cause__, httpx.ConnectTimeout):  # a black-holed address: no connection at all
+            raise Unreachable(f"nothing answers at {where} (no connection within {timeout_s:g} s)") from None
         raise EndpointError(f"{where} did not answer within {timeout_s:g} s") from None
     except openai.APIConnectionError as exc:
         reason = redact(str(exc.__cause__ or exc), (api_key,))

@@ -152,6 +152,20 @@ def test_an_endpoint_that_does_not_answer_stops_the_build_before_it_is_claimed(d
     assert states(data_dir) == [] and not (data_dir / "runs").exists()
 
 
+def test_a_judge_endpoint_that_does_not_answer_stops_the_build_before_it_is_claimed(
+    server: FaultServer, data_dir: Path
+) -> None:
+    from pipeline.errors import EndpointError
+    from pipeline.llm.config import LLMConfig
+
+    config = build_config(server.base_url)
+    config.score.enabled = True
+    config.score.llm = LLMConfig(base_url="http://127.0.0.1:9/v1", model="judge")
+    with pytest.raises(EndpointError, match="nothing answers at http://127.0.0.1:9/v1/models"):
+        quiet_build(config)
+    assert server.received == [] and states(data_dir) == [] and not (data_dir / "runs").exists()
+
+
 def test_an_index_built_with_other_settings_is_refused_before_any_request(
     server: FaultServer, data_dir: Path
 ) -> None:

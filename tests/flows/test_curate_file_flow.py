@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_the_flow_on_a_local_cluster_gives_the_single_process_result(
-    prefect_harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    prefect_harness, tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from flows.curate_file import curate_file as curate_file_flow
     from pipeline.config import CurateFileParams
@@ -40,6 +40,14 @@ def test_the_flow_on_a_local_cluster_gives_the_single_process_result(
     report = read_artifacts(["flow-curation-report"])["flow-curation-report"]
     assert f"kept {single['counts']['kept']}, rejected {single['counts']['rejected']}" in report
     assert "local:2 (Dask)" in report
+
+    # a relative output goes under the data directory, not the worker's working directory
+    relative = curate_file_flow(CurateFileParams(source=str(source), out="curated/again.jsonl", jobs=0))
+    assert (data_dir / "curated" / "again.jsonl").read_bytes() == (tmp_path / "single.jsonl").read_bytes()
+    assert relative["rejected_file"] == str(data_dir / "curated" / "again.rejected.jsonl")
+    with pytest.raises(Exception, match=r"not \.txt"):  # refused before a cluster is started
+        curate_file_flow(CurateFileParams(source=str(source), out="curated/kept.txt", dask="local:2"))
+    assert not list((data_dir / "curated").glob("kept*"))
 
     monkeypatch.setattr(on_dask, "CONNECT_SECONDS", 1)
     gone = CurateFileParams(source=str(source), out=str(tmp_path / "gone.jsonl"), dask="tcp://127.0.0.1:9")

@@ -122,3 +122,38 @@ def test_cli_judge_url_alone_is_discovered_too() -> None:
     judge = LLMConfig(**llm_overrides(base_url="http://x/v1", model=None))
     assert judge.named_model() is None
     assert LLMConfig(**llm_overrides(base_url="http://x/v1", model="j")).named_model() == "j"
+
+
+def test_an_address_that_never_connects_is_unreachable_but_a_slow_listing_is_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import httpx
+    import openai
+
+    from pipeline.llm import discovery
+
+    def client_failing_with(cause: Exception) -> type:
+        class Client:
+            def __init__(self, **_: object) -> None:
+                self.models = self
+
+            def __enter__(self) -> Client:
+                return self
+
+            def __exit__(self, *_: object) -> None:
+                return None
+
+            def list(self) -> list[object]:
+                request = httpx.Request("GET", "http://10.0.0.9/v1/models")
+                try:
+                    raise cause
+                except Exception as error:
+                    raise openai.APITimeoutError(request=request) from error
+
+        return Client
+
+    monkeypatch.setattr(discovery.openai, "OpenAI", client_failing_with(httpx.ConnectTimeout("no route")))
+    with pytest.raises(EndpointError, match="nothing answers at http://10.0.0.9/v1/models"):
+        resolve_model("http://10.0.0.9/v1", "k", "m")
+    monkeypatch.setattr(discovery.openai, "OpenAI", client_failing_with(httpx.ReadTimeout("slow")))
+    assert resolve_model("http://10.0.0.9/v1", "k", "m").model == "m"  # a named model goes on

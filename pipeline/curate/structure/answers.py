@@ -25,10 +25,10 @@ _ANNOUNCED = screened(
     r"|(?:以下是|下面是|有|包括)(\d{1,2}|[一二两三四五六七八九十])(?:个|条|种|点|步|项|条建议)[^。：:\n]{0,20}[：:]?\s*$",
     re.IGNORECASE | re.MULTILINE,
 )
-_BULLET = re.compile(r"^\s*(?:[-*•·]|\d{1,2}\s*[.)、]|[(（]\d{1,2}[)）])\s*\S", re.MULTILINE)
+_BULLET = re.compile(r"^[ \t]*(?:[-*•·]|\d{1,2}[ \t]*[.)、]|[(（]\d{1,2}[)）])[ \t]*\S", re.MULTILINE)
 _PROSE_END = ".?!。？！…\"'”’」』》)）]}*`>;；:："
-_BARE_MARKER_END = re.compile(r"(?:^|\n)\s*(?:\d{1,2}[.)、]|[-*•])\s*$")
-_ITEM = re.compile(r"^\s*(?:\d{1,2}[.)、]|[-*•])\s*(.*)$", re.MULTILINE)
+_BARE_MARKER_END = re.compile(r"(?:^|\n)[ \t]*(?:\d{1,2}[.)、]|[-*•])\s*$")
+_ITEM = re.compile(r"^[ \t]*(?:\d{1,2}[.)、]|[-*•])[ \t]*(.*)$", re.MULTILINE)
 _ZH_DANGLING = re.compile(
     r"[\u4e00-\u9fff](?:的|和|与|及|以及|把|在|对|从|向|被|给|是|于是|然后|所以|但是|而且|并且|因为|包括|例如|比如)$"
 )
@@ -52,8 +52,8 @@ _SQL_END = re.compile(
 )
 # a calculation that stops on its operation: "350的18%等于350乘以", "… is 12 times"
 _WORD_OPERATOR_END = re.compile(
-    r"(?:乘以|除以|加上|减去|等于|乘|除|再加|再减)\s*$"
-    r"|\b(?:times|plus|minus|divided by|multiplied by|equals)\s*$",
+    r"(?:乘以|除以|加上|减去|等于|再加|再减)\s*$"
+    r"|\b(?:plus|minus|divided by|multiplied by|equals)\s*$",
     re.I,
 )
 
@@ -69,7 +69,7 @@ def _prose_line(line: str) -> bool:
 _SALUTATION = re.compile(
     r"^\s*(?:dear|hi|hello|to|greetings)\b[^\n]{0,40}[,，]$|^\s*(?:亲爱的|尊敬的)[^\n]{0,20}[，,：:]$", re.I
 )
-_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$", re.MULTILINE)
+_TABLE_ROW = re.compile(r"^[ \t]*\|[^\n]*\|[ \t]*$", re.MULTILINE)
 _BRACKETS = {")": "(", "]": "[", "}": "{"}
 
 
@@ -80,12 +80,17 @@ def _unclosed(code: str) -> bool:
 
 
 def _short_last_row(text: str) -> bool:
-    """A Markdown table whose last row has fewer cells than its header."""
-    rows = [line.strip() for line in text.splitlines() if line.strip().startswith("|")]
-    if len(rows) < 3:
+    """The text ends inside a Markdown table, on a row with fewer cells than that table's header."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    rows: list[str] = []
+    for line in reversed(lines):  # the table the text ends in
+        if not line.startswith("|"):
+            break
+        rows.insert(0, line)
+    if len(rows) < 3 or len(rows) != len(lines) and not lines[-1].startswith("|"):
         return False
     cells = [row.strip("|").count("|") + 1 for row in rows]
-    return cells[-1] < cells[0] or not rows[-1].endswith("|") or rows[-1].rstrip("| ").endswith("|")
+    return cells[-1] < cells[0]
 
 
 def cut_short(said: str, asks: Asks, given: str = "") -> str | None:
@@ -207,9 +212,13 @@ def _names_a_choice(choices: tuple[str, ...], said: str) -> bool:
     """Whether the answer names an option (an English one in the singular or plural), or says
     none or all of them are."""
     lowered = said.lower()
-    return _NONE_OR_ALL.search(said) is not None or any(
-        choice in lowered or choice.isascii() and choice.rstrip("s") in lowered for choice in choices
-    )
+    if _NONE_OR_ALL.search(said) is not None or any(choice in lowered for choice in choices):
+        return True
+    # "baked potatoes" named as "a baked potato": a word of an option, without its plural ending
+    stems = {
+        word[: max(4, len(word) - 2)] for choice in choices if choice.isascii() for word in choice.split()
+    }
+    return any(len(stem) >= 4 and stem in lowered for stem in stems)
 
 
 def wrong_type(asks: Asks, instruction: str, given: str, said: str) -> dict[str, object] | None:
@@ -246,7 +255,7 @@ def wrong_type(asks: Asks, instruction: str, given: str, said: str) -> dict[str,
         return {"asked": "a number", "found": said[:40]}
     if asks.only_short and (len(words) > 12 or chinese and len(said) > 24):
         return {"asked": "a name, word or number only", "found": said[:40]}
-    label_like = _LABELS.fullmatch(said.strip(" .。")) or len(words) <= 1 and not chinese or chinese and short
+    label_like = _LABELS.fullmatch(said.strip(" .。")) or len(words) <= 1 and not chinese
     if (asks.prose or asks.long_form) and short and (label_like or asks.long_form):
         return {"asked": "a piece of writing", "found": said.strip()}
     return None

@@ -23,7 +23,8 @@ _CODE = screened(
     r"(?:python|javascript|java|c\+\+|c#|rust|go|typescript|ruby|php)\s+(?:class|method|query|lambda)|"
     r"(?:excel|spreadsheet|google sheets) formula|latex (?:code|formula|markup))\b"
     r"|(?:编写|写|实现|给出|用\w{0,8}(?:写|实现))[^。？！\n]{0,30}?"
-    r"(?:函数|程序|代码|脚本|SQL|sql|查询语句|正则表达式|命令)|(?:Excel|WPS|表格)\s*公式|LaTeX",
+    r"(?:函数|程序|代码|脚本|SQL|sql|查询语句|正则表达式|命令)"
+    r"|(?:写|给出|用)[^。？！\n]{0,6}(?:Excel|WPS|表格|LaTeX)\s*(?:公式|代码)|LaTeX\s*代码",
     _I,
 )
 _CODE_SIGNAL = re.compile(
@@ -58,11 +59,12 @@ _ANSWER_OPTIONS_ZH = re.compile(
 )
 _NUMBER = screened(
     r"\b(?:calculate|compute|(?<!t )count(?= the\b| how\b| all\b)|how many|how much|what is \d|"
-    r"what (?:is|was) the (?:\w+ ){0,2}?(?:number|population|distance|speed|temperature|height|length|price|"
-    r"percentage|boiling point|melting point)|rate\b[^.?!\n]{0,40}\bfrom \d+\b|on a scale (?:of|from) \d+|"
+    r"what (?:is|was) the (?:atomic number|population|boiling point|melting point|distance (?:from|between)|"
+    r"(?:height|length|price|temperature) of)|on a scale (?:of|from) \d+|"
     r"find the (?:sum|product|difference|area|"
     r"perimeter|volume|average|mean|median|greatest common|gcd|lcm|least common|value|square root|"
     r"percentage|total|number)|convert \d+|what is \d+|solve (?:for|the equation)|evaluate the expression)\b"
+    r"|^\s*(?:please\s+)?rate\b[^.?!\n]{0,40}\bfrom \d+\b"
     r"|\bin what year\b|\bwhich year\b|\bwhat year\b|\bhow (?:old|long|far|tall|heavy)\b"
     r"|计算|多少|求(?:和|积|差|面积|周长|体积|平均|最大公约数|最小公倍数|值)|解方程|换算|哪一年|几岁|几天",
     _I,
@@ -130,9 +132,9 @@ _COPY_ALLOWED = screened(
     r"complete|finish|extend|expand|shorten|simplify|transliterate|normali[sz]e|clean|"
     r"reverse|repeat|copy|underline|fill in|organi[sz]e|numbered list|bullet points?|bulleted list|make|"
     r"turn|rearrange|restructure|tabulate|in (?:the )?(?:right|correct|chronological|alphabetical) order|"
-    r"escape|unescape|encode|decode|renumber|number)\b"
+    r"escape|unescape|encode|decode|renumber)\b"
     r"|改正|纠正|修改|改写|润色|改成|转换|替换|删除|添加|排序|调整|标点|错别字|语法|续写|补全|扩写|缩写|简化|改为|改得|改成|整理|列成|分行|编号|格式"
-    r"|排列|顺序|变成|转成|做成|转义|编码|删掉|删去|去掉|换成|改用|补上|补一个|结尾|补完",
+    r"|排列|顺序|变成|转成|做成|转义|编码|删掉|删去|去掉|换成|改用|补上|补一个|补完",
     _I,
 )
 
@@ -177,7 +179,7 @@ _COUNT_WORDS = {
 _ONLY_SHORT = screened(
     r"\b(?:answer|reply|respond) with (?:only|just)\b"
     r"|\b(?:only|just) (?:the|a|one) (?:name|word|number|title|year)\b"
-    r"|\bone word\b|只写|只回答|只需回答|只给出|只说|仅写|只要写",
+    r"|只写|只回答|只需回答|只给出|只说|仅写|只要写",
     _I,
 )
 _CONTINUES = screened(
@@ -208,7 +210,8 @@ def _count(instruction: str) -> int | None:
 
 _CHOICE = screened(
     r"\bwhich\b[^?:\n]{0,60}[:,]\s*([^?:\n]{3,80}?\bor\b[^?:\n]{1,30})\?\s*$"
-    r"|([\u4e00-\u9fff]{1,8}(?:[、和与或][\u4e00-\u9fff]{1,8}){1,5})(?:中|之中|里|当中)[，,]?\s*哪",
+    r"|((?:(?![、和与或])[\u4e00-\u9fff]){1,8}(?:[、和与或](?:(?![、和与或])[\u4e00-\u9fff]){1,8}){1,5})"
+    r"(?:中|之中|里|当中)[，,]?\s*哪",
     _I,
 )
 
@@ -222,6 +225,10 @@ def _choices(instruction: str) -> tuple[str, ...]:
     parts = re.split(r"\s*,\s*(?:or\s+)?|\s+or\s+|[、和与或]", listed)
     found = [re.sub(r"^(?:an?|the)\s+", "", part.strip(" \"'“”"), flags=_I).lower() for part in parts]
     found = [part for part in found if part]
+    if found and match.group(
+        2
+    ):  # "在苹果、香蕉和橙子中" / "请问猫和狗中": the first option without its lead-in
+        found[0] = re.sub(r"^(?:请问|对于|关于|以下|下面|在|从|问)", "", found[0]) or found[0]
     if not 2 <= len(found) <= 6 or any(len(part.split()) > 3 for part in found):
         return ()
     return tuple(found)

@@ -17,7 +17,7 @@ _SEAM = screened(
     r"|\\n|\\\"|</?(?:p|div|br|span|li|ul|ol|b|i|strong|em|html|body)\s*/?>|```"
     r"|&(?:lt|gt|amp|quot|apos|nbsp|#\d{2,5}|#x[0-9a-f]{2,4});"  # escaped markup: "&lt;br&gt;"
     # a chat template's special tokens, a record's field tags, an escaped character left escaped
-    r"|<\|[a-z_]{2,20}\|>|</?s>|\[/?INST\]|<</?SYS>>|\\u[0-9a-f]{4}"
+    r"|<\|[a-z_]{2,20}\|>|</?s>|\[/?INST\]|<</?SYS>>|(?<=[^\W\d_])\\u[0-9a-f]{4}"
     r"|</?(?:instruction|input|output|response|record|task|answer|question)>",
     re.IGNORECASE | re.MULTILINE,
 )

@@ -29,7 +29,7 @@ DANGLING_END = re.compile(
 DANGLING_LONGEST = len("for instance")  # the longest word above: a match starts no further back
 # subordinate or linking openings: a fragment when the instruction is that one clause ("尽管合同里没有写明。")
 _ZH_SUBORDINATE_START = re.compile(
-    r"^(?:尽管|虽然|虽说|即使|即便|哪怕|由于|因为|从而|以免|以便|以致|不过|可是|然而|于是|接着|况且|何况|甚至|进而|只要|只有|除非)"
+    r"^(?:尽管|虽然|虽说|即使|即便|哪怕|由于|因为|从而|以免|以便|以致|不过|可是|然而|于是|况且|何况|甚至|进而|只要|只有|除非)"
     r"(?![、，”」])"
 )
 _ZH_START = re.compile(

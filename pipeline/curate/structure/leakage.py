@@ -35,13 +35,16 @@ _TALK_ABOUT_THE_PROMPT = screened(
     r"|\btasks? (?:that )?(?:an? |the )?(?:real |actual |typical )?(?:people|users?|humans?|someone) "
     r"(?:would |might |could |may |often )?(?:ask|give|send) (?:to )?(?:an? |the |your )?(?:ai )?"
     r"assistants?\b"
-    r"|\btasks? (?:should|must|need to) be (?:diverse|varied|different)\b"
-    # the requirements of a self-instruct prompt, in its usual words
-    r"|\b(?:not all|each|every|the|these|all) instructions? (?:should|must|will|require|need|are to)\b"
-    r"|\binput field\b|\bthis task has no input\b|\bto maximi[sz]e diversity\b"
+    # the requirements of a self-instruct prompt, in its usual words (not words a recipe, a CPU
+    # or an HTML form also uses: "the instructions should be numbered", "an input field")
+    r"|\bnot all instructions require\b"
+    r"|\binstructions? should be (?:in english|in chinese|1 to 2|one or two)\b"
+    r"|\binput field should contain\b|\bthis task has no input\b"
+    r"|\b(?:verb|instruction|task)s?\b[^.\n]{0,30}\bto maximi[sz]e diversity\b"
     r"|\bgiven to an? (?:gpt|language model|ai model|model)\b"
     r"|\b(?:with|has) an input of (?:less|fewer|more) than\b"
-    r"|^\s*generate an? (?:new )?task\b|\bappropriate response to the instruction\b"
+    r"|^\s*generate an? (?:new )?task (?:in which|where|that|for an? (?:ai )?assistant)\b"
+    r"|\bappropriate response to the instruction\b"
     r"|\b(?:must|should|do) not repeat the examples\b|\binstruction should be one or two sentences\b"
     r"|\byour (?:task|job) is to (?:\w+ ){0,3}?(?:create|come up with|write|generate|invent|present|list)"
     r" (?:\w+ ){0,4}?(?:tasks|instructions)\b"
@@ -60,12 +63,11 @@ _TALK_ABOUT_THE_PROMPT_ZH = screened(
     r"|AI助手可能收到的|(?:各类|各种)指令清单|第[一二三四五六七八九十\d]+个任务|(?:这个|上述|以上)(?:限制|约束)条件|给定(?:的)?任务描述|任务的列表|(?:让|请)?AI助手完成的|多样[、，和]?真实的任务|(?:上述|以上|上面的?)\w{0,3}(?:任务|例子|示例)"
     r"|(?:为|给)AI助手(?:编写|编造|设计|想出)|真实(?:的)?任务|给定的示例|前[几五三十\d]+个任务|下面是一些(?:例子|示例)|以下是一些(?:例子|示例)"
     r"|不要重复(?:上面的)?(?:例子|示例)|用\s*JSON\s*回答|只有一个键|这是分类任务吗|是不是分类任务|一到两句"
-    r"|^\s*任务\s*\d+\s*（[^）\n]{1,10}）\s*[:：]|任务(?:要|应|应该|需要?|必须)(?:尽量)?(?:多样|多元|丰富|不同)"
+    r"|^\s*任务\s*\d+\s*（[^）\n]{1,10}）\s*[:：]"
     r"|(?:不要|别|勿|不能)(?:和|与|跟)(?:上面的|以上的)?(?:例子|示例)重复"
     r"|用户(?:会|可能|常常?)?(?:让|请|要求|叫)(?:AI)?助手(?:做|完成|帮)"
-    r"|指令(?:用|要|应|应该|需要?|必须)(?:用|是|为|尽量)?(?:中文|英文|多样|书写|简洁)|输入字段|恰当(?:的)?回应"
-    r"|(?:这个|该)任务的(?:输出|输入)|输出(?:要|应|应该|应为|需要?|必须)(?:是|为)?(?:恰当|完整|一句|一段|不超过)"
-    r"|^\s*(?:示例|例子|样例)\s*\d+\s*$"
+    r"|指令(?:要|应|应该|需要?|必须)?用(?:中文|英文)(?:书写|写)|指令(?:要|应|应该)多样|对指令和输入的恰当回应"
+    r"|(?:这个|该)任务的(?:输出|输入)(?:应|要|应该|需要)|输出(?:要|应|应该|应为|需要?|必须)(?:是|为)?(?:恰当|一句完整)"
     r"|(?:编写|写出?|想出|列出)(?:\d+|[一二三四五六七八九十几]+)个(?:新的?)?(?:任务|指令)",
     _I | re.MULTILINE,
 )
@@ -178,16 +180,19 @@ _EXAMPLES_FIRST = screened(
 # an answer that ends by talking about the generation request: "This is not a classification
 # task.", "(None of the example tasks were repeated.)"
 # an instruction that is a prompt's record: "指令：…" opening a line of it
-_LABELLED_TASK = screened(r"^\s*(?:指令|instruction)\s*[:：]", _I | re.MULTILINE)
+_LABELLED_TASK = screened(
+    r"^\s*(?:指令|instruction)\s*[:：]|^\s*(?:示例|例子|样例)\s*\d+\s*$", _I | re.MULTILINE
+)
 _TALK_ABOUT_THE_TASK = screened(
     r"\b(?:this|it) is (?:not )?an? (?:non-)?classification task\b"
-    r"|\b(?:repeat\w*|duplicat\w*|cop(?:y|ied|ying)) (?:\w+ ){0,2}?(?:the |any )?(?:example|sample)"
-    r"(?: tasks?)?s?\b"
+    r"|\b(?:repeat\w*|duplicat\w*|cop(?:y|ied|ying)) (?:any |the )?(?:example|sample) tasks?\b"
     r"|\b(?:none|neither) of the (?:example|sample) tasks\b"
     r"|(?:这|它|此)(?:不|并不)?是(?:一个|一项|一道)?(?:非)?分类任务(?![吗?？])|(?:和|与|跟)示例(?:不)?重复",
     _I,
 )
-_ABOUT_TASKS = screened(r"classif|example|sample|repeat|分类|示例|例子|重复", _I)
+_ABOUT_TASKS = screened(
+    r"classif|example|sample|repeat|task|machine learning|model|分类|示例|例子|重复|任务|模型", _I
+)
 
 
 def talk_about_the_task(answer: str, instruction: str) -> str | None:

@@ -18,16 +18,19 @@ _WORD_NUMBERS = {
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "首先": 1, "其次": 2, "再次": 3}
 _LABELS = "step|tip|day|phase|clause|part|rule|stage|round|week|chapter|section|item|point|lesson|level"
 _ZH_CLASSIFIERS = "天|条|步|部分|点|节|章|课|周|期|轮|关|回|名|项"
+_ROMAN_WORDS = "viii|vii|iii|ii|iv|vi|ix|i|v|x"
 # where an item opens a line: "1." "2)" "3:" "(4)" "（五）" "第二，" "其三，" "三、" "C、" "iv." "Tip 2:"
 # "#3" "③" "Ⅲ." "Second,"; each kind in a named group that says how to read its number
 _MARKER = re.compile(
-    rf"(?:^|\n)\s*(?:(?:(?:step|part)\s*)?(?P<digits>\d{{1,2}})\s*(?:[.)]\s|[.)](?=[^\d\s])|[、）]|[:：](?!\d))"
-    rf"|[(（](?P<parens>[{_ZH_NUMBERS}]|[a-h]|\d{{1,2}}|i{{1,3}}|iv|vi{{0,3}}|ix|x)[)）]"
-    rf"|(?:第|其)(?P<ordinal>[{_ZH_NUMBERS}]+)(?:(?:{_ZH_CLASSIFIERS})[，,、：:\s]|[，,、：:])"
+    rf"(?:^|\n)[ \t]*(?:(?:(?:step|part)\s*)?(?P<digits>\d{{1,2}})\s*"
+    rf"(?:[.)]\s|[.)](?=[^\d\s])|[、）]|[:：](?!\d))"
+    rf"|[(（](?P<parens>[{_ZH_NUMBERS}]|[a-h]|\d{{1,2}}|{_ROMAN_WORDS})[)）]"
+    rf"|(?:第|其)(?P<ordinal>[{_ZH_NUMBERS}]+)[，,、：:]"
+    rf"|第(?P<ordinal_counted>[{_ZH_NUMBERS}]+)(?:{_ZH_CLASSIFIERS})[，,、：:\s]"
     rf"|(?P<listed>[{_ZH_NUMBERS}{_STEMS}])(?:、|是)|(?P<letter_zh>[a-h])、"
-    rf"|(?P<letter>viii|vii|iii|ii|iv|vi|ix|i|v|x|[a-h])[.)]\s"
+    rf"|(?P<letter>{_ROMAN_WORDS}|[a-h])[.)]\s"
     rf"|(?P<word>first|second|third|fourth|fifth|next|then|finally|首先|其次|再次)[,，:：]"
-    rf"|(?:{_LABELS})\s+(?P<labelled>\d{{1,2}}|{'|'.join(_WORD_NUMBERS)}|[a-h]|[ivx]{{1,4}})\s*(?:[:)\-–—]|\.(?!\d))"
+    rf"|(?:{_LABELS})\s+(?P<labelled>\d{{1,2}}|{'|'.join(_WORD_NUMBERS)}|[a-h]|{_ROMAN_WORDS})\s*(?:[:)\-–—]|\.(?!\d))"
     rf"|\#(?P<hashed>\d{{1,2}})\s|(?P<circled>[①-⑩])|(?P<unicode_roman>[Ⅰ-Ⅹ])\s*[.、)．]?)"
     rf"\s*(?=\S|$)",
     re.IGNORECASE,
@@ -37,7 +40,8 @@ _LONE_BULLET = re.compile(r"^\s*([-*•·])\s+[^\n]+$")
 # items further on in a line ("A) Helium B) Neon"): where a list that goes on left off
 _INLINE = re.compile(r"(?:^|\s)(\d{1,2}|[A-Ha-h])[.)]\s+\S")
 _BARE_END = re.compile(
-    rf"\n\s*(?:[-*•]|\d{{1,2}}[.)、]|[{_ZH_NUMBERS}]是)\s*$|[。；;]\s*(?:第|其)[{_ZH_NUMBERS}]+[，,、：:]\s*$"
+    rf"\n[ \t]*(?:[-*•]|\d{{1,2}}[.)、]|[{_ZH_NUMBERS}]是)\s*$"
+    rf"|[。；;]\s*(?:第|其)[{_ZH_NUMBERS}]+[，,、：:]\s*$"
 )
 _INLINE_FIRST = re.compile(r"(?:^|[\s:：])(?:1|一)\s*[.)、]\s*\S|第一[，,、]")
 
@@ -55,18 +59,30 @@ def _position(text: str) -> int:
         return _WORD_NUMBERS[lowered]
     if lowered in _ROMAN and (len(lowered) > 1 or lowered not in "abcdefgh"):
         return _ROMAN[lowered]
-    return ord(lowered) - ord("a") + 1
+    return ord(lowered[0]) - ord("a") + 1
+
+
+# markers that open ordinary prose too ("Day 3: we hiked…", "Chapter 2: …", "#2 pencil", "第三天，"):
+# they count only as the next item of a list the field before ended on
+WEAK_KINDS = frozenset({"labelled", "hashed", "circled", "unicode_roman", "letter_zh", "ordinal_counted"})
 
 
 def _zh_number(text: str) -> int:
-    if text.startswith("十"):
-        return 10 + (_ZH_NUMBERS.index(text[1]) + 1 if len(text) > 1 else 0)
-    return _ZH_NUMBERS.index(text[0]) + 1
+    """一 → 1, 十 → 10, 十二 → 12, 二十 → 20, 二十三 → 23."""
+    tens, _, units = text.partition("十")
+    if "十" not in text:
+        return _ZH_NUMBERS.index(text[0]) + 1
+    value = (_ZH_NUMBERS.index(tens[0]) + 1 if tens else 1) * 10
+    return value + (_ZH_NUMBERS.index(units[0]) + 1 if units else 0)
+
+
+def _kind(match: re.Match[str]) -> str:
+    return next(k for k, v in match.groupdict().items() if v)
 
 
 def _number(match: re.Match[str]) -> int:
     kind, text = next((k, v) for k, v in match.groupdict().items() if v)
-    if kind == "ordinal":
+    if kind in ("ordinal", "ordinal_counted"):
         return _zh_number(text)
     if kind == "letter":
         return _ROMAN.get(text.lower()) or _position(text)
@@ -90,6 +106,11 @@ def markers(text: str) -> list[int]:
 def first_marker(text: str) -> int | None:
     match = _MARKER.match(text)
     return _number(match) if match else None
+
+
+def _opens_weakly(text: str) -> bool:
+    match = _MARKER.match(text)
+    return match is not None and _kind(match) in WEAK_KINDS
 
 
 def _last_item(text: str, numbers: list[int]) -> int | None:
@@ -116,7 +137,10 @@ def list_continuation(
         bullet = lone.group(1) + " " if lone else None
         numbers = markers(text)
         opens = first_marker(text.lstrip())
-        starts_midway = before is None and not (keeps_form and name == "input")  # "renumber from 1"
+        # "renumber from 1"; "Day 3: we hiked…" opens a diary entry, not a list
+        starts_midway = (
+            before is None and not (keeps_form and name == "input") and not _opens_weakly(stripped)
+        )
         if (
             opens is not None
             and opens > 1

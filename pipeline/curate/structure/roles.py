@@ -21,6 +21,12 @@ _IMPERATIVE = screened(
     re.IGNORECASE,
 )
 _SPEAKER = re.compile(r"^\s*([^\W\d][\w ]{0,20}?)\s*[:：]")
+# labels of a document's parts, not of a speaker: an email's "Subject:" kept in its rewrite
+_NOT_A_SPEAKER = frozenset(
+    """subject title ingredients instructions steps step note notes date to from re cc summary question
+answer input output example examples tip tips warning method description name address 评语 标题 主题
+题目 日期 备注 注意 步骤 材料 配料 摘要 问题 答案 输入 输出 例子 示例 地址 名称""".split()
+)
 _ASKS_FOR_QUESTIONS = screened(r"question|quiz|ask|interview|riddle|提问|问题|问句|疑问", re.I)
 
 
@@ -32,13 +38,23 @@ def may_reach(a: Sequence[str], b: Sequence[str], numerator: int, denominator: i
 
 
 # the task names who is to answer: "As the tutor, …", "Reply as the coach …", "以酒店的口吻回复"
+# (not the form of the answer: "… as a tweet", "… as a list")
+_FORMS = (
+    r"(?!(?:tweet|list|table|poem|haiku|summary|paragraph|email|e-mail|letter|story|json|bullet|"
+    r"headline|title|question|sentence|slogan|song|limerick|riddle|dialogue|script|report|memo)s?\b)"
+)
 _PERSONA = screened(
-    r"\b(?:reply|respond|answer|write|speak|act|pretend)\b[^.?!\n]{0,30}?\bas (?:the|a|an) \w+"
-    r"|^\s*as (?:the|a|an) \w+[^,.\n]{0,20},"
+    rf"\b(?:reply|respond|answer|write|speak|act|pretend)\b[^.?!\n]{{0,30}}?\bas (?:the|a|an) {_FORMS}\w+"
+    rf"|^\s*as (?:the|a|an) {_FORMS}\w+[^,.\n]{{0,20}},"
     r"|作为[\u4e00-\u9fff]{1,8}[，,]|以[\u4e00-\u9fff]{1,8}的(?:身份|口吻|角度|语气)|扮演[\u4e00-\u9fff]{1,8}",
     re.IGNORECASE,
 )
-_ASKS_A_REPLY = screened(r"\b(?:reply|respond|answer)\b|回复|回答|答复|回应", re.IGNORECASE)
+# a reply to someone: "reply", "respond", "answer the patient's question" (not "answer the question")
+_ASKS_A_REPLY = screened(
+    r"\b(?:reply|respond)\b|\banswer (?:the|this) \w+'s\b|回复|答复|回应"
+    r"|回答(?:这位|该|那位)?[\u4e00-\u9fff]{1,4}的(?:问题|提问|留言)",
+    re.IGNORECASE,
+)
 _FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|[Mm]y|[Mm]e|[Ww]e|[Oo]ur)\b|我")
 _ADDRESSED = re.compile(r"\b(?:you|your|yours|you're|you've)\b|你|您", re.IGNORECASE)
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
@@ -65,15 +81,13 @@ _FIRST_PERSON_SINGULAR = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|[Mm]y|[Mm]e)\b|�
 def _speaks_for_the_input(instruction: str, given: str, said: str) -> dict[str, object] | None:
     """A reply the task asks for that is, instead, the input's speaker talking again: in the
     first person, addressing no one, and either saying over half of what the input said or
-    going on from it ("Also, …"; or, when the task names who answers, "I" as the input's "I")."""
+    going on from it ("Also, …", "而且…")."""
     persona = _PERSONA.search(instruction)
     if not (persona or _ASKS_A_REPLY.search(instruction)) or not _FIRST_PERSON.search(said):
         return None
     if _ADDRESSED.search(said) or not (persona or _FIRST_PERSON.search(given)):
         return None
-    if _FIRST_PERSON_SINGULAR.search(given) and (
-        _GOES_ON.search(said) or persona and _FIRST_PERSON_SINGULAR.search(said)
-    ):
+    if _FIRST_PERSON_SINGULAR.search(given) and _GOES_ON.search(said):
         return {"speaks_as": "the input's speaker", "goes_on": said.strip()[:30]}
     shared = _shared_share(given, said)
     return {"speaks_as": "the input's speaker", "shares": round(shared, 2)} if shared >= 0.5 else None
@@ -86,7 +100,12 @@ def role_confusion(instruction: str, given: str, said: str, asks: Asks) -> dict[
     if not said_tokens:
         return None
     speaker, answerer = _SPEAKER.match(given), _SPEAKER.match(said)
-    same_speaker = speaker and answerer and speaker.group(1).casefold() == answerer.group(1).casefold()
+    same_speaker = (
+        speaker is not None
+        and answerer is not None
+        and speaker.group(1).casefold() == answerer.group(1).casefold()
+        and speaker.group(1).casefold().strip() not in _NOT_A_SPEAKER
+    )
     if same_speaker and _PERSONA.search(instruction):  # an edit task too: the named role never speaks
         return {"speaks_as": speaker.group(1)}  # type: ignore[union-attr]
     if asks.copy_allowed:

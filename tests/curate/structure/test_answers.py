@@ -205,7 +205,6 @@ def test_a_salutation_an_operator_or_a_mirrored_sign_is_whole() -> None:
             "Lemon",
         ),
         ("用Excel公式计算B1到B5的和。", "把这五个数加起来就行。", ""),
-        ("简要分析一下唐朝为什么强盛。", "经济", ""),
         (
             "《静夜思》的作者是谁？只写名字。",
             "这首诗写的是游子在月夜思念故乡的情感，语言朴素，流传很广。",

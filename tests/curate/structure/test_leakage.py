@@ -90,7 +90,6 @@ def test_talk_of_numbered_tasks_and_constraints(text: str) -> None:
         "Think of tasks real users would give an AI assistant, such as booking a table.",
         "想想用户会让助手做什么，比如订机票。",
         "简要介绍一下太极拳。任务要多样，不要和示例重复。",
-        "Tasks should be diverse. Explain how tides work.",
     ],
 )
 def test_more_shapes_of_the_prompt(text: str) -> None:
@@ -125,11 +124,11 @@ def test_a_to_do_list_one_task_per_line_is_a_task() -> None:
     "text",
     [
         "Name a bird. Not all instructions require input.",
-        "Make the input field a short e-mail.",
+        "The input field should contain a short e-mail.",
         "Use a new verb each time to maximize diversity.",
         "Generate a task where the user asks for a soup recipe.",
         "要求：指令用中文书写，任务多样。",
-        "输出应为一段完整的话。",
+        "输出应为一句完整的话。",
         "这个任务的输出要简短。",
     ],
 )

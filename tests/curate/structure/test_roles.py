@@ -98,7 +98,7 @@ def test_replies_in_their_own_voice_pass(instruction: str, given: str, said: str
             "我买的耳机左边没声音，怎么办？",
             "而且充电盒也充不进电，我都用不了。",
         ),
-        ("以医生的身份回复患者。", "我最近总是失眠，该怎么办？", "我晚上十二点才睡，早上五点就醒了。"),
+        ("以医生的身份回复患者。", "我最近总是失眠，该怎么办？", "而且我晚上十二点才睡，早上五点就醒了。"),
     ],
 )
 def test_the_input_s_speaker_going_on(instruction: str, given: str, said: str) -> None:
