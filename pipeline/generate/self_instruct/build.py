@@ -83,11 +83,11 @@ def build(
         on_seeds(seeds)
     curator = Curator(config.curate, index=index)
     curator.add_seeds(seeds)
-    log_path = run_path(build_id) / "llm-server.log"  # the folder is made when something is written
+    # the folder is made when something is written; the endpoint is opened before the journal, so
+    # a bad endpoint leaves neither behind
+    log_path = run_path(build_id) / "llm-server.log"
     with (
-        open_endpoint(
-            config.llm, log_path=log_path
-        ) as endpoint,  # a bad endpoint fails before the journal opens
+        open_endpoint(config.llm, log_path=log_path) as endpoint,
         open_journal() as journal,
         _judge(score, endpoint, log_path.with_name("judge-server.log")) as judge,
     ):
