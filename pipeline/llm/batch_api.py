@@ -23,7 +23,7 @@ from typing import Any
 from pipeline.errors import EndpointError, SeedforgeError
 from pipeline.llm.accounting import Accounting
 from pipeline.llm.admission import Ticket
-from pipeline.llm.batch_jobs import Finished, LineResult, check_batch_api, missing, submit, wait
+from pipeline.llm.batch_jobs import Finished, LineResult, missing, submit, wait
 from pipeline.llm.batch_store import BatchRecord, batch_store_for
 from pipeline.llm.budget import Budget, BudgetExhausted, Reservation
 from pipeline.llm.client import LLMClient
@@ -149,7 +149,6 @@ class BatchClient(LLMClient):
     async def complete_all(self, requests: Iterable[ChatRequest]) -> list[ChatResult]:
         started = time.monotonic()
         try:
-            await check_batch_api(self._client, self.base_url)
             requests = list(requests)
             await self._resume({prepare(r, self.config, self.structured_mode).key for r in requests})
             tasks = [asyncio.ensure_future(self.complete(r)) for r in requests]

@@ -49,38 +49,23 @@ class Finished:
     errors: list[str] = field(default_factory=list)  # the batch's own errors (a failed batch)
 
 
-async def check_batch_api(client: AsyncOpenAI, base_url: str) -> None:
-    """Raises SeedforgeError naming the endpoint when it has no /batches (before any request)."""
-    try:
-        await client.batches.list(limit=1)
-    except (openai.APIStatusError, openai.APIConnectionError) as exc:
-        raise batch_api_refusal(exc, base_url) from None
-
-
 def require_batch_api(base_url: str, api_key: str) -> None:
-    """`check_batch_api` for a run that has not started: asked when the endpoint is opened."""
+    """Raises SeedforgeError naming the endpoint when it has no /batches (before any request)."""
     try:
         with openai.OpenAI(base_url=base_url, api_key=api_key, timeout=10.0, max_retries=0) as client:
             client.batches.list(limit=1)
-    except (openai.APIStatusError, openai.APIConnectionError) as exc:
-        raise batch_api_refusal(exc, base_url) from None
-
-
-def batch_api_refusal(
-    exc: openai.APIStatusError | openai.APIConnectionError, base_url: str
-) -> SeedforgeError:
-    """What a failed `GET /batches` means for a run in batch mode."""
-    if isinstance(exc, openai.APIConnectionError):
-        return EndpointError(f"cannot reach the endpoint {base_url} (Batch API check)", path="llm")
-    if exc.status_code in (404, 405, 501):
-        return SeedforgeError(
-            f"llm.mode is batch but the endpoint {base_url} offers no Batch API (GET /batches "
-            f"answered {exc.status_code}); set llm.mode: online for this endpoint",
-            path="llm.mode",
-        )
-    return EndpointError(
-        f"the endpoint {base_url} refused the Batch API check (HTTP {exc.status_code})", path="llm.mode"
-    )
+    except openai.APIConnectionError:
+        raise EndpointError(f"cannot reach the endpoint {base_url} (Batch API check)", path="llm") from None
+    except openai.APIStatusError as exc:
+        if exc.status_code in (404, 405, 501):
+            raise SeedforgeError(
+                f"llm.mode is batch but the endpoint {base_url} offers no Batch API (GET /batches "
+                f"answered {exc.status_code}); set llm.mode: online for this endpoint",
+                path="llm.mode",
+            ) from None
+        raise EndpointError(
+            f"the endpoint {base_url} refused the Batch API check (HTTP {exc.status_code})", path="llm.mode"
+        ) from None
 
 
 def input_jsonl(lines: list[tuple[str, dict[str, Any]]]) -> bytes:

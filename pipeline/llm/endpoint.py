@@ -44,6 +44,7 @@ class RunState:
     budget_ready: bool = False
     totals: LLMStats = field(default_factory=LLMStats)
     replicas: list[ReplicaState] | None = None  # several endpoints: each one's controls and health
+    batch_api_checked: bool = False  # llm.mode: batch: GET /batches answered, once for the run
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     # picklable for process-based task runners (each process then learns and counts on its own)
@@ -93,7 +94,9 @@ def open_endpoint(config: LLMConfig, *, log_path: Path | None = None) -> Iterato
     asked (`pipeline.llm.replicas`): the run stops only when none answers. A tokenizer named in
     `llm.tokenizer` that cannot be loaded stops it here too, and so does, in batch mode, an
     endpoint without the Batch API (or the embedded server, which has none)."""
-    if config.mode == "batch" and not config.endpoint_list(settings().openai_base_url):
+    env = settings()
+    entries = config.endpoint_list(env.openai_base_url)
+    if config.mode == "batch" and not entries:
         raise SeedforgeError(
             "llm.mode: batch needs an endpoint that offers the Batch API (llm.base_url); "
             "the embedded server offers none",
@@ -101,9 +104,7 @@ def open_endpoint(config: LLMConfig, *, log_path: Path | None = None) -> Iterato
         )
     if config.tokenizer:
         counter_for(config.named_model() or EMBEDDED_MODEL_NAME, config.tokenizer)
-    env = settings()
     api_key = env.openai_api_key.get_secret_value() if env.openai_api_key else "not-needed"
-    entries = config.endpoint_list(env.openai_base_url)
     auto = config.structured_output == "auto"
     if len(entries) > 1:
         model, replicas = open_replicas(config, entries, api_key)
@@ -121,15 +122,16 @@ def open_endpoint(config: LLMConfig, *, log_path: Path | None = None) -> Iterato
         entry = entries[0]
         key = endpoint_key(entry, api_key)
         served = resolve_model(entry.base_url, key, entry.model or config.named_model())
-        if config.mode == "batch":
-            require_batch_api(entry.base_url, key)
-        yield Endpoint(
+        endpoint = Endpoint(
             base_url=entry.base_url,
             api_key=key,
             model=served.model,
             embedded=False,
             llama_cpp=served.llama_cpp and auto,
         )
+        if config.mode == "batch":
+            _check_batch_api(endpoint)
+        yield endpoint
         return
     if config.replicas > 1:
         with ExitStack() as stack:
@@ -145,6 +147,13 @@ def open_endpoint(config: LLMConfig, *, log_path: Path | None = None) -> Iterato
         yield Endpoint(
             base_url=server.base_url, api_key="not-needed", model=EMBEDDED_MODEL_NAME, embedded=True
         )
+
+
+def _check_batch_api(endpoint: Endpoint) -> None:
+    """Once a run: when its endpoint is opened, or on its first batch if it was made by hand."""
+    if not endpoint.run.batch_api_checked:
+        require_batch_api(endpoint.base_url, endpoint.secret())
+        endpoint.run.batch_api_checked = True
 
 
 def check_endpoint(config: LLMConfig) -> None:
@@ -196,6 +205,8 @@ def run_requests(
     Raises LLMEndpointError when the endpoint refuses every request (bad key, unknown model).
     """
     config = config.model_copy(update={"model": endpoint.model})
+    if config.mode == "batch":
+        _check_batch_api(endpoint)
     control, budget = _prepare(endpoint, config, budget)
     mode = resolve_mode(config.structured_output, endpoint.embedded or endpoint.llama_cpp)
 

@@ -78,9 +78,13 @@ def _is_character(token: str) -> bool:
     return len(token) == 1 and not token.isascii()
 
 
+def _size(run: list[str]) -> int:
+    """The n-gram length of a run (see `_runs`: all characters or all words)."""
+    return CJK_NGRAM if run and _is_character(run[0]) else WORD_NGRAM
+
+
 def _ngrams(run: list[str]) -> set[tuple[str, ...]]:
-    """The n-grams of a run (see `_runs`: all characters or all words)."""
-    size = CJK_NGRAM if run and _is_character(run[0]) else WORD_NGRAM
+    size = _size(run)
     return {tuple(run[i : i + size]) for i in range(len(run) - size + 1)}
 
 
@@ -120,9 +124,8 @@ def template_ngrams() -> frozenset[tuple[str, ...]]:
         for index, piece in enumerate(_FIELD.split(line)):
             for number, run in enumerate(_runs(piece)):
                 found = _ngrams(run)
-                opening = tuple(run[: len(next(iter(found)))]) if found else ()
-                if index == number == 0 and opening and opening[0].lower() in _TASK_VERBS:
-                    found.discard(opening)
+                if index == number == 0 and run[0].lower() in _TASK_VERBS:
+                    found.discard(tuple(run[: _size(run)]))
                 grams |= found
     return frozenset(grams)
 
@@ -135,7 +138,7 @@ def _template_words() -> frozenset[str]:
 def _template_grams(run: list[str]) -> set[tuple[str, ...]]:
     """The run's n-grams that are template n-grams: `_ngrams(run) & template_ngrams()`, with
     a tuple built only where `size` words in a row are template words."""
-    size = CJK_NGRAM if _is_character(run[0]) else WORD_NGRAM
+    size = _size(run)
     grams, words = template_ngrams(), _template_words()
     found: set[tuple[str, ...]] = set()
     streak = 0

@@ -108,11 +108,6 @@ def first_marker(text: str) -> int | None:
     return _number(match) if match else None
 
 
-def _opens_weakly(text: str) -> bool:
-    match = _MARKER.match(text)
-    return match is not None and _kind(match) in WEAK_KINDS
-
-
 def _last_item(text: str, numbers: list[int]) -> int | None:
     inline = _INLINE.findall(text)
     if inline and (not numbers or len(inline) > len(numbers)):
@@ -136,10 +131,13 @@ def list_continuation(
         lone = _LONE_BULLET.match(text)
         bullet = lone.group(1) + " " if lone else None
         numbers = markers(text)
-        opens = first_marker(text.lstrip())
+        opening = _MARKER.match(stripped)
+        opens = _number(opening) if opening else None
         # "renumber from 1"; "Day 3: we hiked…" opens a diary entry, not a list
         starts_midway = (
-            before is None and not (keeps_form and name == "input") and not _opens_weakly(stripped)
+            before is None
+            and not (keeps_form and name == "input")
+            and not (opening and _kind(opening) in WEAK_KINDS)
         )
         if (
             opens is not None
