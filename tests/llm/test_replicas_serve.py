@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -32,6 +33,19 @@ def answers(port: int) -> bool:
         return False
 
 
+def two_free_ports() -> tuple[int, int]:
+    """PORT and PORT + 1 both free now (`llm serve --replicas 2 --port PORT` takes both): with a
+    second test worker opening sockets, a free PORT alone often has PORT + 1 taken."""
+    while True:
+        first = free_port()
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", first + 1))
+            except OSError:
+                continue
+        return first, first + 1
+
+
 def server_on(port: int) -> psutil.Process | None:
     for process in psutil.process_iter(["cmdline"]):
         cmdline = " ".join(process.info["cmdline"] or [])
@@ -42,8 +56,8 @@ def server_on(port: int) -> psutil.Process | None:
 
 @pytest.mark.slow
 def test_two_replicas_answer_one_run_and_one_killed_mid_run_leaves_the_other(tmp_path: Path) -> None:
-    first = free_port()
-    ports = (first, first + 1)
+    ports = two_free_ports()
+    first = ports[0]
     log = open(tmp_path / "serve.log", "wb")
     serve = subprocess.Popen(
         [sys.executable, "-m", "pipeline.cli", "llm", "serve", "--replicas", "2", "--port", str(first)],
