@@ -30,11 +30,6 @@ The global order must stay fixed while texts are indexed under it, yet rarity ch
 the index grows; the order is a snapshot of document frequencies that is renewed (and the
 prefixes re-indexed) whenever the index has doubled since the last snapshot (quadrupled,
 once it is large).
-
-Most entries of a list a query reads on a large index belong to texts whose length rules
-them out. Once an eighth of the index has been filed since the last seal, the lists are
-sealed into one array sorted by text length within each key (`novelty_sealed`), where the
-compiled filter reads only the lengths that can pass.
 """
 
 from __future__ import annotations
@@ -58,7 +53,6 @@ from pipeline.curate.novelty_bounds import (
     token_histogram,
 )
 from pipeline.curate.novelty_scan import Signatures
-from pipeline.curate.novelty_sealed import SealedPostings
 from pipeline.curate.rouge import fmeasure, lcs_length
 
 _MIN_SNAPSHOT = 256
@@ -67,7 +61,6 @@ _SHIFT = 32  # element id = token id + occurrence << 32
 _POSITION_SHIFT = 48  # posting key = element + position of the element in its text's order << 48
 _COMPILED_FROM = 24  # postings entries a query reads before the compiled filters pay
 INDEX_FROM = 16_384  # kept texts before the inverted index pays (below: bucket-count scans)
-SEAL_FROM = 4_096  # texts filed since the last seal before sealing pays (and an eighth of all)
 
 
 @dataclass(frozen=True)
@@ -86,9 +79,7 @@ class NoveltyIndex:
         self._starts = array("Q", [0])
         self._lengths = array("I")
         self._ids: list[str] = []
-        self._postings: dict[int, array[int]] = {}  # texts filed since the last seal
-        self._sealed = SealedPostings.empty()
-        self._unsealed_docs = 0
+        self._postings: dict[int, array[int]] = {}
         self._positions: dict[int, int] = {}  # element -> bit mask of the positions filed
         self._snapshot_docs = 0
         self._work: dict[str, np.ndarray] | None = None
@@ -164,14 +155,6 @@ class NoveltyIndex:
         growth = 2 if self._snapshot_docs < _SETTLED_SNAPSHOT else 4
         if len(self._ids) >= max(_MIN_SNAPSHOT, growth * self._snapshot_docs):
             self._renew_order()
-        else:
-            self._unsealed_docs += 1
-            self._seal_when_due()
-
-    def _seal_when_due(self) -> None:
-        if self._unsealed_docs >= max(SEAL_FROM, len(self._ids) // 8):
-            self._sealed = self._sealed.merged(self._postings)
-            self._postings, self._unsealed_docs = {}, 0
 
     def _index_text(self, doc: int, token_ids: list[int]) -> None:
         self._store_histogram(doc, token_ids)
@@ -200,13 +183,12 @@ class NoveltyIndex:
         for position, token_id in enumerate(order):
             rank[token_id] = position
         self._rank = rank
-        self._postings, self._positions, self._sealed = {}, {}, SealedPostings.empty()
+        self._postings, self._positions = {}, {}
         for doc in range(len(self._ids)):
             token_ids = self.tokens_of(doc)
             if token_ids:
                 self._post(doc, token_ids)
-        self._snapshot_docs = self._unsealed_docs = len(self._ids)
-        self._seal_when_due()
+        self._snapshot_docs = len(self._ids)
 
     def find_near(self, tokens: list[str]) -> NearMatch | None:
         """A kept text whose ROUGE-L F1 with `tokens` exceeds the threshold, or None when the
@@ -221,8 +203,7 @@ class NoveltyIndex:
         ordered = self._ordered(token_ids)
         size, relaxed = len(ordered), self.threshold - SLACK
         chunks: list[tuple[int, int, array[int]]] = []  # (query position i, text position j, texts)
-        probes: list[tuple[int, int, int]] = []  # (posting key, i, j), where sealed texts may be
-        postings, positions, sealed = self._postings, self._positions, len(self._sealed) > 0
+        postings, positions = self._postings, self._positions
         for i, (_, occurrence, token_id) in enumerate(ordered[: self._prefix_size(size)]):
             if token_id < 0:
                 continue
@@ -234,18 +215,13 @@ class NoveltyIndex:
             while filed:
                 j = (filed & -filed).bit_length() - 1
                 filed &= filed - 1
-                key = element + (j << _POSITION_SHIFT)
-                posting = postings.get(key)
-                if posting is not None:
-                    chunks.append((i, j, posting))
-                if sealed:
-                    probes.append((key, i, j))
-        if not chunks and not probes:
+                chunks.append((i, j, postings[element + (j << _POSITION_SHIFT)]))
+        if not chunks:
             return None
-        if not probes and sum(len(posting) for _, _, posting in chunks) < 2 * _COMPILED_FROM:
+        if sum(len(posting) for _, _, posting in chunks) < 2 * _COMPILED_FROM:
             scored = overlap_candidates(chunks, token_ids, self.threshold - SLACK, self._starts, self._flat)
         else:
-            scored = self._candidates(chunks, probes, token_ids)
+            scored = self._candidates(chunks, token_ids)
         return self._verify_scored(scored, token_ids)
 
     def _scratch(self) -> tuple[dict[str, np.ndarray], np.ndarray]:
@@ -261,14 +237,10 @@ class NoveltyIndex:
         return self._work, self._budget
 
     def _candidates(
-        self,
-        chunks: list[tuple[int, int, array[int]]],
-        probes: list[tuple[int, int, int]],
-        token_ids: list[int],
+        self, chunks: list[tuple[int, int, array[int]]], token_ids: list[int]
     ) -> list[tuple[float, int]]:
         """(overlap bound, text) for every text with a first-match-valid shared occurrence
-        (in the unsealed lists `chunks` or at the sealed `probes`) that also passes the
-        histogram bound and the exact overlap bound; compiled loops."""
+        that also passes the histogram bound and the exact overlap bound; compiled loops."""
         from pipeline.curate.novelty_kernels import (
             first_match_candidates,
             histogram_survivors,
@@ -282,8 +254,7 @@ class NoveltyIndex:
         query_positions = np.array([i for i, _, _ in chunks], dtype=np.int64)
         text_positions = np.array([j for _, j, _ in chunks], dtype=np.int64)
         lengths = np.frombuffer(self._lengths, dtype=np.uint32)
-        found = work["found"]
-        sealed = self._sealed
+        found = np.empty(len(codes) // 2, dtype=np.int64)
         query = np.array([token_id for token_id in token_ids if token_id >= 0], dtype=np.int64)
         query_histogram = token_histogram(query)
         count = first_match_candidates(
@@ -291,12 +262,6 @@ class NoveltyIndex:
             ends,
             query_positions,
             text_positions,
-            sealed.table_keys,
-            sealed.table_slots,
-            sealed.starts,
-            sealed.codes,
-            sealed.buckets,
-            np.array(probes, dtype=np.int64).reshape(-1, 3),
             size,
             relaxed,
             bucket_masks(query_histogram),

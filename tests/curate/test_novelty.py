@@ -12,13 +12,11 @@ from pipeline.text import CJKTokenizer, tokenize
 BENCH = Path(__file__).parents[2] / "bench"
 
 
-@pytest.fixture(params=["signatures", "inverted", "sealed"])
+@pytest.fixture(params=["signatures", "inverted"])
 def index_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Small indexes scan signatures, large ones use the inverted index, whose lists are
-    sealed into one length-sorted array as they grow: test all three."""
-    if request.param != "signatures":
+    """Small indexes scan signatures, large ones use the inverted index: test both."""
+    if request.param == "inverted":
         monkeypatch.setattr("pipeline.curate.novelty.INDEX_FROM", 1)
-        monkeypatch.setattr("pipeline.curate.novelty.SEAL_FROM", 1 if request.param == "sealed" else 10**9)
     return str(request.param)
 
 
@@ -109,22 +107,14 @@ def test_index_agrees_with_the_exhaustive_rule(threshold: float, index_mode: str
 
 
 @pytest.mark.parametrize(
-    ("index_from", "compiled_from", "seal_from"),
-    [
-        (10**9, 0, 10**9),  # signatures
-        (1, 0, 10**9),  # the inverted index, never sealed: compiled filters
-        (1, 10**9, 10**9),  # ... plain loops
-        (300, 0, 10**9),  # signatures, then the inverted index from the 300th kept text
-        (1, 0, 1),  # sealed whenever an eighth of the index is new
-        (300, 10**9, 40),  # signatures, then sealed and unsealed lists together
-    ],
-)
+    ("index_from", "compiled_from"),
+    [(10**9, 0), (1, 0), (1, 10**9), (300, 0)],  # signatures; inverted index with compiled
+)  # filters, with plain loops; signatures then the inverted index from the 300th kept text
 def test_index_agrees_on_zipfian_texts_with_repeats_past_several_order_renewals(
-    index_from: int, compiled_from: int, seal_from: int, monkeypatch: pytest.MonkeyPatch
+    index_from: int, compiled_from: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("pipeline.curate.novelty.INDEX_FROM", index_from)
     monkeypatch.setattr("pipeline.curate.novelty._COMPILED_FROM", compiled_from)
-    monkeypatch.setattr("pipeline.curate.novelty.SEAL_FROM", seal_from)
     rng = random.Random(11)
     vocab = [f"t{i}" for i in range(300)] + list("海风山水")
     weights = [1 / (rank + 1) for rank in range(len(vocab))]
