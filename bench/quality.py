@@ -6,8 +6,10 @@ bench/data/quality/ (see its README):
 - `final_*`: written after those, untouched until 2026-12-02, then tuned on too;
 - `blind_*`: written by someone who had not seen the checks; measured once untouched
   (2026-12-02), then tuned on too;
-- `unseen_*`: written last, the same way, never used for tuning: the honest figure for
-  hand-written records;
+- `unseen_*`: written the same way, never used for tuning;
+- `tune3_*`, `sealed_*`: two more sets written the same way (2026-12-02), both measured
+  untouched; `tune3` is meant for the next round of tuning, `sealed` is never to be tuned on
+  and is the honest figure for hand-written records;
 - `generated_en`: what the embedded 135M generator really wrote (two demo runs), read and
   labelled by hand; the checks' newest rules were written after reading it.
 
@@ -35,7 +37,7 @@ DATA = Path(__file__).parent / "data" / "quality"
 
 def _sets() -> list[tuple[str, str, Path]]:
     found = []
-    for name in ("labelled", "holdout", "final", "blind", "unseen", "generated"):
+    for name in ("labelled", "holdout", "final", "blind", "unseen", "tune3", "sealed", "generated"):
         for language in ("en", "zh"):
             path = DATA / f"{name}_{language}.jsonl"
             if path.exists():
@@ -56,7 +58,7 @@ def _write_measured(results: dict[str, dict]) -> None:
     for language in ("en", "zh"):
         clean = next(
             k
-            for k in (f"unseen/{language}/all", f"blind/{language}/all", f"holdout/{language}/all")
+            for k in (f"sealed/{language}/all", f"unseen/{language}/all", f"blind/{language}/all")
             if k in results
         )
         measured[language] = {
