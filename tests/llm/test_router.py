@@ -134,11 +134,18 @@ def test_a_probe_brings_an_endpoint_back(tmp_path: Path) -> None:
         endpoint = pooled(a, b, ready=(False, True))  # out from the start, as open_endpoint marks it
         run_requests(endpoint, config, journal, [ask(f"q{n}") for n in range(4)])
         with FaultServer(latency_s=0.02, port=port) as revived:
-            time.sleep(0.5)  # past the (doubled) probe delay: the next batch probes at once
-            run_requests(endpoint, config, journal, [ask(f"r{n}") for n in range(4)])
-            time.sleep(0.3)
+            assert endpoint.run.replicas is not None
+            health = endpoint.run.replicas[0].health
+            # batches past the (doubled) probe delay probe it; on a loaded machine the probe's
+            # answer may land after a batch has ended, so wait for it rather than a fixed time
+            deadline, batch = time.monotonic() + 20, 0
+            while health.out and time.monotonic() < deadline:
+                time.sleep(0.3)
+                run_requests(endpoint, config, journal, [ask(f"r{batch}-{n}") for n in range(4)])
+                batch += 1
+            assert not health.out
             results, _ = run_requests(endpoint, config, journal, [ask(f"s{n}") for n in range(20)])
-            assert endpoint.run.replicas is not None and not endpoint.run.replicas[0].health.out
+            assert not endpoint.run.replicas[0].health.out
             assert len(revived.received) >= 5  # back in: it takes its share again
     assert all(r.ok for r in results)
 
