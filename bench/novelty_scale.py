@@ -18,11 +18,9 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
-import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+from checkouts import interleaved_runs
 
 CHILD = r"""
 import hashlib, json, resource, sys, time
@@ -61,18 +59,6 @@ print(json.dumps({"seconds": seconds, "windows": windows, "kept": len(index), "n
 """
 
 
-def run_once(root: Path, records: int, window: int) -> dict[str, object]:
-    out = subprocess.run(
-        [sys.executable, "-c", CHILD, str(root), str(HERE), str(records), str(window)],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=root,
-    )
-    result: dict[str, object] = json.loads(out.stdout)
-    return result
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline", type=Path, required=True, help="another seedforge checkout")
@@ -80,12 +66,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--window", type=int, default=100_000, help="records per growth window")
     args = parser.parse_args()
-    roots = {"baseline": args.baseline.resolve(), "this": HERE.parent}
-    runs: dict[str, list[dict[str, object]]] = {name: [] for name in roots}
-    for _ in range(args.runs):
-        for name, root in roots.items():  # interleaved: load on the machine hits both alike
-            runs[name].append(run_once(root, args.records, args.window))
-            print(name, json.dumps(runs[name][-1]), file=sys.stderr, flush=True)
+    runs = interleaved_runs(CHILD, args.baseline, args.runs, args.records, args.window)
+    roots = list(runs)
     digests = {run["digest"] for name in roots for run in runs[name]}
     report: dict[str, object] = {
         "records": args.records,

@@ -16,11 +16,9 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
-import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+from checkouts import interleaved_runs
 
 CHILD = r"""
 import itertools, json, sys, time
@@ -55,29 +53,14 @@ print(json.dumps(cost))
 """
 
 
-def run_once(root: Path, records: int) -> dict[str, dict[str, float]]:
-    out = subprocess.run(
-        [sys.executable, "-c", CHILD, str(root), str(HERE), str(records)],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=root,
-    )
-    result: dict[str, dict[str, float]] = json.loads(out.stdout)
-    return result
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline", type=Path, required=True, help="another seedforge checkout")
     parser.add_argument("--records", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    roots = {"baseline": args.baseline.resolve(), "this": HERE.parent}
-    runs: dict[str, list[dict[str, dict[str, float]]]] = {name: [] for name in roots}
-    for _ in range(args.runs):
-        for name, root in roots.items():  # interleaved: load on the machine hits both alike
-            runs[name].append(run_once(root, args.records))
+    runs = interleaved_runs(CHILD, args.baseline, args.runs, args.records)
+    roots = list(runs)
     report: dict[str, object] = {"records": args.records, "runs": args.runs}
     for corpus in runs["this"][0]:
         row: dict[str, object] = {}
