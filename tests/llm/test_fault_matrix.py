@@ -41,8 +41,15 @@ def check_invariants(server: FaultServer, journal: Journal, results, stats, n: i
     assert counts.get("answered", 0) == len(answered)
     assert counts.get("quarantined", 0) == len(quarantined)
     assert all(journal.get(r.key).status == "quarantined" for r in quarantined)
-    assert max(server.answered_counts().values(), default=0) <= 1  # nothing answered was re-sent
+    assert resent_after_an_answer(server) <= stats.retries.get("timeout", 0)
     assert set(stats.retries) <= REASONS
+
+
+def resent_after_an_answer(server: FaultServer) -> int:
+    """Answers the server sent beyond the first for a request. A received answer is never asked
+    again; the only way a request is answered twice is an answer that landed after the client's
+    0.3 s timeout (the machine is loaded when tests run two at a time), which counts a timeout."""
+    return sum(count - 1 for count in server.answered_counts().values() if count > 1)
 
 
 @pytest.mark.parametrize(
@@ -92,7 +99,7 @@ def test_all_faults_mixed(tmp_path: Path) -> None:
         again, second = run_requests(endpoint_for(server), CONFIG, journal, [ask(f"q{i}") for i in range(n)])
         assert second.journal_hits == n - stats.quarantined
         assert len({r.identity for r in server.received[before:]}) == stats.quarantined
-        assert max(server.answered_counts().values()) <= 1
+        assert resent_after_an_answer(server) <= stats.retries.get("timeout", 0) + second.retries.get("timeout", 0)
 
 
 def test_slow_streams_past_the_timeout_are_retried_and_journaled_once(tmp_path: Path) -> None:
