@@ -8,7 +8,7 @@ bench/data/quality/ (see its README):
   (2026-12-02), then tuned on too;
 - `unseen_*`: written the same way, never used for tuning;
 - `tune3_*`, `sealed_*`: two more sets written the same way (2026-12-02), both measured
-  untouched; `tune3` is meant for the next round of tuning, `sealed` is never to be tuned on
+  untouched; `tune3` was then tuned on, `sealed` is never to be tuned on
   and is the honest figure for hand-written records;
 - `generated_en`: what the embedded 135M generator really wrote (two demo runs), read and
   labelled by hand; the checks' newest rules were written after reading it.

@@ -99,7 +99,9 @@ def test_all_faults_mixed(tmp_path: Path) -> None:
         again, second = run_requests(endpoint_for(server), CONFIG, journal, [ask(f"q{i}") for i in range(n)])
         assert second.journal_hits == n - stats.quarantined
         assert len({r.identity for r in server.received[before:]}) == stats.quarantined
-        assert resent_after_an_answer(server) <= stats.retries.get("timeout", 0) + second.retries.get("timeout", 0)
+        assert resent_after_an_answer(server) <= stats.retries.get("timeout", 0) + second.retries.get(
+            "timeout", 0
+        )
 
 
 def test_slow_streams_past_the_timeout_are_retried_and_journaled_once(tmp_path: Path) -> None:

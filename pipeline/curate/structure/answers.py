@@ -10,6 +10,7 @@ import re
 from pipeline.curate.rouge import rouge_l_f1_fast as rouge_l_f1
 from pipeline.curate.structure.asks import Asks, has_number, looks_like_code
 from pipeline.curate.structure.fragments import dangling_end
+from pipeline.curate.structure.narrow import BULLET, another_kind, other_language
 from pipeline.curate.structure.roles import content_words, may_reach
 from pipeline.curate.structure.screen import screened, search_tail, tokens
 from pipeline.text import cjk_ratio
@@ -25,12 +26,12 @@ _ANNOUNCED = screened(
     r"|(?:以下是|下面是|有|包括)(\d{1,2}|[一二两三四五六七八九十])(?:个|条|种|点|步|项|条建议)[^。：:\n]{0,20}[：:]?\s*$",
     re.IGNORECASE | re.MULTILINE,
 )
-_BULLET = re.compile(r"^[ \t]*(?:[-*•·]|\d{1,2}[ \t]*[.)、]|[(（]\d{1,2}[)）])[ \t]*\S", re.MULTILINE)
 _PROSE_END = ".?!。？！…\"'”’」』》)）]}*`>;；:："
 _BARE_MARKER_END = re.compile(r"(?:^|\n)[ \t]*(?:\d{1,2}[.)、]|[-*•])\s*$")
 _ITEM = re.compile(r"^[ \t]*(?:\d{1,2}[.)、]|[-*•])[ \t]*(.*)$", re.MULTILINE)
 _ZH_DANGLING = re.compile(
     r"[\u4e00-\u9fff](?:的|和|与|及|以及|把|在|对|从|向|被|给|是|于是|然后|所以|但是|而且|并且|因为|包括|例如|比如)$"
+    r"|[\u4e00-\u9fff]{2}[于从至]\d{1,3}$"  # a year or a figure cut after its first digits: "…于19"
 )
 _OPERATORS = "=+×÷*/^<([{（√±−"
 _NUMERAL_WINDOW = re.compile(r"(?=(\w?[零一二三四五六七八九十百千万两半\d]+\w?))")
@@ -125,11 +126,11 @@ def cut_short(said: str, asks: Asks, given: str = "") -> str | None:
     if announced:
         wanted = announced.group(1) or announced.group(2)
         count = int(wanted) if wanted.isdigit() else _WORDS_EN.get(wanted.lower(), 0)
-        items = len(_BULLET.findall(text[announced.end() :]))
+        items = len(BULLET.findall(text[announced.end() :]))
         if 0 < items < count or (items == 0 and text.endswith((":", "："))):
             return f"announces {count} items, gives {items}"
     if asks.count and text[-1] not in _PROSE_END:
-        listed = len(_BULLET.findall(text)) or (
+        listed = len(BULLET.findall(text)) or (
             len(re.split(r"[,，、;；]", text)) if re.search(r"[,，、]", text) else 0
         )
         if 1 < listed < asks.count:
@@ -161,6 +162,10 @@ def cut_short(said: str, asks: Asks, given: str = "") -> str | None:
     return None
 
 
+_HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+
+
 def _untranslated(target: str, instruction: str, given: str, said: str, asks_source: str) -> bool:
     """The output is the source text again, or plainly not in the language asked for."""
     source = given or instruction.partition(":")[2] or instruction.partition("：")[2] or asks_source
@@ -174,6 +179,10 @@ def _untranslated(target: str, instruction: str, given: str, said: str, asks_sou
         and rouge_l_f1(source_tokens, said_tokens) >= 0.5
     ):
         return True  # two languages share names and numbers, not half their words
+    if target == "ko":
+        return _HANGUL.search(said) is None
+    if target == "ja":
+        return _KANA.search(said) is None and cjk_ratio(said) < 0.5
     chinese = cjk_ratio(said) > 0.5
     if target == "zh":
         return not chinese and len(said_tokens) >= 3
@@ -235,7 +244,7 @@ def wrong_type(asks: Asks, instruction: str, given: str, said: str) -> dict[str,
         head = " ".join(words[:12]) if cjk_ratio(said) < 0.5 else said[:24]
         lowered = head.lower()
         named = any(option in lowered for option in options) if options else bool(_LABELS.search(head))
-        long = len(words) > (12 if options else 20) or (
+        long = len(words) > (8 if options else 20) or (
             cjk_ratio(said) > 0.5 and len(said) > (24 if options else 60)
         )
         if options:
@@ -258,4 +267,7 @@ def wrong_type(asks: Asks, instruction: str, given: str, said: str) -> dict[str,
     label_like = _LABELS.fullmatch(said.strip(" .。")) or len(words) <= 1 and not chinese
     if (asks.prose or asks.long_form) and short and (label_like or asks.long_form):
         return {"asked": "a piece of writing", "found": said.strip()}
-    return None
+    language = other_language(asks, instruction, said)
+    if language:
+        return {"asked": f"an answer in {language}", "found": said[:40]}
+    return another_kind(asks, instruction, given, said, chinese)

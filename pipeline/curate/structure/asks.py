@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from pipeline.curate.structure.narrow import DATE, FORMULA, ONE_THING, ONE_WORD, choices
 from pipeline.curate.structure.screen import screened
 
 _I = re.IGNORECASE
@@ -28,7 +29,8 @@ _CODE = screened(
     _I,
 )
 _CODE_SIGNAL = re.compile(
-    r"```|\bdef \w+\s*\(|\breturn\b|\bSELECT\b[\s\S]*\bFROM\b|\bfunction\s*\w*\s*\(|=>|\bclass \w+"
+    r"```|\bdef \w+\s*\(|^\s*return\b|\breturn\s*\(|\breturn\s+[^\s.]+\s*;?\s*$"
+    r"|\bSELECT\b[\s\S]*\bFROM\b|\bfunction\s*\w*\s*\(|=>|\bclass \w+"
     r"|\bimport \w+|#include|\bconsole\.log\(|\bprint\s*\(|;\s*$|\)\s*\{\s*$|[A-Za-z_]\w*\s*\([^()]*\)\s*[{:]"
     r"|\b(?:for|while|if)\s*\(|\blambda\b|<\w+[^>]*>|\$\w+|\b[A-Za-z_]\w*\s*=\s*\S|^\s*(?:ls|cd|grep|sed|awk|git|pip)\b"
     r"|\^|\\d|\[\^?[a-z0-9]-|\\[a-z]+\{|^\s*=[A-Z]+\("
@@ -39,7 +41,7 @@ _CODE_SIGNAL = re.compile(
 _OPTIONS = screened(
     r"(?:\b(?:as|is|either|label|classify|answer|respond|reply|categor\w*|into|with|to)\b[:\s]+|\w:\s+)"
     r"[\"'“]?([\w\- ]{1,20}?)[\"'”]?(?:\s*,\s*[\"'“]?([\w\- ]{1,20}?)[\"'”]?)*"
-    r"\s*,?\s+or\s+[\"'“]?([\w\-]{1,20})",
+    r"\s*,?\s+or\s+[\"'“]?((?:not |non-)?[\w\-]{1,20})",
     _I,
 )
 _OPTIONS_ZH = screened(
@@ -95,12 +97,13 @@ _LONG_FORM = screened(
 # answers that are short by nature and need not end a sentence
 _SHORT_FORM = screened(
     r"\b(?:title|slogan|name|names|headline|tagline|motto|caption|subject line|hashtag|haiku|poem|"
-    r"limerick|word|words|phrase|synonym|antonym|list|keywords|tags)\b"
-    r"|标题|宣传语|广告语|广告词|标语|口号|名字|名称|诗|对联|春联|词语|关键词|短语|词|列出",
+    r"limerick|word|words|phrase|synonym|antonym|list|keywords|tags|extract)\b"
+    r"|提取|抽取|标题|宣传语|广告语|广告词|标语|口号|名字|名称|诗|对联|春联|词语|关键词|短语|词|列出",
     _I,
 )
 _MARKUP = screened(
     r"(?<![a-z])(?:json|dict|dictionary|html|xml|yaml|csv|css|markdown|tag|tags|latex|regex|escape|code|"
+    r"token|tokens|tokenizers?|"
     r"python|javascript|sql|template|placeholder|braces?|brackets?|printf|print|string|variable|syntax|"
     r"compiler|command|terminal|shell|backslash|newline|line break)(?![a-z])"
     r"|字典|标签|转义|代码|括号|模板|换行|命令|语法|字符串|变量|C语言",
@@ -132,9 +135,9 @@ _COPY_ALLOWED = screened(
     r"complete|finish|extend|expand|shorten|simplify|transliterate|normali[sz]e|clean|"
     r"reverse|repeat|copy|underline|fill in|organi[sz]e|numbered list|bullet points?|bulleted list|make|"
     r"turn|rearrange|restructure|tabulate|in (?:the )?(?:right|correct|chronological|alphabetical) order|"
-    r"escape|unescape|encode|decode|renumber)\b"
+    r"escape|unescape|encode|decode|renumber|halve|double|triple|scale)\b"
     r"|改正|纠正|修改|改写|润色|改成|转换|替换|删除|添加|排序|调整|标点|错别字|语法|续写|补全|扩写|缩写|简化|改为|改得|改成|整理|列成|分行|编号|格式"
-    r"|排列|顺序|变成|转成|做成|转义|编码|删掉|删去|去掉|换成|改用|补上|补一个|补完",
+    r"|排列|顺序|变成|转成|做成|转义|编码|删掉|删去|去掉|换成|改用|补上|补一个|补完|减半|加倍|翻倍",
     _I,
 )
 
@@ -158,6 +161,10 @@ class Asks:
     over_input: bool  # the answer works on the input (rewrite, summarise, extract, answer from it)
     choices: tuple[str, ...] = ()  # "Which of these …: A, B or C?": the answer names one of them
     only_short: bool = False  # "只写书名", "in one word": a name, word or number, not sentences
+    one_word: bool = False  # "Give one word that means…", "用一个成语形容…"
+    date: bool = False  # "What is the date of…", "几月几日"
+    formula: bool = False  # a chemical formula
+    one_thing: bool = False  # "Name the smallest country": one answer, not a ranking
 
 
 _QUOTED = re.compile(r"'([^']{2,80})'|\"([^\"]{2,80})\"|“([^”]{2,80})”|「([^」]{2,80})」")
@@ -208,37 +215,12 @@ def _count(instruction: str) -> int | None:
     return int(said) if said.isdigit() else _COUNT_WORDS.get(said)
 
 
-_CHOICE = screened(
-    r"\bwhich\b[^?:\n]{0,60}[:,]\s*([^?:\n]{3,80}?\bor\b[^?:\n]{1,30})\?\s*$"
-    r"|((?:(?![、和与或])[\u4e00-\u9fff]){1,8}(?:[、和与或](?:(?![、和与或])[\u4e00-\u9fff]){1,8}){1,5})"
-    r"(?:中|之中|里|当中)[，,]?\s*哪",
-    _I,
-)
-
-
-def _choices(instruction: str) -> tuple[str, ...]:
-    """The options of a "which one" question, when it lists two to six short ones."""
-    match = _CHOICE.search(instruction)
-    if not match:
-        return ()
-    listed = match.group(1) or match.group(2)
-    parts = re.split(r"\s*,\s*(?:or\s+)?|\s+or\s+|[、和与或]", listed)
-    found = [re.sub(r"^(?:an?|the)\s+", "", part.strip(" \"'“”"), flags=_I).lower() for part in parts]
-    found = [part for part in found if part]
-    if found and match.group(
-        2
-    ):  # "在苹果、香蕉和橙子中" / "请问猫和狗中": the first option without its lead-in
-        found[0] = re.sub(r"^(?:请问|对于|关于|以下|下面|在|从|问)", "", found[0]) or found[0]
-    if not 2 <= len(found) <= 6 or any(len(part.split()) > 3 for part in found):
-        return ()
-    return tuple(found)
-
-
 def _options(instruction: str) -> tuple[str, ...]:
     found: list[str] = []
     for match in _OPTIONS.finditer(instruction):
         span = match.group(0)[len(re.match(r"\W*\w+[:\s]+", match.group(0)).group(0)) :]  # type: ignore[union-attr]
         for part in re.split(r"\s*,\s*(?:or\s+)?|\s+or\s+", span):
+            part = re.split(r"\s(?:as|into|is)\s+", part)[-1]  # "the email as spam": "spam"
             part = re.sub(r"^(?:an?|the|either)\s+", "", part.strip(" \"'“”"), flags=_I).lower()
             if part:
                 found.append(part)
@@ -277,8 +259,12 @@ def reading(instruction: str, classification: bool) -> Asks:
         count=_count(instruction),
         continues=bool(_CONTINUES.search(instruction)),
         over_input=bool(_OVER_INPUT.search(instruction)) and not code,
-        choices=() if code else _choices(instruction),
+        choices=() if code else choices(instruction),
         only_short=bool(_ONLY_SHORT.search(instruction)) and not code,
+        one_word=bool(ONE_WORD.search(instruction)) and not code,
+        date=bool(DATE.search(instruction)) and not code,
+        formula=bool(FORMULA.search(instruction)),
+        one_thing=bool(ONE_THING.search(instruction)) and _count(instruction) is None,
     )
 
 

@@ -14,7 +14,9 @@ from pipeline.curate.structure.screen import screened
 _SEAM = screened(
     r"\}\s*,\s*\{|\"\s*\}\s*,?\s*$|\}\s*\]\s*\}?\s*$|^\s*\{\s*\"|\"\s*:\s*\"\s*$"
     r"|\"(?:instruction|input|output|instances|instructions|label|is_classification)\"\s*:"
-    r"|\\n|\\\"|</?(?:p|div|br|span|li|ul|ol|b|i|strong|em|html|body)\s*/?>|```"
+    r"|\\n|\\\"|</?(?:p|div|br|span|li|ul|ol|b|i|strong|em|html|body|code|pre)\s*/?>|```|<!--"
+    # a field label or YAML block marker opening the answer: "output: |", "response:"
+    r"|^\s*(?:output|response|输出|回答)\s*[:：]\s*\|?\s*\n"
     r"|&(?:lt|gt|amp|quot|apos|nbsp|#\d{2,5}|#x[0-9a-f]{2,4});"  # escaped markup: "&lt;br&gt;"
     # a chat template's special tokens, a record's field tags, an escaped character left escaped
     r"|<\|[a-z_]{2,20}\|>|</?s>|\[/?INST\]|<</?SYS>>|(?<=[^\W\d_])\\u[0-9a-f]{4}"
@@ -57,10 +59,28 @@ def is_json(text: str) -> bool:
     return True
 
 
+# the answer wrapped in a JSON object of one field-named key: {"response": "…"}
+_WRAPPER_KEYS = frozenset({"response", "answer", "output", "text", "result", "回答", "答案", "输出", "回复"})
+
+
+def _wrapped(text: str) -> str | None:
+    try:
+        value = json.loads(text.strip())
+    except ValueError:
+        return None
+    if isinstance(value, dict) and len(value) == 1:
+        key = next(iter(value))
+        if key.lower() in _WRAPPER_KEYS and isinstance(value[key], str):
+            return f'{{"{key}": …}}'
+    return None
+
+
 def debris(text: str, structured: bool) -> str | None:
     """The debris found in `text`, or None. `structured`: the field may hold JSON, code or markup."""
-    if not text.strip() or is_json(text):
+    if not text.strip():
         return None
+    if is_json(text):
+        return None if structured else _wrapped(text)
     if structured:
         match = _BETWEEN_ITEMS.search(text)
         return match.group(0) if match else None

@@ -55,7 +55,26 @@ _TALK_ABOUT_THE_PROMPT = screened(
     r"|\bhere (?:is|are) (?:\w+ ){0,2}?(?:tasks|examples of tasks|new tasks)\b"
     r"|\b(?:with|in) one key\b|\banswer (?:only )?in json\b"
     r"|\bexample \d+\s*$"
-    r"|<\s*no\s*input\s*>|<无输入>",
+    r"|<\s*no\s*input\s*>|<无输入>"
+    # the prompt's bookkeeping and requirements, copied into a task or an answer: "Task 12 of 20
+    # (topic: …, type: …)", "Task type: classification (yes)", "Avoid tasks that require images",
+    # "Make sure the input provides substantive content", the Alpaca preamble, a note to the reviewer
+    r"|\btask \d+ (?:of|/) \d+\b|^\s*(?:task )?type\s*:\s*(?:classification|open|generation)\b"
+    r"|\bclassification \((?:yes|no)\)|\(topic:[^)\n]{1,40},\s*type:"
+    r"|\bavoid (?:\w+ ){0,2}?(?:tasks|instructions) that (?:require|need|involve)\b"
+    r"|\b(?:tasks|instructions) that (?:require|need) (?:\w+ ){0,2}?"
+    r"(?:images|audio|video|visual|browsing)\b"
+    r"|\bmake sure (?:the|each|every) (?:input|output|instruction|task)s? (?:field )?"
+    r"(?:is|are|provides?|contains?|has)\b"
+    r"|\brather than (?:just )?a placeholder\b"
+    r"|\bbelow is an instruction that describes a task\b|\bappropriately completes the request\b"
+    r"|\bnote to (?:the )?(?:reviewer|grader|annotator|evaluator|checker)s?\b"
+    r"|\bi (?:kept|made|wrote) (?:this|the) (?:task|instruction|output|answer)\b[^.\n]{0,60}"
+    r"\bas (?:requested|instructed|asked)\b"
+    r"|\bthe next (?:instruction|task|example|prompt) in the list\b|\bnow do the same for the next\b"
+    r"|\b(?:task|instruction) (?:with|has|needs|requires|takes) no input\b"
+    r"|\ba good (?:output|response|answer) (?:would|should|will|might) (?:be|include|contain)\b"
+    r"|\b(?:left|leave|leaving) the input (?:field )?(?:empty|blank)\b",
     _I | re.MULTILINE,
 )
 _TALK_ABOUT_THE_PROMPT_ZH = screened(
@@ -68,7 +87,11 @@ _TALK_ABOUT_THE_PROMPT_ZH = screened(
     r"|用户(?:会|可能|常常?)?(?:让|请|要求|叫)(?:AI)?助手(?:做|完成|帮)"
     r"|指令(?:要|应|应该|需要?|必须)?用(?:中文|英文)(?:书写|写)|指令(?:要|应|应该)多样|对指令和输入的恰当回应"
     r"|(?:这个|该)任务的(?:输出|输入)(?:应|要|应该|需要)|输出(?:要|应|应该|应为|需要?|必须)(?:是|为)?(?:恰当|一句完整)"
-    r"|(?:编写|写出?|想出|列出)(?:\d+|[一二三四五六七八九十几]+)个(?:新的?)?(?:任务|指令)",
+    r"|(?:编写|写出?|想出|列出)(?:\d+|[一二三四五六七八九十几]+)个(?:新的?)?(?:任务|指令)"
+    r"|任务编号\s*[:：]|类型\s*[:：]\s*(?:开放式|分类|生成|问答)|种子任务|每条任务|输入字段|输出字段"
+    r"|(?:本|该|这个)任务(?:不需要|无需|没有|不用)输入|模型无法(?:输出|生成|完成|处理)"
+    r"|指令(?:不能|不要|不应|不得|不可)涉及|(?:希望|但愿)(?:这些|以上|上述)任务"
+    r"|(?:更多|其他)(?:不同)?(?:类型|种类)的任务|再出一道(?:新)?题|仿照(?:上面|以上|示例|种子)",
     _I | re.MULTILINE,
 )
 

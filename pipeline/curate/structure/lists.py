@@ -16,8 +16,11 @@ _WORD_NUMBERS = {
     "nine": 9, "ten": 10,
 }  # fmt: skip
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "首先": 1, "其次": 2, "再次": 3}
-_LABELS = "step|tip|day|phase|clause|part|rule|stage|round|week|chapter|section|item|point|lesson|level"
-_ZH_CLASSIFIERS = "天|条|步|部分|点|节|章|课|周|期|轮|关|回|名|项"
+_LABELS = (
+    "step|tip|day|phase|clause|part|rule|stage|round|week|chapter|section|item|point|lesson|level"
+    "|exercise|question|problem|q|问题|练习|习题|例题|步骤|规则|要点"
+)
+_ZH_CLASSIFIERS = "天|条|步|部分|点|节|章|课|周|期|轮|关|回|名|项|站|题|幕|场|局"
 _ROMAN_WORDS = "viii|vii|iii|ii|iv|vi|ix|i|v|x"
 # where an item opens a line: "1." "2)" "3:" "(4)" "（五）" "第二，" "其三，" "三、" "C、" "iv." "Tip 2:"
 # "#3" "③" "Ⅲ." "Second,"; each kind in a named group that says how to read its number
@@ -28,10 +31,12 @@ _MARKER = re.compile(
     rf"|(?:第|其)(?P<ordinal>[{_ZH_NUMBERS}]+)[，,、：:]"
     rf"|第(?P<ordinal_counted>[{_ZH_NUMBERS}]+)(?:{_ZH_CLASSIFIERS})[，,、：:\s]"
     rf"|(?P<listed>[{_ZH_NUMBERS}{_STEMS}])(?:、|是)|(?P<letter_zh>[a-h])、"
-    rf"|(?P<letter>{_ROMAN_WORDS}|[a-h])[.)]\s"
+    rf"|(?P<letter>{_ROMAN_WORDS}|[a-h])(?:[.)]\s|[.．)](?=[^\x00-\x7f]))"
+    rf"|(?P<suffixed>\d{{1,2}})(?:st|nd|rd|th)\s*[:.)\-–]"
+    rf"|【(?P<bracketed>[{_ZH_NUMBERS}]+|\d{{1,2}})】|(?P<lai>[一二三四])来(?=[，,\u4e00-\u9fff])"
     rf"|(?P<word>first|second|third|fourth|fifth|next|then|finally|首先|其次|再次)[,，:：]"
-    rf"|(?:{_LABELS})\s+(?P<labelled>\d{{1,2}}|{'|'.join(_WORD_NUMBERS)}|[a-h]|{_ROMAN_WORDS})\s*(?:[:)\-–—]|\.(?!\d))"
-    rf"|\#(?P<hashed>\d{{1,2}})\s|(?P<circled>[①-⑩])|(?P<unicode_roman>[Ⅰ-Ⅹ])\s*[.、)．]?)"
+    rf"|(?:{_LABELS})\s*#?\s*(?P<labelled>\d{{1,2}}|{'|'.join(_WORD_NUMBERS)}|[a-h]|{_ROMAN_WORDS})\s*(?:[:：)\-–—]|\.(?!\d))"
+    rf"|\#(?P<hashed>\d{{1,2}})\s|(?P<circled>[①-⑩⑴-⒇❶-❿➀-➉])|(?P<unicode_roman>[Ⅰ-Ⅹ])\s*[.、)．]?)"
     rf"\s*(?=\S|$)",
     re.IGNORECASE,
 )
@@ -64,7 +69,9 @@ def _position(text: str) -> int:
 
 # markers that open ordinary prose too ("Day 3: we hiked…", "Chapter 2: …", "#2 pencil", "第三天，"):
 # they count only as the next item of a list the field before ended on
-WEAK_KINDS = frozenset({"labelled", "hashed", "circled", "unicode_roman", "letter_zh", "ordinal_counted"})
+WEAK_KINDS = frozenset(
+    {"labelled", "hashed", "circled", "unicode_roman", "letter_zh", "ordinal_counted", "bracketed", "lai"}
+)
 
 
 def _zh_number(text: str) -> int:
@@ -89,7 +96,11 @@ def _number(match: re.Match[str]) -> int:
     if kind == "word":
         return _ORDINALS.get(text.lower(), 2)  # "next", "then", "finally" carry on a list
     if kind == "circled":
-        return ord(text) - ord("①") + 1
+        return next(ord(text) - ord(first) + 1 for first in "➀❶⑴①" if ord(text) >= ord(first))
+    if kind == "bracketed" and not text.isdigit():
+        return _zh_number(text)
+    if kind == "lai":
+        return _ZH_NUMBERS.index(text) + 1
     if kind == "unicode_roman":
         return ord(text) - ord("Ⅰ") + 1
     return _position(text)

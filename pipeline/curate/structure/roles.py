@@ -17,7 +17,9 @@ _LEADING_MARKER = re.compile(r"^\s*(?:\d{1,2}[.)、]|[-*•])\s*")
 # an answer that is itself a task: "Explain the meaning of the idiom …" for "What does … mean?"
 _IMPERATIVE = screened(
     r"^\s*(?:please\s+)?(?:explain|describe|write|list|give|tell|name|summari[sz]e|define|translate|"
-    r"identify|find|classify|calculate)\b|^\s*(?:请)?(?:解释|描述|说明|写|列出|给出|概括|翻译|计算|判断)",
+    r"identify|find|classify|calculate)\b|^\s*(?:请)?(?:解释|描述|说明|写|列出|给出|概括|翻译|计算|判断)"
+    r"|^\s*(?:please (?:suggest|recommend|help)|can you|could you|would you)\b"
+    r"|^\s*(?:请(?:推荐|建议|帮)|帮我)",
     re.IGNORECASE,
 )
 _SPEAKER = re.compile(r"^\s*([^\W\d][\w ]{0,20}?)\s*[:：]")
@@ -44,9 +46,11 @@ _FORMS = (
     r"headline|title|question|sentence|slogan|song|limerick|riddle|dialogue|script|report|memo)s?\b)"
 )
 _PERSONA = screened(
-    rf"\b(?:reply|respond|answer|write|speak|act|pretend)\b[^.?!\n]{{0,30}}?\bas (?:the|a|an) {_FORMS}\w+"
-    rf"|^\s*as (?:the|a|an) {_FORMS}\w+[^,.\n]{{0,20}},"
-    r"|作为[\u4e00-\u9fff]{1,8}[，,]|以[\u4e00-\u9fff]{1,8}的(?:身份|口吻|角度|语气)|扮演[\u4e00-\u9fff]{1,8}",
+    rf"\b(?:reply|respond|answer|write|speak|act|pretend|continue|play)\b[^.?!\n]{{0,30}}?"
+    rf"\bas (?:the|a|an) {_FORMS}\w+"
+    rf"|^\s*as (?:the|a|an) {_FORMS}\w+[^,.\n]{{0,20}},|^\s*you are an? [a-z][\w ]{{1,30}}[,.]"
+    r"|作为[\u4e00-\u9fff]{1,8}[，,]|以[\u4e00-\u9fff]{1,8}的(?:身份|口吻|角度|语气)|扮演[\u4e00-\u9fff]{1,8}"
+    r"|^\s*你是(?:一[名位个])?[\u4e00-\u9fff]{1,8}[，,]|替[\u4e00-\u9fff]{1,6}(?:回复|回答|答复|写)",
     re.IGNORECASE,
 )
 # a reply to someone: "reply", "respond", "answer the patient's question" (not "answer the question")
@@ -55,7 +59,7 @@ _ASKS_A_REPLY = screened(
     r"|回答(?:这位|该|那位)?[\u4e00-\u9fff]{1,4}的(?:问题|提问|留言)",
     re.IGNORECASE,
 )
-_FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|[Mm]y|[Mm]e|[Ww]e|[Oo]ur)\b|我")
+_FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|[Mm]y|[Mm]e|[Ww]e|[Oo]ur|[Uu]s)\b|我")
 _ADDRESSED = re.compile(r"\b(?:you|your|yours|you're|you've)\b|你|您", re.IGNORECASE)
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 
@@ -71,11 +75,39 @@ def _shared_share(given: str, said: str) -> float:
 
 # the speaker going on: "Also, my laptop…", "I also wanted to ask…", "而且楼上…"
 _GOES_ON = screened(
-    r"^\s*(?:also|and|plus|besides|moreover|i (?:also|'d also|would also)|i'd also|oh,? and)\b"
+    r"^\s*(?:also|and|plus|besides|moreover|i(?:'ve|'m|'d| have| am| would)? also|oh,? and)\b"
+    r"|^[^.!?\n]{3,80}\b(?:too|as well)\b\s*[,.;]"
     r"|^\s*(?:而且|另外|还有|并且|况且|再说|我也|我还)",
     re.IGNORECASE,
 )
 _FIRST_PERSON_SINGULAR = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|[Mm]y|[Mm]e)\b|我(?!们)")
+
+
+_CARRIES_ON = screened(r"^\s*(?:and|plus|moreover|besides),?\s|^\s*(?:而且|况且|并且|再说)", re.IGNORECASE)
+_OPENING = re.compile(r"^\s*([^,，\n]{2,30})[,，\n]")
+_SIGNATURE = re.compile(r"[,，.。!！\n]\s*([^,，.。!！\n]{2,30})\s*$")
+
+
+# a greeting or a closing that names nobody: anyone may open or close a letter with it
+_GENERIC_FRAME = re.compile(
+    r"\b(?:hi|hello|hey|dear|all|team|everyone|there|thanks|thank you|best|regards|kind|warm|sincerely|"
+    r"yours|cheers|good (?:morning|afternoon|evening))\b|您好|你好|大家好|谢谢|此致|敬礼|祝好",
+    re.IGNORECASE,
+)
+
+
+def _same_frame(given: str, said: str) -> str | None:
+    """The greeting or the signature of the input's letter, naming someone, opening or closing
+    the reply too: its writer writing again ("Dear Ms Patel, … Kind regards, Anna Brooks")."""
+    for pattern in (_OPENING, _SIGNATURE):
+        mine, theirs = pattern.search(given), pattern.search(said)
+        if not (mine and theirs):
+            continue
+        frame = mine.group(1).strip()
+        named = _GENERIC_FRAME.sub("", frame).strip(" !.。！")
+        if named and frame.casefold() == theirs.group(1).strip().casefold():
+            return frame
+    return None
 
 
 def _speaks_for_the_input(instruction: str, given: str, said: str) -> dict[str, object] | None:
@@ -83,11 +115,18 @@ def _speaks_for_the_input(instruction: str, given: str, said: str) -> dict[str, 
     first person, addressing no one, and either saying over half of what the input said or
     going on from it ("Also, …", "而且…")."""
     persona = _PERSONA.search(instruction)
-    if not (persona or _ASKS_A_REPLY.search(instruction)) or not _FIRST_PERSON.search(said):
+    if not (persona or _ASKS_A_REPLY.search(instruction)):
         return None
-    if _ADDRESSED.search(said) or not (persona or _FIRST_PERSON.search(given)):
+    frame = _same_frame(given, said)
+    if frame:
+        return {"speaks_as": "the input's writer", "same": frame}
+    if _ADDRESSED.search(said):
         return None
-    if _FIRST_PERSON_SINGULAR.search(given) and _GOES_ON.search(said):
+    if _CARRIES_ON.search(said):  # "而且前台态度很冷淡…": nobody replies opening on "and"
+        return {"speaks_as": "the input's speaker", "goes_on": said.strip()[:30]}
+    if not _FIRST_PERSON.search(said) or not (persona or _FIRST_PERSON.search(given)):
+        return None
+    if _FIRST_PERSON.search(given) and _GOES_ON.search(said):
         return {"speaks_as": "the input's speaker", "goes_on": said.strip()[:30]}
     shared = _shared_share(given, said)
     return {"speaks_as": "the input's speaker", "shares": round(shared, 2)} if shared >= 0.5 else None
@@ -108,6 +147,17 @@ def role_confusion(instruction: str, given: str, said: str, asks: Asks) -> dict[
     )
     if same_speaker and _PERSONA.search(instruction):  # an edit task too: the named role never speaks
         return {"speaks_as": speaker.group(1)}  # type: ignore[union-attr]
+    if (
+        given_tokens
+        and len(given_tokens) >= 4
+        and said.split() == given.split()
+        and _CHANGES.search(instruction)
+    ):
+        return {"unchanged": "input"}  # an edit that changed nothing
+    if not _ASKS_FOR_QUESTIONS.search(instruction + given):
+        found = _question_again(tokens(instruction), said)
+        if found:
+            return found
     if asks.copy_allowed:
         return None
     if given_tokens:
@@ -138,6 +188,34 @@ def role_confusion(instruction: str, given: str, said: str, asks: Asks) -> dict[
     if short_question and asked >= 0.5:
         if not _ASKS_FOR_QUESTIONS.search(instruction) and not _ASKS_FOR_QUESTIONS.search(given):
             return {"asks_back": said.strip()[:60], "rouge_l": round(asked, 3)}
+    return None
+
+
+# an edit asked for: an output equal to the input did not do it
+_CHANGES = screened(
+    r"\b(?:correct|fix|edit|proofread|rewrite|rephrase|paraphrase|revise|reword|improve|polish|"
+    r"capitali[sz]e|punctuat\w*|simplify|translate)|\bcapital letters\b"
+    r"|改正|纠正|修改|改写|润色|标点|错别字|翻译|简化|改成|改为",
+    re.IGNORECASE,
+)
+_SENTENCE = re.compile(r"[^.?!。？！]+[.?!。？！]*")
+_ABOUT_THE_QUESTION = screened(
+    r"\b(?:question|wonder|in other words|that is to say)\b|疑问|问题|换句话说|也就是说|好奇", re.IGNORECASE
+)
+
+
+def _question_again(task_tokens: Sequence[str], said: str) -> dict[str, object] | None:
+    """An output that opens on the question asked, reworded, and then only asks again or talks
+    about the question ("What causes hiccups? In other words, what makes…")."""
+    sentences = [part.strip() for part in _SENTENCE.findall(said) if part.strip()]
+    if len(sentences) < 2 or not sentences[0].endswith(("?", "？")):
+        return None
+    first = tokens(sentences[0])
+    if not (may_reach(task_tokens, first, 3, 5) and rouge_l_f1(task_tokens, first) >= 0.6):
+        return None
+    rest = sentences[1:]
+    if all(part.endswith(("?", "？")) or _ABOUT_THE_QUESTION.search(part) for part in rest):
+        return {"restates": "instruction", "asks_again": said.strip()[:60]}
     return None
 
 

@@ -220,3 +220,98 @@ def test_code_a_proverb_and_a_formula_answer_their_tasks() -> None:
     assert _wrong("Finish this saying: 'Don't count your eggs before'", "they hatch.") is None
     assert _wrong("Write the LaTeX code for one half.", "\\frac{1}{2}") is None
     assert _wrong("用Excel公式计算B1到B5的和。", "=SUM(B1:B5)") is None
+
+
+@pytest.mark.parametrize(
+    ("instruction", "output", "given"),
+    [
+        (
+            "Give one word that means 'very happy'.",
+            "A feeling of great joy that comes after good news or success.",
+            "",
+        ),
+        ("What is the date of Christmas Day?", "It is the day many Christians celebrate every winter.", ""),
+        (
+            "Give the chemical formula of table salt.",
+            "Table salt is the white seasoning found in most kitchens.",
+            "",
+        ),
+        ("Name the tallest mountain in Africa.", "1. Kilimanjaro\n2. Mount Kenya\n3. Mount Stanley", ""),
+        (
+            "Write a SQL query that lists the customers from Spain.",
+            "You would look through the customer table and return those in Spain.",
+            "",
+        ),
+        (
+            "Classify the email as spam or not spam.",
+            "This message talks about a package waiting at the post office.",
+            "Your parcel is waiting: click here.",
+        ),
+        (
+            "Rewrite the sentence in simpler words.",
+            "This sentence uses formal vocabulary; 'deferred' means postponed.",
+            "The committee deferred the decision.",
+        ),
+        ("用一个成语形容“非常高兴”。", "形容心里非常快乐、满意的样子。", ""),
+        ("端午节是几月几日？", "端午节是纪念屈原的传统节日。", ""),
+        ("写出食盐的化学式。", "食盐是厨房里最常见的调味品。", ""),
+        ("世界上最长的河流是哪一条？", "1. 尼罗河\n2. 亚马孙河\n3. 长江", ""),
+        (
+            "把这句古文翻译成白话文。",
+            "这句话出自《孟子》，讲的是君子的修养。",
+            "天时不如地利，地利不如人和。",
+        ),
+        (
+            "用简单的话解释什么是通货膨胀。",
+            "Inflation is when prices in an economy keep rising over time, so money buys less.",
+            "",
+        ),
+        ("把“谢谢”翻译成韩语。", "谢谢", ""),
+    ],
+)
+def test_narrower_asks_answered_with_something_else(instruction: str, output: str, given: str) -> None:
+    assert _wrong(instruction, output, given) is not None
+
+
+@pytest.mark.parametrize(
+    ("instruction", "output", "given"),
+    [
+        ("Give one word that means 'very happy'.", "Elated.", ""),
+        ("Give one word that means 'very happy'.", "Elated, as in 'she was elated by the news'.", ""),
+        ("What is the date of Christmas Day?", "25 December.", ""),
+        ("Give the chemical formula of table salt.", "NaCl", ""),
+        ("Give the chemical formula of water.", "H₂O: two hydrogen atoms and one oxygen atom.", ""),
+        ("Name the tallest mountain in Africa.", "Kilimanjaro, at 5,895 m.", ""),
+        ("Name the three largest oceans.", "1. Pacific\n2. Atlantic\n3. Indian", ""),
+        (
+            "Write a Python function that returns the larger of two numbers.",
+            "def larger(a, b):\n    return max(a, b)",
+            "",
+        ),
+        (
+            "Classify the email as spam or not spam.",
+            "Spam: it asks you to click an unknown link.",
+            "Your parcel is waiting: click here.",
+        ),
+        ("用一个成语形容“非常高兴”。", "欣喜若狂。", ""),
+        ("端午节是几月几日？", "农历五月初五。", ""),
+        ("写出食盐的化学式。", "NaCl", ""),
+        ("世界上最长的河流是哪一条？", "尼罗河。", ""),
+        (
+            "把这句古文翻译成白话文。",
+            "这句话的意思是：有利的时机比不上有利的地势，有利的地势比不上人心团结。",
+            "天时不如地利，地利不如人和。",
+        ),
+        ("英语里“book”是什么意思？", "book 的意思是书，也可以作动词，表示预订。", ""),
+        ("把“谢谢”翻译成韩语。", "감사합니다", ""),
+    ],
+)
+def test_narrower_asks_answered_in_kind(instruction: str, output: str, given: str) -> None:
+    assert _wrong(instruction, output, given) is None
+
+
+def test_a_figure_cut_after_its_first_digits() -> None:
+    asks = reading("第一届现代奥运会是哪一年举办的？", False)
+    assert cut_short("第一届现代奥运会于18", asks) is not None
+    extract = reading("提取这段话中的人名和地点。", False)
+    assert cut_short("人名：李明；地点：杭州西湖边的茶馆", extract) is None

@@ -1,5 +1,6 @@
 import pytest
 
+from pipeline.curate.structure.asks import reading
 from pipeline.curate.structure.debris import debris
 
 
@@ -60,3 +61,27 @@ def test_escaped_markup_is_debris_unless_markup_is_the_subject() -> None:
 )
 def test_template_tokens_field_tags_and_stray_quotes(text: str) -> None:
     assert debris(text, structured=False) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "output: |\n  A barista prepares and serves coffee drinks.",
+        "Sunny Side Bakery<!-- end of answer -->",
+        "Bees dance to tell each other where flowers are.</code></pre>",
+        '{"answer": "The Danube flows through Budapest."}',
+        '{"回答": "长江流经武汉。"}',
+    ],
+)
+def test_answer_wrappers_and_format_seams(text: str) -> None:
+    assert debris(text, structured=False) is not None
+
+
+def test_a_json_answer_asked_for_or_with_fields_of_its_own_is_no_wrapper() -> None:
+    assert debris('{"answer": "42"}', structured=True) is None
+    assert debris('{"city": "Lyon", "country": "France"}', structured=False) is None
+
+
+def test_a_question_about_a_special_token_may_name_it() -> None:
+    task = "What does the token <s> mean to a tokenizer?"
+    assert debris(task, reading(task, False).markup) is None

@@ -265,3 +265,104 @@ def test_a_subordinate_opening_with_its_main_clause_is_whole() -> None:
     )
     assert fragment("Until the bus arrives.", has_input=False, chinese=False) is not None
     assert fragment("Compare electric heaters versus", has_input=False, chinese=False) is not None
+
+
+@pytest.mark.parametrize(
+    ("instruction", "chinese"),
+    [
+        ("Write a thank-you note for a neighbour that mentions", False),
+        ("Draft a product page for a kettle which highlights", False),
+        ("尤其是住在高原地区的老人。", True),
+        ("此外还要说明保修期有多长。", True),
+        ("同时列出需要准备的材料。", True),
+        ("介绍一下杭州的美食，重点围绕", True),
+        ("写一个判断闰年的函数，如果输入不是整数，就", True),
+        ("仿写一首短诗，风格像", True),
+    ],
+)
+def test_instructions_cut_at_either_end(instruction: str, chinese: bool) -> None:
+    assert fragment(instruction, False, chinese) is not None
+
+
+@pytest.mark.parametrize(
+    "instruction",
+    [
+        "列举鲁迅一生的主要成就",
+        "同时期的欧洲画家有哪些？",
+        "另一种说法是什么？",
+        "比较两种茶的口感，说说你更喜欢哪一种",
+    ],
+)
+def test_chinese_words_that_only_look_cut(instruction: str) -> None:
+    assert fragment(instruction, False, True) is None
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ([("instruction", "Q1. What is a haiku?"), ("input", "Q2. Who wrote Hamlet?")], "input"),
+        (
+            [
+                ("instruction", "Rank the planets by size."),
+                ("input", "1st: Jupiter"),
+                ("output", "2nd: Saturn"),
+            ],
+            "output",
+        ),
+        (
+            [
+                ("instruction", "Write the house rules."),
+                ("input", "Rule #1: No shoes inside."),
+                ("output", "Rule #2: Lights off by ten."),
+            ],
+            "output",
+        ),
+        (
+            [("instruction", "Exercise 1: Expand (a+b)^2."), ("output", "Exercise 2: Expand (a-b)^2.")],
+            "output",
+        ),
+        (
+            [
+                ("instruction", "规划一天的行程。"),
+                ("input", "第一站：灵隐寺。"),
+                ("output", "第二站：西湖。"),
+            ],
+            "output",
+        ),
+        ([("instruction", "⑴ 什么是光合作用？"), ("input", "⑵ 什么是呼吸作用？")], "input"),
+        ([("instruction", "❶ 先把米洗净。"), ("output", "❷ 加水煮开。")], "output"),
+        (
+            [
+                ("instruction", "制定宿舍公约。"),
+                ("input", "【一】晚上十一点熄灯。"),
+                ("output", "【二】不得使用大功率电器。"),
+            ],
+            "output",
+        ),
+        (
+            [
+                ("instruction", "说说为什么要早睡。"),
+                ("input", "一来身体能得到休息；"),
+                ("output", "二来第二天精神更好。"),
+            ],
+            "output",
+        ),
+        (
+            [("instruction", "下列哪个是行星？"), ("input", "A.月球\nB.太阳"), ("output", "C.火星\nD.彗星")],
+            "output",
+        ),
+        ([("instruction", "问题1：长城有多长？"), ("input", "问题2：故宫有多少间房？")], "input"),
+    ],
+)
+def test_more_numbering_styles_dealt_out(fields: list[tuple[str, str]], field: str) -> None:
+    found = list_continuation(fields)
+    assert found is not None and found["field"] == field
+
+
+def test_a_lettered_answer_after_all_the_options_is_the_answer() -> None:
+    fields = [
+        ("instruction", "下列哪个是行星？"),
+        ("input", "A.月球\nB.太阳\nC.火星\nD.彗星"),
+        ("output", "C.火星"),
+    ]
+    assert list_continuation(fields) is None

@@ -144,3 +144,40 @@ def test_a_record_label_opening_an_instruction() -> None:
 
 def test_a_task_that_opens_like_a_prompt_line_is_a_task() -> None:
     assert leaked("Write the patient's next line in this dialogue.", instruction=True) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Task 3 of 15 (topic: cooking, type: open question): How long should pasta rest?",
+        "Fruit: mango\nTask type: classification (no)",
+        "Avoid instructions that need audio or video. Name a famous violinist.",
+        "Make sure the output is under fifty words. Describe a lighthouse.",
+        "Describe a sunrise, with real content rather than a placeholder.",
+        "Below is an instruction that describes a task. Name the largest planet.",
+        "Paris.\n\nNote to the grader: I made the answer brief as requested.",
+        "Twelve inches.\n\nNow do the same for the next task in the list.",
+        "This is an open question, a task with no input; a good answer would be a short poem.",
+        "I left the input field blank because none is needed.",
+        "【任务编号：12｜类型：开放式问答】为什么秋天树叶会变黄？",
+        "请参考种子任务的格式，再写一道题。",
+        "（注：本任务无需输入，所以留空。）",
+        "希望这些任务对你有帮助！需要更多不同类型的任务请告诉我。",
+        "注意：指令不要涉及模型无法生成的图片。",
+    ],
+)
+def test_the_prompts_bookkeeping_in_a_field(text: str) -> None:
+    assert leaked(text) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "给下列任务编号，最重要的排第一。",
+        "Make sure the kettle is empty before you descale it.",
+        "The function takes no input and returns the current time.",
+        "Task 3 in the project plan is overdue; write a polite reminder to the team.",
+    ],
+)
+def test_ordinary_words_near_the_prompts_bookkeeping(text: str) -> None:
+    assert leaked(text, instruction=True) is None

@@ -109,3 +109,78 @@ def test_edits_that_restate_the_input_pass() -> None:
     assert _confused("Escape the quotes for a JSON string.", 'She said "hi".', 'She said \\"hi\\".') is None
     assert _confused("删掉句子里多余的字。", "他大概五十岁左右。", "他五十岁左右。") is None
     assert _confused("给下面的句子补一个结尾：", "只要每天练习，", "只要每天练习，就会进步。") is None
+
+
+@pytest.mark.parametrize(
+    ("instruction", "given", "said"),
+    [
+        # the question again, then only more asking or talk about the question
+        (
+            "Why do onions make you cry?",
+            "",
+            "Why do onions make you cry? Put differently, what in an onion stings?",
+        ),
+        ("为什么冬天嘴唇容易干裂？", "", "为什么冬天的时候嘴唇容易干裂呢？这是很多人都有的疑问。"),
+        # the task asked back as a request
+        (
+            "Recommend a podcast about world history.",
+            "",
+            "Please recommend a podcast that teaches me world history.",
+        ),
+        # an edit that changed nothing
+        (
+            "Correct the spelling mistakes.",
+            "we recieved the pakage on monday",
+            "we recieved the pakage on monday",
+        ),
+        # the letter's writer writing again: same greeting, same signature
+        (
+            "Write a reply to this message from a tenant.",
+            "Dear Mr Okafor, the boiler has stopped working again. Best wishes, Priya Shah",
+            "Dear Mr Okafor, it is still cold in the flat and the radiators are off. Best wishes, Priya Shah",
+        ),
+        (
+            "替店长回复这位顾客。",
+            "李店长您好，我买的台灯坏了，能换吗？张女士",
+            "李店长您好，我又看了一下，开关也松了。张女士",
+        ),
+        # the speaker going on, with no first person
+        ("以店主的身份回复这条评价。", "菜太咸了，上菜也慢。", "而且服务员一直在玩手机，结账还算错了钱。"),
+        (
+            "Write the manager's reply to this review.",
+            "The room was noisy and the staff ignored us.",
+            "We found the breakfast cold too, and nobody cleaned the room.",
+        ),
+        # a named role continuing the dialogue, but the other speaker talks
+        (
+            "Continue the dialogue as the shop assistant.",
+            "Customer: Do you have this in a larger size?",
+            "Customer: And is there a discount for members?",
+        ),
+        ("你是一名营养师，请回答用户的问题。", "营养师：多吃蔬菜。", "营养师：少喝奶茶。"),
+    ],
+)
+def test_more_voices_that_are_not_the_answers(instruction: str, given: str, said: str) -> None:
+    assert _confused(instruction, given, said) is not None
+
+
+@pytest.mark.parametrize(
+    ("instruction", "given", "said"),
+    [
+        (
+            "Why do onions make you cry?",
+            "",
+            "Why do onions make you cry? Cutting one releases a gas that irritates the eyes.",
+        ),
+        (
+            "Reply to the customer.",
+            "Hi, do you ship to Norway?",
+            "Hi, thanks for asking! Yes, we ship to Norway within five days.",
+        ),
+        ("Halve the recipe.", "4 eggs, 200 g sugar, 2 cups flour", "2 eggs, 100 g sugar, 1 cup flour"),
+        ("把配方用量减半。", "鸡蛋4个，白糖100克，面粉200克", "鸡蛋2个，白糖50克，面粉100克"),
+        ("Correct the spelling mistakes.", "we recieved the pakage", "We received the package."),
+    ],
+)
+def test_answers_in_their_own_voice_still_pass(instruction: str, given: str, said: str) -> None:
+    assert _confused(instruction, given, said) is None

@@ -26,7 +26,7 @@ from pipeline.curate.structure.lists import _MARKER, _number, markers
 from pipeline.curate.structure.roles import may_reach
 from pipeline.curate.structure.screen import Screened, needles, screened, search_tail
 
-MODULES = ["answers", "asks", "debris", "fragments", "leakage", "task_form"]
+MODULES = ["answers", "asks", "debris", "fragments", "leakage", "narrow", "roles", "task_form"]
 LABELLED = Path(__file__).resolve().parents[3] / "bench" / "data" / "quality"
 _CATEGORY = {
     sre.CATEGORY_DIGIT: "0123456789",
