@@ -36,7 +36,9 @@ def test_rising_latency_keeps_the_window_small_against_a_serial_server(tmp_path:
         elapsed = time.monotonic() - started
     window = endpoint.run.control.window
     assert all(r.ok for r in results) and window.decreases >= 1 and window.limit <= 8
-    assert elapsed < 150 * 0.02 * 1.6  # still as fast as the server can serve
+    # still as fast as the server can serve: it is rarely idle waiting for the next request (its
+    # busy time, not 150 × 20 ms, is the yardstick: a loaded machine stretches both alike)
+    assert elapsed < server.busy_s * 1.6 + 0.5, (elapsed, server.busy_s)
 
 
 def test_a_healthy_server_gets_more_concurrency(tmp_path: Path) -> None:

@@ -87,6 +87,7 @@ class FaultServer:
         self.responder = responder
         self.latency_s = latency_s
         self.serial = serial  # answer one request at a time, as llama.cpp's server does
+        self.busy_s = 0.0  # serial: the time spent answering, one request after another
         self.echo_authorization = echo_authorization  # a careless server repeating the key back
         self._one_at_a_time = asyncio.Lock() if serial else None  # binds to the loop on first use
         self.port = port
@@ -261,7 +262,9 @@ class FaultServer:
         if self.latency_s and action.status == 200:
             if self._one_at_a_time is not None:
                 async with self._one_at_a_time:
+                    began = time.monotonic()
                     await asyncio.sleep(self.latency_s)
+                    self.busy_s += time.monotonic() - began
             else:
                 await asyncio.sleep(self.latency_s)
         if action.drop:
