@@ -6,11 +6,20 @@ served; several or none is an error that says what to do), and whether the serve
 schema). When a model was named, a listing refused with an HTTP status, or too slow, is no
 error: some gateways serve models they do not list, and the first request will say whether
 the name is right. A server where nothing answers at all is an error either way: sent
-requests would only be quarantined one by one."""
+requests would only be quarantined one by one.
+
+A build checks its endpoints before it claims a build number and opens them a moment later:
+the listing the check got is handed to that opening (once, within a minute) instead of being
+asked for again. Probes of an endpoint taken out always ask."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import httpx
@@ -42,8 +51,40 @@ class EndpointModel:
     discovered: bool  # the model was not named: it is the only one the endpoint serves
 
 
+HANDOVER_S = 60.0  # a listing older than this is asked for again
+_handed_over: dict[tuple[str, str], tuple[float, list[ServedModel]]] = {}
+_keeping = ContextVar("keeping_listings", default=False)
+
+
+@contextmanager
+def listings_handed_over() -> Iterator[None]:
+    """Listings fetched inside this block are kept for the next `served_models` call on the same
+    endpoint and key (in this process, within HANDOVER_S): the check before a build hands its
+    answer to the build's opening of the endpoint."""
+    token = _keeping.set(True)
+    try:
+        yield
+    finally:
+        _keeping.reset(token)
+
+
+def _listing_key(base_url: str, api_key: str) -> tuple[str, str]:
+    return base_url.rstrip("/"), hashlib.sha256(api_key.encode()).hexdigest()
+
+
 def served_models(base_url: str, api_key: str, *, timeout_s: float = LISTING_TIMEOUT_S) -> list[ServedModel]:
     """The endpoint's `/models` list; EndpointError naming the URL when it cannot be had."""
+    key = _listing_key(base_url, api_key)
+    handed = _handed_over.pop(key, None)
+    if handed is not None and time.monotonic() - handed[0] < HANDOVER_S:
+        return handed[1]
+    served = _list_models(base_url, api_key, timeout_s)
+    if _keeping.get():
+        _handed_over[key] = (time.monotonic(), served)
+    return served
+
+
+def _list_models(base_url: str, api_key: str, timeout_s: float) -> list[ServedModel]:
     where = f"{base_url.rstrip('/')}/models"
     try:
         with openai.OpenAI(base_url=base_url, api_key=api_key, timeout=timeout_s, max_retries=0) as client:

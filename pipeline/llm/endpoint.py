@@ -24,7 +24,7 @@ from pipeline.llm.budget import Budget
 from pipeline.llm.client import ChatRequest, ChatResult, LLMClient, LLMStats
 from pipeline.llm.config import LLMConfig
 from pipeline.llm.control import ControlState
-from pipeline.llm.discovery import resolve_model
+from pipeline.llm.discovery import listings_handed_over, resolve_model
 from pipeline.llm.embedded import EMBEDDED_MODEL_NAME, EmbeddedServer, start_servers
 from pipeline.llm.journal_api import JournalStore
 from pipeline.llm.replicas import Replica, endpoint_key, open_replicas
@@ -159,9 +159,10 @@ def _check_batch_api(endpoint: Endpoint) -> None:
 def check_endpoint(config: LLMConfig) -> None:
     """Ask a configured endpoint what `open_endpoint` asks it (its model, its Batch API in batch
     mode) and raise what it would raise: for a run that must fail before it writes anything.
+    Its model listing is handed to the run's own `open_endpoint` (see `pipeline.llm.discovery`).
     The embedded server is not started for this; batch mode without an endpoint is refused."""
     if config.mode == "batch" or config.endpoint_list(settings().openai_base_url):
-        with open_endpoint(config):
+        with listings_handed_over(), open_endpoint(config):
             pass
 
 

@@ -25,8 +25,10 @@ def prompt_texts(version: Path) -> list[str]:
 def test_two_builds_grow_the_dataset_with_new_records(server: FaultServer, data_dir: Path) -> None:
     config = build_config(server.base_url)
     first = quiet_build(config)
+    assert len(server.models_asked) == 1  # the check's listing is handed to the build's opening
     asked_first = {identity(r.body) for r in server.received}
     second = quiet_build(config)
+    assert len(server.models_asked) == 2
     v1, v2 = first.publication.version, second.publication.version
     assert (v1.version, v2.version) == (1, 2) and first.id != second.id
 

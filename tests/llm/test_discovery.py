@@ -13,9 +13,10 @@ from typer.testing import CliRunner
 
 from pipeline.cli import app
 from pipeline.errors import EndpointError, ExitCode, SeedforgeError, exit_code_for
+from pipeline.llm import discovery
 from pipeline.llm.config import LLMConfig
 from pipeline.llm.discovery import resolve_model
-from pipeline.llm.endpoint import open_endpoint
+from pipeline.llm.endpoint import check_endpoint, open_endpoint
 from pipeline.settings import SEEDS_DIR
 from tests.llm.models_server import ModelsServer
 from tests.support.fault_server import FaultServer
@@ -157,3 +158,20 @@ def test_an_address_that_never_connects_is_unreachable_but_a_slow_listing_is_not
         resolve_model("http://10.0.0.9/v1", "k", "m")
     monkeypatch.setattr(discovery.openai, "OpenAI", client_failing_with(httpx.ReadTimeout("slow")))
     assert resolve_model("http://10.0.0.9/v1", "k", "m").model == "m"  # a named model goes on
+
+
+def test_a_check_hands_its_listing_to_the_next_opening_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    with ModelsServer(["only"]) as server:
+        config = LLMConfig(base_url=server.base_url)
+        check_endpoint(config)
+        with open_endpoint(config) as endpoint:
+            assert endpoint.model == "only"
+        assert server.paths == ["/v1/models"]  # the opening used the check's answer
+        with open_endpoint(config):
+            pass
+        assert len(server.paths) == 2  # handed over once, not kept
+        monkeypatch.setattr(discovery, "HANDOVER_S", 0.0)
+        check_endpoint(config)
+        with open_endpoint(config):
+            pass
+        assert len(server.paths) == 4  # too old: asked again
