@@ -1,6 +1,7 @@
-"""Role confusion: an output that is not the answer's voice — the input again (nearly), carried
-on from where the input stopped, the input's speaker talking again (by label, or in the first
-person saying what the input said), or the instruction asked back."""
+"""Role confusion: an output that is not the answer's voice — the input again (nearly, or
+unchanged where an edit is asked), carried on from where the input stopped, the input's speaker
+talking again (by label, in the first person saying what the input said, with the input
+letter's greeting or signature), or the instruction asked back (or asked again, reworded)."""
 
 from __future__ import annotations
 
@@ -111,9 +112,10 @@ def _same_frame(given: str, said: str) -> str | None:
 
 
 def _speaks_for_the_input(instruction: str, given: str, said: str) -> dict[str, object] | None:
-    """A reply the task asks for that is, instead, the input's speaker talking again: in the
-    first person, addressing no one, and either saying over half of what the input said or
-    going on from it ("Also, …", "而且…")."""
+    """A reply the task asks for that is, instead, the input's speaker talking again: the input
+    letter's named greeting or signature again; or, addressing no one, opening on "and" / "而且";
+    or in the first person, saying over half of what the input said or going on from it
+    ("Also, …", "…too,", "我还…")."""
     persona = _PERSONA.search(instruction)
     if not (persona or _ASKS_A_REPLY.search(instruction)):
         return None
