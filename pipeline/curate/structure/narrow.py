@@ -1,8 +1,7 @@
 """Narrow asks and the answers that miss them: one of the options a which-one question lists,
-one word or idiom (not its definition), a date,
-a chemical formula, one ranked thing (not a ranking), the input reworked (not talked about),
-and an answer in the task's own language. `asks.reading` reads the asks; `answers.wrong_type`
-calls the checks."""
+one word or idiom (not its definition), a date, a chemical formula, one ranked thing (not a
+ranking), the input reworked (not talked about), and an answer in the task's own language.
+`asks.reading` reads the asks; `answers.wrong_type` calls the checks."""
 
 from __future__ import annotations
 
@@ -113,7 +112,7 @@ def another_kind(
     asks: Asks, instruction: str, given: str, said: str, chinese: bool
 ) -> dict[str, object] | None:
     """The narrower asks: one word, a date, a formula, one thing (not a ranking), the input
-    reworked (not talked about), the task's own language."""
+    reworked (not talked about)."""
     if asks.one_word and _not_one_word(said, chinese):
         return {"asked": "one word", "found": said[:40]}
     if asks.date and not _DATE_SIGNAL.search(said):
