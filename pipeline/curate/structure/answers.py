@@ -270,4 +270,4 @@ def wrong_type(asks: Asks, instruction: str, given: str, said: str) -> dict[str,
     language = other_language(asks, instruction, said)
     if language:
         return {"asked": f"an answer in {language}", "found": said[:40]}
-    return another_kind(asks, instruction, given, said, chinese)
+    return another_kind(asks, given, said, chinese)

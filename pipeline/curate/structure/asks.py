@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pipeline.curate.structure.narrow import DATE, FORMULA, ONE_THING, ONE_WORD, choices
+from pipeline.curate.structure.narrow import DATE, EDITS, FORMULA, ONE_THING, ONE_WORD, choices
 from pipeline.curate.structure.screen import screened
 
 _I = re.IGNORECASE
@@ -165,6 +165,7 @@ class Asks:
     date: bool = False  # "What is the date of…", "几月几日"
     formula: bool = False  # a chemical formula
     one_thing: bool = False  # "Name the smallest country": one answer, not a ranking
+    edits: bool = False  # "Correct…", "翻译成白话": the input changed, not repeated or talked about
 
 
 _QUOTED = re.compile(r"'([^']{2,80})'|\"([^\"]{2,80})\"|“([^”]{2,80})”|「([^」]{2,80})」")
@@ -265,6 +266,7 @@ def reading(instruction: str, classification: bool) -> Asks:
         date=bool(DATE.search(instruction)) and not code,
         formula=bool(FORMULA.search(instruction)),
         one_thing=bool(ONE_THING.search(instruction)) and _count(instruction) is None,
+        edits=bool(EDITS.search(instruction)),
     )
 
 

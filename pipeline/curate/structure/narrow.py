@@ -57,6 +57,13 @@ DATE = screened(
     r"|几月几[日号]|哪月哪[日号]",
     re.IGNORECASE,
 )
+# an edit or a translation of the input: an output equal to the input, or talk about it, did not do it
+EDITS = screened(
+    r"\b(?:correct|fix|edit|proofread|rewrite|rephrase|paraphrase|revise|reword|improve|polish|"
+    r"capitali[sz]e|punctuat\w*|simplify|translat\w*)|\bcapital letters\b"
+    r"|改正|纠正|修改|改写|润色|标点|错别字|翻译|译成|白话|简化|改成|改为",
+    re.IGNORECASE,
+)
 FORMULA = screened(r"\b(?:chemical|molecular) formula\b|化学式|分子式", re.IGNORECASE)
 # one thing asked for by its rank: "Name the smallest country", "面积最大的沙漠是哪一个"
 ONE_THING = screened(
@@ -83,7 +90,6 @@ _COMMENTARY = screened(
 _LANGUAGE_NAMED = screened(
     r"\b(?:english|chinese|mandarin|translat\w*|pinyin)\b|英|汉语|中文|拼音|翻译|字母", re.IGNORECASE
 )
-_TRANSLATES = screened(r"\btranslat|翻译|译成|白话", re.IGNORECASE)
 _OPENING_PHRASE = re.compile(r"^[^.,:;!?(—–。，：；！？（]*")
 
 
@@ -108,9 +114,7 @@ def other_language(asks: Asks, instruction: str, said: str) -> str | None:
     return None
 
 
-def another_kind(
-    asks: Asks, instruction: str, given: str, said: str, chinese: bool
-) -> dict[str, object] | None:
+def another_kind(asks: Asks, given: str, said: str, chinese: bool) -> dict[str, object] | None:
     """The narrower asks: one word, a date, a formula, one thing (not a ranking), the input
     reworked (not talked about)."""
     if asks.one_word and _not_one_word(said, chinese):
@@ -119,9 +123,10 @@ def another_kind(
         return {"asked": "a date", "found": said[:40]}
     if asks.formula and not _FORMULA_SIGNAL.search(said):
         return {"asked": "a formula", "found": said[:40]}
-    if asks.one_thing and len(BULLET.findall(said)) >= 3:
-        return {"asked": "one answer", "found": f"a list of {len(BULLET.findall(said))}"}
-    reworks = asks.over_input or asks.copy_allowed or bool(_TRANSLATES.search(instruction))
+    items = len(BULLET.findall(said)) if asks.one_thing else 0
+    if items >= 3:
+        return {"asked": "one answer", "found": f"a list of {items}"}
+    reworks = asks.over_input or asks.copy_allowed or asks.edits
     if reworks and given and _COMMENTARY.search(said) and not _COMMENTARY.search(given):
         return {"asked": "the input reworked", "found": said[:40]}
     return None

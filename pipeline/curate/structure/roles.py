@@ -74,14 +74,13 @@ def _shared_share(given: str, said: str) -> float:
     return len(words & content_words(said)) / len(words) if len(words) >= 3 else 0.0
 
 
-# the speaker going on: "Also, my laptop…", "I also wanted to ask…", "而且楼上…"
+# the speaker going on: "Also, my laptop…", "I also wanted to ask…", "我还…"
 _GOES_ON = screened(
     r"^\s*(?:also|and|plus|besides|moreover|i(?:'ve|'m|'d| have| am| would)? also|oh,? and)\b"
     r"|^[^.!?\n]{3,80}\b(?:too|as well)\b\s*[,.;]"
-    r"|^\s*(?:而且|另外|还有|并且|况且|再说|我也|我还)",
+    r"|^\s*(?:另外|还有|我也|我还)",  # 而且, 并且…: _CARRIES_ON, first person or not
     re.IGNORECASE,
 )
-_FIRST_PERSON_SINGULAR = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|[Mm]y|[Mm]e)\b|我(?!们)")
 
 
 _CARRIES_ON = screened(r"^\s*(?:and|plus|moreover|besides),?\s|^\s*(?:而且|况且|并且|再说)", re.IGNORECASE)
@@ -149,15 +148,11 @@ def role_confusion(instruction: str, given: str, said: str, asks: Asks) -> dict[
     )
     if same_speaker and _PERSONA.search(instruction):  # an edit task too: the named role never speaks
         return {"speaks_as": speaker.group(1)}  # type: ignore[union-attr]
-    if (
-        given_tokens
-        and len(given_tokens) >= 4
-        and said.split() == given.split()
-        and _CHANGES.search(instruction)
-    ):
+    if given_tokens and len(given_tokens) >= 4 and said.split() == given.split() and asks.edits:
         return {"unchanged": "input"}  # an edit that changed nothing
+    task_tokens = tokens(instruction)
     if not _ASKS_FOR_QUESTIONS.search(instruction + given):
-        found = _question_again(tokens(instruction), said)
+        found = _question_again(task_tokens, said)
         if found:
             return found
     if asks.copy_allowed:
@@ -175,7 +170,6 @@ def role_confusion(instruction: str, given: str, said: str, asks: Asks) -> dict[
         found = _speaks_for_the_input(instruction, given, said)
         if found:
             return found
-    task_tokens = tokens(instruction)
     question = any(mark in said for mark in "?？") or _IMPERATIVE.match(said) is not None
     short_question = question and len(said_tokens) <= 25
     asked = 0.0  # stands for any value below 0.5, where nothing below fires
@@ -193,13 +187,6 @@ def role_confusion(instruction: str, given: str, said: str, asks: Asks) -> dict[
     return None
 
 
-# an edit asked for: an output equal to the input did not do it
-_CHANGES = screened(
-    r"\b(?:correct|fix|edit|proofread|rewrite|rephrase|paraphrase|revise|reword|improve|polish|"
-    r"capitali[sz]e|punctuat\w*|simplify|translate)|\bcapital letters\b"
-    r"|改正|纠正|修改|改写|润色|标点|错别字|翻译|简化|改成|改为",
-    re.IGNORECASE,
-)
 _SENTENCE = re.compile(r"[^.?!。？！]+[.?!。？！]*")
 _ABOUT_THE_QUESTION = screened(
     r"\b(?:question|wonder|in other words|that is to say)\b|疑问|问题|换句话说|也就是说|好奇", re.IGNORECASE
