@@ -79,13 +79,13 @@ class DocumentDeduper:
         if digest is not None and digest in self._exact:
             return Duplicate(RULE_EXACT, f"same normalised text as {self._exact[digest]}")
         if self._near is not None:
-            sketch = self._near.signer.sketch(text)
-            match = self._near.find(sketch)
+            signature = self._near.signer.signature(text)
+            match = self._near.find(signature)
             if match is not None:
                 return Duplicate(
                     RULE_NEAR, f"near duplicate of {match.partner_id} (Jaccard ~{match.jaccard:.2f})"
                 )
-            self._near.add(doc_id, sketch)
+            self._near.add(doc_id, signature)
         if digest is not None:
             self._exact[digest] = doc_id
         return None

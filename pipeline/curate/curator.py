@@ -102,7 +102,7 @@ class Curator:
         self.exact.add(exact_key(text), record_id)
         self.novelty.add(record_id, tokenize(text))
         if signature is not None:
-            self.near.add(record_id, self.near.signer.minhash(signature))
+            self.near.add(record_id, signature)
         self._texts[record_id] = text
 
     def add_reference(self, ref_id: str, text: str) -> None:
@@ -141,7 +141,7 @@ class Curator:
     def _partner(self, partner_id: str, **evidence: Any) -> dict[str, Any]:
         return {"partner_id": partner_id, "partner_text": self._texts.get(partner_id), **evidence}
 
-    def _duplicate(self, step: str, prepared: PreparedRecord, sketch: Any) -> Verdict | None:
+    def _duplicate(self, step: str, prepared: PreparedRecord) -> Verdict | None:
         """Exact, MinHash or ROUGE-L duplicate of something kept, with the partner named."""
         if step == "exact":
             partner = self.exact.first_with(prepared.key)
@@ -151,7 +151,8 @@ class Curator:
                 else Verdict("exact_duplicate", self._partner(partner, rule="exact", normalized=True))
             )
         if step == "minhash":
-            near = self.near.find(sketch)
+            assert prepared.signature is not None  # signed whenever the step runs
+            near = self.near.find(prepared.signature, prepared.bands)
             return (
                 None
                 if near is None
@@ -198,19 +199,18 @@ class Curator:
         if prepared.verdict is not None:
             assert prepared.step is not None  # set together with the verdict
             return self._reject(record, prepared.step, prepared.verdict, prepared.text)
-        sketch = None if prepared.signature is None else self.near.signer.minhash(prepared.signature)
         for step in ("exact", "minhash", "novelty"):
             if step in self.steps:
                 started = clock()
-                verdict = self._duplicate(step, prepared, sketch)
+                verdict = self._duplicate(step, prepared)
                 report.seconds[step] += clock() - started
                 if verdict:
                     return self._reject(record, step, verdict, prepared.text)
         started = clock()
         self.exact.add(prepared.key, record.id)
         self.novelty.add(record.id, prepared.tokens)
-        if sketch is not None:
-            self.near.add(record.id, sketch)
+        if prepared.signature is not None:
+            self.near.add(record.id, prepared.signature, prepared.bands)
         self._texts[record.id] = prepared.text
         if self.index is not None:
             self.index.stage(IndexEntry(record.id, prepared.text, prepared.signature))

@@ -124,11 +124,13 @@ class NearDuplicate:
 
 
 class Signer:
-    """Text -> MinHash signature (uint32[num_perm]); the permutations are made once."""
+    """Text -> MinHash signature (uint32[num_perm]) and its LSH band keys; the permutations
+    and the band layout are made once."""
 
     def __init__(self, config: MinHashConfig):
         self.config = config
         self.permutations = MinHash(num_perm=config.num_perm, seed=config.seed, scheme=SCHEME).permutations
+        self.band_ranges: list[tuple[int, int]] = compact_lsh(config).hashranges
 
     def minhash(self, values: np.ndarray | None = None) -> MinHash:
         return MinHash(
@@ -146,8 +148,18 @@ class Signer:
         return sketch
 
     def signature(self, text: str) -> np.ndarray:
-        values: np.ndarray = self.sketch(text).hashvalues
+        values: np.ndarray = self.sketch(text).hashvalues  # uint32 in the 32-bit scheme
         return values
+
+    def bands(self, signature: np.ndarray) -> Bands:
+        """The LSH bucket keys datasketch's `MinHashLSH` files a MinHash under: each band of
+        its (uint32) hash values, byte-swapped, through `band_digest`. Computed where the
+        signature is, so the process that decides only looks them up."""
+        swapped = np.asarray(signature, dtype=np.uint32).byteswap().tobytes()
+        return tuple(band_digest(swapped[4 * start : 4 * end]) for start, end in self.band_ranges)
+
+
+Bands = tuple[bytes, ...]
 
 
 class SignatureStore:
@@ -193,21 +205,30 @@ class NearDupIndex:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def add(self, doc_id: str, sketch: MinHash) -> None:
-        slot = self.signatures.append(sketch.hashvalues)
+    def add(self, doc_id: str, signature: np.ndarray, bands: Bands | None = None) -> None:
+        """What `MinHashLSH.insert` does, from band keys made beforehand (`Signer.bands`)."""
+        slot = self.signatures.append(signature)
         self.ids.append(doc_id)
-        self.lsh.insert(slot, sketch, check_duplication=False)
+        for key, table in zip(bands or self.signer.bands(signature), self.lsh.hashtables, strict=True):
+            table.insert(key, slot)
+        self.lsh.keys.insert(slot)
 
-    def find(self, sketch: MinHash) -> NearDuplicate | None:
+    def candidates(self, signature: np.ndarray, bands: Bands | None = None) -> set[int]:
+        """The slots `MinHashLSH.query` proposes, gathered the same way (so in the same order)."""
+        found: set[int] = set()
+        for key, table in zip(bands or self.signer.bands(signature), self.lsh.hashtables, strict=True):
+            found.update(table.get(key))
+        return found
+
+    def find(self, signature: np.ndarray, bands: Bands | None = None) -> NearDuplicate | None:
         """The most similar indexed record whose estimated Jaccard reaches the threshold."""
-        signature = sketch.hashvalues
         best: NearDuplicate | None = None
-        for slot in self.lsh.query(sketch):
+        for slot in self.candidates(signature, bands):
             score = jaccard_estimate(signature, self.signatures[slot])
             if score >= self.config.threshold and (best is None or score > best.jaccard):
                 best = NearDuplicate(self.ids[slot], score)
         if best is None and self.remote is not None:
-            best = self.remote.find(sketch, self.config.threshold)
+            best = self.remote.find(self.signer.minhash(signature), self.config.threshold)
         return best
 
 

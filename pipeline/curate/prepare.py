@@ -45,6 +45,7 @@ class PreparedRecord:
     key: str = ""
     tokens: list[str] = field(default_factory=list)
     signature: np.ndarray | None = None
+    bands: tuple[bytes, ...] | None = None  # its LSH band keys
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -121,5 +122,6 @@ class Preparer:
         if self.signer is not None:
             started = clock()
             prepared.signature = self.signer.signature(minhash_text(record, config))
+            prepared.bands = self.signer.bands(prepared.signature)
             seconds["minhash"] = clock() - started
         return prepared

@@ -27,7 +27,7 @@ def test_word_shingles_for_spaced_text_and_character_shingles_for_cjk() -> None:
 def index_with(*texts: str) -> NearDupIndex:
     index = NearDupIndex(CONFIG)
     for n, text in enumerate(texts):
-        index.add(f"r{n}", index.signer.sketch(text))
+        index.add(f"r{n}", index.signer.signature(text))
     return index
 
 
@@ -44,18 +44,18 @@ LONG_ZH = (
 def test_near_duplicates_are_found_with_partner_and_score() -> None:
     index = index_with(LONG_EN, LONG_ZH)
     # one word / character more: shingle Jaccard about 0.95, which LSH finds with ~99.8 % chance
-    near = index.find(index.signer.sketch(LONG_EN + " Indeed"))
+    near = index.find(index.signer.signature(LONG_EN + " Indeed"))
     assert near is not None and near.partner_id == "r0" and 0.8 <= near.jaccard < 1.0
-    near = index.find(index.signer.sketch(LONG_ZH + "啊"))
+    near = index.find(index.signer.signature(LONG_ZH + "啊"))
     assert near is not None and near.partner_id == "r1" and near.jaccard >= 0.8
 
 
 def test_unrelated_and_mixed_language_texts_are_not_near_duplicates() -> None:
     index = index_with(LONG_EN, LONG_ZH)
     other = "Volcanoes erupt when magma rises through cracks in the crust and pressure builds up."
-    assert index.find(index.signer.sketch(other)) is None
+    assert index.find(index.signer.signature(other)) is None
     mixed = "Translate into English: " + LONG_ZH[:20]
-    assert index.find(index.signer.sketch(mixed)) is None
+    assert index.find(index.signer.signature(mixed)) is None
 
 
 def test_compact_storage_proposes_exactly_what_datasketch_storage_does() -> None:
@@ -72,3 +72,25 @@ def test_compact_storage_proposes_exactly_what_datasketch_storage_does() -> None
         compact.insert(slot, sketch, check_duplication=False)
         plain.insert(slot, sketch)
     assert slot in compact and len(compact.keys) == len(texts)
+
+
+def test_band_keys_made_beforehand_propose_what_datasketch_proposes() -> None:
+    """The worker's `Signer.bands` are the keys `MinHashLSH` files a MinHash under, so the
+    index fed with them proposes exactly what datasketch's own insert and query would."""
+    rng = random.Random(5)
+    words = [f"w{i}" for i in range(50)]
+    signer = Signer(CONFIG)
+    index = NearDupIndex(CONFIG)
+    plain = MinHashLSH(threshold=CONFIG.threshold, num_perm=CONFIG.num_perm, hashfunc=band_digest)
+    texts = [" ".join(rng.choices(words, k=10)) for _ in range(200)]
+    texts += [text + " more" for text in texts[:60]]
+    for slot, text in enumerate(texts):
+        signature = signer.signature(text)
+        sketch = signer.minhash(signature)
+        bands = signer.bands(signature)
+        assert list(bands) == [plain._H(sketch.hashvalues[start:end]) for start, end in plain.hashranges]
+        assert sorted(index.candidates(signature, bands)) == sorted(plain.query(sketch))
+        index.add(f"r{slot}", signature, bands)
+        plain.insert(slot, sketch)
+    assert len(index) == len(texts) == len(index.lsh.keys)
+    assert sum(1 for text in texts[200:] if index.find(signer.signature(text)) is not None) > 0
