@@ -137,7 +137,8 @@ class DiskIndex:
             self._texts = open(self._staging / "entries.jsonl", "w", encoding="utf-8")
             self._signatures = open(self._staging / "signatures.sig", "wb")
         self._texts.write(json.dumps({"id": entry.id, "text": entry.text}, ensure_ascii=False) + "\n")
-        np.asarray(entry.signature, dtype=np.uint32).tofile(self._signatures)
+        # bytes through the buffered file: `ndarray.tofile` flushes and seeks on every call
+        self._signatures.write(np.asarray(entry.signature, dtype=np.uint32).tobytes())
         self._staged += 1
 
     def _close_staging(self) -> None:

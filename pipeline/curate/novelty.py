@@ -40,16 +40,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from pipeline.curate.novelty_bounds import (
-    BUCKET_MAX,
     BUCKETS,
     LENGTH_SHIFT,
     MAX_POSITION,
     SLACK,
     bucket_bits,
-    bucket_masks,
     last_useful_position,
     min_overlap,
     overlap_candidates,
+    query_buckets,
     token_histogram,
 )
 from pipeline.curate.novelty_scan import Signatures
@@ -250,54 +249,36 @@ class NoveltyIndex:
         work, budget = self._scratch()
         size, relaxed = len(token_ids), self.threshold - SLACK
         codes = np.frombuffer(b"".join(posting for _, _, posting in chunks), dtype=np.int64)
-        ends = np.cumsum([len(posting) for _, _, posting in chunks], dtype=np.int64)
-        query_positions = np.array([i for i, _, _ in chunks], dtype=np.int64)
-        text_positions = np.array([j for _, j, _ in chunks], dtype=np.int64)
-        lengths = np.frombuffer(self._lengths, dtype=np.uint32)
+        layout = np.array([(i, j, len(posting)) for i, j, posting in chunks], dtype=np.int64)
         found = np.empty(len(codes) // 2, dtype=np.int64)
-        query = np.array([token_id for token_id in token_ids if token_id >= 0], dtype=np.int64)
-        query_histogram = token_histogram(query)
-        count = first_match_candidates(
-            codes,
-            ends,
-            query_positions,
-            text_positions,
-            size,
-            relaxed,
-            bucket_masks(query_histogram),
-            work["seen"],
-            found,
-        )
-        if count and query_histogram.max(initial=0) < BUCKET_MAX:
+        query_histogram, masks = query_buckets(token_ids)
+        count = first_match_candidates(codes, layout, size, relaxed, masks, work["seen"], found)
+        if count and query_histogram is not None:
             count = histogram_survivors(
                 found,
                 count,
                 self._histograms.view(np.uint64),
                 query_histogram.view(np.uint64),
-                lengths,
+                np.frombuffer(self._lengths, dtype=np.uint32),
                 size,
                 relaxed,
                 found,
             )
         if count == 0:
             return []
-        np.add.at(budget, query, 1)
         kept_docs, bounds = np.empty(count, dtype=np.int64), np.empty(count, dtype=np.float64)
-        try:
-            kept = overlap_survivors(
-                found,
-                count,
-                budget,
-                np.frombuffer(self._starts, dtype=np.int64),
-                np.frombuffer(self._flat, dtype=np.uint32),
-                size,
-                relaxed,
-                kept_docs,
-                bounds,
-                np.zeros(size, dtype=np.int64),
-            )
-        finally:
-            budget[query] = 0
+        kept = overlap_survivors(
+            found,
+            count,
+            np.array([token_id for token_id in token_ids if token_id >= 0], dtype=np.int64),
+            budget,
+            np.frombuffer(self._starts, dtype=np.int64),
+            np.frombuffer(self._flat, dtype=np.uint32),
+            size,
+            relaxed,
+            kept_docs,
+            bounds,
+        )
         return list(zip(bounds[:kept].tolist(), kept_docs[:kept].tolist(), strict=True))
 
     def _verify_scored(self, scored: list[tuple[float, int]], token_ids: list[int]) -> NearMatch | None:

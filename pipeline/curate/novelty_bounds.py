@@ -40,14 +40,24 @@ def bucket_bits(token_ids: list[int]) -> int:
     return bits
 
 
-def bucket_masks(histogram: np.ndarray) -> np.ndarray:
-    """Masks of the buckets holding at least 1, 2 and 3 of the query's tokens: the overlap
-    with a text whose tokens fill the buckets `bits` is at most the sum of the popcounts of
-    `bits & mask`. With a bucket holding more than 3 there is no such bound: no masks."""
-    if histogram.max(initial=0) > 3:
-        return np.zeros(0, dtype=np.uint64)
-    weights = 1 << np.arange(BUCKETS, dtype=np.uint64)
-    return np.array([int(weights[histogram >= level].sum()) for level in (1, 2, 3)], dtype=np.uint64)
+def query_buckets(token_ids: list[int]) -> tuple[np.ndarray | None, np.ndarray]:
+    """A query's known tokens (non-negative ids) in the 64 buckets, in one pass over its few
+    tokens (numpy's per-call costs were most of a query's): its byte histogram, or None where
+    a bucket holds BUCKET_MAX or more (then the histogram bounds nothing), and the masks of
+    the buckets holding at least 1, 2 and 3 of its tokens — the overlap with a text whose
+    tokens fill the buckets `bits` is at most the sum of the popcounts of `bits & mask`. With
+    a bucket holding more than 3 there is no such bound: no masks."""
+    counts = [0] * BUCKETS
+    masks = [0, 0, 0]
+    for token_id in token_ids:
+        if token_id >= 0:
+            bucket = (token_id * 0x9E3779B1 & 0xFFFFFFFF) >> 26
+            count = counts[bucket] = counts[bucket] + 1
+            if count <= 3:
+                masks[count - 1] |= 1 << bucket
+    most = max(counts)
+    histogram = np.frombuffer(bytes(counts), dtype=np.uint8) if most < BUCKET_MAX else None
+    return histogram, np.zeros(0, dtype=np.uint64) if most > 3 else np.array(masks, dtype=np.uint64)
 
 
 def last_useful_position(size: int, i: int, relaxed: float) -> int:

@@ -40,9 +40,7 @@ def popcount(x: np.uint64) -> np.int64:  # pragma: no cover - compiled
 @_kernel
 def first_match_candidates(
     codes: np.ndarray,
-    chunk_ends: np.ndarray,
-    query_positions: np.ndarray,
-    text_positions: np.ndarray,
+    chunks: np.ndarray,
     size: int,
     relaxed: float,
     query_masks: np.ndarray,
@@ -52,14 +50,16 @@ def first_match_candidates(
     """Texts with a shared prefix occurrence, at query position i and text position j, that
     could be their first: 1 + min(|a|-i-1, |b|-j-1) reaches the overlap they need, and so
     does the bucket bound (the query's tokens in the buckets the text's tokens fill). Entries
-    are (text + length << 32, bucket mask) pairs. Writes the texts to `out` (one slot per
-    entry) and returns how many; `seen` is left zeroed."""
+    are (text + length << 32, bucket mask) pairs, `codes` the postings one after another and
+    `chunks` a row (i, j, length) for each. Writes the texts to `out` (one slot per entry) and
+    returns how many; `seen` is left zeroed."""
     found = 0
     start = 0
-    for chunk in range(chunk_ends.shape[0]):
-        i = query_positions[chunk]
-        j = text_positions[chunk]
-        for k in range(start, chunk_ends[chunk], 2):
+    for chunk in range(chunks.shape[0]):
+        i = chunks[chunk, 0]
+        j = chunks[chunk, 1]
+        end = start + chunks[chunk, 2]
+        for k in range(start, end, 2):
             doc = codes[k] & TEXT_MASK  # entries carry their text's length and buckets: the
             n = codes[k] >> LENGTH_SHIFT  # tests first, the scattered `seen` lookup after
             need = relaxed * (size + n)
@@ -78,7 +78,7 @@ def first_match_candidates(
                 seen[doc] = 1
                 out[found] = doc
                 found += 1
-        start = chunk_ends[chunk]
+        start = end
     for t in range(found):
         seen[out[t]] = 0
     return found
@@ -128,6 +128,7 @@ def histogram_survivors(
 def overlap_survivors(
     docs: np.ndarray,
     count: int,
+    query: np.ndarray,
     budget: np.ndarray,
     starts: np.ndarray,
     flat: np.ndarray,
@@ -135,11 +136,13 @@ def overlap_survivors(
     relaxed: float,
     out_docs: np.ndarray,
     out_bounds: np.ndarray,
-    undo: np.ndarray,
 ) -> int:  # pragma: no cover - compiled
-    """The exact multiset overlap o of each candidate with the query (whose token counts are
-    in `budget`, left as found; `undo` has room for |a| tokens); keeps those whose bound
-    2·o/(|a|+|b|) reaches the threshold."""
+    """The exact multiset overlap o of each candidate with the query's known tokens `query`
+    (counted into `budget`, one slot per token, zeroed again before returning); keeps those
+    whose bound 2·o/(|a|+|b|) reaches the threshold."""
+    for token in query:
+        budget[token] += 1
+    undo = np.empty(size, dtype=np.int64)
     kept = 0
     for t in range(count):
         doc = docs[t]
@@ -158,6 +161,8 @@ def overlap_survivors(
             out_docs[kept] = doc
             out_bounds[kept] = bound
             kept += 1
+    for token in query:
+        budget[token] = 0
     return kept
 
 
@@ -172,9 +177,7 @@ def warm_up() -> None:
     lengths, flat = np.ones(1, dtype=np.uint32), np.zeros(1, dtype=np.uint32)
     first_match_candidates(
         np.zeros(2, dtype=np.int64),
-        np.full(1, 2, dtype=np.int64),
-        none,
-        none,
+        np.array([[0, 0, 2]], dtype=np.int64),
         1,
         0.5,
         np.zeros(3, dtype=np.uint64),
@@ -187,6 +190,7 @@ def warm_up() -> None:
     overlap_survivors(
         docs,
         1,
+        none,
         np.zeros(1, dtype=np.int64),
         np.array([0, 1], dtype=np.int64),
         flat,
@@ -194,5 +198,4 @@ def warm_up() -> None:
         0.5,
         docs,
         np.zeros(1),
-        np.zeros(1, dtype=np.int64),
     )

@@ -211,3 +211,30 @@ def test_kernels_read_postings_as_the_index_files_them() -> None:
 
     assert novelty_kernels.LENGTH_SHIFT == novelty.LENGTH_SHIFT == novelty_bounds.LENGTH_SHIFT
     assert novelty_kernels.TEXT_MASK == novelty_bounds.TEXT_MASK == (1 << novelty.LENGTH_SHIFT) - 1
+
+
+def test_a_querys_buckets_are_its_histogram_and_level_masks() -> None:
+    """`query_buckets` against the plain numpy reading: the histogram of the known tokens
+    (None from BUCKET_MAX up) and the masks of buckets holding >= 1, 2, 3 (none past 3)."""
+    import numpy as np
+
+    from pipeline.curate.novelty_bounds import BUCKET_MAX, query_buckets, token_histogram
+
+    rng = random.Random(11)
+    cases = [[], [-1, -2], [5] * 200, [7] * 4 + [1, 2]]
+    cases += [[rng.randint(-3, 400) for _ in range(rng.randint(1, 60))] for _ in range(500)]
+    for token_ids in cases:
+        known = np.array([token_id for token_id in token_ids if token_id >= 0], dtype=np.int64)
+        counts = np.bincount((known * 0x9E3779B1 & 0xFFFFFFFF) >> 26, minlength=64)
+        histogram, masks = query_buckets(token_ids)
+        if counts.max() >= BUCKET_MAX:
+            assert histogram is None
+        else:
+            assert histogram is not None and histogram.tolist() == token_histogram(known).tolist()
+        if counts.max() > 3:
+            assert masks.size == 0
+        else:
+            expected = [
+                sum(1 << bucket for bucket in range(64) if counts[bucket] >= level) for level in (1, 2, 3)
+            ]
+            assert masks.tolist() == expected
