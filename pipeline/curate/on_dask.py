@@ -11,14 +11,22 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pipeline.curate.config import CurateConfig
 from pipeline.curate.io import SourceRecord
-from pipeline.curate.parallel import IN_FLIGHT, Chunk, Prepared, PrepareStats, prepare_chunk, stream_prepared
+from pipeline.curate.parallel import (
+    IN_FLIGHT,
+    Chunk,
+    Handed,
+    Prepared,
+    PrepareStats,
+    prepare_chunk,
+    stream_prepared,
+)
 from pipeline.curate.prepare import PreparedRecord, Preparer
 from pipeline.errors import SeedforgeError
 
@@ -95,6 +103,26 @@ def _prepare_on_worker(setup: str, path: str, chunk: Chunk) -> Prepared:
     return prepare_chunk(preparer, path, chunk)
 
 
+class _OnCluster:
+    """A chunk handed to the cluster."""
+
+    def __init__(self, future: Any, address: str):
+        self.future, self.address = future, address
+
+    def ready(self) -> bool:
+        return bool(self.future.done())
+
+    def get(self) -> Prepared:
+        try:
+            prepared: Prepared = self.future.result()
+        except Exception as exc:  # a worker without seedforge, or one that died
+            raise SeedforgeError(
+                f"dask {self.address}: preparing records failed on a worker: {exc!r}"
+            ) from exc
+        self.future.release()  # the cluster forgets the chunk once it is here
+        return prepared
+
+
 def dask_prepared_records(
     path: str | Path, preparer: Preparer, client: Client, stats: PrepareStats | None = None
 ) -> Iterator[tuple[SourceRecord, PreparedRecord]]:
@@ -108,20 +136,8 @@ def dask_prepared_records(
         sort_keys=True,
     )
 
-    def submit(path: str, chunk: Chunk) -> Callable[[], Prepared]:
+    def submit(path: str, chunk: Chunk) -> Handed:
         # pure=False: the task gets a fresh key instead of one hashed from the whole chunk
-        future = client.submit(_prepare_on_worker, setup, path, chunk, pure=False)
-
-        def result() -> Prepared:
-            try:
-                prepared: Prepared = future.result()
-            except Exception as exc:  # a worker without seedforge, or one that died
-                raise SeedforgeError(
-                    f"dask {address}: preparing records failed on a worker: {exc!r}"
-                ) from exc
-            future.release()  # type: ignore[no-untyped-call]  # the cluster forgets the chunk once it is here
-            return prepared
-
-        return result
+        return _OnCluster(client.submit(_prepare_on_worker, setup, path, chunk, pure=False), address)
 
     yield from stream_prepared(path, submit, max(IN_FLIGHT, 2 * threads), stats)

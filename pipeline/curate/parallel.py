@@ -1,6 +1,8 @@
 """Preparing records (parsing, the per-record steps, features) in worker processes, in file
 order, while the calling process makes the order-dependent decisions: on 2 cores the two
-halves overlap. With jobs=0 everything runs in the calling process.
+halves overlap. Whenever the oldest chunk handed out is not back yet, the calling process
+prepares the next chunk itself instead of waiting, so neither core sits idle whichever half
+is the slower one. With jobs=0 everything runs in the calling process.
 
 `stream_prepared` is the part every way of preparing shares (the process pool here, a Dask
 cluster in `on_dask`): chunks in file order, a bounded number in flight so memory stays flat,
@@ -10,12 +12,13 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pipeline.curate.config import CurateConfig
 from pipeline.curate.io import SourceRecord, read_items, to_record
@@ -24,11 +27,34 @@ from pipeline.errors import SeedforgeError
 
 CHUNK = 256  # records per task: large enough to hide the hand-over, small enough to stream
 IN_FLIGHT = 4  # chunks handed out ahead of the one being decided
+SWITCH_SECONDS = 0.0002  # the interpreter's thread switch interval while a pool runs (see below)
+HELP_AHEAD = 8  # further chunks the caller may hold: prepared by itself, or back and undecided
 
 Chunk = list[tuple[int, Any]]  # (line, parsed JSON) in file order
-# a chunk's prepared records (or the message of its first bad one), and the seconds it took
-Prepared = tuple[list[tuple[int, Any, PreparedRecord | str]], float]
-Submit = Callable[[str, Chunk], Callable[[], Prepared]]  # hands a chunk out; returns its waiter
+# a chunk's prepared records in its order, up to the message of its first bad one (the caller
+# still holds the chunk: its lines and JSON do not travel back), and the seconds it took
+Prepared = tuple[list[PreparedRecord | str], float]
+
+
+class Handed(Protocol):
+    """A chunk handed out (a pool's `AsyncResult` is one)."""
+
+    def ready(self) -> bool: ...
+    def get(self) -> Prepared: ...
+
+
+Submit = Callable[[str, Chunk], Handed]
+
+
+@dataclass(frozen=True)
+class _PreparedHere:
+    prepared: Prepared
+
+    def ready(self) -> bool:
+        return True
+
+    def get(self) -> Prepared:
+        return self.prepared
 
 
 @dataclass
@@ -40,6 +66,8 @@ class PrepareStats:
     chunks: int = 0
     worker_seconds: float = 0.0  # preparing chunks, summed over the workers
     waited_seconds: float = 0.0  # the caller blocked on the next prepared chunk
+    chunks_here: int = 0  # prepared by the caller while the workers' next chunk was not back
+    seconds_here: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -48,46 +76,73 @@ class PrepareStats:
             "chunks": self.chunks,
             "worker_seconds": round(self.worker_seconds, 3),
             "waited_seconds": round(self.waited_seconds, 3),
+            "chunks_here": self.chunks_here,
+            "seconds_here": round(self.seconds_here, 3),
         }
 
 
 def prepare_chunk(preparer: Preparer, path: str, chunk: Chunk) -> Prepared:
     """Prepared records, or the error message (naming file and line) of the first bad one."""
     started = time.perf_counter()
-    done: list[tuple[int, Any, PreparedRecord | str]] = []
+    done: list[PreparedRecord | str] = []
     for line, raw in chunk:
         try:
-            done.append((line, raw, preparer.prepare(to_record(raw, Path(path), line))))
+            done.append(preparer.prepare(to_record(raw, Path(path), line)))
         except SeedforgeError as exc:
-            done.append((line, raw, str(exc)))
+            done.append(str(exc))
             break
     return done, time.perf_counter() - started
 
 
 def stream_prepared(
-    path: str | Path, submit: Submit, in_flight: int, stats: PrepareStats
+    path: str | Path, submit: Submit, in_flight: int, stats: PrepareStats, helper: Preparer | None = None
 ) -> Iterator[tuple[SourceRecord, PreparedRecord]]:
-    pending: deque[Callable[[], Prepared]] = deque()
+    """Prepared records in file order. `helper`: the caller's own Preparer, used on the next
+    unread chunk whenever the oldest chunk handed out is not ready (at most HELP_AHEAD such
+    chunks ahead); the order of the records stays the file's."""
+    pending: deque[tuple[Chunk, Handed]] = deque()
     items = read_items(path)
     exhausted, read_error = False, None
+    most = in_flight + HELP_AHEAD if helper is not None else in_flight  # chunks held at once
+
+    def next_chunk() -> Chunk:
+        nonlocal exhausted, read_error
+        chunk: Chunk = []
+        try:
+            chunk.extend(itertools.islice(items, CHUNK))
+        except SeedforgeError as exc:  # raised once the lines before it are decided
+            read_error = exc
+        exhausted = read_error is not None or len(chunk) < CHUNK
+        return chunk
+
+    def queued() -> int:
+        """Chunks handed out and not back yet: the workers' backlog, kept at `in_flight`
+        whatever the caller holds (prepared by itself, or back and not yet decided)."""
+        return sum(not handed.ready() for _, handed in pending)
+
     while True:
-        while not exhausted and len(pending) < in_flight:
-            chunk: Chunk = []
-            try:
-                chunk.extend(itertools.islice(items, CHUNK))
-            except SeedforgeError as exc:  # raised once the lines before it are decided
-                read_error = exc
-            exhausted = read_error is not None or len(chunk) < CHUNK
+        while not exhausted and len(pending) < most and queued() < in_flight:
+            chunk = next_chunk()
             if chunk:
-                pending.append(submit(str(path), chunk))
+                pending.append((chunk, submit(str(path), chunk)))
         if not pending:
             break
+        if helper is not None and not exhausted and len(pending) < most and not pending[0][1].ready():
+            chunk = next_chunk()
+            if chunk:
+                prepared = prepare_chunk(helper, str(path), chunk)
+                pending.append((chunk, _PreparedHere(prepared)))
+                stats.chunks_here += 1
+                stats.seconds_here += prepared[1]
+            continue
+        chunk, handed = pending.popleft()
         started = time.perf_counter()
-        done, seconds = pending.popleft()()
-        stats.waited_seconds += time.perf_counter() - started
-        stats.chunks += 1
-        stats.worker_seconds += seconds
-        for line, raw, result in done:
+        done, seconds = handed.get()
+        if not isinstance(handed, _PreparedHere):
+            stats.waited_seconds += time.perf_counter() - started
+            stats.chunks += 1
+            stats.worker_seconds += seconds
+        for (line, raw), result in zip(chunk, done, strict=False):  # `done` stops at a bad one
             if isinstance(result, str):
                 raise SeedforgeError(result)
             yield SourceRecord(line, raw, result.record), result
@@ -122,7 +177,16 @@ def prepared_records(
     context = multiprocessing.get_context("spawn")  # no inherited locks or caches of the parent
     with context.Pool(jobs, initializer=_start_worker, initargs=args) as pool:
 
-        def submit(path: str, chunk: Chunk) -> Callable[[], Prepared]:
-            return pool.apply_async(_prepare_chunk, (path, chunk)).get
+        def submit(path: str, chunk: Chunk) -> Handed:
+            return pool.apply_async(_prepare_chunk, (path, chunk))
 
-        yield from stream_prepared(path, submit, max(IN_FLIGHT, 2 * jobs), stats)
+        switching = sys.getswitchinterval()
+        # The pool's threads here carry every chunk to and from the workers, a pipe's buffer at
+        # a time, each time waiting for the interpreter lock that this thread holds while it
+        # decides or prepares: at the default 5 ms the worker sat blocked on its pipe about a
+        # third of the time
+        sys.setswitchinterval(SWITCH_SECONDS)
+        try:
+            yield from stream_prepared(path, submit, max(IN_FLIGHT, 2 * jobs), stats, helper=preparer)
+        finally:
+            sys.setswitchinterval(switching)
