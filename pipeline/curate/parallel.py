@@ -98,8 +98,8 @@ def stream_prepared(
     path: str | Path, submit: Submit, in_flight: int, stats: PrepareStats, helper: Preparer | None = None
 ) -> Iterator[tuple[SourceRecord, PreparedRecord]]:
     """Prepared records in file order. `helper`: the caller's own Preparer, used on the next
-    unread chunk whenever the oldest chunk handed out is not ready (at most HELP_AHEAD such
-    chunks ahead); the order of the records stays the file's."""
+    unread chunk whenever the oldest chunk handed out is not ready; the caller then holds at
+    most `in_flight + HELP_AHEAD` chunks in all, and the records still come in the file's order."""
     pending: deque[tuple[Chunk, Handed]] = deque()
     items = read_items(path)
     exhausted, read_error = False, None
