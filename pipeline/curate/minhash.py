@@ -127,10 +127,18 @@ class Signer:
     """Text -> MinHash signature (uint32[num_perm]) and its LSH band keys; the permutations
     and the band layout are made once."""
 
-    def __init__(self, config: MinHashConfig):
+    def __init__(self, config: MinHashConfig, band_ranges: list[tuple[int, int]] | None = None):
         self.config = config
         self.permutations = MinHash(num_perm=config.num_perm, seed=config.seed, scheme=SCHEME).permutations
-        self.band_ranges: list[tuple[int, int]] = compact_lsh(config).hashranges
+        self._band_ranges = band_ranges
+
+    @property
+    def band_ranges(self) -> list[tuple[int, int]]:
+        """`MinHashLSH`'s bands for this config; worked out (about 10 ms) only by a signer
+        that makes band keys and was not handed them by an LSH it signs for."""
+        if self._band_ranges is None:
+            self._band_ranges = compact_lsh(self.config).hashranges
+        return self._band_ranges
 
     def minhash(self, values: np.ndarray | None = None) -> MinHash:
         return MinHash(
@@ -196,8 +204,8 @@ class NearDupIndex:
 
     def __init__(self, config: MinHashConfig, remote: RemoteLSH | None = None):
         self.config = config
-        self.signer = Signer(config)
         self.lsh = compact_lsh(config)
+        self.signer = Signer(config, band_ranges=self.lsh.hashranges)
         self.ids: list[str] = []
         self.signatures = SignatureStore(config.num_perm)
         self.remote = remote

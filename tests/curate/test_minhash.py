@@ -58,14 +58,23 @@ def test_unrelated_and_mixed_language_texts_are_not_near_duplicates() -> None:
     assert index.find(index.signer.signature(mixed)) is None
 
 
+def _near_texts(seed: int, words: int, length: int, repeated: int, tail: str) -> list[str]:
+    """200 random texts, then the first `repeated` again with `tail` added: near-duplicates."""
+    rng = random.Random(seed)
+    vocabulary = [f"w{i}" for i in range(words)]
+    texts = [" ".join(rng.choices(vocabulary, k=length)) for _ in range(200)]
+    return texts + [text + tail for text in texts[:repeated]]
+
+
+def _plain_lsh() -> MinHashLSH:
+    """datasketch's own MinHashLSH with its own storage, for comparison."""
+    return MinHashLSH(threshold=CONFIG.threshold, num_perm=CONFIG.num_perm, hashfunc=band_digest)
+
+
 def test_compact_storage_proposes_exactly_what_datasketch_storage_does() -> None:
-    rng = random.Random(3)
-    words = [f"w{i}" for i in range(60)]
     signer = Signer(CONFIG)
-    compact = compact_lsh(CONFIG)
-    plain = MinHashLSH(threshold=CONFIG.threshold, num_perm=CONFIG.num_perm, hashfunc=band_digest)
-    texts = [" ".join(rng.choices(words, k=12)) for _ in range(200)]
-    texts += [text + " extra" for text in texts[:50]]
+    compact, plain = compact_lsh(CONFIG), _plain_lsh()
+    texts = _near_texts(3, 60, 12, 50, " extra")
     for slot, text in enumerate(texts):
         sketch = signer.minhash(signer.signature(text))
         assert sorted(compact.query(sketch)) == sorted(plain.query(sketch))
@@ -77,13 +86,8 @@ def test_compact_storage_proposes_exactly_what_datasketch_storage_does() -> None
 def test_band_keys_made_beforehand_propose_what_datasketch_proposes() -> None:
     """The worker's `Signer.bands` are the keys `MinHashLSH` files a MinHash under, so the
     index fed with them proposes exactly what datasketch's own insert and query would."""
-    rng = random.Random(5)
-    words = [f"w{i}" for i in range(50)]
-    signer = Signer(CONFIG)
-    index = NearDupIndex(CONFIG)
-    plain = MinHashLSH(threshold=CONFIG.threshold, num_perm=CONFIG.num_perm, hashfunc=band_digest)
-    texts = [" ".join(rng.choices(words, k=10)) for _ in range(200)]
-    texts += [text + " more" for text in texts[:60]]
+    signer, index, plain = Signer(CONFIG), NearDupIndex(CONFIG), _plain_lsh()
+    texts = _near_texts(5, 50, 10, 60, " more")
     for slot, text in enumerate(texts):
         signature = signer.signature(text)
         sketch = signer.minhash(signature)
@@ -93,4 +97,5 @@ def test_band_keys_made_beforehand_propose_what_datasketch_proposes() -> None:
         index.add(f"r{slot}", signature, bands)
         plain.insert(slot, sketch)
     assert len(index) == len(texts) == len(index.lsh.keys)
+    assert index.signer.band_ranges == plain.hashranges  # handed over, not worked out again
     assert sum(1 for text in texts[200:] if index.find(signer.signature(text)) is not None) > 0
