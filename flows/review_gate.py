@@ -12,21 +12,30 @@ The server validates a resume against the form's schema, so a form naming a reco
 the sample is refused there, and resuming a run that is no longer paused is refused as well
 ("Cannot resume a flow run that is not paused"). A form that passes the schema but says
 something incomplete (a rejection without a reason, an edit that changes nothing) pauses the
-run again, the problem shown above the form."""
+run again, the problem shown above the form.
+
+When nobody answers, the gate ends its own pause at `review.timeout` (the run goes back to
+running) a minute before the server's pause expiry would: the server fails an expired pause,
+and a run that went through Failed on its way to publishing unreviewed would fire every
+automation and alert on failed runs, and look finished to anyone watching it."""
 
 from __future__ import annotations
 
+import contextvars
+import threading
 import time
 from typing import Any, cast
+from uuid import UUID
 
 from prefect.client.orchestration import get_client
 from prefect.context import FlowRunContext
 from prefect.exceptions import FlowPauseTimeout
 from prefect.flow_runs import pause_flow_run
-from prefect.input import RunInput
+from prefect.input import RunInput, keyset_from_base_key, read_flow_run_input
 from prefect.logging import get_run_logger
 from prefect.settings import get_current_settings
 from prefect.states import Running
+from pydantic import ValidationError
 
 from flows.artifacts import artifact_key, publish_markdown
 from pipeline.errors import SeedforgeError
@@ -37,6 +46,8 @@ from pipeline.review.models import Submission
 from pipeline.review.report import form_description, sample_markdown
 
 POLL_SECONDS = 5  # how soon a resumed run notices
+# how long after the gate's own deadline the server's pause expiry is set (it checks every 5 s)
+SERVER_GRACE_SECONDS = 60
 
 
 def reviewer_can_reach() -> bool:
@@ -52,13 +63,57 @@ def _run_where() -> str:
 
 
 def _carry_on_after_timeout() -> None:
-    """The server fails a pause that expired; a build that publishes unreviewed sets its run
-    back to running so it can finish."""
+    """Where the gate could not end its pause in time the server failed the run; a build that
+    publishes unreviewed sets it back to running so it can finish."""
     context = FlowRunContext.get()
     if context is None or context.flow_run is None:
         return
     with get_client(sync_client=True) as client:
-        client.set_flow_run_state(context.flow_run.id, Running(message="review timed out"), force=True)
+        state = client.read_flow_run(context.flow_run.id).state
+        if state is None or not state.is_running():
+            client.set_flow_run_state(context.flow_run.id, Running(message="review timed out"), force=True)
+
+
+def _end_pause_if_paused(flow_run_id: UUID, ended: threading.Event) -> None:
+    with get_client(sync_client=True) as client:
+        state = client.read_flow_run(flow_run_id).state
+        if state is not None and state.is_paused():
+            client.set_flow_run_state(flow_run_id, Running(message="review timed out"), force=True)
+            ended.set()
+
+
+def _wait_for_form(form: type[RunInput], seconds: int, key: str) -> RunInput | None:
+    """Pause with `form` until a reviewer resumes the run, or None after `seconds`."""
+    context = FlowRunContext.get()
+    assert context is not None and context.flow_run is not None
+    flow_run_id = context.flow_run.id
+    ended = threading.Event()
+    timer = threading.Timer(
+        seconds, contextvars.copy_context().run, args=(_end_pause_if_paused, flow_run_id, ended)
+    )
+    timer.daemon = True
+    timer.start()
+    try:
+        answer: RunInput | None = pause_flow_run(
+            wait_for_input=form,
+            timeout=seconds + SERVER_GRACE_SECONDS,
+            poll_interval=min(POLL_SECONDS, seconds),
+            key=key,
+        )
+    except FlowPauseTimeout:  # the timer could not reach the server; the server failed the pause
+        return None
+    except ValidationError:  # the pause ended with no form sent: Prefect builds an empty one
+        if not ended.is_set():
+            raise
+        answer = None
+    finally:
+        timer.cancel()
+    if not ended.is_set():
+        return answer
+    # a reviewer's resume may land between the timer's look and its state change
+    response = keyset_from_base_key(f"paused-{key}")["response"]
+    sent = cast(dict[str, Any] | None, read_flow_run_input(response, flow_run_id=flow_run_id))
+    return None if sent is None else form(**sent)
 
 
 def ask_in_prefect_ui(request: ReviewRequest) -> Submission | None:
@@ -78,7 +133,9 @@ def ask_in_prefect_ui(request: ReviewRequest) -> Submission | None:
     problem, general = "", ""
     previous: dict[str, Any] = {}
     problems: dict[str, list[str]] = {}
+    asked = 0
     while (left := int(deadline - time.monotonic())) > 0:
+        asked += 1
         built = review_form_model(
             request.sample, RunInput, previous=previous, problems=problems, general=general
         )
@@ -91,9 +148,8 @@ def ask_in_prefect_ui(request: ReviewRequest) -> Submission | None:
             len(request.sample),
             left,
         )
-        try:
-            answer = pause_flow_run(wait_for_input=form, timeout=left, poll_interval=min(POLL_SECONDS, left))
-        except FlowPauseTimeout:
+        answer = _wait_for_form(form, left, key=f"review-{asked}")
+        if answer is None:
             break
         try:
             submission = submission_from_form(answer.model_dump(), request.sample, where=where)

@@ -329,5 +329,25 @@ def test_nobody_reviews_and_the_build_publishes_unreviewed(service: Service) -> 
     with service.server.client() as client:
         run_id = service.trigger(client, {"config": config.model_dump(mode="json")})
         service.completed(client, run_id)
+        # the gate ends its own pause: the run never fails on its way (alerts on failed runs)
+        history = client.get("/flow_run_states/", params={"flow_run_id": run_id}).json()
+        kinds = [state["type"] for state in history]
+        assert "PAUSED" in kinds and "FAILED" not in kinds, kinds
     manifest = json.loads((latest(service.data) / "manifest.json").read_text())
     assert manifest["review"]["status"] == "timed_out" and manifest["review"]["reviewer"] == ""
+
+
+def test_a_build_that_must_be_reviewed_fails_with_the_gates_reason(service: Service) -> None:
+    config = service.config.model_copy(deep=True)
+    config.generate.target = 2
+    config.review.sample = 2
+    config.review.timeout = 10
+    config.review.on_timeout = "fail"
+    before = latest(service.data)
+    with service.server.client() as client:
+        run_id = service.trigger(client, {"config": config.model_dump(mode="json")})
+        run = wait_for_run(client, run_id, timeout=900)
+        assert run["state"]["type"] == "FAILED", service.why(client, run)
+        # the build's own reason, not the server's "paused and never resumed"
+        assert "nobody reviewed build" in run["state"]["message"], run["state"]
+    assert latest(service.data) == before
