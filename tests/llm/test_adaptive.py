@@ -2,6 +2,7 @@
 bench/llm_client.py; these check the behaviour, quickly)."""
 
 import time
+from collections import Counter
 from pathlib import Path
 
 from pipeline.llm.endpoint import run_requests
@@ -20,7 +21,13 @@ def test_an_unannounced_rate_limit_is_learned(tmp_path: Path) -> None:
         results, stats = run_requests(endpoint, MANY, journal, [ask(f"q{i}") for i in range(120)])
     assert all(r.ok for r in results)
     statuses = server.status_counts()
-    assert statuses[429] < 0.25 * statuses[200]  # a burst while discovering, then few
+    # a burst while discovering (its size depends on how the machine schedules the first
+    # requests: 9 to 32 of 120 seen), then few: the second half of the run is nearly clean
+    assert statuses[429] < 0.5 * statuses[200]
+    received = sorted(server.received, key=lambda request: request.at)
+    middle = (received[0].at + received[-1].at) / 2
+    later = Counter(request.status for request in received if request.at >= middle)
+    assert later[429] <= 0.1 * later[200], later
     ceiling = endpoint.run.control.rate.ceiling
     assert ceiling is not None and 0.6 * rate <= ceiling <= 1.6 * rate
     assert stats.rate_limited == statuses[429] and stats.as_dict()["concurrency_timeline"]
