@@ -41,6 +41,7 @@ import numpy as np
 
 from pipeline.curate.novelty_bounds import (
     BUCKETS,
+    ENTRY_WORDS,
     LENGTH_SHIFT,
     MAX_POSITION,
     SLACK,
@@ -114,7 +115,7 @@ class NoveltyIndex:
 
     def _post(self, doc: int, token_ids: list[int]) -> None:
         ordered = self._ordered(token_ids)
-        buckets = bucket_bits(token_ids)
+        once, twice = bucket_bits(token_ids)
         for position, (_, occurrence, token_id) in enumerate(ordered[: self._prefix_size(len(ordered))]):
             element = token_id + (occurrence << _SHIFT)
             position = min(position, MAX_POSITION)
@@ -122,10 +123,10 @@ class NoveltyIndex:
             code = doc | len(token_ids) << LENGTH_SHIFT  # the length rides along: no lookup
             posting = self._postings.get(key)
             if posting is None:
-                self._postings[key] = array("Q", [code, buckets])
+                self._postings[key] = array("Q", [code, once, twice])
                 self._positions[element] = self._positions.get(element, 0) | 1 << position
             else:
-                posting.extend((code, buckets))
+                posting.extend((code, once, twice))
 
     def tokens_of(self, doc: int) -> list[int]:
         return self._flat[self._starts[doc] : self._starts[doc + 1]].tolist()
@@ -217,7 +218,7 @@ class NoveltyIndex:
                 chunks.append((i, j, postings[element + (j << _POSITION_SHIFT)]))
         if not chunks:
             return None
-        if sum(len(posting) for _, _, posting in chunks) < 2 * _COMPILED_FROM:
+        if sum(len(posting) for _, _, posting in chunks) < ENTRY_WORDS * _COMPILED_FROM:
             scored = overlap_candidates(chunks, token_ids, self.threshold - SLACK, self._starts, self._flat)
         else:
             scored = self._candidates(chunks, token_ids)
@@ -250,7 +251,7 @@ class NoveltyIndex:
         size, relaxed = len(token_ids), self.threshold - SLACK
         codes = np.frombuffer(b"".join(posting for _, _, posting in chunks), dtype=np.int64)
         layout = np.array([(i, j, len(posting)) for i, j, posting in chunks], dtype=np.int64)
-        found = np.empty(len(codes) // 2, dtype=np.int64)
+        found = np.empty(len(codes) // ENTRY_WORDS, dtype=np.int64)
         query_histogram, masks = query_buckets(token_ids)
         count = first_match_candidates(codes, layout, size, relaxed, masks, work["seen"], found)
         if count and query_histogram is not None:

@@ -19,6 +19,7 @@ BUCKETS = 64  # token histogram buckets per text (one cache line)
 BUCKET_MAX = 127
 LENGTH_SHIFT = 32  # posting entry = text number + its length << 32 (novelty_kernels reads them)
 TEXT_MASK = (1 << LENGTH_SHIFT) - 1
+ENTRY_WORDS = 3  # a posting entry: that code, then the text's >= 1 and >= 2 bucket masks
 
 
 def token_histogram(token_ids: np.ndarray) -> np.ndarray:
@@ -31,22 +32,24 @@ def token_histogram(token_ids: np.ndarray) -> np.ndarray:
     return counts.astype(np.uint8)
 
 
-def bucket_bits(token_ids: list[int]) -> int:
-    """Which of 64 hash buckets a text's tokens fall in, as a 64-bit mask: it travels in
-    every posting entry, so a first bound on the overlap needs no lookup (see the kernels)."""
-    bits = 0
+def bucket_bits(token_ids: list[int]) -> tuple[int, int]:
+    """Which of 64 hash buckets hold at least one and at least two of a text's tokens, as
+    64-bit masks: they travel in every posting entry, so a bound on the overlap that is
+    nearly the histogram's needs no lookup (see the kernels)."""
+    once = twice = 0
     for token_id in token_ids:
-        bits |= 1 << ((token_id * 0x9E3779B1 & 0xFFFFFFFF) >> 26)
-    return bits
+        bit = 1 << ((token_id * 0x9E3779B1 & 0xFFFFFFFF) >> 26)
+        twice |= once & bit
+        once |= bit
+    return once, twice
 
 
 def query_buckets(token_ids: list[int]) -> tuple[np.ndarray | None, np.ndarray]:
     """A query's known tokens (non-negative ids) in the 64 buckets, in one pass over its few
     tokens (numpy's per-call costs were most of a query's): its byte histogram, or None where
-    a bucket holds BUCKET_MAX or more (then the histogram bounds nothing), and the masks of
-    the buckets holding at least 1, 2 and 3 of its tokens — the overlap with a text whose
-    tokens fill the buckets `bits` is at most the sum of the popcounts of `bits & mask`. With
-    a bucket holding more than 3 there is no such bound: no masks."""
+    a bucket holds BUCKET_MAX or more (then the histogram bounds nothing), and its bucket
+    masks for the posting entries' bound: the buckets holding at least 1, 2 and 3 of its
+    tokens, then for each bucket holding q > 3 a pair (its bit, q - 3)."""
     counts = [0] * BUCKETS
     masks = [0, 0, 0]
     for token_id in token_ids:
@@ -57,7 +60,11 @@ def query_buckets(token_ids: list[int]) -> tuple[np.ndarray | None, np.ndarray]:
                 masks[count - 1] |= 1 << bucket
     most = max(counts)
     histogram = np.frombuffer(bytes(counts), dtype=np.uint8) if most < BUCKET_MAX else None
-    return histogram, np.zeros(0, dtype=np.uint64) if most > 3 else np.array(masks, dtype=np.uint64)
+    if most > 3:
+        for bucket, count in enumerate(counts):
+            if count > 3:
+                masks += (1 << bucket, count - 3)
+    return histogram, np.array(masks, dtype=np.uint64)
 
 
 def last_useful_position(size: int, i: int, relaxed: float) -> int:
@@ -99,7 +106,7 @@ def overlap_candidates(
     seen: set[int] = set()
     scored = []
     for i, j, posting in chunks:
-        for code in posting[::2]:  # entries are (code, bucket mask) pairs
+        for code in posting[::ENTRY_WORDS]:  # entries are (code, bucket masks)
             doc, length = code & TEXT_MASK, code >> LENGTH_SHIFT
             if doc in seen or 2 * (1 + min(size - i - 1, length - j - 1)) < relaxed * (size + length):
                 continue

@@ -14,7 +14,7 @@ import numpy as np
 from numba import njit
 
 # a posting entry is text number + its length << LENGTH_SHIFT, as the novelty index files them
-from pipeline.curate.novelty_bounds import LENGTH_SHIFT, TEXT_MASK
+from pipeline.curate.novelty_bounds import ENTRY_WORDS, LENGTH_SHIFT, TEXT_MASK
 
 
 def _kernel(function: Callable[..., Any]) -> Any:
@@ -49,31 +49,38 @@ def first_match_candidates(
 ) -> int:  # pragma: no cover - compiled
     """Texts with a shared prefix occurrence, at query position i and text position j, that
     could be their first: 1 + min(|a|-i-1, |b|-j-1) reaches the overlap they need, and so
-    does the bucket bound (the query's tokens in the buckets the text's tokens fill). Entries
-    are (text + length << 32, bucket mask) pairs, `codes` the postings one after another and
-    `chunks` a row (i, j, length) for each. Writes the texts to `out` (one slot per entry) and
-    returns how many; `seen` is left zeroed."""
+    does the bucket bound. Entries are (text + length << 32, mask of the buckets holding >= 1
+    of the text's tokens, mask of those holding >= 2) triples, `codes` the postings one after
+    another and `chunks` a row (i, j, words) for each. The query's masks (`query_buckets`)
+    hold its buckets with >= 1, 2 and 3 tokens, then (bit, q - 3) for each bucket with q > 3:
+    a bucket's shared tokens min(q, d) are at most [q >= 1][d >= 1] + [q >= 2][d >= 2] +
+    [q >= 3][d >= 2] + (q - 3)⁺[d >= 2].
+    Writes the texts to `out` (one slot per entry) and returns how many; `seen` is left
+    zeroed."""
     found = 0
     start = 0
     for chunk in range(chunks.shape[0]):
         i = chunks[chunk, 0]
         j = chunks[chunk, 1]
         end = start + chunks[chunk, 2]
-        for k in range(start, end, 2):
+        for k in range(start, end, ENTRY_WORDS):
             doc = codes[k] & TEXT_MASK  # entries carry their text's length and buckets: the
             n = codes[k] >> LENGTH_SHIFT  # tests first, the scattered `seen` lookup after
             need = relaxed * (size + n)
             if 2 * (1 + min(size - i - 1, n - j - 1)) < need:
                 continue
-            if query_masks.shape[0]:
-                buckets = np.uint64(codes[k + 1])
-                shared = (
-                    popcount(buckets & query_masks[0])
-                    + popcount(buckets & query_masks[1])
-                    + popcount(buckets & query_masks[2])
-                )
-                if 2 * shared < need:
-                    continue
+            once = np.uint64(codes[k + 1])
+            twice = np.uint64(codes[k + 2])
+            shared = (
+                popcount(once & query_masks[0])
+                + popcount(twice & query_masks[1])
+                + popcount(twice & query_masks[2])
+            )
+            for extra in range(3, query_masks.shape[0], 2):
+                if twice & query_masks[extra]:
+                    shared += np.int64(query_masks[extra + 1])
+            if 2 * shared < need:
+                continue
             if not seen[doc]:
                 seen[doc] = 1
                 out[found] = doc
@@ -176,11 +183,11 @@ def warm_up() -> None:
     docs, none = np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64)
     lengths, flat = np.ones(1, dtype=np.uint32), np.zeros(1, dtype=np.uint32)
     first_match_candidates(
-        np.zeros(2, dtype=np.int64),
-        np.array([[0, 0, 2]], dtype=np.int64),
+        np.zeros(ENTRY_WORDS, dtype=np.int64),
+        np.array([[0, 0, ENTRY_WORDS]], dtype=np.int64),
         1,
         0.5,
-        np.zeros(3, dtype=np.uint64),
+        np.zeros(5, dtype=np.uint64),
         np.zeros(1, dtype=np.uint8),
         docs,
     )

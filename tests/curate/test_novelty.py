@@ -195,6 +195,39 @@ def test_the_byte_parallel_histogram_bound_equals_the_plain_sum() -> None:
     assert 0 < len(expected) < 500 and out[:kept].tolist() == expected
 
 
+def test_the_posting_entries_bucket_bound_never_falls_below_the_histograms() -> None:
+    """The first-match kernel's bound from a posting entry's >= 1 / >= 2 bucket masks and the
+    query's level masks (with buckets past 3 tokens) is at least the 64-bucket histogram sum
+    Σ min(q, d): at exactly the histogram's threshold the kernel keeps every text, and it is
+    tight enough to drop most of them a little above their own bound."""
+    import numpy as np
+
+    from pipeline.curate.novelty_bounds import BUCKETS, bucket_bits, query_buckets
+    from pipeline.curate.novelty_kernels import first_match_candidates
+
+    def counts(token_ids: list[int]) -> np.ndarray:
+        known = np.array([token_id for token_id in token_ids if token_id >= 0], dtype=np.int64)
+        return np.bincount((known * 0x9E3779B1 & 0xFFFFFFFF) >> 26, minlength=BUCKETS)
+
+    rng = random.Random(5)
+    seen, out = np.zeros(1, dtype=np.uint8), np.empty(1, dtype=np.int64)
+    kept_above = 0
+    for _ in range(400):
+        vocabulary = rng.randint(3, 300)  # small vocabularies: buckets holding 4 and more
+        query = [rng.randrange(vocabulary) for _ in range(rng.randint(1, 60))]
+        text = [rng.randrange(vocabulary) for _ in range(rng.randint(1, 60))]
+        shared = int(np.minimum(counts(query), counts(text)).sum())
+        once, twice = bucket_bits(text)
+        entry = np.array([len(text) << 32, once, twice], dtype=np.uint64).view(np.int64)
+        _, masks = query_buckets(query)
+        layout = np.array([[0, 0, 3]], dtype=np.int64)
+        size, both = len(query), len(query) + len(text)
+        at_histogram = 2 * shared / both - 1e-9
+        assert first_match_candidates(entry, layout, size, at_histogram, masks, seen, out) == 1
+        kept_above += first_match_candidates(entry, layout, size, 2 * (shared + 1.5) / both, masks, seen, out)
+    assert kept_above < 100, kept_above
+
+
 def test_a_text_with_a_token_repeated_past_a_byte_is_never_pruned_by_its_histogram(
     monkeypatch: pytest.MonkeyPatch, index_mode: str
 ) -> None:
@@ -215,7 +248,8 @@ def test_kernels_read_postings_as_the_index_files_them() -> None:
 
 def test_a_querys_buckets_are_its_histogram_and_level_masks() -> None:
     """`query_buckets` against the plain numpy reading: the histogram of the known tokens
-    (None from BUCKET_MAX up) and the masks of buckets holding >= 1, 2, 3 (none past 3)."""
+    (None from BUCKET_MAX up), the masks of buckets holding >= 1, 2, 3, then (bit, q - 3) for
+    each bucket holding q > 3."""
     import numpy as np
 
     from pipeline.curate.novelty_bounds import BUCKET_MAX, query_buckets, token_histogram
@@ -231,10 +265,10 @@ def test_a_querys_buckets_are_its_histogram_and_level_masks() -> None:
             assert histogram is None
         else:
             assert histogram is not None and histogram.tolist() == token_histogram(known).tolist()
-        if counts.max() > 3:
-            assert masks.size == 0
-        else:
-            expected = [
-                sum(1 << bucket for bucket in range(64) if counts[bucket] >= level) for level in (1, 2, 3)
-            ]
-            assert masks.tolist() == expected
+        expected = [
+            sum(1 << bucket for bucket in range(64) if counts[bucket] >= level) for level in (1, 2, 3)
+        ]
+        for bucket in range(64):
+            if counts[bucket] > 3:
+                expected += [1 << bucket, counts[bucket] - 3]
+        assert masks.tolist() == expected
