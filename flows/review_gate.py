@@ -31,10 +31,10 @@ from prefect.client.orchestration import get_client
 from prefect.context import FlowRunContext
 from prefect.exceptions import FlowPauseTimeout
 from prefect.flow_runs import pause_flow_run
-from prefect.input import RunInput, keyset_from_base_key, read_flow_run_input
+from prefect.input import RunInput, keyset_from_paused_state, read_flow_run_input
 from prefect.logging import get_run_logger
 from prefect.settings import get_current_settings
-from prefect.states import Running
+from prefect.states import Paused, Running
 from pydantic import ValidationError
 
 from flows.artifacts import artifact_key, publish_markdown
@@ -62,24 +62,21 @@ def _run_where() -> str:
     return f"flow run {context.flow_run.name} ({context.flow_run.id})"
 
 
-def _carry_on_after_timeout() -> None:
-    """Where the gate could not end its pause in time the server failed the run; a build that
-    publishes unreviewed sets it back to running so it can finish."""
-    context = FlowRunContext.get()
-    if context is None or context.flow_run is None:
-        return
+def _back_to_running(flow_run_id: UUID, only_if_paused: bool = False) -> bool:
+    """Set the run back to Running ("review timed out"), so the build can go on; with
+    `only_if_paused`, only while no reviewer has resumed it. Whether it did."""
     with get_client(sync_client=True) as client:
-        state = client.read_flow_run(context.flow_run.id).state
-        if state is None or not state.is_running():
-            client.set_flow_run_state(context.flow_run.id, Running(message="review timed out"), force=True)
+        if only_if_paused:
+            state = client.read_flow_run(flow_run_id).state
+            if state is None or not state.is_paused():
+                return False
+        client.set_flow_run_state(flow_run_id, Running(message="review timed out"), force=True)
+    return True
 
 
 def _end_pause_if_paused(flow_run_id: UUID, ended: threading.Event) -> None:
-    with get_client(sync_client=True) as client:
-        state = client.read_flow_run(flow_run_id).state
-        if state is not None and state.is_paused():
-            client.set_flow_run_state(flow_run_id, Running(message="review timed out"), force=True)
-            ended.set()
+    if _back_to_running(flow_run_id, only_if_paused=True):
+        ended.set()
 
 
 def _wait_for_form(form: type[RunInput], seconds: int, key: str) -> RunInput | None:
@@ -100,7 +97,8 @@ def _wait_for_form(form: type[RunInput], seconds: int, key: str) -> RunInput | N
             poll_interval=min(POLL_SECONDS, seconds),
             key=key,
         )
-    except FlowPauseTimeout:  # the timer could not reach the server; the server failed the pause
+    except FlowPauseTimeout:  # the timer could not reach the server, and the server failed the run
+        _back_to_running(flow_run_id)
         return None
     except ValidationError:  # the pause ended with no form sent: Prefect builds an empty one
         if not ended.is_set():
@@ -111,7 +109,7 @@ def _wait_for_form(form: type[RunInput], seconds: int, key: str) -> RunInput | N
     if not ended.is_set():
         return answer
     # a reviewer's resume may land between the timer's look and its state change
-    response = keyset_from_base_key(f"paused-{key}")["response"]
+    response = keyset_from_paused_state(Paused(pause_key=key))["response"]
     sent = cast(dict[str, Any] | None, read_flow_run_input(response, flow_run_id=flow_run_id))
     return None if sent is None else form(**sent)
 
@@ -166,8 +164,6 @@ def ask_in_prefect_ui(request: ReviewRequest) -> Submission | None:
         request.config.timeout,
         request.config.on_timeout,
     )
-    if request.config.on_timeout == "publish":
-        _carry_on_after_timeout()
     return None
 
 

@@ -202,7 +202,7 @@ def test_the_posting_entries_bucket_bound_never_falls_below_the_histograms() -> 
     tight enough to drop most of them a little above their own bound."""
     import numpy as np
 
-    from pipeline.curate.novelty_bounds import BUCKETS, bucket_bits, query_buckets
+    from pipeline.curate.novelty_bounds import BUCKETS, ENTRY_WORDS, LENGTH_SHIFT, bucket_bits, query_buckets
     from pipeline.curate.novelty_kernels import first_match_candidates
 
     def counts(token_ids: list[int]) -> np.ndarray:
@@ -218,9 +218,9 @@ def test_the_posting_entries_bucket_bound_never_falls_below_the_histograms() -> 
         text = [rng.randrange(vocabulary) for _ in range(rng.randint(1, 60))]
         shared = int(np.minimum(counts(query), counts(text)).sum())
         once, twice = bucket_bits(text)
-        entry = np.array([len(text) << 32, once, twice], dtype=np.uint64).view(np.int64)
+        entry = np.array([len(text) << LENGTH_SHIFT, once, twice], dtype=np.uint64).view(np.int64)
         _, masks = query_buckets(query)
-        layout = np.array([[0, 0, 3]], dtype=np.int64)
+        layout = np.array([[0, 0, ENTRY_WORDS]], dtype=np.int64)
         size, both = len(query), len(query) + len(text)
         at_histogram = 2 * shared / both - 1e-9
         assert first_match_candidates(entry, layout, size, at_histogram, masks, seen, out) == 1

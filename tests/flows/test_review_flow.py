@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
+from pipeline.review.config import OnTimeout
 from tests.flows.conftest import small_build
 from tests.support.prefect_server import (
     PrefectServer,
@@ -319,15 +320,20 @@ def test_a_reviewer_decides_in_the_ui_and_the_decisions_stick(service: Service) 
     )
 
 
-def test_nobody_reviews_and_the_build_publishes_unreviewed(service: Service) -> None:
+def unreviewed(service: Service, timeout: int, on_timeout: OnTimeout) -> dict[str, Any]:
+    """The build config's parameters for a run nobody reviews: the timeout path, not the
+    sample, so a few new records are enough to pause on."""
     config = service.config.model_copy(deep=True)
-    # the timeout path, not the sample: a few new records are enough to pause on
     config.generate.target = 2
     config.review.sample = 2
-    config.review.timeout = 15
-    config.review.on_timeout = "publish"
+    config.review.timeout = timeout
+    config.review.on_timeout = on_timeout
+    return {"config": config.model_dump(mode="json")}
+
+
+def test_nobody_reviews_and_the_build_publishes_unreviewed(service: Service) -> None:
     with service.server.client() as client:
-        run_id = service.trigger(client, {"config": config.model_dump(mode="json")})
+        run_id = service.trigger(client, unreviewed(service, timeout=15, on_timeout="publish"))
         service.completed(client, run_id)
         # the gate ends its own pause: the run never fails on its way (alerts on failed runs)
         history = client.get("/flow_run_states/", params={"flow_run_id": run_id}).json()
@@ -338,14 +344,9 @@ def test_nobody_reviews_and_the_build_publishes_unreviewed(service: Service) -> 
 
 
 def test_a_build_that_must_be_reviewed_fails_with_the_gates_reason(service: Service) -> None:
-    config = service.config.model_copy(deep=True)
-    config.generate.target = 2
-    config.review.sample = 2
-    config.review.timeout = 10
-    config.review.on_timeout = "fail"
     before = latest(service.data)
     with service.server.client() as client:
-        run_id = service.trigger(client, {"config": config.model_dump(mode="json")})
+        run_id = service.trigger(client, unreviewed(service, timeout=10, on_timeout="fail"))
         run = wait_for_run(client, run_id, timeout=900)
         assert run["state"]["type"] == "FAILED", service.why(client, run)
         # the build's own reason, not the server's "paused and never resumed"
