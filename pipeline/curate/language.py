@@ -42,6 +42,19 @@ than them these some could other then its our only also how were should most aft
 )
 _WORD = re.compile(r"[a-zA-Z']+")
 _LETTER = re.compile(r"[^\W\d_]")
+# ASCII fast paths, the same counts as the patterns: a letter is [A-Za-z]; a word a run of
+# letters and apostrophes, lower-cased here
+_ASCII_LETTERS = bytes(range(65, 91)) + bytes(range(97, 123))
+_ASCII_WORD_CHARS = bytes(code if chr(code).isalpha() or code == 39 else 32 for code in range(128)).lower()
+_ASCII_WORD_CHARS += b" " * 128
+_ENGLISH_ONLY_BYTES = frozenset(word.encode() for word in _ENGLISH_ONLY)
+
+
+def letter_count(text: str) -> int:
+    """How many letters `text` holds (what `_LETTER` finds)."""
+    if text.isascii():
+        return len(text) - len(text.encode("ascii").translate(None, _ASCII_LETTERS))
+    return len(_LETTER.findall(text))
 
 
 @dataclass(frozen=True)
@@ -59,11 +72,19 @@ def detector(codes: tuple[str, ...]) -> LanguageDetector:
 
 
 def prose_of(text: str) -> str:
-    return _URL_OR_EMAIL.sub(" ", _CODE_BLOCK.sub(" ", text))[:_SAMPLE_CHARS]
+    if "`" in text:
+        text = _CODE_BLOCK.sub(" ", text)
+    if "@" in text or "://" in text or "www." in text:  # every URL or address holds one
+        text = _URL_OR_EMAIL.sub(" ", text)
+    return text[:_SAMPLE_CHARS]
 
 
 def obvious_language(prose: str) -> str | None:
     """English or Chinese when the text leaves no doubt; None means: ask the detector."""
+    if prose.isascii():
+        ascii_words = prose.encode("ascii").translate(_ASCII_WORD_CHARS).split()
+        english = [word for word in ascii_words if word in _ENGLISH_ONLY_BYTES]
+        return "en" if len(ascii_words) >= 8 and len(english) >= 0.2 * len(ascii_words) else None
     han = len(HAN_CHARACTER.findall(prose))
     if han:
         letters = len(_LETTER.findall(prose))
@@ -76,7 +97,7 @@ def obvious_language(prose: str) -> str | None:
 
 def detect(text: str, codes: tuple[str, ...], min_letters: int) -> Detected | None:
     prose = prose_of(text)
-    if len(_LETTER.findall(prose)) < min_letters:
+    if letter_count(prose) < min_letters:
         return None
     obvious = obvious_language(prose)
     if obvious is not None and obvious in codes:

@@ -20,7 +20,7 @@ from datasketch import MinHash, MinHashLSH
 from datasketch.storage import OrderedStorage, UnorderedStorage
 
 from pipeline.curate.config import MinHashConfig
-from pipeline.text import cjk_ratio, tokenize
+from pipeline.text import ascii_token_bytes, cjk_ratio, tokenize
 
 SCHEME = "affine32"
 _CHUNK = 65536  # signatures are kept in fixed-size numpy blocks, never one huge copy
@@ -31,16 +31,40 @@ def band_digest(band: bytes) -> bytes:
     return hashlib.blake2b(band, digest_size=8).digest()
 
 
+_EMPTY = np.uint32(0xFFFFFFFF)  # an empty MinHash's values
+
+
+def _fmix32(hashes: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer, which the affine32 scheme applies to each shingle's
+    hash before permuting it (uint32 arithmetic wraps)."""
+    hashes = hashes ^ (hashes >> np.uint32(16))
+    hashes *= np.uint32(0x85EBCA6B)
+    hashes ^= hashes >> np.uint32(13)
+    hashes *= np.uint32(0xC2B2AE35)
+    hashes ^= hashes >> np.uint32(16)
+    return hashes
+
+
 SHINGLE_HASH = "crc32"  # stable across processes (index files), and fast; datasketch mixes it
 
 
 def shingles(text: str, config: MinHashConfig) -> set[bytes]:
-    tokens = tokenize(text)
-    size = config.cjk_ngram if cjk_ratio(text) > 0.5 else config.word_ngram
+    return set(_shingle_list(text, config))
+
+
+def _shingle_list(text: str, config: MinHashConfig) -> list[bytes]:
+    """The shingles in text order, a repeated one as often as it occurs (a minimum does not
+    mind repeats, and a set costs as much as the hashing)."""
+    if text.isascii():  # no CJK; tokens straight to bytes
+        tokens: list[bytes] = ascii_token_bytes(text)
+        size = config.word_ngram
+    else:
+        tokens = [token.encode("utf-8") for token in tokenize(text)]
+        size = config.cjk_ngram if cjk_ratio(text) > 0.5 else config.word_ngram
     if len(tokens) <= size:
-        return {"\x1f".join(tokens).encode("utf-8")} if tokens else set()
+        return [b"\x1f".join(tokens)] if tokens else []
     grams = zip(*(tokens[start:] for start in range(size)), strict=False)  # shifted: shorter
-    return {"\x1f".join(gram).encode("utf-8") for gram in grams}
+    return [b"\x1f".join(gram) for gram in grams]
 
 
 class _Buckets(UnorderedStorage):  # type: ignore[misc]  # datasketch has no type hints
@@ -151,12 +175,19 @@ class Signer:
         )
 
     def sketch(self, text: str) -> MinHash:
-        sketch = self.minhash()
-        sketch.update_batch(shingles(text, self.config))
-        return sketch
+        return self.minhash(self.signature(text))
 
     def signature(self, text: str) -> np.ndarray:
-        values: np.ndarray = self.sketch(text).hashvalues  # uint32 in the 32-bit scheme
+        """The hash values datasketch's `MinHash.update_batch` gives these shingles (uint32 in
+        the 32-bit scheme), worked out here without a MinHash object: each one parses its
+        permutations again, which cost as much as the arithmetic on a short text."""
+        hashes = np.fromiter(map(zlib.crc32, _shingle_list(text, self.config)), dtype=np.uint32)
+        if not len(hashes):
+            return np.full(self.config.num_perm, _EMPTY, dtype=np.uint32)
+        multipliers, offsets = self.permutations
+        permuted: np.ndarray = np.multiply.outer(_fmix32(hashes), multipliers)
+        permuted += offsets  # wraps modulo 2**32, as the affine scheme does
+        values: np.ndarray = permuted.min(axis=0)
         return values
 
     def bands(self, signature: np.ndarray) -> Bands:

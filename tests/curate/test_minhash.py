@@ -1,6 +1,8 @@
 import random
+import zlib
 
-from datasketch import MinHashLSH
+import numpy as np
+from datasketch import MinHash, MinHashLSH
 
 from pipeline.curate.config import MinHashConfig
 from pipeline.curate.minhash import NearDupIndex, Signer, band_digest, compact_lsh, shingles
@@ -99,3 +101,20 @@ def test_band_keys_made_beforehand_propose_what_datasketch_proposes() -> None:
     assert len(index) == len(texts) == len(index.lsh.keys)
     assert index.signer.band_ranges == plain.hashranges  # handed over, not worked out again
     assert sum(1 for text in texts[200:] if index.find(signer.signature(text)) is not None) > 0
+
+
+def test_a_signature_is_what_datasketch_minhash_gives_for_the_same_shingles() -> None:
+    """`Signer.signature` does datasketch's arithmetic itself: the values must be the ones its
+    `MinHash.update_batch` gives, or persistent indexes of earlier builds would stop matching.
+    English, Chinese, one shingle, none at all, and both n-gram sizes."""
+    texts = [*_near_texts(7, 40, 15, 20, " again"), LONG_EN, LONG_ZH, "one", "two words", "", "  ?! "]
+    for config in (CONFIG, CONFIG.model_copy(update={"word_ngram": 1, "num_perm": 64, "seed": 9})):
+        signer = Signer(config)
+        for text in texts:
+            expected = MinHash(
+                num_perm=config.num_perm, seed=config.seed, scheme="affine32", hashfunc=zlib.crc32
+            )
+            expected.update_batch(shingles(text, config))
+            signature = signer.signature(text)
+            assert signature.dtype == np.uint32
+            assert signature.tolist() == expected.hashvalues.tolist(), text
