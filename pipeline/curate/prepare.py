@@ -57,10 +57,23 @@ class PreparedRecord:
         return _unpickled, (*fields, " ".join(self.tokens), signature, self.bands, self.seconds)
 
 
-def _unpickled(*fields: Any) -> PreparedRecord:
-    *head, tokens, signature, bands, seconds = fields
+def _unpickled(
+    record: Record,
+    text: str,
+    step: str | None,
+    verdict: Verdict | None,
+    pii_found: dict[str, int],
+    redacted: bool,
+    key: str,
+    tokens: str,
+    signature: bytes | None,
+    bands: tuple[bytes, ...] | None,
+    seconds: dict[str, float],
+) -> PreparedRecord:
     values = None if signature is None else np.frombuffer(signature, dtype=np.uint32)
-    return PreparedRecord(*head, tokens=tokens.split(), signature=values, bands=bands, seconds=seconds)
+    return PreparedRecord(
+        record, text, step, verdict, pii_found, redacted, key, tokens.split(), values, bands, seconds
+    )
 
 
 def minhash_text(record: Record, config: CurateConfig) -> str:
