@@ -24,9 +24,12 @@ KANA_HANGUL_CHARACTER = re.compile(r"[\u3040-\u30ff\uac00-\ud7af]")  # Japanese 
 
 _TOKEN = re.compile(rf"[{CJK_RANGES}]|[^\W_{CJK_RANGES}]+", re.UNICODE)
 _LETTER_OR_DIGIT = re.compile(r"[^\W_]", re.UNICODE)
-# ASCII text's tokens are its runs of letters and digits, lower-cased: every other byte becomes
-# a space and the rest is a C-level split, about six times as fast as the pattern
+LETTER = re.compile(r"[^\W\d_]")  # a letter of any script (a Han character is one)
+# ASCII fast paths, the same results as the patterns and several times as fast: a table that
+# turns every byte but a letter or digit into a space and lower-cases letters (tokens are then a
+# C-level split), and the ASCII letters, which a translation deletes to count them
 _ASCII_WORD_BYTES = bytes(code if chr(code).isalnum() and code < 128 else 32 for code in range(256)).lower()
+_ASCII_LETTERS = bytes(range(65, 91)) + bytes(range(97, 123))
 
 
 def normalize(text: str) -> str:
@@ -37,13 +40,24 @@ def normalize(text: str) -> str:
 def tokenize(text: str) -> list[str]:
     """Each CJK character is a token; runs of other letters and digits are words."""
     if text.isascii():  # what the pattern finds in ASCII text, found faster
-        return text.encode("ascii").translate(_ASCII_WORD_BYTES).decode("ascii").split()
+        return _ascii_words(text).decode("ascii").split()
     return _TOKEN.findall(normalize(text))
+
+
+def _ascii_words(text: str) -> bytes:
+    return text.encode("ascii").translate(_ASCII_WORD_BYTES)
 
 
 def ascii_token_bytes(text: str) -> list[bytes]:
     """`tokenize(text)` for ASCII text, as bytes (what hashing wants)."""
-    return text.encode("ascii").translate(_ASCII_WORD_BYTES).split()
+    return _ascii_words(text).split()
+
+
+def letter_count(text: str) -> int:
+    """How many letters `text` holds (what `LETTER` finds)."""
+    if text.isascii():
+        return len(text) - len(text.encode("ascii").translate(None, _ASCII_LETTERS))
+    return len(LETTER.findall(text))
 
 
 @lru_cache(maxsize=64)  # the same fields are asked about by several checks in a row

@@ -1,15 +1,15 @@
 import random
 import string
 
-from pipeline.text import _TOKEN, ascii_token_bytes, normalize, tokenize
+from pipeline.text import _TOKEN, LETTER, ascii_token_bytes, letter_count, normalize, tokenize
 
 
 def _by_the_pattern(text: str) -> list[str]:
     return _TOKEN.findall(normalize(text))
 
 
-def test_ascii_text_is_tokenized_as_the_pattern_tokenizes_it() -> None:
-    """ASCII text takes a faster path than the pattern; both must give the same tokens, over
+def test_ascii_text_is_tokenized_and_counted_as_the_patterns_do_it() -> None:
+    """ASCII text takes a faster path than the pattern; both must give the same tokens and letter counts, over
     every ASCII character (controls, the separators \\x1c-\\x1f that str.split treats as
     space, underscores, which are not word characters here)."""
     rng = random.Random(3)
@@ -26,6 +26,7 @@ def test_ascii_text_is_tokenized_as_the_pattern_tokenizes_it() -> None:
         expected = _by_the_pattern(text)
         assert tokenize(text) == expected, repr(text)
         assert ascii_token_bytes(text) == [token.encode() for token in expected], repr(text)
+        assert letter_count(text) == len(LETTER.findall(text)), repr(text)
 
 
 def test_other_text_keeps_the_pattern() -> None:
@@ -39,3 +40,8 @@ def test_other_text_keeps_the_pattern() -> None:
         "气",
         "ok",
     ]
+
+
+def test_letters_of_other_scripts_are_counted() -> None:
+    assert letter_count("今天 ok, école 42!") == 9
+    assert letter_count("日本語のテキスト") == 8

@@ -14,7 +14,7 @@ from functools import lru_cache
 from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
 
 from pipeline.curate.language import obvious_language
-from pipeline.text import HAN_CHARACTER
+from pipeline.text import HAN_CHARACTER, letter_count
 
 SAMPLE_CHARS = 2000  # script counts and the English check read this much of a document
 MODEL_SAMPLE_CHARS = 1000  # lingua reads this much (its time grows with the length)
@@ -26,7 +26,6 @@ DETECTED_LANGUAGES = (
 )
 
 _URL_OR_EMAIL = re.compile(r"\b(?:https?://|www\.)\S+|\S+@\S+")
-_LETTER = re.compile(r"[^\W\d_]")
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")
 
@@ -54,7 +53,7 @@ def script_language(sample: str, letters: int) -> str | None:
 def detect_language(text: str) -> str:
     """ISO 639-1 code of the language `text` is written in ("en", "zh", "de", ...), or "unknown"."""
     sample = _URL_OR_EMAIL.sub(" ", text[:SAMPLE_CHARS])
-    letters = len(_LETTER.findall(sample))
+    letters = letter_count(sample)
     if letters < MIN_LETTERS:
         return UNKNOWN
     by_script = script_language(sample, letters)

@@ -16,7 +16,6 @@ zh_terminal_punctuation (。！？… count as terminal), and the n-gram rules o
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from pydantic import Field, field_validator
@@ -24,7 +23,7 @@ from pydantic import Field, field_validator
 from pipeline.corpus.language import detect_language as detect_language  # re-exported for the build
 from pipeline.corpus.repetition import NgramIndex, duplicates, lines_of, paragraphs_of
 from pipeline.settings import StrictModel
-from pipeline.text import cjk_ratio, tokenize
+from pipeline.text import LETTER, cjk_ratio, letter_count, tokenize
 
 # Gopher's stop words (at least two must occur in an English document)
 GOPHER_STOP_WORDS = ["the", "be", "to", "of", "and", "that", "have", "with"]
@@ -35,7 +34,6 @@ BULLETS = ("-", "*", "•", "‣", "◦", "▪", "●", "■", "·", "–", "—
 ELLIPSES = ("...", "…")
 TERMINAL = tuple(".!?\"'") + ("。", "！", "？", "…", "”", "」", "』")
 _CLOSING = "\"')]}”’」』）》"
-_LETTER = re.compile(r"[^\W\d_]")
 
 
 class QualityConfig(StrictModel):
@@ -143,7 +141,7 @@ def _alphabetic_checks(text: str, language: str, config: QualityConfig) -> Itera
         "symbol_ratio", "# and ellipsis per word", _share(symbols, count), config.max_symbol_word_ratio
     )
     yield from _line_checks(lines, config)
-    alpha = sum(1 for word in words if _LETTER.search(word))
+    alpha = sum(1 for word in words if LETTER.search(word))
     yield _too_low(
         "alpha_words", "share of words with a letter", _share(alpha, count), config.min_alpha_words
     )
@@ -166,7 +164,7 @@ def _cjk_checks(text: str, language: str, config: QualityConfig) -> Iterator[Fai
         yield "zh_char_count", f"{count} characters, expected {config.zh_min_chars}-{config.zh_max_chars}"
     lines = lines_of(text)
     yield from _repetition_checks(text, lines, config)
-    letters = len(_LETTER.findall(text))  # Han characters count as letters (\w, not digits)
+    letters = letter_count(text)  # Han characters count as letters (\w, not digits)
     yield _too_low(
         "zh_letter_share",
         "share of Han/letter characters",

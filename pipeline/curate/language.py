@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
 
-from pipeline.text import HAN_CHARACTER, KANA_HANGUL_CHARACTER
+from pipeline.text import HAN_CHARACTER, KANA_HANGUL_CHARACTER, letter_count
 
 _CODE_BLOCK = re.compile(r"```.*?(?:```|\Z)|`[^`\n]*`", re.DOTALL)
 _URL_OR_EMAIL = re.compile(r"\b(?:https?://|www\.)\S+|\S+@\S+")
@@ -41,20 +41,10 @@ they which have has not or can will your more their what when there been would a
 than them these some could other then its our only also how were should most after""".split()
 )
 _WORD = re.compile(r"[a-zA-Z']+")
-_LETTER = re.compile(r"[^\W\d_]")
-# ASCII fast paths, the same counts as the patterns: a letter is [A-Za-z]; a word a run of
-# letters and apostrophes, lower-cased here
-_ASCII_LETTERS = bytes(range(65, 91)) + bytes(range(97, 123))
+# ASCII text's words as `_WORD` finds them, lower-cased: every other byte becomes a space
 _ASCII_WORD_CHARS = bytes(code if chr(code).isalpha() or code == 39 else 32 for code in range(128)).lower()
 _ASCII_WORD_CHARS += b" " * 128
 _ENGLISH_ONLY_BYTES = frozenset(word.encode() for word in _ENGLISH_ONLY)
-
-
-def letter_count(text: str) -> int:
-    """How many letters `text` holds (what `_LETTER` finds)."""
-    if text.isascii():
-        return len(text) - len(text.encode("ascii").translate(None, _ASCII_LETTERS))
-    return len(_LETTER.findall(text))
 
 
 @dataclass(frozen=True)
@@ -81,13 +71,17 @@ def prose_of(text: str) -> str:
 
 def obvious_language(prose: str) -> str | None:
     """English or Chinese when the text leaves no doubt; None means: ask the detector."""
-    if prose.isascii():
+    if prose.isascii():  # what `_by_patterns` finds in ASCII text (no Han), found faster
         ascii_words = prose.encode("ascii").translate(_ASCII_WORD_CHARS).split()
         english = [word for word in ascii_words if word in _ENGLISH_ONLY_BYTES]
         return "en" if len(ascii_words) >= 8 and len(english) >= 0.2 * len(ascii_words) else None
+    return _by_patterns(prose)
+
+
+def _by_patterns(prose: str) -> str | None:
     han = len(HAN_CHARACTER.findall(prose))
     if han:
-        letters = len(_LETTER.findall(prose))
+        letters = letter_count(prose)
         return "zh" if han >= 0.8 * letters and not KANA_HANGUL_CHARACTER.search(prose) else None
     words = _WORD.findall(prose)
     if len(words) >= 8 and sum(w.lower() in _ENGLISH_ONLY for w in words) >= 0.2 * len(words):

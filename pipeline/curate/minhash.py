@@ -174,9 +174,6 @@ class Signer:
             hashfunc=zlib.crc32,
         )
 
-    def sketch(self, text: str) -> MinHash:
-        return self.minhash(self.signature(text))
-
     def signature(self, text: str) -> np.ndarray:
         """The hash values datasketch's `MinHash.update_batch` gives these shingles (uint32 in
         the 32-bit scheme), worked out here without a MinHash object: each one parses its

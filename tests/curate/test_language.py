@@ -1,16 +1,11 @@
 import random
-import re
 
 from pipeline.curate.language import (
     _CODE_BLOCK,
     _ENGLISH_ONLY,
-    _LETTER,
     _URL_OR_EMAIL,
-    _WORD,
-    HAN_CHARACTER,
-    KANA_HANGUL_CHARACTER,
+    _by_patterns,
     detect,
-    letter_count,
     obvious_language,
     prose_of,
 )
@@ -48,34 +43,19 @@ def _prose_by_the_patterns(text: str) -> str:
     return _URL_OR_EMAIL.sub(" ", _CODE_BLOCK.sub(" ", text))[:300]
 
 
-def _obvious_by_the_patterns(prose: str) -> str | None:
-    han = len(HAN_CHARACTER.findall(prose))
-    if han:
-        letters = len(_LETTER.findall(prose))
-        return "zh" if han >= 0.8 * letters and not KANA_HANGUL_CHARACTER.search(prose) else None
-    words = _WORD.findall(prose)
-    if len(words) >= 8 and sum(w.lower() in _ENGLISH_ONLY for w in words) >= 0.2 * len(words):
-        return "en"
-    return None
-
-
 def test_the_ascii_fast_paths_agree_with_the_patterns() -> None:
-    """ASCII text is counted without the patterns; letters, prose and the obvious language must
-    come out as the patterns give them, on English, look-alikes and random ASCII."""
+    """ASCII text is read without the patterns; its prose and its obvious language must come
+    out as the patterns give them, on English, look-alikes and random ASCII."""
     for text in _texts(11, 4000):
         assert prose_of(text) == _prose_by_the_patterns(text), repr(text)
-        assert letter_count(text) == len(_LETTER.findall(text)), repr(text)
-        assert obvious_language(text) == _obvious_by_the_patterns(text), repr(text)
+        assert obvious_language(text) == _by_patterns(text), repr(text)
 
 
-def test_other_text_is_counted_by_the_patterns() -> None:
-    for text in (
-        "今天天气很好，我们去公园吧 ok",
-        "Ça va très bien, merci beaucoup à tous",
-        "日本語のテキストです",
-    ):
-        assert letter_count(text) == len(re.findall(r"[^\W\d_]", text))
-        assert obvious_language(text) == _obvious_by_the_patterns(text)
+def test_other_text_is_judged_by_the_patterns() -> None:
+    assert obvious_language("今天天气很好，我们去公园吧 ok") == "zh"
+    assert obvious_language("日本語のテキストです") is None  # kana: not Chinese
+    assert obvious_language("Ça va très bien, merci beaucoup à tous") is None
+    assert obvious_language("Ça the and of to is that for with was it") == "en"
 
 
 def test_detect_names_english_and_chinese_and_leaves_short_text_alone() -> None:
