@@ -44,17 +44,18 @@ class Signatures:
     def __init__(self, relaxed: float) -> None:
         self.relaxed = relaxed
         self.counts = np.zeros((BUCKETS, 1024), dtype=np.uint8)
-        self.scaled_lengths = np.zeros(1024, dtype=np.float64)  # relaxed · length
+        self.half_scaled_lengths = np.zeros(1024, dtype=np.float64)  # relaxed · length / 2
         self.size = 0
 
     def append(self, token_ids: Sequence[int]) -> None:
         if self.size == self.counts.shape[1]:
             self.counts = np.concatenate([self.counts, np.zeros_like(self.counts)], axis=1)
-            self.scaled_lengths = np.concatenate([self.scaled_lengths, np.zeros_like(self.scaled_lengths)])
+            grown = np.zeros_like(self.half_scaled_lengths)
+            self.half_scaled_lengths = np.concatenate([self.half_scaled_lengths, grown])
         counts = bucket_counts(token_ids)
         if counts:
             self.counts[list(counts), self.size] = np.minimum(list(counts.values()), _MOST)
-        self.scaled_lengths[self.size] = self.relaxed * len(token_ids)
+        self.half_scaled_lengths[self.size] = 0.5 * (self.relaxed * len(token_ids))
         self.size += 1
 
     def candidates(
@@ -71,10 +72,12 @@ class Signatures:
         buckets = [bucket for bucket, count in counts.items() if count < _MOST]
         rows = self.counts[buckets, :texts]  # a copy: the query's buckets of every text
         np.minimum(rows, np.array([counts[bucket] for bucket in buckets], dtype=np.uint8)[:, None], out=rows)
-        shared = rows.sum(axis=0, dtype=np.uint32)
-        # 2·(shared + sure) >= relaxed·(|a| + |d|), with relaxed·|d| kept per text
-        need = np.add(self.scaled_lengths[:texts], self.relaxed * size - 2 * sure)
-        docs = np.flatnonzero(2 * shared >= need).tolist()
+        # the sum is at most the query's length: a short query adds in bytes, with no casting
+        shared = np.add.reduce(rows, axis=0, dtype=np.uint8 if size <= _MOST else np.uint32)
+        # shared + sure >= relaxed·(|a| + |d|)/2, with relaxed·|d|/2 kept per text (halving is
+        # exact in binary floating point, so this is the bound 2·(shared + sure) >= … exactly)
+        need = np.add(self.half_scaled_lengths[:texts], 0.5 * self.relaxed * size - sure)
+        docs = np.flatnonzero(shared >= need).tolist()
         if not docs:
             return []
         query_counts: dict[int, int] = {}

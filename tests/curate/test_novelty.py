@@ -239,6 +239,24 @@ def test_a_text_with_a_token_repeated_past_a_byte_is_never_pruned_by_its_histogr
     assert index.find_near(["y"] * 148 + ["la"] * 3).partner_id == "other"
 
 
+@pytest.mark.parametrize("threshold", [0.5, 0.7])
+def test_index_agrees_on_texts_longer_than_a_byte_can_count(threshold: float, index_mode: str) -> None:
+    """Queries past 255 tokens sum their shared bucket counts in a wider type, and a bucket
+    holding 255 or more of a query's tokens counts as shared by every text."""
+    rng = random.Random(5)
+    vocab = [f"w{i}" for i in range(40)]
+    base = [[rng.choice(vocab) for _ in range(rng.randint(200, 700))] for _ in range(25)]
+    texts = []
+    for _ in range(80):
+        text = list(rng.choice(base))
+        for _ in range(rng.randint(0, 150)):
+            text[rng.randrange(len(text))] = rng.choice(vocab)
+        texts.append(text)
+    texts += [["la"] * 300 + ["x"], ["la"] * 280 + ["x", "y"] * 20, ["la"] * 40 + ["y"] * 200]
+    assert max(len(text) for text in texts) > 255
+    exhaustive_agreement(texts, threshold)
+
+
 def test_kernels_read_postings_as_the_index_files_them() -> None:
     from pipeline.curate import novelty, novelty_bounds, novelty_kernels
 
