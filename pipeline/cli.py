@@ -12,15 +12,17 @@ is stopped, and the command exits with 128 + the signal's number (130, 143, 129)
 
 from __future__ import annotations
 
+import importlib
 import logging
 import signal
 import sys
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
-from pipeline.commands import register_all
+from pipeline.commands import all_modules, modules_for
 from pipeline.commands.common import PANEL_ORDER
 from pipeline.errors import EXIT_CODES_HELP, SeedforgeError, exit_code_for
 from pipeline.processes import handle_signals, signal_behind, stop_children
@@ -31,6 +33,18 @@ LOGGERS = ("pipeline", "flows")  # seedforge's loggers: pipeline.llm, pipeline.g
 class SeedforgeApp(typer.Typer):
     """A Typer whose invocation (the console script, `python -m pipeline.cli`) stops every
     child process and exits with the signal's code when a signal ends it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.registered_modules: set[str] = set()
+
+    def register_commands(self, modules: Iterable[str]) -> SeedforgeApp:
+        """Import and register these command modules, each once."""
+        for name in modules:
+            if name not in self.registered_modules:
+                importlib.import_module(f"pipeline.commands.{name}").register(self)
+                self.registered_modules.add(name)
+        return self
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         with handle_signals() as signals:
@@ -113,7 +127,7 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-app = SeedforgeApp(
+_app = SeedforgeApp(
     name="seedforge",
     cls=PanelOrderedGroup,
     no_args_is_help=True,
@@ -123,7 +137,7 @@ app = SeedforgeApp(
 )
 
 
-@app.callback()
+@_app.callback()
 def main(
     version: Annotated[
         bool,
@@ -144,7 +158,18 @@ def main(
     configure_output(verbose, quiet)
 
 
-register_all(app)
+def __getattr__(name: str) -> SeedforgeApp:
+    """`app`: the command with every subcommand registered (tests, `typer` tooling)."""
+    if name == "app":
+        return _app.register_commands(all_modules())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def run() -> None:
+    """The console script: registers only what this command line names, then runs it."""
+    _app.register_commands(modules_for(sys.argv[1:]))
+    _app()
+
 
 if __name__ == "__main__":
-    app()
+    run()
