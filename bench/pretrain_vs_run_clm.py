@@ -12,13 +12,17 @@ a corpus built (untimed, once) with `seedforge corpus build seeds/corpora/medica
 - baseline: the recipe of transformers' run_clm example, written here from its documented
   steps: tokenise each document (EOS appended, as seedforge's blocks have), concatenate, cut
   into block_size chunks (`group_texts`, the tail dropped), labels = input ids, then
-  Trainer.train() with the same LoRA model. Its tokens/s is measured the same way: the
+  Trainer.train() with the same LoRA model (`transformers`, the recipe as LoRA pretraining
+  scripts such as Chinese-LLaMA-Alpaca's adapt it). Its tokens/s is measured the same way: the
   seconds between on_step_begin and on_step_end, summed, over the tokens in those steps.
+- the same recipe as run_clm ships it (`transformers-full`): every weight trained, no LoRA,
+  same blocks, optimizer and steps.
 
 Runs are interleaved (seedforge, baseline, then baseline, seedforge, ...); each line reports
 the optimizer-step tokens/s and the child's whole wall time.
 
     python bench/pretrain_vs_run_clm.py [--steps 8] [--batch 8] [--runs 3] [--workdir DIR]
+        [--systems seedforge,transformers,transformers-full]
 """
 
 from __future__ import annotations
@@ -35,11 +39,13 @@ from pathlib import Path
 
 BLOCK, MICRO, LR, SEED = 256, 2, 2e-4, 42
 PROJECTIONS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+SYSTEMS = ("seedforge", "transformers", "transformers-full")
 ENV = {"SEEDFORGE_TORCH_THREADS": "1", "OMP_NUM_THREADS": "1", "RAYON_NUM_THREADS": "1"}
 
 
-def baseline_child(corpus: Path, out: Path, steps: int, batch: int) -> None:
-    """The transformers recipe, in its own process; prints one JSON line."""
+def baseline_child(corpus: Path, out: Path, steps: int, batch: int, full: bool) -> None:
+    """The transformers recipe, in its own process (`full`: every weight trained, as run_clm
+    ships; else the same LoRA as seedforge); prints one JSON line."""
     import torch
     from datasets import Dataset
     from peft import LoraConfig, get_peft_model
@@ -76,7 +82,8 @@ def baseline_child(corpus: Path, out: Path, steps: int, batch: int) -> None:
     lora = LoraConfig(
         r=8, lora_alpha=32, lora_dropout=0.05, target_modules=PROJECTIONS, task_type="CAUSAL_LM"
     )
-    model = get_peft_model(model, lora)
+    if not full:
+        model = get_peft_model(model, lora)
 
     class StepTimer(TrainerCallback):
         seconds = 0.0
@@ -149,9 +156,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--baseline-child", nargs=2, metavar=("CORPUS", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--full", action="store_true", help=argparse.SUPPRESS)  # with --baseline-child
+    parser.add_argument(
+        "--systems", default=",".join(SYSTEMS), help="of seedforge, transformers, transformers-full"
+    )
     args = parser.parse_args()
     if args.baseline_child:
-        baseline_child(Path(args.baseline_child[0]), Path(args.baseline_child[1]), args.steps, args.batch)
+        baseline_child(
+            Path(args.baseline_child[0]), Path(args.baseline_child[1]), args.steps, args.batch, args.full
+        )
         return
     work = args.workdir or Path(tempfile.mkdtemp(prefix="seedforge-pretrain-bench-"))
     data = work / "data"
@@ -164,9 +177,10 @@ def main() -> None:
     corpus = max((data / "corpora" / "medical").glob("v*"), key=lambda p: int(p.name[1:]))
     manifest = json.loads((corpus / "manifest.json").read_text())
     print(f"corpus {corpus}: {manifest['splits']['train']}", flush=True)
-    results: dict[str, list[dict]] = {"seedforge": [], "transformers": []}
+    systems = args.systems.split(",")
+    results: dict[str, list[dict]] = {system: [] for system in systems}
     for index in range(args.runs):
-        order = ["seedforge", "transformers"] if index % 2 == 0 else ["transformers", "seedforge"]
+        order = systems if index % 2 == 0 else systems[::-1]
         for system in order:
             out = work / f"{system}-{index}"
             if system == "seedforge":
@@ -179,7 +193,8 @@ def main() -> None:
                 row = {"tokens_per_second": summary["tokens_per_second"], "wall": wall}
             else:
                 wall, stdout = run([sys.executable, __file__, "--steps", str(args.steps),
-                                    "--batch", str(args.batch), "--baseline-child", str(corpus), str(out)],
+                                    "--batch", str(args.batch), "--baseline-child", str(corpus), str(out),
+                                    *(["--full"] if system == "transformers-full" else [])],
                                    data)  # fmt: skip
                 row = {**json.loads(stdout.strip().splitlines()[-1]), "wall": wall}
             results[system].append(row)
@@ -196,6 +211,15 @@ def main() -> None:
             f"| {system} | {statistics.median(speeds):.0f} ({min(speeds):.0f}-{max(speeds):.0f}) "
             f"| {statistics.median(walls):.1f} ({min(walls):.1f}-{max(walls):.1f}) |"
         )
+    if "seedforge" in results:
+        ours = [row["tokens_per_second"] for row in results["seedforge"]]
+        for system in (name for name in systems if name != "seedforge"):
+            theirs = [row["tokens_per_second"] for row in results[system]]
+            ratios = [a / b for a, b in zip(ours, theirs, strict=True)]  # run by run
+            print(
+                f"seedforge / {system}: {statistics.median(ratios):.2f}x "
+                f"(runs {min(ratios):.2f}-{max(ratios):.2f}x)"
+            )
 
 
 if __name__ == "__main__":
