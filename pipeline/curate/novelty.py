@@ -52,7 +52,7 @@ from pipeline.curate.novelty_bounds import (
     query_buckets,
     token_histogram,
 )
-from pipeline.curate.novelty_scan import Signatures
+from pipeline.curate.novelty_scan import Signatures, bucket_counts
 from pipeline.curate.rouge import fmeasure, lcs_length
 
 _MIN_SNAPSHOT = 256
@@ -85,6 +85,7 @@ class NoveltyIndex:
         self._work: dict[str, np.ndarray] | None = None
         self._budget: np.ndarray | None = None
         self._histograms = np.zeros((1024, BUCKETS), dtype=np.uint8)
+        self._queried: tuple[list[str], dict[int, int], int] | None = None  # the last query, scanned
         self._signatures: Signatures | None = Signatures(
             threshold - SLACK
         )  # None once the inverted index runs
@@ -139,18 +140,17 @@ class NoveltyIndex:
                 token_id = self._vocab[token] = len(self._vocab)
                 self._df.append(0)
             token_ids.append(token_id)
-        for token_id in set(token_ids):
-            self._df[token_id] += 1
         doc = len(self._ids)
         self._ids.append(doc_id)
         self._flat.extend(token_ids)
         self._starts.append(len(self._flat))
         self._lengths.append(len(token_ids))
-        if self._signatures is not None:
-            self._signatures.append(token_ids)
+        if self._signatures is not None:  # word rarity is counted when the inverted index starts
+            self._signatures.append(token_ids, self._counts_of_queried(tokens, token_ids))
             if len(self._ids) >= INDEX_FROM:
                 self._start_inverted_index()
             return
+        self._count_documents(token_ids)
         self._index_text(doc, token_ids)
         growth = 2 if self._snapshot_docs < _SETTLED_SNAPSHOT else 4
         if len(self._ids) >= max(_MIN_SNAPSHOT, growth * self._snapshot_docs):
@@ -168,14 +168,35 @@ class NoveltyIndex:
             self._histograms = grown
         self._histograms[doc] = token_histogram(np.array(token_ids, dtype=np.int64))
 
+    def _counts_of_queried(self, tokens: list[str], token_ids: list[int]) -> dict[int, int] | None:
+        """The bucket counts of a text added right after it was queried (as the curator does):
+        the query's, plus the tokens that were new to the index then and have ids now."""
+        queried, self._queried = self._queried, None
+        if queried is None or queried[0] != tokens:
+            return None
+        _, counts, known = queried
+        new = bucket_counts([token_id for token_id in token_ids if token_id >= known])
+        if not new:
+            return counts
+        counts = dict(counts)
+        for bucket, count in new.items():
+            counts[bucket] = counts.get(bucket, 0) + count
+        return counts
+
     def _start_inverted_index(self) -> None:
         """From signature scans (whose cost grows with every kept text) to the prefix-filtered
         inverted index: every text so far gets its histogram, then (with a first snapshot of
         word rarity) its postings."""
         self._signatures = None
         for doc in range(len(self._ids)):
-            self._store_histogram(doc, self.tokens_of(doc))
+            token_ids = self.tokens_of(doc)
+            self._count_documents(token_ids)
+            self._store_histogram(doc, token_ids)
         self._renew_order()
+
+    def _count_documents(self, token_ids: list[int]) -> None:
+        for token_id in set(token_ids):
+            self._df[token_id] += 1
 
     def _renew_order(self) -> None:
         order = sorted(range(len(self._df)), key=lambda token_id: (self._df[token_id], token_id))
@@ -198,7 +219,9 @@ class NoveltyIndex:
         vocab = self._vocab
         token_ids = [vocab.get(token, -1 - n) for n, token in enumerate(tokens)]
         if self._signatures is not None:
-            scored = self._signatures.candidates(token_ids, self._starts, self._flat)
+            counts = bucket_counts(token_ids)
+            self._queried = (list(tokens), counts, len(vocab))  # a copy: the caller's list may change
+            scored = self._signatures.candidates(token_ids, counts, self._starts, self._flat)
             return self._verify_scored(scored, token_ids)
         ordered = self._ordered(token_ids)
         size, relaxed = len(ordered), self.threshold - SLACK

@@ -257,6 +257,22 @@ def test_index_agrees_on_texts_longer_than_a_byte_can_count(threshold: float, in
     exhaustive_agreement(texts, threshold)
 
 
+def test_a_text_added_after_its_query_is_indexed_as_added_even_if_the_list_changed(
+    index_mode: str,
+) -> None:
+    """The scan reuses a query's bucket counts when the same text is added next; a caller that
+    changes its list in between must get the counts of what it added."""
+    index = NoveltyIndex(0.7)
+    known = "alpha beta gamma delta epsilon zeta eta theta".split()
+    index.add("first", known)
+    text = "words the index has never seen".split()
+    assert index.find_near(text) is None
+    text[:] = known + "iota kappa lambda mu nu xi omicron pi".split()  # half of it known
+    index.add("changed", text)
+    near = index.find_near(list(text))  # F1 1.0 with "changed", 0.67 with "first"
+    assert near is not None and near.partner_id == "changed"
+
+
 def test_kernels_read_postings_as_the_index_files_them() -> None:
     from pipeline.curate import novelty, novelty_bounds, novelty_kernels
 
