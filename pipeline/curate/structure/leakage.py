@@ -12,14 +12,14 @@ import re
 from functools import lru_cache
 from importlib import resources
 
-from pipeline.curate.structure.screen import Screened, screened, tokens
+from pipeline.curate.structure.screen import Screened, screened, screened_alternatives, tokens
 from pipeline.text import tokenize
 
 WORD_NGRAM = 5  # words of a space-delimited language
 CJK_NGRAM = 8  # characters of Chinese
 _I = re.IGNORECASE
 
-_TALK_ABOUT_THE_PROMPT = screened(
+_TALK_ABOUT_THE_PROMPT = screened_alternatives(  # read for its whole match only
     r"\b(?:series|list|set|number|variety|couple) of (?:\w+ ){0,3}?(?:tasks|task instructions)\b"
     r"|\b(?:come|came|coming) up with (?:\w+ ){0,4}?(?:tasks|instructions|examples)\b"
     r"|\b(?:invent\w*|creat\w*|writ\w*|generat\w*|com\w* up with) (?:\w+ ){0,3}"

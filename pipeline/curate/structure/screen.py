@@ -189,6 +189,73 @@ def screened(pattern: str, flags: int = 0) -> Screened:
     return Screened(re.compile(pattern, flags))
 
 
+_INLINE_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
+
+
+def top_level_alternatives(pattern: str) -> list[str]:
+    """`pattern` cut at each `|` outside groups and character classes: `"a|(b|c)|[|]"` gives
+    `["a", "(b|c)", "[|]"]`."""
+    if _INLINE_FLAGS.match(pattern):
+        raise ValueError("a pattern with inline global flags cannot be cut into alternatives")
+    parts, depth, start, at = [], 0, 0, 0
+    while at < len(pattern):
+        char = pattern[at]
+        if char == "\\":
+            at += 2
+            continue
+        if char == "[":  # a class: "]" first (after an optional "^") is a literal
+            at += 1
+            at += pattern.startswith("^", at)
+            at += pattern.startswith("]", at)
+            while at < len(pattern) and pattern[at] != "]":
+                at += 2 if pattern[at] == "\\" else 1
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(pattern[start:at])
+            start = at + 1
+        at += 1
+    parts.append(pattern[start:])
+    return parts
+
+
+class ScreenedAlternatives(Screened):
+    """A long alternation ("a|b|c…") whose screen, the union of every alternative's needles,
+    holds common words, and whose search is slow because every alternative is tried at every
+    position. On ASCII text the screen passes, `search` runs only the alternatives whose own
+    (rarer) needles are there, and returns the leftmost match, at one position the earliest
+    alternative's: the span and text the whole pattern's search gives. Its groups are the
+    alternative's own, so use it where only the whole match is read. The other methods are
+    the whole pattern's."""
+
+    def __init__(self, pattern: re.Pattern[str]):
+        super().__init__(pattern)
+        self.alternatives = tuple(
+            Screened(re.compile(part, pattern.flags)) for part in top_level_alternatives(pattern.pattern)
+        )
+
+    def search(self, text: str) -> re.Match[str] | None:
+        if self.ruled_out(text):
+            return None
+        if not text.isascii():  # no screen applies: the whole pattern, one pass
+            return self.pattern.search(text)
+        best = None
+        for alternative in self.alternatives:
+            if alternative.ruled_out(text):
+                continue
+            found = alternative.pattern.search(text)
+            if found is not None and (best is None or found.start() < best.start()):
+                best = found
+        return best
+
+
+def screened_alternatives(pattern: str, flags: int = 0) -> ScreenedAlternatives:
+    """`re.compile(pattern, flags)` searched alternative by alternative (`ScreenedAlternatives`)."""
+    return ScreenedAlternatives(re.compile(pattern, flags))
+
+
 def search_tail(pattern: re.Pattern[str], text: str, longest: int) -> re.Match[str] | None:
     """`pattern.search(text)` for a pattern anchored at the end (`…\\s*$`, no MULTILINE) whose
     matches hold at most `longest` characters before that trailing space: only the tail is

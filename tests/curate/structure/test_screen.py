@@ -24,7 +24,14 @@ from pipeline.curate.structure.fragments import (
 from pipeline.curate.structure.leakage import _ngrams, _runs, _template_grams, template_ngrams
 from pipeline.curate.structure.lists import _MARKER, _number, markers
 from pipeline.curate.structure.roles import may_reach
-from pipeline.curate.structure.screen import Screened, needles, screened, search_tail
+from pipeline.curate.structure.screen import (
+    Screened,
+    needles,
+    screened,
+    screened_alternatives,
+    search_tail,
+    top_level_alternatives,
+)
 
 MODULES = ["answers", "asks", "debris", "fragments", "leakage", "narrow", "roles", "task_form"]
 LABELLED = Path(__file__).resolve().parents[3] / "bench" / "data" / "quality"
@@ -128,6 +135,33 @@ def test_screened_patterns_on_the_labelled_sets() -> None:
     for name, screen in _screened_patterns():
         for text in texts:
             assert _spans(screen, text) == _spans(screen.pattern, text), (name, text)
+            found, expected = screen.search(text), screen.pattern.search(text)
+            assert (found and found.group(0)) == (expected and expected.group(0)), (name, text)
+
+
+def test_a_pattern_cuts_into_its_top_level_alternatives() -> None:
+    assert top_level_alternatives(r"a|(b|c)|[|]|\||x(?:y|z)") == ["a", "(b|c)", "[|]", r"\|", "x(?:y|z)"]
+    assert top_level_alternatives(r"[]|]|[^]|]|(?<!a|b)c") == ["[]|]", "[^]|]", "(?<!a|b)c"]
+    assert top_level_alternatives("one") == ["one"]
+    with pytest.raises(ValueError, match="inline global flags"):
+        top_level_alternatives("(?i)a|b")
+
+
+def test_alternatives_give_the_leftmost_match_and_at_one_position_the_first() -> None:
+    pattern = r"\bab|a\w+ing|xyz|\bnext (?:task|one)\b|task \d"
+    alternatives = screened_alternatives(pattern, re.IGNORECASE)
+    for text in (
+        "xyz abcing",
+        "abcing xyz",
+        "the next task 3",
+        "ABSTAIN then task 1",
+        "nothing",
+        "zz task 2",
+    ):
+        found, expected = alternatives.search(text), alternatives.pattern.search(text)
+        assert (found and found.span()) == (expected and expected.span()), text
+    assert alternatives.search("abcing").group(0) == "ab"  # two match at 0: the first wins
+    assert alternatives.search("I prefer the next one").group(0) == "next one"
 
 
 def test_needles_are_words_every_match_holds() -> None:
