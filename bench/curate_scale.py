@@ -11,10 +11,10 @@ and its wall time and peak RSS are measured: the resident set of the curating pr
 its worker, summed, sampled every 0.2 s.
 
 With `--baseline DIR` (a `git worktree` of an older commit) the same corpus goes through both
-checkouts' CLI, interleaved, `--runs` times each (each child runs in its checkout's root, so it
-imports that checkout's `pipeline`); the summary gives each one's median wall time and peak
-RSS with their ranges, the ratio of the medians, and whether kept and rejected records were
-the same in every run.
+checkouts' CLI, interleaved, `--runs` times each, the first of each round alternating (each
+child runs in its checkout's root, so it imports that checkout's `pipeline`); the summary gives
+each one's median wall time and peak RSS with their ranges, the ratio of the medians, the
+ratio round by round, and whether kept and rejected records were the same in every run.
 
     python bench/curate_scale.py [--records 1000000] [--reposts 0.1] [--workdir DIR] [--no-index]
                                  [--baseline DIR --runs 3]
@@ -137,8 +137,11 @@ def main() -> None:
     if args.baseline is not None:
         roots = {"baseline": args.baseline.resolve(), **roots}
     runs: dict[str, list[dict]] = {name: [] for name in roots}
-    for _ in range(args.runs):
-        for name, root in roots.items():
+    for round_number in range(args.runs):
+        # alternate who goes first, so that a machine speeding up or slowing down over the
+        # rounds does not favour one side
+        order = list(roots.items()) if round_number % 2 == 0 else list(roots.items())[::-1]
+        for name, root in order:
             run = run_once(root, source, work, not args.no_index)
             runs[name].append(run)
             print(name, run["wall_seconds"], json.dumps(run["seconds_by_step"]), file=sys.stderr, flush=True)
@@ -164,6 +167,10 @@ def main() -> None:
         result["speedup_of_medians"] = round(
             summary["baseline"]["wall_seconds"]["median"] / summary["this"]["wall_seconds"]["median"], 2
         )
+        result["speedup_round_by_round"] = [
+            round(old["wall_seconds"] / new["wall_seconds"], 2)
+            for old, new in zip(runs["baseline"], runs["this"], strict=True)
+        ]
     print(json.dumps(result, indent=2))
 
 
