@@ -15,11 +15,14 @@ HERE = Path(__file__).resolve().parent
 def interleaved_runs(child: str, baseline: Path, runs: int, *args: object) -> dict[str, list[Any]]:
     """`child` (Python source) in a fresh interpreter per run, with argv = the checkout's root,
     this bench folder, then `args`; it prints one JSON object. Returns each checkout's results
-    ("baseline", "this") in run order; each run is echoed to stderr as it ends."""
+    ("baseline", "this") in run order, the first of each round alternating; each run is echoed
+    to stderr as it ends."""
     roots = {"baseline": baseline.resolve(), "this": HERE.parent}
     results: dict[str, list[Any]] = {name: [] for name in roots}
-    for _ in range(runs):
-        for name, root in roots.items():
+    for round_number in range(runs):
+        # who goes first alternates: a machine drifting faster or slower favours neither side
+        order = list(roots.items()) if round_number % 2 == 0 else list(roots.items())[::-1]
+        for name, root in order:
             out = subprocess.run(
                 [sys.executable, "-c", child, str(root), str(HERE), *map(str, args)],
                 check=True,
