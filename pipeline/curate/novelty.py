@@ -52,7 +52,7 @@ from pipeline.curate.novelty_bounds import (
     query_buckets,
     token_histogram,
 )
-from pipeline.curate.novelty_scan import Signatures, bucket_counts
+from pipeline.curate.novelty_scan import Signatures
 from pipeline.curate.rouge import fmeasure, lcs_length
 
 _MIN_SNAPSHOT = 256
@@ -85,7 +85,6 @@ class NoveltyIndex:
         self._work: dict[str, np.ndarray] | None = None
         self._budget: np.ndarray | None = None
         self._histograms = np.zeros((1024, BUCKETS), dtype=np.uint8)
-        self._queried: tuple[list[str], dict[int, int], int] | None = None  # the last query, scanned
         self._signatures: Signatures | None = Signatures(
             threshold - SLACK
         )  # None once the inverted index runs
@@ -146,7 +145,7 @@ class NoveltyIndex:
         self._starts.append(len(self._flat))
         self._lengths.append(len(token_ids))
         if self._signatures is not None:  # word rarity is counted when the inverted index starts
-            self._signatures.append(token_ids, self._counts_of_queried(tokens, token_ids))
+            self._signatures.append(token_ids)
             if len(self._ids) >= INDEX_FROM:
                 self._start_inverted_index()
             return
@@ -167,21 +166,6 @@ class NoveltyIndex:
             grown[:doc] = self._histograms[:doc]
             self._histograms = grown
         self._histograms[doc] = token_histogram(np.array(token_ids, dtype=np.int64))
-
-    def _counts_of_queried(self, tokens: list[str], token_ids: list[int]) -> dict[int, int] | None:
-        """The bucket counts of a text added right after it was queried (as the curator does):
-        the query's, plus the tokens that were new to the index then and have ids now."""
-        queried, self._queried = self._queried, None
-        if queried is None or queried[0] != tokens:
-            return None
-        _, counts, known = queried
-        new = bucket_counts([token_id for token_id in token_ids if token_id >= known])
-        if not new:
-            return counts
-        counts = dict(counts)
-        for bucket, count in new.items():
-            counts[bucket] = counts.get(bucket, 0) + count
-        return counts
 
     def _start_inverted_index(self) -> None:
         """From signature scans (whose cost grows with every kept text) to the prefix-filtered
@@ -219,9 +203,7 @@ class NoveltyIndex:
         vocab = self._vocab
         token_ids = [vocab.get(token, -1 - n) for n, token in enumerate(tokens)]
         if self._signatures is not None:
-            counts = bucket_counts(token_ids)
-            self._queried = (list(tokens), counts, len(vocab))  # a copy: the caller's list may change
-            scored = self._signatures.candidates(token_ids, counts, self._starts, self._flat)
+            scored = self._signatures.candidates(token_ids, self._starts, self._flat)
             return self._verify_scored(scored, token_ids)
         ordered = self._ordered(token_ids)
         size, relaxed = len(ordered), self.threshold - SLACK

@@ -47,23 +47,23 @@ class Signatures:
         self.half_scaled_lengths = np.zeros(1024, dtype=np.float64)  # relaxed · length / 2
         self.size = 0
 
-    def append(self, token_ids: Sequence[int], counts: dict[int, int] | None = None) -> None:
-        """`counts`: the text's `bucket_counts`, when the caller has them."""
+    def append(self, token_ids: Sequence[int]) -> None:
         if self.size == self.counts.shape[1]:
             self.counts = np.concatenate([self.counts, np.zeros_like(self.counts)], axis=1)
             grown = np.zeros_like(self.half_scaled_lengths)
             self.half_scaled_lengths = np.concatenate([self.half_scaled_lengths, grown])
-        counts = bucket_counts(token_ids) if counts is None else counts
+        counts = bucket_counts(token_ids)
         if counts:
             self.counts[list(counts), self.size] = np.minimum(list(counts.values()), _MOST)
         self.half_scaled_lengths[self.size] = 0.5 * (self.relaxed * len(token_ids))
         self.size += 1
 
     def candidates(
-        self, token_ids: list[int], counts: dict[int, int], starts: array[int], flat: array[int]
+        self, token_ids: list[int], starts: array[int], flat: array[int]
     ) -> list[tuple[float, int]]:
         """(overlap bound, text) for every text whose bucket bound and then exact multiset
-        overlap bound reach the relaxed threshold; `counts` is `bucket_counts(token_ids)`."""
+        overlap bound reach the relaxed threshold."""
+        counts = bucket_counts(token_ids)
         if not counts or not self.size:
             return []
         size, texts = len(token_ids), self.size

@@ -260,8 +260,8 @@ def test_index_agrees_on_texts_longer_than_a_byte_can_count(threshold: float, in
 def test_a_text_added_after_its_query_is_indexed_as_added_even_if_the_list_changed(
     index_mode: str,
 ) -> None:
-    """The scan reuses a query's bucket counts when the same text is added next; a caller that
-    changes its list in between must get the counts of what it added."""
+    """A caller that changes its token list between query and add gets what it added indexed,
+    not what it asked about."""
     index = NoveltyIndex(0.7)
     known = "alpha beta gamma delta epsilon zeta eta theta".split()
     index.add("first", known)
