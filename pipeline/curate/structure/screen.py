@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from re import _constants as sre  # type: ignore[attr-defined]  # the standard library's own
 from re import _parser  # type: ignore[attr-defined]  # regex parser, private but there since 3.11
 from typing import Any
@@ -230,10 +230,11 @@ class ScreenedAlternatives(Screened):
     alternative's own, so use it where only the whole match is read. The other methods are
     the whole pattern's."""
 
-    def __init__(self, pattern: re.Pattern[str]):
-        super().__init__(pattern)
-        self.alternatives = tuple(
-            Screened(re.compile(part, pattern.flags)) for part in top_level_alternatives(pattern.pattern)
+    @cached_property  # compiled on the first search that needs them, not at import
+    def alternatives(self) -> tuple[Screened, ...]:
+        flags = self.pattern.flags
+        return tuple(
+            Screened(re.compile(part, flags)) for part in top_level_alternatives(self.pattern.pattern)
         )
 
     def search(self, text: str) -> re.Match[str] | None:
