@@ -38,6 +38,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from checkouts import round_order
 from synthetic_records import record_stream
 
 
@@ -138,10 +139,7 @@ def main() -> None:
         roots = {"baseline": args.baseline.resolve(), **roots}
     runs: dict[str, list[dict]] = {name: [] for name in roots}
     for round_number in range(args.runs):
-        # alternate who goes first, so that a machine speeding up or slowing down over the
-        # rounds does not favour one side
-        order = list(roots.items()) if round_number % 2 == 0 else list(roots.items())[::-1]
-        for name, root in order:
+        for name, root in round_order(roots, round_number):
             run = run_once(root, source, work, not args.no_index)
             runs[name].append(run)
             print(name, run["wall_seconds"], json.dumps(run["seconds_by_step"]), file=sys.stderr, flush=True)
