@@ -11,18 +11,19 @@ import re
 
 from pipeline.curate.config import OutputCheckConfig
 from pipeline.curate.language import detect, names_language
+from pipeline.curate.pattern_screen import screened
 from pipeline.curate.verdict import Rule, Verdict, first_violation
 from pipeline.curate.views import answers_of, input_of, instruction_of, text_fields
 from pipeline.records import Record
 from pipeline.text import normalize
 
-_SELF_REFERENCE = re.compile(
+_SELF_REFERENCE = screened(
     r"\bas an? (?:ai|artificial intelligence)(?: language)?(?: model| assistant)?\b"
     r"|\bas a (?:large )?language model\b|\bi(?:'m| am) (?:just |only )?an? (?:ai|language model)\b"
     r"|作为一(?:个|名)?(?:ai|人工智能|语言模型)|作为(?:ai|人工智能)(?:语言模型|助手)?|我是一个(?:ai|人工智能)",
     re.IGNORECASE,
 )
-_REFUSAL = re.compile(
+_REFUSAL = screened(
     r"\bi(?:'m| am) (?:sorry|afraid),? (?:but )?i (?:can(?:'t|not)|am unable|won't)"
     r"|\bi (?:can(?:'t|not)|am unable to|am not able to|won't be able to) "
     r"(?:help|assist|provide|fulfil|fulfill|comply|answer|generate|create|complete|do that)"
@@ -31,7 +32,7 @@ _REFUSAL = re.compile(
     re.IGNORECASE,
 )
 _REFUSAL_WINDOW = 240  # refusals open the answer; later "I cannot stress enough" is prose
-_TEMPLATE_LEFTOVER = re.compile(
+_TEMPLATE_LEFTOVER = screened(
     r"<\s*no\s*(?:input|output)\s*>|<无输入>|<无输出>"
     r"|<\|(?:im_start|im_end|endoftext|eot_id|assistant|user|system)\|>|</s>|\[/?INST\]|<<SYS>>"
     r"|\{\{\s*\w+\s*\}\}|\{(?:instruction|input|output|question|answer)\}"

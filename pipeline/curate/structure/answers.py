@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import re
 
+from pipeline.curate.pattern_screen import screened, search_tail, tokens
 from pipeline.curate.rouge import rouge_l_f1_fast as rouge_l_f1
 from pipeline.curate.structure.asks import Asks, has_number, looks_like_code
 from pipeline.curate.structure.fragments import dangling_end
 from pipeline.curate.structure.narrow import BULLET, another_kind, other_language
 from pipeline.curate.structure.roles import content_words, may_reach
-from pipeline.curate.structure.screen import screened, search_tail, tokens
 from pipeline.text import cjk_ratio
 
 _WORDS_EN = {

@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from pipeline.curate.pattern_screen import screened
 from pipeline.curate.structure.narrow import DATE, EDITS, FORMULA, ONE_THING, ONE_WORD, choices
-from pipeline.curate.structure.screen import screened
 
 _I = re.IGNORECASE
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 
-from pipeline.curate.structure.screen import screened
+from pipeline.curate.pattern_screen import screened
 
 _SEAM = screened(
     r"\}\s*,\s*\{|\"\s*\}\s*,?\s*$|\}\s*\]\s*\}?\s*$|^\s*\{\s*\"|\"\s*:\s*\"\s*$"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.curate.structure.screen import search_tail
+from pipeline.curate.pattern_screen import search_tail
 
 _IDENTIFIER = re.compile(r"^[a-z]+[A-Z0-9_.(]|^[a-z]\w*\(|^(?:e\.g\.|i\.e\.|etc\.)|^[a-z]+\.[a-z]+")
 _CAPITAL_CONNECTIVE = re.compile(

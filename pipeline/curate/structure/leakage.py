@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 from importlib import resources
 
-from pipeline.curate.structure.screen import Screened, screened, screened_alternatives, tokens
+from pipeline.curate.pattern_screen import Screened, screened, screened_alternatives, tokens
 from pipeline.text import tokenize
 
 WORD_NGRAM = 5  # words of a space-delimited language

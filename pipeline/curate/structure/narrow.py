@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from pipeline.curate.structure.screen import screened
+from pipeline.curate.pattern_screen import screened
 from pipeline.text import cjk_ratio
 
 if TYPE_CHECKING:

@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from pipeline.curate.pattern_screen import screened, tokens
 from pipeline.curate.rouge import rouge_l_f1_fast as rouge_l_f1
 from pipeline.curate.structure.asks import Asks
-from pipeline.curate.structure.screen import screened, tokens
 from pipeline.text import cjk_ratio
 
 _LEADING_MARKER = re.compile(r"^\s*(?:\d{1,2}[.)、]|[-*•])\s*")

@@ -12,7 +12,16 @@ from typing import Any
 
 import pytest
 
+import pipeline.curate.output_checks
 import pipeline.curate.structure  # noqa: F401  (loads every module of the package)
+from pipeline.curate.pattern_screen import (
+    Screened,
+    needles,
+    screened,
+    screened_alternatives,
+    search_tail,
+    top_level_alternatives,
+)
 from pipeline.curate.rouge import rouge_l_f1 as rouge_score_f1
 from pipeline.curate.rouge import rouge_l_f1_fast as rouge_l_f1
 from pipeline.curate.structure.fragments import (
@@ -24,17 +33,11 @@ from pipeline.curate.structure.fragments import (
 from pipeline.curate.structure.leakage import _ngrams, _runs, _template_grams, template_ngrams
 from pipeline.curate.structure.lists import _MARKER, _number, markers
 from pipeline.curate.structure.roles import may_reach
-from pipeline.curate.structure.screen import (
-    Screened,
-    needles,
-    screened,
-    screened_alternatives,
-    search_tail,
-    top_level_alternatives,
-)
 
-MODULES = ["answers", "asks", "debris", "fragments", "leakage", "narrow", "roles", "task_form"]
-LABELLED = Path(__file__).resolve().parents[3] / "bench" / "data" / "quality"
+STRUCTURE = ["answers", "asks", "debris", "fragments", "leakage", "narrow", "roles", "task_form"]
+# every module whose patterns are screened
+MODULES = [f"pipeline.curate.structure.{name}" for name in STRUCTURE] + ["pipeline.curate.output_checks"]
+LABELLED = Path(__file__).resolve().parents[2] / "bench" / "data" / "quality"
 _CATEGORY = {
     sre.CATEGORY_DIGIT: "0123456789",
     sre.CATEGORY_SPACE: " \n\t",
@@ -90,9 +93,9 @@ def _recase(text: str, rng: random.Random) -> str:
 def _screened_patterns() -> list[tuple[str, Screened]]:
     found = []
     for module in MODULES:
-        for name, value in vars(sys.modules[f"pipeline.curate.structure.{module}"]).items():
+        for name, value in vars(sys.modules[module]).items():
             if isinstance(value, Screened):
-                found.append((f"{module}.{name}", value))
+                found.append((f"{module.rsplit('.', 1)[1]}.{name}", value))
     return found
 
 
