@@ -208,7 +208,7 @@ class NoveltyIndex:
         ordered = self._ordered(token_ids)
         size, relaxed = len(ordered), self.threshold - SLACK
         chunks: list[tuple[int, int, array[int]]] = []  # (query position i, text position j, texts)
-        postings, positions, words = self._postings, self._positions, 0
+        postings, positions = self._postings, self._positions
         for i, (_, occurrence, token_id) in enumerate(ordered[: self._prefix_size(size)]):
             if token_id < 0:
                 continue
@@ -220,15 +220,13 @@ class NoveltyIndex:
             while filed:
                 j = (filed & -filed).bit_length() - 1
                 filed &= filed - 1
-                posting = postings[element + (j << _POSITION_SHIFT)]
-                chunks.append((i, j, posting))
-                words += len(posting)
+                chunks.append((i, j, postings[element + (j << _POSITION_SHIFT)]))
         if not chunks:
             return None
-        if words < ENTRY_WORDS * _COMPILED_FROM:
+        if sum(len(posting) for _, _, posting in chunks) < ENTRY_WORDS * _COMPILED_FROM:
             scored = overlap_candidates(chunks, token_ids, self.threshold - SLACK, self._starts, self._flat)
         else:
-            scored = self._candidates(chunks, words, token_ids)
+            scored = self._candidates(chunks, token_ids)
         return self._verify_scored(scored, token_ids)
 
     def _scratch(self) -> tuple[dict[str, np.ndarray], np.ndarray]:
@@ -244,7 +242,7 @@ class NoveltyIndex:
         return self._work, self._budget
 
     def _candidates(
-        self, chunks: list[tuple[int, int, array[int]]], words: int, token_ids: list[int]
+        self, chunks: list[tuple[int, int, array[int]]], token_ids: list[int]
     ) -> list[tuple[float, int]]:
         """(overlap bound, text) for every text with a first-match-valid shared occurrence
         that also passes the histogram bound and the exact overlap bound; compiled loops."""
@@ -256,16 +254,11 @@ class NoveltyIndex:
 
         work, budget = self._scratch()
         size, relaxed = len(token_ids), self.threshold - SLACK
-        # the kernel reads each posting list where it lies; a view of each pins its buffer (an
-        # add from another thread would raise rather than move it) while the kernel reads
-        pinned = [memoryview(posting) for _, _, posting in chunks]
-        layout = np.array(
-            [(i, j, len(posting), posting.buffer_info()[0]) for i, j, posting in chunks], dtype=np.int64
-        )
-        found = np.empty(words // ENTRY_WORDS, dtype=np.int64)
+        codes = np.frombuffer(b"".join(posting for _, _, posting in chunks), dtype=np.int64)
+        layout = np.array([(i, j, len(posting)) for i, j, posting in chunks], dtype=np.int64)
+        found = np.empty(len(codes) // ENTRY_WORDS, dtype=np.int64)
         query_histogram, masks = query_buckets(token_ids)
-        count = first_match_candidates(layout, size, relaxed, masks, work["seen"], found)
-        del pinned
+        count = first_match_candidates(codes, layout, size, relaxed, masks, work["seen"], found)
         if count and query_histogram is not None:
             count = histogram_survivors(
                 found,

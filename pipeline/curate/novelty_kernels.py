@@ -11,9 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from numba import njit, types
-from numba.extending import intrinsic
-from numba.np.numpy_support import carray
+from numba import njit
 
 # a posting entry is text number + its length << LENGTH_SHIFT, as the novelty index files them
 from pipeline.curate.novelty_bounds import ENTRY_WORDS, LENGTH_SHIFT, TEXT_MASK
@@ -31,18 +29,6 @@ def _kernel(function: Callable[..., Any]) -> Any:
         return njit(nogil=True)(function)
 
 
-@intrinsic
-def _words_at(typingctx: Any, address: Any) -> Any:
-    """The 64-bit words at a memory address: a posting list's own buffer (`array.buffer_info`),
-    read where it lies instead of copied into one array for every query."""
-    pointer = types.CPointer(types.int64)  # type: ignore[no-untyped-call]
-
-    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-        return builder.inttoptr(args[0], context.get_value_type(pointer))
-
-    return pointer(types.int64), codegen
-
-
 @_kernel
 def popcount(x: np.uint64) -> np.int64:  # pragma: no cover - compiled
     x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
@@ -53,6 +39,7 @@ def popcount(x: np.uint64) -> np.int64:  # pragma: no cover - compiled
 
 @_kernel
 def first_match_candidates(
+    codes: np.ndarray,
     chunks: np.ndarray,
     size: int,
     relaxed: float,
@@ -63,20 +50,20 @@ def first_match_candidates(
     """Texts with a shared prefix occurrence, at query position i and text position j, that
     could be their first: 1 + min(|a|-i-1, |b|-j-1) reaches the overlap they need, and so
     does the bucket bound. Entries are (text + length << 32, mask of the buckets holding >= 1
-    of the text's tokens, mask of those holding >= 2) triples; `chunks` holds a row (i, j,
-    words, address of the first word) for each posting list, which must stay as it is until
-    the call returns. The query's masks (`query_buckets`) hold its buckets with >= 1, 2 and 3
-    tokens, then (bit, q - 3) for each bucket with q > 3:
+    of the text's tokens, mask of those holding >= 2) triples, `codes` the postings one after
+    another and `chunks` a row (i, j, words) for each. The query's masks (`query_buckets`)
+    hold its buckets with >= 1, 2 and 3 tokens, then (bit, q - 3) for each bucket with q > 3:
     a bucket's shared tokens min(q, d) are at most [q >= 1][d >= 1] + [q >= 2][d >= 2] +
     [q >= 3][d >= 2] + (q - 3)⁺[d >= 2].
     Writes the texts to `out` (one slot per entry) and returns how many; `seen` is left
     zeroed."""
     found = 0
+    start = 0
     for chunk in range(chunks.shape[0]):
         i = chunks[chunk, 0]
         j = chunks[chunk, 1]
-        codes = carray(_words_at(chunks[chunk, 3]), chunks[chunk, 2])  # type: ignore[call-arg]
-        for k in range(0, codes.shape[0], ENTRY_WORDS):
+        end = start + chunks[chunk, 2]
+        for k in range(start, end, ENTRY_WORDS):
             doc = codes[k] & TEXT_MASK  # entries carry their text's length and buckets: the
             n = codes[k] >> LENGTH_SHIFT  # tests first, the scattered `seen` lookup after
             need = relaxed * (size + n)
@@ -98,6 +85,7 @@ def first_match_candidates(
                 seen[doc] = 1
                 out[found] = doc
                 found += 1
+        start = end
     for t in range(found):
         seen[out[t]] = 0
     return found
@@ -194,9 +182,9 @@ def warm_up() -> None:
     """Load (or, on a first run, compile) every kernel now rather than on a first query."""
     docs, none = np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64)
     lengths, flat = np.ones(1, dtype=np.uint32), np.zeros(1, dtype=np.uint32)
-    posting = np.zeros(ENTRY_WORDS, dtype=np.int64)
     first_match_candidates(
-        np.array([[0, 0, ENTRY_WORDS, posting.ctypes.data]], dtype=np.int64),
+        np.zeros(ENTRY_WORDS, dtype=np.int64),
+        np.array([[0, 0, ENTRY_WORDS]], dtype=np.int64),
         1,
         0.5,
         np.zeros(5, dtype=np.uint64),

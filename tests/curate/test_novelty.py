@@ -220,11 +220,11 @@ def test_the_posting_entries_bucket_bound_never_falls_below_the_histograms() -> 
         once, twice = bucket_bits(text)
         entry = np.array([len(text) << LENGTH_SHIFT, once, twice], dtype=np.uint64).view(np.int64)
         _, masks = query_buckets(query)
-        layout = np.array([[0, 0, ENTRY_WORDS, entry.ctypes.data]], dtype=np.int64)
+        layout = np.array([[0, 0, ENTRY_WORDS]], dtype=np.int64)
         size, both = len(query), len(query) + len(text)
         at_histogram = 2 * shared / both - 1e-9
-        assert first_match_candidates(layout, size, at_histogram, masks, seen, out) == 1
-        kept_above += first_match_candidates(layout, size, 2 * (shared + 1.5) / both, masks, seen, out)
+        assert first_match_candidates(entry, layout, size, at_histogram, masks, seen, out) == 1
+        kept_above += first_match_candidates(entry, layout, size, 2 * (shared + 1.5) / both, masks, seen, out)
     assert kept_above < 100, kept_above
 
 
