@@ -168,6 +168,12 @@ app()
 """
 
 
+def _hangup_by_default() -> None:
+    # the command keeps a SIGHUP ignored since it started (nohup), as it should; a suite run
+    # under nohup must not hand that on to the command these tests hang up
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
 def run_command(*args: str, **popen: object) -> tuple[subprocess.Popen[str], int]:
     process = subprocess.Popen(
         [sys.executable, "-c", COMMAND, *args],
@@ -175,7 +181,7 @@ def run_command(*args: str, **popen: object) -> tuple[subprocess.Popen[str], int
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        **popen,  # type: ignore[call-overload]
+        **{"preexec_fn": _hangup_by_default, **popen},  # type: ignore[call-overload]
     )
     return process, int(read_line(process))
 
