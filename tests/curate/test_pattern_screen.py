@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-import pipeline.curate.output_checks
+import pipeline.curate.output_checks  # with the structure package: every module whose patterns are screened
 import pipeline.curate.structure  # noqa: F401  (loads every module of the package)
 from pipeline.curate.pattern_screen import (
     Screened,
@@ -34,9 +34,6 @@ from pipeline.curate.structure.leakage import _ngrams, _runs, _template_grams, t
 from pipeline.curate.structure.lists import _MARKER, _number, markers
 from pipeline.curate.structure.roles import may_reach
 
-STRUCTURE = ["answers", "asks", "debris", "fragments", "leakage", "narrow", "roles", "task_form"]
-# every module whose patterns are screened
-MODULES = [f"pipeline.curate.structure.{name}" for name in STRUCTURE] + ["pipeline.curate.output_checks"]
 LABELLED = Path(__file__).resolve().parents[2] / "bench" / "data" / "quality"
 _CATEGORY = {
     sre.CATEGORY_DIGIT: "0123456789",
@@ -92,10 +89,12 @@ def _recase(text: str, rng: random.Random) -> str:
 
 def _screened_patterns() -> list[tuple[str, Screened]]:
     found = []
-    for module in MODULES:
-        for name, value in vars(sys.modules[module]).items():
+    for module_name, module in sorted(sys.modules.items()):  # every curation module loaded
+        if not module_name.startswith("pipeline.curate."):
+            continue
+        for name, value in vars(module).items():
             if isinstance(value, Screened):
-                found.append((f"{module.rsplit('.', 1)[1]}.{name}", value))
+                found.append((f"{module_name.rsplit('.', 1)[1]}.{name}", value))
     return found
 
 
