@@ -38,6 +38,8 @@ from pipeline.train.base_model import (
     load_tokenizer,
     prepare_base_model,
 )
+from pipeline.train.data import IGNORE, Example
+from pipeline.train.loop import mean_loss
 from pipeline.train.templates import render_prompt
 
 DATA = Path(__file__).parent / "data" / "quality"
@@ -47,13 +49,10 @@ MAX_TOKENS = 384  # per side
 
 
 def answer_loss(model: Any, context: list[int], answer: list[int]) -> float:
-    """Mean next-token loss over `answer` following `context`."""
-    import torch
-
-    ids = torch.tensor([context + answer])
-    with torch.no_grad():
-        logits = model(ids).logits[0, len(context) - 1 : -1].float()
-    return float(torch.nn.functional.cross_entropy(logits, ids[0, len(context) :]))
+    """Mean next-token loss over `answer` following `context`, as training and evaluation
+    score answers (the prompt masked)."""
+    example = Example(context + answer, [IGNORE] * len(context) + answer, truncated=False)
+    return mean_loss(model, [example], pad_id=0)  # one example: no padding
 
 
 def ifd(model: Any, tokenizer: Any, record: AlpacaRecord) -> float | None:
