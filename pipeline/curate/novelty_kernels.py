@@ -7,15 +7,29 @@ zeroed after every call."""
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Callable
+from typing import Any
 
-from pipeline.curate.compiled import kernel
+import numpy as np
+from numba import njit
 
 # a posting entry is text number + its length << LENGTH_SHIFT, as the novelty index files them
 from pipeline.curate.novelty_bounds import ENTRY_WORDS, LENGTH_SHIFT, TEXT_MASK
 
 
-@kernel
+def _kernel(function: Callable[..., Any]) -> Any:
+    """Compiled with numba's on-disk cache (next to this file, else under the user's cache
+    directory, or NUMBA_CACHE_DIR): later runs load the machine code instead of compiling.
+    Where no cache directory is writable (a read-only install without a home directory),
+    numba refuses `cache=True` outright; then the kernels compile in every process that
+    needs them (a few seconds, once per run) rather than fail."""
+    try:
+        return njit(cache=True, nogil=True)(function)
+    except RuntimeError:
+        return njit(nogil=True)(function)
+
+
+@_kernel
 def popcount(x: np.uint64) -> np.int64:  # pragma: no cover - compiled
     x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
     x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
@@ -23,7 +37,7 @@ def popcount(x: np.uint64) -> np.int64:  # pragma: no cover - compiled
     return np.int64((x * np.uint64(0x0101010101010101)) >> np.uint64(56))
 
 
-@kernel
+@_kernel
 def first_match_candidates(
     codes: np.ndarray,
     chunks: np.ndarray,
@@ -84,7 +98,7 @@ _LOW_HALF = np.uint64(0xFFFFFFFF)
 _ONES = np.uint64(0xFF)
 
 
-@kernel
+@_kernel
 def histogram_survivors(
     docs: np.ndarray,
     count: int,
@@ -117,7 +131,7 @@ def histogram_survivors(
     return kept
 
 
-@kernel
+@_kernel
 def overlap_survivors(
     docs: np.ndarray,
     count: int,

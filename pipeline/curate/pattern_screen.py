@@ -18,7 +18,6 @@ from re import _constants as sre  # type: ignore[attr-defined]  # the standard l
 from re import _parser  # type: ignore[attr-defined]  # regex parser, private but there since 3.11
 from typing import Any
 
-from pipeline.curate.needle_scan import NeedleSet
 from pipeline.text import tokenize
 
 
@@ -148,15 +147,9 @@ def needles(pattern: re.Pattern[str]) -> Needles | None:
     return _sequence(list(_parser.parse(pattern.pattern, pattern.flags)), folded)
 
 
-# Every screen's needles, found in a text in one pass for all screens (`needle_scan`)
-_FOLDED, _EXACT = NeedleSet(folded=True), NeedleSet(folded=False)
-NEEDLE_SETS = (_FOLDED, _EXACT)
-
-
 class Screened:
     """A compiled pattern with its screen: `search`, `match`, `finditer` and `findall` give
-    what the pattern's own give, skipping the pattern on ASCII text that lacks every needle.
-    Every screen's needles are looked for in a text together, once (`needle_scan`)."""
+    what the pattern's own give, skipping the pattern on ASCII text that lacks every needle."""
 
     def __init__(self, pattern: re.Pattern[str]):
         self.pattern = pattern
@@ -165,17 +158,12 @@ class Screened:
         self.needles = tuple(sorted(n for n in found if not any(o != n and o in n for o in found)))
         self._ascii = tuple(needle for needle in self.needles if needle.isascii())  # the others: never
         self._folded = bool(pattern.flags & re.IGNORECASE)  # in ASCII text
-        self._needle_set = _FOLDED if self._folded else _EXACT
-        self._mask = self._needle_set.mask(*self._ascii)
 
     def ruled_out(self, text: str) -> bool:
         if not self.needles or not text.isascii():
             return False
-        found = self._needle_set.present(text)
-        if found is not None:
-            return not found & self._mask
         seen = _lowered(text) if self._folded else text
-        for needle in self._ascii:  # until the set is compiled: ~50 ns a needle, no generator
+        for needle in self._ascii:  # a loop: ~50 ns a needle, no generator
             if needle in seen:
                 return False
         return True

@@ -5,7 +5,6 @@ import json
 import random
 import re
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser  # type: ignore[attr-defined]
@@ -15,9 +14,7 @@ import pytest
 
 import pipeline.curate.output_checks  # with the structure package: every module whose patterns are screened
 import pipeline.curate.structure  # noqa: F401  (loads every module of the package)
-from pipeline.curate.needle_scan import COMPILED_AFTER
 from pipeline.curate.pattern_screen import (
-    NEEDLE_SETS,
     Screened,
     needles,
     screened,
@@ -114,21 +111,9 @@ def _spans(pattern: Any, text: str) -> list[tuple[int, int]]:
     return [match.span() for match in pattern.finditer(text)]
 
 
-@pytest.fixture(params=["needle by needle", "one automaton"])
-def screening(request: pytest.FixtureRequest) -> Iterator[None]:
-    """The screens' two ways of finding their needles: each screen's own substring tests (a
-    process's first questions), then one automaton over every screen's needles."""
-    for needle_set in NEEDLE_SETS:
-        needle_set.compile_after(10**12 if request.param == "needle by needle" else 0)
-    yield
-    for needle_set in NEEDLE_SETS:
-        needle_set.compile_after(COMPILED_AFTER)
-
-
 @pytest.mark.parametrize(
     ("name", "screen"), [pytest.param(*item, id=item[0]) for item in _screened_patterns()]
 )
-@pytest.mark.usefixtures("screening")
 def test_a_screened_pattern_finds_what_the_pattern_finds(name: str, screen: Screened) -> None:
     rng = random.Random(name)
     tree = list(_parser.parse(screen.pattern.pattern, screen.pattern.flags))
@@ -147,7 +132,6 @@ def test_a_screened_pattern_finds_what_the_pattern_finds(name: str, screen: Scre
     assert matched >= 50, f"{name}: the generator made too few matching texts to test the screen"
 
 
-@pytest.mark.usefixtures("screening")
 def test_screened_patterns_on_the_labelled_sets() -> None:
     texts = _labelled_texts()
     for name, screen in _screened_patterns():
