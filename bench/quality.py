@@ -30,19 +30,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from labelled_sets import labelled_files
+
 from pipeline.curate.structure.measure import measure, read_labelled, split_of
-
-DATA = Path(__file__).parent / "data" / "quality"
-
-
-def _sets() -> list[tuple[str, str, Path]]:
-    found = []
-    for name in ("labelled", "holdout", "final", "blind", "unseen", "tune3", "sealed", "generated"):
-        for language in ("en", "zh"):
-            path = DATA / f"{name}_{language}.jsonl"
-            if path.exists():
-                found.append((name, language, path))
-    return found
 
 
 def _pct(value: float | None) -> str:
@@ -96,7 +86,7 @@ def main() -> None:
         "| kept precision | wrong-content recall | ms / record |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for name, language, path in _sets():
+    for name, language, path in labelled_files():
         records = read_labelled(path)
         parts = {"all": records}
         if name == "labelled":

@@ -23,25 +23,20 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
+from labelled_sets import labelled_files
 
 from pipeline.curate.config import StructureConfig
 from pipeline.curate.structure import check_structure
 from pipeline.curate.structure.measure import LabelledRecord, read_labelled
 from pipeline.records import AlpacaRecord
 
-DATA = Path(__file__).parent / "data" / "quality"
 TRAINING = ("labelled", "holdout", "final", "blind", "tune3", "generated")
 CUTOFFS = (0.5, 0.7, 0.9)
 
 
 def _load(names: tuple[str, ...]) -> list[tuple[str, str, LabelledRecord]]:
-    found = []
-    for name in names:
-        for language in ("en", "zh"):
-            path = DATA / f"{name}_{language}.jsonl"
-            if path.exists():
-                found += [(name, language, item) for item in read_labelled(path)]
-    return found
+    files = labelled_files(names)
+    return [(name, language, item) for name, language, path in files for item in read_labelled(path)]
 
 
 def _features(rows: list[tuple[str, str, LabelledRecord]]) -> Any:

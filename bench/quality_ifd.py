@@ -28,6 +28,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from labelled_sets import labelled_files
+
 from pipeline.curate.config import StructureConfig
 from pipeline.curate.structure import check_structure
 from pipeline.curate.structure.measure import read_labelled
@@ -42,7 +44,6 @@ from pipeline.train.data import IGNORE, Example
 from pipeline.train.loop import mean_loss
 from pipeline.train.templates import render_prompt
 
-DATA = Path(__file__).parent / "data" / "quality"
 SETS = "labelled,holdout,final,blind,tune3,generated"  # not `unseen` or `sealed`: never looked at
 CUTOFFS = (0.8, 0.9, 1.0, 1.1)
 MAX_TOKENS = 384  # per side
@@ -84,23 +85,19 @@ def main() -> None:
     structure = StructureConfig()
     rows: list[dict[str, Any]] = []
     started = time.perf_counter()
-    for name in args.sets.split(","):
-        for language in ("en", "zh"):
-            path = DATA / f"{name}_{language}.jsonl"
-            if not path.exists():
-                continue
-            for item in read_labelled(path):
-                assert isinstance(item.record, AlpacaRecord)
-                rows.append(
-                    {
-                        "set": name,
-                        "language": language,
-                        "label": item.label,
-                        "kind": "good" if item.label == "good" else item.kind,
-                        "ifd": ifd(model, tokenizer, item.record),
-                        "structural_drop": check_structure(item.record, structure) is not None,
-                    }
-                )
+    for name, language, path in labelled_files(tuple(args.sets.split(","))):
+        for item in read_labelled(path):
+            assert isinstance(item.record, AlpacaRecord)
+            rows.append(
+                {
+                    "set": name,
+                    "language": language,
+                    "label": item.label,
+                    "kind": "good" if item.label == "good" else item.kind,
+                    "ifd": ifd(model, tokenizer, item.record),
+                    "structural_drop": check_structure(item.record, structure) is not None,
+                }
+            )
     seconds = time.perf_counter() - started
     print(f"{len(rows)} records in {seconds:.0f} s ({1000 * seconds / len(rows):.0f} ms a record)\n")
     scored = [row for row in rows if row["ifd"] is not None]

@@ -175,13 +175,14 @@ def _hangup_by_default() -> None:
 
 
 def run_command(*args: str, **popen: object) -> tuple[subprocess.Popen[str], int]:
+    popen.setdefault("preexec_fn", _hangup_by_default)
     process = subprocess.Popen(
         [sys.executable, "-c", COMMAND, *args],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        **{"preexec_fn": _hangup_by_default, **popen},  # type: ignore[call-overload]
+        **popen,  # type: ignore[call-overload]
     )
     return process, int(read_line(process))
 
