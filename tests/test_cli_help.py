@@ -147,6 +147,7 @@ def test_the_choices_match_the_stage_configs() -> None:
     from pipeline.study.config import SizeStudyConfig
     from pipeline.train.config import TrainConfig
     from pipeline.train.export import DTYPES
+    from pipeline.train.hardware import QuantName
 
     def values(enum: type) -> set[str]:
         return {member.value for member in enum}
@@ -158,6 +159,9 @@ def test_the_choices_match_the_stage_configs() -> None:
     assert values(choices.Compare) == literal(CurateConfig, "compare")
     assert values(choices.PiiAction) == literal(PIIConfig, "action")
     assert values(choices.Overlength) == literal(TrainConfig, "overlength")
+    assert values(choices.Device) == literal(TrainConfig, "device")
+    assert values(choices.Precision) == literal(TrainConfig, "precision")
+    assert values(choices.LoadIn) == set(get_args(QuantName))
     assert values(choices.Turns) == literal(DialogueConfig, "turns")
     assert values(choices.DType) == set(DTYPES)
     assert values(choices.StudyMetric) == literal(SizeStudyConfig, "metric")

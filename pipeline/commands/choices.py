@@ -43,6 +43,31 @@ class DType(StrEnum):
     float16 = "float16"
 
 
+class Device(StrEnum):
+    """`HardwareConfig.device`: where training computes."""
+
+    auto = "auto"
+    cpu = "cpu"
+    cuda = "cuda"
+    mps = "mps"
+
+
+class Precision(StrEnum):
+    """`HardwareConfig.precision`: the compute dtype (fp16 is loss-scaled)."""
+
+    auto = "auto"
+    fp32 = "fp32"
+    bf16 = "bf16"
+    fp16 = "fp16"
+
+
+class LoadIn(StrEnum):
+    """`HardwareConfig.load_in`: a quantised frozen base (QLoRA, CUDA only)."""
+
+    four_bit = "4bit"
+    eight_bit = "8bit"
+
+
 class Turns(StrEnum):
     """`DialogueConfig.turns`: 1 gives Alpaca records, 3 `messages` records."""
 

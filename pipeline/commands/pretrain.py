@@ -9,6 +9,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from pipeline.commands.choices import Device, LoadIn, Precision
 from pipeline.commands.common import PANEL_TRAIN, fail, warn
 from pipeline.errors import SeedforgeError
 from pipeline.pretrain.config import EmbeddingsChoice, PretrainConfig, load_pretrain_config
@@ -112,6 +113,26 @@ def pretrain(
     threads: Annotated[
         Optional[int], _opt("threads", "torch threads", "SEEDFORGE_TORCH_THREADS, else 1")
     ] = None,
+    device: Annotated[
+        Optional[Device], _opt("device", "Where to train (auto = cuda, else mps, else cpu)", "auto")
+    ] = None,
+    precision: Annotated[
+        Optional[Precision],
+        _opt(
+            "precision", "Compute dtype (auto = bf16 on CUDA, else fp16 loss-scaled; fp32 off CUDA)", "auto"
+        ),
+    ] = None,
+    gradient_checkpointing: Annotated[
+        Optional[bool],
+        typer.Option(
+            "--gradient-checkpointing/--no-gradient-checkpointing",
+            help="Recompute activations in backward: less memory, more time",
+            show_default="the config file's, else off",
+        ),
+    ] = None,
+    load_in: Annotated[
+        Optional[LoadIn], _opt("load-in", "Quantise the frozen base (QLoRA; CUDA and bitsandbytes)", "off")
+    ] = None,
 ) -> None:
     """Continue pretraining a base model on a corpus's blocks: writes OUT/adapter, OUT/merged (for
     `seedforge train --base-model OUT`), metrics.json, loss.png, run_card.md and pretrain.json
@@ -140,6 +161,10 @@ def pretrain(
                 "save_steps": save_steps,
                 "seed": seed,
                 "torch_threads": threads,
+                "device": device.value if device else None,
+                "precision": precision.value if precision else None,
+                "gradient_checkpointing": gradient_checkpointing,
+                "load_in": load_in.value if load_in else None,
             },
         )
         _quiet_libraries()

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from pipeline.commands.choices import DType, Overlength
+from pipeline.commands.choices import Device, DType, LoadIn, Overlength, Precision
 from pipeline.commands.common import PANEL_TRAIN, fail
 from pipeline.errors import SeedforgeError
 from pipeline.train.config import TrainConfig
@@ -142,6 +142,20 @@ def train(
     threads: Annotated[
         Optional[int], _opt("threads", "torch threads", show_default="SEEDFORGE_TORCH_THREADS, else 1")
     ] = None,
+    device: Annotated[Device, _opt("device", "Where to train: auto = cuda, else mps, else cpu")] = Device(
+        _DEFAULTS.device
+    ),
+    precision: Annotated[
+        Precision,
+        _opt("precision", "auto = bf16 on CUDA where supported, else fp16 (loss-scaled); fp32 off CUDA"),
+    ] = Precision(_DEFAULTS.precision),
+    gradient_checkpointing: Annotated[
+        bool, _flag("gradient-checkpointing", "Recompute activations in backward: less memory, more time")
+    ] = _DEFAULTS.gradient_checkpointing,
+    load_in: Annotated[
+        Optional[LoadIn],
+        _opt("load-in", "Quantise the frozen base (QLoRA; CUDA and bitsandbytes)", show_default="off"),
+    ] = None,
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue from the newest checkpoint in --out")
     ] = False,
@@ -189,6 +203,10 @@ def train(
                 "save_total_limit": save_total_limit,
                 "seed": seed,
                 "torch_threads": threads,
+                "device": device.value,
+                "precision": precision.value,
+                "gradient_checkpointing": gradient_checkpointing,
+                "load_in": load_in.value if load_in else None,
             }
         )
         _quiet_libraries()

@@ -10,8 +10,8 @@ from typing import Literal
 from pydantic import Field
 
 from pipeline.errors import SeedforgeError
-from pipeline.settings import StrictModel
 from pipeline.train.config import TrainConfig
+from pipeline.train.hardware import HardwareConfig
 
 
 class EmbeddingsChoice(StrEnum):
@@ -28,7 +28,7 @@ class EmbeddingsChoice(StrEnum):
 PROJECTIONS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
 
-class PretrainConfig(StrictModel):
+class PretrainConfig(HardwareConfig):
     """Defaults for a short domain-adaptation run: every attention and MLP projection adapted,
     a lower learning rate than instruction tuning (the model must not forget its language)."""
 
@@ -85,6 +85,10 @@ class PretrainConfig(StrictModel):
             save_total_limit=self.save_total_limit,
             seed=self.seed,
             torch_threads=self.torch_threads,
+            device=self.device,
+            precision=self.precision,
+            gradient_checkpointing=self.gradient_checkpointing,
+            load_in=self.load_in,
         )
 
     def embeddings_trained(self, vocab_extended: bool) -> bool:

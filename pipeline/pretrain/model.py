@@ -14,6 +14,7 @@ from pipeline.io import publish_dir, staging_dir
 from pipeline.pretrain.config import PretrainConfig
 from pipeline.train.base_model import load_causal_lm
 from pipeline.train.checkpoint import ADAPTER_WEIGHTS
+from pipeline.train.hardware import CPU, Placement
 from pipeline.train.lora import with_lora
 
 ADAPTER = "adapter"
@@ -34,10 +35,12 @@ def embedding_modules(model: Any) -> tuple[list[str], bool]:
     return names, tied
 
 
-def lora_model(base_model: str, config: PretrainConfig, train_embeddings: bool) -> Any:
+def lora_model(
+    base_model: str, config: PretrainConfig, train_embeddings: bool, placement: Placement = CPU
+) -> Any:
     from peft import LoraConfig
 
-    model = load_causal_lm(base_model)
+    model = load_causal_lm(base_model, placement)
     modules, tied = embedding_modules(model) if train_embeddings else ([], False)
     lora = LoraConfig(
         r=config.lora_r,

@@ -36,6 +36,8 @@ def metrics(state: TrainState, run: TrainingRun, extra: dict[str, Any]) -> dict[
         "evals": state.evals,
         "trainable_parameters": sum(p.numel() for p in run.trainable),
         "resumed_from": state.resumed_from,
+        "placement": run.placement.describe(),
+        "skipped_steps": state.skipped_steps,
         **extra,
     }
 

@@ -31,6 +31,7 @@ from pipeline.train.checkpoint import (
     load_checkpoint,
     restore_rng,
 )
+from pipeline.train.hardware import HardwareConfig, placement_identity, resolve_placement
 from pipeline.train.loop import Hooks, Schedule, TrainingRun, mean_loss, run_loop
 from pipeline.train.outputs import write_run_outputs
 
@@ -43,6 +44,7 @@ _NOT_TRAJECTORY = {
     "torch_threads",
     "base_model",
     "eval_blocks",
+    *HardwareConfig.model_fields,  # what of the placement matters goes in as placement_identity
 }
 
 
@@ -144,6 +146,7 @@ def pretrain(
     out_dir.mkdir(parents=True, exist_ok=True)
     checkpoint = find_resume_checkpoint(out_dir, resume)
     _refuse_used_out_dir(out_dir, checkpoint is not None)
+    placement = resolve_placement(config)  # a device or precision that is not there: before loading
     configure_torch(config.torch_threads)
     base = choose_base(config.base_model, vocab, manifest)
     tokenizer = load_tokenizer(base.model)
@@ -173,7 +176,7 @@ def pretrain(
     train_embeddings = config.embeddings_trained(vocab_extended=base.vocab is not None)
     random.seed(config.seed)
     torch.manual_seed(config.seed)  # LoRA's A matrices are drawn here
-    model = lora_model(base.model, config, train_embeddings)
+    model = lora_model(base.model, config, train_embeddings, placement)
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=config.learning_rate, weight_decay=config.weight_decay)
     scheduler = get_linear_schedule_with_warmup(  # type: ignore[no-untyped-call]
@@ -186,16 +189,28 @@ def pretrain(
         "corpus": f"{manifest.name}@v{manifest.version}:{manifest.created_at}",
         "train_blocks": len(train),
         "train_embeddings": train_embeddings,
+        **placement_identity(placement),
     }
     pad_id = pad_id_of(tokenizer)
     run = TrainingRun(
-        model, optimizer, scheduler, loop_config, schedule, train, heldout, pad_id, out_dir, identity
+        model,
+        optimizer,
+        scheduler,
+        loop_config,
+        schedule,
+        train,
+        heldout,
+        pad_id,
+        out_dir,
+        identity,
+        placement,
+        placement.scaler(),
     )
     # LoRA starts as the identity (B = 0) and saved embeddings start as copies: this is the base
     before = _perplexities(model, eval_sets, pad_id)
     state = TrainState()
     if checkpoint is not None:
-        state, rng = load_checkpoint(checkpoint, model, optimizer, scheduler, identity)
+        state, rng = load_checkpoint(checkpoint, model, optimizer, scheduler, identity, run.scaler)
         restore_rng(rng)
         state.resumed_from.append(state.step)
     if hooks.on_start:

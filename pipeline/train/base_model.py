@@ -11,6 +11,8 @@ from pipeline.errors import SeedforgeError
 from pipeline.io import publish_dir, staging_dir
 from pipeline.llm.embedded import embedded_gguf_path
 from pipeline.settings import data_dir, settings
+from pipeline.train.hardware import CPU, Placement
+from pipeline.train.memory import check_fits
 
 
 def configure_torch(threads: int | None = None) -> None:
@@ -117,11 +119,44 @@ def pad_id_of(tokenizer: Any) -> int:
     return pad_id
 
 
-def load_causal_lm(base_model: str) -> Any:
-    import torch
+def load_causal_lm(base_model: str, placement: Placement = CPU) -> Any:
+    """The frozen base on its device, in the placement's weights dtype (quantised for QLoRA),
+    with gradient checkpointing switched on when asked. Memory is checked first."""
     from transformers import AutoModelForCausalLM
 
+    check_fits(base_model, placement)
+    options: dict[str, Any] = {"dtype": placement.weights_dtype}
+    if placement.load_in:
+        from transformers import BitsAndBytesConfig
+
+        options["quantization_config"] = BitsAndBytesConfig(  # type: ignore[no-untyped-call]
+            load_in_4bit=placement.load_in == "4bit",
+            load_in_8bit=placement.load_in == "8bit",
+            bnb_4bit_quant_type="nf4",
+            bnb_4bit_use_double_quant=True,
+            bnb_4bit_compute_dtype=placement.compute_dtype,
+        )
+        options["device_map"] = {"": 0}
     try:
-        return AutoModelForCausalLM.from_pretrained(base_model, dtype=torch.float32)
+        model = AutoModelForCausalLM.from_pretrained(base_model, **options)
     except (OSError, ValueError) as exc:
         raise _missing(base_model, exc) from None
+    if placement.load_in:
+        from peft import prepare_model_for_kbit_training
+
+        model = prepare_model_for_kbit_training(  # type: ignore[no-untyped-call]
+            model, use_gradient_checkpointing=placement.gradient_checkpointing
+        )
+    elif placement.device != "cpu":
+        model = model.to(placement.device)  # type: ignore[arg-type]
+    if placement.gradient_checkpointing:
+        # the non-reentrant form keeps the RNG state, so dropout and the loss stay what they
+        # were without checkpointing, and needs no input that requires grad under PEFT
+        if hasattr(model, "activation_checkpointing_enable"):  # its name from transformers 5.2x
+            model.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
+        else:
+            model.gradient_checkpointing_enable(  # type: ignore[no-untyped-call]
+                gradient_checkpointing_kwargs={"use_reentrant": False}
+            )
+        model.config.use_cache = False
+    return model

@@ -3,8 +3,10 @@
 An optimizer step always consumes `batch_size` examples chosen by the epoch plan; packing and
 micro-batching only change how those examples are laid out for the forward passes, never which
 tokens the step's loss covers. Packing puts several examples in one row with positions
-restarting at 0 for each and a block-diagonal causal mask, so no example attends to another:
-a packed step computes the same loss as an unpacked one, with less padding.
+restarting at 0 for each and no attention mask: transformers reads the sequence boundaries from
+the position ids, so no example attends to another — SDPA and eager attention get a
+block-causal mask built from them, FlashAttention its variable-length kernel with no mask at
+all. A packed step computes the same loss as an unpacked one, with less padding.
 """
 
 from __future__ import annotations
@@ -77,8 +79,9 @@ def step_micro_batches(
 
 def collate_rows(rows: list[list[Example]], pad_id: int) -> dict[str, Any]:
     """Right padding. Labels, positions and the mask come from each example's length, so pad
-    = eos never hides a real EOS. With more than one example in any row the mask is 4-D
-    block-diagonal causal (True = may attend); padding attends only to itself."""
+    = eos never hides a real EOS. With more than one example in any row there is no mask: the
+    positions restart at 0 for every example, and every padding position is 0 too, so each
+    padding token is a sequence of its own that attends only to itself."""
     import torch
 
     widths = [sum(len(e.input_ids) for e in row) for row in rows]
@@ -109,29 +112,13 @@ def collate_rows(rows: list[list[Example]], pad_id: int) -> dict[str, Any]:
         "position_ids": positions,
         "input_tokens": int((segments > 0).sum()),
     }
-    if max(len(row) for row in rows) == 1:
-        batch["attention_mask"] = (segments > 0).long()
-    else:
-        same = segments[:, :, None] == segments[:, None, :]
-        causal = torch.ones(width, width, dtype=torch.bool).tril()
-        pad_self = (segments == 0)[:, :, None] & torch.eye(width, dtype=torch.bool)
-        batch["attention_mask"] = ((same & causal & (segments > 0)[:, :, None]) | pad_self)[:, None]
+    batch["attention_mask"] = (segments > 0).long() if max(len(row) for row in rows) == 1 else None
     return batch
 
 
 def collate(examples: list[Example], pad_id: int) -> dict[str, Any]:
     """One example per row."""
     return collate_rows([[e] for e in examples], pad_id)
-
-
-def as_model_mask(mask: Any, model: Any) -> Any:
-    """sdpa takes the boolean mask as is; eager attention adds the mask to its scores."""
-    import torch
-
-    if mask.dim() != 4 or getattr(model.config, "_attn_implementation", "sdpa") != "eager":
-        return mask
-    dtype = next(model.parameters()).dtype
-    return torch.zeros(mask.shape, dtype=dtype).masked_fill(~mask, torch.finfo(dtype).min)
 
 
 # model types whose causal-LM head is exactly lm_head(decoder(...)): no logit scaling or
@@ -159,7 +146,10 @@ def summed_token_loss(model: Any, batch: dict[str, Any]) -> tuple[Any, int]:
     inputs = {
         "input_ids": batch["input_ids"],
         "position_ids": batch["position_ids"],
-        "attention_mask": as_model_mask(batch["attention_mask"], model),
+        "attention_mask": batch["attention_mask"],
+        # no key/value cache: with one, transformers would not read packed boundaries from
+        # the positions (and a loss needs none)
+        "use_cache": False,
     }
     parts = _hidden_and_head(model)
     if parts is None:

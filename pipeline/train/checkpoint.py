@@ -36,6 +36,7 @@ class TrainState:
     computed_tokens: int = 0
     train_seconds: float = 0.0
     resumed_from: list[int] = field(default_factory=list)
+    skipped_steps: int = 0  # fp16 steps the gradient scaler skipped (overflow)
 
 
 def fingerprint(identity: dict[str, Any]) -> str:
@@ -79,6 +80,7 @@ def save_checkpoint(
     rng: dict[str, Any],
     identity: dict[str, Any],
     keep: int,
+    scaler: Any = None,
 ) -> Path:
     import torch
 
@@ -87,10 +89,10 @@ def save_checkpoint(
     target = root / f"checkpoint-{state.step}"
     with staging_dir(target) as staging:
         model.save_pretrained(staging)
-        torch.save(
-            {"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "rng": rng},
-            staging / STATE_TENSORS,
-        )
+        tensors = {"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "rng": rng}
+        if scaler is not None:
+            tensors["scaler"] = scaler.state_dict()
+        torch.save(tensors, staging / STATE_TENSORS)
         (staging / STATE_JSON).write_text(
             json.dumps(
                 {"state": asdict(state), "identity": identity, "fingerprint": fingerprint(identity)}, indent=1
@@ -114,8 +116,10 @@ def load_checkpoint(
     optimizer: Any,
     scheduler: Any,
     identity: dict[str, Any],
+    scaler: Any = None,
 ) -> tuple[TrainState, dict[str, Any]]:
-    """Restore adapter weights, optimizer and scheduler in place; return the state and RNG."""
+    """Restore adapter weights, optimizer, scheduler (and fp16 loss scale) in place; return the
+    state and RNG."""
     import torch
     from peft import set_peft_model_state_dict
     from safetensors.torch import load_file
@@ -138,6 +142,8 @@ def load_checkpoint(
     tensors = torch.load(path / STATE_TENSORS, weights_only=True)
     optimizer.load_state_dict(tensors["optimizer"])
     scheduler.load_state_dict(tensors["scheduler"])
+    if scaler is not None and "scaler" in tensors:
+        scaler.load_state_dict(tensors["scaler"])
     return TrainState(**meta["state"]), tensors["rng"]
 
 

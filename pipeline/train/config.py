@@ -6,12 +6,12 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from pipeline.settings import StrictModel
+from pipeline.train.hardware import HardwareConfig
 
 TEMPLATE_NAMES = ("alpaca", "belle", "chat")
 
 
-class TrainConfig(StrictModel):
+class TrainConfig(HardwareConfig):
     """LoRA fine-tuning. Defaults are alpaca-lora's `finetune.py` except train_on_inputs
     (seedforge scores answers, so prompts are masked unless asked) and warmup (capped)."""
 

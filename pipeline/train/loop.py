@@ -17,6 +17,7 @@ from pipeline.train.batching import collate, collate_rows, epoch_plan, step_micr
 from pipeline.train.checkpoint import TrainState, capture_rng, save_checkpoint
 from pipeline.train.config import TrainConfig
 from pipeline.train.data import Example
+from pipeline.train.hardware import CPU, Placement, to_device
 
 
 @dataclass(frozen=True)
@@ -61,9 +62,11 @@ def mean_loss(model: Any, examples: Sequence[Example], pad_id: int, batch: int =
     total, tokens = 0.0, 0
     was_training = model.training
     model.eval()
+    device = next(model.parameters()).device
     with torch.no_grad():
         for start in range(0, len(ordered), batch):
-            loss, count = summed_token_loss(model, collate(ordered[start : start + batch], pad_id))
+            batch_of = to_device(collate(ordered[start : start + batch], pad_id), device)
+            loss, count = summed_token_loss(model, batch_of)
             total += float(loss)
             tokens += count
     model.train(was_training)
@@ -84,6 +87,8 @@ class TrainingRun:
     pad_id: int
     out_dir: Path
     identity: dict[str, Any]
+    placement: Placement = CPU
+    scaler: Any = None  # torch.amp.GradScaler for fp16, else None
 
     @cached_property
     def lengths(self) -> list[int]:
@@ -108,9 +113,12 @@ def _accumulate(run: TrainingRun, indices: list[int]) -> dict[str, Any]:
     ]
     step_tokens = sum(int((b["labels"][:, 1:] != -100).sum()) for b in batches)
     loss_sum = 0.0
+    device = run.placement.device
     for batch in batches:
-        loss, _ = summed_token_loss(run.model, batch)
-        (loss / max(step_tokens, 1)).backward()
+        with run.placement.autocast():
+            loss, _ = summed_token_loss(run.model, to_device(batch, device))
+        scaled = loss / max(step_tokens, 1)
+        (run.scaler.scale(scaled) if run.scaler is not None else scaled).backward()
         loss_sum += float(loss.detach())
     return {
         "loss": loss_sum / max(step_tokens, 1),
@@ -120,18 +128,32 @@ def _accumulate(run: TrainingRun, indices: list[int]) -> dict[str, Any]:
     }
 
 
-def _update(run: TrainingRun) -> float:
+def _update(run: TrainingRun) -> tuple[float, bool]:
+    """Clip, step, schedule; (gradient norm, whether the step was skipped). With fp16 the
+    scaler skips a step whose gradients overflowed and lowers its scale; the learning-rate
+    schedule then waits too, as transformers' Trainer does."""
     import torch
 
+    scaler = run.scaler
+    if scaler is not None:
+        scaler.unscale_(run.optimizer)
     norm = (
         torch.nn.utils.clip_grad_norm_(run.trainable, run.config.max_grad_norm)
         if run.config.max_grad_norm > 0
         else torch.zeros(())
     )
-    run.optimizer.step()
-    run.scheduler.step()
+    skipped = False
+    if scaler is None:
+        run.optimizer.step()
+    else:
+        scale = scaler.get_scale()
+        scaler.step(run.optimizer)
+        scaler.update()
+        skipped = scaler.get_scale() < scale
+    if not skipped:
+        run.scheduler.step()
     run.optimizer.zero_grad(set_to_none=True)
-    return float(norm)
+    return float(norm), skipped
 
 
 def _record(
@@ -177,6 +199,7 @@ def _save(run: TrainingRun, state: TrainState, rng: dict[str, Any]) -> Path:
         rng,
         run.identity,
         run.config.save_total_limit,
+        scaler=run.scaler,
     )
 
 
@@ -188,8 +211,11 @@ def _one_step(run: TrainingRun, state: TrainState, indices: list[int], hooks: Ho
         sums = _accumulate(run, indices)
         lr = run.scheduler.get_last_lr()[0]
         phase = "updating"
-        grad_norm = _update(run)
+        grad_norm, skipped = _update(run)
         entry = _record(run, state, sums, lr, grad_norm, time.perf_counter() - started)
+        if skipped:
+            entry["skipped"] = True  # fp16 overflow: the scaler lowered its scale instead
+            state.skipped_steps += 1
         phase = "done"
         if hooks.on_step:
             hooks.on_step(state.step, run.schedule.total_steps, entry["train_loss"])

@@ -27,6 +27,7 @@ from pipeline.train.checkpoint import (
 )
 from pipeline.train.config import TrainConfig
 from pipeline.train.data import DataReport, prepare_examples, tokenize_all
+from pipeline.train.hardware import HardwareConfig, Placement, placement_identity, resolve_placement
 from pipeline.train.loop import Hooks, TrainingRun, mean_loss, run_loop, schedule_for
 from pipeline.train.outputs import card_result, software_versions, write_run_outputs
 
@@ -34,7 +35,15 @@ __all__ = ["TrainResult", "train_lora", "mean_loss", "tokenize_all", "ADAPTER"]
 
 ADAPTER = "adapter"
 # identity of a run for resuming: everything that changes the trajectory, nothing that doesn't
-_NOT_TRAJECTORY = {"eval_steps", "save_steps", "save_total_limit", "torch_threads", "base_model"}
+# (the placement goes in as placement_identity: device and checkpointing change no trajectory)
+_NOT_TRAJECTORY = {
+    "eval_steps",
+    "save_steps",
+    "save_total_limit",
+    "torch_threads",
+    "base_model",
+    *HardwareConfig.model_fields,
+}
 
 
 @dataclass
@@ -66,15 +75,10 @@ def _records_digest(train: list[Record], validation: list[Record]) -> str:
     return digest.hexdigest()[:16]
 
 
-def _lora_model(base_model: str, config: TrainConfig) -> Any:
+def _lora_model(base_model: str, config: TrainConfig, placement: Placement) -> Any:
     from peft import LoraConfig
 
-    model = load_causal_lm(base_model)
-    attention = getattr(model.config, "_attn_implementation", "sdpa")
-    if config.packing and attention not in ("sdpa", "eager"):
-        raise SeedforgeError(
-            f"packing needs sdpa or eager attention, the model uses {attention}; pass --no-packing"
-        )
+    model = load_causal_lm(base_model, placement)
     lora = LoraConfig(
         r=config.lora_r,
         lora_alpha=config.lora_alpha,
@@ -158,6 +162,8 @@ def _metrics(
         "adapter_tensors": adapter["tensors"],
         "adapter_bytes": adapter["bytes"],
         "resumed_from": state.resumed_from,
+        "placement": run.placement.describe(),
+        "skipped_steps": state.skipped_steps,
         "config": run.config.model_dump(mode="json"),
     }
 
@@ -227,6 +233,7 @@ def train_lora(
     out_dir.mkdir(parents=True, exist_ok=True)
     checkpoint = find_resume_checkpoint(out_dir, resume)
     _refuse_used_out_dir(out_dir, checkpoint is not None)
+    placement = resolve_placement(config)  # a device or precision that is not there: before loading
     configure_torch(config.torch_threads)
     tokenizer = load_tokenizer(base_model)
     train_examples, train_report = prepare_examples(train, tokenizer, config)
@@ -235,7 +242,7 @@ def train_lora(
 
     random.seed(config.seed)
     torch.manual_seed(config.seed)  # LoRA's A matrices are drawn here
-    model = _lora_model(base_model, config)
+    model = _lora_model(base_model, config, placement)
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=config.learning_rate, weight_decay=config.weight_decay)
     scheduler = get_linear_schedule_with_warmup(  # type: ignore[no-untyped-call]
@@ -245,6 +252,7 @@ def train_lora(
         **{k: v for k, v in config.model_dump(mode="json").items() if k not in _NOT_TRAJECTORY},
         "base_model": base_model,
         "records": _records_digest(train, validation),
+        **placement_identity(placement),
     }
     run = TrainingRun(
         model,
@@ -257,10 +265,12 @@ def train_lora(
         pad_id_of(tokenizer),
         out_dir,
         identity,
+        placement,
+        placement.scaler(),
     )
     state = TrainState()
     if checkpoint is not None:
-        state, rng = load_checkpoint(checkpoint, model, optimizer, scheduler, identity)
+        state, rng = load_checkpoint(checkpoint, model, optimizer, scheduler, identity, run.scaler)
         restore_rng(rng)
         state.resumed_from.append(state.step)
     if on_start:

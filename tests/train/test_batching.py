@@ -56,16 +56,31 @@ def test_packing_keeps_whole_examples_within_capacity() -> None:
     assert [len(m) for m in micro] == [2, 2, 1]
 
 
-def test_packed_rows_restart_positions_and_never_attend_across_examples() -> None:
+def test_packed_rows_restart_positions_and_carry_no_dense_mask() -> None:
+    from transformers.masking_utils import find_packed_sequence_indices
+
     a, b = _example(4, 1, 0), _example(3, 1, 1)
     batch = collate_rows([[a, b], [a]], pad_id=2)
     assert batch["position_ids"][0].tolist() == [0, 1, 2, 3, 0, 1, 2]
-    mask = batch["attention_mask"][0, 0]
-    assert mask[4, :4].sum() == 0 and mask[6, :4].sum() == 0  # b never sees a
-    assert mask[3, :4].tolist() == [True] * 4 and mask[5].tolist() == [False] * 4 + [True, True, False]
+    assert batch["position_ids"][1].tolist() == [0, 1, 2, 3, 0, 0, 0]
+    assert batch["attention_mask"] is None  # no width x width mask: boundaries come from positions
+    # what transformers reads from the positions: a and b apart, each padding token on its own
+    sequences = find_packed_sequence_indices(batch["position_ids"])
+    assert sequences[0].tolist() == [0, 0, 0, 0, 1, 1, 1]
+    assert sequences[1].tolist() == [0, 0, 0, 0, 1, 2, 3]
     assert batch["labels"][0, 4] == IGNORE  # b's first token is not predicted from a's last
     assert batch["labels"][1, 4:].tolist() == [IGNORE] * 3
     assert batch["input_tokens"] == 11
+
+
+def _dense_block_mask(position_ids: torch.Tensor) -> torch.Tensor:
+    """The 4-D block-diagonal causal mask packing used to pass (True = may attend)."""
+    width = position_ids.shape[1]
+    starts = torch.ones_like(position_ids, dtype=torch.bool)
+    starts[:, 1:] = position_ids[:, 1:] != position_ids[:, :-1] + 1
+    segments = starts.cumsum(-1)
+    same = segments[:, :, None] == segments[:, None, :]
+    return (same & torch.ones(width, width, dtype=torch.bool).tril())[:, None]
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +98,35 @@ def test_packed_loss_equals_unpacked_loss(tiny_model) -> None:
         )
     assert count_apart == count_packed == sum(e.trained_tokens for e in examples)
     assert float(loss_packed) == pytest.approx(float(loss_apart), rel=1e-5)
+
+
+@pytest.mark.parametrize("attention", ["sdpa", "eager"])
+def test_position_id_packing_loss_equals_the_dense_block_mask_loss(tiny_llama_dir: Path, attention) -> None:
+    model = AutoModelForCausalLM.from_pretrained(tiny_llama_dir, attn_implementation=attention).eval()
+    examples = [_example(size, size // 3, seed) for seed, size in enumerate(LENGTHS)]
+    rows = pack_rows(list(range(len(examples))), LENGTHS, capacity=64)
+    batch = collate_rows([[examples[i] for i in row] for row in rows], pad_id=2)
+    dense = _dense_block_mask(batch["position_ids"])
+    if attention == "eager":  # eager attention adds the mask to its scores
+        dense = torch.zeros(dense.shape).masked_fill(~dense, torch.finfo(torch.float32).min)
+    with torch.no_grad():
+        by_positions, count = summed_token_loss(model, batch)
+        by_dense_mask, dense_count = summed_token_loss(model, {**batch, "attention_mask": dense})
+        unpacked, _ = summed_token_loss(model, collate(examples, pad_id=2))
+    assert count == dense_count
+    assert float(by_positions) == pytest.approx(float(by_dense_mask), rel=1e-6)
+    assert float(by_positions) == pytest.approx(float(unpacked), rel=1e-5)
+    # and the mask matters: one causal mask over the whole row gives another loss
+    with torch.no_grad():
+        leaked, _ = summed_token_loss(
+            model,
+            {
+                **batch,
+                "position_ids": torch.arange(batch["input_ids"].shape[1])[None].expand_as(batch["input_ids"]),
+                "attention_mask": torch.ones_like(batch["input_ids"]),
+            },
+        )
+    assert float(leaked) != pytest.approx(float(by_positions), rel=1e-4)
 
 
 def test_labelled_positions_head_equals_the_full_logits_loss(tiny_model) -> None:

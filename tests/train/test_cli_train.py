@@ -130,6 +130,9 @@ def test_train_a_dataset_version(tiny_llama_dir: Path, tmp_path: Path, data_dir:
         (["--cutoff-len", "16", "--overlength", "drop"], "no train record is left"),
         (["--lora-r", "0"], "--lora-r: Input should be greater than or equal to 1"),
         (["--resume"], "no checkpoint to resume from"),
+        (["--device", "cuda"], "--device cuda: no CUDA device is available"),
+        (["--load-in", "4bit"], "--load-in 4bit: quantised (QLoRA) bases need a CUDA GPU"),
+        (["--device", "tpu"], "Invalid value for '--device'"),
     ],
 )
 def test_clear_errors_exit_2_and_write_nothing(

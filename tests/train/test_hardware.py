@@ -1,0 +1,150 @@
+"""Device, precision, gradient checkpointing, quantisation and the memory check: refusals before
+any weight is loaded, and the CPU paths (fp16 with its gradient scaler, checkpointing) trained
+for real on the tiny model."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+import pipeline.train.memory as memory
+from pipeline.errors import SeedforgeError
+from pipeline.train.base_model import load_causal_lm
+from pipeline.train.config import TrainConfig
+from pipeline.train.hardware import HardwareConfig, Placement, resolve_placement
+from pipeline.train.lora import train_lora
+from tests.train.conftest import RECORDS
+
+SHORT = TrainConfig(
+    epochs=4, learning_rate=1e-2, batch_size=2, micro_batch_size=1, lora_dropout=0.05, save_steps=2
+)
+
+
+def test_auto_placement_on_a_cpu_only_torch_is_cpu_fp32() -> None:
+    placement = resolve_placement(HardwareConfig())
+    assert (placement.device, placement.precision, placement.load_in) == ("cpu", "fp32", None)
+    assert placement.scaler() is None
+    assert resolve_placement(HardwareConfig(precision="fp16", device="cpu")).scaler() is not None
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        ({"device": "cuda"}, "--device cuda: no CUDA device is available (torch 2."),
+        ({"device": "mps"}, "--device mps: Apple's Metal backend is not available"),
+        ({"load_in": "4bit"}, "--load-in 4bit: quantised (QLoRA) bases need a CUDA GPU"),
+        (
+            {"load_in": "8bit", "device": "cpu"},
+            "--load-in 8bit: quantised (QLoRA) bases need a CUDA GPU (bitsandbytes), "
+            "and this run's device is cpu",
+        ),
+    ],
+)
+def test_a_device_or_quantisation_that_is_not_there_is_refused_before_loading(
+    settings, expected, tmp_path: Path
+) -> None:
+    config = SHORT.model_copy(update=settings)
+    # the base does not exist: an error about it would mean loading was tried first
+    with pytest.raises(SeedforgeError, match="^" + re.escape(expected)):
+        train_lora(RECORDS, RECORDS, config, str(tmp_path / "no-such-base"), tmp_path / "out")
+    assert not (tmp_path / "out" / "adapter").exists()
+
+
+def test_hardware_settings_are_validated() -> None:
+    with pytest.raises(ValueError, match="device"):
+        TrainConfig(device="tpu")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="load_in"):
+        TrainConfig(load_in="2bit")  # type: ignore[arg-type]
+
+
+def test_parameters_are_counted_from_the_weights_files_and_from_the_config(tiny_llama_dir: Path) -> None:
+    from transformers import AutoModelForCausalLM
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_llama_dir)
+    true = sum(p.numel() for p in model.parameters())
+    assert memory.parameter_count(str(tiny_llama_dir)) == true
+    config = json.loads((tiny_llama_dir / "config.json").read_text())
+    assert memory._config_numel(config) == true
+    # a 7B LLaMA from its config alone: 6.74B
+    llama7b = {
+        "hidden_size": 4096,
+        "num_hidden_layers": 32,
+        "vocab_size": 32000,
+        "intermediate_size": 11008,
+        "num_attention_heads": 32,
+    }
+    assert memory._config_numel(llama7b) == pytest.approx(6.738e9, rel=1e-3)
+
+
+def test_a_base_too_large_for_free_memory_is_refused_with_the_shortfall(
+    tiny_llama_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(memory, "available_bytes", lambda device: 1_000_000)
+    loaded = []
+    monkeypatch.setattr("transformers.AutoModelForCausalLM.from_pretrained", lambda *a, **k: loaded.append(a))
+    with pytest.raises(
+        SeedforgeError, match=r"needs about 0\.0 GiB, and 0\.0 GiB is free — short by"
+    ) as caught:
+        load_causal_lm(str(tiny_llama_dir), Placement("cpu", "fp32"))
+    assert "training it in fp32 on cpu" in str(caught.value) and str(tiny_llama_dir) in str(caught.value)
+    assert loaded == []
+    needed = memory.needed_bytes(7_000_000_000, Placement("cuda", "bf16"))
+    assert needed == pytest.approx(7e9 * 2 * 1.2)
+    assert memory.needed_bytes(7_000_000_000, Placement("cuda", "bf16", "4bit")) < needed / 3
+
+
+def test_fp16_with_its_gradient_scaler_trains_and_skips_overflowing_steps(
+    tiny_llama_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The alpaca-lora V100 trap: fp16 without loss scaling turns losses into NaN. Here a
+    scale far too large makes the first steps' fp16 gradients overflow: each such step must
+    be skipped (weights and schedule untouched, scale lowered), and training goes on."""
+    monkeypatch.setattr(
+        Placement, "scaler", lambda self: torch.amp.GradScaler(self.device, init_scale=2.0**40)
+    )
+    config = SHORT.model_copy(
+        update={"device": "cpu", "precision": "fp16", "epochs": 30, "lora_dropout": 0.0}
+    )
+    result = train_lora(RECORDS, RECORDS, config, str(tiny_llama_dir), tmp_path)
+    metrics = result.metrics
+    history = metrics["history"]
+    assert metrics["placement"]["precision"] == "fp16"
+    assert metrics["skipped_steps"] > 0
+    skipped = [entry for entry in history if entry.get("skipped")]
+    assert len(skipped) == metrics["skipped_steps"] < len(history)
+    # the schedule waited while steps were skipped: the learning rate never moved during them
+    assert history[0]["lr"] == history[len(skipped) - 1]["lr"]
+    assert all(entry["train_loss"] == entry["train_loss"] for entry in history)  # no NaN
+    assert history[-1]["train_loss"] < history[0]["train_loss"]
+    weights = load_file(result.adapter_dir / "adapter_model.safetensors")
+    assert all(bool(torch.isfinite(w).all()) and w.dtype == torch.float32 for w in weights.values())
+
+
+def test_fp16_checkpoints_carry_the_loss_scale(tiny_llama_dir: Path, tmp_path: Path) -> None:
+    config = SHORT.model_copy(update={"device": "cpu", "precision": "fp16"})
+    train_lora(RECORDS, RECORDS, config, str(tiny_llama_dir), tmp_path)
+    (checkpoint,) = sorted((tmp_path / "checkpoints").glob("checkpoint-*"))[-1:]
+    saved = torch.load(checkpoint / "trainer_state.pt", weights_only=True)
+    assert saved["scaler"]["scale"] > 0
+    identity = json.loads((checkpoint / "trainer_state.json").read_text())["identity"]
+    assert identity["precision"] == "fp16" and "device" not in identity
+
+
+def test_gradient_checkpointing_gives_the_same_trajectory(tiny_llama_dir: Path, tmp_path: Path) -> None:
+    """Dropout on: the non-reentrant checkpoint restores the RNG when it recomputes."""
+    plain = train_lora(RECORDS, RECORDS, SHORT, str(tiny_llama_dir), tmp_path / "plain")
+    checkpointed = train_lora(
+        RECORDS,
+        RECORDS,
+        SHORT.model_copy(update={"gradient_checkpointing": True}),
+        str(tiny_llama_dir),
+        tmp_path / "checkpointed",
+    )
+    losses = [entry["train_loss"] for entry in plain.metrics["history"]]
+    again = [entry["train_loss"] for entry in checkpointed.metrics["history"]]
+    assert again == pytest.approx(losses, rel=1e-5)
+    assert checkpointed.metrics["placement"]["gradient_checkpointing"] is True
+    assert losses[-1] != pytest.approx(losses[0])
