@@ -97,6 +97,21 @@ def atomic_writer(path: Path, *, binary: bool = False) -> Iterator[IO[Any]]:
         files.commit()
 
 
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary file beside `path` for a writer that wants a file name: renamed onto `path`
+    (fsynced) when the block ends normally, removed on any exception."""
+    handle, temp = _open_temp(Path(path), binary=True)
+    handle.close()
+    try:
+        yield temp
+        with open(temp, "rb+") as written:
+            os.fsync(written.fileno())
+        os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
 def write_atomic(path: Path, data: bytes | str) -> None:
     """Replace `path` with `data` (str is written as UTF-8), all or nothing."""
     payload = data.encode("utf-8") if isinstance(data, str) else data

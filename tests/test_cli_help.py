@@ -27,7 +27,14 @@ FIXED_CHOICES = {
     ("train", "--overlength"),
     ("merge", "--dtype"),
     ("llm journal export", "--status"),
-    ("export", "--format"),
+    ("export dataset", "--format"),
+    ("export gguf", "--outtype"),
+    ("train", "--device"),
+    ("train", "--precision"),
+    ("train", "--load-in"),
+    ("pretrain", "--device"),
+    ("pretrain", "--precision"),
+    ("pretrain", "--load-in"),
     ("study sizes", "--metric"),
 }
 

@@ -20,7 +20,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "curate": ("curate",),
     "demo": ("pipeline_run",),
     "eval": ("evaluate",),
-    "export": ("export",),
+    "export": ("export", "export_gguf"),
     "generate": ("generate", "generate_dialogues", "generate_self_instruct"),
     "ingest": ("ingest",),
     "llm": ("llm",),

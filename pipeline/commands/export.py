@@ -1,18 +1,39 @@
-"""`seedforge export VERSION --format FORMAT --out DIR`: one format of a dataset version, its
-train and test (held-out) splits, into a new folder (written aside, then renamed into place).
-A version that is not there, a record the format cannot hold or an output folder that holds
-anything (without --overwrite) exits 2 with nothing written."""
+"""`seedforge export VERSION --format FORMAT --out DIR` (the same as `seedforge export dataset
+...`): one format of a dataset version, its train and test (held-out) splits, into a new folder
+(written aside, then renamed into place). A version that is not there, a record the format
+cannot hold or an output folder that holds anything (without --overwrite) exits 2 with nothing
+written. `seedforge export gguf` (a tuned adapter for llama.cpp) is in `export_gguf.py`."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
+from typer.core import TyperGroup
 
 from pipeline.commands.common import fail
 from pipeline.dataset.config import ExportFormat
 from pipeline.errors import SeedforgeError
+
+
+class _DatasetByDefault(TyperGroup):
+    """A group whose first word may also be a dataset version: `seedforge export VERSION ...`
+    is `seedforge export dataset VERSION ...`, as it was before models could be exported."""
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        if args and args[0] not in self.commands:
+            args = ["dataset", *args]
+        return super().resolve_command(ctx, args)
+
+
+export_app = typer.Typer(
+    cls=_DatasetByDefault,
+    no_args_is_help=True,
+    context_settings={"ignore_unknown_options": True},
+    help="Export a dataset version for a training tool (`export VERSION --format ...`), or a "
+    "tuned adapter for llama.cpp (`export gguf ADAPTER --out FILE`).",
+)
 
 
 def export(
@@ -58,4 +79,5 @@ def export(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("export", rich_help_panel="Data")(export)  # the "Data" group of `seedforge --help`
+    export_app.command("dataset")(export)
+    app.add_typer(export_app, name="export", rich_help_panel="Data")  # the "Data" group of `--help`

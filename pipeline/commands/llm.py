@@ -28,6 +28,13 @@ def serve(
     replicas: Annotated[
         int, typer.Option(min=1, max=16, help="Servers to start, one thread each (for llm.endpoints)")
     ] = 1,
+    adapter: Annotated[
+        Optional[Path],
+        typer.Option(
+            help="GGUF LoRA (seedforge export gguf) applied to the model: serves the tuned model",
+            show_default="none: the base",
+        ),
+    ] = None,
 ) -> None:
     """Serve the embedded model (OpenAI-compatible) in the foreground until Ctrl-C or SIGTERM,
     which stop every server and exit with 130 or 143. One line per server gives its URL; a
@@ -35,14 +42,22 @@ def serve(
     import time
     from contextlib import ExitStack
 
-    from pipeline.llm.embedded import start_servers
+    from pipeline.llm.embedded import EMBEDDED_MODEL_NAME, embedded_gguf_path, start_servers
 
     # Ctrl-C / SIGTERM raise here (pipeline.processes): the ExitStack stops every server
     try:
+        alias = EMBEDDED_MODEL_NAME
+        if adapter is not None:
+            from pipeline.train.gguf_export import check_lora_file
+
+            check_lora_file(adapter, model or embedded_gguf_path())  # before any server starts
+            alias = f"{(model.stem if model else EMBEDDED_MODEL_NAME)}+{adapter.stem}"
         with ExitStack() as stack:
-            servers = start_servers(replicas, None, stack, model=model, host=host, port=port)
+            servers = start_servers(
+                replicas, None, stack, model=model, host=host, port=port, lora=adapter, alias=alias
+            )
             for server in servers:
-                typer.echo(f"serving at {server.base_url} (Ctrl-C to stop)")
+                typer.echo(f"serving at {server.base_url} as {alias} (Ctrl-C to stop)")
             sys.stdout.flush()
             running = list(servers)
             while running:  # one that dies is reported; the others go on serving

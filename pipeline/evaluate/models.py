@@ -12,9 +12,9 @@ from typing import Any
 
 from pipeline.errors import SeedforgeError
 from pipeline.train.base_model import configure_torch, load_causal_lm, load_tokenizer, pad_id_of
-from pipeline.train.lora import ADAPTER
+from pipeline.train.export import ADAPTER_CONFIG, adapter_directory
 
-ADAPTER_CONFIG = "adapter_config.json"
+__all__ = ["ADAPTER_CONFIG", "TunedModel", "adapter_directory", "load_tuned", "read_adapter_config"]
 
 
 @dataclass
@@ -32,20 +32,6 @@ class TunedModel:
         """`with tuned.base():` runs the plain base model."""
         context: AbstractContextManager[Any] = self.model.disable_adapter()
         return context
-
-
-def adapter_directory(path: Path) -> Path:
-    """The PEFT adapter folder `path` names: `path` itself when it holds adapter_config.json,
-    else its `adapter/` when `path` is the folder `seedforge train --out` wrote."""
-    path = Path(path)
-    for candidate in (path, path / ADAPTER):
-        if (candidate / ADAPTER_CONFIG).is_file():
-            return candidate
-    raise SeedforgeError(
-        f"not a PEFT adapter directory (no {ADAPTER_CONFIG}), "
-        f"nor a `seedforge train --out` folder (no {ADAPTER}/{ADAPTER_CONFIG})",
-        path=path,
-    )
 
 
 def read_adapter_config(adapter_dir: Path) -> dict[str, Any]:

@@ -49,7 +49,16 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
-def server_command(model: Path, port: int, *, host: str = "127.0.0.1", n_ctx: int = 2048) -> list[str]:
+def server_command(
+    model: Path,
+    port: int,
+    *,
+    host: str = "127.0.0.1",
+    n_ctx: int = 2048,
+    lora: Path | None = None,
+    alias: str = EMBEDDED_MODEL_NAME,
+) -> list[str]:
+    adapter = ["--lora_path", str(lora)] if lora is not None else []
     return [
         sys.executable,
         "-m",
@@ -71,7 +80,8 @@ def server_command(model: Path, port: int, *, host: str = "127.0.0.1", n_ctx: in
         "--interrupt_requests",
         "False",
         "--model_alias",
-        EMBEDDED_MODEL_NAME,
+        alias,
+        *adapter,
     ]
 
 
@@ -103,6 +113,8 @@ class EmbeddedServer:
     port: int | None = None
     host: str = "127.0.0.1"
     log_path: Path | None = None
+    lora: Path | None = None  # a GGUF LoRA applied to the model at load time
+    alias: str = EMBEDDED_MODEL_NAME  # the model name the server answers to
     startup_timeout_s: float = 120.0
     stop_timeout_s: float = STOP_TIMEOUT_S  # SIGTERM, then SIGKILL after this long
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
@@ -126,7 +138,7 @@ class EmbeddedServer:
         self._log = open(self.log_path, "ab") if self.log_path else None
         env = dict(os.environ, OMP_NUM_THREADS="1")
         self.process = subprocess.Popen(
-            server_command(model, self.port, host=self.host),
+            server_command(model, self.port, host=self.host, lora=self.lora, alias=self.alias),
             stdout=self._log or subprocess.DEVNULL,
             stderr=subprocess.STDOUT,
             env=env,
@@ -170,6 +182,8 @@ def start_servers(
     model: Path | None = None,
     host: str = "127.0.0.1",
     port: int | None = None,
+    lora: Path | None = None,
+    alias: str = EMBEDDED_MODEL_NAME,
 ) -> list[EmbeddedServer]:
     """`count` servers (one thread each) loading at the same time, each stopped when `stack`
     closes; started from this thread, which must outlive them (PR_SET_PDEATHSIG). Ports:
@@ -178,7 +192,14 @@ def start_servers(
     servers = []
     for n in range(count):
         log = log_path if log_path is None or n == 0 else log_path.with_name(f"{log_path.name}.{n + 1}")
-        server = EmbeddedServer(model=model, host=host, log_path=log, port=None if port is None else port + n)
+        server = EmbeddedServer(
+            model=model,
+            host=host,
+            log_path=log,
+            port=None if port is None else port + n,
+            lora=lora,
+            alias=alias,
+        )
         stack.callback(server.stop)  # registered first: a later launch failing stops this one
         servers.append(server.launch())
     for server in servers:

@@ -4,6 +4,7 @@ pretrain` output directory (its merged model), or a hub id."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,20 @@ def converted_dir_for(gguf: Path) -> Path:
     return models_root() / f"{gguf.stem.lower()}-hf"
 
 
+GGUF_SOURCE = "gguf_source.json"  # in a converted folder: the GGUF it was made from
+
+
+def source_gguf(model_dir: Path) -> Path | None:
+    """The GGUF an HF folder was converted from, when seedforge converted it and the file is
+    still there (folders converted before the marker existed: the embedded model by name)."""
+    marker = model_dir / GGUF_SOURCE
+    if marker.is_file():
+        found = Path(json.loads(marker.read_text(encoding="utf-8"))["gguf"])
+        return found if found.is_file() else None
+    embedded = embedded_gguf_path()
+    return embedded if model_dir.name == converted_dir_for(embedded).name else None
+
+
 def convert_gguf(gguf: Path, target: Path) -> Path:
     """Dequantise a GGUF into an fp32 HF directory once; later calls reuse it."""
     if (target / "config.json").is_file():
@@ -51,6 +66,7 @@ def convert_gguf(gguf: Path, target: Path) -> Path:
         model.load_state_dict(loaded.state_dict())
         model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
+        (staging / GGUF_SOURCE).write_text(json.dumps({"gguf": str(gguf.resolve())}), encoding="utf-8")
         try:
             publish_dir(staging, target, replace=False)
         except OSError:

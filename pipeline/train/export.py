@@ -10,8 +10,24 @@ from typing import Any
 from pipeline.errors import SeedforgeError
 from pipeline.io import publish_dir, staging_dir
 from pipeline.train.base_model import load_causal_lm, load_tokenizer, pad_id_of
+from pipeline.train.lora import ADAPTER
 
 DTYPES = ("float32", "bfloat16", "float16")
+ADAPTER_CONFIG = "adapter_config.json"
+
+
+def adapter_directory(path: Path) -> Path:
+    """The PEFT adapter folder `path` names: `path` itself when it holds adapter_config.json,
+    else its `adapter/` when `path` is the folder `seedforge train --out` wrote."""
+    path = Path(path)
+    for candidate in (path, path / ADAPTER):
+        if (candidate / ADAPTER_CONFIG).is_file():
+            return candidate
+    raise SeedforgeError(
+        f"not a PEFT adapter directory (no {ADAPTER_CONFIG}), "
+        f"nor a `seedforge train --out` folder (no {ADAPTER}/{ADAPTER_CONFIG})",
+        path=path,
+    )
 
 
 def adapter_base(adapter_dir: Path) -> str:
