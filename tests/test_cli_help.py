@@ -35,6 +35,8 @@ FIXED_CHOICES = {
     ("pretrain", "--device"),
     ("pretrain", "--precision"),
     ("pretrain", "--load-in"),
+    ("eval", "--device"),
+    ("eval", "--engine"),
     ("study sizes", "--metric"),
 }
 
@@ -149,6 +151,7 @@ def test_every_fixed_choice_option_exists() -> None:
 def test_the_choices_match_the_stage_configs() -> None:
     from pipeline.commands import choices
     from pipeline.curate.config import CurateConfig, PIIConfig
+    from pipeline.evaluate.config import EvaluateConfig
     from pipeline.generate.dialogues.config import DialogueConfig
     from pipeline.generate.self_instruct.config import GenerateConfig
     from pipeline.study.config import SizeStudyConfig
@@ -169,6 +172,7 @@ def test_the_choices_match_the_stage_configs() -> None:
     assert values(choices.Device) == literal(TrainConfig, "device")
     assert values(choices.Precision) == literal(TrainConfig, "precision")
     assert values(choices.LoadIn) == set(get_args(QuantName))
+    assert values(choices.Engine) == literal(EvaluateConfig, "engine")
     assert values(choices.Turns) == literal(DialogueConfig, "turns")
     assert values(choices.DType) == set(DTYPES)
     assert values(choices.StudyMetric) == literal(SizeStudyConfig, "metric")

@@ -68,6 +68,13 @@ class LoadIn(StrEnum):
     eight_bit = "8bit"
 
 
+class Engine(StrEnum):
+    """`EvaluateConfig.engine`: what generates evaluation answers."""
+
+    transformers = "transformers"
+    vllm = "vllm"
+
+
 class Turns(StrEnum):
     """`DialogueConfig.turns`: 1 gives Alpaca records, 3 `messages` records."""
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from pipeline.commands.choices import Device, Engine
 from pipeline.commands.common import PANEL_TRAIN, fail, llm_overrides
 from pipeline.errors import SeedforgeError
 
@@ -92,6 +93,13 @@ def evaluate(
     ] = None,
     max_new_tokens: Annotated[int, typer.Option(min=1, help="Answer length limit")] = 192,
     batch_size: Annotated[int, typer.Option(min=1, help="Generation batch size")] = 8,
+    device: Annotated[
+        Device, typer.Option(help="Where answers and losses are computed: auto = cuda, else mps, else cpu")
+    ] = Device.auto,
+    engine: Annotated[
+        Engine,
+        typer.Option(help="What generates the answers (vllm: CUDA, installed separately, LoRA enabled)"),
+    ] = Engine.transformers,
     limit: Annotated[
         Optional[int], typer.Option(min=1, help="Evaluate only the first N items", show_default="all")
     ] = None,
@@ -131,6 +139,8 @@ def evaluate(
             settings=EvaluateConfig(
                 max_new_tokens=max_new_tokens,
                 generation_batch_size=batch_size,
+                device=device.value,
+                engine=engine.value,
                 semantic_similarity=not no_semantic,
                 judge=not no_judge,
             ),

@@ -88,6 +88,7 @@ def _generate_side(tuned: TunedModel, prompts: list[str], decoding: Decoding) ->
             max_length=decoding.max_prompt_tokens,
             add_special_tokens=False,
         )
+        batch = batch.to(tuned.model.device)
         if sampling:
             torch.manual_seed(decoding.seed + start)
         with torch.no_grad():

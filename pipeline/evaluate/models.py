@@ -13,6 +13,7 @@ from typing import Any
 from pipeline.errors import SeedforgeError
 from pipeline.train.base_model import configure_torch, load_causal_lm, load_tokenizer, pad_id_of
 from pipeline.train.export import ADAPTER_CONFIG, adapter_directory
+from pipeline.train.hardware import CPU, Placement
 
 __all__ = ["ADAPTER_CONFIG", "TunedModel", "adapter_directory", "load_tuned", "read_adapter_config"]
 
@@ -69,16 +70,19 @@ def _unused_adapter_weights(tuned: Any, adapter_dir: Path) -> list[str]:
     ]
 
 
-def load_tuned(base_model: str, adapter_dir: Path, threads: int | None = None) -> TunedModel:
-    """Base model (fp32) with the adapter applied; an adapter that does not fit raises
-    SeedforgeError naming the adapter directory."""
+def load_tuned(
+    base_model: str, adapter_dir: Path, threads: int | None = None, placement: Placement = CPU
+) -> TunedModel:
+    """Base model with the adapter applied, on the placement's device (fp32 on the CPU, bf16 or
+    fp16 weights on a GPU); an adapter that does not fit raises SeedforgeError naming the
+    adapter directory."""
     adapter_dir = adapter_directory(adapter_dir)
     read_adapter_config(adapter_dir)
     from peft import PeftModel
 
     configure_torch(threads)
     tokenizer = load_tokenizer(base_model)
-    model = load_causal_lm(base_model)
+    model = load_causal_lm(base_model, placement)
     mismatch = f"adapter does not match the base model {base_model}"
     try:
         tuned = PeftModel.from_pretrained(model, str(adapter_dir))

@@ -34,6 +34,7 @@ from pipeline.io import publish_dir, staging_dir
 from pipeline.records import AlpacaRecord, Lineage, Record, utc_now
 from pipeline.report.progress import stage_line
 from pipeline.train.config import TrainConfig
+from pipeline.train.hardware import HardwareConfig, resolve_placement
 
 REPORT_JSON, REPORT_MD, ITEMS, PLOTS = "report.json", "report.md", "items.jsonl", "plots"
 
@@ -97,7 +98,7 @@ def _reference_records(items: list[EvalItem]) -> list[AlpacaRecord]:
 
 def _answer_and_loss(items: list[EvalItem], request: EvalRequest) -> tuple[AnswerRun, dict[str, Any] | None]:
     settings = request.settings
-    tuned = load_tuned(request.base_model, request.adapter_dir, request.train.torch_threads)
+    placement = resolve_placement(HardwareConfig(device=settings.device))  # before any loading
     decoding = Decoding(
         max_new_tokens=settings.max_new_tokens,
         batch_size=settings.generation_batch_size,
@@ -105,15 +106,32 @@ def _answer_and_loss(items: list[EvalItem], request: EvalRequest) -> tuple[Answe
     )
     request.progress(
         "evaluate",
-        f"answering {len(items)} items with base and tuned "
-        f"(batch {decoding.batch_size}, max {decoding.max_new_tokens} new tokens)",
+        f"answering {len(items)} items with base and tuned on {settings.engine} ({placement.device}, "
+        f"batch {decoding.batch_size}, max {decoding.max_new_tokens} new tokens)",
     )
-    answers = generate_answers(tuned, items, request.train.template, decoding)
+    if settings.engine == "vllm":
+        answers = _vllm_answers(items, request, decoding)
+    tuned = load_tuned(request.base_model, request.adapter_dir, request.train.torch_threads, placement)
+    if settings.engine == "transformers":
+        answers = generate_answers(tuned, items, request.train.template, decoding)
     with_reference = _reference_records(items)
     loss = loss_figures(tuned, with_reference, request.train) if with_reference else None
     del tuned
     gc.collect()  # free the model's memory before a judge server starts
     return answers, loss
+
+
+def _vllm_answers(items: list[EvalItem], request: EvalRequest, decoding: Decoding) -> AnswerRun:
+    from pipeline.evaluate.models import read_adapter_config
+    from pipeline.evaluate.vllm_answers import generate_answers_vllm, require_vllm
+    from pipeline.train.base_model import load_tokenizer
+
+    require_vllm()
+    rank = int(read_adapter_config(request.adapter_dir)["r"])
+    tokenizer = load_tokenizer(request.base_model)
+    return generate_answers_vllm(
+        request.base_model, request.adapter_dir, rank, items, request.train.template, tokenizer, decoding
+    )
 
 
 def _semantic(settings: EvaluateConfig) -> SemanticSimilarity | None:
