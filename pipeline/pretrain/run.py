@@ -31,6 +31,7 @@ from pipeline.train.checkpoint import (
     load_checkpoint,
     restore_rng,
 )
+from pipeline.train.distributed import launched_world
 from pipeline.train.hardware import HardwareConfig, placement_identity, resolve_placement
 from pipeline.train.loop import Hooks, Schedule, TrainingRun, mean_loss, run_loop
 from pipeline.train.outputs import write_run_outputs
@@ -138,6 +139,10 @@ def pretrain(
     import torch
     from transformers import get_linear_schedule_with_warmup
 
+    if launched_world() > 1:
+        raise SeedforgeError(
+            "seedforge pretrain runs in one process; data parallel (accelerate launch) is for seedforge train"
+        )
     hooks = hooks or PretrainHooks()
     wall_started = time.monotonic()
     corpus_dir = resolve_corpus(corpus)

@@ -152,7 +152,9 @@ def load_causal_lm(base_model: str, placement: Placement = CPU) -> Any:
             bnb_4bit_use_double_quant=True,
             bnb_4bit_compute_dtype=placement.compute_dtype,
         )
-        options["device_map"] = {"": 0}
+        import torch
+
+        options["device_map"] = {"": torch.cuda.current_device()}  # this process's GPU
     try:
         model = AutoModelForCausalLM.from_pretrained(base_model, **options)
     except (OSError, ValueError) as exc:

@@ -71,6 +71,10 @@ def list_checkpoints(out_dir: Path) -> list[Path]:
     return sorted(found, key=checkpoint_step)
 
 
+def checkpoint_path(out_dir: Path, step: int) -> Path:
+    return out_dir / CHECKPOINTS / f"checkpoint-{step}"
+
+
 def save_checkpoint(
     out_dir: Path,
     model: Any,
@@ -84,9 +88,8 @@ def save_checkpoint(
 ) -> Path:
     import torch
 
-    root = out_dir / CHECKPOINTS
-    root.mkdir(parents=True, exist_ok=True)
-    target = root / f"checkpoint-{state.step}"
+    target = checkpoint_path(out_dir, state.step)
+    target.parent.mkdir(parents=True, exist_ok=True)
     with staging_dir(target) as staging:
         model.save_pretrained(staging)
         tensors = {"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "rng": rng}

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.train.batching import collate, collate_rows, epoch_plan, step_micro_batches, summed_token_loss
-from pipeline.train.checkpoint import TrainState, capture_rng, save_checkpoint
+from pipeline.train.checkpoint import TrainState, capture_rng, checkpoint_path, save_checkpoint
 from pipeline.train.config import TrainConfig
 from pipeline.train.data import Example
+from pipeline.train.distributed import SINGLE, Ranks, sum_gradients, sum_numbers
 from pipeline.train.hardware import CPU, Placement, to_device
 
 
@@ -54,8 +55,11 @@ class TrainingInterrupted(KeyboardInterrupt):
         self.step = step
 
 
-def mean_loss(model: Any, examples: Sequence[Example], pad_id: int, batch: int = 8) -> float:
-    """Token-weighted mean loss; examples sorted by length so batches carry little padding."""
+def mean_loss(
+    model: Any, examples: Sequence[Example], pad_id: int, batch: int = 8, ranks: Ranks = SINGLE
+) -> float:
+    """Token-weighted mean loss; examples sorted by length so batches carry little padding.
+    With several processes each takes its share of the batches and the sums are added up."""
     import torch
 
     ordered = sorted(examples, key=lambda e: len(e.input_ids))
@@ -64,13 +68,14 @@ def mean_loss(model: Any, examples: Sequence[Example], pad_id: int, batch: int =
     model.eval()
     device = next(model.parameters()).device
     with torch.no_grad():
-        for start in range(0, len(ordered), batch):
+        for start in ranks.share(range(0, len(ordered), batch)):
             batch_of = to_device(collate(ordered[start : start + batch], pad_id), device)
             loss, count = summed_token_loss(model, batch_of)
             total += float(loss)
             tokens += count
     model.train(was_training)
-    return total / max(tokens, 1)
+    total, summed_tokens = sum_numbers([total, tokens], ranks, device)
+    return total / max(summed_tokens, 1)
 
 
 @dataclass
@@ -89,6 +94,7 @@ class TrainingRun:
     identity: dict[str, Any]
     placement: Placement = CPU
     scaler: Any = None  # torch.amp.GradScaler for fp16, else None
+    ranks: Ranks = SINGLE  # data parallel: this process's share of every step
 
     @cached_property
     def lengths(self) -> list[int]:
@@ -100,7 +106,8 @@ class TrainingRun:
 
 
 def _accumulate(run: TrainingRun, indices: list[int]) -> dict[str, Any]:
-    """Forward and backward over one step's examples; gradients hold the step's mean loss."""
+    """Forward and backward over one step's examples (this process's share of its micro-batches);
+    gradients hold the step's mean loss, summed over the processes."""
     micro_batches = step_micro_batches(
         indices,
         run.lengths,
@@ -113,13 +120,15 @@ def _accumulate(run: TrainingRun, indices: list[int]) -> dict[str, Any]:
     ]
     step_tokens = sum(int((b["labels"][:, 1:] != -100).sum()) for b in batches)
     loss_sum = 0.0
-    device = run.placement.device
-    for batch in batches:
+    device = next(run.model.parameters()).device
+    for batch in run.ranks.share(batches):
         with run.placement.autocast():
             loss, _ = summed_token_loss(run.model, to_device(batch, device))
         scaled = loss / max(step_tokens, 1)
         (run.scaler.scale(scaled) if run.scaler is not None else scaled).backward()
         loss_sum += float(loss.detach())
+    sum_gradients(run.trainable, run.ranks)
+    (loss_sum,) = sum_numbers([loss_sum], run.ranks, device)
     return {
         "loss": loss_sum / max(step_tokens, 1),
         "trained_tokens": step_tokens,
@@ -182,7 +191,7 @@ def _maybe_evaluate(run: TrainingRun, state: TrainState, entry: dict[str, Any], 
     due = state.step % run.config.eval_steps == 0 or state.step == run.schedule.total_steps
     if not (due and run.validation):
         return
-    value = mean_loss(run.model, run.validation, run.pad_id)
+    value = mean_loss(run.model, run.validation, run.pad_id, ranks=run.ranks)
     entry["val_loss"] = value
     state.evals.append({"step": state.step, "val_loss": value})
     if hooks.on_eval:
@@ -190,6 +199,8 @@ def _maybe_evaluate(run: TrainingRun, state: TrainState, entry: dict[str, Any], 
 
 
 def _save(run: TrainingRun, state: TrainState, rng: dict[str, Any]) -> Path:
+    if not run.ranks.main:  # the first process writes; every process holds the same weights
+        return checkpoint_path(run.out_dir, state.step)
     return save_checkpoint(
         run.out_dir,
         run.model,

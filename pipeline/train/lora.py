@@ -27,6 +27,7 @@ from pipeline.train.checkpoint import (
 )
 from pipeline.train.config import TrainConfig
 from pipeline.train.data import DataReport, prepare_examples, tokenize_all
+from pipeline.train.distributed import join, leave
 from pipeline.train.hardware import HardwareConfig, Placement, placement_identity, resolve_placement
 from pipeline.train.loop import Hooks, TrainingRun, mean_loss, run_loop, schedule_for
 from pipeline.train.outputs import card_result, software_versions, write_run_outputs
@@ -162,7 +163,7 @@ def _metrics(
         "adapter_tensors": adapter["tensors"],
         "adapter_bytes": adapter["bytes"],
         "resumed_from": state.resumed_from,
-        "placement": run.placement.describe(),
+        "placement": {**run.placement.describe(), "processes": run.ranks.world},
         "skipped_steps": state.skipped_steps,
         "config": run.config.model_dump(mode="json"),
     }
@@ -234,6 +235,7 @@ def train_lora(
     checkpoint = find_resume_checkpoint(out_dir, resume)
     _refuse_used_out_dir(out_dir, checkpoint is not None)
     placement = resolve_placement(config)  # a device or precision that is not there: before loading
+    ranks = join(placement.device)  # several processes under accelerate launch / torchrun
     configure_torch(config.torch_threads)
     tokenizer = load_tokenizer(base_model)
     train_examples, train_report = prepare_examples(train, tokenizer, config)
@@ -267,6 +269,7 @@ def train_lora(
         identity,
         placement,
         placement.scaler(),
+        ranks,
     )
     state = TrainState()
     if checkpoint is not None:
@@ -277,10 +280,14 @@ def train_lora(
         on_start(schedule.total_steps, state.step, train_report, val_report)
     state = run_loop(run, state, Hooks(on_step=on_step, on_eval=on_eval))
 
+    if not ranks.main:  # the first process writes the adapter and the reports
+        leave(ranks)
+        return TrainResult(out_dir / ADAPTER, {"rank": ranks.rank, "steps": state.step})
     adapter_dir, adapter = _save_adapter(model, tokenizer, out_dir)
     reports = {"train": train_report, "validation": val_report}
     metrics = _metrics(state, run, reports, adapter, base_model, time.monotonic() - wall_started)
     kinds = {"alpaca": sum(isinstance(r, AlpacaRecord) for r in train)}
     kinds["messages"] = len(train) - kinds["alpaca"]
     write_run_outputs(out_dir, metrics, _card(metrics, run, kinds, tokenizer, dataset, adapter_dir))
+    leave(ranks)
     return TrainResult(adapter_dir, metrics)

@@ -4,6 +4,7 @@ validation loss, ETA), optionally merge, and print where everything went."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -80,7 +81,8 @@ def run_training(
     from pipeline.train.sources import load_training_data, split_validation
     from pipeline.train.templates import resolve_template
 
-    console = Console(stderr=False)
+    main_process = os.environ.get("RANK", "0") == "0"  # under accelerate launch, one voice
+    console = Console(stderr=False, quiet=not main_process)
     resolve_template(config.template)  # an unknown template fails before any loading
     data = load_training_data(dataset)
     train, validation = split_validation(data.records, config.val_set_size, config.seed)
@@ -115,6 +117,8 @@ def run_training(
     finally:
         progress.stop()
     metrics = result.metrics
+    if not main_process:
+        return metrics
     outputs = {
         "adapter": result.adapter_dir,
         "metrics": out / "metrics.json",
