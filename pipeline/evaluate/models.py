@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import SeedforgeError
+from pipeline.train.adapter_fit import check_adapter_fits
 from pipeline.train.base_model import configure_torch, load_causal_lm, load_tokenizer, pad_id_of
 from pipeline.train.export import ADAPTER_CONFIG, adapter_directory
 from pipeline.train.hardware import CPU, Placement
@@ -80,6 +81,7 @@ def load_tuned(
     read_adapter_config(adapter_dir)
     from peft import PeftModel
 
+    check_adapter_fits(adapter_dir, base_model)  # before any weight is loaded
     configure_torch(threads)
     tokenizer = load_tokenizer(base_model)
     model = load_causal_lm(base_model, placement)

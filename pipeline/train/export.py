@@ -9,6 +9,7 @@ from typing import Any
 
 from pipeline.errors import SeedforgeError
 from pipeline.io import publish_dir, staging_dir
+from pipeline.train.adapter_fit import check_adapter_fits
 from pipeline.train.base_model import load_causal_lm, load_tokenizer, pad_id_of
 from pipeline.train.lora import ADAPTER
 
@@ -59,6 +60,7 @@ def merge_adapter(
     if out_dir.exists() and any(out_dir.iterdir()):
         raise SeedforgeError("already exists and is not empty; choose another output directory", path=out_dir)
     base = base_model or adapter_base(adapter_dir)
+    check_adapter_fits(adapter_dir, base)  # before any weight is loaded
     tokenizer = _tokenizer_for(adapter_dir, base)
     model = PeftModel.from_pretrained(load_causal_lm(base), str(adapter_dir))
     merged = model.merge_and_unload().to(getattr(torch, dtype))

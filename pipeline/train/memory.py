@@ -21,17 +21,22 @@ _BYTES = {"fp32": 4.0, "bf16": 2.0, "fp16": 2.0}
 _QUANT_BYTES = {"4bit": 0.55, "8bit": 1.05}  # with the quantisation constants
 
 
-def _safetensors_numel(path: Path) -> int:
+def safetensors_shapes(path: Path) -> dict[str, list[int]]:
+    """Every tensor's shape from a safetensors file's header, without reading a weight."""
     with path.open("rb") as handle:
         (size,) = struct.unpack("<Q", handle.read(8))
         header = json.loads(handle.read(size))
+    return {
+        name: [int(d) for d in entry["shape"]] for name, entry in header.items() if name != "__metadata__"
+    }
+
+
+def _safetensors_numel(path: Path) -> int:
     total = 0
-    for name, entry in header.items():
-        if name == "__metadata__":
-            continue
+    for shape in safetensors_shapes(path).values():
         count = 1
-        for dim in entry["shape"]:
-            count *= int(dim)
+        for dim in shape:
+            count *= dim
         total += count
     return total
 

@@ -125,7 +125,7 @@ def test_bad_adapter_or_busy_output_leaves_nothing(
     for item in smol_tokenizer_dir.iterdir():
         shutil.copy(item, narrow / item.name)
     items = items_from_records(WORD_RECORDS)
-    with pytest.raises(SeedforgeError, match="adapter does not match the base model"):
+    with pytest.raises(SeedforgeError, match="the adapter was made for another base: its layer 0"):
         run_evaluation(items, request(narrow, word_adapter, tmp_path / "out"))
     with pytest.raises(SeedforgeError, match="not a PEFT adapter"):
         run_evaluation(items, request(tiny_llama_dir, tmp_path, tmp_path / "out"))
