@@ -72,13 +72,15 @@ def build_command(
     from pipeline.commands.common import progress_enabled
     from pipeline.corpus.build import build_corpus
     from pipeline.report.progress import stage_line
+    from pipeline.settings import resolve_path
 
     def progress(message: str) -> None:
         stage_line("corpus", message)
 
     try:
         config = _config(config_file, base_model, block_size)
-        result = build_corpus(paths, name, config, progress=progress if progress_enabled() else None)
+        found = [resolve_path(p) for p in paths]  # seeds/...: the sample corpora shipped with seedforge
+        result = build_corpus(found, name, config, progress=progress if progress_enabled() else None)
     except SeedforgeError as exc:
         fail(exc)
     report = result.report

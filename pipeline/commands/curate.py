@@ -173,8 +173,9 @@ def _seed_tasks(seeds: Path | None) -> list[SeedTask]:
     if seeds is None:
         return []
     from pipeline.generate.self_instruct.seeds import load_seed_tasks
+    from pipeline.settings import resolve_path
 
-    return load_seed_tasks(seeds)
+    return load_seed_tasks(resolve_path(seeds))  # seeds/...: the shipped copy when not here
 
 
 def register(app: typer.Typer) -> None:

@@ -35,6 +35,7 @@ def _settings(
 ) -> Any:
     from pipeline.config import PipelineConfig, load_config
     from pipeline.generate.self_instruct.templates import template_set
+    from pipeline.settings import resolve_path
 
     config = load_config(config_file) if config_file else PipelineConfig()
     language = lang.value if lang else config.generate.language
@@ -42,7 +43,8 @@ def _settings(
     configured = "max_requests" in config.generate.model_fields_set  # set in the YAML itself
     budget = max_requests or (config.generate.max_requests if configured else max(60, 12 * n))
     config.generate = config.generate.model_copy(
-        update={"seeds": seeds, "target": n, "language": language, "max_requests": budget}
+        # seeds/... falls back to the seed tasks shipped with the package, as config paths do
+        update={"seeds": resolve_path(seeds), "target": n, "language": language, "max_requests": budget}
     )
     # no --model: the endpoint's only model is asked for where the endpoint is opened
     config.llm = config.llm.model_copy(update=llm_overrides(base_url=base_url, model=model))

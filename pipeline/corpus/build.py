@@ -153,6 +153,13 @@ def _check_outcome(paths: Sequence[str | Path], report: BuildReport, config: Cor
         )
 
 
+def _drop_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()  # only ever removes an empty folder
+    except OSError:
+        pass
+
+
 def build_corpus(
     paths: Sequence[str | Path], name: str, config: CorpusConfig, *, progress: Progress | None = None
 ) -> CorpusBuild:
@@ -170,36 +177,39 @@ def build_corpus(
     report = BuildReport()
     for stage in STAGES:
         report.stage(stage)
-    with staging_dir(final) as staging:
-        stats = _stream(paths, config, tokenizer, staging, report, progress)
-        _check_outcome(paths, report, config)
-        summary = report.as_json()
-        manifest = CorpusManifest.model_validate(
-            {
-                "name": name,
-                "version": version,
-                "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "sources": [asdict(source) for source in stats.sources],
-                "config": config.model_dump(mode="json"),
-                "tokenizer": {
-                    "base_model": base_model,
-                    "fingerprint": tokenizer_fingerprint(tokenizer),
-                    "vocab_size": len(tokenizer),
-                },
-                "block_size": config.block_size,
-                "dtype": block_dtype(len(tokenizer)).name,
-                "splits": report.splits,
-                "languages": dict(report.languages_kept),
-                "counts": {**report.funnel, "dropped": report.funnel["read"] - report.funnel["kept"]},
-            }
-        )
-        write_json_atomic(staging / "report.json", summary)
-        write_atomic(staging / "report.md", render_markdown(name, version, summary))
-        write_json_atomic(staging / MANIFEST, manifest.model_dump(mode="json"))
-        try:
-            publish_dir(staging, final, replace=False)
-        except OSError:
-            raise SeedforgeError(
-                f"corpus {name} v{version} was published by another build meanwhile: run the build again"
-            ) from None
+    try:
+        with staging_dir(final) as staging:
+            stats = _stream(paths, config, tokenizer, staging, report, progress)
+            _check_outcome(paths, report, config)
+            summary = report.as_json()
+            manifest = CorpusManifest.model_validate(
+                {
+                    "name": name,
+                    "version": version,
+                    "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "sources": [asdict(source) for source in stats.sources],
+                    "config": config.model_dump(mode="json"),
+                    "tokenizer": {
+                        "base_model": base_model,
+                        "fingerprint": tokenizer_fingerprint(tokenizer),
+                        "vocab_size": len(tokenizer),
+                    },
+                    "block_size": config.block_size,
+                    "dtype": block_dtype(len(tokenizer)).name,
+                    "splits": report.splits,
+                    "languages": dict(report.languages_kept),
+                    "counts": {**report.funnel, "dropped": report.funnel["read"] - report.funnel["kept"]},
+                }
+            )
+            write_json_atomic(staging / "report.json", summary)
+            write_atomic(staging / "report.md", render_markdown(name, version, summary))
+            write_json_atomic(staging / MANIFEST, manifest.model_dump(mode="json"))
+            try:
+                publish_dir(staging, final, replace=False)
+            except OSError:
+                raise SeedforgeError(
+                    f"corpus {name} v{version} was published by another build meanwhile: run the build again"
+                ) from None
+    finally:
+        _drop_if_empty(final.parent)  # a failed first build leaves no empty corpora/NAME behind
     return CorpusBuild(name, version, final, manifest, summary)

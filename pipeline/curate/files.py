@@ -21,7 +21,7 @@ from pipeline.curate.io import RecordWriter, SourceRecord, plain_or_full
 from pipeline.curate.parallel import PrepareStats, prepared_records
 from pipeline.curate.prepare import PreparedRecord, Preparer
 from pipeline.errors import SeedforgeError
-from pipeline.io import AtomicFiles
+from pipeline.io import AtomicFiles, check_output_files
 from pipeline.records import SeedTask, utc_now
 
 if TYPE_CHECKING:
@@ -78,6 +78,9 @@ def curate_file(
     connected before anything else is done."""
     if dask is not None and jobs:
         raise SeedforgeError(f"--jobs {jobs} and --dask {dask}: choose one way to prepare records")
+    # --out may be the input itself (outputs replace it only at the end); side outputs may not
+    check_output_files({"--out": out, "--rejected": rejected, "--report": report}, {})
+    check_output_files({"--rejected": rejected, "--report": report}, {"input": source})
     with ExitStack() as stack:
         client = None
         if dask is not None:

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from pipeline.errors import SeedforgeError
 from pipeline.io import RecordWriter as RecordWriter  # where curate and score import it from
+from pipeline.io import read_text_utf8, utf8_lines
 from pipeline.records import AlpacaRecord, DialogueRecord, Record
 from pipeline.text import cjk_ratio
 
@@ -80,8 +81,8 @@ def _json_list(path: Path, text: str) -> Iterator[tuple[int, Any]]:
             raise SeedforgeError("expected ',' or ']' between records", path=path, line=line)
 
 
-def _jsonl(path: Path, handle: IO[str]) -> Iterator[tuple[int, Any]]:
-    for line, text in enumerate(handle, start=1):
+def _jsonl(path: Path, handle: IO[bytes]) -> Iterator[tuple[int, Any]]:
+    for line, text in utf8_lines(handle, path):
         if not text.strip():
             continue
         try:
@@ -97,11 +98,11 @@ def read_items(path: str | Path) -> Iterator[tuple[int, Any]]:
     path = Path(path)
     if not path.is_file():
         raise SeedforgeError("input file not found", path=path)
-    with open(path, encoding="utf-8-sig") as handle:
-        head = handle.read(4096).lstrip()
+    with open(path, "rb") as handle:
+        head = handle.read(4096).removeprefix(b"\xef\xbb\xbf").lstrip()
         handle.seek(0)
-        if head.startswith("["):
-            yield from _json_list(path, handle.read())  # read whole, then parsed lazily
+        if head.startswith(b"["):
+            yield from _json_list(path, read_text_utf8(path))  # read whole, then parsed lazily
         else:
             yield from _jsonl(path, handle)
 

@@ -120,34 +120,50 @@ def stream_prepared(
         whatever the caller holds (prepared by itself, or back and not yet decided)."""
         return sum(not handed.ready() for _, handed in pending)
 
-    while True:
-        while not exhausted and len(pending) < most and queued() < in_flight:
-            chunk = next_chunk()
-            if chunk:
-                pending.append((chunk, submit(str(path), chunk)))
-        if not pending:
-            break
-        if helper is not None and not exhausted and len(pending) < most and not pending[0][1].ready():
-            chunk = next_chunk()
-            if chunk:
-                prepared = prepare_chunk(helper, str(path), chunk)
-                pending.append((chunk, _PreparedHere(prepared)))
-                stats.chunks_here += 1
-                stats.seconds_here += prepared[1]
-            continue
-        chunk, handed = pending.popleft()
-        started = time.perf_counter()
-        done, seconds = handed.get()
-        if not isinstance(handed, _PreparedHere):
-            stats.waited_seconds += time.perf_counter() - started
-            stats.chunks += 1
-            stats.worker_seconds += seconds
-        for (line, raw), result in zip(chunk, done, strict=False):  # `done` stops at a bad one
-            if isinstance(result, str):
-                raise SeedforgeError(result)
-            yield SourceRecord(line, raw, result.record), result
+    try:
+        while True:
+            while not exhausted and len(pending) < most and queued() < in_flight:
+                chunk = next_chunk()
+                if chunk:
+                    pending.append((chunk, submit(str(path), chunk)))
+            if not pending:
+                break
+            if helper is not None and not exhausted and len(pending) < most and not pending[0][1].ready():
+                chunk = next_chunk()
+                if chunk:
+                    prepared = prepare_chunk(helper, str(path), chunk)
+                    pending.append((chunk, _PreparedHere(prepared)))
+                    stats.chunks_here += 1
+                    stats.seconds_here += prepared[1]
+                continue
+            chunk, handed = pending.popleft()
+            started = time.perf_counter()
+            done, seconds = handed.get()
+            if not isinstance(handed, _PreparedHere):
+                stats.waited_seconds += time.perf_counter() - started
+                stats.chunks += 1
+                stats.worker_seconds += seconds
+            for (line, raw), result in zip(chunk, done, strict=False):  # `done` stops at a bad one
+                if isinstance(result, str):
+                    raise SeedforgeError(result)
+                yield SourceRecord(line, raw, result.record), result
+    except BaseException as exc:
+        if not isinstance(exc, KeyboardInterrupt):  # Ctrl-C: the workers got it too
+            _settle(pending)
+        raise
     if read_error is not None:
         raise read_error
+
+
+def _settle(pending: deque[tuple[Chunk, Handed]], timeout: float = 60.0) -> None:
+    """Let the chunks in flight come back before the workers are torn down (a bad record, an
+    error in the caller): a pool worker terminated while it sends a result can leave the pool's
+    result thread blocked on a half-read message, and the command hung there for good."""
+    deadline = time.monotonic() + timeout
+    for _, handed in pending:
+        wait = getattr(handed, "wait", None)  # a pool's AsyncResult; Dask futures need nothing
+        if wait is not None:
+            wait(max(0.0, deadline - time.monotonic()))
 
 
 _worker: Preparer | None = None

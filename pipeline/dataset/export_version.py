@@ -34,7 +34,8 @@ from pipeline.dataset.hf_card import license_of, write_hf
 from pipeline.dataset.llama_factory import dataset_info
 from pipeline.dataset.versions import HELDOUT, TRAIN, load_version, resolve_version
 from pipeline.errors import SeedforgeError
-from pipeline.io import publish_dir, staging_dir, write_json_atomic
+from pipeline.io import publish_dir, refuse_replacing, staging_dir, write_json_atomic
+from pipeline.settings import data_dir
 
 LAYOUTS: dict[ExportFormat, Layout] = {
     ExportFormat.alpaca: {ALPACA: {"train": "train.json", "test": "test.json"}},
@@ -85,9 +86,10 @@ def export_version(
 ) -> Export:
     """Write `fmt` of the version `spec` (a version folder, NAME for its latest version, or
     NAME@vN) into `out`. Bad input raises SeedforgeError with nothing written."""
-    out = Path(out)
+    out = Path(out).absolute()  # "." has no name to stage beside
     check_out(out, overwrite)
     version_dir = resolve_version(str(spec))
+    refuse_replacing(out, [version_dir, data_dir(), Path.cwd()])
     version, train, heldout = load_version(version_dir)
     splits = {"train": train, "test": heldout}
     check_chat_rules(splits, {"train": version_dir / TRAIN, "test": version_dir / HELDOUT})

@@ -18,7 +18,7 @@ from pipeline.dataset.categories import split_categories, split_category_sources
 from pipeline.dataset.decontaminate import Contamination, contamination_rejections, decontaminate_heldout
 from pipeline.dataset.exports import export_records
 from pipeline.errors import SeedforgeError
-from pipeline.io import publish_dir, staging_dir, write_json_atomic, write_jsonl_atomic
+from pipeline.io import publish_dir, staging_dir, utf8_lines, write_json_atomic, write_jsonl_atomic
 from pipeline.records import AlpacaRecord, Record, RejectedRecord, record_from_dict, utc_now
 from pipeline.settings import data_dir
 
@@ -216,8 +216,8 @@ def write_version(
 
 def read_records(path: Path) -> list[Record]:
     records = []
-    with path.open(encoding="utf-8") as handle:
-        for line_no, line in enumerate(handle, start=1):
+    with path.open("rb") as handle:
+        for line_no, line in utf8_lines(handle, path):
             if line.strip():
                 try:
                     records.append(record_from_dict(json.loads(line)))

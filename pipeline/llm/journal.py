@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from pipeline.errors import SeedforgeError
 from pipeline.llm.journal_api import (
     ANSWER_COLUMNS,
     ANSWERED_EXPORT,
@@ -50,9 +51,15 @@ class Journal:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")  # WAL commits survive a killed process
-        create_or_migrate(self._conn)
+        try:
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")  # WAL commits survive a killed process
+            create_or_migrate(self._conn)
+        except sqlite3.DatabaseError as exc:  # another kind of file: say so, leave it as it is
+            self._conn.close()
+            raise SeedforgeError(
+                f"not a seedforge request journal (SQLite says: {exc})", path=self.path
+            ) from None
         # keys known to be quarantined (at opening, or since): an answer clears its entry
         # without a second statement per answer
         self._quarantined = {row[0] for row in self._conn.execute("SELECT key FROM quarantine")}

@@ -15,6 +15,7 @@ from typing import Any
 
 from pipeline.dataset.versions import TRAIN, load_version, resolve_version, sha256_file
 from pipeline.errors import SeedforgeError
+from pipeline.io import read_text_utf8
 from pipeline.records import AlpacaRecord, DialogueRecord, Lineage, Message, Record
 
 DEFAULT_VAL_SET_SIZE = 2000  # alpaca-lora's
@@ -74,7 +75,7 @@ def record_from_raw(raw: Any, where: str) -> Record:
 
 
 def _read_file(path: Path) -> list[Record]:
-    text = path.read_text(encoding="utf-8-sig")
+    text = read_text_utf8(path)
     if not text.strip():
         raise SeedforgeError("the dataset file is empty", path=path)
     records: list[Record] = []

@@ -54,6 +54,20 @@ def test_empty_dir_and_unknown_corpus_exit_2(data_dir: Path, tiny_llama_dir: Pat
     (tmp_path / "empty").mkdir()
     result = _build(tmp_path / "empty", tiny_llama_dir)
     assert result.exit_code == 2 and "no documents found in" in result.output
-    assert not list((corpora_root() / "field").glob("*"))
+    assert not (corpora_root() / "field").exists()  # no empty corpus folder left behind
     shown = runner.invoke(app, ["corpus", "show", "nothing"])
     assert shown.exit_code == 2 and "no corpus named 'nothing'" in shown.output
+
+
+def test_a_shipped_sample_corpus_is_found_from_any_folder(
+    data_dir: Path, tiny_llama_dir: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """docs/domain-adaptation.md starts with `corpus build seeds/corpora/medical_zh`: that path
+    must work outside a checkout too (the copy shipped with seedforge)."""
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(
+        app,
+        ["corpus", "build", "seeds/corpora/medical_zh", "--name", "med", "--base-model", str(tiny_llama_dir)],
+    )
+    assert result.exit_code == 0, result.output
+    assert load_manifest(corpora_root() / "med" / "v1").counts["kept"] > 10

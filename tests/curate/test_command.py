@@ -279,3 +279,60 @@ def test_a_worker_process_gives_the_same_result_and_the_same_errors(tmp_path: Pa
     result = runner.invoke(app, ["curate", str(bad), "--out", str(tmp_path / "o.jsonl"), "--jobs", "1"])
     assert result.exit_code == 2 and f"{bad}:8" in result.output and "output: Field required" in result.output
     assert not (tmp_path / "o.jsonl").exists()
+
+
+@pytest.mark.parametrize("jobs", ["0", "1"])
+@pytest.mark.parametrize("as_list", [False, True])
+def test_text_that_is_not_utf8_is_named_at_its_line(tmp_path: Path, jobs: str, as_list: bool) -> None:
+    rows = [json.dumps(r, ensure_ascii=False) for r in RECORDS[:5]]
+    text = ("[\n" + ",\n".join(rows) + "\n]\n") if as_list else "".join(row + "\n" for row in rows)
+    lines = text.splitlines(keepends=True)
+    bad_line = 6 if as_list else 5  # the poem record
+    lines[bad_line - 1] = lines[bad_line - 1].replace("poem", "po\u00e9m")
+    source = tmp_path / ("latin1.json" if as_list else "latin1.jsonl")
+    source.write_bytes("".join(lines).encode("latin-1", errors="replace"))
+    out = tmp_path / "out" / "kept.jsonl"
+    result = runner.invoke(
+        app,
+        ["curate", str(source), "--out", str(out), "--rejected", str(tmp_path / "r.jsonl"), "--jobs", jobs],
+    )
+    assert result.exit_code == 2, result.output
+    assert f"{source}:{bad_line}: not UTF-8 text" in result.output and "0xe9" in result.output
+    assert "iconv" in result.output and "Traceback" not in result.output
+    assert not out.exists() and not (tmp_path / "r.jsonl").exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--rejected", "{src}"], "--rejected is the input file: it would be overwritten"),
+        (["--report", "{src}"], "--report is the input file: it would be overwritten"),
+        (["--rejected", "{out}"], "--rejected and --out name the same file"),
+        (["--report", "{tmp}/r.json", "--rejected", "{tmp}/r.json"], "--report and --rejected name the same"),
+        (["--rejected", "{tmp}/folder.jsonl"], "--rejected is a folder, not a file"),
+        (["--rejected", "{src}/r.jsonl"], "is a file, so no folder can be made under it"),
+    ],
+)
+def test_outputs_that_would_clobber_the_input_or_each_other_are_refused(
+    tmp_path: Path, extra: list[str], message: str
+) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", RECORDS)
+    (tmp_path / "folder.jsonl").mkdir()
+    before = source.read_bytes()
+    out = tmp_path / "kept.jsonl"
+    args = [a.format(src=source, out=out, tmp=tmp_path) for a in extra]
+    result = runner.invoke(app, ["curate", str(source), "--out", str(out), *args])
+    assert result.exit_code == 2 and message in " ".join(result.output.split()), result.output
+    assert source.read_bytes() == before and not out.exists()
+
+
+def test_shipped_seed_tasks_are_found_from_any_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    source = write_jsonl(tmp_path / "in.jsonl", RECORDS)
+    result = runner.invoke(
+        app,
+        ["curate", str(source), "--out", str(tmp_path / "k.jsonl"), "--seeds", "seeds/seed_tasks_en.jsonl"],
+    )
+    assert result.exit_code == 0, result.output

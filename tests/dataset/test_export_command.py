@@ -204,3 +204,19 @@ def test_a_record_the_format_cannot_hold_names_its_line(data_dir: Path, tmp_path
     code, output = export("raw", "--format", "openai", "--out", str(tmp_path / "out"))
     assert code == 2 and f"{version.path / 'heldout.jsonl'}:2: record {cut.id}" in output
     assert "message 1 (assistant) is empty" in output and not (tmp_path / "out").exists()
+
+
+def test_overwrite_never_replaces_the_version_the_data_dir_or_the_current_folder(
+    alpaca_version: DatasetVersion, data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = sorted(p.name for p in alpaca_version.path.iterdir())
+    for out in (alpaca_version.path, alpaca_version.path.parent, data_dir, tmp_path):
+        monkeypatch.chdir(tmp_path)
+        code, output = export(alpaca_version.dataset, "--format", "alpaca", "--out", str(out), "--overwrite")
+        assert code == 2 and "which it is or holds; choose a folder of its own" in " ".join(output.split())
+    monkeypatch.chdir(alpaca_version.path)
+    code, output = export(alpaca_version.dataset, "--format", "alpaca", "--out", ".", "--overwrite")
+    assert code == 2 and "would replace" in output
+    assert sorted(p.name for p in alpaca_version.path.iterdir()) == before
+    code, output = export(alpaca_version.dataset, "--format", "alpaca", "--out", str(tmp_path / "fine"))
+    assert code == 0, output

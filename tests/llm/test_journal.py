@@ -139,3 +139,16 @@ def test_cli_stats_and_export(tmp_path: Path) -> None:
         ],
     )
     assert bad.exit_code == 2 and not (tmp_path / "x.jsonl").exists()
+
+
+def test_a_file_that_is_not_a_journal_is_named_and_left_as_it_is(tmp_path: Path) -> None:
+    other = tmp_path / "records.jsonl"
+    other.write_text('{"instruction": "x"}\n' * 200, encoding="utf-8")
+    before = other.read_bytes()
+    for command in (["stats"], ["export", "--out", str(tmp_path / "rows.jsonl")]):
+        result = CliRunner().invoke(app, ["llm", "journal", *command, "--journal", str(other)])
+        assert result.exit_code == 2, result.output
+        assert (
+            f"{other}: not a seedforge request journal (SQLite says: file is not a database)" in result.output
+        )
+    assert other.read_bytes() == before and not (tmp_path / "rows.jsonl").exists()

@@ -150,3 +150,16 @@ def test_empty_dataset_exits_2(tmp_path: Path) -> None:
     data = _jsonl(tmp_path, [])
     result = runner.invoke(app, ["train", str(data), "--out", str(tmp_path / "run")])
     assert result.exit_code == 2 and "the dataset file is empty" in result.output
+
+
+def test_a_dataset_file_that_is_not_utf8_exits_2_naming_line_and_byte(tmp_path: Path) -> None:
+    data = tmp_path / "gbk.jsonl"
+    data.write_bytes(
+        json.dumps({"instruction": "Say hi.", "output": "Hi."}).encode()
+        + b"\n"
+        + json.dumps({"instruction": "问好。", "output": "你好。"}, ensure_ascii=False).encode("gbk")
+        + b"\n"
+    )
+    result = runner.invoke(app, ["train", str(data), "--out", str(tmp_path / "run")])
+    assert result.exit_code == 2 and f"{data}:2: not UTF-8 text (byte 18" in " ".join(result.output.split())
+    assert not (tmp_path / "run" / "adapter").exists()
