@@ -83,6 +83,18 @@ def _counted(splits: Splits, key: Any) -> list[tuple[object, ...]]:
     return [(value, *(per_split[s][value] for s in splits)) for value, _ in values.most_common()]
 
 
+def _without_local_paths(value: Any) -> Any:
+    """The config as a Hub reader may see it: an absolute path on the build machine becomes its
+    file name (the folders say nothing to a reader and tell about the machine)."""
+    if isinstance(value, dict):
+        return {key: _without_local_paths(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_local_paths(item) for item in value]
+    if isinstance(value, str) and value.startswith("/") and len(value) > 1:
+        return Path(value).name
+    return value
+
+
 def _template(record: Record) -> str:
     lineage = record.lineage
     if lineage.template is None:
@@ -133,7 +145,7 @@ def dataset_card(splits: Splits, files: dict[str, str], manifest: dict[str, Any]
         f"`{license_id}`" + (" (not stated)" if license_id == UNKNOWN_LICENSE else ""),
         "",
     ]
-    config = manifest.get("config") or {}
+    config = _without_local_paths(manifest.get("config") or {})
     lines += ["## Generation config", "", "From the version's manifest.json:", "", "```yaml"]
     lines += [
         yaml.safe_dump(config, allow_unicode=True, sort_keys=False).rstrip() if config else "{}",

@@ -51,7 +51,11 @@ def dialogue(i: int) -> DialogueRecord:
 @pytest.fixture
 def alpaca_version(data_dir: Path) -> DatasetVersion:
     records = [alpaca(i, zh=i % 2 == 1, category="open_qa" if i % 3 else "brainstorming") for i in range(8)]
-    config = {"name": "inst", "license": "cc-by-4.0", "generate": {"target": 8}}
+    config = {
+        "name": "inst",
+        "license": "cc-by-4.0",
+        "generate": {"target": 8, "seeds": "/home/someone/private/seed_tasks.jsonl"},
+    }
     return write_version("inst", records[:6], records[6:], [], config=config, stats={})
 
 
@@ -149,6 +153,7 @@ def test_hf_card_states_counts_lineage_licence_and_config(
         and "| instances@v2 | 6 | 2 |" in body
     )
     assert "target: 8" in body  # the generation config from the manifest
+    assert "seeds: seed_tasks.jsonl" in body and "/home/someone" not in body  # no local paths
     assert export("inst", "--format", "hf", "--out", str(out), "--overwrite", "--license", "mit")[0] == 0
     assert yaml.safe_load((out / "README.md").read_text().split("---\n")[1])["license"] == "mit"
 
