@@ -1,10 +1,8 @@
 """Files in and out. Crash-safe output: a file or directory is written aside, then renamed into
 place, so a reader sees the old content or the new, never a half-written one. YAML input: errors
-name the file and line.
-
-Temporary files and directories are created beside their target (a rename never crosses file
-systems) with the modes a plain `open`/`mkdir` would give them (0o666 / 0o777 less the umask),
-not the owner-only modes of `tempfile`."""
+name the file and line. Temporary files and directories are created beside their target (a rename
+never crosses file systems) with the modes a plain `open`/`mkdir` would give them (0o666 / 0o777
+less the umask), not the owner-only modes of `tempfile`."""
 
 from __future__ import annotations
 
@@ -20,6 +18,7 @@ from typing import IO, Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from pipeline.errors import SeedforgeError
+from pipeline.leftovers import HOST, sweep_leftovers
 from pipeline.settings import data_dir
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -29,15 +28,15 @@ _DIR_MODE = 0o777
 
 
 def _temp_name(target: Path, kind: str) -> Path:
-    """A hidden name beside `target` that says what it is: `.tmp-NAME-RANDOM` for a file being
-    written, `.staging-NAME-RANDOM` for a directory being filled, `.old-NAME-RANDOM` for one
-    being replaced."""
-    return target.with_name(f".{kind}-{target.name}-{secrets.token_hex(6)}")
+    """A hidden name beside `target`: `.tmp-NAME-RANDOM-PID@HOST` (a file being written),
+    `.staging-` (a folder being filled), `.old-` (one being replaced); `sweep_leftovers` reads it."""
+    return target.with_name(f".{kind}-{target.name}-{secrets.token_hex(6)}-{os.getpid()}@{HOST}")
 
 
 def _open_temp(target: Path, binary: bool) -> tuple[IO[Any], Path]:
     """A new, unique, empty file beside `target` (parents created), open for writing."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    sweep_leftovers(target)
     while True:
         temp = _temp_name(target, "tmp")
         try:
@@ -99,8 +98,7 @@ def atomic_writer(path: Path, *, binary: bool = False) -> Iterator[IO[Any]]:
 
 @contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
-    """A temporary file beside `path` for a writer that wants a file name: renamed onto `path`
-    (fsynced) when the block ends normally, removed on any exception."""
+    """A temporary file beside `path` for a writer that wants a name: renamed onto it at the end."""
     handle, temp = _open_temp(Path(path), binary=True)
     handle.close()
     try:
@@ -191,6 +189,7 @@ def make_staging_dir(final: Path) -> Path:
     """A new, empty directory beside `final` (parents created), to fill and then `publish_dir`."""
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
+    sweep_leftovers(final)
     while True:
         staging = _temp_name(final, "staging")
         try:
@@ -228,73 +227,6 @@ def publish_dir(staging: Path, final: Path, *, replace: bool = True) -> None:
         os.rename(old, final)
         raise
     shutil.rmtree(old, ignore_errors=True)
-
-
-def _not_utf8(path: Path, exc: UnicodeDecodeError, line: int, column: int) -> SeedforgeError:
-    return SeedforgeError(
-        f"not UTF-8 text (byte {column} of the line is 0x{exc.object[exc.start]:02x}); a Latin-1 or "
-        "GBK file must be converted first, e.g. iconv -f GBK -t UTF-8",
-        path=path,
-        line=line,
-    )
-
-
-def read_text_utf8(path: Path) -> str:
-    """The whole file as text (a UTF-8 BOM dropped); text that is not UTF-8 is a SeedforgeError
-    naming the line and byte, not a traceback."""
-    data = Path(path).read_bytes()
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line_start = data.rfind(b"\n", 0, exc.start) + 1
-        raise _not_utf8(path, exc, data.count(b"\n", 0, exc.start) + 1, exc.start - line_start + 1) from None
-
-
-def utf8_lines(handle: IO[bytes], path: Path) -> Iterator[tuple[int, str]]:
-    """(line number, text) of a file opened in binary, decoded line by line (a BOM on the first
-    dropped), so a byte that is not UTF-8 is reported at its line."""
-    for number, raw in enumerate(handle, start=1):
-        try:
-            yield number, raw.decode("utf-8-sig" if number == 1 else "utf-8")
-        except UnicodeDecodeError as exc:
-            raise _not_utf8(path, exc, number, exc.start + 1) from None
-
-
-def check_output_files(outputs: dict[str, str | Path | None], inputs: dict[str, str | Path]) -> None:
-    """Before any work: every output (option -> path) must be a file that can be written, no two
-    outputs the same file, and none of them an input (an output named like its input is allowed
-    only where the command says so, by leaving that input out of `inputs`)."""
-    seen: dict[Path, str] = {}
-    read = {Path(path).resolve(): option for option, path in inputs.items()}
-    for option, path in outputs.items():
-        if path is None:
-            continue
-        target = Path(path).resolve()
-        if target in read:
-            raise SeedforgeError(f"{option} is the {read[target]} file: it would be overwritten", path=path)
-        if target in seen:
-            raise SeedforgeError(f"{option} and {seen[target]} name the same file", path=path)
-        seen[target] = option
-        if target.is_dir():
-            raise SeedforgeError(f"{option} is a folder, not a file", path=path)
-        parent = next((p for p in target.parents if p.exists()), None)
-        if parent is not None and not parent.is_dir():
-            raise SeedforgeError(
-                f"{option}: {parent} is a file, so no folder can be made under it", path=path
-            )
-
-
-def refuse_replacing(out: Path, keep: Iterable[Path], option: str = "--out") -> None:
-    """A folder about to be replaced must not be, or hold, anything in `keep` (the input being
-    read, the data dir, the current directory): `--overwrite` replaces a folder, not them."""
-    target = out.resolve()
-    for path in keep:
-        kept = path.resolve()
-        if kept == target or target in kept.parents:
-            raise SeedforgeError(
-                f"{option} {out} would replace {kept}, which it is or holds; choose a folder of its own",
-                path=out,
-            )
 
 
 def run_dir(build: str) -> Path:

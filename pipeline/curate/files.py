@@ -21,8 +21,9 @@ from pipeline.curate.io import RecordWriter, SourceRecord, plain_or_full
 from pipeline.curate.parallel import PrepareStats, prepared_records
 from pipeline.curate.prepare import PreparedRecord, Preparer
 from pipeline.errors import SeedforgeError
-from pipeline.io import AtomicFiles, check_output_files
+from pipeline.io import AtomicFiles
 from pipeline.records import SeedTask, utc_now
+from pipeline.user_files import check_output_files
 
 if TYPE_CHECKING:
     from distributed import Client

@@ -16,9 +16,9 @@ from pydantic import ValidationError
 
 from pipeline.errors import SeedforgeError
 from pipeline.io import RecordWriter as RecordWriter  # where curate and score import it from
-from pipeline.io import read_text_utf8, utf8_lines
 from pipeline.records import AlpacaRecord, DialogueRecord, Record
 from pipeline.text import cjk_ratio
+from pipeline.user_files import read_text_utf8, utf8_lines
 
 _DECODER = json.JSONDecoder(strict=False)
 

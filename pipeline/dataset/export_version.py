@@ -34,8 +34,9 @@ from pipeline.dataset.hf_card import license_of, write_hf
 from pipeline.dataset.llama_factory import dataset_info
 from pipeline.dataset.versions import HELDOUT, TRAIN, load_version, resolve_version
 from pipeline.errors import SeedforgeError
-from pipeline.io import publish_dir, refuse_replacing, staging_dir, write_json_atomic
+from pipeline.io import publish_dir, staging_dir, write_json_atomic
 from pipeline.settings import data_dir
+from pipeline.user_files import refuse_replacing
 
 LAYOUTS: dict[ExportFormat, Layout] = {
     ExportFormat.alpaca: {ALPACA: {"train": "train.json", "test": "test.json"}},

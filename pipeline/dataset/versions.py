@@ -18,9 +18,10 @@ from pipeline.dataset.categories import split_categories, split_category_sources
 from pipeline.dataset.decontaminate import Contamination, contamination_rejections, decontaminate_heldout
 from pipeline.dataset.exports import export_records
 from pipeline.errors import SeedforgeError
-from pipeline.io import publish_dir, staging_dir, utf8_lines, write_json_atomic, write_jsonl_atomic
+from pipeline.io import publish_dir, staging_dir, write_json_atomic, write_jsonl_atomic
 from pipeline.records import AlpacaRecord, Record, RejectedRecord, record_from_dict, utc_now
 from pipeline.settings import data_dir
+from pipeline.user_files import utf8_lines
 
 TRAIN, HELDOUT, REJECTED, MANIFEST = "train.jsonl", "heldout.jsonl", "rejected.jsonl", "manifest.json"
 MIN_RECORDS_FOR_VERSION = 2  # a version needs a train and a held-out record

@@ -15,8 +15,8 @@ from typing import Any
 
 from pipeline.dataset.versions import TRAIN, load_version, resolve_version, sha256_file
 from pipeline.errors import SeedforgeError
-from pipeline.io import read_text_utf8
 from pipeline.records import AlpacaRecord, DialogueRecord, Lineage, Message, Record
+from pipeline.user_files import read_text_utf8
 
 DEFAULT_VAL_SET_SIZE = 2000  # alpaca-lora's
 SHAREGPT_TO_ROLE = {

@@ -1,0 +1,78 @@
+"""Files a user names on a command line: input read as UTF-8 with an error at the line and byte
+that is not, and outputs checked before any work (none of them an input, two the same file, a
+folder, or under a file; a folder to replace never the input, the data dir or the current one)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO
+
+from pipeline.errors import SeedforgeError
+
+
+def _not_utf8(path: Path, exc: UnicodeDecodeError, line: int, column: int) -> SeedforgeError:
+    return SeedforgeError(
+        f"not UTF-8 text (byte {column} of the line is 0x{exc.object[exc.start]:02x}); a Latin-1 or "
+        "GBK file must be converted first, e.g. iconv -f GBK -t UTF-8",
+        path=path,
+        line=line,
+    )
+
+
+def read_text_utf8(path: Path) -> str:
+    """The whole file as text (a UTF-8 BOM dropped); text that is not UTF-8 is a SeedforgeError
+    naming the line and byte, not a traceback."""
+    data = Path(path).read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        raise _not_utf8(path, exc, data.count(b"\n", 0, exc.start) + 1, exc.start - line_start + 1) from None
+
+
+def utf8_lines(handle: IO[bytes], path: Path) -> Iterator[tuple[int, str]]:
+    """(line number, text) of a file opened in binary, decoded line by line (a BOM on the first
+    dropped), so a byte that is not UTF-8 is reported at its line."""
+    for number, raw in enumerate(handle, start=1):
+        try:
+            yield number, raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            raise _not_utf8(path, exc, number, exc.start + 1) from None
+
+
+def check_output_files(outputs: dict[str, str | Path | None], inputs: dict[str, str | Path]) -> None:
+    """Before any work: every output (option -> path) must be a file that can be written, no two
+    outputs the same file, and none of them an input (an output named like its input is allowed
+    only where the command says so, by leaving that input out of `inputs`)."""
+    seen: dict[Path, str] = {}
+    read = {Path(path).resolve(): option for option, path in inputs.items()}
+    for option, path in outputs.items():
+        if path is None:
+            continue
+        target = Path(path).resolve()
+        if target in read:
+            raise SeedforgeError(f"{option} is the {read[target]} file: it would be overwritten", path=path)
+        if target in seen:
+            raise SeedforgeError(f"{option} and {seen[target]} name the same file", path=path)
+        seen[target] = option
+        if target.is_dir():
+            raise SeedforgeError(f"{option} is a folder, not a file", path=path)
+        parent = next((p for p in target.parents if p.exists()), None)
+        if parent is not None and not parent.is_dir():
+            raise SeedforgeError(
+                f"{option}: {parent} is a file, so no folder can be made under it", path=path
+            )
+
+
+def refuse_replacing(out: Path, keep: Iterable[Path], option: str = "--out") -> None:
+    """A folder about to be replaced must not be, or hold, anything in `keep` (the input being
+    read, the data dir, the current directory): `--overwrite` replaces a folder, not them."""
+    target = out.resolve()
+    for path in keep:
+        kept = path.resolve()
+        if kept == target or target in kept.parents:
+            raise SeedforgeError(
+                f"{option} {out} would replace {kept}, which it is or holds; choose a folder of its own",
+                path=out,
+            )
