@@ -23,10 +23,13 @@ def _config(config_file: Path | None, base_model: str | None, block_size: int | 
     config = load_corpus_config(config_file)
     overrides = {"base_model": base_model, "block_size": block_size}
     data = {**config.model_dump(), **{key: value for key, value in overrides.items() if value is not None}}
+    from pydantic import ValidationError
+
     try:
         return CorpusConfig.model_validate(data)
-    except ValueError as exc:
-        raise SeedforgeError(f"bad option: {exc}") from None
+    except ValidationError as exc:  # one line naming the option, as every command says it
+        first = exc.errors()[0]
+        raise SeedforgeError(f"--{str(first['loc'][0]).replace('_', '-')}: {first['msg']}") from None
 
 
 def _print_funnel(report: dict[str, Any]) -> None:
