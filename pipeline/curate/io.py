@@ -35,6 +35,15 @@ def to_record(data: Any, path: Path, line: int) -> Record:
         raise SeedforgeError(
             f"expected a JSON object (a record), got {type(data).__name__}", path=path, line=line
         )
+    if not {"instruction", "output", "messages"} & data.keys():
+        wrapped = [key for key, value in data.items() if isinstance(value, list)]
+        hint = f" (records inside {wrapped[0]!r}? give the list itself)" if wrapped else ""
+        raise SeedforgeError(
+            f"not a record: an object with keys {sorted(data)[:6]}; expected Alpaca records "
+            f"(instruction, input, output) or dialogues (messages), as a JSON list or JSON lines{hint}",
+            path=path,
+            line=line,
+        )
     data = dict(data)
     if "lineage" not in data:
         sample = data.get("instruction") or next(

@@ -336,3 +336,12 @@ def test_shipped_seed_tasks_are_found_from_any_folder(
         ["curate", str(source), "--out", str(tmp_path / "k.jsonl"), "--seeds", "seeds/seed_tasks_en.jsonl"],
     )
     assert result.exit_code == 0, result.output
+
+
+def test_an_object_wrapping_the_records_is_named_as_such(tmp_path: Path) -> None:
+    source = tmp_path / "wrapped.json"
+    source.write_text(json.dumps({"data": RECORDS[:2], "version": 1}), encoding="utf-8")
+    result = runner.invoke(app, ["curate", str(source), "--out", str(tmp_path / "k.jsonl")])
+    assert result.exit_code == 2
+    assert f"{source}:1: not a record: an object with keys ['data', 'version']" in result.output
+    assert "records inside 'data'? give the list itself" in " ".join(result.output.split())
