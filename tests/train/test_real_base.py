@@ -41,3 +41,34 @@ def test_embedded_base_converts_once_and_trains(data_dir: Path, tmp_path: Path) 
     assert adapter_config["base_model_name_or_path"] == base
     model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(base), str(result.adapter_dir))
     assert sum(1 for name, _ in model.named_parameters() if "lora_B" in name) == 60
+
+
+def test_embedded_base_trains_the_same_with_checkpointing_and_packing(
+    embedded_hf_model: Path, tmp_path: Path
+) -> None:
+    """The real SmolLM2, packed rows (position ids, no dense mask): two optimizer steps give the
+    same losses with and without gradient checkpointing, dropout on."""
+    records = [
+        AlpacaRecord(
+            instruction=f"Name a fruit that starts with the letter {letter}.",
+            output=f"{fruit}.",
+            lineage=Lineage(generator="t"),
+        )
+        for letter, fruit in zip(
+            "ABCGKLMO", ["Apple", "Banana", "Cherry", "Grape", "Kiwi", "Lemon", "Mango", "Olive"], strict=True
+        )
+    ]
+    config = TrainConfig(epochs=2, batch_size=8, micro_batch_size=4, warmup_steps=0, val_set_size=0)
+    plain = train_lora(records, [], config, str(embedded_hf_model), tmp_path / "plain")
+    checkpointed = train_lora(
+        records,
+        [],
+        config.model_copy(update={"gradient_checkpointing": True}),
+        str(embedded_hf_model),
+        tmp_path / "checkpointed",
+    )
+    losses = [entry["train_loss"] for entry in plain.metrics["history"]]
+    assert len(losses) == 2 and plain.metrics["padding_fraction"] < 0.5  # packed rows
+    assert [entry["train_loss"] for entry in checkpointed.metrics["history"]] == pytest.approx(
+        losses, rel=1e-4
+    )
