@@ -76,6 +76,7 @@ def run_training(
 ) -> dict[str, Any]:
     from pipeline.train.base_model import prepare_base_model
     from pipeline.train.export import merge_adapter
+    from pipeline.train.hardware import resolve_placement
     from pipeline.train.loop import TrainingInterrupted
     from pipeline.train.lora import train_lora
     from pipeline.train.sources import load_training_data, split_validation
@@ -84,6 +85,7 @@ def run_training(
     main_process = os.environ.get("RANK", "0") == "0"  # under accelerate launch, one voice
     console = Console(stderr=False, quiet=not main_process)
     resolve_template(config.template)  # an unknown template fails before any loading
+    resolve_placement(config)  # so does a device, precision or quantisation that is not there
     data = load_training_data(dataset)
     train, validation = split_validation(data.records, config.val_set_size, config.seed)
     console.print(
