@@ -103,6 +103,7 @@ def curate(
     jobs: Annotated[
         Optional[int],
         typer.Option(
+            min=0,
             help="Worker processes preparing records (0: none)",
             show_default="1 for large inputs on 2+ cores, else 0",
         ),
@@ -127,6 +128,10 @@ def curate(
         for target in (out, rejected):
             if target is not None:
                 record_format(target)  # .json or .jsonl, before any work
+        if report is not None and report.suffix != ".json":
+            raise SeedforgeError("the report is one JSON object: name it .json", path=report)
+        if build is not None and not build.strip():
+            raise SeedforgeError("--build names this build in the index: give it a name")
         config = _curate_config(
             config_file,
             {

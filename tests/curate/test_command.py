@@ -306,7 +306,7 @@ def test_text_that_is_not_utf8_is_named_at_its_line(tmp_path: Path, jobs: str, a
     ("extra", "message"),
     [
         (["--rejected", "{src}"], "--rejected is the input file: it would be overwritten"),
-        (["--report", "{src}"], "--report is the input file: it would be overwritten"),
+        (["--report", "{src}"], "the report is one JSON object: name it .json"),
         (["--rejected", "{out}"], "--rejected and --out name the same file"),
         (["--report", "{tmp}/r.json", "--rejected", "{tmp}/r.json"], "--report and --rejected name the same"),
         (["--rejected", "{tmp}/folder.jsonl"], "--rejected is a folder, not a file"),
@@ -345,3 +345,31 @@ def test_an_object_wrapping_the_records_is_named_as_such(tmp_path: Path) -> None
     assert result.exit_code == 2
     assert f"{source}:1: not a record: an object with keys ['data', 'version']" in result.output
     assert "records inside 'data'? give the list itself" in " ".join(result.output.split())
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--report", "report.jsonl"], "the report is one JSON object: name it .json"),
+        (["--build", " "], "--build names this build in the index: give it a name"),
+        (["--jobs", "-3"], "Invalid value for '--jobs'"),
+    ],
+)
+def test_options_that_cannot_mean_anything_exit_2(tmp_path: Path, extra: list[str], message: str) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", RECORDS)
+    args = [str(tmp_path / a) if a.endswith(".jsonl") else a for a in extra]
+    result = runner.invoke(app, ["curate", str(source), "--out", str(tmp_path / "k.jsonl"), *args])
+    assert result.exit_code == 2 and message in " ".join(result.output.split()), result.output
+    assert not (tmp_path / "k.jsonl").exists()
+
+
+def test_a_report_file_that_is_the_input_is_refused_by_the_library_too(tmp_path: Path) -> None:
+    from pipeline.curate.config import CurateConfig
+    from pipeline.curate.files import curate_file
+    from pipeline.errors import SeedforgeError
+
+    source = tmp_path / "in.json"
+    source.write_text(json.dumps(RECORDS), encoding="utf-8")
+    with pytest.raises(SeedforgeError, match="--report is the input file: it would be overwritten"):
+        curate_file(source, tmp_path / "k.jsonl", CurateConfig(), report=source)
+    assert json.loads(source.read_text(encoding="utf-8")) == RECORDS
