@@ -4,10 +4,8 @@ greedy decoding, both models in the same engine)?
 1. transformers, fp32, one loaded model (base = adapter disabled), greedy, left padding, at
    batch 1 / 4 / 8;
 2. llama.cpp (llama-cpp-python, in process, one thread as the embedded server uses), the
-   Q4_1 GGUF base and the same GGUF with the LoRA adapter applied at run time. llama.cpp
-   needs the adapter as a GGUF file; nothing in the installed wheels converts one, so this
-   script writes it with the `gguf` package (q_proj's B matrix permuted the way llama.cpp's
-   converter permutes q_proj weights for rotary embeddings).
+   Q4_1 GGUF base and the same GGUF with the LoRA adapter applied at run time, converted by
+   `pipeline.train.gguf_export.write_lora` (what `seedforge export gguf` writes).
 
     python bench/eval_generation.py --adapter RUN/train/adapter --heldout DATASET/vNNNN/heldout.jsonl
 
@@ -22,51 +20,6 @@ import json
 import tempfile
 import time
 from pathlib import Path
-
-_HF_TO_GGUF = {
-    "q_proj": "attn_q",
-    "k_proj": "attn_k",
-    "v_proj": "attn_v",
-    "o_proj": "attn_output",
-    "gate_proj": "ffn_gate",
-    "up_proj": "ffn_up",
-    "down_proj": "ffn_down",
-}
-
-
-def _permute_rows(weights, heads: int):  # type: ignore[no-untyped-def]
-    return (
-        weights.reshape(heads, 2, weights.shape[0] // heads // 2, *weights.shape[1:])
-        .swapaxes(1, 2)
-        .reshape(weights.shape)
-    )
-
-
-def peft_to_gguf_lora(adapter_dir: Path, base_config: dict, target: Path) -> Path:
-    import gguf
-    from safetensors.numpy import load_file
-
-    config = json.loads((adapter_dir / "adapter_config.json").read_text())
-    tensors = load_file(str(adapter_dir / "adapter_model.safetensors"))
-    writer = gguf.GGUFWriter(str(target), "llama")
-    writer.add_type(gguf.GGUFType.ADAPTER)
-    writer.add_string(gguf.Keys.Adapter.TYPE, "lora")
-    writer.add_float32(gguf.Keys.Adapter.LORA_ALPHA, float(config["lora_alpha"]))
-    heads, kv_heads = base_config["num_attention_heads"], base_config["num_key_value_heads"]
-    for name, value in sorted(tensors.items()):
-        # base_model.model.model.layers.{i}.self_attn.q_proj.lora_A.weight
-        parts = name.split(".")
-        layer, module, kind = int(parts[4]), parts[6], parts[7]
-        value = value.astype("float32")
-        if kind == "lora_B" and module in ("q_proj", "k_proj"):
-            value = _permute_rows(value, heads if module == "q_proj" else kv_heads)
-        suffix = "lora_a" if kind == "lora_A" else "lora_b"
-        writer.add_tensor(f"blk.{layer}.{_HF_TO_GGUF[module]}.weight.{suffix}", value)
-    writer.write_header_to_file()
-    writer.write_kv_data_to_file()
-    writer.write_tensors_to_file()
-    writer.close()
-    return target
 
 
 def bench_transformers(base: str, adapter: Path, items: list, batches: list[int], max_new: int) -> dict:
@@ -124,6 +77,8 @@ def main() -> None:
     from pipeline.evaluate.evalsets import load_eval_set
     from pipeline.llm.embedded import embedded_gguf_path
     from pipeline.train.base_model import prepare_base_model
+    from pipeline.train.export import adapter_directory
+    from pipeline.train.gguf_export import write_lora
 
     items = load_eval_set(args.heldout)
     base = prepare_base_model(None)
@@ -135,12 +90,11 @@ def main() -> None:
 
     tokenizer = AutoTokenizer.from_pretrained(base)
     prompts = [eval_prompt(item, "alpaca", tokenizer) for item in items]
-    base_config = json.loads((Path(base) / "config.json").read_text())
+    gguf_model = embedded_gguf_path()
     with tempfile.TemporaryDirectory() as scratch:
         started = time.monotonic()
-        lora = peft_to_gguf_lora(args.adapter, base_config, Path(scratch) / "adapter.gguf")
+        lora = write_lora(adapter_directory(args.adapter), gguf_model, Path(scratch) / "adapter.gguf")
         result["gguf_conversion_s"] = round(time.monotonic() - started, 2)
-        gguf_model = embedded_gguf_path()
         result["llama_cpp_base"] = bench_llama_cpp(gguf_model, None, prompts, args.max_new_tokens)
         result["llama_cpp_tuned"] = bench_llama_cpp(gguf_model, lora, prompts, args.max_new_tokens)
     reference = result["transformers"][f"batch_{args.batches.split(',')[0]}"]["tuned_answers"]
