@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from train import _alpaca_lora_prompt, _alpaca_lora_tokenize, seed_task_records
+from train import alpaca_lora_examples, seed_task_records
 
 REPO = Path(__file__).resolve().parent.parent
 MICRO, BATCH, CUTOFF, LR, SEED = 4, 32, 256, 3e-4, 42
@@ -148,18 +148,6 @@ def _trainer_options(steps: int, variant: str, device: str, out: str) -> dict[st
     }
 
 
-def _alpaca_lora_examples(tokenizer: Any, records: list[dict[str, str]]) -> list[dict[str, list[int]]]:
-    """alpaca-lora's tokenisation: prompt + answer cut at the cutoff, EOS appended, prompt masked.
-    TRL gets the same token ids (with a completion mask), so every system trains on the same tokens."""
-    examples = []
-    for record in records:
-        full = _alpaca_lora_tokenize(tokenizer, _alpaca_lora_prompt(record) + record["output"])
-        prompt = len(tokenizer(_alpaca_lora_prompt(record), truncation=True, max_length=CUTOFF)["input_ids"])
-        full["labels"] = [-100] * prompt + full["labels"][prompt:]
-        examples.append(full)
-    return examples
-
-
 def child_alpaca_lora(
     records: list[dict[str, str]], base: str, steps: int, variant: str, device: str
 ) -> dict:
@@ -167,7 +155,7 @@ def child_alpaca_lora(
     from transformers import AutoTokenizer, DataCollatorForSeq2Seq, Trainer, TrainingArguments
 
     tokenizer = AutoTokenizer.from_pretrained(base)
-    examples = _alpaca_lora_examples(tokenizer, records)
+    examples = alpaca_lora_examples(tokenizer, records)
     _reset_memory(device)
     model = get_peft_model(_hf_model(base, variant, device), _lora())
     with tempfile.TemporaryDirectory() as out:
@@ -190,7 +178,7 @@ def child_trl(records: list[dict[str, str]], base: str, steps: int, variant: str
     tokenizer = AutoTokenizer.from_pretrained(base)
     rows = [
         {"input_ids": e["input_ids"], "completion_mask": [int(label != -100) for label in e["labels"]]}
-        for e in _alpaca_lora_examples(tokenizer, records)
+        for e in alpaca_lora_examples(tokenizer, records)
     ]
     _reset_memory(device)
     model = _hf_model(base, variant, device)

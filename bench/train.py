@@ -90,6 +90,18 @@ def _alpaca_lora_tokenize(tokenizer: Any, text: str) -> dict[str, list[int]]:
     return result
 
 
+def alpaca_lora_examples(tokenizer: Any, records: list[dict[str, str]]) -> list[dict[str, list[int]]]:
+    """alpaca-lora's tokenisation: prompt + answer cut at the cutoff, EOS appended, prompt masked
+    (train_on_inputs off). bench/gpu.py gives TRL the same token ids."""
+    examples = []
+    for record in records:
+        full = _alpaca_lora_tokenize(tokenizer, _alpaca_lora_prompt(record) + record["output"])
+        prompt = len(tokenizer(_alpaca_lora_prompt(record), truncation=True, max_length=CUTOFF)["input_ids"])
+        full["labels"] = [-100] * prompt + full["labels"][prompt:]
+        examples.append(full)
+    return examples
+
+
 def child_alpaca_lora(data: Path, base: str, epochs: float, out: Path) -> dict[str, Any]:
     import torch
     from peft import LoraConfig, get_peft_model
@@ -106,14 +118,7 @@ def child_alpaca_lora(data: Path, base: str, epochs: float, out: Path) -> dict[s
     tokenizer = AutoTokenizer.from_pretrained(base)
     tokenizer.pad_token_id = 0  # alpaca-lora: "unk", different from eos
     tokenizer.padding_side = "left"
-    examples = []
-    for record in json.loads(data.read_text(encoding="utf-8")):
-        full = _alpaca_lora_tokenize(tokenizer, _alpaca_lora_prompt(record) + record["output"])
-        prompt_len = len(
-            tokenizer(_alpaca_lora_prompt(record), truncation=True, max_length=CUTOFF)["input_ids"]
-        )
-        full["labels"] = [-100] * prompt_len + full["labels"][prompt_len:]  # train_on_inputs=False
-        examples.append(full)
+    examples = alpaca_lora_examples(tokenizer, json.loads(data.read_text(encoding="utf-8")))
     model = AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32)
     model = get_peft_model(
         model,

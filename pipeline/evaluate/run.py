@@ -123,10 +123,9 @@ def _answer_and_loss(items: list[EvalItem], request: EvalRequest) -> tuple[Answe
 
 def _vllm_answers(items: list[EvalItem], request: EvalRequest, decoding: Decoding) -> AnswerRun:
     from pipeline.evaluate.models import read_adapter_config
-    from pipeline.evaluate.vllm_answers import generate_answers_vllm, require_vllm
+    from pipeline.evaluate.vllm_answers import generate_answers_vllm
     from pipeline.train.base_model import load_tokenizer
 
-    require_vllm()
     rank = int(read_adapter_config(request.adapter_dir)["r"])
     tokenizer = load_tokenizer(request.base_model)
     return generate_answers_vllm(

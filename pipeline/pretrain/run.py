@@ -30,23 +30,14 @@ from pipeline.train.checkpoint import (
     list_checkpoints,
     load_checkpoint,
     restore_rng,
+    run_identity,
 )
 from pipeline.train.distributed import launched_world
-from pipeline.train.hardware import HardwareConfig, placement_identity, resolve_placement
+from pipeline.train.hardware import resolve_placement
 from pipeline.train.loop import Hooks, Schedule, TrainingRun, mean_loss, run_loop
 from pipeline.train.outputs import write_run_outputs
 
 MERGED = "merged"
-# identity of a run for resuming: everything that changes the trajectory, nothing that doesn't
-_NOT_TRAJECTORY = {
-    "eval_steps",
-    "save_steps",
-    "save_total_limit",
-    "torch_threads",
-    "base_model",
-    "eval_blocks",
-    *HardwareConfig.model_fields,  # what of the placement matters goes in as placement_identity
-}
 
 
 def default_general_text() -> Path:
@@ -188,14 +179,15 @@ def pretrain(
         optimizer, schedule.warmup_steps, schedule.total_steps
     )
     corpus_info = _corpus_info(corpus_dir, manifest)
-    identity = {
-        **{k: v for k, v in config.model_dump(mode="json").items() if k not in _NOT_TRAJECTORY},
-        "base_model": base.model,
-        "corpus": f"{manifest.name}@v{manifest.version}:{manifest.created_at}",
-        "train_blocks": len(train),
-        "train_embeddings": train_embeddings,
-        **placement_identity(placement),
-    }
+    identity = run_identity(
+        config,
+        placement,
+        ignored={"eval_blocks"},
+        base_model=base.model,
+        corpus=f"{manifest.name}@v{manifest.version}:{manifest.created_at}",
+        train_blocks=len(train),
+        train_embeddings=train_embeddings,
+    )
     pad_id = pad_id_of(tokenizer)
     run = TrainingRun(
         model,

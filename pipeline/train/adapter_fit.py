@@ -14,8 +14,10 @@ from typing import Any
 from pipeline.errors import SeedforgeError
 from pipeline.train.memory import safetensors_shapes
 
-_LORA = re.compile(r"layers\.(\d+)\.(?:self_attn|mlp)\.(\w+)\.lora_([AB])(?:\.\w+)?\.weight$")
-_WHOLE = re.compile(r"(embed_tokens|lm_head)(?:\.modules_to_save\.\w+)?\.weight$")
+# a saved adapter's tensor names: a LoRA matrix (layer, module, A or B), or a whole module PEFT
+# saved (`modules_to_save`); gguf_export reads the same names
+LORA_KEY = re.compile(r"layers\.(\d+)\.(?:self_attn|mlp)\.(\w+)\.lora_([AB])(?:\.\w+)?\.weight$")
+WHOLE_KEY = re.compile(r"(embed_tokens|lm_head)(?:\.modules_to_save\.\w+)?\.weight$")
 _LLAMA_LIKE = {"llama", "mistral", "qwen2", "qwen3", "smollm3"}
 
 
@@ -51,7 +53,7 @@ def check_adapter_fits(adapter_dir: Path, base_model: str) -> None:
         int(config["vocab_size"]),
     )
     for key, shape in sorted(safetensors_shapes(weights).items()):
-        if (lora := _LORA.search(key)) is not None:
+        if (lora := LORA_KEY.search(key)) is not None:
             layer, module, kind = int(lora[1]), lora[2], lora[3]
             if layer >= layers:
                 raise SeedforgeError(
@@ -69,7 +71,7 @@ def check_adapter_fits(adapter_dir: Path, base_model: str) -> None:
                         f"{side} features, {base_model} has {want}",
                         path=adapter_dir,
                     )
-        elif (whole := _WHOLE.search(key)) is not None and shape[0] != vocab:
+        elif (whole := WHOLE_KEY.search(key)) is not None and shape[0] != vocab:
             raise SeedforgeError(
                 f"the adapter was made for another vocabulary: its {whole[1]} has {shape[0]} rows, "
                 f"{base_model} has {vocab} tokens (an adapter of `seedforge pretrain --vocab` needs that "

@@ -11,12 +11,16 @@ import hashlib
 import json
 import random
 import shutil
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from pipeline.errors import SeedforgeError
 from pipeline.io import publish_dir, staging_dir
+from pipeline.train.hardware import HardwareConfig, Placement, placement_identity
 
 CHECKPOINTS = "checkpoints"
 STATE_JSON = "trainer_state.json"
@@ -37,6 +41,30 @@ class TrainState:
     train_seconds: float = 0.0
     resumed_from: list[int] = field(default_factory=list)
     skipped_steps: int = 0  # fp16 steps the gradient scaler skipped (overflow)
+
+
+# settings that change no trajectory; of the placement, what does (precision, quantisation)
+# goes in through placement_identity: a run may resume on another device
+_NOT_TRAJECTORY = frozenset(
+    {
+        "eval_steps",
+        "save_steps",
+        "save_total_limit",
+        "torch_threads",
+        "base_model",
+        *HardwareConfig.model_fields,
+    }
+)
+
+
+def run_identity(
+    config: BaseModel, placement: Placement, *, ignored: Iterable[str] = (), **facts: Any
+) -> dict[str, Any]:
+    """What a checkpoint must share with the run resuming it: every setting that changes the
+    trajectory, the numerics of the placement, and `facts` (base, data digest, ...)."""
+    skip = _NOT_TRAJECTORY | set(ignored)
+    settings = {k: v for k, v in config.model_dump(mode="json").items() if k not in skip}
+    return {**settings, **facts, **placement_identity(placement)}
 
 
 def fingerprint(identity: dict[str, Any]) -> str:

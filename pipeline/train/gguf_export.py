@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -21,6 +20,7 @@ import numpy as np
 
 from pipeline.errors import SeedforgeError
 from pipeline.io import atomic_path
+from pipeline.train.adapter_fit import LORA_KEY, WHOLE_KEY
 
 _HF_TO_GGUF = {
     "q_proj": "attn_q",
@@ -31,8 +31,6 @@ _HF_TO_GGUF = {
     "up_proj": "ffn_up",
     "down_proj": "ffn_down",
 }
-_LORA_KEY = re.compile(r"layers\.(\d+)\.(?:self_attn|mlp)\.(\w+)\.lora_([AB])\.weight$")
-_WHOLE_KEY = re.compile(r"(embed_tokens|lm_head)\.weight$")
 _WHOLE_TO_GGUF = {"embed_tokens": "token_embd.weight", "lm_head": "output.weight"}
 
 
@@ -71,13 +69,13 @@ def read_adapter(adapter_dir: Path) -> Adapter:
     pairs: dict[str, dict[str, np.ndarray]] = {}
     whole: dict[str, np.ndarray] = {}
     for key, value in load_file(str(weights_path)).items():
-        found = _LORA_KEY.search(key)
+        found = LORA_KEY.search(key)
         if found:
             layer, module, kind = int(found[1]), found[2], found[3]
             if module not in _HF_TO_GGUF:
                 raise _refuse(adapter_dir, f"LoRA on {module!r} has no llama.cpp tensor to apply to")
             pairs.setdefault(f"blk.{layer}.{_HF_TO_GGUF[module]}.weight", {})[kind] = value.astype(np.float32)
-        elif (wholly := _WHOLE_KEY.search(key)) is not None:
+        elif (wholly := WHOLE_KEY.search(key)) is not None:
             whole[_WHOLE_TO_GGUF[wholly[1]]] = value.astype(np.float32)
         else:
             raise _refuse(adapter_dir, f"adapter tensor {key!r} has no llama.cpp counterpart")

@@ -54,12 +54,16 @@ class Placement:
         return getattr(torch, _DTYPES[self.precision])
 
     @property
-    def weights_dtype(self) -> Any:
-        """The frozen base's dtype: halved on an accelerator; on the CPU fp32 weights under
+    def weights_precision(self) -> Literal["fp32", "bf16", "fp16"]:
+        """The frozen base's precision: halved on an accelerator; on the CPU fp32 weights under
         autocast, since CPU kernels for half types are slower than fp32 ones."""
+        return self.precision if self.device != "cpu" else "fp32"
+
+    @property
+    def weights_dtype(self) -> Any:
         import torch
 
-        return self.compute_dtype if self.device != "cpu" else torch.float32
+        return getattr(torch, _DTYPES[self.weights_precision])
 
     @property
     def scaled(self) -> bool:

@@ -24,27 +24,18 @@ from pipeline.train.checkpoint import (
     list_checkpoints,
     load_checkpoint,
     restore_rng,
+    run_identity,
 )
 from pipeline.train.config import TrainConfig
 from pipeline.train.data import DataReport, prepare_examples, tokenize_all
 from pipeline.train.distributed import join, leave
-from pipeline.train.hardware import HardwareConfig, Placement, placement_identity, resolve_placement
+from pipeline.train.hardware import Placement, resolve_placement
 from pipeline.train.loop import Hooks, TrainingRun, mean_loss, run_loop, schedule_for
 from pipeline.train.outputs import card_result, software_versions, write_run_outputs
 
 __all__ = ["TrainResult", "train_lora", "mean_loss", "tokenize_all", "ADAPTER"]
 
 ADAPTER = "adapter"
-# identity of a run for resuming: everything that changes the trajectory, nothing that doesn't
-# (the placement goes in as placement_identity: device and checkpointing change no trajectory)
-_NOT_TRAJECTORY = {
-    "eval_steps",
-    "save_steps",
-    "save_total_limit",
-    "torch_threads",
-    "base_model",
-    *HardwareConfig.model_fields,
-}
 
 
 @dataclass
@@ -250,12 +241,9 @@ def train_lora(
     scheduler = get_linear_schedule_with_warmup(  # type: ignore[no-untyped-call]
         optimizer, schedule.warmup_steps, schedule.total_steps
     )
-    identity = {
-        **{k: v for k, v in config.model_dump(mode="json").items() if k not in _NOT_TRAJECTORY},
-        "base_model": base_model,
-        "records": _records_digest(train, validation),
-        **placement_identity(placement),
-    }
+    identity = run_identity(
+        config, placement, base_model=base_model, records=_records_digest(train, validation)
+    )
     run = TrainingRun(
         model,
         optimizer,

@@ -72,12 +72,8 @@ def parameter_count(base_model: str) -> int | None:
 
 
 def needed_bytes(parameters: int, placement: Placement) -> int:
-    per = _QUANT_BYTES[placement.load_in] if placement.load_in else _BYTES[_weights_precision(placement)]
+    per = _QUANT_BYTES[placement.load_in] if placement.load_in else _BYTES[placement.weights_precision]
     return int(parameters * per * _OVERHEAD)
-
-
-def _weights_precision(placement: Placement) -> str:
-    return placement.precision if placement.device != "cpu" else "fp32"
 
 
 def available_bytes(device: str) -> int:
@@ -104,7 +100,7 @@ def check_fits(base_model: str, placement: Placement) -> dict[str, Any] | None:
     needed, free = needed_bytes(parameters, placement), available_bytes(placement.device)
     estimate = {"parameters": parameters, "needed_bytes": needed, "available_bytes": free}
     if needed > free:
-        how = f"{placement.load_in} quantised" if placement.load_in else _weights_precision(placement)
+        how = f"{placement.load_in} quantised" if placement.load_in else placement.weights_precision
         hint = (
             " (--load-in 4bit quantises the base on CUDA)"
             if placement.device == "cuda" and not placement.load_in
