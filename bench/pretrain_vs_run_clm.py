@@ -1,14 +1,15 @@
 """Benchmark: `seedforge pretrain` against transformers' standard causal-LM recipe.
 
-Both train the embedded SmolLM2 (pipeline.train.base_model.prepare_base_model(None), fp32) with
+Both train the embedded SmolLM2 (pipeline.train.base_model.prepare_base_model(None), fp32 weights) with
 LoRA (r 8, alpha 32, dropout 0.05) on q/k/v/o/gate/up/down projections, block size 256,
 BATCH blocks per optimizer step (micro-batch 2, BATCH/2 accumulation), STEPS optimizer steps, learning
 rate 2e-4 without warmup, one torch thread, on the same text: the cleaned training documents of
 a corpus built (untimed, once) with `seedforge corpus build seeds/corpora/medical_zh`.
 
-- seedforge: `seedforge pretrain CORPUS --out DIR --max-steps STEPS ...` in a child process;
-  its pretrain.json reports tokens/s over the optimizer steps alone (perplexity before/after,
-  the merge and the saves are outside it).
+- seedforge: `seedforge pretrain CORPUS --out DIR --max-steps STEPS ...` in a child process,
+  precision at its default (`auto`: bf16 autocast on a CPU with AVX512-BF16 or AMX, fp32
+  else; the line says which); its pretrain.json reports tokens/s over the optimizer steps
+  alone (perplexity before/after, the merge and the saves are outside it).
 - baseline: the recipe of transformers' run_clm example, written here from its documented
   steps: tokenise each document (EOS appended, as seedforge's blocks have), concatenate, cut
   into block_size chunks (`group_texts`, the tail dropped), labels = input ids, then
@@ -17,6 +18,8 @@ a corpus built (untimed, once) with `seedforge corpus build seeds/corpora/medica
   seconds between on_step_begin and on_step_end, summed, over the tokens in those steps.
 - the same recipe as run_clm ships it (`transformers-full`): every weight trained, no LoRA,
   same blocks, optimizer and steps.
+- the LoRA recipe with the Trainer's `--bf16` flag (`transformers-bf16`): what a user of the
+  recipe gets who knows to ask for bf16 autocast on the CPU.
 
 Runs are interleaved (seedforge, baseline, then baseline, seedforge, ...); each line reports
 the optimizer-step tokens/s and the child's whole wall time.
@@ -39,13 +42,13 @@ from pathlib import Path
 
 BLOCK, MICRO, LR, SEED = 256, 2, 2e-4, 42
 PROJECTIONS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
-SYSTEMS = ("seedforge", "transformers", "transformers-full")
+SYSTEMS = ("seedforge", "transformers", "transformers-full", "transformers-bf16")
 ENV = {"SEEDFORGE_TORCH_THREADS": "1", "OMP_NUM_THREADS": "1", "RAYON_NUM_THREADS": "1"}
 
 
-def baseline_child(corpus: Path, out: Path, steps: int, batch: int, full: bool) -> None:
+def baseline_child(corpus: Path, out: Path, steps: int, batch: int, full: bool, bf16: bool) -> None:
     """The transformers recipe, in its own process (`full`: every weight trained, as run_clm
-    ships; else the same LoRA as seedforge); prints one JSON line."""
+    ships; else the same LoRA as seedforge; `bf16`: the Trainer's bf16 flag); prints one JSON line."""
     import torch
     from datasets import Dataset
     from peft import LoraConfig, get_peft_model
@@ -109,6 +112,7 @@ def baseline_child(corpus: Path, out: Path, steps: int, batch: int, full: bool) 
         save_strategy="no",
         report_to=[],
         use_cpu=True,
+        bf16=bf16,
         dataloader_num_workers=0,
         seed=SEED,
         disable_tqdm=True,
@@ -157,13 +161,19 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--baseline-child", nargs=2, metavar=("CORPUS", "OUT"), help=argparse.SUPPRESS)
     parser.add_argument("--full", action="store_true", help=argparse.SUPPRESS)  # with --baseline-child
+    parser.add_argument("--bf16", action="store_true", help=argparse.SUPPRESS)  # with --baseline-child
     parser.add_argument(
         "--systems", default=",".join(SYSTEMS), help="of seedforge, transformers, transformers-full"
     )
     args = parser.parse_args()
     if args.baseline_child:
         baseline_child(
-            Path(args.baseline_child[0]), Path(args.baseline_child[1]), args.steps, args.batch, args.full
+            Path(args.baseline_child[0]),
+            Path(args.baseline_child[1]),
+            args.steps,
+            args.batch,
+            args.full,
+            args.bf16,
         )
         return
     work = args.workdir or Path(tempfile.mkdtemp(prefix="seedforge-pretrain-bench-"))
@@ -190,16 +200,20 @@ def main() -> None:
                            "--threads", "1"]  # fmt: skip
                 wall, _ = run(command, data)
                 summary = json.loads((out / "pretrain.json").read_text())
-                row = {"tokens_per_second": summary["tokens_per_second"], "wall": wall}
+                row = {"tokens_per_second": summary["tokens_per_second"], "wall": wall,
+                       "precision": summary.get("placement", {}).get("precision")}  # fmt: skip
             else:
                 wall, stdout = run([sys.executable, __file__, "--steps", str(args.steps),
                                     "--batch", str(args.batch), "--baseline-child", str(corpus), str(out),
-                                    *(["--full"] if system == "transformers-full" else [])],
+                                    *(["--full"] if system == "transformers-full" else []),
+                                    *(["--bf16"] if system == "transformers-bf16" else [])],
                                    data)  # fmt: skip
                 row = {**json.loads(stdout.strip().splitlines()[-1]), "wall": wall}
             results[system].append(row)
+            precision = f", {row['precision']}" if row.get("precision") else ""
             print(
-                f"run {index + 1} {system:<12} {row['tokens_per_second']:8.1f} tokens/s, wall {wall:.1f} s",
+                f"run {index + 1} {system:<17} {row['tokens_per_second']:8.1f} tokens/s, wall {wall:.1f} s"
+                f"{precision}",
                 flush=True,
             )
     (work / "results.json").write_text(json.dumps(results, indent=1))

@@ -119,7 +119,10 @@ def pretrain(
     precision: Annotated[
         Optional[Precision],
         _opt(
-            "precision", "Compute dtype (auto = bf16 on CUDA, else fp16 loss-scaled; fp32 off CUDA)", "auto"
+            "precision",
+            "Compute dtype (auto = bf16 on CUDA where supported, else fp16 loss-scaled; on the CPU bf16 "
+            "with AVX512-BF16/AMX, else fp32)",
+            "auto",
         ),
     ] = None,
     gradient_checkpointing: Annotated[

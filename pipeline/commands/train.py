@@ -147,7 +147,11 @@ def train(
     ),
     precision: Annotated[
         Precision,
-        _opt("precision", "auto = bf16 on CUDA where supported, else fp16 (loss-scaled); fp32 off CUDA"),
+        _opt(
+            "precision",
+            "auto = bf16 on CUDA where supported, else fp16 (loss-scaled); on the CPU bf16 with "
+            "AVX512-BF16/AMX, else fp32",
+        ),
     ] = Precision(_DEFAULTS.precision),
     gradient_checkpointing: Annotated[
         bool, _flag("gradient-checkpointing", "Recompute activations in backward: less memory, more time")

@@ -10,7 +10,7 @@ from typing import Any
 from pipeline.records import utc_now
 from pipeline.train.checkpoint import TrainState
 from pipeline.train.loop import TrainingRun
-from pipeline.train.outputs import card_result, software_versions
+from pipeline.train.outputs import card_result, placement_text, software_versions
 
 
 def perplexity(loss: float | None) -> float | None:
@@ -92,6 +92,7 @@ def card_markdown(card: dict[str, Any]) -> str:
             ("final train loss", _number(result["final_train_loss"])),
             ("trainable parameters", f"{result['trainable_parameters']:,}"),
             ("tokens/s", _number(result["tokens_per_second"])),
+            ("device, precision", placement_text(result["placement"])),
             ("resumed at steps", ", ".join(map(str, result["resumed_from"])) or "-"),
         ]
     )

@@ -241,6 +241,7 @@ def pretrain(
         },
         "perplexity": ppl,
         "tokens_per_second": values["tokens_per_second"],
+        "placement": values["placement"],
         "steps": state.step,
         "final_train_loss": values["final_train_loss"],
         "adapter": str(adapter_dir),

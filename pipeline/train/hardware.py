@@ -9,6 +9,7 @@ always runs under autocast with a gradient scaler, whose skipped steps are count
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -22,6 +23,8 @@ DeviceName = Literal["auto", "cpu", "cuda", "mps"]
 PrecisionName = Literal["auto", "fp32", "bf16", "fp16"]
 QuantName = Literal["4bit", "8bit"]
 
+log = logging.getLogger(__name__)
+
 
 class HardwareConfig(StrictModel):
     """The placement settings `seedforge train` and `seedforge pretrain` share."""
@@ -29,7 +32,10 @@ class HardwareConfig(StrictModel):
     device: DeviceName = Field(default="auto", description="auto = cuda, else mps, else cpu")
     precision: PrecisionName = Field(
         default="auto",
-        description="auto = bf16 on CUDA where supported, fp16 (loss-scaled) on older GPUs, fp32 else",
+        description=(
+            "auto = bf16 on CUDA where supported, fp16 (loss-scaled) on older GPUs; on the CPU bf16 "
+            "where it has native bfloat16 instructions (AVX512-BF16, AMX), fp32 else"
+        ),
     )
     gradient_checkpointing: bool = Field(
         default=False, description="Recompute activations in the backward pass: less memory, ~30% more time"
@@ -124,12 +130,27 @@ def _device(requested: DeviceName) -> Literal["cpu", "cuda", "mps"]:
     return requested
 
 
+def cpu_has_native_bf16() -> bool:
+    """Whether this CPU multiplies bfloat16 natively (AVX512-BF16 or AMX). Where it does, a
+    bf16 autocast step of a LoRA run is about 1.5x faster than fp32; where it does not, bf16
+    kernels are emulated and several times slower than fp32 ones."""
+    import torch
+
+    capabilities = getattr(torch.cpu, "get_capabilities", None)
+    if capabilities is None:  # torch older than 2.7
+        return False
+    found = capabilities()
+    return bool(found.get("avx512_bf16") or found.get("amx_bf16"))
+
+
 def _precision(requested: PrecisionName, device: str) -> Literal["fp32", "bf16", "fp16"]:
     import torch
 
     if requested == "auto":
         if device == "cuda":
             return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+        if device == "cpu" and cpu_has_native_bf16():
+            return "bf16"
         return "fp32"
     if requested == "bf16" and device == "cuda" and not torch.cuda.is_bf16_supported():
         raise SeedforgeError(
@@ -139,6 +160,13 @@ def _precision(requested: PrecisionName, device: str) -> Literal["fp32", "bf16",
     if requested == "fp16" and device == "mps":
         raise SeedforgeError(
             "--precision fp16 needs a gradient scaler, which MPS lacks here; use fp32 or bf16"
+        )
+    emulated = requested == "fp16" or requested == "bf16" and not cpu_has_native_bf16()
+    if device == "cpu" and emulated:
+        log.warning(
+            "--precision %s on this CPU: its %s kernels are emulated and several times slower than fp32 ones",
+            requested,
+            "float16" if requested == "fp16" else "bfloat16",
         )
     return requested
 

@@ -45,6 +45,7 @@ def run_card_markdown(card: dict[str, Any]) -> str:
             ),
             ("trainable parameters", f"{result['trainable_parameters']:,}"),
             ("tokens/s (non-padding)", result["tokens_per_second"]),
+            ("device, precision", placement_text(result["placement"])),
             ("resumed at steps", ", ".join(map(str, result["resumed_from"])) or "-"),
         ]
     )
@@ -92,7 +93,20 @@ CARD_RESULT_KEYS = (
     "tokens_per_second",
     "seconds",
     "resumed_from",
+    "placement",
 )
+
+
+def placement_text(placement: dict[str, Any]) -> str:
+    """`cpu, bf16` and what else the run computed under (quantised base, checkpointing)."""
+    parts = [placement["device"], placement["precision"]]
+    if placement.get("load_in"):
+        parts.append(f"base {placement['load_in']}")
+    if placement.get("gradient_checkpointing"):
+        parts.append("gradient checkpointing")
+    if placement.get("processes", 1) > 1:
+        parts.append(f"{placement['processes']} processes")
+    return ", ".join(parts)
 
 
 def card_result(metrics: dict[str, Any], *extra: str) -> dict[str, Any]:

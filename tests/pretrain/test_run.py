@@ -28,6 +28,8 @@ def test_outputs_and_summary(pretrained) -> None:
     assert summary["tokens_per_second"] > 0
     assert summary["train_embeddings"] is False and summary["vocab"] is None
     assert "Perplexity" in (out / "run_card.md").read_text(encoding="utf-8")
+    assert summary["placement"] == metrics["placement"] and summary["placement"]["device"] == "cpu"
+    assert "| device, precision | cpu, " in (out / "run_card.md").read_text(encoding="utf-8")
 
 
 def test_domain_perplexity_falls_and_general_is_measured(pretrained, clinic_corpus: Path) -> None:

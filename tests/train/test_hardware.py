@@ -14,7 +14,7 @@ import pipeline.train.memory as memory
 from pipeline.errors import SeedforgeError
 from pipeline.train.base_model import load_causal_lm
 from pipeline.train.config import TrainConfig
-from pipeline.train.hardware import HardwareConfig, Placement, resolve_placement
+from pipeline.train.hardware import HardwareConfig, Placement, cpu_has_native_bf16, resolve_placement
 from pipeline.train.lora import train_lora
 from tests.train.conftest import RECORDS
 
@@ -23,11 +23,36 @@ SHORT = TrainConfig(
 )
 
 
-def test_auto_placement_on_a_cpu_only_torch_is_cpu_fp32() -> None:
+@pytest.mark.parametrize(("native_bf16", "expected"), [(False, "fp32"), (True, "bf16")])
+def test_auto_placement_on_a_cpu_only_torch_is_bf16_where_the_cpu_has_it(
+    native_bf16: bool, expected: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    found = {"avx2": True, "avx512_bf16": native_bf16, "amx_bf16": False}
+    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: found)
     placement = resolve_placement(HardwareConfig())
-    assert (placement.device, placement.precision, placement.load_in) == ("cpu", "fp32", None)
+    assert (placement.device, placement.precision, placement.load_in) == ("cpu", expected, None)
+    assert placement.weights_precision == "fp32"  # frozen weights stay fp32 under CPU autocast
     assert placement.scaler() is None
     assert resolve_placement(HardwareConfig(precision="fp16", device="cpu")).scaler() is not None
+
+
+def test_the_capability_probe_reads_this_machine() -> None:
+    capabilities = torch.cpu.get_capabilities()
+    native = bool(capabilities.get("avx512_bf16") or capabilities.get("amx_bf16"))
+    assert cpu_has_native_bf16() is native
+
+
+def test_an_emulated_half_precision_on_the_cpu_is_warned_about(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: {"avx2": True})
+    with caplog.at_level("WARNING", logger="pipeline.train.hardware"):
+        assert resolve_placement(HardwareConfig(precision="bf16")).precision == "bf16"
+    assert "--precision bf16 on this CPU: its bfloat16 kernels are emulated" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="pipeline.train.hardware"):
+        resolve_placement(HardwareConfig(precision="fp32"))
+    assert caplog.text == ""
 
 
 @pytest.mark.parametrize(

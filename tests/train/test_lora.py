@@ -51,6 +51,10 @@ def test_loss_curve_and_run_card_are_written(trained, tiny_llama_dir: Path) -> N
     assert hyper["gradient_accumulation_steps"] == 1 and hyper["total_steps"] == 60
     text = (out / "run_card.md").read_text()
     assert "| learning_rate | `0.02` |" in text and "PeftModel.from_pretrained" in text
+    # the precision `auto` resolved to on this machine, beside the `auto` asked for
+    precision = card["result"]["placement"]["precision"]
+    assert hyper["precision"] == "auto" and precision in {"fp32", "bf16"}
+    assert f"| device, precision | cpu, {precision} |" in text
 
 
 def test_adapter_is_non_empty_and_loads_with_plain_peft(trained, tiny_llama_dir: Path) -> None:
