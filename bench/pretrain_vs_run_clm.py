@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -193,6 +194,7 @@ def main() -> None:
         order = systems if index % 2 == 0 else systems[::-1]
         for system in order:
             out = work / f"{system}-{index}"
+            shutil.rmtree(out, ignore_errors=True)  # a --workdir reused from an earlier run
             if system == "seedforge":
                 command = [*cli, "pretrain", str(corpus), "--out", str(out), "--max-steps", str(args.steps),
                            "--batch-size", str(args.batch), "--micro-batch-size", str(MICRO),

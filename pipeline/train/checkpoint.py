@@ -141,6 +141,10 @@ def _differences(saved: dict[str, Any], current: dict[str, Any]) -> list[str]:
     return [f"{k}: {saved.get(k)!r} -> {current.get(k)!r}" for k in keys if saved.get(k) != current.get(k)]
 
 
+def _with_precision(identity: dict[str, Any]) -> dict[str, Any]:
+    return {**identity, "precision": identity.get("precision", "fp32")}  # fp32 is left out of it
+
+
 def load_checkpoint(
     path: Path,
     model: Any,
@@ -160,11 +164,14 @@ def load_checkpoint(
         raise SeedforgeError("not a seedforge training checkpoint (no trainer_state.json)", path=path)
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     if meta["fingerprint"] != fingerprint(identity):
-        changed = "; ".join(_differences(meta["identity"], identity))
+        saved, current = _with_precision(meta["identity"]), _with_precision(identity)
+        changed = "; ".join(_differences(saved, current))
+        hint = "the same data, base model and hyperparameters"
+        if saved["precision"] != current["precision"]:
+            # `auto` resolves by machine: bf16 on CPUs with native bfloat16, fp32 on others
+            hint += f" (--precision {saved['precision']})"
         raise SeedforgeError(
-            f"checkpoint was made by a different run ({changed}); resume with "
-            "the same data, base model and hyperparameters",
-            path=path,
+            f"checkpoint was made by a different run ({changed}); resume with {hint}", path=path
         )
     result = set_peft_model_state_dict(model, load_file(path / ADAPTER_WEIGHTS))
     unexpected = getattr(result, "unexpected_keys", None)

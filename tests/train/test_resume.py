@@ -115,6 +115,12 @@ def test_resume_refuses_other_hyperparameters_and_reuse_needs_resume(
     changed = CONFIG.model_copy(update={"learning_rate": 5e-3})
     with pytest.raises(SeedforgeError, match=r"different run \(learning_rate: 0.01 -> 0.005\)"):
         train_lora(RECORDS, RECORDS[5:], changed, str(tiny_llama_dir), tmp_path, resume=checkpoint)
+    # `auto` resolves by machine (bf16 on CPUs with AVX512-BF16): the refusal names the precision
+    made = json.loads((out / "metrics.json").read_text())["placement"]["precision"]
+    other = CONFIG.model_copy(update={"precision": "fp16"})
+    expected = rf"different run \(precision: '{made}' -> 'fp16'\); .* \(--precision {made}\)"
+    with pytest.raises(SeedforgeError, match=expected):
+        train_lora(RECORDS, RECORDS[5:], other, str(tiny_llama_dir), tmp_path, resume=checkpoint)
     with pytest.raises(SeedforgeError, match="already holds a training run"):
         _train(tiny_llama_dir, out)
     with pytest.raises(SeedforgeError, match="no checkpoint to resume from"):
