@@ -161,7 +161,7 @@ def _precision(requested: PrecisionName, device: str) -> Literal["fp32", "bf16",
         raise SeedforgeError(
             "--precision fp16 needs a gradient scaler, which MPS lacks here; use fp32 or bf16"
         )
-    emulated = requested == "fp16" or requested == "bf16" and not cpu_has_native_bf16()
+    emulated = requested == "fp16" or (requested == "bf16" and not cpu_has_native_bf16())
     if device == "cpu" and emulated:
         log.warning(
             "--precision %s on this CPU: its %s kernels are emulated and several times slower than fp32 ones",
