@@ -163,9 +163,7 @@ def main() -> None:
     parser.add_argument("--baseline-child", nargs=2, metavar=("CORPUS", "OUT"), help=argparse.SUPPRESS)
     parser.add_argument("--full", action="store_true", help=argparse.SUPPRESS)  # with --baseline-child
     parser.add_argument("--bf16", action="store_true", help=argparse.SUPPRESS)  # with --baseline-child
-    parser.add_argument(
-        "--systems", default=",".join(SYSTEMS), help="of seedforge, transformers, transformers-full"
-    )
+    parser.add_argument("--systems", default=",".join(SYSTEMS), help="of " + ", ".join(SYSTEMS))
     args = parser.parse_args()
     if args.baseline_child:
         baseline_child(

@@ -16,6 +16,7 @@ from pipeline.train.base_model import load_causal_lm
 from pipeline.train.config import TrainConfig
 from pipeline.train.hardware import HardwareConfig, Placement, cpu_has_native_bf16, resolve_placement
 from pipeline.train.lora import train_lora
+from pipeline.train.outputs import placement_text
 from tests.train.conftest import RECORDS
 
 SHORT = TrainConfig(
@@ -36,10 +37,22 @@ def test_auto_placement_on_a_cpu_only_torch_is_bf16_where_the_cpu_has_it(
     assert resolve_placement(HardwareConfig(precision="fp16", device="cpu")).scaler() is not None
 
 
-def test_the_capability_probe_reads_this_machine() -> None:
-    capabilities = torch.cpu.get_capabilities()
-    native = bool(capabilities.get("avx512_bf16") or capabilities.get("amx_bf16"))
+@pytest.mark.parametrize(
+    ("found", "native"),
+    [({"avx512_bf16": False, "amx_bf16": True}, True), ({"avx512_bf16": False}, False), (None, False)],
+)
+def test_the_capability_probe(found: dict | None, native: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    if found is None:  # a torch without torch.cpu.get_capabilities (older than 2.7)
+        monkeypatch.delattr(torch.cpu, "get_capabilities")
+    else:
+        monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: found)
     assert cpu_has_native_bf16() is native
+
+
+def test_the_run_card_names_what_the_run_computed_under() -> None:
+    assert placement_text(Placement("cpu", "bf16").describe()) == "cpu, bf16"
+    quantised = {**Placement("cuda", "bf16", "4bit", True).describe(), "processes": 2}
+    assert placement_text(quantised) == "cuda, bf16, base 4bit, gradient checkpointing, 2 processes"
 
 
 def test_an_emulated_half_precision_on_the_cpu_is_warned_about(
