@@ -8,7 +8,7 @@ import math
 from typing import Any
 
 from pipeline.records import utc_now
-from pipeline.train.checkpoint import TrainState
+from pipeline.train.checkpoint import TrainState, fingerprint
 from pipeline.train.loop import TrainingRun
 from pipeline.train.outputs import card_result, placement_text, software_versions
 
@@ -38,6 +38,7 @@ def metrics(state: TrainState, run: TrainingRun, extra: dict[str, Any]) -> dict[
         "resumed_from": state.resumed_from,
         "placement": run.placement.describe(),
         "skipped_steps": state.skipped_steps,
+        "run_fingerprint": fingerprint(run.identity),
         **extra,
     }
 

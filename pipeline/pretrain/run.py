@@ -6,6 +6,8 @@ metrics.json, loss.png, the run card and pretrain.json (written last: it marks a
 
 from __future__ import annotations
 
+import json
+import logging
 import math
 import random
 import time
@@ -27,15 +29,19 @@ from pipeline.train.base_model import PRETRAIN_SUMMARY, configure_torch, load_to
 from pipeline.train.checkpoint import (
     TrainState,
     find_resume_checkpoint,
+    finished_run,
     list_checkpoints,
     load_checkpoint,
     restore_rng,
+    resumes_latest,
     run_identity,
 )
 from pipeline.train.distributed import launched_world
 from pipeline.train.hardware import resolve_placement
 from pipeline.train.loop import Hooks, Schedule, TrainingRun, mean_loss, run_loop
 from pipeline.train.outputs import write_run_outputs
+
+log = logging.getLogger(__name__)
 
 MERGED = "merged"
 
@@ -77,6 +83,13 @@ def _refuse_used_out_dir(out_dir: Path, resuming: bool) -> None:
             "it, or choose another --out",
             path=out_dir,
         )
+
+
+def _finished(out_dir: Path, metrics: dict[str, Any]) -> PretrainResult:
+    log.info("%s: this run finished all %d steps already; nothing to resume", out_dir, metrics["steps"])
+    summary = json.loads((out_dir / PRETRAIN_SUMMARY).read_text(encoding="utf-8"))
+    adapter, merged = Path(summary["adapter"]), Path(summary["merged"])
+    return PretrainResult(out_dir, adapter, merged, metrics, summary, summary["notes"])
 
 
 def _corpus_info(path: Path, manifest: CorpusManifest) -> dict[str, Any]:
@@ -140,8 +153,9 @@ def pretrain(
     manifest = load_manifest(corpus_dir)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    checkpoint = find_resume_checkpoint(out_dir, resume)
-    _refuse_used_out_dir(out_dir, checkpoint is not None)
+    latest = resumes_latest(resume)  # the newest checkpoint, unless the run finished already
+    checkpoint = None if latest else find_resume_checkpoint(out_dir, resume)
+    _refuse_used_out_dir(out_dir, latest or checkpoint is not None)
     placement = resolve_placement(config)  # a device or precision that is not there: before loading
     configure_torch(config.torch_threads)
     base = choose_base(config.base_model, vocab, manifest)
@@ -170,14 +184,6 @@ def pretrain(
     loop_config = config.loop_config(blocks.block_size)
     schedule = schedule_for(len(train), config)
     train_embeddings = config.embeddings_trained(vocab_extended=base.vocab is not None)
-    random.seed(config.seed)
-    torch.manual_seed(config.seed)  # LoRA's A matrices are drawn here
-    model = lora_model(base.model, config, train_embeddings, placement)
-    trainable = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(trainable, lr=config.learning_rate, weight_decay=config.weight_decay)
-    scheduler = get_linear_schedule_with_warmup(  # type: ignore[no-untyped-call]
-        optimizer, schedule.warmup_steps, schedule.total_steps
-    )
     corpus_info = _corpus_info(corpus_dir, manifest)
     identity = run_identity(
         config,
@@ -187,6 +193,19 @@ def pretrain(
         corpus=f"{manifest.name}@v{manifest.version}:{manifest.created_at}",
         train_blocks=len(train),
         train_embeddings=train_embeddings,
+    )
+    if latest:
+        done = finished_run(out_dir, identity)
+        if done is not None and (out_dir / PRETRAIN_SUMMARY).is_file():  # the summary comes last
+            return _finished(out_dir, done)
+        checkpoint = find_resume_checkpoint(out_dir, resume)
+    random.seed(config.seed)
+    torch.manual_seed(config.seed)  # LoRA's A matrices are drawn here
+    model = lora_model(base.model, config, train_embeddings, placement)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trainable, lr=config.learning_rate, weight_decay=config.weight_decay)
+    scheduler = get_linear_schedule_with_warmup(  # type: ignore[no-untyped-call]
+        optimizer, schedule.warmup_steps, schedule.total_steps
     )
     pad_id = pad_id_of(tokenizer)
     run = TrainingRun(

@@ -185,6 +185,21 @@ def load_checkpoint(
     return TrainState(**meta["state"]), tensors["rng"]
 
 
+def resumes_latest(resume: str | Path | bool | None) -> bool:
+    return resume is True or resume == "latest"
+
+
+def finished_run(out_dir: Path, identity: dict[str, Any]) -> dict[str, Any] | None:
+    """The metrics of the run in out_dir when it finished every step with this identity, else
+    None: `--resume` of a finished run returns them instead of training its last steps again."""
+    path = out_dir / "metrics.json"
+    if not path.is_file() or not (out_dir / "adapter").is_dir():
+        return None
+    metrics: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    finished = metrics.get("steps") == metrics.get("total_steps")
+    return metrics if finished and metrics.get("run_fingerprint") == fingerprint(identity) else None
+
+
 def find_resume_checkpoint(out_dir: Path, resume: str | Path | bool | None) -> Path | None:
     """`True`/"latest": the newest checkpoint in out_dir; a path: that checkpoint."""
     if resume is None or resume is False:

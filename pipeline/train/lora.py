@@ -5,6 +5,7 @@ plain PEFT onto the base its adapter_config.json names."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import random
 import time
 import warnings
@@ -21,9 +22,12 @@ from pipeline.train.checkpoint import (
     ADAPTER_WEIGHTS,
     TrainState,
     find_resume_checkpoint,
+    fingerprint,
+    finished_run,
     list_checkpoints,
     load_checkpoint,
     restore_rng,
+    resumes_latest,
     run_identity,
 )
 from pipeline.train.config import TrainConfig
@@ -36,6 +40,8 @@ from pipeline.train.outputs import card_result, software_versions, write_run_out
 __all__ = ["TrainResult", "train_lora", "mean_loss", "tokenize_all", "ADAPTER"]
 
 ADAPTER = "adapter"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -157,6 +163,7 @@ def _metrics(
         "placement": {**run.placement.describe(), "processes": run.ranks.world},
         "skipped_steps": state.skipped_steps,
         "config": run.config.model_dump(mode="json"),
+        "run_fingerprint": fingerprint(run.identity),
     }
 
 
@@ -223,9 +230,16 @@ def train_lora(
     wall_started = time.monotonic()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    placement = resolve_placement(config)  # a device or precision that is not there: before loading
+    identity = run_identity(
+        config, placement, base_model=base_model, records=_records_digest(train, validation)
+    )
+    done = finished_run(out_dir, identity) if resumes_latest(resume) else None
+    if done is not None:
+        log.info("%s: this run finished all %d steps already; nothing to resume", out_dir, done["steps"])
+        return TrainResult(out_dir / ADAPTER, done)
     checkpoint = find_resume_checkpoint(out_dir, resume)
     _refuse_used_out_dir(out_dir, checkpoint is not None)
-    placement = resolve_placement(config)  # a device or precision that is not there: before loading
     ranks = join(placement.device)  # several processes under accelerate launch / torchrun
     configure_torch(config.torch_threads)
     tokenizer = load_tokenizer(base_model)
@@ -240,9 +254,6 @@ def train_lora(
     optimizer = torch.optim.AdamW(trainable, lr=config.learning_rate, weight_decay=config.weight_decay)
     scheduler = get_linear_schedule_with_warmup(  # type: ignore[no-untyped-call]
         optimizer, schedule.warmup_steps, schedule.total_steps
-    )
-    identity = run_identity(
-        config, placement, base_model=base_model, records=_records_digest(train, validation)
     )
     run = TrainingRun(
         model,

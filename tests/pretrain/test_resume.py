@@ -9,6 +9,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
+import pipeline.train.loop as loop
 from pipeline.errors import SeedforgeError
 from pipeline.pretrain.run import PretrainHooks, pretrain
 from pipeline.train.loop import TrainingInterrupted
@@ -56,3 +57,26 @@ def test_resume_with_other_settings_is_refused(
     changed = config.model_copy(update={"learning_rate": 5e-3})
     with pytest.raises(SeedforgeError, match="learning_rate"):
         pretrain(clinic_corpus, tmp_path, changed, resume=True)
+
+
+def test_resuming_a_finished_run_trains_nothing(
+    pretrained, tiny_llama_dir: Path, clinic_corpus: Path, general_text: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A schedule that always passes --resume: the second time, the finished run is returned as
+    it is (no step trained, nothing rewritten); a changed setting is not taken for it."""
+    reference, out = pretrained
+    config = FAST.model_copy(update={"base_model": str(tiny_llama_dir)})
+    written = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a finished run was trained again")
+
+    monkeypatch.setattr(loop, "summed_token_loss", no_training)
+    again = pretrain(clinic_corpus, out, config, general=general_text, resume=True)
+    assert again.summary == reference.summary and again.metrics["history"] == reference.metrics["history"]
+    assert again.adapter_dir == reference.adapter_dir and again.merged_dir == reference.merged_dir
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == written
+    monkeypatch.undo()
+    changed = config.model_copy(update={"learning_rate": 5e-3})
+    with pytest.raises(SeedforgeError, match=r"different run \(learning_rate"):  # its checkpoints say
+        pretrain(clinic_corpus, out, changed, general=general_text, resume=True)

@@ -125,3 +125,23 @@ def test_resume_refuses_other_hyperparameters_and_reuse_needs_resume(
         _train(tiny_llama_dir, out)
     with pytest.raises(SeedforgeError, match="no checkpoint to resume from"):
         _train(tiny_llama_dir, tmp_path / "empty", resume=True)
+
+
+def test_resuming_a_finished_run_trains_nothing(
+    uninterrupted, tiny_llama_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--resume` on a run that finished returns it as it is: no step trained, nothing rewritten."""
+    reference, out = uninterrupted
+    written = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a finished run was trained again")
+
+    monkeypatch.setattr(loop, "summed_token_loss", no_training)
+    again = _train(tiny_llama_dir, out, resume=True)
+    assert again.adapter_dir == reference.adapter_dir and again.metrics == reference.metrics
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == written
+    monkeypatch.undo()
+    other = CONFIG.model_copy(update={"learning_rate": 5e-3})
+    with pytest.raises(SeedforgeError, match=r"different run \(learning_rate"):
+        train_lora(RECORDS[:7], RECORDS[5:], other, str(tiny_llama_dir), out, resume=True)
