@@ -7,7 +7,6 @@ metrics.json, loss.png, the run card and pretrain.json (written last: it marks a
 from __future__ import annotations
 
 import json
-import logging
 import math
 import random
 import time
@@ -40,8 +39,6 @@ from pipeline.train.distributed import launched_world
 from pipeline.train.hardware import resolve_placement
 from pipeline.train.loop import Hooks, Schedule, TrainingRun, mean_loss, run_loop
 from pipeline.train.outputs import write_run_outputs
-
-log = logging.getLogger(__name__)
 
 MERGED = "merged"
 
@@ -86,7 +83,6 @@ def _refuse_used_out_dir(out_dir: Path, resuming: bool) -> None:
 
 
 def _finished(out_dir: Path, metrics: dict[str, Any]) -> PretrainResult:
-    log.info("%s: this run finished all %d steps already; nothing to resume", out_dir, metrics["steps"])
     summary = json.loads((out_dir / PRETRAIN_SUMMARY).read_text(encoding="utf-8"))
     adapter, merged = Path(summary["adapter"]), Path(summary["merged"])
     return PretrainResult(out_dir, adapter, merged, metrics, summary, summary["notes"])
@@ -195,8 +191,8 @@ def pretrain(
         train_embeddings=train_embeddings,
     )
     if latest:
-        done = finished_run(out_dir, identity)
-        if done is not None and (out_dir / PRETRAIN_SUMMARY).is_file():  # the summary comes last
+        done = finished_run(out_dir, identity, last_written=PRETRAIN_SUMMARY)
+        if done is not None:
             return _finished(out_dir, done)
         checkpoint = find_resume_checkpoint(out_dir, resume)
     random.seed(config.seed)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import random
 import shutil
 from collections.abc import Iterable
@@ -21,6 +22,9 @@ from pydantic import BaseModel
 from pipeline.errors import SeedforgeError
 from pipeline.io import publish_dir, staging_dir
 from pipeline.train.hardware import HardwareConfig, Placement, placement_identity
+from pipeline.train.outputs import METRICS
+
+log = logging.getLogger(__name__)
 
 CHECKPOINTS = "checkpoints"
 STATE_JSON = "trainer_state.json"
@@ -189,15 +193,21 @@ def resumes_latest(resume: str | Path | bool | None) -> bool:
     return resume is True or resume == "latest"
 
 
-def finished_run(out_dir: Path, identity: dict[str, Any]) -> dict[str, Any] | None:
-    """The metrics of the run in out_dir when it finished every step with this identity, else
-    None: `--resume` of a finished run returns them instead of training its last steps again."""
-    path = out_dir / "metrics.json"
-    if not path.is_file() or not (out_dir / "adapter").is_dir():
+def finished_run(
+    out_dir: Path, identity: dict[str, Any], last_written: str = METRICS
+) -> dict[str, Any] | None:
+    """The metrics of the run in out_dir when it finished every step with this identity and
+    wrote its outputs through `last_written`, else None: `--resume` of a finished run returns
+    them instead of training its last steps again."""
+    path = out_dir / METRICS
+    if not path.is_file() or not (out_dir / last_written).is_file():
         return None
     metrics: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     finished = metrics.get("steps") == metrics.get("total_steps")
-    return metrics if finished and metrics.get("run_fingerprint") == fingerprint(identity) else None
+    if not finished or metrics.get("run_fingerprint") != fingerprint(identity):
+        return None
+    log.info("%s: this run finished all %d steps already; nothing to resume", out_dir, metrics["steps"])
+    return metrics
 
 
 def find_resume_checkpoint(out_dir: Path, resume: str | Path | bool | None) -> Path | None:

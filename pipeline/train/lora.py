@@ -5,7 +5,6 @@ plain PEFT onto the base its adapter_config.json names."""
 from __future__ import annotations
 
 import hashlib
-import logging
 import random
 import time
 import warnings
@@ -40,8 +39,6 @@ from pipeline.train.outputs import card_result, software_versions, write_run_out
 __all__ = ["TrainResult", "train_lora", "mean_loss", "tokenize_all", "ADAPTER"]
 
 ADAPTER = "adapter"
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -236,7 +233,6 @@ def train_lora(
     )
     done = finished_run(out_dir, identity) if resumes_latest(resume) else None
     if done is not None:
-        log.info("%s: this run finished all %d steps already; nothing to resume", out_dir, done["steps"])
         return TrainResult(out_dir / ADAPTER, done)
     checkpoint = find_resume_checkpoint(out_dir, resume)
     _refuse_used_out_dir(out_dir, checkpoint is not None)
