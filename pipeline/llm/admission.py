@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from pipeline.llm.budget import Budget, BudgetExhausted, Reservation
 from pipeline.llm.control import ControlState
-from pipeline.llm.failures import Failure
+from pipeline.llm.failures import Failure, LLMEndpointError
 from pipeline.llm.metrics import ConcurrencyTimeline
 
 
@@ -82,10 +82,14 @@ class TicketQueue:
                 continue
             try:
                 ticket = self._try_admit(cost_estimate, token_estimate)
-            except BudgetExhausted:
+            except (BudgetExhausted, LLMEndpointError) as exc:  # no waiter may leave: each is told
                 for waiting, _, _ in self._waiting:
                     if not waiting.done():
-                        waiting.set_exception(BudgetExhausted())
+                        waiting.set_exception(
+                            BudgetExhausted()
+                            if isinstance(exc, BudgetExhausted)
+                            else LLMEndpointError(str(exc))
+                        )
                 self._waiting.clear()
                 return
             if ticket is None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from openai import AsyncOpenAI
@@ -44,6 +44,16 @@ from pipeline.llm.wire import (
 __all__ = ["ChatRequest", "ChatResult", "LLMClient", "LLMStats", "request_key"]
 
 log = logging.getLogger("pipeline.llm")
+
+
+def _no_settling(outcome: Unanswered) -> None:
+    return None
+
+
+def _cancelling() -> bool:
+    """Whether the running task itself is being cancelled."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 class LLMClient:
@@ -86,7 +96,8 @@ class LLMClient:
         root = asked = prepare(request, self.config, self.structured_mode)
         attempts = 0
         for reask in range(self.config.max_reasks + 1):
-            outcome = await self._answer(asked)
+            # the first ask's quarantine is journaled under its lease (`Leases.send_once`)
+            outcome = await self._answer(asked, settle=self._settler(root) if reask == 0 else None)
             attempts += outcome.attempts
             if isinstance(outcome, Unanswered):
                 return self._unanswered(root, outcome, attempts, reask)
@@ -96,7 +107,8 @@ class LLMClient:
                 else check(outcome.text, schema, request.output_model, outcome.finish_reason)
             )
             if checked is None or checked.ok:
-                self.journal.clear_quarantine(root.key)
+                if outcome.from_journal or reask:  # a fresh first answer cleared it as it was journaled
+                    self.journal.clear_quarantine(root.key)
                 return self._result(root, outcome, attempts, reask, checked)
             if reask < self.config.max_reasks:
                 self.stats.reasks += 1
@@ -113,19 +125,28 @@ class LLMClient:
             reasks=self.config.max_reasks,
         )
 
-    async def _answer(self, prepared: Prepared) -> Answer | Unanswered:
+    async def _answer(
+        self, prepared: Prepared, settle: Callable[[Unanswered], None] | None = None
+    ) -> Answer | Unanswered:
         """From the journal, or from the server; one wire request per key even if asked twice."""
         key = prepared.key
-        known = self.journal.get(key)
-        # a structured request can be quarantined with its unusable answer journaled: that
-        # answer is replayed too (the caller checks it again and asks anew)
-        entry = known if known is None or known.status != "quarantined" else self.journal.answer(key)
-        if entry is not None:
-            return self._replay(entry)
-        running = self._in_progress.get(key)
-        if running is not None:  # the same request is on its way already: share its answer
+        while True:
+            known = self.journal.get(key)
+            # a structured request can be quarantined with its unusable answer journaled: that
+            # answer is replayed too (the caller checks it again and asks anew)
+            entry = known if known is None or known.status != "quarantined" else self.journal.answer(key)
+            if entry is not None:
+                return self._replay(entry)
+            running = self._in_progress.get(key)
+            if running is None:
+                break
+            try:  # the same request is on its way already: share its answer
+                shared = await asyncio.shield(running)
+            except asyncio.CancelledError:
+                if running.cancelled() and not _cancelling():
+                    continue  # the caller that was sending it was cancelled, not this one: ask it here
+                raise
             self.stats.journal_hits += 1
-            shared = await asyncio.shield(running)
             return replace(shared, from_journal=True, attempts=0) if isinstance(shared, Answer) else shared
         future: asyncio.Future[Answer | Unanswered] = asyncio.get_running_loop().create_future()
         self._in_progress[key] = future
@@ -138,6 +159,7 @@ class LLMClient:
                 first_turn=lambda: self._first_turn(wire),
                 give_back=lambda turn: self.admission.release(turn, UNUSED),
                 before=known,
+                settle=settle or _no_settling,
             )
             future.set_result(outcome)
             return outcome
@@ -194,8 +216,15 @@ class LLMClient:
                         else self._client.chat.completions.create(**args)
                     )
                 completion = read_completion(response)
+            except asyncio.CancelledError:
+                self.admission.release(ticket, UNUSED)  # its window slot and budget, for the others
+                raise
             except Exception as exc:  # noqa: BLE001 — classify() re-raises what it does not know
-                failure = classify(exc, self._secrets)
+                try:
+                    failure = classify(exc, self._secrets)
+                except BaseException:
+                    self.admission.release(ticket, UNUSED)
+                    raise
                 billed = self.accounting.billed(billed_usage(exc))  # what the server says it charged
                 self.admission.release(
                     ticket,
@@ -258,6 +287,25 @@ class LLMClient:
             )
         return self._quarantine(root, outcome.reason, outcome.error, attempts, reasks=reasks)
 
+    def _settler(self, root: Prepared) -> Callable[[Unanswered], None]:
+        def settle(outcome: Unanswered) -> None:
+            self._record_quarantine(root, outcome.reason, outcome.error, outcome.attempts)
+
+        return settle
+
+    def _record_quarantine(
+        self, root: Prepared, reason: str, error: str, attempts: int, raw_text: str | None = None
+    ) -> None:
+        self.journal.record_quarantine(
+            root.key,
+            root.payload,
+            error,
+            attempts,
+            reason=reason,
+            raw_text=raw_text,
+            request_json=root.canonical,
+        )
+
     def _quarantine(
         self,
         root: Prepared,
@@ -269,15 +317,7 @@ class LLMClient:
         reasks: int = 0,
     ) -> ChatResult:
         self.stats.quarantined_by_reason[reason] += 1
-        self.journal.record_quarantine(
-            root.key,
-            root.payload,
-            error,
-            attempts,
-            reason=reason,
-            raw_text=raw_text,
-            request_json=root.canonical,
-        )
+        self._record_quarantine(root, reason, error, attempts, raw_text)
         log.warning("quarantined %s (%s) after %d attempts: %s", root.key[:12], reason, attempts, error)
         return ChatResult(
             root.request,

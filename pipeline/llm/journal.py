@@ -176,9 +176,14 @@ class Journal:
             self._quarantined.add(key)
 
     def clear_quarantine(self, key: str) -> None:
-        """The request has a usable answer now."""
+        """The request has a usable answer now. Another process may have quarantined it since
+        this one opened the file, so the table is asked, not only this process's set (a read:
+        no write lock unless there is a row to delete)."""
         with self._lock:
-            if key in self._quarantined:
+            if (
+                key in self._quarantined
+                or self._conn.execute("SELECT 1 FROM quarantine WHERE key = ?", (key,)).fetchone()
+            ):
                 self._conn.execute("DELETE FROM quarantine WHERE key = ?", (key,))
                 self._quarantined.discard(key)
 

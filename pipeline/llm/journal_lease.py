@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pipeline.llm.accounting import Spend
 from pipeline.llm.journal_api import JournalEntry, JournalStore, lease_owner
-from pipeline.llm.request import Prepared
+from pipeline.llm.request import BUDGET_EXHAUSTED, Prepared
 from pipeline.llm.wire import Answer, Unanswered
+
+log = logging.getLogger("pipeline.llm")
 
 POLL_FIRST_S = 0.02
 POLL_MAX_S = 0.5
@@ -60,6 +63,7 @@ class Leases:
         first_turn: Callable[[], Awaitable[Turn | Unanswered | None]] = _no_turn,
         give_back: Callable[[Turn], None] = _nothing,
         before: JournalEntry | None | Unread = UNREAD,
+        settle: Callable[[Unanswered], None] = _nothing,
     ) -> Answer | Unanswered:
         """`send(turn)` under the key's lease; another worker's answer (`replay`) or quarantine
         when it settled the request meanwhile. The turn (`first_turn()`: admission's ticket, or
@@ -68,7 +72,9 @@ class Leases:
         waiting reserves no budget), then sends on a turn of its own (`send(None)`). An
         Unanswered from `first_turn` (the budget is spent) is returned as is. `before` is the
         key's journal entry when the caller started asking (read here when not given): a
-        quarantine already there is an earlier run's, and the request is asked again."""
+        quarantine already there is an earlier run's, and the request is asked again. `settle`
+        journals a send that ended unanswered (its quarantine) while the lease is still held: a
+        worker waiting for the lease then finds the quarantine instead of sending again."""
         if isinstance(before, Unread):
             before = self.journal.get(key)
         turn = await first_turn()
@@ -94,7 +100,10 @@ class Leases:
                     return replay(settled)
                 self._start_renewing()
                 sending, turn = turn, None  # from here `send` owns the turn
-                return await send(sending)
+                outcome = await send(sending)
+                if isinstance(outcome, Unanswered) and outcome.reason != BUDGET_EXHAUSTED:
+                    settle(outcome)
+                return outcome
             finally:
                 self._held.discard(key)
                 self.journal.release_lease(key, self.owner)
@@ -118,10 +127,21 @@ class Leases:
             self._renewer = asyncio.get_running_loop().create_task(self._renew())
 
     async def _renew(self) -> None:
+        """Every third of a lease's life while keys are held. A renewal that fails (a locked
+        SQLite file, a dropped PostgreSQL connection) is logged and tried again a ninth of the
+        life later: ending here would let live requests' leases expire, and another worker
+        would send them again."""
+        interval = self.journal.lease_s / 3
         while self._held:
-            await asyncio.sleep(self.journal.lease_s / 3)
-            if self._held:
+            await asyncio.sleep(interval)
+            if not self._held:
+                break
+            try:
                 self.journal.renew_leases(self.owner)
+                interval = self.journal.lease_s / 3
+            except Exception as exc:  # noqa: BLE001 — any journal error: keep the leases alive
+                log.warning("could not renew %d request lease(s), trying again: %s", len(self._held), exc)
+                interval = self.journal.lease_s / 9
 
     async def close(self) -> None:
         if self._renewer is not None:

@@ -245,9 +245,9 @@ class PostgresJournal:
         self._quarantined.add(key)
 
     def clear_quarantine(self, key: str) -> None:
-        if key in self._quarantined:
-            self._write("DELETE FROM journal_quarantine WHERE key = %(key)s", key=key)
-            self._quarantined.discard(key)
+        # not only this process's set: another worker may have quarantined it since
+        self._write("DELETE FROM journal_quarantine WHERE key = %(key)s", key=key)
+        self._quarantined.discard(key)
 
     # ---- leases ----------------------------------------------------------------------------
     def take_lease(self, key: str, owner: str) -> bool:

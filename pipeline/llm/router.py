@@ -31,7 +31,7 @@ from pipeline.llm.admission import Admission, Outcome, Ticket, TicketQueue
 from pipeline.llm.budget import Budget
 from pipeline.llm.config import LLMConfig
 from pipeline.llm.control import ControlState
-from pipeline.llm.failures import FATAL_STATUS, MEANING, EndpointRefused
+from pipeline.llm.failures import FATAL_STATUS, MEANING, EndpointRefused, LLMEndpointError
 from pipeline.llm.health import Health
 from pipeline.llm.metrics import ConcurrencyTimeline
 from pipeline.llm.replicas import Replica
@@ -135,8 +135,23 @@ class Router(TicketQueue):
         self._pump()
 
     def _candidates(self) -> list[_Member]:
-        live = [m for m in self.members if not m.state.health.out]
-        return live or [m for m in self.members if not m.state.health.refused]
+        """The endpoints in service; when all are out, every one not refused. An endpoint out
+        of service is probed from here too: another batch's router may have taken it out and
+        ended (its probe with it), and this one must still bring it back."""
+        live = []
+        for member in self.members:
+            if member.state.health.out:
+                if not member.state.health.refused:
+                    self._start_probe(member)
+            else:
+                live.append(member)
+        candidates = live or [m for m in self.members if not m.state.health.refused]
+        if not candidates:  # batches in other threads each refused one: no request can leave
+            raise LLMEndpointError(
+                "every endpoint refused the run's requests (HTTP 401/403/404): "
+                + "; ".join(f"{m.replica.base_url}: {m.state.health.reason}" for m in self.members)
+            )
+        return candidates
 
     def _try_admit(self, cost_estimate: float, token_estimate: int) -> Ticket | None:
         """A ticket on the endpoint with the most headroom, None to wait; raises BudgetExhausted."""
@@ -185,6 +200,7 @@ class Router(TicketQueue):
                 raise
             left = [m for m in self.members if m is not member and not m.state.health.refused]
             if not left:  # the last one: every request would fail, as with a lone endpoint
+                member.state.health.refuse(f"HTTP {exc.status_code}")  # the requests waiting fail too
                 raise
             self._refuse(member, exc.status_code, len(left))
             raise EndpointRefused(f"{member.replica.base_url} refused with HTTP {exc.status_code}") from None

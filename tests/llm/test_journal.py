@@ -152,3 +152,18 @@ def test_a_file_that_is_not_a_journal_is_named_and_left_as_it_is(tmp_path: Path)
             f"{other}: not a seedforge request journal (SQLite says: file is not a database)" in result.output
         )
     assert other.read_bytes() == before and not (tmp_path / "rows.jsonl").exists()
+
+
+def test_an_answer_clears_a_quarantine_another_process_wrote_after_this_one_opened(tmp_path: Path) -> None:
+    path = tmp_path / "j.db"
+    with Journal(path) as here, Journal(path) as elsewhere:
+        elsewhere.record_quarantine("K", {"model": "m"}, "http_500: boom", 4, reason="http_500")
+        here.record_answer(
+            "K", {"model": "m"}, "the answer", finish_reason="stop",
+            prompt_tokens=1, completion_tokens=1, latency_s=0.1, attempts=1,
+        )  # fmt: skip
+        here.clear_quarantine("K")  # what the client does with a usable answer
+        entry = here.get("K")
+        counts = here.counts()
+    assert entry is not None and entry.status == "answered"
+    assert counts.get("quarantined", 0) == 0

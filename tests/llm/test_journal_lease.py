@@ -169,3 +169,65 @@ def test_a_worker_waiting_for_anothers_lease_holds_no_turn(tmp_path: Path) -> No
         answer = asyncio.run(both())
         assert getattr(answer, "text", None) == "the holder's"
         assert turns == ["turn"] and given_back == ["turn"]
+
+
+class SlowQuarantineJournal(Journal):
+    """A worker whose quarantine write comes late (a busy database)."""
+
+    def record_quarantine(self, *args: Any, **kwargs: Any) -> None:
+        time.sleep(1.0)
+        super().record_quarantine(*args, **kwargs)
+
+
+def test_a_waiting_worker_takes_the_holders_quarantine_even_when_it_is_written_late(tmp_path: Path) -> None:
+    """The holder journals its quarantine before it lets the lease go: the worker waiting on the
+    lease finds the quarantine instead of sending the request a second time."""
+    from tests.support.faults import Action
+
+    path = tmp_path / "j.db"
+    with FaultServer(default=Action(status=500, delay_s=0.5)) as server:
+        with SlowQuarantineJournal(path) as slow, Journal(path) as other:
+            holder, holder_out = ask_in_background(server, slow)
+            time.sleep(0.2)  # the holder is sending; the second worker starts and waits on the lease
+            waiter, waiter_out = ask_in_background(server, other)
+            holder.join(timeout=20)
+            waiter.join(timeout=20)
+    assert len(server.received) == 1
+    [[held], _], [[waited], waiter_stats] = holder_out[0], waiter_out[0]
+    assert held.reason == waited.reason == "http_500" and waiter_stats.sent == 0
+
+
+class FlakyRenewals(Journal):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.renewals = 0
+
+    def renew_leases(self, owner: str) -> None:
+        self.renewals += 1
+        if self.renewals == 1:
+            raise RuntimeError("database is locked")
+        super().renew_leases(owner)
+
+
+def test_a_failed_renewal_is_tried_again_and_the_live_request_keeps_its_lease(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with FlakyRenewals(tmp_path / "j.db", lease_s=0.3) as journal:
+
+        async def main() -> tuple[bool, bool]:
+            leases = Leases(journal)
+            taken: list[bool] = []
+
+            async def long_send(turn: Any) -> Unanswered:
+                await asyncio.sleep(1.0)  # three lease lives: only renewals keep it
+                taken.append(journal.take_lease("K", ELSEWHERE))
+                return Unanswered("x", "y", 1)
+
+            await leases.send_once("K", long_send, replayed)
+            await leases.close()  # the failed renewal does not come back out here
+            return taken[0], journal.take_lease("K", ELSEWHERE)
+
+        taken_mid_send, taken_after = asyncio.run(main())
+    assert not taken_mid_send and taken_after
+    assert journal.renewals >= 3
+    assert "could not renew 1 request lease(s)" in caplog.text

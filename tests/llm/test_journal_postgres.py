@@ -115,6 +115,24 @@ def live_leases(url: str) -> list[tuple[str, float]]:
     return [(owner, float(left)) for owner, left in rows]
 
 
+@pytest.mark.parametrize("backend", ["postgresql", "sqlite"])
+def test_a_usable_answer_clears_a_quarantine_another_worker_wrote_later(
+    backend: str, postgres_url: str, tmp_path: Path
+) -> None:
+    """A replayed answer checked usable, after another worker quarantined the same request
+    since this one opened the journal: the quarantine goes (it is not in this worker's set)."""
+    location = postgres_url if backend == "postgresql" else str(tmp_path / "shared.sqlite3")
+    with open_journal(location) as here, open_journal(location) as elsewhere:
+        here.record_answer(
+            "k", REQUEST, "usable", finish_reason="stop", prompt_tokens=1, completion_tokens=1,
+            latency_s=0.1, attempts=1,
+        )  # fmt: skip
+        elsewhere.record_quarantine("k", REQUEST, "bad_json: unusable", 1, reason="bad_json")
+        here.clear_quarantine("k")
+        entry = here.get("k")
+        assert entry is not None and entry.status == "answered"
+
+
 def test_a_killed_workers_leases_expire_and_another_worker_finishes(postgres_url: str) -> None:
     lease_s = 1.5
     # the first worker's first requests hang: it is killed while they are in flight

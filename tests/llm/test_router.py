@@ -256,6 +256,57 @@ def test_many_clients_send_one_probe_at_a_time(tmp_path: Path) -> None:
     assert all(gap > 0.1 for gap in gaps), gaps
 
 
+def test_an_endpoint_taken_out_by_a_batch_that_ended_is_probed_back_by_the_one_still_running() -> None:
+    import asyncio
+
+    from pipeline.llm.admission import Outcome
+    from pipeline.llm.failures import Failure
+    from pipeline.llm.router import Router, replica_states
+
+    with FaultServer() as a, FaultServer() as b:  # both healthy: the failure was a blip
+        config = LLMConfig(base_url=a.base_url, model="m", probe_after_s=0.1)
+        replicas = tuple(Replica(s.base_url, SecretStr(SECRET), "m") for s in (a, b))
+        states = replica_states(config, replicas, time.monotonic())  # the run's, shared by its batches
+
+        async def main() -> tuple[bool, bool]:
+            first, second = Router(replicas, states, config, None), Router(replicas, states, config, None)
+            ticket = await first.acquire(0.0, 0)
+            first.release(ticket, Outcome(0.01, Failure("connection", "reset", retryable=True)))
+            taken_out = states[ticket.replica].health.out
+            await first.aclose()  # that batch ends, and its probe with it
+            second.release(await second.acquire(0.0, 0), Outcome(0.01, None))  # the other batch sends
+            await asyncio.sleep(1.0)  # ten probe delays
+            await second.aclose()
+            return taken_out, states[ticket.replica].health.out
+
+        taken_out, still_out = asyncio.run(main())
+    assert taken_out and not still_out
+
+
+def test_a_router_whose_every_endpoint_was_refused_fails_instead_of_waiting() -> None:
+    import asyncio
+
+    from pipeline.llm.failures import LLMEndpointError
+    from pipeline.llm.router import Router, replica_states
+
+    with FaultServer() as a, FaultServer() as b:
+        config = LLMConfig(base_url=a.base_url, model="m")
+        replicas = tuple(Replica(s.base_url, SecretStr(SECRET), "m") for s in (a, b))
+        states = replica_states(config, replicas, time.monotonic())
+        for state in states:  # two batches' threads, each refusing one while the other looked
+            state.health.refuse("HTTP 401")
+
+        async def main() -> None:
+            router = Router(replicas, states, config, None)
+            try:
+                await asyncio.wait_for(router.acquire(0.0, 0), timeout=5)
+            finally:
+                await router.aclose()
+
+        with pytest.raises(LLMEndpointError, match="every endpoint refused"):
+            asyncio.run(main())
+
+
 # ---- opening: config, the all-refuse error ------------------------------------------------
 
 
