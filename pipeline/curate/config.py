@@ -99,6 +99,10 @@ class StructureConfig(StrictModel):
     prompt_leakage: bool = Field(default=True, description="The generation prompt inside a field")
     markup_debris: bool = Field(default=True, description="JSON seams, stray braces, HTML tags")
     fragments: bool = Field(default=True, description="Instructions that start or end mid-sentence")
+    missing_input: bool = Field(
+        default=True,
+        description="Instructions pointing at an input the record lacks ('the following article')",
+    )
     task_form: bool = Field(default=True, description="Instructions that neither request nor ask anything")
     list_continuation: bool = Field(default=True, description="A numbered list dealt out over fields")
     role_confusion: bool = Field(default=True, description="Outputs that restate or continue the input")

@@ -4,6 +4,8 @@ a model (English and Chinese). Each is a rule with a stable reason code and its 
   prompt_leakage     the generation prompt, or talk about it, inside a field
   markup_debris      JSON seams, stray braces and quotes, HTML tags, literal "\\n"
   fragment           an instruction that starts or ends in the middle of a sentence
+  missing_input      an instruction pointing at material the record lacks ("Summarize the
+                     following article." with no input, or over a scrap of five words)
   not_a_task         an instruction that neither requests nor asks anything (a statement)
   list_continuation  one numbered list dealt out over the instruction, input and output
   role_confusion     an output that restates or carries on the input, speaks as its speaker,
@@ -22,6 +24,7 @@ from pipeline.curate.structure.answers import cut_short, unrelated, wrong_type
 from pipeline.curate.structure.asks import reading
 from pipeline.curate.structure.debris import debris, is_json
 from pipeline.curate.structure.fragments import fragment
+from pipeline.curate.structure.inputs import missing_input
 from pipeline.curate.structure.leakage import leaked, talk_about_the_task
 from pipeline.curate.structure.lists import list_continuation
 from pipeline.curate.structure.roles import role_confusion
@@ -77,6 +80,13 @@ def _fragment(record: Record, config: StructureConfig) -> Verdict | None:
         return None
     why = fragment(record.instruction, bool(record.input.strip()), is_chinese(record))
     return Verdict("fragment", {"field": "instruction", "term": why}) if why else None
+
+
+def _missing_input(record: Record, config: StructureConfig) -> Verdict | None:
+    if not (config.missing_input and isinstance(record, AlpacaRecord)):
+        return None
+    why = missing_input(record.instruction, record.input, is_chinese(record))
+    return Verdict("missing_input", {"field": "input", "term": why}) if why else None
 
 
 def _task_form(record: Record, config: StructureConfig) -> Verdict | None:
@@ -161,6 +171,7 @@ STRUCTURE_RULES: tuple[Rule[StructureConfig], ...] = (
     Rule("prompt_leakage", _leakage),
     Rule("markup_debris", _debris),
     Rule("fragment", _fragment),
+    Rule("missing_input", _missing_input),
     Rule("task_form", _task_form),
     Rule("instruction_language", _instruction_language),
     Rule("list_continuation", _list_continuation),

@@ -84,7 +84,7 @@ def _verdict(instruction: str, output: str, given: str = "") -> object:
             "",
             "A baked potato is healthier than fries.",
         ),
-        ("概括这首诗表达的情感。", "", "思乡之情。"),
+        ("概括这首诗表达的情感：床前明月光，疑是地上霜。举头望明月，低头思故乡。", "", "思乡之情。"),
         (
             "Describe your ideal weekend in one word, then explain why.",
             "",
