@@ -43,13 +43,56 @@ _preparers_lock = threading.Lock()
 def _local_workers(address: str) -> int | None:
     """N for `local:N` (the cores for `local`), None for a scheduler address."""
     if address == "local":
-        return os.cpu_count() or 1
+        return _cores()
     name, _, count = address.partition(":")
     if name != "local":
         return None
     if not count.isdigit() or int(count) < 1:
         raise SeedforgeError(f"--dask {address}: expected local, local:N (N >= 1 workers) or tcp://HOST:PORT")
+    most = _cores()
+    if int(count) > most:  # each worker is a single-threaded process with its own models
+        raise SeedforgeError(
+            f"--dask {address}: at most {most} local workers on this machine (one per CPU core); "
+            "for more, start a cluster over several machines and give its scheduler's address"
+        )
     return int(count)
+
+
+def _cores() -> int:
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
+
+
+def _connect(address: str) -> Client:
+    """A client of the scheduler at `address`, or a SeedforgeError naming it. The connection is
+    made in a thread with a deadline of its own: a port that accepts and never answers, or a
+    server that is not a Dask scheduler (its bytes read as a message of absurd length), must
+    not hang the run or end it in a traceback."""
+    from distributed import Client
+
+    outcome: dict[str, Any] = {}
+
+    def connect() -> None:
+        try:
+            outcome["client"] = Client(address, timeout=CONNECT_SECONDS)  # type: ignore[no-untyped-call]
+        except BaseException as exc:  # noqa: BLE001 — reported below, in the caller's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=connect, name="seedforge-dask-connect", daemon=True)
+    thread.start()
+    thread.join(CONNECT_SECONDS + 2)
+    if "client" in outcome:
+        return outcome["client"]  # type: ignore[no-any-return]
+    error = outcome.get("error")
+    if error is None or isinstance(error, (OSError, TimeoutError)):
+        raise SeedforgeError(
+            f"dask scheduler {address}: cannot connect within {CONNECT_SECONDS} s"
+            + (f" ({error})" if error is not None else " (it accepted the connection but did not answer)")
+        )
+    raise SeedforgeError(
+        f"dask scheduler {address}: what answers there is not a Dask scheduler "
+        f"({type(error).__name__}: {str(error)[:200]})"
+    )
 
 
 @contextmanager
@@ -76,12 +119,7 @@ def dask_client(address: str) -> Iterator[Client]:
         with cluster, Client(cluster) as local:  # type: ignore[no-untyped-call]
             yield local
         return
-    try:
-        client = Client(address, timeout=CONNECT_SECONDS)  # type: ignore[no-untyped-call]
-    except (OSError, TimeoutError) as exc:
-        raise SeedforgeError(
-            f"dask scheduler {address}: cannot connect within {CONNECT_SECONDS} s ({exc})"
-        ) from None
+    client = _connect(address)
     with client:
         try:
             client.wait_for_workers(1, timeout=CONNECT_SECONDS)

@@ -7,6 +7,7 @@ import json
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -142,3 +143,64 @@ def test_an_unreachable_scheduler_is_a_clear_error_and_nothing_is_written(
         result = runner.invoke(app, ["curate", str(source), "--out", str(out), *option])
         assert result.exit_code == 2 and expected in " ".join(result.output.split()), result.output
         assert not out.exists()
+
+
+class _NotAScheduler:
+    """A TCP server that either answers any bytes with an HTTP 400 or accepts and stays silent."""
+
+    def __init__(self, answers: bool):
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.address = f"tcp://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.answers, self.held = answers, []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            self.held.append(connection)
+            if self.answers:
+                connection.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n" * 4)
+
+    def close(self) -> None:
+        self.listener.close()
+        for connection in self.held:
+            connection.close()
+
+
+@pytest.mark.parametrize(
+    ("answers", "expected"),
+    [(True, "is not a Dask scheduler"), (False, "cannot connect within 1 s")],
+)
+def test_a_server_that_is_not_a_scheduler_is_a_clear_error_not_a_traceback_or_a_hang(
+    answers: bool, expected: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.curate import on_dask
+
+    monkeypatch.setattr(on_dask, "CONNECT_SECONDS", 1)
+    source = write_jsonl(tmp_path / "in.jsonl", mixed_corpus(20))
+    out = tmp_path / "out.jsonl"
+    server = _NotAScheduler(answers)
+    try:
+        started = time.monotonic()
+        result = runner.invoke(app, ["curate", str(source), "--out", str(out), "--dask", server.address])
+    finally:
+        server.close()
+    assert result.exit_code == 2, result.output
+    assert f"dask scheduler {server.address}" in result.output and expected in " ".join(result.output.split())
+    assert time.monotonic() - started < 15
+    assert not out.exists()
+
+
+def test_more_local_workers_than_cores_is_refused_before_any_starts(tmp_path: Path) -> None:
+    from pipeline.curate.on_dask import _cores
+
+    source = write_jsonl(tmp_path / "in.jsonl", mixed_corpus(5))
+    out = tmp_path / "out.jsonl"
+    many = f"local:{_cores() + 1}"
+    result = runner.invoke(app, ["curate", str(source), "--out", str(out), "--dask", many])
+    assert result.exit_code == 2, result.output
+    assert f"at most {_cores()} local workers" in " ".join(result.output.split())
+    assert not out.exists()
