@@ -19,6 +19,17 @@ from pipeline.commands.common import (
 from pipeline.errors import SeedforgeError
 
 
+def _preflight(config: Any) -> None:
+    """What the flow checks before it writes anything (the journal's location, a configured
+    endpoint), checked here first: a mistake is one line, not a flow run failing in Prefect's
+    log, and nothing waits for Prefect's server to start."""
+    from pipeline.llm.endpoint import check_endpoint
+    from pipeline.llm.journal_location import check_journal
+
+    check_journal()
+    check_endpoint(config.llm)
+
+
 def _run_pipeline(config: Any) -> dict[str, Any]:
     prefect_defaults()
     from flows.seedforge_pipeline import seedforge_pipeline
@@ -60,6 +71,7 @@ def run(config_file: Annotated[Path, typer.Argument(help="YAML run config (see s
     try:
         config = load_config(config_file)
         load_seed_tasks(config.generate.seeds)  # fail before any server or flow starts
+        _preflight(config)
         summary = _run_pipeline(config)
     except SeedforgeError as exc:
         fail(exc)
@@ -81,6 +93,7 @@ def build(
     try:
         config = load_config(config_file, BuildConfig)
         load_seed_tasks(config.generate.seeds)
+        _preflight(config)
         prefect_defaults()
         from flows.build_dataset import build_dataset
 

@@ -1,0 +1,64 @@
+"""`seedforge build` checks the journal's location and a configured endpoint before it starts
+Prefect: a mistake is one line and exit code, with no flow run and no traceback."""
+
+from __future__ import annotations
+
+import socket
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+
+runner = CliRunner()
+SEEDS = Path(__file__).resolve().parents[2] / "seeds" / "seed_tasks_en.jsonl"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _config(tmp_path: Path, base_url: str) -> Path:
+    path = tmp_path / "build.yaml"
+    path.write_text(
+        f"name: pre\nllm:\n  base_url: {base_url}\n  model: m\ngenerate:\n  seeds: {SEEDS}\n  target: 2\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.mark.parametrize(
+    ("journal", "endpoint_listens", "code", "expected"),
+    [
+        ("mysql://u:secretpw@h/db", True, 2, "mysql://u:***@h/db"),
+        (None, False, 3, "127.0.0.1"),
+    ],
+)
+def test_a_bad_journal_or_a_dead_endpoint_is_one_line_before_prefect_starts(
+    journal: str | None,
+    endpoint_listens: bool,
+    code: int,
+    expected: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SEEDFORGE_DATA_DIR", str(tmp_path / "data"))
+    if journal:
+        monkeypatch.setenv("SEEDFORGE_JOURNAL_URL", journal)
+    listener = socket.create_server(("127.0.0.1", 0)) if endpoint_listens else None
+    port = listener.getsockname()[1] if listener else _free_port()
+    try:
+        started = time.monotonic()
+        result = runner.invoke(app, ["build", str(_config(tmp_path, f"http://127.0.0.1:{port}/v1"))])
+    finally:
+        if listener:
+            listener.close()
+    assert result.exit_code == code, result.output
+    assert expected in result.output and "secretpw" not in result.output
+    assert "Traceback" not in result.output and "Flow run" not in result.output
+    assert time.monotonic() - started < 30
+    assert not (tmp_path / "data" / "datasets").exists()
