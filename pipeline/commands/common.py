@@ -124,3 +124,6 @@ def prefect_defaults() -> None:
     # the 20 s default times out on 2 busy cores; analytics would try the network
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from pipeline.prefect_server import temporary_server_dies_with_us
+
+    temporary_server_dies_with_us()
