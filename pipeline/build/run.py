@@ -50,6 +50,14 @@ class BuildHooks:
     on_done: Callable[[DatasetBuild], None] | None = None
 
 
+def endpoint_line(endpoint: Endpoint) -> str:
+    """Every endpoint a build routes over, with the model each is asked for."""
+    if len(endpoint.replicas) > 1:
+        served = ", ".join(f"{r.base_url} ({r.model})" for r in endpoint.replicas)
+        return f"{len(endpoint.replicas)} endpoints: {served}"
+    return f"endpoint {endpoint.base_url} model {endpoint.model}"
+
+
 def stage_lines(config: BuildConfig) -> BuildHooks:
     """One line per event on the terminal (and in Prefect's logs)."""
 
@@ -84,9 +92,7 @@ def stage_lines(config: BuildConfig) -> BuildHooks:
         on_claim=on_claim,
         on_done=on_done,
         on_seeds=lambda seeds: stage_line("seeds", f"{len(seeds)} seed tasks from {config.generate.seeds}"),
-        on_endpoint=lambda endpoint: stage_line(
-            "llm", f"endpoint {endpoint.base_url} model {endpoint.model}"
-        ),
+        on_endpoint=lambda endpoint: stage_line("llm", endpoint_line(endpoint)),
         on_batch=on_batch,
     )
 

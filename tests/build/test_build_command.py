@@ -62,3 +62,17 @@ def test_a_bad_journal_or_a_dead_endpoint_is_one_line_before_prefect_starts(
     assert "Traceback" not in result.output and "Flow run" not in result.output
     assert time.monotonic() - started < 30
     assert not (tmp_path / "data" / "datasets").exists()
+
+
+def test_the_llm_line_names_every_endpoint_of_a_build() -> None:
+    from pydantic import SecretStr
+
+    from pipeline.build.run import endpoint_line
+    from pipeline.llm.endpoint import Endpoint
+    from pipeline.llm.replicas import Replica
+
+    replicas = tuple(Replica(f"http://h{n}:8000/v1", SecretStr("k"), f"m{n}") for n in (1, 2))
+    several = Endpoint("http://h1:8000/v1", "k", "m1", embedded=False, replicas=replicas)
+    assert endpoint_line(several) == "2 endpoints: http://h1:8000/v1 (m1), http://h2:8000/v1 (m2)"
+    one = Endpoint("http://h1:8000/v1", "k", "m1", embedded=False)
+    assert endpoint_line(one) == "endpoint http://h1:8000/v1 model m1"

@@ -55,7 +55,8 @@ class GenerationProgress:
         self.finished, self.batch = result.usage, LLMUsage()
         self.progress.update(
             self.task,
-            completed=len(result.kept),
+            # the last batch may accept more than the target needs; the run keeps the target
+            completed=min(len(result.kept), self.progress.tasks[0].total or len(result.kept)),
             rejected=len(result.rejected),
             requests=result.requests,
             cost=self._cost(),
