@@ -46,10 +46,6 @@ __all__ = ["ChatRequest", "ChatResult", "LLMClient", "LLMStats", "request_key"]
 log = logging.getLogger("pipeline.llm")
 
 
-def _no_settling(outcome: Unanswered) -> None:
-    return None
-
-
 def _cancelling() -> bool:
     """Whether the running task itself is being cancelled."""
     task = asyncio.current_task()
@@ -159,7 +155,7 @@ class LLMClient:
                 first_turn=lambda: self._first_turn(wire),
                 give_back=lambda turn: self.admission.release(turn, UNUSED),
                 before=known,
-                settle=settle or _no_settling,
+                settle=settle,
             )
             future.set_result(outcome)
             return outcome

@@ -63,7 +63,7 @@ class Leases:
         first_turn: Callable[[], Awaitable[Turn | Unanswered | None]] = _no_turn,
         give_back: Callable[[Turn], None] = _nothing,
         before: JournalEntry | None | Unread = UNREAD,
-        settle: Callable[[Unanswered], None] = _nothing,
+        settle: Callable[[Unanswered], None] | None = None,
     ) -> Answer | Unanswered:
         """`send(turn)` under the key's lease; another worker's answer (`replay`) or quarantine
         when it settled the request meanwhile. The turn (`first_turn()`: admission's ticket, or
@@ -101,7 +101,11 @@ class Leases:
                 self._start_renewing()
                 sending, turn = turn, None  # from here `send` owns the turn
                 outcome = await send(sending)
-                if isinstance(outcome, Unanswered) and outcome.reason != BUDGET_EXHAUSTED:
+                if (
+                    settle is not None
+                    and isinstance(outcome, Unanswered)
+                    and outcome.reason != BUDGET_EXHAUSTED
+                ):
                     settle(outcome)
                 return outcome
             finally:
