@@ -10,7 +10,7 @@ import typer
 
 from pipeline.commands.choices import JournalStatus
 from pipeline.commands.common import PANEL_SERVICE, fail
-from pipeline.errors import SeedforgeError
+from pipeline.errors import EndpointError, SeedforgeError
 
 llm_app = typer.Typer(no_args_is_help=True, help="The embedded model server and the request journal.")
 
@@ -70,7 +70,8 @@ def serve(
                     running.remove(server)
     except SeedforgeError as exc:
         fail(exc)
-    fail(SeedforgeError("no embedded LLM server is left running (each exited on its own: see above)"))
+    # the servers failed, not the command line: the service exit code, as for an endpoint that died
+    fail(EndpointError("no embedded LLM server is left running (each exited on its own: see above)"))
 
 
 journal_app = typer.Typer(no_args_is_help=True, help="The request journal: what was asked and answered.")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from pipeline.errors import SeedforgeError
+from pipeline.errors import EndpointError, SeedforgeError
 from pipeline.processes import STOP_TIMEOUT_S, die_with_parent, stop_process, track
 from pipeline.settings import settings
 
@@ -89,7 +89,7 @@ def wait_until_ready(base_url: str, process: subprocess.Popen[bytes] | None, tim
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            raise SeedforgeError(f"embedded LLM server exited early with code {process.returncode}")
+            raise EndpointError(f"embedded LLM server exited early with code {process.returncode}")
         try:
             with urllib.request.urlopen(f"{base_url}/models", timeout=2) as response:
                 if response.status == 200:
@@ -97,7 +97,7 @@ def wait_until_ready(base_url: str, process: subprocess.Popen[bytes] | None, tim
         except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
             pass
         time.sleep(0.2)
-    raise SeedforgeError(f"embedded LLM server not ready after {timeout_s:.0f} s at {base_url}")
+    raise EndpointError(f"embedded LLM server not ready after {timeout_s:.0f} s at {base_url}")
 
 
 @dataclass

@@ -113,3 +113,36 @@ def test_two_replicas_answer_one_run_and_one_killed_mid_run_leaves_the_other(tmp
             leftover = server_on(port)
             if leftover is not None:
                 leftover.kill()
+
+
+@pytest.mark.slow
+def test_every_replica_dying_exits_with_the_service_code(tmp_path: Path) -> None:
+    """The servers failing is not the command line's fault: exit 3, as for an endpoint that dies
+    (here once serving, as when its process is OOM-killed)."""
+    port = free_port()
+    out, err = tmp_path / "serve.out", tmp_path / "serve.err"
+    with open(out, "wb") as stdout, open(err, "wb") as stderr:
+        serve = subprocess.Popen(
+            [sys.executable, "-m", "pipeline.cli", "llm", "serve", "--port", str(port)],
+            cwd=REPO,
+            stdout=stdout,
+            stderr=stderr,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while "serving at" not in out.read_text():
+            assert serve.poll() is None, err.read_text()
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.2)
+        victim = server_on(port)
+        assert victim is not None
+        victim.kill()
+        assert serve.wait(timeout=30) == 3, err.read_text()
+        printed = err.read_text()
+        assert "exited on its own" in printed and "no embedded LLM server is left running" in printed
+        assert "Traceback" not in printed
+    finally:
+        if serve.poll() is None:
+            serve.kill()
+            serve.wait()
