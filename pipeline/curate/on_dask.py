@@ -9,7 +9,9 @@ Workers of an existing cluster must have this version of seedforge installed: a 
 from __future__ import annotations
 
 import json
+import logging
 import os
+import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -96,6 +98,37 @@ def _connect(address: str) -> Client:
 
 
 @contextmanager
+def _terminal_interrupts_ignored() -> Iterator[None]:
+    """Worker processes started in here inherit SIGINT ignored (Python keeps an inherited
+    SIG_IGN): Ctrl-C at a terminal reaches the whole process group, and each worker would
+    die mid-task with a traceback while this process is closing the cluster in order. (A
+    Ctrl-C in the second or two the workers take to start is not seen: press it again.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # a flow's worker thread: no terminal's Ctrl-C, and no signal handlers to set
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _silence_distributed() -> None:
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)
+
+
+def _quiet_workers(client: Client) -> None:
+    """Before an interrupted run closes its LocalCluster: workers stopped mid-task log a
+    cancelled task and a lost heartbeat each, dozens of traceback lines after the one line
+    that says why the run stopped."""
+    try:
+        client.run(_silence_distributed, wait=True)
+    except Exception:  # noqa: BLE001 — best effort while stopping: a worker gone has nothing to quiet
+        pass
+    _silence_distributed()
+
+
+@contextmanager
 def dask_client(address: str) -> Iterator[Client]:
     """A client of the cluster `address` names, with at least one worker; a LocalCluster is
     closed on leaving. An address that does not answer within CONNECT_SECONDS, or a cluster
@@ -113,11 +146,16 @@ def dask_client(address: str) -> Iterator[Client]:
         ) from None
     if workers is not None:
         # one single-threaded process per worker: the per-record steps hold the GIL
-        cluster = LocalCluster(  # type: ignore[no-untyped-call]
-            n_workers=workers, threads_per_worker=1, dashboard_address=None
-        )
+        with _terminal_interrupts_ignored():
+            cluster = LocalCluster(  # type: ignore[no-untyped-call]
+                n_workers=workers, threads_per_worker=1, dashboard_address=None
+            )
         with cluster, Client(cluster) as local:  # type: ignore[no-untyped-call]
-            yield local
+            try:
+                yield local
+            except BaseException:
+                _quiet_workers(local)  # closing mid-task: their shutdown noise is not the error
+                raise
         return
     client = _connect(address)
     with client:

@@ -204,3 +204,62 @@ def test_more_local_workers_than_cores_is_refused_before_any_starts(tmp_path: Pa
     assert result.exit_code == 2, result.output
     assert f"at most {_cores()} local workers" in " ".join(result.output.split())
     assert not out.exists()
+
+
+@pytest.mark.slow
+def test_ctrl_c_at_a_terminal_stops_a_local_cluster_run_with_one_line(tmp_path: Path) -> None:
+    """Ctrl-C reaches the whole foreground process group, workers included: the run still
+    ends with its one line and exit 130, no worker's traceback, no worker left, nothing written."""
+    import os
+    import signal
+
+    import psutil
+
+    source = write_jsonl(tmp_path / "in.jsonl", mixed_corpus(60_000))
+    out = tmp_path / "out.jsonl"
+
+    def in_own_group_with_default_sigint() -> None:  # as a shell starts a foreground job
+        os.setsid()
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+    with open(tmp_path / "err.log", "wb") as err:
+        run = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "pipeline.cli",
+                "curate",
+                str(source),
+                "--out",
+                str(out),
+                "--dask",
+                "local:2",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            preexec_fn=in_own_group_with_default_sigint,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        workers: list[psutil.Process] = []
+        while len(workers) < 2:  # both worker processes started: preparing is under way
+            assert run.poll() is None, (tmp_path / "err.log").read_text()
+            assert time.monotonic() < deadline, "the workers did not start"
+            time.sleep(0.2)
+            workers = [
+                child
+                for child in psutil.Process(run.pid).children(recursive=True)
+                if "spawn_main" in " ".join(child.cmdline())
+            ]
+        time.sleep(3.0)
+        assert run.poll() is None, "the run ended before Ctrl-C: it tested nothing"
+        os.killpg(run.pid, signal.SIGINT)
+        assert run.wait(timeout=60) == 130
+        printed = (tmp_path / "err.log").read_text()
+        assert printed.strip().splitlines() == ["seedforge: stopped by SIGINT; exit 130"], printed
+        assert not any(worker.is_running() and worker.status() != psutil.STATUS_ZOMBIE for worker in workers)
+        assert not out.exists()
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+            run.wait()
