@@ -7,6 +7,15 @@ times its weight, among those whose time-based controls (Retry-After, paced rate
 it go now. One attempt goes to one endpoint: a request is never on two at once; its retry
 after a failure is routed afresh, so it may land on another.
 
+A router serves one call (a generation step's requests), and those requests share a long
+prompt start (template and examples) that a llama.cpp server computes once and reuses for the
+next prompt. So each router has a home endpoint: the one fewest live routers call home when it
+is made. A router never sends to another router's home while that one has a request in flight;
+and once every endpoint is someone's home, it sends home first while home has a free slot. Two
+batches' steps in flight then run one on each server, each server reusing its own step's
+prompt start, instead of both servers computing both; a lone step still spreads over every
+endpoint by headroom.
+
 An endpoint whose answers say it is down (`pipeline.llm.health`: connection refused at once;
 timeouts or 5xx three in a row) is taken out, and probed back in with `GET /models`. When all
 are out the router still sends, as a lone endpoint would (an answer brings one back in), so
@@ -19,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,6 +49,7 @@ from pipeline.llm.replicas import Replica
 log = logging.getLogger("pipeline.llm")
 
 PROBE_TIMEOUT_S = 5.0
+_homes_lock = threading.Lock()  # routers of parallel batches choose homes from their own threads
 
 
 @dataclass
@@ -48,6 +59,7 @@ class ReplicaState:
     control: ControlState
     health: Health
     sent: int = 0  # attempts routed here
+    homed: int = 0  # live routers whose home this is (`_homes_lock`)
 
 
 def replica_states(config: LLMConfig, replicas: tuple[Replica, ...], now: float) -> list[ReplicaState]:
@@ -104,11 +116,36 @@ class Router(TicketQueue):
         ]
         self.timeline = ConcurrencyTimeline()  # all endpoints together; the client's stats take it
         self.clock = clock
+        self.home: int | None = self._choose_home()
         for member in self.members:
             member.admission.wake = self._pump  # a slot freed by another batch: this queue's turn
             member.admission.listen()
             if member.state.health.out:
                 self._start_probe(member)
+
+    def _choose_home(self) -> int:
+        with _homes_lock:
+            home = min(
+                range(len(self.members)),
+                key=lambda i: (
+                    self.members[i].state.health.out,
+                    self.members[i].state.homed,
+                    self.members[i].state.control.in_flight.count,
+                    i,
+                ),
+            )
+            self.members[home].state.homed += 1
+        return home
+
+    def _leave_home(self) -> None:
+        with _homes_lock:
+            if self.home is not None:
+                self.members[self.home].state.homed -= 1
+                self.home = None
+
+    def _may_borrow(self, member: _Member) -> bool:
+        """An endpoint that is another router's home is lent only while it has nothing in flight."""
+        return member.state.homed == 0 or member.state.control.in_flight.count == 0
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -158,7 +195,10 @@ class Router(TicketQueue):
         now = self.clock()
         best: tuple[float, int] | None = None
         soonest: float | None = None
-        for member in self._candidates():
+        candidates = self._candidates()
+        home = self.members[self.home] if self.home is not None else None
+        every_one_a_home = all(m.state.homed > 0 for m in candidates)  # else a lone step spreads
+        for member in candidates:
             control = member.state.control
             limit, in_flight = control.window.limit, control.in_flight.count  # every batch's
             if in_flight >= limit:
@@ -167,7 +207,11 @@ class Router(TicketQueue):
             if wait > 0:
                 soonest = wait if soonest is None else min(soonest, wait)
                 continue
+            if member is not home and not self._may_borrow(member):
+                continue
             score = (limit - in_flight) / limit * member.replica.weight
+            if member is home and every_one_a_home:
+                score = float("inf")
             index = self.members.index(member)
             if best is None or score > best[0]:
                 best = (score, index)
@@ -242,6 +286,7 @@ class Router(TicketQueue):
         self._pump()
 
     def close(self) -> None:
+        self._leave_home()
         self._stop_timer()
         for member in self.members:
             member.admission.close()

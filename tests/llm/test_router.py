@@ -484,3 +484,51 @@ def test_a_client_that_finds_every_endpoint_full_is_woken_when_a_slot_frees(tmp_
     assert "second" in answers, "the second client was never woken"
     assert all(r.ok for r in answers["first"] + answers["second"])
     assert len(a.received) + len(b.received) == 3
+
+
+def _step_on(server: FaultServer, step: str) -> int:
+    return sum(1 for r in server.received if r.body["messages"][0]["content"].startswith(step))
+
+
+def test_two_steps_in_flight_run_each_on_its_own_endpoint(tmp_path: Path) -> None:
+    """A step's prompts share their start, which a llama.cpp server computes once and reuses:
+    two batches' steps at once go one to each server, not both to both. (A step that starts
+    alone spreads first; at most its first window lands on the other's home.)"""
+    config = FAST.model_copy(update={"adaptive": False, "concurrency": 2})
+    with (
+        FaultServer(latency_s=0.1) as a,
+        FaultServer(latency_s=0.1) as b,
+        Journal(tmp_path / "j.db") as journal,
+    ):
+        endpoint = pooled(a, b)
+        results: dict[str, list[ChatResult]] = {}
+
+        def step(name: str) -> None:
+            results[name] = run_requests(endpoint, config, journal, [ask(f"{name} q{n}") for n in range(12)])[
+                0
+            ]
+
+        threads = [threading.Thread(target=step, args=(name,)) for name in ("alpha", "beta")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert all(r.ok for rs in results.values() for r in rs) and len(results) == 2
+    split = {name: (_step_on(a, name), _step_on(b, name)) for name in ("alpha", "beta")}
+    assert sum(map(sum, split.values())) == 24
+    assert all(min(on_a, on_b) <= config.concurrency for on_a, on_b in split.values()), split
+    assert (
+        split["alpha"][0] > split["alpha"][1]
+        and split["beta"][1] > split["beta"][0]
+        or (split["alpha"][1] > split["alpha"][0] and split["beta"][0] > split["beta"][1])
+    ), split
+    # the homes are given back: a lone step after them spreads over both again
+    with (
+        FaultServer(latency_s=0.1) as c,
+        FaultServer(latency_s=0.1) as d,
+        Journal(tmp_path / "k.db") as journal,
+    ):
+        endpoint = pooled(c, d)
+        run_requests(endpoint, config, journal, [ask(f"gamma q{n}") for n in range(8)])
+        assert endpoint.run.replicas is not None and all(s.homed == 0 for s in endpoint.run.replicas)
+    assert abs(len(c.received) - len(d.received)) <= 2
