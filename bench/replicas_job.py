@@ -131,17 +131,25 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.0, help="the warm-up scripted server's latency")
     parser.add_argument("--no-kill", action="store_true", help="leave out the killed-replica run")
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON report here")
+    parser.add_argument(
+        "--sides",
+        default="one,two",
+        help="which to run: 'two' alone interleaves with another checkout's runs (no ratio then)",
+    )
     args = parser.parse_args()
     with FaultServer(responder=scripted_model) as warm:
         one_run(1, argparse.Namespace(**{**vars(args), "target": 8}), [warm.base_url], warm)
-    runs: dict[str, list[dict[str, Any]]] = {"one": [], "two": []}
+    sides = tuple(side for side in ("one", "two") if side in args.sides.split(","))
+    runs: dict[str, list[dict[str, Any]]] = {side: [] for side in sides}
     for round_ in range(args.rounds):
-        order = ("one", "two") if round_ % 2 == 0 else ("two", "one")
+        order = sides if round_ % 2 == 0 else sides[::-1]
         for side in order:
             with ExitStack() as stack:
                 servers = fresh_servers(1 if side == "one" else 2, stack)
                 runs[side].append(measured_run(args, servers, [server.base_url for server in servers]))
             print(json.dumps({"side": side, **runs[side][-1]}), flush=True)
+    if sides != ("one", "two"):
+        return  # the runs above are the result: another checkout's runs give the other side
     killed = None
     if not args.no_kill:
         with ExitStack() as stack:
