@@ -179,12 +179,39 @@ def role_confusion(instruction: str, given: str, said: str, asks: Asks) -> dict[
         and may_reach(task_tokens, said_tokens, 1, 2)
     ):
         asked = rouge_l_f1(task_tokens, said_tokens)
-    if asked >= 0.75:
+    if asked >= 0.75 and not _answered_in_a_full_sentence(instruction, task_tokens, said, said_tokens):
         return {"restates": "instruction", "rouge_l": round(asked, 3)}
     if short_question and asked >= 0.5:
         if not _ASKS_FOR_QUESTIONS.search(instruction) and not _ASKS_FOR_QUESTIONS.search(given):
             return {"asks_back": said.strip()[:60], "rouge_l": round(asked, 3)}
     return None
+
+
+_ASKED = re.compile(
+    r"[?？]\s*$|^\s*(?:what|which|who|whom|whose|where|when|why|how)\b|吗|呢|什么|哪|谁|多少|几|怎么|如何|为什么",
+    re.IGNORECASE,
+)
+_NOT_AN_ANSWERS_END = frozenset("?？:：,，、;；")
+_SENTENCE_END = frozenset("。！!.」”）)")
+_NO_NEWS = frozenset(
+    """a an the is are was were be been it its this that these those of to in on at for and or as by with
+here there so i you we they he she answer question yes no not
+的 了 是 在 和 与 也 就 都 这 那 个 吗 呢 啊 吧 它 他 她 我 你 答 案 问 题 为""".split()
+)
+
+
+def _answered_in_a_full_sentence(
+    instruction: str, task_tokens: Sequence[str], said: str, said_tokens: Sequence[str]
+) -> bool:
+    """ "What is the capital of France?" → "Paris is the capital of France.": a question answered
+    in a sentence that repeats it, adding the answer — a word the question does not hold."""
+    ending = said.rstrip()[-1:]
+    if not _ASKED.search(instruction.strip()) or ending in _NOT_AN_ANSWERS_END:
+        return False
+    if cjk_ratio(said) > 0.3 and ending not in _SENTENCE_END:  # "澳大利亚的首都是堪": cut, not said
+        return False
+    asked = set(task_tokens)
+    return any(token not in asked and token not in _NO_NEWS for token in said_tokens)
 
 
 _SENTENCE = re.compile(r"[^.?!。？！]+[.?!。？！]*")

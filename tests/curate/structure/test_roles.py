@@ -184,3 +184,31 @@ def test_more_voices_that_are_not_the_answers(instruction: str, given: str, said
 )
 def test_answers_in_their_own_voice_still_pass(instruction: str, given: str, said: str) -> None:
     assert _confused(instruction, given, said) is None
+
+
+@pytest.mark.parametrize(
+    ("instruction", "said"),
+    [
+        ("What is the capital of France?", "Paris is the capital of France."),
+        ("Which planet is closest to the Sun?", "Mercury is the planet closest to the Sun."),
+        ("How many legs does a spider have?", "A spider has eight legs."),
+        ("法国的首都是哪里？", "法国的首都是巴黎。"),
+        ("一年有多少个月？", "一年有十二个月。"),
+    ],
+)
+def test_a_question_answered_in_a_sentence_that_repeats_it_passes(instruction: str, said: str) -> None:
+    assert _confused(instruction, "", said) is None
+
+
+@pytest.mark.parametrize(
+    ("instruction", "said"),
+    [
+        ("What is the capital of France?", "The capital of France."),  # nothing added: no answer
+        ("What is the capital of France?", "What is the capital of France in Europe?"),  # asked back
+        ("Describe the water cycle.", "Describe the water cycle in detail."),  # not a question
+        ("人体的三种血管是哪三种？", "人体的三种血管分别是："),  # stops before the answer
+        ("澳大利亚的首都是哪里？", "澳大利亚的首都是堪"),  # cut, no sentence end
+    ],
+)
+def test_a_restatement_that_adds_no_answer_is_still_dropped(instruction: str, said: str) -> None:
+    assert _confused(instruction, "", said) is not None
