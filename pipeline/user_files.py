@@ -1,9 +1,11 @@
 """Files a user names on a command line: input read as UTF-8 with an error at the line and byte
 that is not, and outputs checked before any work (none of them an input, two the same file, a
-folder, or under a file; a folder to replace never the input, the data dir or the current one)."""
+folder, under a file, or in a folder that cannot be written; a folder to replace never the input,
+the data dir or the current one)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
@@ -63,6 +65,18 @@ def check_output_files(outputs: dict[str, str | Path | None], inputs: dict[str, 
             raise SeedforgeError(
                 f"{option}: {parent} is a file, so no folder can be made under it", path=path
             )
+        check_writable_beside(target, option, path)
+
+
+def check_writable_beside(target: Path, option: str, given: str | Path) -> None:
+    """Outputs are written beside their target and renamed into place: the nearest folder that
+    exists on the way must let this user create entries (root too: a read-only mount or an
+    immutable folder refuses even root, and `access` says so)."""
+    folder = next((p for p in Path(target).resolve().parents if p.exists()), None)
+    if folder is not None and folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+        raise SeedforgeError(
+            f"{option}: cannot write in {folder} (permission denied or read-only)", path=given
+        )
 
 
 def refuse_replacing(out: Path, keep: Iterable[Path], option: str = "--out") -> None:

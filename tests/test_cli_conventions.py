@@ -205,8 +205,9 @@ def test_quiet_turns_progress_lines_off(tmp_path: Path, capsys: pytest.CaptureFi
     stage_line("x", "hidden line")
     runner.invoke(app, stats)
     stage_line("x", "shown line")
-    printed = capsys.readouterr().out
-    assert "hidden line" not in printed and "shown line" in printed
+    printed = capsys.readouterr()
+    assert "hidden line" not in printed.err and "shown line" in printed.err
+    assert printed.out == ""  # progress is not a result: stdout stays for results
 
 
 def test_verbose_shows_debug_lines(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ at all, and a folder that holds anything is replaced only when asked.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,7 +37,7 @@ from pipeline.dataset.versions import HELDOUT, TRAIN, load_version, resolve_vers
 from pipeline.errors import SeedforgeError
 from pipeline.io import publish_dir, staging_dir, write_json_atomic
 from pipeline.settings import data_dir
-from pipeline.user_files import refuse_replacing
+from pipeline.user_files import check_writable_beside, refuse_replacing
 
 LAYOUTS: dict[ExportFormat, Layout] = {
     ExportFormat.alpaca: {ALPACA: {"train": "train.json", "test": "test.json"}},
@@ -75,6 +76,9 @@ def check_out(out: Path, overwrite: bool) -> None:
         raise SeedforgeError("exists and is not a folder", path=out)
     if out.is_dir() and any(out.iterdir()) and not overwrite:
         raise SeedforgeError("the output folder is not empty (pass --overwrite to replace it)", path=out)
+    check_writable_beside(out, "--out", out)  # filled beside it, then renamed into place
+    if out.is_dir() and not os.access(out, os.W_OK):  # an immutable or read-only folder stays put
+        raise SeedforgeError("--out: cannot replace this folder (permission denied or read-only)", path=out)
 
 
 def export_version(

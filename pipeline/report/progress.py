@@ -19,4 +19,4 @@ def progress_lines_on() -> bool:
 
 def stage_line(stage: str, message: str) -> None:
     if _enabled:
-        print(f"[{stage:>8}] {message}", file=sys.stdout, flush=True)
+        print(f"[{stage:>8}] {message}", file=sys.stderr, flush=True)  # stdout: results only

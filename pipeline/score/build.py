@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.errors import SeedforgeError
 from pipeline.llm.config import LLMConfig
 from pipeline.llm.endpoint import Endpoint, open_endpoint
 from pipeline.llm.journal_location import open_journal
@@ -20,6 +21,7 @@ from pipeline.score.files import ScorePaths, read_records, write_outputs
 from pipeline.score.probe import check_judge
 from pipeline.score.run import ScoreOutcome, rubric_of, score_records
 from pipeline.settings import data_dir, settings
+from pipeline.user_files import check_output_files
 
 
 @dataclass
@@ -50,9 +52,13 @@ def build(
     `NAME.report.json` beside it). The judge is `config.llm`, else `generator` (the caller's
     generator endpoint), else the default LLM settings. Raises SeedforgeError (a
     `ScoreSetupError` when the judge fails the probe) before anything is written."""
-    records = read_records(source)
-    rubric = rubric_of(config)
     paths = ScorePaths.beside(out)
+    outputs = {"--out": paths.out, "rejected": paths.rejected, "report": paths.report}
+    check_output_files({**outputs, "report json": paths.report_json}, {"input": source})
+    records = read_records(source)
+    if not records:  # nothing to score: say so before the judge's probe is paid for
+        raise SeedforgeError("no records to score", path=source)
+    rubric = rubric_of(config)
     llm = config.judge_llm(generator)
     log_path = (log_dir or data_dir() / "logs") / "score-judge-server.log"
     if not (llm.base_url or settings().openai_base_url):  # the embedded server will log there

@@ -225,3 +225,24 @@ def test_overwrite_never_replaces_the_version_the_data_dir_or_the_current_folder
     assert sorted(p.name for p in alpaca_version.path.iterdir()) == before
     code, output = export(alpaca_version.dataset, "--format", "alpaca", "--out", str(tmp_path / "fine"))
     assert code == 0, output
+
+
+def test_a_folder_that_cannot_be_written_is_one_line_not_a_traceback(
+    alpaca_version: DatasetVersion, tmp_path: Path
+) -> None:
+    import subprocess
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    if subprocess.run(["chattr", "+i", str(locked)], capture_output=True, check=False).returncode:
+        pytest.skip("chattr +i is not supported on this file system")
+    try:
+        for out in (locked / "out", locked):  # a new folder in it, and replacing it
+            code, output = export("inst", "--format", "alpaca", "--out", str(out), "--overwrite")
+            assert code == 2, output
+            assert (
+                "cannot write in" in output or "cannot replace" in output
+            ) and "Traceback" not in output, output
+        assert not list(locked.iterdir())
+    finally:
+        subprocess.run(["chattr", "-i", str(locked)], check=False)

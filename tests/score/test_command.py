@@ -4,6 +4,7 @@ answered from the journal, and bad input stopping with exit 2 before anything is
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -144,3 +145,47 @@ def test_bad_input_exits_2_and_writes_nothing(
         assert not server.received  # stopped before any request
     assert not (tmp_path / "out").exists()
     assert not data_dir.exists() or not [p for p in data_dir.rglob("*") if p.is_file()]
+
+
+def _immutable(folder: Path) -> bool:
+    """A folder nobody may write in, root included (root passes mode bits): chattr +i."""
+    folder.mkdir()
+    done = subprocess.run(["chattr", "+i", str(folder)], capture_output=True, check=False)
+    return done.returncode == 0
+
+
+@pytest.mark.parametrize("case", ["empty", "out-is-a-folder", "out-under-a-file", "unwritable"])
+def test_bad_outputs_and_empty_input_stop_before_the_probe(
+    source: Path, tmp_path: Path, data_dir: Path, case: str
+) -> None:
+    out = tmp_path / "scored.jsonl"
+    words = ["--out"]
+    if case == "empty":
+        source = tmp_path / "empty.jsonl"
+        source.write_text("", encoding="utf-8")
+        words = [str(source), "no records to score"]
+    elif case == "out-is-a-folder":
+        out.mkdir()
+        words += ["is a folder"]
+    elif case == "out-under-a-file":
+        (tmp_path / "plain").write_text("x", encoding="utf-8")
+        out = tmp_path / "plain" / "scored.jsonl"
+        words += ["is a file"]
+    else:
+        if not _immutable(tmp_path / "locked"):
+            pytest.skip("chattr +i is not supported on this file system")
+        out = tmp_path / "locked" / "scored.jsonl"
+        words += ["cannot write in"]
+    try:
+        with judge_server(lambda body: reply(4)) as server:
+            args = ["score", str(source), "--out", str(out), "--base-url", server.base_url, "--model", "m"]
+            result = runner.invoke(app, args)
+        assert result.exit_code == 2, result.output
+        assert "Traceback" not in result.output
+        for word in words:
+            assert word in " ".join(result.output.split()), result.output
+        assert not server.received  # stopped before the probe
+        assert not list(out.parent.glob("scored*.*")) or out.is_dir()
+    finally:
+        if case == "unwritable":
+            subprocess.run(["chattr", "-i", str(tmp_path / "locked")], check=False)
