@@ -32,9 +32,18 @@ _SIZES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000
 def write_hf(splits: Splits, directory: Path, manifest: dict[str, Any], license_id: str) -> Layout:
     """The data files and the card; returns the layout of the data files written."""
     written = write_layout(splits, directory, {PARQUET: DATA_FILES})
-    card = dataset_card(splits, written.get(PARQUET, {}), manifest, license_id)
+    files = written.get(PARQUET, {})
+    card = dataset_card(splits, files, manifest, license_id, arrow_bytes(directory, files))
     write_atomic(directory / CARD, card)
     return written
+
+
+def arrow_bytes(directory: Path, files: dict[str, str]) -> dict[str, int]:
+    """Each split's size as an Arrow table, the `num_bytes` a card's split entry needs: without
+    it `datasets` ignores the card's split sizes (and checks no count against them)."""
+    import pyarrow.parquet as pq
+
+    return {split: int(pq.read_table(directory / path).nbytes) for split, path in files.items()}
 
 
 def size_category(records: int) -> str:
@@ -42,7 +51,11 @@ def size_category(records: int) -> str:
 
 
 def card_header(
-    splits: Splits, files: dict[str, str], manifest: dict[str, Any], license_id: str
+    splits: Splits,
+    files: dict[str, str],
+    manifest: dict[str, Any],
+    license_id: str,
+    num_bytes: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     languages = sorted({r.lineage.language for records in splits.values() for r in records})
     total = sum(len(records) for records in splits.values())
@@ -61,7 +74,14 @@ def card_header(
         ],
         "dataset_info": {
             "features": card_features(has_dialogues(splits)),
-            "splits": [{"name": split, "num_examples": len(splits[split])} for split in files],
+            "splits": [
+                {
+                    "name": split,
+                    "num_bytes": (num_bytes or {}).get(split, 0),
+                    "num_examples": len(splits[split]),
+                }
+                for split in files
+            ],
         },
     }
 
@@ -102,11 +122,17 @@ def _template(record: Record) -> str:
     return f"{lineage.template}@{lineage.template_version}" if lineage.template_version else lineage.template
 
 
-def dataset_card(splits: Splits, files: dict[str, str], manifest: dict[str, Any], license_id: str) -> str:
+def dataset_card(
+    splits: Splits,
+    files: dict[str, str],
+    manifest: dict[str, Any],
+    license_id: str,
+    num_bytes: dict[str, int] | None = None,
+) -> str:
     name, version = manifest["dataset"], manifest["version"]
     names = tuple(splits)
     header = yaml.safe_dump(
-        card_header(splits, files, manifest, license_id), allow_unicode=True, sort_keys=False
+        card_header(splits, files, manifest, license_id, num_bytes), allow_unicode=True, sort_keys=False
     )
     lines = [
         f"---\n{header}---",

@@ -114,6 +114,11 @@ def test_every_format_loads_in_its_consumer(
 
     hf = load_dataset(str(tmp_path / "hf"), cache_dir=cache)  # the folder alone: card + data files
     assert {split: hf[split].num_rows for split in counts} == counts
+    from datasets import load_dataset_builder
+
+    carded = load_dataset_builder(str(tmp_path / "hf"), cache_dir=cache).info.splits  # read, not ignored
+    assert carded is not None and {split: carded[split].num_examples for split in counts} == counts
+    assert all(carded[split].num_bytes > 0 for split in counts), carded
     train = [r.model_dump() for r in _records(version, "train.jsonl")]
     if fixture == "dialogue_version":
         assert hf["train"].features["messages"] == List({"role": Value("string"), "content": Value("string")})
@@ -141,10 +146,15 @@ def test_hf_card_states_counts_lineage_licence_and_config(
     _, header, body = text.split("---\n", 2)
     card = yaml.safe_load(header)
     assert card["license"] == "cc-by-4.0" and card["language"] == ["en", "zh"]
-    assert card["dataset_info"]["splits"] == [
+    assert [
+        {k: v for k, v in split.items() if k != "num_bytes"} for split in card["dataset_info"]["splits"]
+    ] == [
         {"name": "train", "num_examples": 6},
         {"name": "test", "num_examples": 2},
     ]
+    assert all(
+        split["num_bytes"] > 0 for split in card["dataset_info"]["splits"]
+    )  # else datasets ignores them
     assert "| train | 6 |" in body and "| test | 2 |" in body
     assert "## Categories" in body and "| open_qa |" in body
     assert (
