@@ -208,7 +208,7 @@ def _jsonl_lines(handle: IO[bytes], encoding: str, path: Path) -> Iterator[tuple
 
 def _jsonl_text(line: str, text_field: str, path: Path, number: int) -> str:
     try:
-        record = json.loads(line)
+        record = json.loads(line.rstrip("\r\n"))  # a column in this line, not the next
     except json.JSONDecodeError as exc:
         raise SeedforgeError(
             f"not valid JSON: {exc.msg} (column {exc.colno})", path=path, line=number

@@ -95,7 +95,7 @@ def _jsonl(path: Path, handle: IO[bytes]) -> Iterator[tuple[int, Any]]:
         if not text.strip():
             continue
         try:
-            yield line, json.loads(text, strict=False)
+            yield line, json.loads(text.rstrip("\r\n"), strict=False)  # a column in this line, not the next
         except json.JSONDecodeError as exc:
             raise SeedforgeError(
                 f"not valid JSON: {exc.msg} (column {exc.colno})", path=path, line=line

@@ -134,6 +134,7 @@ def test_index_option_dedups_across_builds(tmp_path: Path) -> None:
     "content, line, message",
     [
         ('{"instruction": "A", "output": "b"}\n\n{"instruction": "B" "output": "c"}\n', 3, "not valid JSON"),
+        ('{"instruction": "A", "output": "b"}\n{"instruction": "B", "input": \n', 2, "(column 31)"),  # not 1
         ('{"instruction": "A", "output": "b"}\n{"instruction": "B"}\n', 2, "output: Field required"),
         ('{"instruction": "A", "output": "b"}\n["x"]\n', 2, "expected a JSON object"),
         (
