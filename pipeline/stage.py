@@ -46,7 +46,7 @@ class StageResult(Generic[RecordT]):
         )
         if self.usage.requests:
             line += (
-                f"; {self.usage.requests} requests ({self.usage.requests_sent} sent, "
+                f"; {self.usage.requests} requests ({self.usage.requests_sent} HTTP attempts with retries, "
                 f"{self.usage.journal_hits} from the journal)"
             )
         if self.usage.requests_sent:

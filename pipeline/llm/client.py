@@ -314,7 +314,12 @@ class LLMClient:
     ) -> ChatResult:
         self.stats.quarantined_by_reason[reason] += 1
         self._record_quarantine(root, reason, error, attempts, raw_text)
-        log.warning("quarantined %s (%s) after %d attempts: %s", root.key[:12], reason, attempts, error)
+        if attempts:
+            log.warning("quarantined %s (%s) after %d attempts: %s", root.key[:12], reason, attempts, error)
+        else:  # every answer replayed: nothing was sent this run
+            log.warning(
+                "quarantined %s (%s) again, on the journal's answers: %s", root.key[:12], reason, error
+            )
         return ChatResult(
             root.request,
             root.key,

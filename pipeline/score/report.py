@@ -116,7 +116,7 @@ class ScoreReport:
                 if unscored
                 else ""
             ),
-            f"- requests: {self.usage.requests} ({self.usage.requests_sent} sent, "
+            f"- requests: {self.usage.requests} ({self.usage.requests_sent} HTTP attempts with retries, "
             f"{self.usage.journal_hits} from the journal)",
             "",
             "| score | records |",

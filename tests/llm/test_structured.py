@@ -2,6 +2,7 @@
 are asked again with the error, and what never validates is quarantined with its raw text."""
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -119,6 +120,23 @@ def test_never_valid_answers_are_quarantined_with_the_raw_text(tmp_path: Path) -
     assert entry is not None and entry.status == "quarantined" and entry.reason == "schema_mismatch"
     assert entry.response_text == '{"name": "lamp"}'  # the raw text is kept with the reason
     assert len(server.received) == 2 and stats.quarantined_by_reason == {"schema_mismatch": 1}
+
+
+def test_a_rerun_that_quarantines_on_replayed_answers_says_so(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = FAST.model_copy(update={"max_reasks": 1})
+    with (
+        FaultServer(default=faults.answer('{"name": "lamp"}')) as server,
+        Journal(tmp_path / "j.db") as journal,
+    ):
+        run_requests(endpoint_for(server), config, journal, [ask("an item", output_model=Item)])
+        with caplog.at_level(logging.WARNING, logger="pipeline.llm"):
+            again, stats = run_requests(
+                endpoint_for(server), config, journal, [ask("an item", output_model=Item)]
+            )
+    assert again[0].status == "quarantined" and stats.sent == 0 and len(server.received) == 2
+    assert "again, on the journal's answers" in caplog.text and "after 0 attempts" not in caplog.text
 
 
 def test_plain_json_schema_requests_are_validated_too(tmp_path: Path) -> None:
