@@ -139,6 +139,7 @@ def build_section(summary: dict[str, Any], instructions: Sequence[str], *, with_
             ("candidate records", gen["candidates"]),
             ("records rejected by curation", rejected - tasks_rejected),
             ("kept by curation", gen.get("kept", data["train"] + data["heldout"])),
+            ("accepted beyond the target (not published)", gen.get("accepted_over_target", 0)),
             ("held-out records dropped as near a training record", growth.get("heldout_contaminated", 0)),
             ("train split (version)", data["train"]),
             ("held-out split (version)", data["heldout"]),

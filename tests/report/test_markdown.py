@@ -51,3 +51,11 @@ def test_the_build_report_has_the_table_only_when_there_are_categories() -> None
     )
     assert "## Categories" in with_categories and "| math | 4 | 3 | 1 |" in with_categories
     assert "## Categories" not in build_section(summary({}, {}), [], with_plots=False)
+
+
+def test_records_accepted_beyond_the_target_are_counted_where_the_counts_would_not_add_up() -> None:
+    data = summary({}, {})
+    data["generate"].update(candidates=8, rejected=1, kept=6, accepted_over_target=1)
+    report = build_section(data, [], with_plots=False)
+    assert "| kept by curation | 6 |" in report
+    assert "| accepted beyond the target (not published) | 1 |" in report  # 8 - 1 = 6 + 1

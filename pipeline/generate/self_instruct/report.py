@@ -41,6 +41,7 @@ def generation_stats(result: SelfInstructResult) -> dict[str, Any]:
         "batches": result.batches,
         "candidates": result.candidates,
         "kept": len(result.kept),
+        "accepted_over_target": result.counts["accepted_over_target"],  # accepted, not published
         "rejected": len(result.rejected),
         "rejected_tasks": sum(r.step.startswith("instruction_") for r in result.rejected),
         "quality": _quality(result),
