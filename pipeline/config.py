@@ -55,8 +55,10 @@ class BuildConfig(StrictModel):
 
     name: str = Field(
         default="demo",
-        pattern=r"^[A-Za-z0-9_.-]+$",
-        description="Dataset name: versions go to DATA_DIR/datasets/NAME/vNNNN",
+        # not "." or "..", nor hidden: the name is a folder under DATA_DIR/datasets and index/
+        pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$",
+        description="Dataset name (letters, digits, _ . -, not starting with a dot): versions go to "
+        "DATA_DIR/datasets/NAME/vNNNN",
     )
     llm: LLMConfig = Field(default_factory=LLMConfig)
     generate: GenerateConfig = Field(default_factory=GenerateConfig)

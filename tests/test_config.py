@@ -132,3 +132,20 @@ def test_the_run_config_keeps_its_sections_and_flow_forms() -> None:
         "curate",
         "judge",
     ]
+
+
+@pytest.mark.parametrize("name", [".", "..", ".hidden", "a/b", ""])
+def test_a_name_that_is_no_folder_of_its_own_is_refused(tmp_path: Path, name: str) -> None:
+    """The name is a folder under DATA_DIR/datasets and DATA_DIR/index: "." or ".." wrote a
+    version and an index into their parents."""
+    path = tmp_path / "run.yaml"
+    path.write_text(f'generate:\n  target: 5\nname: "{name}"\n', encoding="utf-8")
+    with pytest.raises(SeedforgeError, match=r"run.yaml:3: name"):
+        load_config(path)
+
+
+@pytest.mark.parametrize("name", ["nightly", "med_qa.v2", "zh-2026", "_scratch", "3rd"])
+def test_ordinary_names_load(tmp_path: Path, name: str) -> None:
+    path = tmp_path / "run.yaml"
+    path.write_text(f"name: {name}\n", encoding="utf-8")
+    assert load_config(path).name == name

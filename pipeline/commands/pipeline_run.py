@@ -86,13 +86,16 @@ def build(
     exported and reported (the build-dataset flow, with the same fields as its form in the
     Prefect UI). A build the budget stopped short of its target publishes what it made and
     exits 4; run it again with more budget to resume."""
+    from pipeline.build.history import check_settings
     from pipeline.config import BuildConfig, load_config
+    from pipeline.dataset.versions import datasets_root
     from pipeline.generate.self_instruct.seeds import load_seed_tasks
 
     started = time.monotonic()
     try:
         config = load_config(config_file, BuildConfig)
         load_seed_tasks(config.generate.seeds)
+        check_settings(config, datasets_root())  # a language that differs from the dataset's
         _preflight(config)
         prefect_defaults()
         from flows.build_dataset import build_dataset

@@ -14,7 +14,8 @@ is made. A router never sends to another router's home while that one has a requ
 and once every endpoint is someone's home, it sends home first while home has a free slot. Two
 batches' steps in flight then run one on each server, each server reusing its own step's
 prompt start, instead of both servers computing both; a lone step still spreads over every
-endpoint by headroom.
+endpoint by headroom, and a step whose home is out of service claims nothing and waits for
+nothing but a free slot.
 
 An endpoint whose answers say it is down (`pipeline.llm.health`: connection refused at once;
 timeouts or 5xx three in a row) is taken out, and probed back in with `GET /models`. When all
@@ -124,16 +125,12 @@ class Router(TicketQueue):
                 self._start_probe(member)
 
     def _choose_home(self) -> int:
+        def claim(i: int) -> tuple[bool, int, int, int]:
+            state = self.members[i].state
+            return state.health.out, state.homed, state.control.in_flight.count, i
+
         with _homes_lock:
-            home = min(
-                range(len(self.members)),
-                key=lambda i: (
-                    self.members[i].state.health.out,
-                    self.members[i].state.homed,
-                    self.members[i].state.control.in_flight.count,
-                    i,
-                ),
-            )
+            home = min(range(len(self.members)), key=claim)
             self.members[home].state.homed += 1
         return home
 
@@ -197,6 +194,8 @@ class Router(TicketQueue):
         soonest: float | None = None
         candidates = self._candidates()
         home = self.members[self.home] if self.home is not None else None
+        if home not in candidates:  # home out of service: no claim on it, none on the others
+            home = None
         every_one_a_home = all(m.state.homed > 0 for m in candidates)  # else a lone step spreads
         for member in candidates:
             control = member.state.control
@@ -207,7 +206,7 @@ class Router(TicketQueue):
             if wait > 0:
                 soonest = wait if soonest is None else min(soonest, wait)
                 continue
-            if member is not home and not self._may_borrow(member):
+            if home is not None and member is not home and not self._may_borrow(member):
                 continue
             score = (limit - in_flight) / limit * member.replica.weight
             if member is home and every_one_a_home:

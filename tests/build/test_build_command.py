@@ -76,3 +76,25 @@ def test_the_llm_line_names_every_endpoint_of_a_build() -> None:
     assert endpoint_line(several) == "2 endpoints: http://h1:8000/v1 (m1), http://h2:8000/v1 (m2)"
     one = Endpoint("http://h1:8000/v1", "k", "m1", embedded=False)
     assert endpoint_line(one) == "endpoint http://h1:8000/v1 model m1"
+
+
+def test_a_language_other_than_the_datasets_is_one_line_before_prefect_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.build.history import build_settings
+    from pipeline.config import BuildConfig, load_config
+    from pipeline.dataset.builds import claimed_build
+    from pipeline.dataset.versions import datasets_root
+
+    monkeypatch.setenv("SEEDFORGE_DATA_DIR", str(tmp_path / "data"))
+    config_file = _config(tmp_path, f"http://127.0.0.1:{_free_port()}/v1")  # nothing listens
+    english = load_config(config_file, BuildConfig)
+    with claimed_build(datasets_root(), english.name, None, build_settings(english)):
+        pass  # an earlier build of the dataset, in English
+    chinese = tmp_path / "zh.yaml"
+    chinese.write_text(config_file.read_text(encoding="utf-8") + "  language: zh\n", encoding="utf-8")
+    result = runner.invoke(app, ["build", str(chinese)])
+    assert result.exit_code == 2, result.output
+    assert "built with language 'en' (this config: 'zh')" in " ".join(result.output.split())
+    assert "Traceback" not in result.output and "Flow run" not in result.output
+    assert len(result.output.strip().splitlines()) <= 3, result.output

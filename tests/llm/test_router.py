@@ -532,3 +532,35 @@ def test_two_steps_in_flight_run_each_on_its_own_endpoint(tmp_path: Path) -> Non
         run_requests(endpoint, config, journal, [ask(f"gamma q{n}") for n in range(8)])
         assert endpoint.run.replicas is not None and all(s.homed == 0 for s in endpoint.run.replicas)
     assert abs(len(c.received) - len(d.received)) <= 2
+
+
+def test_a_step_whose_home_goes_out_shares_the_other_endpoint_at_once(tmp_path: Path) -> None:
+    """Once its home is out of service a step has no claim, and the other step's home is lent
+    to it while busy: it does not wait for that step to end."""
+    config = FAST.model_copy(
+        update={"adaptive": False, "concurrency": 2, "probe_after_s": 60.0, "max_attempts": 4}
+    )
+    b = FaultServer(latency_s=0.1).start()
+    with FaultServer(latency_s=0.1) as a, Journal(tmp_path / "j.db") as journal:
+        endpoint = pooled(a, b)
+        results: dict[str, list[ChatResult]] = {}
+
+        def step(name: str, count: int) -> None:
+            results[name] = run_requests(
+                endpoint, config, journal, [ask(f"{name} q{n}") for n in range(count)]
+            )[0]
+
+        alpha = threading.Thread(target=step, args=("alpha", 24))
+        alpha.start()
+        time.sleep(0.15)  # alpha's home is the first endpoint; beta's the second
+        beta = threading.Thread(target=step, args=("beta", 8))
+        beta.start()
+        time.sleep(0.3)
+        b.stop()  # beta's home dies under it
+        alpha.join()
+        beta.join()
+    assert all(r.ok for rs in results.values() for r in rs)
+    on_a = sorted((r.at, r.body["messages"][0]["content"].split()[0]) for r in a.received)
+    last_alpha = max(at for at, name in on_a if name == "alpha")
+    beta_on_a = [at for at, name in on_a if name == "beta"]
+    assert beta_on_a and min(beta_on_a) < last_alpha, "beta waited for alpha's step to end"
