@@ -104,7 +104,7 @@ def _terminal_interrupts_ignored() -> Iterator[None]:
     die mid-task with a traceback while this process is closing the cluster in order. (A
     Ctrl-C in the second or two the workers take to start is not seen: press it again.)"""
     if threading.current_thread() is not threading.main_thread():
-        yield  # a flow's worker thread: no terminal's Ctrl-C, and no signal handlers to set
+        yield  # signal handlers are the main thread's: a flow's worker thread cannot set them
         return
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
@@ -120,12 +120,12 @@ def _silence_distributed() -> None:
 def _quiet_workers(client: Client) -> None:
     """Before an interrupted run closes its LocalCluster: workers stopped mid-task log a
     cancelled task and a lost heartbeat each, dozens of traceback lines after the one line
-    that says why the run stopped."""
+    that says why the run stopped. (This process's own `distributed` logs stay as they are:
+    it may live on, as a Prefect `serve` does.)"""
     try:
         client.run(_silence_distributed, wait=True)
     except Exception:  # noqa: BLE001 — best effort while stopping: a worker gone has nothing to quiet
         pass
-    _silence_distributed()
 
 
 @contextmanager
@@ -153,7 +153,7 @@ def dask_client(address: str) -> Iterator[Client]:
         with cluster, Client(cluster) as local:  # type: ignore[no-untyped-call]
             try:
                 yield local
-            except BaseException:
+            except KeyboardInterrupt:  # Ctrl-C, SIGTERM, SIGHUP (`pipeline.processes`)
                 _quiet_workers(local)  # closing mid-task: their shutdown noise is not the error
                 raise
         return

@@ -43,6 +43,17 @@ def embedded_gguf_path() -> Path:
     return path
 
 
+def check_gguf(path: Path) -> None:
+    """A model file the server can load at all: there, and a GGUF (its first four bytes)."""
+    try:
+        with open(path, "rb") as handle:
+            magic = handle.read(4)
+    except OSError as exc:
+        raise SeedforgeError(f"cannot read the model file ({exc.strerror})", path=path) from None
+    if magic != b"GGUF":
+        raise SeedforgeError("not a GGUF model file (llama.cpp serves GGUF files)", path=path)
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
@@ -132,6 +143,7 @@ class EmbeddedServer:
     def launch(self) -> EmbeddedServer:
         """Start the process without waiting for it to load the model."""
         model = self.model or embedded_gguf_path()
+        check_gguf(model)  # a bad file is bad input (2), not a server that died (3)
         self.port = self.port or free_port(self.host)
         if self.log_path:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)

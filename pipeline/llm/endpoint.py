@@ -217,16 +217,21 @@ def run_requests(
             assert endpoint.run.replicas is not None
             router = Router(endpoint.replicas, endpoint.run.replicas, config, budget)
         # llm.mode: batch: the same client over the Batch API (one batch per call, retries in more)
-        client = (BatchClient if config.mode == "batch" else LLMClient)(
-            config,
-            endpoint.base_url,
-            endpoint.secret(),
-            journal,
-            control=control,
-            budget=budget,
-            structured_mode=mode,
-            router=router,
-        )
+        try:
+            client = (BatchClient if config.mode == "batch" else LLMClient)(
+                config,
+                endpoint.base_url,
+                endpoint.secret(),
+                journal,
+                control=control,
+                budget=budget,
+                structured_mode=mode,
+                router=router,
+            )
+        except BaseException:
+            if router is not None:
+                await router.aclose()  # its home and listeners are the run's, not this call's
+            raise
         if router is not None:
             router.timeline = client.stats.timeline
         try:

@@ -7,15 +7,12 @@ times its weight, among those whose time-based controls (Retry-After, paced rate
 it go now. One attempt goes to one endpoint: a request is never on two at once; its retry
 after a failure is routed afresh, so it may land on another.
 
-A router serves one call (a generation step's requests), and those requests share a long
-prompt start (template and examples) that a llama.cpp server computes once and reuses for the
-next prompt. So each router has a home endpoint: the one fewest live routers call home when it
-is made. A router never sends to another router's home while that one has a request in flight;
-and once every endpoint is someone's home, it sends home first while home has a free slot. Two
-batches' steps in flight then run one on each server, each server reusing its own step's
-prompt start, instead of both servers computing both; a lone step still spreads over every
-endpoint by headroom, and a step whose home is out of service claims nothing and waits for
-nothing but a free slot.
+A router serves one call (a generation step), whose prompts share a long start that a
+llama.cpp server computes once and reuses. So each router has a home endpoint (the one fewest
+live routers have, heaviest first). It never sends to another router's home while a router at
+home there has a request waiting, and once every endpoint is some router's home it sends home
+first: two batches' steps then run one on each server, each reusing its own prompt start. A
+lone step spreads by headroom; a home out of service or held back claims nothing.
 
 An endpoint whose answers say it is down (`pipeline.llm.health`: connection refused at once;
 timeouts or 5xx three in a row) is taken out, and probed back in with `GET /models`. When all
@@ -60,7 +57,10 @@ class ReplicaState:
     control: ControlState
     health: Health
     sent: int = 0  # attempts routed here
-    homed: int = 0  # live routers whose home this is (`_homes_lock`)
+    homes: list[Router] = field(default_factory=list)  # live routers whose home this is (`_homes_lock`)
+
+    def __getstate__(self) -> dict[str, Any]:  # a process-based task runner's copy: its own homes
+        return {**self.__dict__, "homes": []}
 
 
 def replica_states(config: LLMConfig, replicas: tuple[Replica, ...], now: float) -> list[ReplicaState]:
@@ -125,24 +125,24 @@ class Router(TicketQueue):
                 self._start_probe(member)
 
     def _choose_home(self) -> int:
-        def claim(i: int) -> tuple[bool, int, int, int]:
-            state = self.members[i].state
-            return state.health.out, state.homed, state.control.in_flight.count, i
+        def claim(i: int) -> tuple[bool, int, float, int, int]:
+            m, state = self.members[i], self.members[i].state
+            return state.health.out, len(state.homes), -m.replica.weight, state.control.in_flight.count, i
 
         with _homes_lock:
             home = min(range(len(self.members)), key=claim)
-            self.members[home].state.homed += 1
+            self.members[home].state.homes.append(self)
         return home
 
     def _leave_home(self) -> None:
         with _homes_lock:
             if self.home is not None:
-                self.members[self.home].state.homed -= 1
+                self.members[self.home].state.homes.remove(self)
                 self.home = None
 
     def _may_borrow(self, member: _Member) -> bool:
-        """An endpoint that is another router's home is lent only while it has nothing in flight."""
-        return member.state.homed == 0 or member.state.control.in_flight.count == 0
+        """Another router's home is lent while the routers at home there have nothing waiting."""
+        return not any(router._waiting for router in member.state.homes if router is not self)
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -194,9 +194,9 @@ class Router(TicketQueue):
         soonest: float | None = None
         candidates = self._candidates()
         home = self.members[self.home] if self.home is not None else None
-        if home not in candidates:  # home out of service: no claim on it, none on the others
-            home = None
-        every_one_a_home = all(m.state.homed > 0 for m in candidates)  # else a lone step spreads
+        if home not in candidates or (home is not None and home.state.control.wait_s(now) > 0):
+            home = None  # out of service or held back (Retry-After, a cap): no claim on any other
+        every_one_a_home = all(m.state.homes for m in candidates)  # else a lone step spreads
         for member in candidates:
             control = member.state.control
             limit, in_flight = control.window.limit, control.in_flight.count  # every batch's

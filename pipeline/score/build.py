@@ -53,8 +53,13 @@ def build(
     generator endpoint), else the default LLM settings. Raises SeedforgeError (a
     `ScoreSetupError` when the judge fails the probe) before anything is written."""
     paths = ScorePaths.beside(out)
-    outputs = {"--out": paths.out, "rejected": paths.rejected, "report": paths.report}
-    check_output_files({**outputs, "report json": paths.report_json}, {"input": source})
+    sidecars: dict[str, str | Path | None] = {
+        "rejected": paths.rejected,
+        "report": paths.report,
+        "report json": paths.report_json,
+    }
+    check_output_files({"--out": paths.out, **sidecars}, {})  # --out may be the input: read first
+    check_output_files(sidecars, {"input": source})
     records = read_records(source)
     if not records:  # nothing to score: say so before the judge's probe is paid for
         raise SeedforgeError("no records to score", path=source)

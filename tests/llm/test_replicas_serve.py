@@ -146,3 +146,18 @@ def test_every_replica_dying_exits_with_the_service_code(tmp_path: Path) -> None
         if serve.poll() is None:
             serve.kill()
             serve.wait()
+
+
+def test_a_model_file_that_is_not_a_gguf_is_bad_input_before_any_server_starts(tmp_path: Path) -> None:
+    fake = tmp_path / "model.gguf"
+    fake.write_bytes(b"not a model at all")
+    for model in (fake, tmp_path / "missing.gguf"):
+        done = subprocess.run(
+            [sys.executable, "-m", "pipeline.cli", "llm", "serve", "--model", str(model)],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 2, done.stderr
+        assert str(model) in done.stderr and "Traceback" not in done.stderr

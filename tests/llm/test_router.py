@@ -513,6 +513,11 @@ def test_two_steps_in_flight_run_each_on_its_own_endpoint(tmp_path: Path) -> Non
             thread.start()
         for thread in threads:
             thread.join()
+        assert endpoint.run.replicas is not None and all(not s.homes for s in endpoint.run.replicas)
+        # the homes are given back: a lone step after them spreads over both again
+        a_before, b_before = len(a.received), len(b.received)
+        run_requests(endpoint, config, journal, [ask(f"gamma q{n}") for n in range(8)])
+        assert abs((len(a.received) - a_before) - (len(b.received) - b_before)) <= 2
     assert all(r.ok for rs in results.values() for r in rs) and len(results) == 2
     split = {name: (_step_on(a, name), _step_on(b, name)) for name in ("alpha", "beta")}
     assert sum(map(sum, split.values())) == 24
@@ -522,16 +527,6 @@ def test_two_steps_in_flight_run_each_on_its_own_endpoint(tmp_path: Path) -> Non
         and split["beta"][1] > split["beta"][0]
         or (split["alpha"][1] > split["alpha"][0] and split["beta"][0] > split["beta"][1])
     ), split
-    # the homes are given back: a lone step after them spreads over both again
-    with (
-        FaultServer(latency_s=0.1) as c,
-        FaultServer(latency_s=0.1) as d,
-        Journal(tmp_path / "k.db") as journal,
-    ):
-        endpoint = pooled(c, d)
-        run_requests(endpoint, config, journal, [ask(f"gamma q{n}") for n in range(8)])
-        assert endpoint.run.replicas is not None and all(s.homed == 0 for s in endpoint.run.replicas)
-    assert abs(len(c.received) - len(d.received)) <= 2
 
 
 def test_a_step_whose_home_goes_out_shares_the_other_endpoint_at_once(tmp_path: Path) -> None:
@@ -564,3 +559,28 @@ def test_a_step_whose_home_goes_out_shares_the_other_endpoint_at_once(tmp_path: 
     last_alpha = max(at for at, name in on_a if name == "alpha")
     beta_on_a = [at for at, name in on_a if name == "beta"]
     assert beta_on_a and min(beta_on_a) < last_alpha, "beta waited for alpha's step to end"
+
+
+def test_a_step_with_nothing_waiting_lends_its_home_to_a_busy_one(tmp_path: Path) -> None:
+    """One slow request in flight at a step's home does not keep another step off the rest
+    of that endpoint's window: only a home step with requests waiting keeps its claim."""
+    config = FAST.model_copy(update={"adaptive": False, "concurrency": 4, "timeout_s": 10.0})
+
+    def slow_for_beta(body: dict) -> faults.Action:
+        beta = body["messages"][0]["content"].startswith("beta")
+        return faults.answer(delay_s=2.0 if beta else 0.1)
+
+    with (
+        FaultServer(policy=slow_for_beta) as a,
+        FaultServer(policy=slow_for_beta) as b,
+        Journal(tmp_path / "j.db") as journal,
+    ):
+        endpoint = pooled(a, b)
+        beta = threading.Thread(target=run_requests, args=(endpoint, config, journal, [ask("beta q0")]))
+        beta.start()  # alone: home on the first endpoint, one slow request in flight there
+        time.sleep(0.3)
+        alpha, _ = run_requests(endpoint, config, journal, [ask(f"alpha q{n}") for n in range(24)])
+        beta.join()
+    assert all(r.ok for r in alpha)
+    on_a = [r for r in a.received if r.body["messages"][0]["content"].startswith("alpha")]
+    assert len(on_a) >= 6, "alpha kept off beta's home, whose window had 3 slots free"

@@ -208,6 +208,8 @@ def _answered_in_a_full_sentence(
     ending = said.rstrip()[-1:]
     if not _ASKED.search(instruction.strip()) or ending in _NOT_AN_ANSWERS_END:
         return False
+    if _ASKED.search(said.strip()) or "请问" in said:  # the question asked back, without its "?"
+        return False
     if cjk_ratio(said) > 0.3 and ending not in _SENTENCE_END:  # "澳大利亚的首都是堪": cut, not said
         return False
     asked = set(task_tokens)

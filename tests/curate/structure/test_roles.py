@@ -208,6 +208,8 @@ def test_a_question_answered_in_a_sentence_that_repeats_it_passes(instruction: s
         ("Describe the water cycle.", "Describe the water cycle in detail."),  # not a question
         ("人体的三种血管是哪三种？", "人体的三种血管分别是："),  # stops before the answer
         ("澳大利亚的首都是哪里？", "澳大利亚的首都是堪"),  # cut, no sentence end
+        ("How many legs does a spider have?", "how many legs does a spider have exactly"),  # asked back
+        ("法国的首都是哪里？", "请问法国的首都是哪里。"),  # asked back, with a full stop
     ],
 )
 def test_a_restatement_that_adds_no_answer_is_still_dropped(instruction: str, said: str) -> None:
