@@ -189,3 +189,17 @@ def test_bad_outputs_and_empty_input_stop_before_the_probe(
     finally:
         if case == "unwritable":
             subprocess.run(["chattr", "-i", str(tmp_path / "locked")], check=False)
+
+
+def test_scoring_in_place_replaces_the_input_with_what_goes_on(
+    source: Path, tmp_path: Path, data_dir: Path, judge: FaultServer
+) -> None:
+    """--out may name the input: every record is read before anything is written, atomically."""
+    before = len(source.read_text(encoding="utf-8").splitlines())
+    args = ["score", str(source), "--out", str(source), "--base-url", judge.base_url, "--model", "m"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    after = read_jsonl(source)
+    assert 0 < len(after) < before  # the low-scored record went to the rejected file
+    assert all("quality" in row["lineage"] for row in after)
+    assert len(read_jsonl(source.with_name(f"{source.stem}.rejected.jsonl"))) == before - len(after)
