@@ -256,6 +256,20 @@ def _tiny_base(target: Path) -> str:
     return str(target)
 
 
+def _random_base(folder: str, target: Path) -> str:
+    """`folder`'s model (its config and tokenizer; weights, if any, unused) with random bf16
+    weights: a model too large to carry to a lent GPU machine is rebuilt there. Speed and
+    memory do not depend on the weights' values; losses are not compared."""
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+
+    torch.manual_seed(0)
+    model = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(folder), dtype=torch.bfloat16)
+    model.save_pretrained(target)
+    AutoTokenizer.from_pretrained(folder).save_pretrained(target)
+    return str(target)
+
+
 def summarize(rounds: list[dict[str, dict[str, dict]]]) -> dict[str, dict[str, Any]]:
     """Per (system, variant): median and range of tokens/s and peak memory, and seedforge's
     ratio against each baseline taken round by round."""
@@ -325,6 +339,9 @@ def main() -> None:
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--base", default=None, help="HF model folder (default: the embedded SmolLM2)")
     parser.add_argument("--tiny", action="store_true", help="A tiny random model (smoke run)")
+    parser.add_argument(
+        "--random-weights", action="store_true", help="--base holds a config and tokenizer: random weights"
+    )
     parser.add_argument("--json", type=Path, default=None, help="Also write the results here")
     parser.add_argument("--write-docs", action="store_true", help="Append the table to docs/benchmarks.md")
     parser.add_argument("--child", choices=SYSTEMS, help=argparse.SUPPRESS)
@@ -346,7 +363,14 @@ def main() -> None:
     from pipeline.train.base_model import prepare_base_model
 
     work = Path(tempfile.mkdtemp(prefix="bench-gpu-"))
-    base = _tiny_base(work / "tiny") if args.tiny else args.base or prepare_base_model(None)
+    if args.tiny:
+        base = _tiny_base(work / "tiny")
+    elif args.random_weights:
+        if not args.base:
+            parser.error("--random-weights needs --base (a folder with a config and a tokenizer)")
+        base = _random_base(args.base, work / "random")
+    else:
+        base = args.base or prepare_base_model(None)
     records = seed_task_records(None)
     data = work / "records.json"
     data.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
@@ -377,7 +401,11 @@ def main() -> None:
         "device_name": device_name,
         "records": len(records),
         "steps": args.steps,
-        "base": "a tiny random LLaMA" if args.tiny else Path(base).name,
+        "base": "a tiny random LLaMA"
+        if args.tiny
+        else f"{Path(args.base).name} (its config and tokenizer, random weights)"
+        if args.random_weights
+        else Path(base).name,
         "rounds": args.rounds,
     }
     text = markdown(table, meta)

@@ -25,3 +25,30 @@ def test_the_gpu_benchmark_runs_on_a_cpu_with_a_tiny_model(data_dir: Path, tmp_p
         assert table[f"{system} / 4bit"] == {"skipped": "needs bitsandbytes, a CUDA device"}
     assert table["trl / bf16"]["seedforge_ratio"] > 0 and "seedforge_ratio" in table["alpaca-lora / bf16"]
     assert "| seedforge / bf16 |" in completed.stdout and "a smoke run of the script" in completed.stdout
+
+
+def test_random_weights_rebuild_a_base_from_its_config_and_tokenizer(data_dir: Path, tmp_path: Path) -> None:
+    """A base too large to copy to a GPU machine travels as its config and tokenizer."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig
+
+    from pipeline.train.base_model import prepare_base_model
+
+    sys.path.insert(0, str(REPO / "bench"))
+    try:
+        import gpu
+    finally:
+        sys.path.remove(str(REPO / "bench"))
+    folder = tmp_path / "config-only"
+    LlamaConfig(
+        vocab_size=49152, hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64
+    ).save_pretrained(folder)
+    AutoTokenizer.from_pretrained(prepare_base_model(None)).save_pretrained(folder)
+    assert not list(folder.glob("*.safetensors"))
+
+    base = gpu._random_base(str(folder), tmp_path / "random")
+    model = AutoModelForCausalLM.from_pretrained(base)
+    assert model.config.hidden_size == 32 and model.config.num_hidden_layers == 2
+    assert model.dtype == torch.bfloat16
+    assert float(model.model.layers[0].self_attn.q_proj.weight.float().std()) > 0
+    assert len(AutoTokenizer.from_pretrained(base)) == len(AutoTokenizer.from_pretrained(folder))
