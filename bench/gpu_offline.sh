@@ -68,7 +68,9 @@ print("cuda", torch.cuda.is_available() and torch.cuda.get_device_name())
         --steps "${STEPS1:-60}" --json "$OUT/gpu-135m.json" > "$OUT/log-135m.txt" 2>&1
     echo "135m: exit $? after $(( $(date +%s) - start )) s"
     pkill -f "gpu.py --child"
-    timeout -k 5 "${T2:-$(( ${TOTAL:-560} - $(date +%s) + start ))}" python3 bench/gpu.py --device "${DEVICE:-cuda}" --base .gpu/smollm2-1.7b \
+    left=${T2:-$(( ${TOTAL:-560} - $(date +%s) + start ))}
+    (( left > 0 )) || { echo "no time left for the 1.7b"; exit 0; }  # timeout 0 would mean none
+    timeout -k 5 "$left" python3 bench/gpu.py --device "${DEVICE:-cuda}" --base .gpu/smollm2-1.7b \
         --random-weights --variants bf16 --steps "${STEPS2:-20}" --json "$OUT/gpu-1.7b.json" > "$OUT/log-1.7b.txt" 2>&1
     echo "1.7b: exit $? after $(( $(date +%s) - start )) s"
     pkill -f "gpu.py --child"
