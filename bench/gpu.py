@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -78,7 +79,8 @@ def child_seedforge(records: list[dict[str, str]], base: str, steps: int, varian
     hardware = _hardware(variant, device)
     config = TrainConfig(
         base_model=base,
-        epochs=steps * BATCH / len(records),
+        # seedforge counts ceil(epochs × steps an epoch) steps: half a step short of `steps` is `steps`
+        epochs=(steps - 0.5) / math.ceil(len(records) / BATCH),
         batch_size=BATCH,
         micro_batch_size=MICRO,
         cutoff_len=CUTOFF,
