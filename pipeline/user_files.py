@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO
 
@@ -66,6 +67,8 @@ def check_output_files(outputs: dict[str, str | Path | None], inputs: dict[str, 
                 f"{option}: {parent} is a file, so no folder can be made under it", path=path
             )
         check_writable_beside(target, option, path)
+        if target.is_file() and not os.access(target, os.W_OK):  # immutable: not even root replaces it
+            raise SeedforgeError(f"{option}: cannot replace {target} (immutable or read-only)", path=path)
 
 
 def check_writable_beside(target: Path, option: str, given: str | Path) -> None:
@@ -90,3 +93,32 @@ def refuse_replacing(out: Path, keep: Iterable[Path], option: str = "--out") -> 
                 f"{option} {out} would replace {kept}, which it is or holds; choose a folder of its own",
                 path=out,
             )
+
+
+def check_output_folder(out: Path, option: str = "--out") -> None:
+    """Before any work: a run's output folder must not be a file nor lie under one, and this user
+    must be able to create entries in it (or, where it does not exist yet, in the nearest folder
+    on the way): a training run found that out only when it saved, after its last step."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise SeedforgeError(f"{option} is a file; expected a directory", path=out)
+    on_the_way = next((p for p in out.resolve().parents if p.exists()), None)
+    if on_the_way is not None and not on_the_way.is_dir():
+        raise SeedforgeError(f"{option}: {on_the_way} is a file, so no folder can be made under it", path=out)
+    if out.is_dir() and not os.access(out, os.W_OK | os.X_OK):
+        raise SeedforgeError(f"{option}: cannot write in {out} (permission denied or read-only)", path=out)
+    check_writable_beside(out, option, out)
+
+
+@contextmanager
+def output_folder_kept_only_if_used(out: Path) -> Iterator[None]:
+    """A run that fails before writing anything leaves no empty output folder behind (a rerun or
+    another --out is then not met by a stray folder); one that wrote anything keeps it."""
+    fresh = not Path(out).exists()
+    try:
+        yield
+    except BaseException:
+        if fresh:
+            with suppress(OSError):  # not empty (checkpoints, a staged adapter) or gone: keep
+                Path(out).rmdir()
+        raise

@@ -13,6 +13,7 @@ from pipeline.commands.choices import Turns
 from pipeline.commands.common import MONEY_STOPS, exit_on_budget_stop, fail, llm_overrides, warn
 from pipeline.commands.generate import generate_app
 from pipeline.errors import SeedforgeError
+from pipeline.stage import MAX_REQUESTS
 
 if TYPE_CHECKING:  # the CLI imports stages lazily, when a command runs
     from pipeline.generate.dialogues.result import DialogueBuild, DialogueRun
@@ -119,10 +120,14 @@ def _print_outcome(built: DialogueBuild, out: Path, wanted: int) -> None:
         )
     typer.echo(built.coverage_text)
     if run is not None and len(run.kept) < wanted:
-        warn(
-            f"{len(run.kept)} of {wanted} wanted ({run.stop_reason}): the pending entries used their"
-            " attempts or the budget (raise --max-attempts, or use --all)"
-        )
+        if run.stop_reason == MAX_REQUESTS:  # the run's own cap, not the entries' attempts
+            why = (
+                f"the run reached its cap of 3 × --n attempts ({run.candidates}), which"
+                " --max-attempts (a cap per entry) does not raise"
+            )
+        else:
+            why = "the pending entries used their attempts or the budget (raise --max-attempts, or use --all)"
+        warn(f"{len(run.kept)} of {wanted} wanted ({run.stop_reason}): {why}")
 
 
 def register(app: typer.Typer) -> None:

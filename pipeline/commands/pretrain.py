@@ -13,6 +13,7 @@ from pipeline.commands.choices import Device, LoadIn, Precision
 from pipeline.commands.common import PANEL_TRAIN, fail, warn
 from pipeline.errors import SeedforgeError
 from pipeline.pretrain.config import EmbeddingsChoice, PretrainConfig, load_pretrain_config
+from pipeline.user_files import output_folder_kept_only_if_used
 
 _DEFAULTS = PretrainConfig()
 
@@ -187,9 +188,10 @@ def pretrain(
             on_start=on_start, on_step=progress.on_step, on_eval=progress.on_eval, on_note=warn
         )
         try:
-            result = run_pretrain(
-                corpus, out, config, vocab=vocab, general=general, resume=resume, hooks=hooks
-            )
+            with output_folder_kept_only_if_used(out):  # failing before it wrote: no empty --out
+                result = run_pretrain(
+                    corpus, out, config, vocab=vocab, general=general, resume=resume, hooks=hooks
+                )
         finally:
             progress.stop()
     except TrainingInterrupted as exc:

@@ -57,14 +57,26 @@ def source_name(path: Path) -> str:
     return str(path.resolve())
 
 
-def ingest(store: KBStore, kb: str, paths: list[Path], mapping_file: Path | None = None) -> IngestReport:
+Sources = list[tuple[str, list[KBEntry]]]
+
+
+def load_sources(paths: list[Path], mapping_file: Path | None = None) -> Sources:
+    """Every file's entries, read before the store is opened: a bad file creates no store."""
     mapping = load_mapping(mapping_file)
-    loaded: list[tuple[str, list[KBEntry]]] = []
+    loaded: Sources = []
     for path in expand_paths(paths):
         source = source_name(path)
         if any(source == seen for seen, _ in loaded):
             continue
         loaded.append((source, load_entries(path, mapping, source)))
+    return loaded
+
+
+def ingest(store: KBStore, kb: str, paths: list[Path], mapping_file: Path | None = None) -> IngestReport:
+    return apply_sources(store, kb, load_sources(paths, mapping_file))
+
+
+def apply_sources(store: KBStore, kb: str, loaded: Sources) -> IngestReport:
     report = IngestReport(kb, store.path)
     with store.transaction() as conn:
         for source, entries in loaded:

@@ -97,13 +97,20 @@ def _entry(row: tuple[Any, ...]) -> KBEntry:
     )
 
 
+def _unwritable(path: Path, exc: Exception) -> SeedforgeError:
+    return SeedforgeError(f"cannot write the knowledge-base store ({exc}); check its folder", path=path)
+
+
 class KBStore:
     def __init__(self, path: Path):
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(path, timeout=30, isolation_level=None)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.executescript(KB_SCHEMA)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.executescript(KB_SCHEMA)
+        except (OSError, sqlite3.OperationalError) as exc:
+            raise _unwritable(path, exc) from None
 
     @classmethod
     def open(cls, data_dir: Path, name: str) -> KBStore:
@@ -130,9 +137,15 @@ class KBStore:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """All or nothing: an exception inside leaves the store as it was."""
-        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise _unwritable(self.path, exc) from None
         try:
             yield self._conn
+        except sqlite3.OperationalError as exc:
+            self._conn.execute("ROLLBACK")
+            raise _unwritable(self.path, exc) from None
         except BaseException:
             self._conn.execute("ROLLBACK")
             raise

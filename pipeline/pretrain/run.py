@@ -39,6 +39,7 @@ from pipeline.train.distributed import launched_world
 from pipeline.train.hardware import resolve_placement
 from pipeline.train.loop import Hooks, Schedule, TrainingRun, mean_loss, run_loop
 from pipeline.train.outputs import write_run_outputs
+from pipeline.user_files import check_output_folder
 
 MERGED = "merged"
 
@@ -148,6 +149,7 @@ def pretrain(
     corpus_dir = resolve_corpus(corpus)
     manifest = load_manifest(corpus_dir)
     out_dir = Path(out_dir)
+    check_output_folder(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     latest = resumes_latest(resume)  # the newest checkpoint, unless the run finished already
     checkpoint = None if latest else find_resume_checkpoint(out_dir, resume)

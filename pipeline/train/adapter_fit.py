@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +39,41 @@ def _projection_sizes(config: dict[str, Any]) -> dict[str, tuple[int, int]]:
     }
 
 
+def check_adapter_weights(adapter_dir: Path) -> Path:
+    """The adapter's weights file, checked to be there and whole: without it PEFT goes looking on
+    the Hub (a network error offline) and a cut-off file fails deep in its loader."""
+    weights = adapter_dir / "adapter_model.safetensors"
+    if not weights.is_file():
+        if (adapter_dir / "adapter_model.bin").is_file():
+            return adapter_dir / "adapter_model.bin"
+        raise SeedforgeError("the adapter has no weights (no adapter_model.safetensors)", path=adapter_dir)
+    size = weights.stat().st_size
+    try:
+        with weights.open("rb") as handle:
+            (header_size,) = struct.unpack("<Q", handle.read(8))
+            if header_size > size - 8:
+                raise ValueError(f"its header claims {header_size} bytes")
+            header = json.loads(handle.read(header_size))
+        ends = [entry["data_offsets"][1] for name, entry in header.items() if name != "__metadata__"]
+    except (struct.error, ValueError, KeyError, TypeError, IndexError) as exc:
+        raise SeedforgeError(
+            f"the adapter's weights are damaged (not a safetensors file: {exc})", path=weights
+        ) from None
+    if 8 + header_size + max(ends, default=0) > size:
+        raise SeedforgeError(
+            f"the adapter's weights are cut off ({size} bytes; the header needs "
+            f"{8 + header_size + max(ends, default=0)})",
+            path=weights,
+        )
+    return weights
+
+
 def check_adapter_fits(adapter_dir: Path, base_model: str) -> None:
     """A SeedforgeError naming the first matrix that cannot fit; nothing when the base is not a
     local LLaMA-style folder (a hub id, another architecture: PEFT's checks remain)."""
-    config_path, weights = Path(base_model) / "config.json", adapter_dir / "adapter_model.safetensors"
-    if not config_path.is_file() or not weights.is_file():
+    weights = check_adapter_weights(adapter_dir)
+    config_path = Path(base_model) / "config.json"
+    if not config_path.is_file() or weights.suffix != ".safetensors":
         return
     config = json.loads(config_path.read_text(encoding="utf-8"))
     if config.get("model_type") not in _LLAMA_LIKE:

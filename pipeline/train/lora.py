@@ -35,6 +35,7 @@ from pipeline.train.distributed import join, leave
 from pipeline.train.hardware import Placement, resolve_placement
 from pipeline.train.loop import Hooks, TrainingRun, mean_loss, run_loop, schedule_for
 from pipeline.train.outputs import card_result, software_versions, write_run_outputs
+from pipeline.user_files import check_output_folder
 
 __all__ = ["TrainResult", "train_lora", "mean_loss", "tokenize_all", "ADAPTER"]
 
@@ -226,6 +227,7 @@ def train_lora(
 
     wall_started = time.monotonic()
     out_dir = Path(out_dir)
+    check_output_folder(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     placement = resolve_placement(config)  # a device or precision that is not there: before loading
     identity = run_identity(

@@ -22,6 +22,7 @@ from rich.progress import (
 from pipeline.report.progress import progress_lines_on
 from pipeline.train.config import TrainConfig
 from pipeline.train.data import DataReport
+from pipeline.user_files import check_output_folder, output_folder_kept_only_if_used
 
 
 class TrainProgress:
@@ -83,7 +84,8 @@ def run_training(
     from pipeline.train.templates import resolve_template
 
     main_process = os.environ.get("RANK", "0") == "0"  # under accelerate launch, one voice
-    console = Console(stderr=False, quiet=not main_process)
+    console = Console(stderr=True, quiet=not main_process)  # progress; the outputs go to stdout
+    check_output_folder(out)  # a file, or a folder that cannot be written: before any loading
     resolve_template(config.template)  # an unknown template fails before any loading
     resolve_placement(config)  # so does a device, precision or quantisation that is not there
     data = load_training_data(dataset)
@@ -95,29 +97,30 @@ def run_training(
     base = prepare_base_model(config.base_model)
     console.print(f"base model {base}")
     progress = TrainProgress(console)
-    try:
-        result = train_lora(
-            train,
-            validation,
-            config,
-            base,
-            out,
-            on_step=progress.on_step,
-            on_eval=progress.on_eval,
-            on_start=progress.on_start,
-            resume=resume,
-            dataset=data.source,
-        )
-    except TrainingInterrupted as exc:
-        progress.stop()
-        where = f"checkpoint {exc.checkpoint}" if exc.checkpoint else "the last periodic checkpoint"
-        console.print(
-            f"interrupted after step {exc.step}; to continue from {where}, run the "
-            "same command again with --resume (same options: a changed one is refused)"
-        )
-        sys.exit(130)
-    finally:
-        progress.stop()
+    with output_folder_kept_only_if_used(out):  # a run failing before it wrote leaves no empty --out
+        try:
+            result = train_lora(
+                train,
+                validation,
+                config,
+                base,
+                out,
+                on_step=progress.on_step,
+                on_eval=progress.on_eval,
+                on_start=progress.on_start,
+                resume=resume,
+                dataset=data.source,
+            )
+        except TrainingInterrupted as exc:
+            progress.stop()
+            where = f"checkpoint {exc.checkpoint}" if exc.checkpoint else "the last periodic checkpoint"
+            console.print(
+                f"interrupted after step {exc.step}; to continue from {where}, run the "
+                "same command again with --resume (same options: a changed one is refused)"
+            )
+            sys.exit(130)
+        finally:
+            progress.stop()
     metrics = result.metrics
     if not main_process:
         return metrics
@@ -130,6 +133,7 @@ def run_training(
     if merge:
         outputs["merged model"] = merge_adapter(result.adapter_dir, out / "merged")
     val = metrics["validation_loss"]
+    console = Console(quiet=not main_process)  # the results, on stdout
     console.print(
         f"{metrics['steps']} steps in {metrics['seconds']:.0f} s, "
         f"{metrics['tokens_per_second']} tokens/s; final train loss "

@@ -108,12 +108,18 @@ def _read_file(path: Path) -> list[Record]:
     return records
 
 
+DATA_FILE_SUFFIXES = (".json", ".jsonl", ".csv", ".tsv", ".parquet")
+
+
 def load_training_data(spec: str | Path) -> TrainingData:
     path = Path(spec)
     if path.is_file():
         records = _read_file(path)
         source: dict[str, Any] = {"kind": "file", "path": str(path.resolve()), "sha256": sha256_file(path)}
     else:
+        if path.suffix.lower() in DATA_FILE_SUFFIXES and not path.exists():
+            # read as a dataset name, it said "dataset 'x.jsonl' has no version": it was meant as a file
+            raise SeedforgeError("no such file", path=path)
         version_dir = resolve_version(str(spec))
         version, records, _heldout = load_version(version_dir)
         manifest = version.manifest

@@ -90,3 +90,12 @@ def test_records_without_pii_are_untouched() -> None:
     curator = Curator(CurateConfig(steps=["pii"]))
     record = alpaca("Explain how tides work on the coast.")
     assert curator.decide(record).record is record
+
+
+def test_an_address_written_against_chinese_text_is_redacted() -> None:
+    """Chinese characters are word characters, so a \\b-bounded pattern never matched here."""
+    text = "请发邮件到zhangsan@example.cn或者拨打13812345678，抄送（li.si@qq.com）"
+    redacted = redact_pii(text, find_pii(text, PIIConfig()))
+    assert "zhangsan@example.cn" not in redacted and "li.si@qq.com" not in redacted, redacted
+    assert redacted.count("[EMAIL]") == 2 and "[PHONE]" in redacted
+    assert find_pii("x@y.c1 and a@b.com2", PIIConfig()) == []

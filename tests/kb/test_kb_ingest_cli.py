@@ -57,3 +57,19 @@ def test_bad_file_exits_2_and_changes_nothing(data_dir: Path, tmp_path: Path) ->
     result = runner.invoke(app, ["ingest", str(binary), "--kb", "demo"])
     assert result.exit_code == 2 and f"{binary}:1: binary file" in result.output
     assert store.read_bytes() == before
+
+
+def test_a_bad_first_ingest_creates_no_store(data_dir: Path, tmp_path: Path) -> None:
+    """An empty store left by a failed ingest made `generate dialogues --kb` say 'no active
+    entries' instead of 'no knowledge base named …'."""
+    result = runner.invoke(app, ["ingest", str(tmp_path / "missing.csv"), "--kb", "fresh"])
+    assert result.exit_code == 2
+    assert not (data_dir / "kb" / "fresh.sqlite3").exists()
+
+
+def test_a_store_that_cannot_be_written_is_one_line_and_exit_2(data_dir: Path, tmp_path: Path) -> None:
+    (data_dir / "kb").mkdir(parents=True, exist_ok=True)
+    (data_dir / "kb" / "blocked.sqlite3").mkdir()  # a folder where the store's file would be
+    result = runner.invoke(app, ["ingest", str(SEEDS / "medical_conditions.csv"), "--kb", "blocked"])
+    assert result.exit_code == 2, result.output
+    assert "cannot write the knowledge-base store" in result.output and "Traceback" not in result.output

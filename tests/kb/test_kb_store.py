@@ -98,7 +98,7 @@ def test_failure_inside_the_transaction_rolls_back(store: KBStore, tmp_path: Pat
         return real_apply(self, conn, source, entries)
 
     monkeypatch.setattr(KBStore, "apply", failing_apply)
-    with pytest.raises(sqlite3.OperationalError):
+    with pytest.raises(SeedforgeError, match="cannot write the knowledge-base store .disk I/O error"):
         ingest(store, "test", [first, second])
     assert dump(store) == []
 

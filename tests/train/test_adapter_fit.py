@@ -78,3 +78,22 @@ def test_a_hub_id_or_another_architecture_is_left_to_peft(trained, tmp_path: Pat
     check_adapter_fits(
         result.adapter_dir, str(_base_config(tmp_path / "gpt2", model_type="gpt2", hidden_size=9))
     )
+
+
+def test_missing_or_damaged_adapter_weights_are_named_before_loading(trained, tmp_path: Path) -> None:
+    """Without its weights PEFT looked on the Hub (a network error offline); a cut-off file failed
+    deep in its loader. Both were a traceback and exit 1."""
+    import shutil
+
+    result, _ = trained
+    base = str(_base_config(tmp_path / "base"))
+    missing = shutil.copytree(result.adapter_dir, tmp_path / "missing")
+    (missing / "adapter_model.safetensors").unlink()
+    with pytest.raises(SeedforgeError, match="no weights"):
+        check_adapter_fits(missing, base)
+    whole = (result.adapter_dir / "adapter_model.safetensors").read_bytes()
+    for name, content in (("header", whole[:100]), ("data", whole[:-10]), ("junk", b"not safetensors")):
+        damaged = shutil.copytree(result.adapter_dir, tmp_path / name)
+        (damaged / "adapter_model.safetensors").write_bytes(content)
+        with pytest.raises(SeedforgeError, match="damaged|cut off"):
+            check_adapter_fits(damaged, base)

@@ -143,7 +143,31 @@ def test_clear_errors_exit_2_and_write_nothing(
     base = [] if "--base-model" in args else ["--base-model", str(tiny_llama_dir)]
     result = runner.invoke(app, ["train", str(data), "--out", str(out), *base, *SMALL, *args])
     assert result.exit_code == 2 and message in " ".join(result.output.split()), result.output
-    assert not (out / "adapter").exists() and not (out / "metrics.json").exists()
+    assert not out.exists()  # not even an empty folder: a failed run leaves nothing behind
+
+
+@pytest.mark.parametrize(
+    "where, message",
+    [("file", "--out is a file; expected a directory"), ("under", "is a file, so no folder can be made")],
+)
+def test_an_out_that_cannot_hold_the_run_exits_2_before_loading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str, message: str
+) -> None:
+    """It was a FileExistsError traceback, exit 1, after the base model had loaded."""
+    import pipeline.train.base_model as base_model
+
+    monkeypatch.setattr(base_model, "prepare_base_model", lambda *a: pytest.fail("the base was loaded"))
+    blocker = tmp_path / "blocker"
+    blocker.write_text("keep me")
+    out = blocker if where == "file" else blocker / "run"
+    result = runner.invoke(app, ["train", str(_jsonl(tmp_path, RECORDS)), "--out", str(out), *SMALL])
+    assert result.exit_code == 2 and message in " ".join(result.output.split()), result.output
+    assert blocker.read_text() == "keep me"
+
+
+def test_a_missing_data_file_is_named_as_a_file(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["train", str(tmp_path / "nofile.jsonl"), "--out", str(tmp_path / "run")])
+    assert result.exit_code == 2 and "nofile.jsonl: no such file" in " ".join(result.output.split())
 
 
 def test_empty_dataset_exits_2(tmp_path: Path) -> None:

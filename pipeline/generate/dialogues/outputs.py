@@ -12,6 +12,7 @@ from typing import Any
 from pipeline.errors import SeedforgeError
 from pipeline.io import write_atomic
 from pipeline.records import AlpacaRecord, DialogueRecord, RejectedRecord, dump_jsonl_line
+from pipeline.user_files import check_output_files
 
 Out = AlpacaRecord | DialogueRecord
 
@@ -67,6 +68,16 @@ def _read_existing(path: Path) -> list[dict[str, Any]]:
 def check_output_path(path: Path) -> None:
     if path.suffix not in (".jsonl", ".json"):
         raise SeedforgeError("output must end in .jsonl (records with lineage) or .json (export)", path=path)
+    # the output and its two siblings are written beside themselves and renamed into place:
+    # a folder that cannot take them fails here, before any request is paid for
+    check_output_files(
+        {
+            "--out": path,
+            "rejections": sibling(path, "rejected.jsonl"),
+            "report": sibling(path, "report.json"),
+        },
+        {},
+    )
     if path.exists():
         _read_existing(path)  # fail before any request is made
 

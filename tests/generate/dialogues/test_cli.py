@@ -5,7 +5,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from tests.generate.dialogues.kb_chat_server import kb_chat_server
+from tests.generate.dialogues.kb_chat_server import bodies, kb_chat_server
 
 SEEDS = Path(__file__).resolve().parents[3] / "seeds" / "kb"
 runner = CliRunner()
@@ -114,3 +114,23 @@ def test_bad_arguments_exit_2(data_dir: Path, tmp_path: Path) -> None:
     )
     assert wrong.exit_code == 2 and "output must end in .jsonl" in wrong.output
     assert not out.exists()
+
+
+def test_an_output_that_cannot_be_written_fails_before_any_request(
+    server, data_dir: Path, tmp_path: Path
+) -> None:
+    """It was a traceback and exit 1 after every answer had been paid for."""
+    kb = tmp_path / "kb.csv"
+    kb.write_text(KB, encoding="utf-8")
+    ingest(kb)
+    for out, message in (
+        (tmp_path / "folder.jsonl", "is a folder"),
+        (tmp_path / "a-file" / "d.jsonl", "is a file, so no folder can be made under it"),
+    ):
+        if out.name == "folder.jsonl":
+            out.mkdir()
+        else:
+            out.parent.write_text("x")
+        result = runner.invoke(app, ["generate", "dialogues", "--kb", "med", "--n", "1", "--out", str(out)])
+        assert result.exit_code == 2 and message in result.output, result.output
+    assert [body for body in bodies(server) if "messages" in body] == []  # nothing was asked
