@@ -32,20 +32,43 @@ def _paragraphs(text: str) -> list[tuple[int, str]]:
 
 
 def _pieces(paragraph: str, budget: int) -> list[str]:
-    """A paragraph over the budget is cut at sentence ends, and a huge sentence at words."""
+    """A paragraph over the budget is cut at sentence ends, a sentence over it at words, and a
+    word over it (a run of Chinese characters without a space) at characters."""
     if len(tokenize(paragraph)) <= budget:
         return [paragraph]
     pieces: list[str] = []
     for sentence in (s for s in _SENTENCE_END.split(paragraph) if s.strip()):
-        words = sentence.split()
-        while len(tokenize(" ".join(words))) > budget and len(words) > 1:
-            cut = max(1, len(words) // 2)
-            while cut < len(words) and len(tokenize(" ".join(words[:cut]))) < budget:
-                cut += 1
-            pieces.append(" ".join(words[:cut]))
-            words = words[cut:]
-        pieces.append(" ".join(words))
+        pieces.extend(_fit_words(sentence, budget))
     return pieces
+
+
+def _fit_words(sentence: str, budget: int) -> list[str]:
+    """Words packed greedily into pieces of at most `budget` tokens, each word counted once (the
+    cut that started at half the words and only moved on halved an oversized sentence instead)."""
+    pieces: list[str] = []
+    current: list[str] = []
+    size = 0
+    for word in sentence.split():
+        count = len(tokenize(word))
+        if count > budget:
+            pieces.extend([" ".join(current)] if current else [])
+            current, size = [], 0
+            pieces.extend(_fit_characters(word, budget))
+            continue
+        if current and size + count > budget:
+            pieces.append(" ".join(current))
+            current, size = [], 0
+        current.append(word)
+        size += count
+    if current:
+        pieces.append(" ".join(current))
+    return pieces
+
+
+def _fit_characters(word: str, budget: int) -> list[str]:
+    """A word over the budget in runs of `budget` characters: no run holds more tokens than
+    characters."""
+    return [word[i : i + budget] for i in range(0, len(word), budget)]
 
 
 def _title(chunk: str) -> str:

@@ -205,3 +205,17 @@ def test_list_fields_override_splits_a_generic_field(tmp_path: Path) -> None:
     path.write_text('name,tags\nA,"red, green"\n', encoding="utf-8")
     assert load_entries(path, MappingFile())[0].facts["tags"] == "red, green"
     assert load_entries(path, MappingFile(list_fields=["tags"]))[0].facts["tags"] == ["red", "green"]
+
+
+def test_text_without_sentence_ends_is_cut_to_the_budget(tmp_path: Path) -> None:
+    """A sentence over the budget was halved (1,050,011, 525,011, … characters at a 200-token
+    budget) and a Chinese run without punctuation stayed one entry."""
+    from pipeline.text import tokenize
+
+    english = " ".join(f"word{i % 97}" for i in range(3000))
+    chinese = "头痛发热咳嗽乏力" * 500
+    path = write(tmp_path, "long.txt", english + "\n\n" + chinese)
+    entries = load_entries(path, MappingFile(chunk_tokens=60))
+    sizes = [len(tokenize(entry.facts["text"])) for entry in entries]
+    assert max(sizes) <= 60 and sum(sizes) == len(tokenize(english)) + len(tokenize(chinese)), sizes
+    assert len(entries) >= (3000 + 4000) // 60

@@ -68,6 +68,21 @@ def turn_text(data: Any, text: str, key: str, extra: str | None = None) -> str |
     return None if stripped.startswith("{") else stripped
 
 
+_SENTENCE_END = tuple(".!?。！？…)）\"”'")
+
+
+def cut_by_schema(data: Any, limits: list[tuple[str, int, int]]) -> str | None:
+    """The field a schema's maxLength cut mid-sentence, if any: a value of exactly the maximum
+    that does not end like a sentence was stopped by the grammar, not by the model."""
+    if not isinstance(data, dict):
+        return None
+    for key, _low, high in limits:
+        value = data.get(key)
+        if isinstance(value, str) and len(value) >= high and not value.rstrip().endswith(_SENTENCE_END):
+            return key
+    return None
+
+
 @dataclass
 class TurnStep:
     """One side of one turn, for every live dialogue."""
@@ -94,12 +109,17 @@ class TurnStep:
         history = list(zip(draft.asks, draft.answers, strict=False))  # the pending ask has no answer yet
         return answerer_messages(plan.template, self.turn, draft.values, plan.entry, history, draft.asks[-1])
 
-    def request(self, draft: DialogueDraft) -> ChatRequest:
-        plan = draft.plan
-        key, extra = self.fields(plan.template)
+    def limits(self, template: DialogueTemplate) -> list[tuple[str, int, int]]:
+        """(field, min, max characters) of the answer's schema."""
+        key, extra = self.fields(template)
         fields = [(key, MIN_TURN_CHARS, MAX_ASK_CHARS if self.side == "ask" else MAX_ANSWER_CHARS)]
         if extra:
             fields.append((extra, MIN_SAFETY_CHARS, MAX_SAFETY_CHARS))
+        return fields
+
+    def request(self, draft: DialogueDraft) -> ChatRequest:
+        plan = draft.plan
+        fields = self.limits(plan.template)
         return ChatRequest(
             messages=self.messages(draft),
             template_version=plan.template.tag,
@@ -116,9 +136,13 @@ class TurnStep:
         if not answer.ok:
             return Rejection("quarantined", {**where, "error": answer.error})
         raw = answer.text or ""
-        text = turn_text(answer_json(answer), raw, *self.fields(item.plan.template))
+        data = answer_json(answer)
+        text = turn_text(data, raw, *self.fields(item.plan.template))
         if text is None:
             return Rejection("truncated" if was_cut(answer) else "unparseable", {**where, "text": raw[:300]})
+        cut = cut_by_schema(data, self.limits(item.plan.template))
+        if cut is not None:  # the grammar closed the string at its maximum: finish_reason says stop
+            return Rejection("cut_at_schema_limit", {**where, "field": cut, "text": raw[:300]})
         return TurnText(text, answer.key, answer.finish_reason)
 
 
