@@ -20,7 +20,7 @@ from pipeline.dataset.versions import (
     split_decontaminated,
     write_version,
 )
-from pipeline.generate.dialogues.build import build
+from pipeline.generate.dialogues.build import build, current_dialogues
 from pipeline.generate.dialogues.report import kb_report_markdown
 from pipeline.generate.dialogues.result import DialogueBuild, DialogueRun
 from pipeline.kb.ingest import apply_sources, load_sources
@@ -71,7 +71,10 @@ def ingest_knowledge_base(params: KnowledgeBaseParams = KnowledgeBaseParams()) -
     report = built.report()
     stage_line("dialogue", f"{report['kept']} grounded, rate {report['grounded_rate']}")
     version = None
-    records = read_records(out) if out.exists() else []  # every dialogue of the KB so far
+    # every dialogue of the KB so far, but none of an entry edited or removed since
+    records, retired = current_dialogues(params.kb, read_records(out) if out.exists() else [])
+    if retired:
+        stage_line("dialogue", f"{retired} dialogues of edited or removed entries left out of the version")
     if len(records) >= MIN_RECORDS_FOR_VERSION:
         split = split_decontaminated(records, params.evaluate.heldout_fraction, params.evaluate.min_heldout)
         version = write_version(
@@ -80,7 +83,7 @@ def ingest_knowledge_base(params: KnowledgeBaseParams = KnowledgeBaseParams()) -
             split.heldout,
             built.rejected + split.rejected,
             config=params.model_dump(mode="json"),
-            stats={k: v for k, v in report.items() if k != "coverage"},
+            stats={**{k: v for k, v in report.items() if k != "coverage"}, "retired_dialogues": retired},
             exports=list(params.exports),
         )
         publish_dataset_link(f"kb-{params.kb}", version.path, version.version)

@@ -25,6 +25,7 @@ from pipeline.kb.store import KBStore
 from pipeline.llm.config import LLMConfig
 from pipeline.llm.endpoint import open_endpoint
 from pipeline.llm.journal_location import open_journal
+from pipeline.records import Record
 from pipeline.settings import data_dir
 
 
@@ -90,3 +91,13 @@ def build(
             dict(run.attempts),
         )
     return result
+
+
+def current_dialogues(kb: str, records: list[Record]) -> tuple[list[Record], int]:
+    """The dialogues whose knowledge-base entry is still active, and how many are not: a dataset
+    version made after an entry was edited or removed holds no dialogue of its old text (the
+    output file and earlier versions keep them)."""
+    with KBStore.open_existing(data_dir(), kb) as store:
+        active = {entry.id for entry in store.entries("active")}
+    current = [record for record in records if record.lineage.kb_entry_id in active]
+    return current, len(records) - len(current)

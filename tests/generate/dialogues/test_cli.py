@@ -134,3 +134,29 @@ def test_an_output_that_cannot_be_written_fails_before_any_request(
         result = runner.invoke(app, ["generate", "dialogues", "--kb", "med", "--n", "1", "--out", str(out)])
         assert result.exit_code == 2 and message in result.output, result.output
     assert [body for body in bodies(server) if "messages" in body] == []  # nothing was asked
+
+
+def test_a_new_version_leaves_out_dialogues_of_edited_or_removed_entries(
+    server, data_dir: Path, tmp_path: Path
+) -> None:
+    """The flow's dataset version held the dialogues of a removed entry and of an edited entry's
+    old text next to the new one."""
+    from pipeline.dataset.versions import read_records
+    from pipeline.generate.dialogues.build import current_dialogues
+
+    kb = tmp_path / "kb.csv"
+    kb.write_text(KB, encoding="utf-8")
+    ingest(kb)
+    out = tmp_path / "dialogues.jsonl"
+    result = runner.invoke(app, ["generate", "dialogues", "--kb", "med", "--n", "3", "--out", str(out)])
+    assert result.exit_code == 0 and len(lines(out)) == 3, result.output
+    current, retired = current_dialogues("med", read_records(out))
+    assert (len(current), retired) == (3, 0)
+
+    edited = KB.replace("Gout,joint pain; red toe", "Gout,joint pain; swollen red toe")
+    kb.write_text("\n".join(line for line in edited.splitlines() if not line.startswith("Migraine")) + "\n")
+    ingest(kb)  # Gout changed, Migraine removed, Influenza unchanged
+    current, retired = current_dialogues("med", read_records(out))
+    assert retired == 2 and [r.lineage.kb_entry_id for r in current] == [
+        r["lineage"]["kb_entry_id"] for r in lines(out) if "nfluenza" in json.dumps(r)
+    ]
