@@ -13,7 +13,6 @@ from pipeline.commands.choices import Turns
 from pipeline.commands.common import MONEY_STOPS, exit_on_budget_stop, fail, llm_overrides, warn
 from pipeline.commands.generate import generate_app
 from pipeline.errors import SeedforgeError
-from pipeline.stage import MAX_REQUESTS
 
 if TYPE_CHECKING:  # the CLI imports stages lazily, when a command runs
     from pipeline.generate.dialogues.result import DialogueBuild, DialogueRun
@@ -120,6 +119,8 @@ def _print_outcome(built: DialogueBuild, out: Path, wanted: int) -> None:
         )
     typer.echo(built.coverage_text)
     if run is not None and len(run.kept) < wanted:
+        from pipeline.stage import MAX_REQUESTS  # here: every command's start-up imports this module
+
         if run.stop_reason == MAX_REQUESTS:  # the run's own cap, not the entries' attempts
             why = (
                 f"the run reached its cap of 3 × --n attempts ({run.candidates}), which"
