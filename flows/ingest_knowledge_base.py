@@ -23,8 +23,7 @@ from pipeline.dataset.versions import (
 from pipeline.generate.dialogues.build import build, current_dialogues
 from pipeline.generate.dialogues.report import kb_report_markdown
 from pipeline.generate.dialogues.result import DialogueBuild, DialogueRun
-from pipeline.kb.ingest import apply_sources, load_sources
-from pipeline.kb.store import KBStore
+from pipeline.kb.ingest import ingest_files
 from pipeline.report.progress import stage_line
 from pipeline.settings import data_dir, resolve_path
 
@@ -37,11 +36,12 @@ def _path(value: str) -> Path:
 
 @task(name="ingest-kb", cache_policy=NO_CACHE)
 def ingest_task(params: KnowledgeBaseParams) -> dict[str, Any]:
-    loaded = load_sources(  # read first: a bad file creates no store
-        [_path(p) for p in params.paths], _path(params.mapping) if params.mapping else None
+    report = ingest_files(
+        data_dir(),
+        params.kb,
+        [_path(p) for p in params.paths],
+        _path(params.mapping) if params.mapping else None,
     )
-    with KBStore.open(data_dir(), params.kb) as store:
-        report = apply_sources(store, params.kb, loaded)
     return {"totals": report.totals(), "sources": {s.source: s.counts() for s in report.sources}}
 
 

@@ -100,14 +100,17 @@ def check_output_folder(out: Path, option: str = "--out") -> None:
     must be able to create entries in it (or, where it does not exist yet, in the nearest folder
     on the way): a training run found that out only when it saved, after its last step."""
     out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise SeedforgeError(f"{option} is a file; expected a directory", path=out)
-    on_the_way = next((p for p in out.resolve().parents if p.exists()), None)
-    if on_the_way is not None and not on_the_way.is_dir():
-        raise SeedforgeError(f"{option}: {on_the_way} is a file, so no folder can be made under it", path=out)
-    if out.is_dir() and not os.access(out, os.W_OK | os.X_OK):
-        raise SeedforgeError(f"{option}: cannot write in {out} (permission denied or read-only)", path=out)
-    check_writable_beside(out, option, out)
+    nearest = next((p for p in (out, *out.resolve().parents) if p.exists()), None)
+    if nearest is None:
+        return
+    if not nearest.is_dir():
+        if nearest == out:
+            raise SeedforgeError(f"{option} is a file; expected a directory", path=out)
+        raise SeedforgeError(f"{option}: {nearest} is a file, so no folder can be made under it", path=out)
+    if not os.access(nearest, os.W_OK | os.X_OK):
+        raise SeedforgeError(
+            f"{option}: cannot write in {nearest} (permission denied or read-only)", path=out
+        )
 
 
 @contextmanager

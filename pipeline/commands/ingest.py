@@ -26,18 +26,14 @@ def ingest_command(
 ) -> None:
     """Ingest knowledge-base files; prints new / changed / unchanged / removed entries per file.
     Re-ingesting an unchanged file changes nothing; a bad file changes nothing at all."""
-    from pipeline.kb.ingest import apply_sources, load_sources
-    from pipeline.kb.store import KBStore, kb_path
+    from pipeline.kb.ingest import ingest_files
+    from pipeline.kb.store import kb_path
     from pipeline.settings import data_dir, resolve_path
 
     try:
         kb_path(data_dir(), kb)  # validates the name before anything is created
-        # seeds/... falls back to the sample KB files shipped with the package; every file is read
-        # before the store is opened, so a bad one leaves no empty store behind
-        loaded = load_sources([resolve_path(p) for p in paths], mapping)
-        with KBStore.open(data_dir(), kb) as store:
-            report = apply_sources(store, kb, loaded)
-            active = store.counts().get("active", 0)
+        # seeds/... falls back to the sample KB files shipped with the package
+        report = ingest_files(data_dir(), kb, [resolve_path(p) for p in paths], mapping)
     except SeedforgeError as exc:
         fail(exc)
     for source in report.sources:
@@ -47,7 +43,7 @@ def ingest_command(
     typer.echo(
         f"kb {kb}: {totals['new']} new, {totals['changed']} changed, "
         f"{totals['unchanged']} unchanged, {totals['removed']} removed "
-        f"({active} active entries in {report.store})"
+        f"({report.active} active entries in {report.store})"
     )
 
 

@@ -18,6 +18,7 @@ class IngestReport:
     kb: str
     store: Path
     sources: list[SourceChanges] = field(default_factory=list)
+    active: int = 0  # active entries in the store after the ingest (set by ingest_files)
 
     def totals(self) -> dict[str, int]:
         totals = {"new": 0, "changed": 0, "unchanged": 0, "removed": 0}
@@ -74,6 +75,18 @@ def load_sources(paths: list[Path], mapping_file: Path | None = None) -> Sources
 
 def ingest(store: KBStore, kb: str, paths: list[Path], mapping_file: Path | None = None) -> IngestReport:
     return apply_sources(store, kb, load_sources(paths, mapping_file))
+
+
+def ingest_files(
+    data_dir: Path, kb: str, paths: list[Path], mapping_file: Path | None = None
+) -> IngestReport:
+    """What the CLI and the flow run: every file read before the store is opened, so a bad
+    one leaves no empty store behind."""
+    loaded = load_sources(paths, mapping_file)
+    with KBStore.open(data_dir, kb) as store:
+        report = apply_sources(store, kb, loaded)
+        report.active = store.counts().get("active", 0)
+    return report
 
 
 def apply_sources(store: KBStore, kb: str, loaded: Sources) -> IngestReport:

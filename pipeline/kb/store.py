@@ -143,11 +143,10 @@ class KBStore:
             raise _unwritable(self.path, exc) from None
         try:
             yield self._conn
-        except sqlite3.OperationalError as exc:
+        except BaseException as exc:
             self._conn.execute("ROLLBACK")
-            raise _unwritable(self.path, exc) from None
-        except BaseException:
-            self._conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.OperationalError):
+                raise _unwritable(self.path, exc) from None
             raise
         self._conn.execute("COMMIT")
 
