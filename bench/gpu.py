@@ -356,6 +356,9 @@ def main() -> None:
             import torch
 
             torch.set_num_threads(1)
+        # the baselines load through plain transformers: without this they alone would get the
+        # Hub's kernels (transformers 5.2x), which seedforge leaves off
+        os.environ.setdefault("USE_HUB_KERNELS", "NO")
         records = json.loads(args.data.read_text(encoding="utf-8"))
         result = CHILDREN[args.child](records, args.base, args.steps, args.variant, args.device)
         result["peak_memory_mb"] = _peak_memory_mb(args.device)

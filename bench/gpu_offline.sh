@@ -4,7 +4,8 @@
 #   bash bench/gpu_offline.sh prepare   # here (networked): wheels into .whl/, model folders into .gpu/
 #   bash bench/gpu_offline.sh run       # there, from the repository root, with .whl/ and .gpu/ copied
 #
-# The wheels are for CPython 3.12 on x86-64 (set PY=3.11 etc. to match the GPU machine's python):
+# The wheels are for CPython 3.12 on x86-64 (set PY=3.11 etc. to match the GPU machine's python;
+# a dry run here with another PY leaves wheels the GPU machine cannot install: prepare again):
 # the versions the test suite runs here of the packages a CUDA image with torch seldom holds.
 # The model folders hold SmolLM2-135M's config and tokenizer (from the embedded model) and the
 # same with SmolLM2-1.7B's dimensions; `--random-weights` gives them random weights there, as
@@ -19,13 +20,17 @@ prepare)
     wheels=()
     for name in transformers peft trl accelerate datasets pydantic pydantic_core huggingface_hub kernels \
         regex httpx2 httpcore2 truststore hf-xet click tomlkit dill multiprocess gguf \
-        annotated_types typing_inspection typing_extensions; do
+        annotated_types typing_inspection typing_extensions pydantic-settings python-dotenv; do
         wheels+=("$name==$(version "$name")")
     done
     mkdir -p .whl .gpu
     python3 -m pip download -q --no-deps --only-binary=:all: --python-version "$PY" --implementation cp \
         --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
         -d .whl "${wheels[@]}" || exit 1
+    # seedforge itself as a wheel: its seed files are the package data pipeline.seeds, which a
+    # checkout on PYTHONPATH does not provide
+    rm -f .whl/seedforge-*.whl
+    python3 -m pip wheel -q --no-deps --no-build-isolation -w .whl . || exit 1
     python3 - <<'PY' || exit 1
 import json, shutil
 from pathlib import Path
@@ -47,13 +52,14 @@ PY
     du -sh .whl .gpu
     ;;
 run)
-    export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false
+    # USE_HUB_KERNELS=NO: transformers would fetch kernels (rotary) from the Hub on CUDA
+    export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false USE_HUB_KERNELS=NO
     OUT=${OUT:-/tmp/gpu-out}
     mkdir -p "$OUT"
     start=$(date +%s)
     python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/gpu-site \
         .whl/*.whl > "$OUT/pip.txt" 2>&1 || { tail -20 "$OUT/pip.txt"; exit 1; }
-    export PYTHONPATH=/tmp/gpu-site:$PWD
+    export PYTHONPATH=/tmp/gpu-site  # seedforge from its wheel there, not from this checkout
     python3 -c '
 import importlib, torch
 for name in ("torch", "transformers", "peft", "accelerate", "trl", "datasets", "pyarrow", "pydantic"):

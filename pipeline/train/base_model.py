@@ -5,6 +5,7 @@ pretrain` output directory (its merged model), or a hub id."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,16 @@ def configure_torch(threads: int | None = None) -> None:
     import torch
 
     torch.set_num_threads(threads or settings().torch_threads)
+
+
+def keep_hub_kernels_off() -> None:
+    """Leave transformers' Hub kernels off unless the user asked for them (USE_HUB_KERNELS=YES).
+
+    From transformers 5.2x, `from_pretrained` defaults to `use_kernels` and, on CUDA, the first
+    `model.train()` swaps layers for kernels fetched from the Hugging Face Hub: code downloaded
+    and run with no one asking, and on an offline GPU machine a ValueError before the first
+    step (seen on an H200 with transformers 5.25)."""
+    os.environ.setdefault("USE_HUB_KERNELS", "NO")
 
 
 def models_root() -> Path:
@@ -52,6 +63,7 @@ def convert_gguf(gguf: Path, target: Path) -> Path:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    keep_hub_kernels_off()
     with staging_dir(target) as staging:
         loaded = AutoModelForCausalLM.from_pretrained(
             str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32
@@ -140,6 +152,7 @@ def load_causal_lm(base_model: str, placement: Placement = CPU) -> Any:
     with gradient checkpointing switched on when asked. Memory is checked first."""
     from transformers import AutoModelForCausalLM
 
+    keep_hub_kernels_off()
     check_fits(base_model, placement)
     options: dict[str, Any] = {"dtype": placement.weights_dtype}
     if placement.load_in:

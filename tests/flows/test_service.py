@@ -42,9 +42,13 @@ def wait_for_run(client: httpx.Client, run_id: str, timeout: float = 420) -> dic
     raise AssertionError("flow run did not finish in time")
 
 
-def rendered_text(url: str, expect: str, screenshot: Path) -> tuple[str, int]:
-    """Open a page of the Prefect UI in Debian's Chromium, wait for text unique to it, and
-    return the page's text and how many embedded PNG figures actually decoded."""
+def rendered_text(url: str, expect: str, screenshot: Path, *also: str) -> tuple[str, int]:
+    """Open a page of the Prefect UI in Debian's Chromium, wait until its text holds `expect`
+    and every string of `also`, and return the page's text and how many embedded PNG figures
+    actually decoded.
+
+    The page's body is polled rather than read once after the first match: the UI re-renders
+    while its queries settle (a CI run once read a skeleton after the run's name had shown)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -63,8 +67,14 @@ def rendered_text(url: str, expect: str, screenshot: Path) -> tuple[str, int]:
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.goto(url)
+            wanted = (expect, *also)
             try:
                 page.get_by_text(expect, exact=False).first.wait_for(timeout=60_000)
+                deadline = time.monotonic() + 60
+                while not all(w in page.inner_text("body") for w in wanted):
+                    if time.monotonic() > deadline:
+                        break  # the caller's assertion shows what the page held
+                    page.wait_for_timeout(500)
             finally:
                 page.screenshot(path=str(screenshot), full_page=True)
             figures = page.locator("img[src^='data:image/png']")
@@ -138,14 +148,20 @@ def test_deployment_run_completes_and_artifacts_hold_the_report(served_build) ->
 
 def test_ui_renders_the_flow_run_and_the_report_artifact(served_build, tmp_path: Path) -> None:
     server, run, _ = served_build
-    text, _ = rendered_text(f"{server.ui}/runs/flow-run/{run['id']}", run["name"], tmp_path / "run.png")
+    text, _ = rendered_text(
+        f"{server.ui}/runs/flow-run/{run['id']}", run["name"], tmp_path / "run.png", "build-dataset"
+    )
     assert run["name"] in text and "build-dataset" in text
     with server.client() as client:
         artifact = client.post(
             "/artifacts/filter", json={"artifacts": {"key": {"any_": ["servicetest-build-report"]}}}
         ).json()[0]
     text, figures = rendered_text(
-        f"{server.ui}/artifacts/artifact/{artifact['id']}", "Rejection funnel", tmp_path / "artifact.png"
+        f"{server.ui}/artifacts/artifact/{artifact['id']}",
+        "Rejection funnel",
+        tmp_path / "artifact.png",
+        "Counts per stage",
+        "Dataset build",
     )
     assert "Counts per stage" in text and "Dataset build" in text
     assert figures == 3  # length histogram, leading words, rejection reasons

@@ -3,6 +3,7 @@ any weight is loaded, and the CPU paths (fp16 with its gradient scaler, checkpoi
 for real on the tiny model."""
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -186,3 +187,16 @@ def test_gradient_checkpointing_gives_the_same_trajectory(tiny_llama_dir: Path, 
     assert again == pytest.approx(losses, rel=1e-5)
     assert checkpointed.metrics["placement"]["gradient_checkpointing"] is True
     assert losses[-1] != pytest.approx(losses[0])
+
+
+def test_hub_kernels_stay_off_unless_the_user_asks(
+    tiny_llama_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # transformers 5.2x turns use_kernels on by default and fetches kernels from the Hub on the
+    # first model.train() on CUDA: offline that is a ValueError before the first step
+    monkeypatch.delenv("USE_HUB_KERNELS", raising=False)
+    model = load_causal_lm(str(tiny_llama_dir), Placement("cpu", "fp32"))
+    assert not getattr(model, "use_kernels", False)
+    monkeypatch.setenv("USE_HUB_KERNELS", "YES")  # the user's choice is kept
+    load_causal_lm(str(tiny_llama_dir), Placement("cpu", "fp32"))
+    assert os.environ["USE_HUB_KERNELS"] == "YES"
