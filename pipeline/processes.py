@@ -165,9 +165,11 @@ def _kill_children_now() -> None:
 atexit.register(stop_children)
 
 
-def die_with_parent() -> Callable[[], None] | None:
-    """A `preexec_fn` for Popen that makes the child receive SIGTERM when its parent dies,
-    even by SIGKILL (Linux's PR_SET_PDEATHSIG); None where that does not exist.
+def die_with_parent(signum: int = signal.SIGTERM) -> Callable[[], None] | None:
+    """A `preexec_fn` for Popen that makes the child receive `signum` when its parent dies,
+    even by SIGKILL (Linux's PR_SET_PDEATHSIG); None where that does not exist. SIGTERM lets a
+    child that has children of its own stop them; SIGKILL suits a child with nothing to save
+    whose graceful stop would wait for answers no one will read.
 
     Linux sends it when the *thread* that started the child ends, so start such a child from
     a thread that outlives it (a `with` block around it does)."""
@@ -182,7 +184,7 @@ def die_with_parent() -> Callable[[], None] | None:
     parent = os.getpid()
 
     def preexec() -> None:  # runs in the forked child, before exec
-        prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+        prctl(PR_SET_PDEATHSIG, int(signum), 0, 0, 0)
         if os.getppid() != parent:  # the parent died before the line above: go now
             os._exit(1)
 

@@ -16,6 +16,7 @@ from pipeline.kb.plaintext import load_plain_text
 from pipeline.kb.rows import RawRow, RawTable
 from pipeline.kb.tabular import load_tabular
 from pipeline.kb.textio import read_kb_text
+from pipeline.llm.tokens import estimate_tokens
 from pipeline.text import cjk_ratio
 
 FORMATS = {
@@ -69,6 +70,22 @@ def _fact(value: Any, field: str, resolved: ResolvedMapping, path: Path, row: Ra
     return " ".join(str(value).split()) if value is not None else ""
 
 
+def _check_size(name: str, facts: dict[str, Any], limit: int, path: Path, row: RawRow) -> None:
+    """An entry too large for a dialogue's prompt is bad input here, not an endpoint's HTTP 400
+    on every prompt that draws it later."""
+    size = estimate_tokens(name) + sum(
+        estimate_tokens(" ".join(value) if isinstance(value, list) else value) for value in facts.values()
+    )
+    if size > limit:
+        raise SeedforgeError(
+            f"entry {name[:60]!r} holds about {size:,} tokens of facts, over max_entry_tokens "
+            f"({limit:,}): a dialogue's prompt carries an entry whole; split the entry, or raise "
+            "max_entry_tokens in the mapping file for an endpoint with a larger context",
+            path=path,
+            line=row.row,
+        )
+
+
 def build_entry(
     row: RawRow, resolved: ResolvedMapping, mapping: MappingFile, path: Path, source: str
 ) -> KBEntry:
@@ -85,6 +102,7 @@ def build_entry(
             f"entry {name!r} has no facts (fields: {', '.join(resolved.facts)})", path=path, line=row.row
         )
     roles = {role: field for role, field in resolved.roles.items() if role == "name" or field in facts}
+    _check_size(name, facts, mapping.max_entry_tokens, path, row)
     language = mapping.language or ("zh" if cjk_ratio(name + " " + str(facts)) > 0.3 else "en")
     return KBEntry(
         name=name,

@@ -87,6 +87,12 @@ class MappingFile(BaseModel):
     encoding: str | None = None
     heading_level: int | None = Field(default=None, ge=1, le=6, description="Markdown: level per entry")
     chunk_tokens: int = Field(default=200, ge=20, description="Plain text: token budget per chunk")
+    max_entry_tokens: int = Field(
+        default=1024,
+        ge=50,
+        description="Largest entry accepted, its facts estimated in tokens (CJK-aware): a dialogue's "
+        "prompt carries an entry whole, and the embedded model's context is 2,048 tokens",
+    )
 
 
 class ResolvedMapping(BaseModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -154,7 +155,9 @@ class EmbeddedServer:
             stdout=self._log or subprocess.DEVNULL,
             stderr=subprocess.STDOUT,
             env=env,
-            preexec_fn=die_with_parent(),
+            # SIGKILL, not SIGTERM: an orphaned server finished its requests in flight first
+            # (2.5-18 s after a kill -9 of seedforge), answers no one would read
+            preexec_fn=die_with_parent(signal.SIGKILL),
         )
         try:
             track(self.process, f"llama_cpp.server on {self.host}:{self.port}")

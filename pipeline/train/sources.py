@@ -54,6 +54,14 @@ def _messages(raw: Any, where: str) -> list[dict[str, str]]:
     return out
 
 
+def _kind(value: Any) -> str:
+    """What a JSON value is, in JSON's words."""
+    if value is None:
+        return "missing or null"
+    kinds = {bool: "a boolean", int: "a number", float: "a number", list: "a list", dict: "an object"}
+    return f"{kinds.get(type(value), type(value).__name__)}, not a string"
+
+
 def record_from_raw(raw: Any, where: str) -> Record:
     """One user record; raises ValueError saying what is wrong."""
     lineage = Lineage(generator="file")
@@ -66,10 +74,15 @@ def record_from_raw(raw: Any, where: str) -> Record:
         return DialogueRecord(messages=[Message.model_validate(m) for m in messages], lineage=lineage)
     instruction, output = raw.get("instruction"), raw.get("output")
     extra = raw.get("input") if raw.get("input") is not None else ""
-    if not isinstance(instruction, str) or not isinstance(output, str) or not isinstance(extra, str):
+    wrong = [
+        f"{name} is {_kind(value)}"
+        for name, value in (("instruction", instruction), ("input", extra), ("output", output))
+        if not isinstance(value, str)
+    ]
+    if wrong:
         raise ValueError(
             f"{where}: expected an Alpaca record (string instruction, input, output) "
-            f"or a messages record; got keys {sorted(raw)}"
+            f"or a messages record; {', '.join(wrong)}"
         )
     return AlpacaRecord(instruction=instruction, input=extra, output=output, lineage=lineage)
 

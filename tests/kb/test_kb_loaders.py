@@ -219,3 +219,21 @@ def test_text_without_sentence_ends_is_cut_to_the_budget(tmp_path: Path) -> None
     sizes = [len(tokenize(entry.facts["text"])) for entry in entries]
     assert max(sizes) <= 60 and sum(sizes) == len(tokenize(english)) + len(tokenize(chinese)), sizes
     assert len(entries) >= (3000 + 4000) // 60
+
+
+def test_an_entry_too_large_for_a_prompt_is_refused_with_its_row(tmp_path: Path) -> None:
+    """A 2 MB structured entry was accepted; every prompt drawing it then failed with HTTP 400
+    and the command still exited 0."""
+    huge = "fever; " * 300_000
+    rows = [{"condition": "Flu", "symptoms": "fever"}, {"condition": "Everything", "symptoms": huge}]
+    path = tmp_path / "kb.json"
+    path.write_text(json.dumps(rows), encoding="utf-8")
+    with pytest.raises(
+        SeedforgeError, match=r"kb.json:\d+: entry 'Everything'.*over max_entry_tokens \(1,024\)"
+    ):
+        load_entries(path, MappingFile())
+    assert len(load_entries(path, MappingFile(max_entry_tokens=2_000_000))) == 2
+    chinese = tmp_path / "zh.csv"  # Chinese counts at its own rate: 900 characters are over 1,024
+    chinese.write_text("疾病,症状\n流感," + "发热" * 450 + "\n", encoding="utf-8")
+    with pytest.raises(SeedforgeError, match="over max_entry_tokens"):
+        load_entries(chinese, MappingFile())

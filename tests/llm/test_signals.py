@@ -125,6 +125,42 @@ def test_a_child_dies_with_its_parent_even_on_sigkill() -> None:
     wait_until(lambda: gone(child), 5, "the orphan to get SIGTERM")
 
 
+DEAF_PARENT = """
+import signal, subprocess, sys, time
+from pipeline.processes import die_with_parent
+deaf = [
+    sys.executable, "-c", "import signal as s, time; s.signal(s.SIGTERM, s.SIG_IGN); time.sleep(120)"
+]
+child = subprocess.Popen(deaf, preexec_fn=die_with_parent(signal.SIGKILL))
+print(child.pid, flush=True)
+time.sleep(120)
+"""
+
+
+@linux_only
+def test_a_child_that_would_finish_its_work_first_can_be_killed_outright() -> None:
+    # the embedded server's case: on SIGTERM it finished the requests in flight, for no reader
+    parent = subprocess.Popen(
+        [sys.executable, "-c", DEAF_PARENT], cwd=REPO, stdout=subprocess.PIPE, text=True
+    )
+    child = int(read_line(parent))
+    time.sleep(0.5)  # its SIGTERM handler is in place
+    parent.kill()
+    parent.wait()
+    wait_until(lambda: gone(child), 5, "the orphan to get SIGKILL")
+
+
+def test_the_embedded_server_is_killed_outright_when_seedforge_dies(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pipeline.llm.embedded as embedded
+
+    asked: list[int] = []
+    monkeypatch.setattr(embedded, "die_with_parent", lambda signum=signal.SIGTERM: asked.append(signum))
+    monkeypatch.setattr(embedded.subprocess, "Popen", lambda *a, **k: (_ for _ in ()).throw(OSError("stop")))
+    with pytest.raises(OSError, match="stop"):
+        embedded.EmbeddedServer(port=1).launch()
+    assert asked == [signal.SIGKILL]
+
+
 # The entry point's wrapper around a command that holds a tracked child in a `with` block (as
 # `with EmbeddedServer(...)` does); --hang makes its clean-up hang until a second signal.
 COMMAND = """

@@ -38,7 +38,11 @@ def test_json_list_and_jsonl_of_alpaca_and_messages_records(tmp_path: Path) -> N
         ("[]", "no records to train on"),
         (
             '{"instruction": "a", "output": "b"}\n{"instruction": "a"}\n',
-            r"data.jsonl:2: record: expected an Alpaca",
+            r"data.jsonl:2: record: expected an Alpaca.*; output is missing or null$",
+        ),
+        (
+            '{"instruction": "a", "input": 3, "output": null}\n',
+            r"data.jsonl:1: record: .*; input is a number, not a string, output is missing or null$",
         ),
         ('{"instruction": "a", "output": "b"}\nnot json\n', r"data.jsonl:2: not a JSON line"),
         (
