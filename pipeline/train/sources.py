@@ -74,17 +74,17 @@ def record_from_raw(raw: Any, where: str) -> Record:
         return DialogueRecord(messages=[Message.model_validate(m) for m in messages], lineage=lineage)
     instruction, output = raw.get("instruction"), raw.get("output")
     extra = raw.get("input") if raw.get("input") is not None else ""
+    if isinstance(instruction, str) and isinstance(extra, str) and isinstance(output, str):
+        return AlpacaRecord(instruction=instruction, input=extra, output=output, lineage=lineage)
     wrong = [
         f"{name} is {_kind(value)}"
         for name, value in (("instruction", instruction), ("input", extra), ("output", output))
         if not isinstance(value, str)
     ]
-    if wrong:
-        raise ValueError(
-            f"{where}: expected an Alpaca record (string instruction, input, output) "
-            f"or a messages record; {', '.join(wrong)}"
-        )
-    return AlpacaRecord(instruction=instruction, input=extra, output=output, lineage=lineage)
+    raise ValueError(
+        f"{where}: expected an Alpaca record (string instruction, input, output) "
+        f"or a messages record; {', '.join(wrong)}"
+    )
 
 
 def _read_file(path: Path) -> list[Record]:
