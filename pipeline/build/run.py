@@ -152,6 +152,11 @@ def build_dataset(
             publication = publish_fn(
                 config, claim.id, history, generated, dropped, stats, review=review.manifest()
             )
+            seconds = time.monotonic() - started
+            built = DatasetBuild(config, claim, generated, publication, stats, seconds, review=review)
+            # the report before the build is marked finished: a run killed in between resumes
+            # this build, finds its version published and writes the report then
+            built.summary = summarize(built)
             version = publication.version.version if publication.version and publication.new else None
             outcome = {**publication.growth, "nothing_added": publication.nothing_added}
             claim.finish(version, outcome)
@@ -159,9 +164,6 @@ def build_dataset(
         if index is not None:
             index.abort()  # nothing this run staged survives it
         raise
-    seconds = time.monotonic() - started
-    built = DatasetBuild(config, claim, generated, publication, stats, seconds, review=review)
-    built.summary = summarize(built)
     if hooks.on_done:
         hooks.on_done(built)
     return built

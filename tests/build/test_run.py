@@ -123,6 +123,27 @@ def test_a_build_killed_after_publishing_commits_its_index_on_rerun(
     assert states(data_dir)[-1]["status"] == "finished"
 
 
+def test_a_build_is_marked_finished_only_once_its_version_has_its_report(
+    server: FaultServer, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed after being marked finished and before the report, a build left a version with no
+    report.md for good: the next run was a new build."""
+    from pipeline.dataset.builds import ClaimedBuild
+
+    def killed(self, version, outcome):
+        raise KeyboardInterrupt  # as if killed just before the build was marked finished
+
+    with monkeypatch.context() as patched, pytest.raises(KeyboardInterrupt):
+        patched.setattr(ClaimedBuild, "finish", killed)
+        quiet_build(build_config(server.base_url))
+    version = data_dir / "datasets" / "grow" / "v0001"
+    assert "## Growth" in (version / "report.md").read_text()
+    assert states(data_dir)[-1]["status"] == "in_progress"
+    rerun = quiet_build(build_config(server.base_url))  # resumes it, and marks it finished
+    assert rerun.claim.resumed and rerun.publication.version.version == 1
+    assert states(data_dir)[-1]["status"] == "finished"
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [({"language": "zh"}, "language 'en'"), ({"compare": "instruction"}, "compare 'prompt'")],
