@@ -106,6 +106,13 @@ class Preparer:
                 redacted[name] = redact_pii(text, findings)
         return found, redacted
 
+    def _redacted(self, record: Record) -> Record:
+        """`record` with its PII replaced when the pii step runs, as kept records get it."""
+        if "pii" not in self.steps:
+            return record
+        found, redacted = self._pii(record)
+        return with_texts(record, redacted) if found else record
+
     def prepare(self, record: Record) -> PreparedRecord:
         config, clock, seconds = self.config, time.perf_counter, {}
         for step, check in self._checks:  # the config section has the step's name
@@ -113,6 +120,7 @@ class Preparer:
             verdict = check(record, getattr(config, step))
             seconds[step] = clock() - started
             if verdict:
+                record = self._redacted(record)  # a rejected record is kept: without its PII too
                 return PreparedRecord(
                     record, compared_text(record, config.compare), step, verdict, seconds=seconds
                 )
@@ -124,6 +132,7 @@ class Preparer:
             seconds["pii"] = clock() - started
             if found and config.pii.action == "drop":
                 evidence = {"rule": "pii", "types": dict(sorted(found.items())), "fields": sorted(redacted)}
+                record = with_texts(record, redacted)  # dropped for its PII, kept without it
                 return PreparedRecord(
                     record,
                     compared_text(record, config.compare),

@@ -99,3 +99,26 @@ def test_an_address_written_against_chinese_text_is_redacted() -> None:
     assert "zhangsan@example.cn" not in redacted and "li.si@qq.com" not in redacted, redacted
     assert redacted.count("[EMAIL]") == 2 and "[PHONE]" in redacted
     assert find_pii("x@y.c1 and a@b.com2", PIIConfig()) == []
+
+
+def test_rejected_records_are_kept_without_their_pii() -> None:
+    """Rejected records went to the rejected file as they came in: card numbers, SSNs, e-mails."""
+    curator = Curator(CurateConfig(pii=PIIConfig(action="drop")))
+    dropped_for_pii = curator.consider_one(
+        alpaca(
+            "Please check whether this customer's payment card number is valid.",
+            input="Card: 4111 1111 1111 1111, SSN 123-45-6789",
+            output="The card number 4111 1111 1111 1111 passes the Luhn check.",
+        )
+    )
+    assert dropped_for_pii.reason == "pii"
+    assert "4111" not in str(dropped_for_pii.record) and "123-45-6789" not in str(dropped_for_pii.record)
+    assert "[CREDIT_CARD]" in dropped_for_pii.record["input"]
+    earlier_step = Curator(CurateConfig()).consider_one(
+        alpaca("Say hi to max.mustermann@web.de", output="As an AI language model, I cannot say hi.")
+    )
+    assert earlier_step.step != "pii" and "max.mustermann" not in str(earlier_step.record)
+    untouched = Curator(CurateConfig(steps=["output_checks"])).consider_one(  # no pii step: as given
+        alpaca("Say hi to max.mustermann@web.de", output="As an AI language model, I cannot say hi.")
+    )
+    assert "max.mustermann@web.de" in untouched.record["instruction"]

@@ -66,8 +66,9 @@ class DialogueCuration:
             ("output_checks", check_outputs(view, self.output_config) if self.output_checks else None),
             ("structure", self._structure(view) if self.structure else None),
         ):
-            if verdict is not None:
-                return CuratedDialogue(record, _rejection(record, step, verdict))
+            if verdict is not None:  # a rejected dialogue is kept too: without its PII
+                kept_as = self.redact(record, count=False) if self.pii else record
+                return CuratedDialogue(kept_as, _rejection(kept_as, step, verdict))
         return CuratedDialogue(self.redact(record) if self.pii else record, None)
 
     def _structure(self, view: DialogueRecord) -> Verdict | None:
@@ -85,17 +86,19 @@ class DialogueCuration:
                 )
         return None
 
-    def redact(self, record: DialogueOut) -> DialogueOut:
-        """Every message with its PII replaced by typed placeholders (a fresh id when changed)."""
+    def redact(self, record: DialogueOut, count: bool = True) -> DialogueOut:
+        """Every message with its PII replaced by typed placeholders (a fresh id when changed);
+        `count`: add what was found to the run's figures (those are of kept dialogues)."""
         redacted: dict[str, str] = {}
         for name, text in text_fields(record):
             findings = find_pii(text, self.pii_config)
             if findings:
-                self.pii_found.update(count_kinds(findings))
+                if count:
+                    self.pii_found.update(count_kinds(findings))
                 redacted[name] = redact_pii(text, findings)
         if not redacted:
             return record
-        self.records_redacted += 1
+        self.records_redacted += count
         return with_texts(record, redacted)
 
     def figures(self) -> dict[str, object]:

@@ -62,6 +62,21 @@ def test_pii_is_redacted_in_every_message_with_typed_placeholders() -> None:
     }
 
 
+def test_a_rejected_dialogue_is_kept_without_its_pii() -> None:
+    record = three_turns(
+        "As an AI language model, I think it is gout; mail clinic@example.org for a serum uric acid test.",
+        "A nurse takes a little blood from your arm.",
+        "Watch for stomach upset.",
+    )
+    curation = DialogueCuration()
+    curated = curation.curate(record)
+    assert curated.rejected is not None
+    assert "clinic@example.org" not in str(curated.rejected.record) and "[EMAIL]" in str(
+        curated.rejected.record
+    )
+    assert curation.figures()["pii"]["records_redacted"] == 0  # the figures are of kept dialogues
+
+
 def test_single_turn_records_are_redacted_too() -> None:
     curated = DialogueCuration().curate(single(ask=ASK + " Text me on +86 138 0013 8000."))
     assert isinstance(curated.record, AlpacaRecord) and curated.record.input.endswith("Text me on [PHONE].")
