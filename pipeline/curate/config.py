@@ -96,6 +96,10 @@ class OutputCheckConfig(StrictModel):
 class StructureConfig(StrictModel):
     """What a reader sees at a glance (English and Chinese): each check can be turned off."""
 
+    chat_rules: bool = Field(
+        default=True,
+        description="Dialogues: user and assistant alternating from the user, ending with the assistant",
+    )
     prompt_leakage: bool = Field(default=True, description="The generation prompt inside a field")
     markup_debris: bool = Field(default=True, description="JSON seams, stray braces, HTML tags")
     fragments: bool = Field(default=True, description="Instructions that start or end mid-sentence")

@@ -13,11 +13,15 @@ a model (English and Chinese). Each is a rule with a stable reason code and its 
   cut_output         an output stopping mid-word, mid-sentence or short of the items it announced
   wrong_answer_type  a label for writing, prose for a label, no code / number / yes-no /
                      translation where one is asked
+  chat_rules         a dialogue no chat consumer accepts: not user and assistant alternating
+                     from the user, or not ending with the assistant's answer
 
-Dialogues get the checks that apply to chat turns (leakage, debris, role confusion, cuts)."""
+Dialogues get the checks that apply to chat turns (chat rules, leakage, debris, role confusion,
+cuts)."""
 
 from __future__ import annotations
 
+from pipeline.chat_rules import chat_problem
 from pipeline.curate.config import StructureConfig
 from pipeline.curate.language import detect, names_language
 from pipeline.curate.structure.answers import cut_short, unrelated, wrong_type
@@ -31,7 +35,7 @@ from pipeline.curate.structure.roles import role_confusion
 from pipeline.curate.structure.task_form import not_a_task
 from pipeline.curate.verdict import Rule, Verdict, first_violation
 from pipeline.curate.views import answers_of, input_of, instruction_of, is_chinese, text_fields
-from pipeline.records import AlpacaRecord, Record
+from pipeline.records import AlpacaRecord, DialogueRecord, Record
 
 CLASSIFICATION_TEMPLATE = "class_instances"  # in the template name of classification records
 _LANGUAGES = ("en", "zh", "fr", "de", "es", "it", "pt", "ja", "ko", "ru")
@@ -39,6 +43,14 @@ _LANGUAGES = ("en", "zh", "fr", "de", "es", "it", "pt", "ja", "ko", "ru")
 
 def is_classification(record: Record) -> bool:
     return CLASSIFICATION_TEMPLATE in (record.lineage.template or "")
+
+
+def _chat_rules(record: Record, config: StructureConfig) -> Verdict | None:
+    """What `seedforge export` and every chat consumer would refuse, dropped here instead."""
+    if not (config.chat_rules and isinstance(record, DialogueRecord)):
+        return None
+    problem = chat_problem([m.model_dump() for m in record.messages])
+    return Verdict("chat_rules", {"field": "messages", "term": problem}) if problem else None
 
 
 def _leakage(record: Record, config: StructureConfig) -> Verdict | None:
@@ -168,6 +180,7 @@ def _answer_type(record: Record, config: StructureConfig) -> Verdict | None:
 
 
 STRUCTURE_RULES: tuple[Rule[StructureConfig], ...] = (
+    Rule("chat_rules", _chat_rules),
     Rule("prompt_leakage", _leakage),
     Rule("markup_debris", _debris),
     Rule("fragment", _fragment),
