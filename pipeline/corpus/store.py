@@ -119,11 +119,25 @@ def resolve_corpus(spec: str | Path) -> Path:
 def load_manifest(path: Path) -> CorpusManifest:
     file = Path(path) / MANIFEST
     try:
-        return CorpusManifest.model_validate(json.loads(file.read_text(encoding="utf-8")))
+        raw = json.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SeedforgeError("not a corpus version (no manifest.json)", path=path) from None
-    except (ValueError, ValidationError) as exc:
+    except ValueError as exc:
         raise SeedforgeError(f"unreadable corpus manifest: {exc}", path=file) from None
+    if isinstance(raw, dict) and "dataset" in raw and "splits" not in raw:
+        raise SeedforgeError(
+            "a dataset version, not a corpus version: this command reads a pretraining corpus "
+            "(`seedforge corpus build`); dataset versions go to `seedforge train` and `export`",
+            path=path,
+        )
+    try:
+        return CorpusManifest.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "the manifest"
+        raise SeedforgeError(
+            f"unreadable corpus manifest: {where}: {first['msg']} ({exc.error_count()} problem(s))", path=file
+        ) from None
 
 
 def _check_split(split: str) -> None:

@@ -80,6 +80,12 @@ def curate_file(
     if dask is not None and jobs:
         raise SeedforgeError(f"--jobs {jobs} and --dask {dask}: choose one way to prepare records")
     # --out may be the input itself (outputs replace it only at the end); side outputs may not
+    if rejected is None and Path(out).resolve() == Path(source).resolve():
+        raise SeedforgeError(
+            "--out is the input file: curating in place needs --rejected FILE, or the records "
+            "curation drops would be left nowhere",
+            path=out,
+        )
     check_output_files({"--out": out, "--rejected": rejected, "--report": report}, {})
     check_output_files({"--rejected": rejected, "--report": report}, {"input": source})
     with ExitStack() as stack:

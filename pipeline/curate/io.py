@@ -105,6 +105,8 @@ def _jsonl(path: Path, handle: IO[bytes]) -> Iterator[tuple[int, Any]]:
 def read_items(path: str | Path) -> Iterator[tuple[int, Any]]:
     """(line, parsed JSON value) in file order; JSON errors name the file and line."""
     path = Path(path)
+    if path.is_dir():
+        raise SeedforgeError("a folder, not a file: give the JSON or JSONL file to read", path=path)
     if not path.is_file():
         raise SeedforgeError("input file not found", path=path)
     with open(path, "rb") as handle:

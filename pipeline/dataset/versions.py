@@ -234,6 +234,12 @@ def load_version(path: Path) -> tuple[DatasetVersion, list[Record], list[Record]
         raise SeedforgeError("not a dataset version (no manifest.json)", path=path)
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if isinstance(manifest, dict) and "splits" in manifest and "dataset" not in manifest:
+            raise SeedforgeError(
+                "a corpus version (pretraining text), not a dataset version: it goes to "
+                "`seedforge pretrain` and `vocab extend`",
+                path=path,
+            )
         expected = {name: manifest["files"][name]["sha256"] for name in (TRAIN, HELDOUT)}
         version = DatasetVersion(manifest["dataset"], manifest["version"], path)
     except KeyError as exc:

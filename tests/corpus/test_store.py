@@ -88,3 +88,25 @@ def test_truncated_block_file_is_refused(data_dir: Path) -> None:
         handle.write(b"\x00\x00")
     with pytest.raises(SeedforgeError, match="not a whole number"):
         load_blocks(path, "train")
+
+
+def test_a_dataset_version_or_a_damaged_manifest_is_named_in_one_line(tmp_path: Path) -> None:
+    """A dataset version passed where a corpus is read printed 20 lines of pydantic errors."""
+    from pipeline.corpus.store import load_manifest
+    from pipeline.dataset.versions import load_version
+
+    dataset = tmp_path / "v0001"
+    dataset.mkdir()
+    (dataset / "manifest.json").write_text(json.dumps({"dataset": "demo", "version": 1, "files": {}}))
+    with pytest.raises(SeedforgeError, match="a dataset version, not a corpus version") as caught:
+        load_manifest(dataset)
+    assert "\n" not in str(caught.value)
+    corpus = tmp_path / "c0001"
+    corpus.mkdir()
+    (corpus / "manifest.json").write_text(json.dumps({"name": "medical", "version": 1, "splits": {}}))
+    with pytest.raises(SeedforgeError, match="a corpus version .*, not a dataset version"):
+        load_version(corpus)
+    with pytest.raises(
+        SeedforgeError, match=r"unreadable corpus manifest: created_at: Field required \(\d+ problem"
+    ):
+        load_manifest(corpus)

@@ -186,6 +186,22 @@ def test_malformed_input_names_file_and_line_and_writes_nothing(
 def test_missing_input_file(tmp_path: Path) -> None:
     result = runner.invoke(app, ["curate", str(tmp_path / "nope.json"), "--out", str(tmp_path / "o.json")])
     assert result.exit_code == 2 and "input file not found" in result.output
+    result = runner.invoke(app, ["curate", str(tmp_path), "--out", str(tmp_path / "o.json")])
+    assert result.exit_code == 2 and "a folder, not a file" in result.output
+
+
+def test_curating_in_place_needs_a_rejected_file(tmp_path: Path) -> None:
+    """`curate IN --out IN` replaced the input with what it kept, and the rest existed nowhere."""
+    source = write_jsonl(tmp_path / "in.jsonl", RECORDS)
+    before = source.read_bytes()
+    result = runner.invoke(app, ["curate", str(source), "--out", str(source)])
+    assert result.exit_code == 2 and "curating in place needs --rejected" in " ".join(result.output.split())
+    assert source.read_bytes() == before
+    rejected = tmp_path / "r.jsonl"
+    result = runner.invoke(app, ["curate", str(source), "--out", str(source), "--rejected", str(rejected)])
+    assert result.exit_code == 0, result.output
+    kept, dropped = source.read_text().splitlines(), rejected.read_text().splitlines()
+    assert len(kept) + len(dropped) == len(before.decode().splitlines())
 
 
 def test_curate_does_not_import_torch_transformers_or_prefect(tmp_path: Path) -> None:
