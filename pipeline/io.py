@@ -286,14 +286,16 @@ def read_yaml_mapping(
     return data, text
 
 
-def validate_yaml(model: type[ModelT], data: dict[str, Any], text: str, path: Path) -> ModelT:
-    """`data` (read from `text`, the file at `path`) as `model`; the first validation error is
-    raised as SeedforgeError naming the field, the file and the line."""
+def validate_yaml(
+    model: type[ModelT], data: dict[str, Any], text: str, path: Path, under: tuple[str, ...] = ()
+) -> ModelT:
+    """`data` (read from `text`, the file at `path`, where it sits under the keys `under`) as
+    `model`; the first validation error is raised as SeedforgeError naming the field, the file
+    and the line."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"])
-        raise SeedforgeError(
-            f"{field}: {first['msg']}", path=path, line=yaml_line(text, first["loc"])
-        ) from None
+        loc = (*under, *first["loc"])
+        field = ".".join(str(part) for part in loc)
+        raise SeedforgeError(f"{field}: {first['msg']}", path=path, line=yaml_line(text, loc)) from None

@@ -7,7 +7,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from pipeline.errors import SeedforgeError
 from pipeline.train.config import TrainConfig
@@ -61,6 +61,12 @@ class PretrainConfig(HardwareConfig):
     seed: int = 42
     torch_threads: int | None = Field(default=None, description="Default: SEEDFORGE_TORCH_THREADS")
 
+    @model_validator(mode="after")
+    def _micro_batch_within_the_step(self) -> PretrainConfig:
+        """As TrainConfig: a micro-batch larger than the batch is the batch."""
+        self.__dict__["micro_batch_size"] = min(self.micro_batch_size, self.batch_size)
+        return self
+
     def loop_config(self, block_size: int) -> TrainConfig:
         """The settings the shared training loop reads: one block per row, no packing (a block
         is already full), every token learned."""
@@ -103,5 +109,5 @@ def load_pretrain_config(path: Path) -> PretrainConfig:
         raise SeedforgeError("config file not found", path=path)
     data, text = read_yaml_mapping(path, contents="pretrain settings")
     if set(data) == {"pretrain"} and isinstance(data["pretrain"], dict):
-        data = data["pretrain"]
+        return validate_yaml(PretrainConfig, data["pretrain"], text, path, under=("pretrain",))
     return validate_yaml(PretrainConfig, data, text, path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from pipeline.train.hardware import HardwareConfig
 
@@ -57,6 +57,14 @@ class TrainConfig(HardwareConfig):
     save_total_limit: int = Field(default=3, ge=1)
     seed: int = 42
     torch_threads: int | None = Field(default=None, description="Default: SEEDFORGE_TORCH_THREADS")
+
+    @model_validator(mode="after")
+    def _micro_batch_within_the_step(self) -> TrainConfig:
+        """A forward pass never holds more than a step: a larger micro-batch is the batch, as
+        the loop runs it, so that run cards and checkpoints record what ran."""
+        # through __dict__: an assignment would validate the model again, and again
+        self.__dict__["micro_batch_size"] = min(self.micro_batch_size, self.batch_size)
+        return self
 
     @field_validator("template")
     @classmethod

@@ -37,6 +37,9 @@ def test_bad_config_and_unknown_corpus(data_dir: Path, tmp_path: Path) -> None:
     config.write_text("learning_rat: 0.1\n", encoding="utf-8")
     result = runner.invoke(app, ["pretrain", "clinic", "--out", str(tmp_path / "o"), "--config", str(config)])
     assert result.exit_code == 2 and "learning_rat" in result.output and "bad.yaml:1" in result.output
+    config.write_text("pretrain:\n  max_steps: 2\n  lora_rr: 3\n", encoding="utf-8")  # nested: its line
+    result = runner.invoke(app, ["pretrain", "clinic", "--out", str(tmp_path / "o"), "--config", str(config)])
+    assert result.exit_code == 2 and "bad.yaml:3: pretrain.lora_rr" in " ".join(result.output.split())
     result = runner.invoke(app, ["pretrain", "nowhere", "--out", str(tmp_path / "o")])
     assert result.exit_code == 2 and "no corpus named 'nowhere'" in result.output
     result = runner.invoke(app, ["pretrain", "nowhere", "--out", str(tmp_path / "o"), "--batch-size", "0"])

@@ -200,3 +200,12 @@ def test_hub_kernels_stay_off_unless_the_user_asks(
     monkeypatch.setenv("USE_HUB_KERNELS", "YES")  # the user's choice is kept
     load_causal_lm(str(tiny_llama_dir), Placement("cpu", "fp32"))
     assert os.environ["USE_HUB_KERNELS"] == "YES"
+
+
+def test_a_micro_batch_larger_than_the_batch_is_recorded_as_what_runs() -> None:
+    """`--micro-batch-size 3 --batch-size 2` ran 2 a step while the run card said 3."""
+    from pipeline.pretrain.config import PretrainConfig
+
+    assert TrainConfig(batch_size=2).micro_batch_size == 2
+    assert TrainConfig(batch_size=8, micro_batch_size=3).micro_batch_size == 3
+    assert PretrainConfig(batch_size=2, micro_batch_size=3).model_dump()["micro_batch_size"] == 2
