@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import Field
 
 from pipeline.curate.config import CurateConfig
-from pipeline.dataset.config import ALL_FORMATS, ExportName, HistoryConfig
+from pipeline.dataset.config import ALL_FORMATS, ExportName, HistoryConfig, LicenseId
 from pipeline.errors import SeedforgeError
 from pipeline.evaluate.config import EvaluateConfig
 from pipeline.generate.dialogues.config import DialogueConfig
@@ -69,7 +69,7 @@ class BuildConfig(StrictModel):
     )
     evaluate: EvaluateConfig = Field(default_factory=EvaluateConfig)
     exports: list[ExportName] = Field(default_factory=lambda: list(ALL_FORMATS))
-    license: str | None = Field(default=None, description=LICENSE_HELP)
+    license: LicenseId | None = Field(default=None, description=LICENSE_HELP)
     review: ReviewConfig = Field(
         default_factory=ReviewConfig,
         description="Human review before the version is published (off while review.sample is 0)",
@@ -154,7 +154,7 @@ class KnowledgeBaseParams(StrictModel):
     llm: LLMConfig = Field(default_factory=lambda: LLMConfig(max_tokens=256))
     evaluate: EvaluateConfig = Field(default_factory=EvaluateConfig)
     exports: list[ExportName] = Field(default_factory=lambda: list(KB_DEFAULT_EXPORTS))
-    license: str | None = Field(default=None, description=LICENSE_HELP)
+    license: LicenseId | None = Field(default=None, description=LICENSE_HELP)
 
 
 class CurateFileParams(StrictModel):

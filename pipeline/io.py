@@ -209,6 +209,19 @@ def staging_dir(final: Path) -> Iterator[Path]:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def _plain_file_modes(staging: Path) -> None:
+    """Files a library wrote owner-only (safetensors writes weights through a temporary file:
+    0600) get the mode a plain `open` gives, as every other output has: a worker or a llama.cpp
+    server running as another user must read them. The folder was made with the umask's mode,
+    so its own mode says what that is."""
+    mode = staging.stat().st_mode & _FILE_MODE
+    if mode == 0o600:
+        return
+    for path in staging.rglob("*"):
+        if path.is_file() and not path.is_symlink() and path.stat().st_mode & 0o777 == 0o600:
+            path.chmod(mode)
+
+
 def publish_dir(staging: Path, final: Path, *, replace: bool = True) -> None:
     """Move the fully written directory `staging` to `final` by rename (same file system).
 
@@ -216,6 +229,7 @@ def publish_dir(staging: Path, final: Path, *, replace: bool = True) -> None:
     place; if that rename fails the old directory is put back. replace=False: a non-empty `final`
     makes the rename fail with OSError (how concurrent writers claim a name: the loser sees it)."""
     staging, final = Path(staging), Path(final)
+    _plain_file_modes(staging)
     if not replace or not final.exists():
         os.rename(staging, final)
         return

@@ -111,3 +111,22 @@ def test_atomic_files_appear_together_or_not_at_all(tmp_path: Path) -> None:
         raise RuntimeError("curation failed")
     assert kept.read_text(encoding="utf-8") == "a\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.jsonl", "sub"]
+
+
+def test_a_published_folder_has_no_owner_only_files(tmp_path: Path) -> None:
+    """safetensors writes weights 0600: adapters and merged models were unreadable to a worker
+    or a llama.cpp server running as another user, while every other output followed the umask."""
+    import torch
+    from safetensors.torch import save_file
+
+    previous = os.umask(0o022)
+    try:
+        with staging_dir(tmp_path / "adapter") as staging:
+            save_file({"w": torch.zeros(2)}, str(staging / "adapter_model.safetensors"))
+            (staging / "script.sh").write_text("#!/bin/sh\n")
+            (staging / "script.sh").chmod(0o700)  # not owner-only in the sense above: left alone
+            publish_dir(staging, tmp_path / "adapter")
+    finally:
+        os.umask(previous)
+    assert _mode(tmp_path / "adapter" / "adapter_model.safetensors") == 0o644
+    assert _mode(tmp_path / "adapter" / "script.sh") == 0o700

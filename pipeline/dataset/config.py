@@ -3,15 +3,33 @@ dataset relates to the earlier builds of the same name; and the formats of `seed
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from pipeline.settings import StrictModel
 
 ExportName = Literal["alpaca_json", "jsonl", "sharegpt", "openai_chat", "parquet"]
 ALL_FORMATS: tuple[ExportName, ...] = ("alpaca_json", "jsonl", "sharegpt", "openai_chat", "parquet")
+
+
+_LICENSE_ID = re.compile(r"[a-z0-9][a-z0-9.+-]*")
+
+
+def check_license_id(value: str) -> str:
+    """A Hugging Face licence id ("cc-by-4.0", "apache-2.0", "other"): the Hub refuses a card
+    whose licence is anything else."""
+    if not _LICENSE_ID.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a licence id: lower-case letters, digits, '.', '-' and '+' "
+            "(e.g. cc-by-4.0, apache-2.0, mit, other)"
+        )
+    return value
+
+
+LicenseId = Annotated[str, AfterValidator(check_license_id)]
 
 
 class ExportFormat(StrEnum):

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.dataset.chat import check_chat_rules
-from pipeline.dataset.config import ExportFormat
+from pipeline.dataset.config import ExportFormat, check_license_id
 from pipeline.dataset.exports import (
     ALPACA,
     DATASET_INFO,
@@ -92,6 +92,11 @@ def export_version(
     """Write `fmt` of the version `spec` (a version folder, NAME for its latest version, or
     NAME@vN) into `out`. Bad input raises SeedforgeError with nothing written."""
     out = Path(out).absolute()  # "." has no name to stage beside
+    if license_id is not None:
+        try:
+            check_license_id(license_id)
+        except ValueError as exc:
+            raise SeedforgeError(f"--license: {exc}") from None
     check_out(out, overwrite)
     version_dir = resolve_version(str(spec))
     refuse_replacing(out, [version_dir, data_dir(), Path.cwd()])

@@ -166,6 +166,9 @@ def test_hf_card_states_counts_lineage_licence_and_config(
     assert "seeds: seed_tasks.jsonl" in body and "/home/someone" not in body  # no local paths
     assert export("inst", "--format", "hf", "--out", str(out), "--overwrite", "--license", "mit")[0] == 0
     assert yaml.safe_load((out / "README.md").read_text().split("---\n")[1])["license"] == "mit"
+    before = (out / "README.md").read_text()  # a licence the Hub would refuse: nothing written
+    code, output = export("inst", "--format", "hf", "--out", str(out), "--overwrite", "--license", "my licence")
+    assert code == 2 and "not a licence id" in output and (out / "README.md").read_text() == before
 
 
 def test_a_version_without_a_licence_or_categories(dialogue_version: DatasetVersion, tmp_path: Path) -> None:
