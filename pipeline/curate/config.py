@@ -91,6 +91,13 @@ class OutputCheckConfig(StrictModel):
         description="Besides finish_reason=length: unclosed code fences, "
         "answers that stop on a comma or a dangling connective",
     )
+    repetition_share: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="An answer with more of its words inside repeated 8-word runs than this is a "
+        "loop (repetitive_output); 1 turns the check off",
+    )
 
 
 class StructureConfig(StrictModel):

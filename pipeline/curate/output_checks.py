@@ -1,7 +1,8 @@
 """Checks on the answer side, which none of the original projects shipped: empty answers,
 answers that repeat the question, truncated answers, refusals and "as an AI language model"
-self-references, answers in another language than the question, and template leftovers
-(unfilled placeholders, chat-template tokens, generation-format markers).
+self-references, answers in another language than the question, template leftovers
+(unfilled placeholders, chat-template tokens, generation-format markers) and answers caught in
+a loop (the same words over and over).
 
 An Alpaca record has one answer (`output`); a dialogue has one per assistant turn."""
 
@@ -12,6 +13,7 @@ import re
 from pipeline.curate.config import OutputCheckConfig
 from pipeline.curate.language import detect, names_language
 from pipeline.curate.pattern_screen import screened
+from pipeline.curate.repetition import repeated_share
 from pipeline.curate.verdict import Rule, Verdict, first_violation
 from pipeline.curate.views import answers_of, input_of, instruction_of, text_fields
 from pipeline.records import Record
@@ -99,6 +101,17 @@ def _template_leftover(record: Record, config: OutputCheckConfig) -> Verdict | N
     return None
 
 
+def _repetition(record: Record, config: OutputCheckConfig) -> Verdict | None:
+    if config.repetition_share >= 1:
+        return None
+    for answer in answers_of(record):
+        loop = repeated_share(answer.text, config.repetition_share)
+        if loop is not None:
+            evidence = {"term": loop.phrase, "times": loop.times, "share": loop.share, "field": answer.field}
+            return Verdict("repetitive_output", evidence)
+    return None
+
+
 def _language_mismatch(record: Record, config: OutputCheckConfig) -> Verdict | None:
     if not config.language_mismatch:
         return None
@@ -130,6 +143,7 @@ OUTPUT_RULES: tuple[Rule[OutputCheckConfig], ...] = (
     Rule("echo", _echo),
     Rule("self_reference_or_refusal", _self_reference_or_refusal),
     Rule("template_leftover", _template_leftover),
+    Rule("repetition", _repetition),
     Rule("language", _language_mismatch),
 )
 

@@ -30,7 +30,11 @@ def reason(record, config: OutputCheckConfig | None = None) -> str | None:
         ("I'm just an AI, but tides come from the moon.", "ai_self_reference"),
         ("I'm sorry, but I can't help with that request.", "refusal"),
         ("I cannot provide information about this topic.", "refusal"),
-        ("Tides matter a lot. " * 20 + "I cannot stress enough how regular they are.", None),
+        (  # a refusal's words past the opening window are prose (varied filler: a loop is its own drop)
+            " ".join(f"Tide number {n} arrives about twelve hours after tide {n - 1}." for n in range(2, 8))
+            + " I cannot stress enough how regular they are.",
+            None,
+        ),
         ("<noinput>", "template_leftover"),
         ("Dear [Your Name], tides are caused by the moon's pull on the sea.", "template_leftover"),
         ("Tides are caused by the moon.<|im_end|>", "template_leftover"),

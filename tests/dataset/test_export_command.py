@@ -167,7 +167,9 @@ def test_hf_card_states_counts_lineage_licence_and_config(
     assert export("inst", "--format", "hf", "--out", str(out), "--overwrite", "--license", "mit")[0] == 0
     assert yaml.safe_load((out / "README.md").read_text().split("---\n")[1])["license"] == "mit"
     before = (out / "README.md").read_text()  # a licence the Hub would refuse: nothing written
-    code, output = export("inst", "--format", "hf", "--out", str(out), "--overwrite", "--license", "my licence")
+    code, output = export(
+        "inst", "--format", "hf", "--out", str(out), "--overwrite", "--license", "my licence"
+    )
     assert code == 2 and "not a licence id" in output and (out / "README.md").read_text() == before
 
 
