@@ -16,13 +16,13 @@ from pipeline.errors import SeedforgeError
 from pipeline.evaluate.config import EvaluateConfig
 from pipeline.generate.dialogues.config import DialogueConfig
 from pipeline.generate.self_instruct.config import GenerateConfig
-from pipeline.io import read_yaml_mapping, validate_yaml
 from pipeline.llm.config import LLMConfig
 from pipeline.review.config import ReviewConfig
 from pipeline.score.config import ScoreConfig
 from pipeline.settings import StrictModel, data_dir, resolve_path
 from pipeline.study.config import SizeStudyConfig
 from pipeline.train.config import TrainConfig
+from pipeline.yaml_input import read_yaml_mapping, validate_yaml
 
 __all__ = [
     "BuildConfig",

@@ -26,8 +26,8 @@ def _floats(value: str) -> list[float]:
 def _study_config(config_file: Optional[Path], overrides: dict[str, Any]) -> Any:
     from pydantic import ValidationError
 
-    from pipeline.io import read_yaml_mapping, validate_yaml
     from pipeline.study.config import SizeStudyConfig
+    from pipeline.yaml_input import read_yaml_mapping, validate_yaml
 
     data: dict[str, Any] = {}
     if config_file is not None:

@@ -38,7 +38,7 @@ class CorpusConfig(StrictModel):
 
 def load_corpus_config(path: Path | None) -> CorpusConfig:
     """The defaults, or the YAML file at `path` over them."""
-    from pipeline.io import read_yaml_mapping, validate_yaml
+    from pipeline.yaml_input import read_yaml_mapping, validate_yaml
 
     if path is None:
         return CorpusConfig()

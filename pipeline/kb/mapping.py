@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.errors import SeedforgeError
-from pipeline.io import read_yaml_mapping, validate_yaml
+from pipeline.yaml_input import read_yaml_mapping, validate_yaml
 
 Domain = Literal["medical", "product_support", "generic"]
 

@@ -103,7 +103,7 @@ class PretrainConfig(HardwareConfig):
 
 def load_pretrain_config(path: Path) -> PretrainConfig:
     """A YAML file of PretrainConfig fields, at its top level or under `pretrain:`."""
-    from pipeline.io import read_yaml_mapping, validate_yaml
+    from pipeline.yaml_input import read_yaml_mapping, validate_yaml
 
     if not path.is_file():
         raise SeedforgeError("config file not found", path=path)

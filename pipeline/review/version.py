@@ -29,7 +29,6 @@ from pipeline.dataset.versions import (
     write_version,
 )
 from pipeline.errors import SeedforgeError
-from pipeline.io import read_yaml_mapping, validate_yaml
 from pipeline.records import Record, RejectedRecord, content_hash
 from pipeline.review.decisions import Applied, apply_session, check_submission
 from pipeline.review.gate import new_session
@@ -37,6 +36,7 @@ from pipeline.review.models import Decision, ReviewSession, Submission, Verdict
 from pipeline.review.sampling import Sampled, sample_for_review
 from pipeline.review.stats import ReviewStats, session_stats
 from pipeline.review.store import ReviewStore
+from pipeline.yaml_input import read_yaml_mapping, validate_yaml
 
 
 class DecisionFile(BaseModel):

@@ -16,12 +16,13 @@ from pydantic import BaseModel, ValidationError
 
 from pipeline.curate.io import RecordWriter, read_items, to_record
 from pipeline.errors import SeedforgeError
-from pipeline.io import AtomicFiles, read_yaml_mapping, yaml_line
+from pipeline.io import AtomicFiles
 from pipeline.llm.config import LLMConfig
 from pipeline.records import Record
 from pipeline.score.config import ScoreConfig
 from pipeline.score.run import ScoreOutcome
 from pipeline.settings import resolve_path
+from pipeline.yaml_input import read_yaml_mapping, yaml_line
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,8 @@ from typing import Any
 from pydantic import Field, ValidationError, field_validator
 
 from pipeline.errors import SeedforgeError
-from pipeline.io import read_yaml_mapping, yaml_line
 from pipeline.settings import StrictModel
+from pipeline.yaml_input import read_yaml_mapping, yaml_line
 
 SCALE = (1, 2, 3, 4, 5)
 
