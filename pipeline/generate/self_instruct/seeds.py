@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pipeline.errors import SeedforgeError
 from pipeline.evaluate.rubrics import canonical_category
 from pipeline.records import Instance, SeedTask
+from pipeline.settings import resolve_path
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 SCHEMA_KEYS = {"id", "name", "instances"}  # is_classification may sit on a plain line too
@@ -101,7 +102,9 @@ def _with_category(task: SeedTask, path: Path, line_no: int) -> SeedTask:
 
 
 def load_seed_tasks(path: str | Path) -> list[SeedTask]:
-    path = Path(path)
+    """The seed tasks of `path`; a relative `seeds/...` path that is not under the working
+    directory is the copy shipped with seedforge (a flow form's value, as a config file's)."""
+    path = resolve_path(path)
     if not path.is_file():
         raise SeedforgeError("seed file not found", path=path)
     tasks: list[SeedTask] = []

@@ -168,3 +168,15 @@ def test_shipped_seeds_cover_every_category(language: str) -> None:
         assert len(hits) >= 3, (language, category, len(hits))
     assert sum(t.is_classification for t in tasks) >= 0.15 * len(tasks)
     assert sum(any(i.input for i in t.instances) for t in tasks) >= len(tasks) // 2  # tasks with inputs
+
+
+def test_a_shipped_seeds_path_from_a_flow_form_is_found_from_any_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deployment run given `generate.seeds: seeds/seed_tasks_en.jsonl` failed with "seed file
+    not found" wherever the working folder had no seeds/ (the compose image's /app): only a
+    config file's paths were resolved."""
+    monkeypatch.chdir(tmp_path)
+    assert len(load_seed_tasks("seeds/seed_tasks_en.jsonl")) > 100
+    with pytest.raises(SeedforgeError, match="seed file not found"):
+        load_seed_tasks("seeds/no_such_file.jsonl")
