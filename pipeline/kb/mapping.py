@@ -156,14 +156,26 @@ def resolve_mapping(
     if mapping.name is not None:
         name = existing(mapping.name, "mapped name field")
     else:
+        # the first field names the entries when nothing else does, unless it holds facts of a
+        # known role: a file of symptoms and tests with no name column is refused, not named
+        # by its symptoms
+        first = fields[0] if fields and _detect_role(fields[0]) is None else None
         name = (
             roles.get("name")
             or next((f for f in fields if _detect_role(f) == "name"), None)
             or default_name
-            or (fields[0] if fields else None)
+            or first
         )
         if name is None:
-            raise SeedforgeError("no fields found to name entries", path=path, line=header_line)
+            held = (
+                f"its first field, {fields[0]!r}, holds {_detect_role(fields[0])}" if fields else "no fields"
+            )
+            raise SeedforgeError(
+                f"no field names the entries ({held}): add a column such as "
+                f"{', '.join(sorted(ROLE_SYNONYMS['name'])[:4])}, or set `name:` in a --mapping file",
+                path=path,
+                line=header_line,
+            )
     roles["name"] = name
     facts = (
         [existing(f, "mapped fact field") for f in mapping.facts]

@@ -237,3 +237,16 @@ def test_an_entry_too_large_for_a_prompt_is_refused_with_its_row(tmp_path: Path)
     chinese.write_text("疾病,症状\n流感," + "发热" * 450 + "\n", encoding="utf-8")
     with pytest.raises(SeedforgeError, match="over max_entry_tokens"):
         load_entries(chinese, MappingFile())
+
+
+def test_a_file_without_a_name_column_is_refused_not_named_by_its_facts(tmp_path: Path) -> None:
+    """`symptoms,tests` was ingested with each entry named by its symptoms, which then vanished
+    from its facts."""
+    path = tmp_path / "nameless.csv"
+    path.write_text('symptoms,tests\n"fever; cough","rapid test"\n', encoding="utf-8")
+    with pytest.raises(SeedforgeError, match=r"nameless.csv:1: no field names the entries .*'symptoms'"):
+        load_entries(path, MappingFile())
+    assert load_entries(path, MappingFile(name="tests"))[0].name == "rapid test"  # said outright: fine
+    generic = tmp_path / "products.csv"  # a first field of no known role still names them
+    generic.write_text("product,price\nWidget,3\n", encoding="utf-8")
+    assert load_entries(generic, MappingFile())[0].name == "Widget"
