@@ -17,6 +17,7 @@ from flows.artifacts import publish_dataset_link, publish_markdown, publish_samp
 from flows.hooks import stop_child_processes
 from flows.key_block import load_api_key_from_block
 from flows.logs import warn_if_budget_stop
+from flows.retries import retry_unless_it_fails_the_same
 from flows.review_gate import review_gate
 from pipeline.build.publish import publish_build
 from pipeline.build.run import build_dataset as run_build
@@ -35,9 +36,13 @@ def nightly_config() -> BuildConfig:
 
 
 # calls an external service: retried; a retry replays what the journal already holds
-generate_batch_task = task(name="generate-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)(
-    generate_batch
-)
+generate_batch_task = task(
+    name="generate-batch",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=5,
+    retry_condition_fn=retry_unless_it_fails_the_same,
+)(generate_batch)
 # the next version, then the index: a rerun finds a published version and only commits
 publish_task = task(name="write-dataset-version", cache_policy=NO_CACHE)(publish_build)
 

@@ -12,6 +12,7 @@ from prefect.cache_policies import NO_CACHE
 from flows.artifacts import artifact_key
 from flows.hooks import stop_child_processes
 from flows.key_block import load_api_key_from_block
+from flows.retries import retry_unless_it_fails_the_same
 from pipeline.config import EvaluateParams
 from pipeline.dataset.versions import load_version, resolve_version
 from pipeline.evaluate.run import evaluate_build
@@ -20,7 +21,13 @@ from pipeline.train.base_model import prepare_base_model
 
 
 # the judge calls an LLM endpoint: retried; answered judge requests replay from the journal
-@task(name="evaluate-tuned-vs-base", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5)
+@task(
+    name="evaluate-tuned-vs-base",
+    cache_policy=NO_CACHE,
+    retries=1,
+    retry_delay_seconds=5,
+    retry_condition_fn=retry_unless_it_fails_the_same,
+)
 def evaluation_task(params: EvaluateParams, version_path: Path, base: str) -> dict[str, Any]:
     _, train, heldout = load_version(version_path)
     out_dir = Path(params.adapter_dir).parent / "evaluation"

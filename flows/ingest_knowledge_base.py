@@ -13,6 +13,7 @@ from flows.artifacts import publish_dataset_link, publish_markdown, publish_samp
 from flows.hooks import stop_child_processes
 from flows.key_block import load_api_key_from_block
 from flows.logs import warn_if_budget_stop
+from flows.retries import retry_unless_it_fails_the_same
 from pipeline.config import KnowledgeBaseParams
 from pipeline.dataset.versions import (
     MIN_RECORDS_FOR_VERSION,
@@ -24,6 +25,7 @@ from pipeline.generate.dialogues.build import build, current_dialogues
 from pipeline.generate.dialogues.report import kb_report_markdown
 from pipeline.generate.dialogues.result import DialogueBuild, DialogueRun
 from pipeline.kb.ingest import ingest_files
+from pipeline.llm.endpoint import check_endpoint
 from pipeline.report.progress import stage_line
 from pipeline.settings import data_dir, resolve_path
 
@@ -45,7 +47,13 @@ def ingest_task(params: KnowledgeBaseParams) -> dict[str, Any]:
     return {"totals": report.totals(), "sources": {s.source: s.counts() for s in report.sources}}
 
 
-@task(name="generate-dialogues", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5)
+@task(
+    name="generate-dialogues",
+    cache_policy=NO_CACHE,
+    retries=1,
+    retry_delay_seconds=5,
+    retry_condition_fn=retry_unless_it_fails_the_same,
+)
 def dialogues_task(params: KnowledgeBaseParams, out: Path) -> DialogueBuild:
     def on_round(run: DialogueRun) -> None:
         stage_line("dialogue", f"round {run.rounds}: {len(run.kept)} grounded of {run.candidates}")
@@ -62,6 +70,7 @@ def dialogues_task(params: KnowledgeBaseParams, out: Path) -> DialogueBuild:
 def ingest_knowledge_base(params: KnowledgeBaseParams = KnowledgeBaseParams()) -> dict[str, Any]:
     """Ingest KB files, generate grounded dialogues for new or changed entries, version them."""
     load_api_key_from_block()
+    check_endpoint(params.llm)  # an endpoint that cannot answer fails the run before the store changes
     ingested = ingest_task(params)
     stage_line("ingest", f"{params.kb}: {ingested['totals']}")
     out = data_dir() / "kb" / f"{params.kb}.dialogues-turns{params.dialogues.turns}.jsonl"

@@ -43,3 +43,22 @@ def test_kb_flow_is_incremental(prefect_harness, data_dir: Path, tmp_path: Path)
         again = ingest_knowledge_base(params)
         assert again["ingest"]["totals"]["unchanged"] == 3 and again["dialogues"]["pending"] == 0
         assert len(bodies(server)) == sent and again["dataset"] == first["dataset"]
+
+
+def test_an_endpoint_that_cannot_answer_fails_the_run_before_the_store_changes(
+    prefect_harness, data_dir: Path, tmp_path: Path
+) -> None:
+    """The flow ingested (and committed) the KB first, then failed on the endpoint."""
+    from flows.ingest_knowledge_base import ingest_knowledge_base
+    from pipeline.config import KnowledgeBaseParams
+    from pipeline.llm.config import LLMConfig
+    from pipeline.llm.discovery import Unreachable
+
+    kb = tmp_path / "kb.csv"
+    kb.write_text(KB, encoding="utf-8")
+    params = KnowledgeBaseParams(
+        kb="deadkb", paths=[str(kb)], llm=LLMConfig(base_url="http://127.0.0.1:9/v1", model="m")
+    )
+    with pytest.raises(Unreachable):
+        ingest_knowledge_base(params)
+    assert not list(data_dir.rglob("deadkb*"))
