@@ -149,3 +149,12 @@ def test_ordinary_names_load(tmp_path: Path, name: str) -> None:
     path = tmp_path / "run.yaml"
     path.write_text(f"name: {name}\n", encoding="utf-8")
     assert load_config(path).name == name
+
+
+def test_a_base_url_without_a_scheme_is_bad_input_not_an_endpoint_failure(tmp_path: Path) -> None:
+    """`base_url: 127.0.0.1:9/v1` ended as "nothing answers … is the server running?", exit 3."""
+    path = tmp_path / "typo.yaml"
+    path.write_text("name: t\nllm:\n  base_url: 127.0.0.1:9/v1\n", encoding="utf-8")
+    with pytest.raises(SeedforgeError, match=r"typo.yaml:3: llm.base_url: .*not a URL") as caught:
+        load_config(path)
+    assert caught.value.exit_code == 2

@@ -123,6 +123,14 @@ class LLMConfig(StrictModel):
         "cached), else the CJK-aware estimate",
     )
 
+    @field_validator("base_url")
+    @classmethod
+    def _a_url(cls, value: str | None) -> str | None:
+        # "127.0.0.1:8000/v1" is bad input (exit 2), not an endpoint that failed to answer (3)
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not a URL: it starts with http:// or https://")
+        return value
+
     @model_validator(mode="after")
     def _one_way_to_name_endpoints(self) -> LLMConfig:
         if self.base_url is not None and self.endpoints is not None:

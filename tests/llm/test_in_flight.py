@@ -72,7 +72,7 @@ def test_a_pickled_run_state_counts_afresh() -> None:
 
 def test_a_turn_given_back_unused_frees_its_slot_and_teaches_the_window_nothing() -> None:
     # a worker gives a turn back when another worker holds the request's lease: nothing was sent
-    state = ControlState(LLMConfig(base_url="x", model="m", concurrency=2), time.monotonic())
+    state = ControlState(LLMConfig(base_url="http://x", model="m", concurrency=2), time.monotonic())
 
     async def turns() -> None:
         admission = Admission(state, None, ConcurrencyTimeline())
@@ -91,7 +91,7 @@ def test_a_turn_given_back_unused_frees_its_slot_and_teaches_the_window_nothing(
 
 
 def test_a_turn_given_back_unused_returns_its_place_under_the_requests_per_minute_cap() -> None:
-    config = LLMConfig(base_url="x", model="m", concurrency=2, requests_per_minute=2)
+    config = LLMConfig(base_url="http://x", model="m", concurrency=2, requests_per_minute=2)
     state = ControlState(config, time.monotonic())
 
     async def turns() -> None:

@@ -10,7 +10,7 @@ from tests.support.fault_server import FaultServer
 SECRET = "sk-test-SECRET-0123456789"
 
 FAST = LLMConfig(
-    base_url="set-by-test",
+    base_url="http://set-by-test",
     model="m",
     max_attempts=3,
     timeout_s=1.0,
