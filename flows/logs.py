@@ -57,10 +57,14 @@ def send_library_logs_to_runs(level: int = logging.INFO) -> logging.Handler:
     return handler
 
 
-def warn_if_budget_stop(stage: str, stop_reason: str | None, kept: int, target: int) -> None:
+def warn_if_budget_stop(
+    stage: str, stop_reason: str | None, kept: int, target: int, cap: str | None = None
+) -> None:
     """In a flow: one warning in the run's logs when `stage` stopped on its request cap or money
-    budget short of its target."""
+    budget short of its target; `cap` names the setting behind a request cap, where it is not
+    `max_requests` itself."""
     if stop_reason in BUDGET_STOPS and kept < target:
+        why = cap if cap is not None and stop_reason == MAX_REQUESTS else stop_reason
         get_run_logger().warning(
-            "%s stopped on its budget (%s) with %d of %d wanted", stage, stop_reason, kept, target
+            "%s stopped on its budget (%s) with %d of %d wanted", stage, why, kept, target
         )
