@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import phonenumbers
 
 from pipeline.curate.config import PIIConfig
+from pipeline.curate.views import text_fields, with_texts
+from pipeline.records import Record
 
 PII_PLACEHOLDERS = {
     "email": "[EMAIL]",
@@ -143,3 +145,26 @@ def redact_pii(text: str, findings: list[Finding]) -> str:
 
 def count_kinds(findings: list[Finding]) -> Counter[str]:
     return Counter(finding.kind for finding in findings)
+
+
+@dataclass(frozen=True)
+class Redaction:
+    """A record with its PII replaced by typed placeholders (a fresh id when anything changed),
+    what was found by type, and the fields that held it."""
+
+    record: Record
+    found: Counter[str]
+    fields: list[str]
+
+
+def redact_record(record: Record, config: PIIConfig) -> Redaction:
+    """Every text field of `record` redacted: curation's pii step, the records it rejects, and
+    generated dialogues all go through here."""
+    found: Counter[str] = Counter()
+    redacted: dict[str, str] = {}
+    for name, text in text_fields(record):
+        findings = find_pii(text, config)
+        if findings:
+            found.update(count_kinds(findings))
+            redacted[name] = redact_pii(text, findings)
+    return Redaction(with_texts(record, redacted) if redacted else record, found, sorted(redacted))

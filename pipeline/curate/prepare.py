@@ -18,12 +18,13 @@ import numpy as np
 from pipeline.curate.config import CurateConfig
 from pipeline.curate.dedup import exact_key
 from pipeline.curate.verdict import Verdict
-from pipeline.curate.views import compared_text, text_fields, whole_text, with_texts
+from pipeline.curate.views import compared_text, whole_text
 from pipeline.records import Record
 from pipeline.text import tokenize
 
 if TYPE_CHECKING:
     from pipeline.curate.minhash import Signer
+    from pipeline.curate.pii import Redaction
 
 # (step, module, check): a step's module (language detection, phone numbers, ...) is imported
 # only when the step runs, so `curate --steps novelty` starts without them
@@ -94,24 +95,10 @@ class Preparer:
 
             self.signer = Signer(config.minhash)
 
-    def _pii(self, record: Record) -> tuple[Counter[str], dict[str, str]]:
-        from pipeline.curate.pii import count_kinds, find_pii, redact_pii
+    def _redaction(self, record: Record) -> Redaction:
+        from pipeline.curate.pii import redact_record  # phonenumbers: only where the step runs
 
-        found: Counter[str] = Counter()
-        redacted: dict[str, str] = {}
-        for name, text in text_fields(record):
-            findings = find_pii(text, self.config.pii)
-            if findings:
-                found.update(count_kinds(findings))
-                redacted[name] = redact_pii(text, findings)
-        return found, redacted
-
-    def _redacted(self, record: Record) -> Record:
-        """`record` with its PII replaced when the pii step runs, as kept records get it."""
-        if "pii" not in self.steps:
-            return record
-        found, redacted = self._pii(record)
-        return with_texts(record, redacted) if found else record
+        return redact_record(record, self.config.pii)
 
     def prepare(self, record: Record) -> PreparedRecord:
         config, clock, seconds = self.config, time.perf_counter, {}
@@ -120,19 +107,19 @@ class Preparer:
             verdict = check(record, getattr(config, step))
             seconds[step] = clock() - started
             if verdict:
-                record = self._redacted(record)  # a rejected record is kept: without its PII too
+                if "pii" in self.steps:  # a rejected record is kept: without its PII too
+                    record = self._redaction(record).record
                 return PreparedRecord(
                     record, compared_text(record, config.compare), step, verdict, seconds=seconds
                 )
         found: Counter[str] = Counter()
-        redacted: dict[str, str] = {}
         if "pii" in self.steps:
             started = clock()
-            found, redacted = self._pii(record)
+            redaction = self._redaction(record)
             seconds["pii"] = clock() - started
+            found, record = redaction.found, redaction.record  # dropped or kept: without its PII
             if found and config.pii.action == "drop":
-                evidence = {"rule": "pii", "types": dict(sorted(found.items())), "fields": sorted(redacted)}
-                record = with_texts(record, redacted)  # dropped for its PII, kept without it
+                evidence = {"rule": "pii", "types": dict(sorted(found.items())), "fields": redaction.fields}
                 return PreparedRecord(
                     record,
                     compared_text(record, config.compare),
@@ -141,8 +128,6 @@ class Preparer:
                     dict(found),
                     seconds=seconds,
                 )
-            if found:
-                record = with_texts(record, redacted)
         started = clock()
         text = compared_text(record, config.compare)
         prepared = PreparedRecord(

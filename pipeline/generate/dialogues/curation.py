@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 
 from pipeline.curate.config import OutputCheckConfig, PIIConfig, StructureConfig
 from pipeline.curate.output_checks import check_outputs
-from pipeline.curate.pii import count_kinds, find_pii, redact_pii
+from pipeline.curate.pii import redact_record
 from pipeline.curate.structure import check_structure
 from pipeline.curate.structure.leakage import leaked
 from pipeline.curate.verdict import Verdict
-from pipeline.curate.views import answers_of, text_fields, with_texts
+from pipeline.curate.views import answers_of
 from pipeline.generate.dialogues.config import DialogueConfig
 from pipeline.records import AlpacaRecord, DialogueRecord, Message, RejectedRecord
 
@@ -67,7 +67,7 @@ class DialogueCuration:
             ("structure", self._structure(view) if self.structure else None),
         ):
             if verdict is not None:  # a rejected dialogue is kept too: without its PII
-                kept_as = self.redact(record, count=False) if self.pii else record
+                kept_as = redact_record(record, self.pii_config).record if self.pii else record
                 return CuratedDialogue(kept_as, _rejection(kept_as, step, verdict))
         return CuratedDialogue(self.redact(record) if self.pii else record, None)
 
@@ -86,20 +86,14 @@ class DialogueCuration:
                 )
         return None
 
-    def redact(self, record: DialogueOut, count: bool = True) -> DialogueOut:
-        """Every message with its PII replaced by typed placeholders (a fresh id when changed);
-        `count`: add what was found to the run's figures (those are of kept dialogues)."""
-        redacted: dict[str, str] = {}
-        for name, text in text_fields(record):
-            findings = find_pii(text, self.pii_config)
-            if findings:
-                if count:
-                    self.pii_found.update(count_kinds(findings))
-                redacted[name] = redact_pii(text, findings)
-        if not redacted:
-            return record
-        self.records_redacted += count
-        return with_texts(record, redacted)
+    def redact(self, record: DialogueOut) -> DialogueOut:
+        """Every message with its PII replaced by typed placeholders (a fresh id when changed),
+        counted in the run's figures (those are of kept dialogues)."""
+        redaction = redact_record(record, self.pii_config)
+        if redaction.found:
+            self.pii_found.update(redaction.found)
+            self.records_redacted += 1
+        return redaction.record
 
     def figures(self) -> dict[str, object]:
         """The report's part: which steps ran and the PII found."""
