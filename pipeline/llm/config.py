@@ -7,9 +7,9 @@ variable an `llm.endpoints` entry names in `api_key_env`)."""
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from pipeline.settings import StrictModel
 
@@ -27,10 +27,20 @@ class ModelPrice(StrictModel):
     )
 
 
+def _api_url(value: str) -> str:
+    # "127.0.0.1:8000/v1" is bad input (exit 2), not an endpoint that failed to answer (exit 3)
+    if not value.startswith(("http://", "https://")):
+        raise ValueError(f"{value!r} is not a URL: it starts with http:// or https://")
+    return value
+
+
+ApiUrl = Annotated[str, AfterValidator(_api_url)]
+
+
 class EndpointConfig(StrictModel):
     """One entry of `llm.endpoints`: a server (replica) requests may go to."""
 
-    base_url: str = Field(min_length=1, pattern=r"^https?://", description="OpenAI-compatible API root")
+    base_url: ApiUrl = Field(description="OpenAI-compatible API root")
     model: str | None = Field(
         default=None,
         description="Model name sent to this endpoint; unset: llm.model when named, else its only model",
@@ -54,7 +64,7 @@ class EndpointConfig(StrictModel):
 
 
 class LLMConfig(StrictModel):
-    base_url: str | None = Field(
+    base_url: ApiUrl | None = Field(
         default=None, description="OpenAI-compatible endpoint; empty starts the embedded model"
     )
     endpoints: list[EndpointConfig] | None = Field(
@@ -122,14 +132,6 @@ class LLMConfig(StrictModel):
         "unset: the embedded model's own tokenizer, tiktoken for OpenAI model names (when its files are "
         "cached), else the CJK-aware estimate",
     )
-
-    @field_validator("base_url")
-    @classmethod
-    def _a_url(cls, value: str | None) -> str | None:
-        # "127.0.0.1:8000/v1" is bad input (exit 2), not an endpoint that failed to answer (3)
-        if value is not None and not value.startswith(("http://", "https://")):
-            raise ValueError(f"{value!r} is not a URL: it starts with http:// or https://")
-        return value
 
     @model_validator(mode="after")
     def _one_way_to_name_endpoints(self) -> LLMConfig:
