@@ -76,13 +76,13 @@ def ingest_knowledge_base(params: KnowledgeBaseParams = KnowledgeBaseParams()) -
     out = data_dir() / "kb" / f"{params.kb}.dialogues-turns{params.dialogues.turns}.jsonl"
     built = dialogues_task(params, out)
     if built.run is not None:
-        dialogues = params.dialogues
-        cap = (
-            f"dialogues.max_dialogues = {dialogues.max_dialogues}"
-            if dialogues.max_dialogues
-            else f"3 x dialogues.target = {dialogues.attempt_cap} dialogues attempted"
+        warn_if_budget_stop(
+            "dialogues",
+            built.run.stop_reason,
+            len(built.run.kept),
+            params.dialogues.target,
+            params.dialogues.attempt_cap_setting,
         )
-        warn_if_budget_stop("dialogues", built.run.stop_reason, len(built.run.kept), dialogues.target, cap)
     report = built.report()
     stage_line("dialogue", f"{report['kept']} grounded, rate {report['grounded_rate']}")
     version = None

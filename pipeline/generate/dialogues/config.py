@@ -46,3 +46,10 @@ class DialogueConfig(StrictModel):
     def attempt_cap(self) -> int:
         """Dialogues attempted at most in one run."""
         return self.max_dialogues or 3 * self.target
+
+    @property
+    def attempt_cap_setting(self) -> str:
+        """Which setting `attempt_cap` comes from, for a warning that names it."""
+        if self.max_dialogues:
+            return f"dialogues.max_dialogues = {self.max_dialogues}"
+        return f"3 x dialogues.target = {self.attempt_cap} dialogues attempted"
