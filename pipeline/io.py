@@ -33,8 +33,15 @@ def _temp_name(target: Path, kind: str) -> Path:
     return target.with_name(f".{kind}-{target.name}-{secrets.token_hex(6)}-{os.getpid()}@{HOST}")
 
 
+def through_link(target: Path) -> Path:
+    """Where a write to `target` lands: a symbolic link is followed (to its end, relative or
+    not), so that the file or folder it names is replaced and the link stays a link."""
+    return target.resolve() if target.is_symlink() else target
+
+
 def _open_temp(target: Path, binary: bool) -> tuple[IO[Any], Path]:
-    """A new, unique, empty file beside `target` (parents created), open for writing."""
+    """A new, unique, empty file beside `target` (parents created), open for writing; `target`
+    is already `through_link`."""
     target.parent.mkdir(parents=True, exist_ok=True)
     sweep_leftovers(target)
     while True:
@@ -59,8 +66,9 @@ class AtomicFiles:
         self._pending: list[tuple[IO[Any], Path, Path]] = []
 
     def open(self, target: str | Path, *, binary: bool = False) -> IO[Any]:
-        handle, temp = _open_temp(Path(target), binary)
-        self._pending.append((handle, temp, Path(target)))
+        real = through_link(Path(target))
+        handle, temp = _open_temp(real, binary)
+        self._pending.append((handle, temp, real))
         return handle
 
     def commit(self) -> None:
@@ -99,7 +107,8 @@ def atomic_writer(path: Path, *, binary: bool = False) -> Iterator[IO[Any]]:
 @contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
     """A temporary file beside `path` for a writer that wants a name: renamed onto it at the end."""
-    handle, temp = _open_temp(Path(path), binary=True)
+    path = through_link(Path(path))
+    handle, temp = _open_temp(path, binary=True)
     handle.close()
     try:
         yield temp
@@ -187,7 +196,7 @@ def write_records_atomic(path: Path, rows: Iterable[Any]) -> int:
 
 def make_staging_dir(final: Path) -> Path:
     """A new, empty directory beside `final` (parents created), to fill and then `publish_dir`."""
-    final = Path(final)
+    final = through_link(Path(final))
     final.parent.mkdir(parents=True, exist_ok=True)
     sweep_leftovers(final)
     while True:
@@ -228,7 +237,7 @@ def publish_dir(staging: Path, final: Path, *, replace: bool = True) -> None:
     replace=True: an existing `final` is renamed aside first and deleted once `staging` is in
     place; if that rename fails the old directory is put back. replace=False: a non-empty `final`
     makes the rename fail with OSError (how concurrent writers claim a name: the loser sees it)."""
-    staging, final = Path(staging), Path(final)
+    staging, final = Path(staging), through_link(Path(final))
     _plain_file_modes(staging)
     if not replace or not final.exists():
         os.rename(staging, final)

@@ -1,10 +1,12 @@
 """What a writer killed with SIGKILL (or a crash) leaves beside its target — a temporary file,
 a staging folder, a folder renamed aside — and how the next writer of the same target removes
-it. `pipeline.io` names those `.KIND-NAME-RANDOM-PID@HOST`, so the owner can be asked about."""
+it. `pipeline.io` names those `.KIND-NAME-RANDOM-PID@HOST`, so the owner can be asked about.
+Whatever target they were for, the next write into the same folder removes them: a user who
+killed `vocab extend --out a` and then ran `--out b` beside it does not keep a hidden copy of
+the model weights."""
 
 from __future__ import annotations
 
-import glob
 import os
 import re
 import shutil
@@ -13,6 +15,7 @@ from pathlib import Path
 
 HOST = socket.gethostname()
 _TOKEN = re.compile(r"[0-9a-f]{12}")
+_LEFTOVER = re.compile(r"\.(tmp|staging|old)-(.+)-([0-9a-f]{12}-\d+@.+)")  # kind, target, writer
 
 
 def _writer_gone(suffix: str) -> bool:
@@ -34,16 +37,19 @@ def _writer_gone(suffix: str) -> bool:
 
 
 def sweep_leftovers(target: Path) -> None:
-    """Remove the temporary files and staging folders of `target` that a writer killed with
-    SIGKILL (or a crash) left beside it. An `.old-` folder goes only when `target` is there again:
-    a kill between `publish_dir`'s two renames leaves the previous content in it."""
+    """Remove the temporary files and staging folders that writers killed with SIGKILL (or a
+    crash) left in `target`'s folder, for `target` or any other name there. An `.old-` folder
+    goes only when its target is there again: a kill between `publish_dir`'s two renames leaves
+    the previous content in it."""
     parent = target.parent
     if not parent.is_dir():
         return
     for kind in ("tmp", "staging", "old"):
-        prefix = f".{kind}-{target.name}-"
-        for leftover in parent.glob(glob.escape(prefix) + "*"):
-            if not _writer_gone(leftover.name[len(prefix) :]) or (kind == "old" and not target.exists()):
+        for leftover in parent.glob(f".{kind}-*"):
+            found = _LEFTOVER.fullmatch(leftover.name)
+            if found is None or not _writer_gone(found.group(3)):
+                continue
+            if kind == "old" and not (parent / found.group(2)).exists():
                 continue
             if leftover.is_dir():
                 shutil.rmtree(leftover, ignore_errors=True)

@@ -1,5 +1,5 @@
-"""What a writer killed with SIGKILL leaves beside its target is removed by the next writer of
-that target — only when its process is gone, on this machine, and never the previous content."""
+"""What a writer killed with SIGKILL leaves beside its target is removed by the next writer in
+that folder — only when its process is gone, on this machine, and never the previous content."""
 
 import os
 import signal
@@ -21,22 +21,32 @@ def _dead_pid() -> int:
 def test_the_next_writer_removes_only_what_dead_writers_here_left(tmp_path: Path) -> None:
     target = tmp_path / "kept.jsonl"
     dead, alive = _dead_pid(), os.getppid()
-    gone_file = tmp_path / f".tmp-kept.jsonl-0123456789ab-{dead}@{HOST}"
-    gone_file.write_text("half")
-    gone_dir = tmp_path / f".staging-kept.jsonl-0123456789ab-{dead}@{HOST}"
-    (gone_dir / "inner").mkdir(parents=True)
+    gone = [
+        tmp_path / f".tmp-kept.jsonl-0123456789ab-{dead}@{HOST}",
+        tmp_path / f".tmp-kept.jsonl-x-0123456789ab-{dead}@{HOST}",  # another target's
+        tmp_path / f".tmp-other-name.jsonl-0123456789ab-{dead}@{HOST}",
+    ]
+    for path in gone:
+        path.write_text("half")
+    gone_dirs = [  # `vocab extend --out tok` killed, then a write beside it
+        tmp_path / f".staging-kept.jsonl-0123456789ab-{dead}@{HOST}",
+        tmp_path / f".staging-tok-0123456789ab-{dead}@{HOST}",
+    ]
+    for path in gone_dirs:
+        (path / "inner").mkdir(parents=True)
     kept = [
         tmp_path / f".tmp-kept.jsonl-0123456789ab-{alive}@{HOST}",  # still writing
         tmp_path / f".tmp-kept.jsonl-0123456789ab-{dead}@another-machine",  # a shared volume
         tmp_path / ".tmp-kept.jsonl-0123456789ab",  # a name of the old form: owner unknown
-        tmp_path / f".tmp-kept.jsonl-x-0123456789ab-{dead}@{HOST}",  # another target's
-        tmp_path / f".tmp-other.jsonl-0123456789ab-{dead}@{HOST}",
+        tmp_path / f".tmp-other.jsonl-0123456789ab-{alive}@{HOST}",
+        tmp_path / f".old-missing-0123456789ab-{dead}@{HOST}",  # the only copy of "missing"
+        tmp_path / ".tmp-notes",  # not ours
     ]
     for path in kept:
         path.write_text("x")
     write_atomic(target, "new\n")
     assert target.read_text() == "new\n"
-    assert not gone_file.exists() and not gone_dir.exists()
+    assert not any(path.exists() for path in gone + gone_dirs)
     assert all(path.exists() for path in kept)
 
 
@@ -75,3 +85,17 @@ def test_a_writer_killed_mid_write_leaves_nothing_after_the_next_run(tmp_path: P
     with atomic_writer(target) as handle:
         handle.write("done\n")
     assert target.read_text() == "done\n" and list(target.parent.iterdir()) == [target]
+
+
+def test_a_write_through_a_link_replaces_what_it_names_and_keeps_the_link(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "kept.jsonl").write_text("old\n")
+    (tmp_path / "kept.jsonl").symlink_to(Path("real") / "kept.jsonl")
+    write_atomic(tmp_path / "kept.jsonl", "new\n")
+    assert (tmp_path / "kept.jsonl").is_symlink()
+    assert (tmp_path / "real" / "kept.jsonl").read_text() == "new\n"
+    (tmp_path / "out").symlink_to("real")
+    staging = make_staging_dir(tmp_path / "out")
+    (staging / "train.json").write_text("[]")
+    publish_dir(staging, tmp_path / "out")
+    assert (tmp_path / "out").is_symlink() and (tmp_path / "real" / "train.json").exists()

@@ -35,7 +35,7 @@ from pipeline.dataset.hf_card import license_of, write_hf
 from pipeline.dataset.llama_factory import dataset_info
 from pipeline.dataset.versions import HELDOUT, TRAIN, load_version, resolve_version
 from pipeline.errors import SeedforgeError
-from pipeline.io import publish_dir, staging_dir, write_json_atomic
+from pipeline.io import publish_dir, staging_dir, through_link, write_json_atomic
 from pipeline.settings import data_dir
 from pipeline.user_files import check_writable_beside, refuse_replacing
 
@@ -91,7 +91,7 @@ def export_version(
 ) -> Export:
     """Write `fmt` of the version `spec` (a version folder, NAME for its latest version, or
     NAME@vN) into `out`. Bad input raises SeedforgeError with nothing written."""
-    out = Path(out).absolute()  # "." has no name to stage beside
+    out = through_link(Path(out).absolute())  # "." has no name to stage beside
     if license_id is not None:
         try:
             check_license_id(license_id)

@@ -242,6 +242,25 @@ def test_overwrite_never_replaces_the_version_the_data_dir_or_the_current_folder
     assert code == 0, output
 
 
+def test_an_output_that_is_a_link_is_replaced_where_it_points_and_stays_a_link(
+    alpaca_version: DatasetVersion, data_dir: Path, tmp_path: Path
+) -> None:
+    real = tmp_path / "exports" / "current"
+    real.mkdir(parents=True)
+    (real / "old.txt").write_text("the last export")
+    link = tmp_path / "latest"
+    link.symlink_to(Path("exports") / "current")  # relative, as `ln -s` users write them
+    code, output = export(alpaca_version.dataset, "--format", "alpaca", "--out", str(link), "--overwrite")
+    assert code == 0, output
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    assert sorted(p.name for p in real.iterdir()) == ["test.json", "train.json"]
+    assert not [p for p in tmp_path.rglob(".*") if p.name.startswith((".staging-", ".old-"))]
+    link.unlink()
+    link.symlink_to(alpaca_version.path)  # a link to the version itself is refused like the version
+    code, output = export(alpaca_version.dataset, "--format", "alpaca", "--out", str(link), "--overwrite")
+    assert code == 2 and "would replace" in output and link.is_symlink()
+
+
 def test_a_folder_that_cannot_be_written_is_one_line_not_a_traceback(
     alpaca_version: DatasetVersion, tmp_path: Path
 ) -> None:
