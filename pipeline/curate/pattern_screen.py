@@ -1,11 +1,10 @@
 """Cheap work the checks share, so that a record costs a fraction of a millisecond: a field's
 tokens computed once (several checks read the same field), and screens that rule out a long
-pattern before it runs (every screen's words are looked for in a field in one pass:
-`pipeline.curate.needle_index`).
+pattern before it runs.
 
-A screen only ever says "cannot match". It holds, for each top-level alternative of its pattern,
-the sets of words that alternative needs one of each (`pattern_needles`, read from the pattern
-itself), and rules a text out when every alternative misses a whole set. It answers only on
+A screen only ever says "cannot match". It holds words one of which every match of its pattern
+contains, read from the pattern itself (its parse tree: literal runs, alternatives, repeats of at
+least one), so that editing a pattern cannot leave a stale word list behind. It answers only on
 ASCII text: under re.IGNORECASE a pattern's "s" also matches "ſ" and its "k" the Kelvin sign,
 which a lower-cased substring test would miss, while on ASCII text a pattern's ASCII letter
 matches exactly its two cases, which `str.lower` folds. Other text goes to the pattern itself."""
@@ -15,10 +14,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import cached_property, lru_cache
+from re import _constants as sre  # type: ignore[attr-defined]  # the standard library's own
+from re import _parser  # type: ignore[attr-defined]  # regex parser, private but there since 3.11
 from typing import Any
 
-from pipeline.curate import needle_index
-from pipeline.curate.pattern_needles import needles, requirements, shortest
 from pipeline.text import tokenize
 
 
@@ -28,37 +27,145 @@ def tokens(text: str) -> tuple[str, ...]:
     return tuple(tokenize(text))
 
 
+@lru_cache(maxsize=64)
+def _lowered(text: str) -> str:
+    return text.lower()
+
+
+Needles = frozenset[str]
+
+
+def _literal(code: int, folded: bool) -> str | None:
+    """A pattern's literal character as a screen looks for it; None where a screen cannot: a
+    case-insensitive letter with case outside ASCII ("ſ" matches "s")."""
+    char = chr(code)
+    if not folded:
+        return char
+    if char.isascii():
+        return char.lower()
+    return char if char.lower() == char.upper() else None
+
+
+def _rarity(needle: str) -> int:
+    """How rare a needle likely is in the ASCII text screens read: never there when it is not
+    ASCII itself; else its longest word (" is to " is as common as "is"), or twice its
+    punctuation ("<", "{" are rarer than a letter; " " is everywhere)."""
+    if not needle.isascii():
+        return 100
+    symbols = sum(not char.isalnum() and not char.isspace() for char in needle)
+    return max(max(map(len, re.split(r"\W+", needle))), 2 * symbols)
+
+
+def _best(options: list[Needles]) -> Needles | None:
+    """Of several requirements that all hold, the one a text is least likely to meet: the
+    rarest commonest needle, then the fewest needles."""
+    if not options:
+        return None
+    return max(options, key=lambda needles: (min(map(_rarity, needles)), -len(needles)))
+
+
+_MOST = 64  # needles one screen may hold
+
+
+def _characters(op: Any, value: Any, folded: bool) -> set[str] | None:
+    """The characters one item matches, when it is a literal or a class naming a few."""
+    if op is sre.LITERAL:
+        char = _literal(value, folded)
+        return {char} if char is not None else None
+    if op is sre.IN and all(kind is sre.LITERAL for kind, _ in value):
+        chars = {_literal(code, folded) for _, code in value}
+        return None if None in chars else chars  # type: ignore[return-value]
+    return None
+
+
+def _repeated(op: Any, value: Any, folded: bool) -> set[str] | None:
+    """The characters of a repeat (at least once) of one literal or small class."""
+    if (
+        op not in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT)
+        or value[0] < 1
+        or len(value[2]) != 1
+    ):
+        return None
+    body_op, body_value = value[2][0]
+    return _characters(body_op, body_value, folded)
+
+
+def _sequence(items: list[tuple[Any, Any]], folded: bool) -> Needles | None:
+    """Items in a row: each contiguous stretch of literals and small classes ("[.,;:][,;]")
+    is a requirement (one of its spellings), and so is each item's own."""
+    options: list[Needles] = []
+    spellings = {""}  # of the current stretch
+    for op, value in items:
+        chars = _characters(op, value, folded)
+        if chars is not None and len(spellings) * len(chars) <= _MOST:
+            spellings = {spelling + char for spelling in spellings for char in chars}
+            continue
+        repeated = _repeated(op, value, folded)
+        if repeated and len(spellings) * len(repeated) <= _MOST:  # " +[.,]": " ." or " ,"
+            options.append(frozenset(spelling + char for spelling in spellings for char in repeated))
+            spellings = set(repeated)  # the stretch ends at the first repetition, goes on after the last
+            continue
+        if spellings != {""}:
+            options.append(frozenset(spellings))
+            spellings = {""}
+        found = _item(op, value, folded)
+        if found:
+            options.append(found)
+    if spellings != {""}:
+        options.append(frozenset(spellings))
+    return _best(options)
+
+
+def _item(op: Any, value: Any, folded: bool) -> Needles | None:
+    if op is sre.SUBPATTERN:
+        _group, add_flags, del_flags, body = value
+        if (add_flags | del_flags) & re.IGNORECASE:
+            return None  # a scoped case flag: not worth reading
+        return _sequence(list(body), folded)
+    if op is sre.BRANCH:
+        union: set[str] = set()
+        for alternative in value[1]:
+            found = _sequence(list(alternative), folded)
+            if not found:
+                return None  # this alternative needs no word
+            union |= found
+        return frozenset(union)
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+        least, _most, body = value
+        return _sequence(list(body), folded) if least >= 1 else None
+    if op is sre.ATOMIC_GROUP:
+        return _sequence(list(value), folded)
+    chars = _characters(op, value, folded)
+    return frozenset(chars) if chars else None  # a class too large to spell out: no word
+    # (a range, a category, a position, a lookaround, a back reference: no word either)
+
+
+def needles(pattern: re.Pattern[str]) -> Needles | None:
+    """Words (lower case where the pattern ignores case) one of which every match of `pattern`
+    contains, or None when the pattern needs no particular word."""
+    folded = bool(pattern.flags & re.IGNORECASE)
+    return _sequence(list(_parser.parse(pattern.pattern, pattern.flags)), folded)
+
+
 class Screened:
     """A compiled pattern with its screen: `search`, `match`, `finditer` and `findall` give
     what the pattern's own give, skipping the pattern on ASCII text that lacks every needle."""
 
     def __init__(self, pattern: re.Pattern[str]):
         self.pattern = pattern
-        self.needles = shortest(needles(pattern) or frozenset())
-        folded = bool(pattern.flags & re.IGNORECASE)  # in ASCII text
-        # non-ASCII needles are never in ASCII text: a requirement of those alone rules it out
-        self._alternatives = tuple(
-            tuple(
-                needle_index.register(tuple(n for n in shortest(needles) if n.isascii()), folded)
-                for needles in required
-            )
-            for required in requirements(pattern)
-        )
+        found = needles(pattern) or frozenset()
+        # a needle that holds another is found only where that one is: the shorter suffices
+        self.needles = tuple(sorted(n for n in found if not any(o != n and o in n for o in found)))
+        self._ascii = tuple(needle for needle in self.needles if needle.isascii())  # the others: never
+        self._folded = bool(pattern.flags & re.IGNORECASE)  # in ASCII text
 
     def ruled_out(self, text: str) -> bool:
-        """Whether `text` cannot match: it is ASCII and every alternative lacks every word of
-        one of its requirements."""
-        if not self._alternatives or not text.isascii():
+        if not self.needles or not text.isascii():
             return False
-        found = needle_index.FOUND.get(text)
-        if found is None:
-            found = needle_index.found(text)
-        for required in self._alternatives:
-            for needle_ids in required:
-                if needle_ids.isdisjoint(found):
-                    break
-            else:
-                return False  # this alternative has a word of each requirement: it may match
+        seen = _lowered(text) if self._folded else text
+        for needle in self._ascii:  # a loop: ~50 ns a needle, no generator
+            if needle in seen:
+                return False
         return True
 
     def search(self, text: str) -> re.Match[str] | None:

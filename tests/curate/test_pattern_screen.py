@@ -14,9 +14,9 @@ import pytest
 
 import pipeline.curate.output_checks  # with the structure package: every module whose patterns are screened
 import pipeline.curate.structure  # noqa: F401  (loads every module of the package)
-from pipeline.curate.pattern_needles import needles, requirements
 from pipeline.curate.pattern_screen import (
     Screened,
+    needles,
     screened,
     screened_alternatives,
     search_tail,
@@ -173,28 +173,6 @@ def test_needles_are_words_every_match_holds() -> None:
     assert needles(re.compile(r"[.,;:][,;]")) == {a + b for a in ".,;:" for b in ",;"}
     assert needles(re.compile(r"Task \d", re.IGNORECASE)) == {"task "}
     assert needles(re.compile(r"\d+")) is None
-
-
-def test_every_requirement_of_each_alternative_is_tested() -> None:
-    pattern = re.compile(r"^\s*(?:name|who is) the (?:\w+est|most)\b|最", re.IGNORECASE)
-    assert [set(required) for required in requirements(pattern)] == [
-        {frozenset({"name", "who is"}), frozenset({"most", "est"}), frozenset({" the "})},
-        {frozenset({"最"})},
-    ]
-    screen = Screened(pattern)
-    assert screen.ruled_out("Name a river.")  # one of the first words, not " the "
-    assert screen.ruled_out("What is the tallest tree?")  # " the ", "est", but neither first word
-    assert not screen.ruled_out("Who is the oldest of them?")
-    assert not screen.ruled_out("哪座山最高？")  # not ASCII: the pattern decides
-    assert requirements(re.compile(r"a|b|c|d|e|f")) == [[frozenset("abcdef")]]  # one union
-    assert requirements(re.compile(r"task \d|\d+")) == []  # an alternative needing no word
-
-
-def test_a_screen_made_after_a_text_was_read_still_sees_its_words() -> None:
-    text = "Zebra-crossing quokka, read once"
-    assert screened(r"read").search(text) is not None  # the text is read and remembered
-    late = screened(r"quokka\b")  # new words: what was remembered is forgotten
-    assert late.search(text) is not None and late.ruled_out("no such animal")
 
 
 def test_text_outside_ascii_always_reaches_the_pattern() -> None:
