@@ -13,13 +13,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from pipeline.build.history import History, build_settings, check_settings, load_history, open_build_index
 from pipeline.build.publish import Publication, backfill_index, publish_build
 from pipeline.build.result import DatasetBuild
 from pipeline.build.summary import summarize
 from pipeline.config import BuildConfig
-from pipeline.dataset.builds import ClaimedBuild, claimed_build
+from pipeline.dataset.builds import BUDGET_STOPPED, ClaimedBuild, claimed_build
 from pipeline.dataset.versions import datasets_root, latest_version
 from pipeline.generate.self_instruct.batch import BatchFn, generate_batch
 from pipeline.generate.self_instruct.build import build as build_self_instruct
@@ -30,10 +31,12 @@ from pipeline.generate.self_instruct.seeds import load_seed_tasks
 from pipeline.generate.self_instruct.templates import template_set
 from pipeline.llm.endpoint import Endpoint, check_endpoint
 from pipeline.llm.journal_location import check_journal
+from pipeline.llm.request import BUDGET_EXHAUSTED
 from pipeline.llm.step import Progress
 from pipeline.records import SeedTask
 from pipeline.report.progress import stage_line
 from pipeline.review.gate import AskFn, review_build
+from pipeline.stage import MAX_REQUESTS
 
 PublishFn = Callable[..., Publication]  # publish_build, or the flow's task around it
 
@@ -87,6 +90,13 @@ def stage_lines(config: BuildConfig) -> BuildHooks:
         else:
             where = data["path"] or "no version"
             stage_line("dataset", f"{where} unchanged: this build added nothing: {growth['why']}")
+        if built.claim.state.status == BUDGET_STOPPED:
+            stage_line(
+                "build",
+                f"{built.claim.id} stopped on its budget: run it again with a larger "
+                "generate.max_requests or llm.budget_usd / llm.budget_tokens to resume it "
+                "(its answers are replayed, not paid again)",
+            )
 
     return BuildHooks(
         on_claim=on_claim,
@@ -95,6 +105,15 @@ def stage_lines(config: BuildConfig) -> BuildHooks:
         on_endpoint=lambda endpoint: stage_line("llm", endpoint_line(endpoint)),
         on_batch=on_batch,
     )
+
+
+def build_budget(config: BuildConfig) -> dict[str, Any]:
+    """The limits a build stopped on its budget is resumed past (None: no limit)."""
+    return {
+        "max_requests": config.generate.max_requests,
+        "budget_usd": config.llm.budget_usd,
+        "budget_tokens": config.llm.budget_tokens,
+    }
 
 
 def build_dataset(
@@ -126,7 +145,11 @@ def build_dataset(
     latest = latest_version(config.name, root)
     try:
         with claimed_build(
-            root, config.name, latest.version if latest else None, build_settings(config)
+            root,
+            config.name,
+            latest.version if latest else None,
+            build_settings(config),
+            build_budget(config),
         ) as claim:
             history = load_history(config, claim.state.parent, index, root)
             backfill_index(config, history)
@@ -159,7 +182,10 @@ def build_dataset(
             built.summary = summarize(built)
             version = publication.version.version if publication.version and publication.new else None
             outcome = {**publication.growth, "nothing_added": publication.nothing_added}
-            claim.finish(version, outcome)
+            if version is None and generated.stop_reason in (MAX_REQUESTS, BUDGET_EXHAUSTED):
+                claim.stop_on_budget(outcome, build_budget(config))  # more budget resumes it
+            else:
+                claim.finish(version, outcome)
     except BaseException:
         if index is not None:
             index.abort()  # nothing this run staged survives it

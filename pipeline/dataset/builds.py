@@ -7,6 +7,12 @@ killed, crashed or failed) resumes that build: same id, same number, same parent
 it asks the same questions and the journal replays the answers already paid for. Otherwise
 the run is a new build with the next number.
 
+A build its budget stopped before it had anything to publish is "budget_stopped", with the
+budget it had. The next run resumes it when it brings a larger budget (what was paid for is
+replayed, and the new budget goes on from there); with the same budget a resumed build would
+stop where it stopped, so that run is a new build instead (a nightly schedule with a fixed
+budget still tries new prompts each night).
+
 A running build holds an exclusive lock (fcntl) on builds/BUILD.lock until it ends, so two
 runs at once never take the same unfinished build; the kernel drops the lock of a killed
 process. Choosing or creating a build happens under builds/.lock."""
@@ -26,7 +32,7 @@ from pipeline.errors import SeedforgeError
 from pipeline.io import write_json_atomic
 from pipeline.records import utc_now
 
-IN_PROGRESS, FINISHED = "in_progress", "finished"
+IN_PROGRESS, FINISHED, BUDGET_STOPPED = "in_progress", "finished", "budget_stopped"
 
 
 @dataclass
@@ -42,6 +48,9 @@ class BuildState:
     finished_at: str | None = None
     version: int | None = None  # the version it published; None when it published nothing
     outcome: dict[str, Any] = field(default_factory=dict)
+    budget: dict[str, Any] = field(
+        default_factory=dict
+    )  # a budget-stopped build's: what a resumption must exceed
 
 
 def builds_dir(root: Path, dataset: str) -> Path:
@@ -97,7 +106,15 @@ class ClaimedBuild:
         write_json_atomic(self.path, asdict(self.state))
 
     def finish(self, version: int | None, outcome: dict[str, Any]) -> None:
-        self.state.status, self.state.finished_at = FINISHED, utc_now()
+        self._end(FINISHED, version, outcome)
+
+    def stop_on_budget(self, outcome: dict[str, Any], budget: dict[str, Any]) -> None:
+        """Nothing published, the budget spent: a run with a larger budget resumes this build."""
+        self.state.budget = budget
+        self._end(BUDGET_STOPPED, None, outcome)
+
+    def _end(self, status: str, version: int | None, outcome: dict[str, Any]) -> None:
+        self.state.status, self.state.finished_at = status, utc_now()
         self.state.version, self.state.outcome = version, outcome
         with locked(self.folder / ".lock"):
             self.save()
@@ -114,20 +131,38 @@ def new_build_id(dataset: str, number: int) -> str:
     return f"{dataset}-b{number:04d}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}"
 
 
-def claim_build(root: Path, dataset: str, parent: int | None, settings: dict[str, Any]) -> ClaimedBuild:
-    """Resume the newest unfinished build no other run holds, else start build number N+1
-    from `parent` (the dataset's latest version; N is at least its number). `settings` are
-    recorded with a new build."""
+def raised(budget: dict[str, Any], before: dict[str, Any]) -> bool:
+    """Whether `budget` allows more than `before` did in any of its limits (None: no limit)."""
+    for name, value in budget.items():
+        earlier = before.get(name)
+        if earlier is not None and (value is None or value > earlier):
+            return True
+    return False
+
+
+def claim_build(
+    root: Path,
+    dataset: str,
+    parent: int | None,
+    settings: dict[str, Any],
+    budget: dict[str, Any] | None = None,
+) -> ClaimedBuild:
+    """Resume the newest unfinished build no other run holds, or the newest build when its
+    budget stopped it and `budget` is larger, else start build number N+1 from `parent` (the
+    dataset's latest version; N is at least its number). `settings` are recorded with a new
+    build."""
     folder = builds_dir(root, dataset)
     folder.mkdir(parents=True, exist_ok=True)
     with locked(folder / ".lock"):
         states = read_states(root, dataset)
         for state in reversed(states):
-            if state.status != IN_PROGRESS:
+            stopped = state.status == BUDGET_STOPPED and state is states[-1]
+            if not (state.status == IN_PROGRESS or (stopped and raised(budget or {}, state.budget))):
                 continue
             lock = _try_lock(folder / f"{state.id}.lock")
             if lock is not None:
                 state.runs += 1
+                state.status, state.finished_at = IN_PROGRESS, None
                 claimed = ClaimedBuild(folder, state, lock, resumed=True)
                 claimed.save()
                 return claimed
@@ -144,11 +179,15 @@ def claim_build(root: Path, dataset: str, parent: int | None, settings: dict[str
 
 @contextmanager
 def claimed_build(
-    root: Path, dataset: str, parent: int | None, settings: dict[str, Any]
+    root: Path,
+    dataset: str,
+    parent: int | None,
+    settings: dict[str, Any],
+    budget: dict[str, Any] | None = None,
 ) -> Iterator[ClaimedBuild]:
     """`claim_build`, released when the block ends however it ends (an unfinished build stays
     unfinished, for the next run to resume)."""
-    claimed = claim_build(root, dataset, parent, settings)
+    claimed = claim_build(root, dataset, parent, settings, budget)
     try:
         yield claimed
     finally:

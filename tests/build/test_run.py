@@ -228,11 +228,31 @@ def test_a_build_that_adds_nothing_says_why_and_publishes_nothing(
     assert set(growth["duplicates_of_earlier_builds_by_step"]) == {"instruction_exact"}
     assert not second.publication.new and second.summary["dataset"]["version"] == 1
     assert not (data_dir / "datasets" / "grow" / "v0002").exists()
-    assert states(data_dir)[-1]["status"] == "finished"  # the next build is a new one
+    assert states(data_dir)[-1]["status"] == "budget_stopped"  # more budget would resume it
     evidence = [r.evidence for r in second.generated.rejected if "earlier_build" in r.evidence]
     assert {e["earlier_build"] for e in evidence} == {first.id}
     report = Path(second.summary["report"]).read_text()
     assert "This build added nothing" in report and "max_requests" in report
+
+
+def test_a_build_its_budget_stopped_is_resumed_by_a_larger_budget_only(
+    repeating_server: FaultServer, data_dir: Path
+) -> None:
+    url = repeating_server.base_url
+    quiet_build(build_config(url, target=20, max_requests=20))
+    quiet_build(build_config(url, target=4, max_requests=6))  # only duplicates: nothing to publish
+    stopped = states(data_dir)[-1]
+    assert stopped["status"] == "budget_stopped" and stopped["budget"]["max_requests"] == 6
+    # the same budget would stop where it stopped: a new build (a fixed nightly budget moves on)
+    same = quiet_build(build_config(url, target=4, max_requests=6))
+    assert not same.claim.resumed and same.claim.state.number == 3
+    # a larger one resumes the newest: what it paid for is replayed, the rest is new
+    sent_before = len(repeating_server.received)
+    more = quiet_build(build_config(url, target=4, max_requests=9))
+    assert more.claim.resumed and more.id == same.id and more.claim.state.runs == 2
+    assert more.generated.usage.journal_hits == 6
+    assert len(repeating_server.received) - sent_before == more.generated.usage.requests_sent <= 3
+    assert states(data_dir)[-1]["status"] in ("budget_stopped", "finished")
 
 
 def test_duplicates_found_through_the_index_name_the_earlier_build(
