@@ -5,13 +5,36 @@ the data dir or the current one)."""
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from pipeline.errors import SeedforgeError
+
+
+def _too_deep(text: str, position: int) -> json.JSONDecodeError:
+    return json.JSONDecodeError("nested too deeply (thousands of brackets): not a record", text, position)
+
+
+def json_value(text: str, *, strict: bool = True) -> Any:
+    """`json.loads` for a document a user gave: nesting too deep for the parser is a
+    JSONDecodeError like any other malformed text, so it is reported at its file and line
+    instead of escaping as a RecursionError."""
+    try:
+        return json.loads(text, strict=strict)
+    except RecursionError:
+        raise _too_deep(text, 0) from None
+
+
+def json_raw_decode(decoder: json.JSONDecoder, text: str, position: int) -> tuple[Any, int]:
+    """`decoder.raw_decode`, with nesting too deep a JSONDecodeError at `position` (`json_value`)."""
+    try:
+        return decoder.raw_decode(text, position)
+    except RecursionError:
+        raise _too_deep(text, position) from None
 
 
 def _not_utf8(path: Path, exc: UnicodeDecodeError, line: int, column: int) -> SeedforgeError:

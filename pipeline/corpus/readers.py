@@ -28,6 +28,7 @@ from pipeline.corpus.decoding import SNIFF_BYTES, check_not_binary, clean_text, 
 from pipeline.corpus.documents import Document
 from pipeline.corpus.markup import html_to_text, markdown_to_text
 from pipeline.errors import SeedforgeError
+from pipeline.user_files import json_value
 
 TEXT_SUFFIXES = frozenset({".txt", ".text"})
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
@@ -208,7 +209,7 @@ def _jsonl_lines(handle: IO[bytes], encoding: str, path: Path) -> Iterator[tuple
 
 def _jsonl_text(line: str, text_field: str, path: Path, number: int) -> str:
     try:
-        record = json.loads(line.rstrip("\r\n"))  # a column in this line, not the next
+        record = json_value(line.rstrip("\r\n"))  # a column in this line, not the next
     except json.JSONDecodeError as exc:
         raise SeedforgeError(
             f"not valid JSON: {exc.msg} (column {exc.colno})", path=path, line=number

@@ -18,7 +18,7 @@ from pipeline.errors import SeedforgeError
 from pipeline.io import RecordWriter as RecordWriter  # where curate and score import it from
 from pipeline.records import AlpacaRecord, DialogueRecord, Record
 from pipeline.text import cjk_ratio
-from pipeline.user_files import read_text_utf8, utf8_lines
+from pipeline.user_files import json_raw_decode, json_value, read_text_utf8, utf8_lines
 
 _DECODER = json.JSONDecoder(strict=False)
 
@@ -76,7 +76,7 @@ def _json_list(path: Path, text: str) -> Iterator[tuple[int, Any]]:
         return
     while True:
         try:
-            item, end = _DECODER.raw_decode(text, position)
+            item, end = json_raw_decode(_DECODER, text, position)
         except json.JSONDecodeError as exc:
             raise SeedforgeError(f"not valid JSON: {exc.msg}", path=path, line=exc.lineno) from None
         yield line, item
@@ -95,7 +95,7 @@ def _jsonl(path: Path, handle: IO[bytes]) -> Iterator[tuple[int, Any]]:
         if not text.strip():
             continue
         try:
-            yield line, json.loads(text.rstrip("\r\n"), strict=False)  # a column in this line, not the next
+            yield line, json_value(text.rstrip("\r\n"), strict=False)  # a column in this line, not the next
         except json.JSONDecodeError as exc:
             raise SeedforgeError(
                 f"not valid JSON: {exc.msg} (column {exc.colno})", path=path, line=line

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 from pipeline.errors import SeedforgeError
 from pipeline.evaluate.rubrics import GENERAL, canonical_category
 from pipeline.records import Record, content_hash
+from pipeline.user_files import json_raw_decode, json_value
 
 
 class EvalItem(BaseModel):
@@ -169,7 +170,7 @@ def _json_list_with_lines(text: str, path: Path) -> list[tuple[int, Any]]:
     """Elements of a JSON list, each with the line it starts on (for error messages)."""
     decoder = json.JSONDecoder()
     try:
-        json.loads(text)
+        json_value(text)
     except json.JSONDecodeError as exc:
         raise SeedforgeError(f"not valid JSON: {exc.msg}", path=path, line=exc.lineno) from None
     out: list[tuple[int, Any]] = []
@@ -179,7 +180,7 @@ def _json_list_with_lines(text: str, path: Path) -> list[tuple[int, Any]]:
             position += 1
         if text[position] == "]":
             return out
-        value, end = decoder.raw_decode(text, position)
+        value, end = json_raw_decode(decoder, text, position)
         out.append((text.count("\n", 0, position) + 1, value))
         position = end
 
@@ -197,14 +198,14 @@ def read_json_records(path: Path) -> list[tuple[int, Any]]:
         return _json_list_with_lines(text, path)
     if stripped.startswith("{"):
         try:
-            return [(text[: len(text) - len(stripped)].count("\n") + 1, json.loads(text))]
+            return [(text[: len(text) - len(stripped)].count("\n") + 1, json_value(text))]
         except json.JSONDecodeError:
             pass  # not one object: one object per line
     records = []
     for line_no, line in enumerate(text.splitlines(), start=1):
         if line.strip():
             try:
-                records.append((line_no, json.loads(line)))
+                records.append((line_no, json_value(line)))
             except json.JSONDecodeError as exc:
                 raise SeedforgeError(
                     f"not valid JSON: {exc.msg} (column {exc.colno})", path=path, line=line_no

@@ -8,6 +8,7 @@ from typing import Any
 
 from pipeline.errors import SeedforgeError
 from pipeline.kb.rows import RawRow, RawTable
+from pipeline.user_files import json_raw_decode, json_value
 
 
 def _line_at(text: str, offset: int) -> int:
@@ -28,7 +29,7 @@ def _item_lines(text: str) -> list[int] | None:
         if index >= len(text) or text[index] == "]":
             return lines
         lines.append(_line_at(text, index))
-        _, index = decoder.raw_decode(text, index)
+        _, index = json_raw_decode(decoder, text, index)
 
 
 def _flat_cell(value: Any) -> Any:
@@ -60,7 +61,7 @@ def _raw_table(items: list[Any], lines: list[int] | None, path: Path) -> RawTabl
 
 def load_json(text: str, path: Path) -> RawTable:
     try:
-        data = json.loads(text)
+        data = json_value(text)
     except json.JSONDecodeError as exc:
         raise SeedforgeError(
             f"broken JSON: {exc.msg} (column {exc.colno})", path=path, line=exc.lineno
@@ -83,7 +84,7 @@ def load_jsonl(text: str, path: Path) -> RawTable:
         if not line.strip():
             continue
         try:
-            items.append(json.loads(line))
+            items.append(json_value(line))
         except json.JSONDecodeError as exc:
             raise SeedforgeError(
                 f"broken JSON: {exc.msg} (column {exc.colno})", path=path, line=number

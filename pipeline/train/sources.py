@@ -16,7 +16,7 @@ from typing import Any
 from pipeline.dataset.versions import TRAIN, load_version, resolve_version, sha256_file
 from pipeline.errors import SeedforgeError
 from pipeline.records import AlpacaRecord, DialogueRecord, Lineage, Message, Record
-from pipeline.user_files import read_text_utf8
+from pipeline.user_files import json_value, read_text_utf8
 
 DEFAULT_VAL_SET_SIZE = 2000  # alpaca-lora's
 SHAREGPT_TO_ROLE = {
@@ -100,7 +100,7 @@ def _read_file(path: Path) -> list[Record]:
         )
     if text.lstrip().startswith("["):
         try:
-            items = json.loads(text)
+            items = json_value(text)
         except json.JSONDecodeError as exc:
             raise SeedforgeError(f"not valid JSON: {exc.msg}", path=path, line=exc.lineno) from None
         for index, item in enumerate(items, start=1):
@@ -113,7 +113,7 @@ def _read_file(path: Path) -> list[Record]:
         if not line.strip():
             continue
         try:
-            records.append(record_from_raw(json.loads(line), "record"))
+            records.append(record_from_raw(json_value(line), "record"))
         except json.JSONDecodeError as exc:
             raise SeedforgeError(f"not a JSON line: {exc.msg}", path=path, line=line_no) from None
         except ValueError as exc:

@@ -153,6 +153,13 @@ def test_index_option_dedups_across_builds(tmp_path: Path) -> None:
             1,
             "not a valid dialogue",
         ),
+        # nesting deeper than the parser's recursion: a malformed line, not a RecursionError
+        ('{"instruction": "A", "output": "b"}\n' + "[" * 5000 + "]" * 5000 + "\n", 2, "nested too deeply"),
+        (
+            '[\n  {"instruction": "A", "output": "b"},\n  ' + '{"a":' * 5000 + "1" + "}" * 5000 + "\n]",
+            3,
+            "nested too deeply",
+        ),
     ],
 )
 def test_malformed_input_names_file_and_line_and_writes_nothing(

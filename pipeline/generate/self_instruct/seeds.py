@@ -24,6 +24,7 @@ from pipeline.errors import SeedforgeError
 from pipeline.evaluate.rubrics import canonical_category
 from pipeline.records import Instance, SeedTask
 from pipeline.settings import resolve_path
+from pipeline.user_files import json_value
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 SCHEMA_KEYS = {"id", "name", "instances"}  # is_classification may sit on a plain line too
@@ -63,7 +64,7 @@ def _is_schema(data: Any) -> bool:
 
 def _read_line(line: str, path: Path, line_no: int, schema: bool) -> SeedTask:
     try:
-        data = json.loads(line)
+        data = json_value(line)
     except json.JSONDecodeError as exc:
         raise SeedforgeError(
             f"not valid JSON ({exc.msg} at column {exc.colno})", path=path, line=line_no
@@ -119,7 +120,7 @@ def load_seed_tasks(path: str | Path) -> list[SeedTask]:
             continue
         if schema is None:
             try:
-                schema = _is_schema(json.loads(line))
+                schema = _is_schema(json_value(line))
             except json.JSONDecodeError:
                 schema = True  # _read_line reports it with its column
         task = _with_category(_read_line(line, path, line_no, schema), path, line_no)
