@@ -99,7 +99,9 @@ def check_writable_beside(target: Path, option: str, given: str | Path) -> None:
     exists on the way must let this user create entries (root too: a read-only mount or an
     immutable folder refuses even root, and `access` says so)."""
     folder = next((p for p in Path(target).resolve().parents if p.exists()), None)
-    if folder is not None and folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+    if folder is not None and not folder.is_dir():
+        raise SeedforgeError(f"{option}: {folder} is a file, so nothing can be made under it", path=given)
+    if folder is not None and not os.access(folder, os.W_OK | os.X_OK):
         raise SeedforgeError(
             f"{option}: cannot write in {folder} (permission denied or read-only)", path=given
         )

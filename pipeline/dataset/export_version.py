@@ -33,7 +33,7 @@ from pipeline.dataset.exports import (
 )
 from pipeline.dataset.hf_card import license_of, write_hf
 from pipeline.dataset.llama_factory import dataset_info
-from pipeline.dataset.versions import HELDOUT, TRAIN, load_version, resolve_version
+from pipeline.dataset.versions import HELDOUT, TRAIN, datasets_root, load_version, resolve_version
 from pipeline.errors import SeedforgeError
 from pipeline.io import publish_dir, staging_dir, through_link, write_json_atomic
 from pipeline.settings import data_dir
@@ -76,6 +76,13 @@ def check_out(out: Path, overwrite: bool) -> None:
         raise SeedforgeError("exists and is not a folder", path=out)
     if out.is_dir() and any(out.iterdir()) and not overwrite:
         raise SeedforgeError("the output folder is not empty (pass --overwrite to replace it)", path=out)
+    versions = datasets_root().resolve()
+    if out.resolve() == versions or versions in out.resolve().parents:
+        raise SeedforgeError(
+            f"--out is inside seedforge's datasets folder {versions}, whose versions never change; "
+            "export to a folder of its own",
+            path=out,
+        )
     check_writable_beside(out, "--out", out)  # filled beside it, then renamed into place
     if out.is_dir() and not os.access(out, os.W_OK):  # an immutable or read-only folder stays put
         raise SeedforgeError("--out: cannot replace this folder (permission denied or read-only)", path=out)

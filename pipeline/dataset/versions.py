@@ -117,13 +117,18 @@ def datasets_root() -> Path:
     return data_dir() / "datasets"
 
 
-def _version_dirs(parent: Path) -> list[Path]:
+def _version_dirs(parent: Path, *, published: bool = True) -> list[Path]:
+    """The numbered version folders, in order; `published`: only those with a manifest (a
+    version is renamed into place whole, manifest included, so a folder without one was made
+    by someone else: `mkdir v0009` does not hide the versions)."""
     found = [p for p in parent.glob("v[0-9]*") if p.name[1:].isdigit()]
+    if published:
+        found = [p for p in found if (p / MANIFEST).is_file()]
     return sorted(found, key=lambda p: int(p.name[1:]))
 
 
 def _next_version(parent: Path) -> int:
-    dirs = _version_dirs(parent)
+    dirs = _version_dirs(parent, published=False)  # past every numbered folder: none is replaced
     return int(dirs[-1].name[1:]) + 1 if dirs else 1
 
 

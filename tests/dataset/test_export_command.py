@@ -233,10 +233,11 @@ def test_overwrite_never_replaces_the_version_the_data_dir_or_the_current_folder
     for out in (alpaca_version.path, alpaca_version.path.parent, data_dir, tmp_path):
         monkeypatch.chdir(tmp_path)
         code, output = export(alpaca_version.dataset, "--format", "alpaca", "--out", str(out), "--overwrite")
-        assert code == 2 and "which it is or holds; choose a folder of its own" in " ".join(output.split())
+        said = " ".join(output.split())
+        assert code == 2 and ("which it is or holds" in said or "inside seedforge's datasets folder" in said)
     monkeypatch.chdir(alpaca_version.path)
     code, output = export(alpaca_version.dataset, "--format", "alpaca", "--out", ".", "--overwrite")
-    assert code == 2 and "would replace" in output
+    assert code == 2 and "inside seedforge's datasets folder" in " ".join(output.split())
     assert sorted(p.name for p in alpaca_version.path.iterdir()) == before
     code, output = export(alpaca_version.dataset, "--format", "alpaca", "--out", str(tmp_path / "fine"))
     assert code == 0, output
@@ -258,7 +259,9 @@ def test_an_output_that_is_a_link_is_replaced_where_it_points_and_stays_a_link(
     link.unlink()
     link.symlink_to(alpaca_version.path)  # a link to the version itself is refused like the version
     code, output = export(alpaca_version.dataset, "--format", "alpaca", "--out", str(link), "--overwrite")
-    assert code == 2 and "would replace" in output and link.is_symlink()
+    assert (
+        code == 2 and "inside seedforge's datasets folder" in " ".join(output.split()) and link.is_symlink()
+    )
 
 
 def test_a_folder_that_cannot_be_written_is_one_line_not_a_traceback(
@@ -280,3 +283,25 @@ def test_a_folder_that_cannot_be_written_is_one_line_not_a_traceback(
         assert not list(locked.iterdir())
     finally:
         subprocess.run(["chattr", "-i", str(locked)], check=False)
+
+
+def test_an_output_under_a_file_or_inside_the_datasets_folder_is_refused(
+    alpaca_version: DatasetVersion, data_dir: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "afile").write_text("x")
+    code, output = export("inst", "--format", "alpaca", "--out", str(tmp_path / "afile" / "sub"))
+    assert code == 2 and "is a file, so nothing can be made under it" in output and "Traceback" not in output
+    datasets = alpaca_version.path.parent.parent
+    for out in (alpaca_version.path.parent / "v0009", alpaca_version.path / "sub", datasets / "elsewhere"):
+        code, output = export("inst", "--format", "alpaca", "--out", str(out))
+        assert code == 2 and "inside seedforge's datasets folder" in " ".join(output.split()), output
+        assert not out.exists()
+
+
+def test_a_numbered_folder_without_a_manifest_does_not_hide_the_versions(
+    alpaca_version: DatasetVersion, data_dir: Path, tmp_path: Path
+) -> None:
+    (alpaca_version.path.parent / "v0009").mkdir()  # made by hand, not by seedforge
+    code, output = export("inst", "--format", "alpaca", "--out", str(tmp_path / "out"))
+    assert code == 0, output
+    assert f"v{alpaca_version.version}" in output
