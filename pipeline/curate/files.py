@@ -129,6 +129,8 @@ def _curate(
                     dropped.write(row)
                 if on_progress and curator.seen % PROGRESS_EVERY == 0:
                     on_progress(curator.seen, curator.report.kept)
+            if not curator.seen:  # an empty or blank file: most likely a mistake upstream
+                raise SeedforgeError("no records to curate: the file holds none", path=source)
             kept.close()
             if dropped is not None:
                 dropped.close()

@@ -197,6 +197,17 @@ def test_missing_input_file(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "a folder, not a file" in result.output
 
 
+@pytest.mark.parametrize("name, content", [("e.json", ""), ("e.jsonl", ""), ("blank.jsonl", "\n  \n")])
+def test_an_input_without_records_is_refused_and_nothing_written(
+    tmp_path: Path, name: str, content: str
+) -> None:
+    source = tmp_path / name
+    source.write_text(content, encoding="utf-8")
+    result = runner.invoke(app, ["curate", str(source), "--out", str(tmp_path / "o.jsonl")])
+    assert result.exit_code == 2 and "no records to curate" in result.output
+    assert [p.name for p in tmp_path.iterdir()] == [name]
+
+
 def test_curating_in_place_needs_a_rejected_file(tmp_path: Path) -> None:
     """`curate IN --out IN` replaced the input with what it kept, and the rest existed nowhere."""
     source = write_jsonl(tmp_path / "in.jsonl", RECORDS)
