@@ -118,9 +118,8 @@ def datasets_root() -> Path:
 
 
 def _version_dirs(parent: Path, *, published: bool = True) -> list[Path]:
-    """The numbered version folders, in order; `published`: only those with a manifest (a
-    version is renamed into place whole, manifest included, so a folder without one was made
-    by someone else: `mkdir v0009` does not hide the versions)."""
+    """Numbered version folders in order; `published`: with a manifest (versions are renamed into
+    place whole: a folder without one, `mkdir v0009`, was made by someone else)."""
     found = [p for p in parent.glob("v[0-9]*") if p.name[1:].isdigit()]
     if published:
         found = [p for p in found if (p / MANIFEST).is_file()]
@@ -232,6 +231,18 @@ def read_records(path: Path) -> list[Record]:
     return records
 
 
+def _checksums(manifest: Any, manifest_path: Path) -> dict[str, str]:
+    """The splits' sha256 as listed; another shape is named by what was expected."""
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    entries = {name: files.get(name) for name in (TRAIN, HELDOUT)} if isinstance(files, dict) else {}
+    if not entries or not all(
+        isinstance(e, dict) and isinstance(e.get("sha256"), str) for e in entries.values()
+    ):
+        shape = '"files": {"train.jsonl": {"sha256": …}, "heldout.jsonl": {"sha256": …}}'
+        raise SeedforgeError(f"not a seedforge manifest: expected an object with {shape}", path=manifest_path)
+    return {name: entry["sha256"] for name, entry in entries.items()}  # type: ignore[index]
+
+
 def load_version(path: Path) -> tuple[DatasetVersion, list[Record], list[Record]]:
     """Read a version back, refusing one whose files do not match their manifest checksums."""
     manifest_path = path / MANIFEST
@@ -245,7 +256,7 @@ def load_version(path: Path) -> tuple[DatasetVersion, list[Record], list[Record]
                 "`seedforge pretrain` and `vocab extend`",
                 path=path,
             )
-        expected = {name: manifest["files"][name]["sha256"] for name in (TRAIN, HELDOUT)}
+        expected = _checksums(manifest, manifest_path)
         version = DatasetVersion(manifest["dataset"], manifest["version"], path)
     except KeyError as exc:
         raise SeedforgeError(f"not a seedforge manifest (no {exc} field)", path=manifest_path) from None

@@ -71,3 +71,14 @@ def test_same_content_reuses_the_latest_version(tmp_path: Path) -> None:
     assert again.path == first.path and again.version == 1
     changed = write_version("demo", train[1:], heldout, [], config={}, stats={}, root=tmp_path)
     assert changed.version == 2
+
+
+@pytest.mark.parametrize(
+    "manifest",
+    ["[1]", '{"dataset": "d", "version": 1, "files": {"train.jsonl": 5}}', '{"files": []}', '"text"'],
+)
+def test_a_manifest_of_another_shape_says_what_was_expected(tmp_path: Path, manifest: str) -> None:
+    (tmp_path / "manifest.json").write_text(manifest, encoding="utf-8")
+    with pytest.raises(SeedforgeError, match='expected an object with "files"') as caught:
+        load_version(tmp_path)
+    assert "subscriptable" not in str(caught.value) and "indices" not in str(caught.value)
