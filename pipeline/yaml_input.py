@@ -46,13 +46,17 @@ def read_yaml_mapping(
 
     text = path.read_text(encoding=encoding)
     try:
-        data = yaml.safe_load(text) or {}
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         raise SeedforgeError(
             f"not valid {syntax}: {getattr(exc, 'problem', exc)}", path=path, line=line
         ) from None
+    if data is None:  # an empty file (or comments only) is more likely a mistake than a wish
+        raise SeedforgeError(
+            f"empty: expected a mapping of {contents} (write {{}} for every default)", path=path
+        )
     if not isinstance(data, dict):
         raise SeedforgeError(f"expected a mapping of {contents} at the top level", path=path, line=1)
     return data, text

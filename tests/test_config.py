@@ -158,3 +158,13 @@ def test_a_base_url_without_a_scheme_is_bad_input_not_an_endpoint_failure(tmp_pa
     with pytest.raises(SeedforgeError, match=r"typo.yaml:3: llm.base_url: .*not a URL") as caught:
         load_config(path)
     assert caught.value.exit_code == 2
+
+
+@pytest.mark.parametrize("text", ["", "\n", "# nothing here yet\n"])
+def test_an_empty_config_file_is_refused_not_run_with_every_default(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "run.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SeedforgeError, match=r"run.yaml: empty: expected a mapping of config sections"):
+        load_config(path)
+    path.write_text("{}\n", encoding="utf-8")
+    assert load_config(path).name  # every default, asked for
