@@ -151,13 +151,14 @@ RECORD_FORMATS = {".json": "a JSON list", ".jsonl": "JSON lines (one record per 
 
 def record_format(path: str | Path) -> str:
     """`json` or `jsonl` from the file's extension; SeedforgeError for any other, before any work."""
+    if Path(str(path).strip()).name in ("", ".", ".."):  # typer reads --out '' as "."
+        raise SeedforgeError(f"{str(path)!r} is no file name: give a .json or .jsonl file for the records")
     suffix = Path(path).suffix.lower()
     if suffix not in RECORD_FORMATS:
         known = "; ".join(f"{ext}: {what}" for ext, what in RECORD_FORMATS.items())
         hint = " (Parquet and other formats: `seedforge export`)" if suffix == ".parquet" else ""
-        raise SeedforgeError(
-            f"records are written as {known}; not {suffix or 'no extension'}{hint}", path=path
-        )
+        given = f"not {suffix}" if suffix else "this name has no extension"
+        raise SeedforgeError(f"records are written as {known}; {given}{hint}", path=path)
     return suffix[1:]
 
 

@@ -130,3 +130,14 @@ def test_a_published_folder_has_no_owner_only_files(tmp_path: Path) -> None:
         os.umask(previous)
     assert _mode(tmp_path / "adapter" / "adapter_model.safetensors") == 0o644
     assert _mode(tmp_path / "adapter" / "script.sh") == 0o700
+
+
+@pytest.mark.parametrize("given", ["", ".", "out/.."])
+def test_an_output_that_is_no_file_name_is_named_so(given: str) -> None:
+    from pipeline.errors import SeedforgeError
+    from pipeline.io import record_format
+
+    with pytest.raises(SeedforgeError, match="is no file name: give a .json or .jsonl file"):
+        record_format(given)
+    with pytest.raises(SeedforgeError, match="this name has no extension"):
+        record_format("records")
