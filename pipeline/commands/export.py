@@ -55,7 +55,7 @@ def export(
     ],
     out: Annotated[Path, typer.Option("--out", help="Output folder: train and test files of the format")],
     overwrite: Annotated[
-        bool, typer.Option("--overwrite", help="Replace an output folder that is not empty")
+        bool, typer.Option("--overwrite", help="Replace an earlier export in --out (never other files)")
     ] = False,
     license_id: Annotated[
         Optional[str],

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 from pipeline.dataset.chat import check_chat_rules
@@ -31,7 +32,7 @@ from pipeline.dataset.exports import (
     has_dialogues,
     write_layout,
 )
-from pipeline.dataset.hf_card import license_of, write_hf
+from pipeline.dataset.hf_card import CARD, DATA_FILES, license_of, write_hf
 from pipeline.dataset.llama_factory import dataset_info
 from pipeline.dataset.versions import HELDOUT, TRAIN, datasets_root, load_version, resolve_version
 from pipeline.errors import SeedforgeError
@@ -70,8 +71,15 @@ class Export:
         return f"{self.dataset} v{self.version}: {counts}{note} -> {self.out}"
 
 
+def _export_files() -> frozenset[str]:
+    """Every file (relative to the folder) an export of any format writes."""
+    named = [name for layout in LAYOUTS.values() for files in layout.values() for name in files.values()]
+    return frozenset([*named, *DATA_FILES.values(), CARD, DATASET_INFO])
+
+
 def check_out(out: Path, overwrite: bool) -> None:
-    """Refuse a file, or a folder that holds anything unless `overwrite`, before any work."""
+    """Refuse a file, or a folder that holds anything unless `overwrite`, before any work; and
+    `overwrite` replaces an earlier export, never a folder holding files no export writes."""
     if out.exists() and not out.is_dir():
         raise SeedforgeError("exists and is not a folder", path=out)
     if out.is_dir() and any(out.iterdir()) and not overwrite:
@@ -86,6 +94,17 @@ def check_out(out: Path, overwrite: bool) -> None:
     check_writable_beside(out, "--out", out)  # filled beside it, then renamed into place
     if out.is_dir() and not os.access(out, os.W_OK):  # an immutable or read-only folder stays put
         raise SeedforgeError("--out: cannot replace this folder (permission denied or read-only)", path=out)
+    if out.is_dir() and overwrite:
+        known = _export_files()
+        held = (str(p.relative_to(out)) for p in out.rglob("*") if not p.is_dir())
+        foreign = sorted(islice((name for name in held if name not in known), 4))  # a home folder: stop early
+        if foreign:
+            more = ", …" if len(foreign) > 3 else ""
+            raise SeedforgeError(
+                f"--overwrite replaces an earlier export, and this folder holds files no export "
+                f"writes ({', '.join(foreign[:3])}{more}): move them, or export to another folder",
+                path=out,
+            )
 
 
 def export_version(

@@ -208,7 +208,13 @@ def test_bad_input_exits_2_with_nothing_written(alpaca_version: DatasetVersion, 
     code, output = export("inst", "--format", "alpaca", "--out", str(out))
     assert code == 2 and "not empty (pass --overwrite" in output
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
-    assert export("inst", "--format", "alpaca", "--out", str(out), "--overwrite")[0] == 0
+    # --overwrite replaces an earlier export, not a folder of the user's own files
+    code, output = export("inst", "--format", "alpaca", "--out", str(out), "--overwrite")
+    assert code == 2 and "holds files no export writes (keep.txt)" in " ".join(output.split())
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    (out / "keep.txt").unlink()
+    assert export("inst", "--format", "hf", "--out", str(out))[0] == 0
+    assert export("inst", "--format", "alpaca", "--out", str(out), "--overwrite")[0] == 0  # over the hf one
     assert sorted(p.name for p in out.iterdir()) == ["test.json", "train.json"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging left
 
@@ -234,7 +240,9 @@ def test_overwrite_never_replaces_the_version_the_data_dir_or_the_current_folder
         monkeypatch.chdir(tmp_path)
         code, output = export(alpaca_version.dataset, "--format", "alpaca", "--out", str(out), "--overwrite")
         said = " ".join(output.split())
-        assert code == 2 and ("which it is or holds" in said or "inside seedforge's datasets folder" in said)
+        assert code == 2 and any(
+            why in said for why in ("which it is or holds", "datasets folder", "holds files no export writes")
+        )
     monkeypatch.chdir(alpaca_version.path)
     code, output = export(alpaca_version.dataset, "--format", "alpaca", "--out", ".", "--overwrite")
     assert code == 2 and "inside seedforge's datasets folder" in " ".join(output.split())
@@ -248,7 +256,7 @@ def test_an_output_that_is_a_link_is_replaced_where_it_points_and_stays_a_link(
 ) -> None:
     real = tmp_path / "exports" / "current"
     real.mkdir(parents=True)
-    (real / "old.txt").write_text("the last export")
+    (real / "train.json").write_text("[]")  # the last export
     link = tmp_path / "latest"
     link.symlink_to(Path("exports") / "current")  # relative, as `ln -s` users write them
     code, output = export(alpaca_version.dataset, "--format", "alpaca", "--out", str(link), "--overwrite")
