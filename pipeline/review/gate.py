@@ -19,7 +19,7 @@ from pipeline.review.config import ReviewConfig
 from pipeline.review.decisions import apply_session, check_submission, settled
 from pipeline.review.models import ReviewSession, SampledRecord, Submission
 from pipeline.review.sampling import Sampled, sample_for_review
-from pipeline.review.stats import ReviewStats, session_stats
+from pipeline.review.stats import ReviewStats, session_stats, unreviewed_count
 from pipeline.review.store import ReviewStore
 from pipeline.stage import StageResult
 
@@ -121,8 +121,7 @@ def _apply(result: StageResult[Any], session: ReviewSession, store: ReviewStore 
         store.record(session)
     result.kept = applied.kept
     result.rejected.extend(applied.rejected)
-    decided = session.decided_ids()
-    return session_stats(session, sum(1 for record in applied.kept if record.id not in decided))
+    return session_stats(session, unreviewed_count(applied.kept, session))
 
 
 def review_build(

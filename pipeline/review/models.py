@@ -5,9 +5,9 @@ is applied."""
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from pipeline.records import utc_now
 
@@ -43,6 +43,20 @@ class RejectReason(StrEnum):
     other = "other"  # see the note
 
 
+BLANK_REVIEWER = "the reviewer's name is blank (blank names are refused)"
+
+
+def _named(reviewer: str) -> str:
+    """The name without surrounding blanks; a name of blanks says nobody, so it is refused."""
+    if not reviewer.strip():
+        raise ValueError(BLANK_REVIEWER)
+    return reviewer.strip()
+
+
+# who decided: recorded in the manifest and every rejection's evidence
+ReviewerName = Annotated[str, AfterValidator(_named)]
+
+
 class Decision(BaseModel):
     """One record's verdict; `output` is the new output of an edit."""
 
@@ -54,6 +68,18 @@ class Decision(BaseModel):
     note: str = ""
     output: str | None = None
 
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id_is_text(cls, value: Any) -> Any:
+        # an unquoted all-digit id is a number to YAML, with its leading zeros gone: the
+        # record it meant cannot be known, so the file has to say it again, quoted
+        if isinstance(value, bool | int | float):
+            raise ValueError(
+                f"an id is text: quote it (id: '0123...'); unquoted, YAML read it as {value!r} "
+                "(an all-digit id loses its leading zeros)"
+            )
+        return value
+
 
 class Submission(BaseModel):
     """A reviewer's decisions on a sample. With `approve_rest`, every sampled record without a
@@ -61,7 +87,7 @@ class Submission(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    reviewer: str = Field(min_length=1)
+    reviewer: ReviewerName
     decisions: list[Decision] = Field(default_factory=list)
     approve_rest: bool = False
     source: str = "cli"  # "prefect-ui", "cli" or "file": how the decisions were made
@@ -109,6 +135,10 @@ class ReviewSession(BaseModel):
     def decided_ids(self) -> set[str]:
         """Every record this session settled, under its old and (edited) new id."""
         return {decision.id for decision in self.decisions} | set(self.edited_ids.values())
+
+    def shown_ids(self) -> set[str]:
+        """Every record this session sampled or settled: the rest of the records nobody read."""
+        return self.decided_ids() | {item.id for item in self.sampled}
 
     def manifest(self) -> dict[str, Any]:
         """Who reviewed what and when, as a version's manifest records it."""

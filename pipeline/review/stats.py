@@ -12,10 +12,12 @@ reason. Suggestions go into reports only; nothing changes a config by itself."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Set
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from pipeline.evaluate.metrics import wilson_interval
+from pipeline.records import Record
 from pipeline.review.models import RejectReason, ReviewSession, Verdict
 from pipeline.text import CJK_CHARACTER, tokenize
 
@@ -51,6 +53,15 @@ class ReviewStats:
                 [round(low * self.remainder, 1), round(high * self.remainder, 1)] if self.decided else None
             ),
         }
+
+
+def unreviewed_count(
+    records: Iterable[Record], session: ReviewSession, reviewed_before: Set[str] = frozenset()
+) -> int:
+    """How many of `records` no review has read: neither sampled by `session` (its undecided
+    records are counted as undecided, never twice) nor settled by it or by an earlier one."""
+    read = session.shown_ids() | reviewed_before
+    return sum(1 for record in records if record.id not in read)
 
 
 def session_stats(session: ReviewSession, remainder: int) -> ReviewStats:

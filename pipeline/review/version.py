@@ -12,11 +12,12 @@ before the version is written and `applied` after, so the same decisions never l
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pipeline.dataset.builds import locked
 from pipeline.dataset.versions import (
@@ -32,9 +33,9 @@ from pipeline.errors import SeedforgeError
 from pipeline.records import Record, RejectedRecord, content_hash
 from pipeline.review.decisions import Applied, apply_session, check_submission
 from pipeline.review.gate import new_session
-from pipeline.review.models import Decision, ReviewSession, Submission, Verdict
+from pipeline.review.models import Decision, ReviewerName, ReviewSession, Submission, Verdict
 from pipeline.review.sampling import Sampled, sample_for_review
-from pipeline.review.stats import ReviewStats, session_stats
+from pipeline.review.stats import ReviewStats, session_stats, unreviewed_count
 from pipeline.review.store import ReviewStore
 from pipeline.yaml_input import read_yaml_mapping, validate_yaml
 
@@ -46,9 +47,17 @@ class DecisionFile(BaseModel):
 
     dataset: str
     version: int = Field(ge=1)
-    reviewer: str = Field(min_length=1)
+    reviewer: ReviewerName
     approve_rest: bool = False
     decisions: list[Decision] = Field(default_factory=list)
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_as_on_the_command_line(cls, value: Any) -> Any:
+        # NAME@v2 on the command line: the same "v2" in the file means version 2
+        if isinstance(value, str) and (spelled := re.fullmatch(r"\s*[vV](\d+)\s*", value)):
+            return int(spelled.group(1))
+        return value
 
 
 @dataclass
@@ -159,8 +168,7 @@ def apply_to_dataset(review: VersionReview, submission: Submission) -> VersionRe
                 path=latest.path,
             )
         kept_train, kept_heldout = apply_session(train, session), apply_session(heldout, session)
-        decided = session.decided_ids() | settled
-        remainder = sum(1 for r in kept_train.kept + kept_heldout.kept if r.id not in decided)
+        remainder = unreviewed_count(kept_train.kept + kept_heldout.kept, session, settled)
         stats = session_stats(session, remainder)
         review.store.record(session)  # refuses a record another reviewer settled meanwhile
         try:

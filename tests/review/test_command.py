@@ -5,6 +5,9 @@ written."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -138,3 +141,58 @@ def test_the_terminal_review(server: FaultServer, data_dir: Path) -> None:
     assert review["reviewer"] == "bob" and review["source"] == "cli"
     assert review["rejected"] == [{"id": second.id, "reason": "wrong_answer", "note": "not true"}]
     assert sorted(review["accepted"]) == sorted([first.id, third.id])
+
+
+def test_a_file_says_its_version_as_the_command_line_does_and_is_told_to_quote_digit_ids(
+    server: FaultServer, data_dir: Path, tmp_path: Path
+) -> None:
+    from pipeline.review.version import open_review
+
+    v1 = published(server)
+    record = open_review("cli", 1).sample[0].record
+    digits = tmp_path / "digits.yaml"
+    digits.write_text(
+        "dataset: cli\nversion: 1\nreviewer: ann\ndecisions:\n  - {id: 0000000000000000, verdict: accept}\n"
+    )
+    result = runner.invoke(app, ["review", "cli", "--decisions", str(digits)])
+    assert result.exit_code == 2 and "digits.yaml:5" in result.output, result.output
+    assert "decisions.0.id: Value error, an id is text: quote it" in result.output
+    blank = write_decisions(tmp_path / "blank.yaml", dataset="cli", version="v1", reviewer="  ", decisions=[])
+    result = runner.invoke(app, ["review", "cli", "--decisions", str(blank)])
+    assert result.exit_code == 2 and "reviewer: Value error, the reviewer's name is blank" in result.output
+    v_spelled = write_decisions(
+        tmp_path / "v.yaml",
+        dataset="cli",
+        version="V1",
+        reviewer="ann",
+        decisions=[{"id": record.id, "verdict": "reject", "reason": "other"}],
+    )
+    result = runner.invoke(app, ["review", "cli", "--decisions", str(v_spelled)])
+    assert result.exit_code == 0, result.output
+    assert json.loads((v1.parent / "v0002" / "manifest.json").read_text())["review"]["reviewed_version"] == 1
+
+
+def test_a_reader_that_stops_early_is_no_error(server: FaultServer, data_dir: Path, tmp_path: Path) -> None:
+    v1 = published(server)
+    record = json.loads((v1 / "train.jsonl").read_text().splitlines()[0])
+    decisions = write_decisions(
+        tmp_path / "d.yaml",
+        dataset="cli",
+        version=1,
+        reviewer="ann",
+        decisions=[{"id": record["id"], "verdict": "reject", "reason": "other"}],
+    )
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # `| head` that has gone already: the first line printed breaks the pipe
+    try:
+        ran = subprocess.run(
+            [sys.executable, "-m", "pipeline.cli", "review", "cli", "--decisions", str(decisions)],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert ran.returncode == 0 and "Traceback" not in ran.stderr, ran.stderr
+    assert (v1.parent / "v0002" / "manifest.json").is_file()

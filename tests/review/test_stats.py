@@ -3,9 +3,10 @@ rejection reasons that recur."""
 
 from __future__ import annotations
 
+from pipeline.records import AlpacaRecord, Lineage
 from pipeline.review.models import Decision, RejectReason, ReviewSession, SampledRecord, Verdict
 from pipeline.review.report import review_section
-from pipeline.review.stats import session_stats, shared_phrase, suggestions
+from pipeline.review.stats import session_stats, shared_phrase, suggestions, unreviewed_count
 
 
 def rejected(sid: str, texts: dict[str, str], reason: RejectReason) -> ReviewSession:
@@ -68,3 +69,19 @@ def test_chinese_phrases_are_characters_and_go_to_the_chinese_blacklist() -> Non
     sessions = [rejected("z", {"1": "画一幅春天的画", "2": "画一幅大海的画"}, RejectReason.bad_instruction)]
     (hint,) = suggestions(sessions, suggest_after=2)
     assert hint.phrase in "画一幅" and hint.setting == "curate.filters.zh_blacklist"
+
+
+def test_the_unreviewed_rest_leaves_out_every_sampled_record() -> None:
+    records = [
+        AlpacaRecord(instruction=f"Add {n} and 1.", output=str(n + 1), lineage=Lineage(generator="t"))
+        for n in range(6)
+    ]
+    ids = [record.id for record in records]
+    session = ReviewSession(
+        id="s",
+        dataset="d",
+        sampled=[SampledRecord(id=rid, category="qa", risk="unscored") for rid in ids[:3]],
+        decisions=[Decision(id=ids[0], verdict=Verdict.accept)],  # two sampled ones undecided
+    )
+    assert unreviewed_count(records, session) == 3
+    assert unreviewed_count(records, session, reviewed_before={ids[5]}) == 2
