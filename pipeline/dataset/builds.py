@@ -48,9 +48,8 @@ class BuildState:
     finished_at: str | None = None
     version: int | None = None  # the version it published; None when it published nothing
     outcome: dict[str, Any] = field(default_factory=dict)
-    budget: dict[str, Any] = field(
-        default_factory=dict
-    )  # a budget-stopped build's: what a resumption must exceed
+    # a budget-stopped build's limits, which a run must exceed to resume it
+    budget: dict[str, Any] = field(default_factory=dict)
 
 
 def builds_dir(root: Path, dataset: str) -> Path:
