@@ -3,6 +3,9 @@ in one transaction, so a bad file leaves the store exactly as it was."""
 
 from __future__ import annotations
 
+import logging
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,6 +14,8 @@ from pipeline.kb.entry import KBEntry
 from pipeline.kb.loaders import FORMATS, load_entries
 from pipeline.kb.mapping import load_mapping
 from pipeline.kb.store import KBStore, SourceChanges
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -33,16 +38,27 @@ class IngestReport:
         return any(totals[k] for k in ("new", "changed", "removed"))
 
 
+def _hidden(path: Path, folder: Path) -> bool:
+    """A dot file, or a file in a dot folder (.git, .cache), below `folder`."""
+    return any(part.startswith(".") for part in path.relative_to(folder).parts)
+
+
 def expand_paths(paths: list[Path]) -> list[Path]:
-    """Files as given; a directory stands for its supported files (READMEs skipped)."""
+    """Files as given; a directory stands for its supported files (READMEs and hidden files and
+    folders skipped; other files skipped with a warning)."""
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
+            visible = [p for p in path.rglob("*") if p.is_file() and not _hidden(p, path)]
             found = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in FORMATS and not p.name.lower().startswith("readme")
+                p for p in visible if p.suffix.lower() in FORMATS and not p.name.lower().startswith("readme")
             )
+            others = sorted(p.name for p in visible if p.suffix.lower() not in FORMATS)
+            if others:
+                more = f" and {len(others) - 3} more" if len(others) > 3 else ""
+                log.warning(
+                    "%s: skipped %s%s (not a knowledge-base format)", path, ", ".join(others[:3]), more
+                )
             if not found:
                 raise SeedforgeError(
                     f"directory holds no knowledge-base files ({', '.join(sorted(FORMATS))})", path=path
@@ -74,7 +90,11 @@ def load_sources(paths: list[Path], mapping_file: Path | None = None) -> Sources
 
 
 def ingest(store: KBStore, kb: str, paths: list[Path], mapping_file: Path | None = None) -> IngestReport:
-    return apply_sources(store, kb, load_sources(paths, mapping_file))
+    return apply_sources(store, kb, load_sources(paths, mapping_file), _folders(paths))
+
+
+def _folders(paths: list[Path]) -> list[str]:
+    return [source_name(path) for path in paths if path.is_dir()]
 
 
 def ingest_files(
@@ -84,14 +104,22 @@ def ingest_files(
     one leaves no empty store behind."""
     loaded = load_sources(paths, mapping_file)
     with KBStore.open(data_dir, kb) as store:
-        report = apply_sources(store, kb, loaded)
+        report = apply_sources(store, kb, loaded, _folders(paths))
         report.active = store.counts().get("active", 0)
     return report
 
 
-def apply_sources(store: KBStore, kb: str, loaded: Sources) -> IngestReport:
+def apply_sources(store: KBStore, kb: str, loaded: Sources, folders: Sequence[str] = ()) -> IngestReport:
+    """`loaded` into the store; a file that was ingested from one of `folders` (a directory
+    ingested again) and is no longer there has its entries marked removed."""
     report = IngestReport(kb, store.path)
+    given = {source for source, _ in loaded}
+    within = tuple(folder.rstrip(os.sep) + os.sep for folder in folders)
+    active = {entry.source for entry in store.entries("active")} if within else set()
+    vanished = sorted(source for source in active if source.startswith(within) and source not in given)
     with store.transaction() as conn:
         for source, entries in loaded:
             report.sources.append(store.apply(conn, source, entries))
+        for source in vanished:
+            report.sources.append(store.apply(conn, source, []))
     return report

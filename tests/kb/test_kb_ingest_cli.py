@@ -73,3 +73,23 @@ def test_a_store_that_cannot_be_written_is_one_line_and_exit_2(data_dir: Path, t
     result = runner.invoke(app, ["ingest", str(SEEDS / "medical_conditions.csv"), "--kb", "blocked"])
     assert result.exit_code == 2, result.output
     assert "cannot write the knowledge-base store" in result.output and "Traceback" not in result.output
+
+
+def test_a_folder_skips_hidden_files_and_a_file_gone_from_it_is_removed(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    folder = tmp_path / "kb"
+    (folder / ".git").mkdir(parents=True)
+    shutil.copy(SEEDS / "medical_conditions.csv", folder)
+    shutil.copy(SEEDS / "product_support.md", folder)
+    (folder / ".git" / "config.txt").write_text("[core]\n")  # a repository's own files
+    (folder / ".draft.csv").write_text("")  # an editor's hidden file, empty
+    first = runner.invoke(app, ["ingest", str(folder), "--kb", "docs"])
+    assert first.exit_code == 0, first.output
+    assert "kb docs: 77 new" in first.output and "config.txt" not in first.output
+    (folder / "product_support.md").unlink()
+    second = runner.invoke(app, ["ingest", str(folder), "--kb", "docs"])
+    assert second.exit_code == 0, second.output
+    assert "kb docs: 0 new, 0 changed, 55 unchanged, 22 removed" in second.output
