@@ -80,7 +80,7 @@ def evaluate(
     train_set: Annotated[
         Optional[Path],
         typer.Option(
-            help="Training records to decontaminate against",
+            help="Training records to decontaminate against: a file as `train --data` takes, or a version",
             show_default="train.jsonl beside a heldout.jsonl",
         ),
     ] = None,
@@ -108,13 +108,14 @@ def evaluate(
     """Compare a tuned adapter with its base: ROUGE-L, semantic similarity, held-out loss, LLM
     judge scores per category and a pairwise win rate; writes a report folder atomically."""
     from pipeline.curate.config import CurateConfig
-    from pipeline.dataset.versions import HELDOUT, read_records
+    from pipeline.dataset.versions import HELDOUT
     from pipeline.evaluate.config import EvaluateConfig
     from pipeline.evaluate.evalsets import load_eval_set
     from pipeline.evaluate.models import adapter_directory
     from pipeline.evaluate.run import EvalRequest, check_out_dir, run_evaluation
     from pipeline.llm.config import LLMConfig
     from pipeline.train.config import TrainConfig
+    from pipeline.train.sources import load_training_data
 
     try:
         adapter = adapter_directory(adapter)  # a training run's folder: its adapter/
@@ -123,7 +124,8 @@ def evaluate(
         items = load_eval_set(source)[:limit]
         auto_train, curate = _training_side(eval_set)
         train_file = train_set or auto_train
-        training = read_records(train_file) if train_file else None
+        # what `train --data` reads: a plain Alpaca / chat file (JSON list or lines) or a version
+        training = load_training_data(train_file).records if train_file else None
         trained = _trained_with(adapter)
         train_config = TrainConfig(
             template=template or trained.get("template", "alpaca"),

@@ -61,7 +61,9 @@ class EvalRequest:
 
 def check_out_dir(out_dir: Path, overwrite: bool) -> None:
     """Refuse before any heavy work, not after it."""
-    if out_dir.exists() and (not out_dir.is_dir() or (any(out_dir.iterdir()) and not overwrite)):
+    if out_dir.exists() and not out_dir.is_dir():  # --overwrite replaces a report folder, not a file
+        raise SeedforgeError("--out is a file; expected a directory", path=out_dir)
+    if out_dir.exists() and any(out_dir.iterdir()) and not overwrite:
         raise SeedforgeError(
             "output folder exists and is not empty (pass --overwrite to replace it)", path=out_dir
         )

@@ -53,11 +53,17 @@ def test_cli_evaluates_the_folder_train_wrote(
 ) -> None:
     eval_set = tmp_path / "eval.jsonl"
     eval_set.write_text("\n".join(json.dumps(r.to_alpaca()) for r in WORD_RECORDS[:2]), encoding="utf-8")
+    # a plain Alpaca list, as `train --data` takes it (it was refused: "lineage: Field required")
+    plain = tmp_path / "plain.json"
+    unrelated = {"instruction": "Name the largest ocean on Earth.", "input": "", "output": "The Pacific."}
+    plain.write_text(json.dumps([unrelated]), encoding="utf-8")
     out = tmp_path / "out"
     result = runner.invoke(
         app,
         [
             "eval",
+            "--train-set",
+            str(plain),
             "--adapter",
             str(word_adapter.parent),  # the training run's folder, not its adapter/
             "--base-model",
@@ -75,3 +81,16 @@ def test_cli_evaluates_the_folder_train_wrote(
     assert result.exit_code == 0, result.output
     report = json.loads((out / "report.json").read_text())
     assert report["models"]["adapter"] == str(word_adapter)
+    assert report["decontamination"]["checked_against"] == str(plain)
+    assert report["decontamination"]["dropped"] == [] and report["eval_set"]["items"] == 2
+
+
+def test_cli_names_an_output_that_is_a_file(tmp_path: Path) -> None:
+    fake_training_run(tmp_path / "run")
+    eval_set = tmp_path / "eval.json"
+    eval_set.write_text(json.dumps([{"instruction": "q", "output": "a"}]))
+    (tmp_path / "precious.txt").write_text("mine")
+    args = ["eval", "--adapter", str(tmp_path / "run"), "--eval-set", str(eval_set)]
+    result = runner.invoke(app, [*args, "--out", str(tmp_path / "precious.txt"), "--overwrite"])
+    assert result.exit_code == 2 and "--out is a file; expected a directory" in result.output
+    assert (tmp_path / "precious.txt").read_text() == "mine"
