@@ -89,10 +89,10 @@ def extend_vocab(
             "the corpus's train split holds no Chinese text to learn tokens from", path=version_dir
         )
     if len(learned.new_tokens) < add:
+        fewer = f"pass --add {learned.available} or less, " if learned.available else ""
         raise SeedforgeError(
             f"--add {add}: the corpus supports only {learned.available} new tokens seen at least "
-            f"--min-frequency {min_frequency} times; pass --add {learned.available} or less, or a "
-            "larger corpus",
+            f"--min-frequency {min_frequency} times; {fewer}lower --min-frequency, or give a larger corpus",
             path=version_dir,
         )
     extension = extend_tokenizer_json(backend.to_str(), learned.merges)

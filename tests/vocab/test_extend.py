@@ -110,8 +110,12 @@ def test_asking_for_more_tokens_than_the_corpus_supports(zh_corpus: Path, tmp_pa
     ) as caught:
         extend_vocab(zh_corpus, 50_000, out)
     available = int(str(caught.value).split("supports only ")[1].split()[0])
-    assert 300 <= available < 50_000
+    assert 300 <= available < 50_000 and f"pass --add {available} or less" in str(caught.value)
     assert not out.exists() and not list(tmp_path.iterdir())
+    # none at all: no advice to pass --add 0, which is refused
+    with pytest.raises(SeedforgeError, match=r"supports only 0 new tokens") as caught:
+        extend_vocab(zh_corpus, 10, out, min_frequency=10**9)
+    assert "--add 0" not in str(caught.value) and "lower --min-frequency" in str(caught.value)
 
 
 def test_a_base_model_with_another_tokenizer_is_refused(extended, zh_corpus: Path, tmp_path: Path) -> None:
