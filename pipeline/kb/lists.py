@@ -19,10 +19,18 @@ class ListCellError(ValueError):
     """A cell that looks like a list literal but does not parse as one."""
 
 
+def _unquoted(text: str) -> str:
+    """An item wrapped in a pair of quotes ("a"; "b") without them; a quote that closes a
+    quotation inside the item (The app says "Offline") stays."""
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+        return text[1:-1].strip()
+    return text
+
+
 def _clean(items: list[Any]) -> list[str]:
     out = []
     for item in items:
-        text = str(item).strip().strip("\"'").strip()
+        text = _unquoted(str(item).strip())
         if text and text.casefold() not in EMPTY_MARKERS:
             out.append(text)
     return out

@@ -62,3 +62,11 @@ def test_broken_list_literal_is_an_error(cell) -> None:
 def test_only_explicit_lists_count_for_fields_without_a_list_role() -> None:
     assert looks_like_list("['a']") and looks_like_list(["a"])
     assert not looks_like_list("first; then second")
+
+
+def test_a_quotation_inside_an_item_keeps_both_its_quotes() -> None:
+    assert parse_list_cell('The app says "Thermostat offline"; the icon blinks') == [
+        'The app says "Thermostat offline"',
+        "the icon blinks",
+    ]
+    assert parse_list_cell("\"fever\"; 'cough'; \"it's fine\"") == ["fever", "cough", "it's fine"]
