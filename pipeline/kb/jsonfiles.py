@@ -67,10 +67,13 @@ def load_json(text: str, path: Path) -> RawTable:
             f"broken JSON: {exc.msg} (column {exc.colno})", path=path, line=exc.lineno
         ) from None
     if isinstance(data, dict):
-        lists = [value for value in data.values() if isinstance(value, list)]
+        lists = [v for v in data.values() if isinstance(v, list) and all(isinstance(i, dict) for i in v)]
         if len(lists) != 1:
             raise SeedforgeError(
-                "expected a list of objects, or an object holding exactly one list", path=path, line=1
+                "expected a list of objects, or an object holding exactly one list of objects "
+                "(one entry on its own? wrap it in a list: [{...}])",
+                path=path,
+                line=1,
             )
         return _raw_table(lists[0], None, path)  # positions inside a wrapper object are not tracked
     if not isinstance(data, list):

@@ -250,3 +250,10 @@ def test_a_file_without_a_name_column_is_refused_not_named_by_its_facts(tmp_path
     generic = tmp_path / "products.csv"  # a first field of no known role still names them
     generic.write_text("product,price\nWidget,3\n", encoding="utf-8")
     assert load_entries(generic, MappingFile())[0].name == "Widget"
+
+
+def test_one_object_on_its_own_is_told_to_be_wrapped_in_a_list(tmp_path: Path) -> None:
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps({"condition": "Flu", "symptoms": ["fever", "cough"]}), encoding="utf-8")
+    with pytest.raises(SeedforgeError, match=r"one.json:1: .*wrap it in a list"):
+        load_entries(path, MappingFile(), str(path))
