@@ -9,7 +9,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from pipeline.commands.choices import Device, Engine
-from pipeline.commands.common import PANEL_TRAIN, fail, llm_overrides
+from pipeline.commands.common import PANEL_TRAIN, fail, llm_overrides, warn
 from pipeline.errors import SeedforgeError
 
 
@@ -41,9 +41,18 @@ def _resolve_base(base_model: str | None, adapter: Path) -> str:
     from pipeline.evaluate.models import recorded_base
     from pipeline.train.base_model import prepare_base_model
 
+    recorded = recorded_base(adapter)
     if base_model:
-        return prepare_base_model(base_model)
-    return recorded_base(adapter) or prepare_base_model(None)
+        given = prepare_base_model(base_model)
+        if recorded and _same_model(recorded) != _same_model(given):
+            warn(f"the adapter was trained on {recorded}; --base-model {given} is another model")
+        return given
+    return recorded or prepare_base_model(None)
+
+
+def _same_model(name: str) -> str:
+    """A model folder by its real path (links, relative names), a hub name as given."""
+    return str(Path(name).resolve()) if Path(name).exists() else name
 
 
 def evaluate(

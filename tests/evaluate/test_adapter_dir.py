@@ -94,3 +94,22 @@ def test_cli_names_an_output_that_is_a_file(tmp_path: Path) -> None:
     result = runner.invoke(app, [*args, "--out", str(tmp_path / "precious.txt"), "--overwrite"])
     assert result.exit_code == 2 and "--out is a file; expected a directory" in result.output
     assert (tmp_path / "precious.txt").read_text() == "mine"
+
+
+def test_a_base_model_other_than_the_adapters_own_is_warned_about(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pipeline.commands.evaluate import _resolve_base
+
+    trained_on, other = tmp_path / "base", tmp_path / "other"
+    for folder in (trained_on, other):
+        folder.mkdir()
+        (folder / "config.json").write_text("{}")
+    adapter = tmp_path / "adapter"
+    adapter.mkdir()
+    (adapter / "adapter_config.json").write_text(json.dumps({"base_model_name_or_path": str(trained_on)}))
+    assert _resolve_base(str(trained_on), adapter) == str(trained_on.resolve())
+    assert "another model" not in capsys.readouterr().err
+    assert _resolve_base(str(other), adapter) == str(other.resolve())
+    assert f"the adapter was trained on {trained_on}" in capsys.readouterr().err
+    assert _resolve_base(None, adapter) == str(trained_on)
