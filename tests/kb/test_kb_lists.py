@@ -69,4 +69,4 @@ def test_a_quotation_inside_an_item_keeps_both_its_quotes() -> None:
         'The app says "Thermostat offline"',
         "the icon blinks",
     ]
-    assert parse_list_cell("\"fever\"; 'cough'; \"it's fine\"") == ["fever", "cough", "it's fine"]
+    assert parse_list_cell('"fever"; \'cough\'; "it\'s fine"') == ["fever", "cough", "it's fine"]
