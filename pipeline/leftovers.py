@@ -1,9 +1,8 @@
 """What a writer killed with SIGKILL (or a crash) leaves beside its target — a temporary file,
-a staging folder, a folder renamed aside — and how the next writer of the same target removes
-it. `pipeline.io` names those `.KIND-NAME-RANDOM-PID@HOST`, so the owner can be asked about.
-Whatever target they were for, the next write into the same folder removes them: a user who
-killed `vocab extend --out a` and then ran `--out b` beside it does not keep a hidden copy of
-the model weights."""
+a staging folder, a folder renamed aside — and how the next write into the same folder removes
+it, whatever its target (a user who killed `vocab extend --out a` and then ran `--out b` beside
+it keeps no hidden copy of the model weights). `pipeline.io` names those
+`.KIND-NAME-RANDOM-PID@HOST`, so the owner can be asked about."""
 
 from __future__ import annotations
 
