@@ -143,13 +143,10 @@ def build_dataset(
         check_endpoint(config.score.judge_llm(config.llm))  # and a judge of its own that does not
     index = open_build_index(config)
     latest = latest_version(config.name, root)
+    budget = build_budget(config)
     try:
         with claimed_build(
-            root,
-            config.name,
-            latest.version if latest else None,
-            build_settings(config),
-            build_budget(config),
+            root, config.name, latest.version if latest else None, build_settings(config), budget
         ) as claim:
             history = load_history(config, claim.state.parent, index, root)
             backfill_index(config, history)
@@ -183,7 +180,7 @@ def build_dataset(
             version = publication.version.version if publication.version and publication.new else None
             outcome = {**publication.growth, "nothing_added": publication.nothing_added}
             if version is None and generated.stop_reason in (MAX_REQUESTS, BUDGET_EXHAUSTED):
-                claim.stop_on_budget(outcome, build_budget(config))  # more budget resumes it
+                claim.stop_on_budget(outcome, budget)  # more budget resumes it
             else:
                 claim.finish(version, outcome)
     except BaseException:
