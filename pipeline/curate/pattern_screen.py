@@ -18,6 +18,7 @@ from re import _constants as sre  # type: ignore[attr-defined]  # the standard l
 from re import _parser  # type: ignore[attr-defined]  # regex parser, private but there since 3.11
 from typing import Any
 
+from pipeline.curate.pattern_scan import SCANS
 from pipeline.text import tokenize
 
 
@@ -158,9 +159,15 @@ class Screened:
         self.needles = tuple(sorted(n for n in found if not any(o != n and o in n for o in found)))
         self._ascii = tuple(needle for needle in self.needles if needle.isascii())  # the others: never
         self._folded = bool(pattern.flags & re.IGNORECASE)  # in ASCII text
+        self._scan_id = SCANS.register(pattern.pattern, pattern.flags)
 
     def ruled_out(self, text: str) -> bool:
-        if not self.needles or not text.isascii():
+        if not text.isascii():
+            return False
+        found = SCANS.matched(text)
+        if found is not None and self._scan_id in SCANS.compiled_ids:
+            return self._scan_id not in found
+        if not self.needles:
             return False
         seen = _lowered(text) if self._folded else text
         for needle in self._ascii:  # a loop: ~50 ns a needle, no generator
@@ -229,6 +236,11 @@ class ScreenedAlternatives(Screened):
     alternative's: the span and text the whole pattern's search gives. Its groups are the
     alternative's own, so use it where only the whole match is read. The other methods are
     the whole pattern's."""
+
+    def __init__(self, pattern: re.Pattern[str]):
+        super().__init__(pattern)
+        for part in top_level_alternatives(pattern.pattern):  # in the scan from its start
+            SCANS.register(part, pattern.flags)
 
     @cached_property  # compiled on the first search that needs them, not at import
     def alternatives(self) -> tuple[Screened, ...]:
