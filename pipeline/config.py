@@ -16,6 +16,7 @@ from pipeline.errors import SeedforgeError
 from pipeline.evaluate.config import EvaluateConfig
 from pipeline.generate.dialogues.config import DialogueConfig
 from pipeline.generate.self_instruct.config import GenerateConfig
+from pipeline.io import sidecar
 from pipeline.llm.config import LLMConfig
 from pipeline.review.config import ReviewConfig
 from pipeline.score.config import ScoreConfig
@@ -199,12 +200,10 @@ class CurateFileParams(StrictModel):
         return data_dir() / self.out  # an absolute `out` stays as it is
 
     def rejected_path(self) -> Path:
-        out = self.out_path()
-        return out.with_name(f"{out.stem}.rejected.jsonl")
+        return sidecar(self.out_path(), "rejected.jsonl")
 
     def report_path(self) -> Path:
-        out = self.out_path()
-        return out.with_name(f"{out.stem}.report.json")
+        return sidecar(self.out_path(), "report.json")
 
     def index_location(self) -> str | None:
         if self.index is None or "://" in self.index:

@@ -162,6 +162,17 @@ def record_format(path: str | Path) -> str:
     return suffix[1:]
 
 
+def sidecar(out: str | Path, suffix: str) -> Path:
+    """A file written beside the output OUT (`suffix`: `report.json`, `rejected.jsonl`, ...),
+    named so that two outputs never share one: x.jsonl's is x.report.json (OUT's stem, the usual
+    name), any other output's is named from it whole, x.json's x.json.report.json (x.json and
+    x.jsonl wrote the same x.report.json). An output whose stem ends in a records extension
+    (a.json.jsonl) is named whole too, or it would share a.json's."""
+    out = Path(out)
+    stem_named = out.suffix == ".jsonl" and Path(out.stem).suffix.lower() not in RECORD_FORMATS
+    return out.with_name(f"{out.stem if stem_named else out.name}.{suffix}")
+
+
 class RecordWriter:
     """Records streamed to an open handle in the format `record_format(target)` names: JSON
     lines, or one JSON list (written as it streams, so nothing is held in memory)."""

@@ -64,10 +64,10 @@ def settings() -> Settings:
 
 
 def data_dir() -> Path:
-    """SEEDFORGE_DATA_DIR (default ./data), created, as an absolute path."""
-    path = settings().data_dir
-    path.mkdir(parents=True, exist_ok=True)
-    return path.resolve()
+    """SEEDFORGE_DATA_DIR (default ./data) as an absolute path, not created: whatever writes
+    under it makes its own folders, so a command that fails before writing (or only reads)
+    leaves no empty ./data behind."""
+    return settings().data_dir.resolve()
 
 
 def env_flag(name: str, default: bool = False) -> bool:

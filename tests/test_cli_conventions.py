@@ -111,8 +111,9 @@ def test_self_instruct_writes_a_json_list_into_a_json_path(
     assert result.exit_code == 0, result.output
     records = json.loads(out.read_text(encoding="utf-8"))  # one JSON document: a list
     assert isinstance(records, list) and len(records) == 3 and records[0]["lineage"]["generator"]
-    # the sidecars are named from the stem, whatever the extension
-    assert (tmp_path / "records.report.json").is_file() and (tmp_path / "records.rejected.jsonl").is_file()
+    # a .json output's sidecars are named from its whole name: records.jsonl's are records.report.json
+    assert (tmp_path / "records.json.report.json").is_file()
+    assert (tmp_path / "records.json.rejected.jsonl").is_file()
 
 
 def test_an_unknown_extension_is_refused_before_any_work(tmp_path: Path, data_dir: Path) -> None:

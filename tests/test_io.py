@@ -15,6 +15,7 @@ from pipeline.io import (
     make_staging_dir,
     publish_dir,
     run_dir,
+    sidecar,
     staging_dir,
     write_atomic,
     write_json_atomic,
@@ -95,6 +96,16 @@ def test_run_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SEEDFORGE_DATA_DIR", str(tmp_path))
     assert run_dir("b1") == tmp_path.resolve() / "runs" / "b1"
     assert run_dir("b1").is_dir()
+
+
+def test_outputs_differing_only_in_extension_never_share_a_sidecar() -> None:
+    assert sidecar(Path("d/x.jsonl"), "report.json") == Path("d/x.report.json")  # the usual name
+    assert sidecar(Path("d/x.json"), "report.json") == Path("d/x.json.report.json")
+    outputs = ["x.json", "x.jsonl", "x.JSONL", "x.Json", "x.json.jsonl", "x.jsonl.jsonl", "x.jsonl.json"]
+    for suffix in ("report.json", "report.md", "rejected.jsonl"):
+        named = {sidecar(Path(out), suffix) for out in outputs}
+        assert len(named) == len(outputs), suffix
+        assert not named & {Path(out) for out in outputs}
 
 
 def test_atomic_files_appear_together_or_not_at_all(tmp_path: Path) -> None:

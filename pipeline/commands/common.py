@@ -22,7 +22,8 @@
 7. Records out: the output's extension decides the format for every command: `.json` a JSON
    list, `.jsonl` JSON lines (`pipeline.io.record_format`, `RecordWriter`,
    `write_records_atomic`); check it with `record_format` before any work. Sidecar files
-   (OUT.rejected.jsonl, OUT.report.json) are named from OUT's stem (`sidecar`).
+   (OUT.rejected.jsonl, OUT.report.json) are named from OUT (`sidecar`): x.jsonl's from its
+   stem (x.report.json), any other output's from its whole name (x.json.report.json).
 8. Endpoints: put only the options the user gave into the LLM config (`llm_overrides`): a
    `--base-url` without `--model` then asks the endpoint's /models for its only model, once,
    where `pipeline.llm.endpoint.open_endpoint` opens it, for every command alike.
@@ -94,8 +95,11 @@ def llm_overrides(**options: Any) -> dict[str, Any]:
 
 
 def sidecar(out: Path, suffix: str) -> Path:
-    """A file beside OUT named from its stem: sidecar(Path('x.json'), 'report.json') is x.report.json."""
-    return out.with_name(f"{out.stem}.{suffix}")
+    """A file beside OUT (`pipeline.io.sidecar`): x.jsonl's report is x.report.json, x.json's
+    x.json.report.json, so two outputs never share one."""
+    from pipeline.io import sidecar as beside
+
+    return beside(out, suffix)
 
 
 def progress_enabled() -> bool:

@@ -170,10 +170,15 @@ def build_corpus(
     from pipeline.train.base_model import load_tokenizer, prepare_base_model
 
     check_name(name)
+    missing = next((Path(p) for p in paths if not Path(p).exists()), None)
+    if missing is not None:  # before the base model is converted (seconds, and written to disk)
+        raise SeedforgeError("no such file or directory", path=missing)
     base_model = prepare_base_model(config.base_model)
     tokenizer = load_tokenizer(base_model)
     version = next_version(name)
     final = corpora_root() / name / f"v{version}"
+    # a failed build leaves none of the folders it made empty behind: corpora/NAME, corpora/, data/
+    fresh = [folder for folder in (final.parent, *final.parent.parents) if not folder.exists()]
     report = BuildReport()
     for stage in STAGES:
         report.stage(stage)
@@ -211,5 +216,6 @@ def build_corpus(
                     f"corpus {name} v{version} was published by another build meanwhile: run the build again"
                 ) from None
     finally:
-        _drop_if_empty(final.parent)  # a failed first build leaves no empty corpora/NAME behind
+        for folder in fresh:  # deepest first
+            _drop_if_empty(folder)
     return CorpusBuild(name, version, final, manifest, summary)

@@ -17,9 +17,11 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 import os
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -29,6 +31,8 @@ from pipeline.corpus.documents import Document
 from pipeline.corpus.markup import html_to_text, markdown_to_text
 from pipeline.errors import SeedforgeError
 from pipeline.user_files import json_value
+
+log = logging.getLogger(__name__)
 
 TEXT_SUFFIXES = frozenset({".txt", ".text"})
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
@@ -229,6 +233,31 @@ def _jsonl_text(line: str, text_field: str, path: Path, number: int) -> str:
     return clean_text(value)
 
 
+class _Collected(logging.Handler):
+    def __init__(self, messages: list[str]) -> None:
+        super().__init__(logging.WARNING)
+        self.messages = messages
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if message not in self.messages:
+            self.messages.append(message)
+
+
+@contextmanager
+def _pypdf_log_into(messages: list[str]) -> Iterator[None]:
+    """pypdf's warnings about a damaged file ("EOF marker not found", "incorrect startxref
+    pointer") into `messages`, not raw on the terminal: seedforge says it once, with the file."""
+    logger, handler = logging.getLogger("pypdf"), _Collected(messages)
+    propagate, logger.propagate = logger.propagate, False
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
 def _read_pdf(path: Path, stats: ReadStats) -> Iterator[Document]:
     from pypdf import PdfReader  # only corpora with PDFs pay its import
     from pypdf.errors import PyPdfError
@@ -239,16 +268,23 @@ def _read_pdf(path: Path, stats: ReadStats) -> Iterator[Document]:
         if not handle.read(1024).lstrip().startswith(b"%PDF-"):
             raise SeedforgeError("not a PDF file (no %PDF- header)", path=path)
     found = False
+    damage: list[str] = []  # what pypdf repaired, or could not
     try:
-        reader = PdfReader(path)
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise SeedforgeError("PDF is encrypted with a password", path=path)
-        for number, page in enumerate(reader.pages, start=1):
-            text = clean_text(page.extract_text() or "")
+        with _pypdf_log_into(damage):
+            reader = PdfReader(path)
+            if reader.is_encrypted and not reader.decrypt(""):
+                raise SeedforgeError("PDF is encrypted with a password", path=path)
+            count = len(reader.pages)
+        for number in range(1, count + 1):
+            with _pypdf_log_into(damage):  # not around the yield: only pypdf's own records
+                text = clean_text(reader.pages[number - 1].extract_text() or "")
             if text.strip():
                 found = True
                 yield Document(document_id(str(path), number), f"{path}#{number}", text)
     except (PyPdfError, ValueError, KeyError, TypeError) as exc:
-        raise SeedforgeError(f"cannot read the PDF: {exc}", path=path) from exc
+        damaged = f" (damaged: {'; '.join(damage)})" if damage else ""
+        raise SeedforgeError(f"cannot read the PDF{damaged}: {exc}", path=path) from exc
+    if damage:
+        log.warning("%s: damaged PDF, read as pypdf repaired it (%s)", path, "; ".join(damage))
     if not found:
         raise SeedforgeError("PDF has no text layer (scanned?): no page has extractable text", path=path)

@@ -12,7 +12,13 @@ from typing import Any
 
 from pipeline.errors import SeedforgeError
 from pipeline.train.adapter_fit import check_adapter_fits
-from pipeline.train.base_model import configure_torch, load_causal_lm, load_tokenizer, pad_id_of
+from pipeline.train.base_model import (
+    configure_torch,
+    load_causal_lm,
+    load_tokenizer,
+    pad_id_of,
+    peft_wrapping,
+)
 from pipeline.train.export import ADAPTER_CONFIG, adapter_directory
 from pipeline.train.hardware import CPU, Placement
 
@@ -87,7 +93,8 @@ def load_tuned(
     model = load_causal_lm(base_model, placement)
     mismatch = f"adapter does not match the base model {base_model}"
     try:
-        tuned = PeftModel.from_pretrained(model, str(adapter_dir))
+        with peft_wrapping():
+            tuned = PeftModel.from_pretrained(model, str(adapter_dir))
     except (ValueError, RuntimeError, OSError, KeyError) as exc:
         detail = " ".join(str(exc).split())[:300] or type(exc).__name__
         raise SeedforgeError(f"{mismatch}: {detail}", path=adapter_dir) from None

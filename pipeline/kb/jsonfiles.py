@@ -32,7 +32,8 @@ def _item_lines(text: str) -> list[int] | None:
         _, index = json_raw_decode(decoder, text, index)
 
 
-def _flat_cell(value: Any) -> Any:
+def flat_cell(value: Any) -> Any:
+    """A fact as text or a list of texts: an object (or an object in a list) as its JSON text."""
     if isinstance(value, list):
         return [json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v for v in value]
     if isinstance(value, dict):
@@ -53,7 +54,9 @@ def _raw_table(items: list[Any], lines: list[int] | None, path: Path) -> RawTabl
                 line=line,
             )
         fields.update(dict.fromkeys(str(k) for k in item))
-        rows.append(RawRow(line or number, {str(k): _flat_cell(v) for k, v in item.items()}))
+        # values as parsed: the entry's builder flattens facts (`flat_cell`) and refuses a name
+        # that is no text
+        rows.append(RawRow(line or number, {str(k): v for k, v in item.items()}))
     if not rows:
         raise SeedforgeError("no entries: the list is empty", path=path, line=1)
     return RawTable(list(fields), rows, header_line=rows[0].row if lines else 1)

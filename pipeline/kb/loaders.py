@@ -8,7 +8,7 @@ from typing import Any
 
 from pipeline.errors import SeedforgeError
 from pipeline.kb.entry import KBEntry
-from pipeline.kb.jsonfiles import load_json, load_jsonl
+from pipeline.kb.jsonfiles import flat_cell, load_json, load_jsonl
 from pipeline.kb.lists import ListCellError, looks_like_list, parse_list_cell
 from pipeline.kb.mapping import MappingFile, ResolvedMapping, resolve_mapping
 from pipeline.kb.markdown import load_markdown
@@ -60,6 +60,7 @@ def load_table(path: Path, mapping: MappingFile) -> RawTable:
 
 
 def _fact(value: Any, field: str, resolved: ResolvedMapping, path: Path, row: RawRow) -> Any:
+    value = flat_cell(value)
     try:
         if field in resolved.list_fields:
             return parse_list_cell(value)
@@ -86,10 +87,25 @@ def _check_size(name: str, facts: dict[str, Any], limit: int, path: Path, row: R
         )
 
 
+def _name(row: RawRow, number: int, resolved: ResolvedMapping, path: Path) -> str:
+    """The entry's name: text (a number as its digits); a JSON object, list or true/false is
+    refused, not stored as its JSON or Python text."""
+    value = row.fields.get(resolved.name)
+    if isinstance(value, (dict, list, bool)):
+        got = "an object" if isinstance(value, dict) else "a list" if isinstance(value, list) else "a boolean"
+        raise SeedforgeError(
+            f"entry {number}: the name field {resolved.name!r} must be text, got {got}",
+            path=path,
+            line=row.row,
+        )
+    return " ".join(str(value or "").split())
+
+
 def build_entry(
-    row: RawRow, resolved: ResolvedMapping, mapping: MappingFile, path: Path, source: str
+    row: RawRow, resolved: ResolvedMapping, mapping: MappingFile, path: Path, source: str, number: int
 ) -> KBEntry:
-    name = " ".join(str(row.fields.get(resolved.name) or "").split())
+    """Entry `number` of its file (1-based) from its row."""
+    name = _name(row, number, resolved, path)
     if not name:
         raise SeedforgeError(f"the name field {resolved.name!r} is empty", path=path, line=row.row)
     facts = {}
@@ -145,5 +161,8 @@ def load_entries(path: Path, mapping: MappingFile, source: str | None = None) ->
         mapping, table.fields, path, header_line=table.header_line, default_name=table.default_name
     )
     source = source or str(path)
-    entries = [build_entry(row, resolved, mapping, path, source) for row in table.rows]
+    entries = [
+        build_entry(row, resolved, mapping, path, source, number)
+        for number, row in enumerate(table.rows, start=1)
+    ]
     return _disambiguate(entries, table, path)

@@ -3,7 +3,7 @@ reads them), the settings file, and the outputs written together or not at all.
 
 Outputs: OUT (the records that go on, scored ones with `lineage.quality`, as full records with
 lineage), `NAME.rejected.jsonl` (dropped records with score and reason), `NAME.report.md` and
-`NAME.report.json` beside it."""
+`NAME.report.json` beside it (`pipeline.io.sidecar`: NAME is x for x.jsonl, x.json for x.json)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from pipeline.curate.io import RecordWriter, read_items, to_record
 from pipeline.errors import SeedforgeError
-from pipeline.io import AtomicFiles
+from pipeline.io import AtomicFiles, sidecar
 from pipeline.llm.config import LLMConfig
 from pipeline.records import Record
 from pipeline.score.config import ScoreConfig
@@ -37,9 +37,9 @@ class ScorePaths:
         out = Path(out)
         return cls(
             out,
-            out.with_name(f"{out.stem}.rejected.jsonl"),
-            out.with_name(f"{out.stem}.report.md"),
-            out.with_name(f"{out.stem}.report.json"),
+            sidecar(out, "rejected.jsonl"),
+            sidecar(out, "report.md"),
+            sidecar(out, "report.json"),
         )
 
 

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +25,19 @@ def configure_torch(threads: int | None = None) -> None:
     import torch
 
     torch.set_num_threads(threads or settings().torch_threads)
+
+
+@contextmanager
+def peft_wrapping() -> Iterator[None]:
+    """Around PEFT wrapping a model (`get_peft_model`, `PeftModel.from_pretrained`): PEFT 0.21
+    reads `model.is_gradient_checkpointing`, which transformers 5 deprecates with a FutureWarning
+    that reached the user's terminal in `eval` and `merge`. Their call, not ours: that warning
+    alone is silenced, here alone."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message=r"`is_gradient_checkpointing` is deprecated", category=FutureWarning
+        )
+        yield
 
 
 def keep_hub_kernels_off() -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from pipeline.errors import SeedforgeError
 from pipeline.io import publish_dir, staging_dir
 from pipeline.train.adapter_fit import check_adapter_fits
-from pipeline.train.base_model import load_causal_lm, load_tokenizer, pad_id_of
+from pipeline.train.base_model import load_causal_lm, load_tokenizer, pad_id_of, peft_wrapping
 from pipeline.train.lora import ADAPTER
 
 DTYPES = ("float32", "bfloat16", "float16")
@@ -62,7 +62,8 @@ def merge_adapter(
     base = base_model or adapter_base(adapter_dir)
     check_adapter_fits(adapter_dir, base)  # before any weight is loaded
     tokenizer = _tokenizer_for(adapter_dir, base)
-    model = PeftModel.from_pretrained(load_causal_lm(base), str(adapter_dir))
+    with peft_wrapping():
+        model = PeftModel.from_pretrained(load_causal_lm(base), str(adapter_dir))
     merged = model.merge_and_unload().to(getattr(torch, dtype))
     merged.config.name_or_path = str(out_dir)
     generation = merged.generation_config

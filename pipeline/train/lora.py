@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import random
 import time
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,13 @@ from typing import Any
 from pipeline.errors import SeedforgeError
 from pipeline.io import publish_dir, staging_dir
 from pipeline.records import AlpacaRecord, Record, utc_now
-from pipeline.train.base_model import configure_torch, load_causal_lm, load_tokenizer, pad_id_of
+from pipeline.train.base_model import (
+    configure_torch,
+    load_causal_lm,
+    load_tokenizer,
+    pad_id_of,
+    peft_wrapping,
+)
 from pipeline.train.checkpoint import (
     ADAPTER_WEIGHTS,
     TrainState,
@@ -91,8 +96,7 @@ def with_lora(model: Any, lora: Any) -> Any:
     from peft import get_peft_model
 
     try:
-        with warnings.catch_warnings():  # peft asks transformers a deprecated question
-            warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*")
+        with peft_wrapping():
             return get_peft_model(model, lora)
     except ValueError as exc:
         targets = lora.target_modules  # PEFT keeps a list of names as a set

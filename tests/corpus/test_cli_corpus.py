@@ -59,6 +59,16 @@ def test_empty_dir_and_unknown_corpus_exit_2(data_dir: Path, tiny_llama_dir: Pat
     assert shown.exit_code == 2 and "no corpus named 'nothing'" in shown.output
 
 
+def test_a_failed_build_leaves_no_data_folder(data_dir: Path, tiny_llama_dir: Path, tmp_path: Path) -> None:
+    """The data folder and corpora/ were left behind, empty, by a build that published nothing;
+    a path that is not there is named before the base model is prepared."""
+    (tmp_path / "empty").mkdir()
+    assert _build(tmp_path / "empty", tiny_llama_dir).exit_code == 2
+    missing = runner.invoke(app, ["corpus", "build", str(tmp_path / "missing"), "--name", "field"])
+    assert missing.exit_code == 2 and f"{tmp_path / 'missing'}: no such file or directory" in missing.output
+    assert not data_dir.exists()
+
+
 def test_a_shipped_sample_corpus_is_found_from_any_folder(
     data_dir: Path, tiny_llama_dir: Path, tmp_path: Path, monkeypatch
 ) -> None:

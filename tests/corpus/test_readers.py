@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -181,6 +182,31 @@ def test_pdf_without_text_layer_is_an_error(tmp_path: Path) -> None:
     path = _pdf(tmp_path / "scan.pdf", ["", ""])
     with pytest.raises(SeedforgeError, match=r"scan\.pdf: PDF has no text layer \(scanned\?\)"):
         _read(path)
+
+
+def test_a_damaged_pdf_is_our_one_message_not_pypdf_lines(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """pypdf printed "EOF marker not found" on the terminal before seedforge's own error."""
+    whole = _pdf(tmp_path / "whole.pdf", ["Soil moisture sensors"]).read_bytes()
+    cut = tmp_path / "cut.pdf"
+    cut.write_bytes(whole[: whole.index(b"xref")])  # no cross-reference table, no %%EOF
+    with (
+        caplog.at_level(logging.WARNING),
+        pytest.raises(
+            SeedforgeError, match=r"cut\.pdf: cannot read the PDF \(damaged: EOF marker not found\)"
+        ),
+    ):
+        _read(cut)
+    repaired = tmp_path / "repaired.pdf"
+    repaired.write_bytes(whole.replace(b"startxref\n", b"startxref\n9"))  # points past the end
+    with caplog.at_level(logging.WARNING):
+        assert [text.strip() for _, text in _read(repaired)] == ["Soil moisture sensors"]
+    (record,) = caplog.records  # ours alone: none of pypdf's
+    assert record.name == "pipeline.corpus.readers"
+    assert record.getMessage().startswith(f"{repaired}: damaged PDF, read as pypdf repaired it (incorrect")
+    # on stderr (where a command's logging goes) nothing but our warning, if anything
+    assert all("damaged PDF, read as" in line for line in capsys.readouterr().err.splitlines())
 
 
 def test_pdf_suffix_on_something_else_is_an_error(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
@@ -93,3 +94,35 @@ def test_a_folder_skips_hidden_files_and_a_file_gone_from_it_is_removed(
     second = runner.invoke(app, ["ingest", str(folder), "--kb", "docs"])
     assert second.exit_code == 0, second.output
     assert "kb docs: 0 new, 0 changed, 55 unchanged, 22 removed" in second.output
+
+
+def test_a_name_that_is_no_text_exits_2_and_changes_nothing(data_dir: Path, tmp_path: Path) -> None:
+    """A JSON object as a name was stored as its JSON text."""
+    good = runner.invoke(app, ["ingest", str(SEEDS / "medical_conditions.csv"), "--kb", "demo"])
+    assert good.exit_code == 0, good.output
+    store = data_dir / "kb" / "demo.sqlite3"
+    before = store.read_bytes()
+    bad = tmp_path / "kb.json"
+    bad.write_text(
+        '[\n {"name": "Gout", "x": "y"},\n {"name": {"en": "Flu"}, "x": "y"}\n]\n', encoding="utf-8"
+    )
+    result = runner.invoke(app, ["ingest", str(bad), "--kb", "demo"])
+    assert result.exit_code == 2, result.output
+    assert f"{bad}:3: entry 2: the name field 'name' must be text, got an object" in result.output
+    assert store.read_bytes() == before
+
+
+def test_a_failed_ingest_in_an_empty_folder_leaves_no_data_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The default data folder (./data) was created by any command that asked where it is."""
+    monkeypatch.delenv("SEEDFORGE_DATA_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bad.json").write_text('[{"name": ["a", "b"], "x": "y"}]', encoding="utf-8")
+    for bad in ("missing.csv", "bad.json"):
+        result = runner.invoke(app, ["ingest", bad, "--kb", "demo"])
+        assert result.exit_code == 2, result.output
+        assert not (tmp_path / "data").exists()
+    result = runner.invoke(app, ["ingest", str(SEEDS / "medical_conditions.csv"), "--kb", "demo"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "data" / "kb" / "demo.sqlite3").is_file()

@@ -177,6 +177,40 @@ def test_bad_input_names_file_and_row(tmp_path: Path, name: str, content: str, m
         load_entries(write(tmp_path, name, content), MappingFile())
 
 
+@pytest.mark.parametrize(
+    "name,content,message",
+    [
+        (
+            "object.json",
+            '[{"name": "Gout", "x": "y"},\n {"name": {"en": "Flu"}, "x": "y"}]',
+            r"object.json:2: entry 2: the name field 'name' must be text, got an object",
+        ),
+        (
+            "list.jsonl",
+            '{"title": "A", "x": "y"}\n\n{"title": ["a", "b"], "x": "y"}\n',
+            r"list.jsonl:3: entry 2: the name field 'title' must be text, got a list",
+        ),
+        (
+            "flag.json",
+            '{"entries": [{"question": true, "answer": "y"}]}',
+            r"flag.json:1: entry 1: the name field 'question' must be text, got a boolean",
+        ),
+    ],
+)
+def test_a_name_that_is_no_text_is_refused(tmp_path: Path, name: str, content: str, message: str) -> None:
+    """A JSON object or list as a name was stored as its JSON (or Python) text."""
+    with pytest.raises(SeedforgeError, match=message):
+        load_entries(write(tmp_path, name, content), MappingFile())
+
+
+def test_a_number_as_a_name_is_its_digits(tmp_path: Path) -> None:
+    path = write(tmp_path, "kb.json", '[{"name": 42, "x": {"a": 1}}, {"name": 1.5, "x": ["y", {"b": 2}]}]')
+    assert [(e.name, e.facts["x"]) for e in load_entries(path, MappingFile())] == [
+        ("42", '{"a": 1}'),
+        ("1.5", ["y", '{"b": 2}']),
+    ]
+
+
 def test_mapped_column_that_does_not_exist(tmp_path: Path) -> None:
     path = write(tmp_path, "kb.csv", "condition,tests\nGout,uric acid\n")
     with pytest.raises(SeedforgeError, match=r"kb.csv:1: mapped name field 'disease' is not a field"):

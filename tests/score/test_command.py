@@ -101,7 +101,7 @@ def test_settings_from_a_run_config(source: Path, tmp_path: Path, data_dir: Path
         "house-style@2",
         None,
     ]
-    assert len(read_jsonl(tmp_path / "scored.rejected.jsonl")) == 2  # scores 1 and 4 under 5
+    assert len(read_jsonl(tmp_path / "scored.json.rejected.jsonl")) == 2  # scores 1 and 4 under 5
     prompts = [r.body["messages"][1]["content"] for r in judge.received]
     assert all("Criteria:\n- The instruction is clear.\n" in prompt for prompt in prompts)
 
@@ -121,6 +121,26 @@ def bad_inputs(tmp_path: Path) -> dict[str, tuple[list[str], list[str]]]:
         "records": (["--input-file", str(records)], [f"{records}:2", "not valid JSON"]),
         "judge": (["--judge-says", reply(9)], ["cannot score records", "score 9"]),
     }
+
+
+def test_outputs_differing_only_in_extension_keep_their_own_reports(
+    source: Path, tmp_path: Path, data_dir: Path, judge: FaultServer
+) -> None:
+    """`--out x.json` and `--out x.jsonl` both wrote x.report.*: the second run replaced the first's."""
+    endpoint = ["--base-url", judge.base_url, "--model", "m", "--consistency-sample", "0"]
+    for out in (tmp_path / "x.json", tmp_path / "x.jsonl"):
+        result = runner.invoke(app, ["score", str(source), "--out", str(out), *endpoint])
+        assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.glob("x.*")) == [
+        "x.json",
+        "x.json.rejected.jsonl",
+        "x.json.report.json",
+        "x.json.report.md",
+        "x.jsonl",
+        "x.rejected.jsonl",
+        "x.report.json",
+        "x.report.md",
+    ]
 
 
 @pytest.mark.parametrize("case", ["min-score-7", "min-score-0", "rubric", "config", "records", "judge"])

@@ -10,23 +10,19 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import SeedforgeError
-from pipeline.io import write_atomic
+from pipeline.io import sidecar, write_atomic
 from pipeline.records import AlpacaRecord, DialogueRecord, RejectedRecord, dump_jsonl_line
 from pipeline.user_files import check_output_files
 
 Out = AlpacaRecord | DialogueRecord
 
 
-def sibling(path: Path, suffix: str) -> Path:
-    return path.with_name(f"{path.stem}.{suffix}")
-
-
 def output_paths(path: Path) -> dict[str, str]:
     """Where one build writes its records, its rejections and its report."""
     return {
         "records": str(path),
-        "rejected": str(sibling(path, "rejected.jsonl")),
-        "report": str(sibling(path, "report.json")),
+        "rejected": str(sidecar(path, "rejected.jsonl")),
+        "report": str(sidecar(path, "report.json")),
     }
 
 
@@ -73,8 +69,8 @@ def check_output_path(path: Path) -> None:
     check_output_files(
         {
             "--out": path,
-            "rejections": sibling(path, "rejected.jsonl"),
-            "report": sibling(path, "report.json"),
+            "rejections": sidecar(path, "rejected.jsonl"),
+            "report": sidecar(path, "report.json"),
         },
         {},
     )
@@ -92,7 +88,7 @@ def write_outputs(
     else:
         before = path.read_text(encoding="utf-8") if path.exists() else ""
         write_atomic(path, before + "".join(dump_jsonl_line(record) for record in kept))
-    rejected_path = sibling(path, "rejected.jsonl")
+    rejected_path = sidecar(path, "rejected.jsonl")
     before = rejected_path.read_text(encoding="utf-8") if rejected_path.exists() else ""
     write_atomic(rejected_path, before + "".join(dump_jsonl_line(r) for r in rejected))
-    write_atomic(sibling(path, "report.json"), json.dumps(report, ensure_ascii=False, indent=1) + "\n")
+    write_atomic(sidecar(path, "report.json"), json.dumps(report, ensure_ascii=False, indent=1) + "\n")

@@ -95,7 +95,7 @@ def test_json_export_and_three_turns(server, data_dir: Path, tmp_path: Path) -> 
     )
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert len(data) + len(lines(tmp_path / "support.rejected.jsonl")) >= 2
+    assert len(data) + len(lines(tmp_path / "support.json.rejected.jsonl")) >= 2
     for item in data:
         assert list(item) == ["messages"] and len(item["messages"]) == 7
 
