@@ -7,7 +7,10 @@ contains, read from the pattern itself (its parse tree: literal runs, alternativ
 least one), so that editing a pattern cannot leave a stale word list behind. It answers only on
 ASCII text: under re.IGNORECASE a pattern's "s" also matches "ſ" and its "k" the Kelvin sign,
 which a lower-cased substring test would miss, while on ASCII text a pattern's ASCII letter
-matches exactly its two cases, which `str.lower` folds. Other text goes to the pattern itself."""
+matches exactly its two cases, which `str.lower` folds. Other text goes to the pattern itself.
+
+Once a process has asked enough questions, `pattern_scan` answers instead, for every pattern
+it compiled and on any text: one Hyperscan pass over a field says which patterns can match."""
 
 from __future__ import annotations
 
@@ -152,22 +155,21 @@ class Screened:
     """A compiled pattern with its screen: `search`, `match`, `finditer` and `findall` give
     what the pattern's own give, skipping the pattern on ASCII text that lacks every needle."""
 
-    def __init__(self, pattern: re.Pattern[str]):
+    def __init__(self, pattern: re.Pattern[str], scanned: bool = True):
         self.pattern = pattern
         found = needles(pattern) or frozenset()
         # a needle that holds another is found only where that one is: the shorter suffices
         self.needles = tuple(sorted(n for n in found if not any(o != n and o in n for o in found)))
         self._ascii = tuple(needle for needle in self.needles if needle.isascii())  # the others: never
         self._folded = bool(pattern.flags & re.IGNORECASE)  # in ASCII text
-        self._scan_id = SCANS.register(pattern.pattern, pattern.flags)
+        self._scan_id = SCANS.register(pattern.pattern, pattern.flags) if scanned else -1
 
     def ruled_out(self, text: str) -> bool:
-        if not text.isascii():
-            return False
-        found = SCANS.matched(text)
-        if found is not None and self._scan_id in SCANS.compiled_ids:
-            return self._scan_id not in found
-        if not self.needles:
+        ascii = text.isascii()
+        answer = SCANS.may_match(self._scan_id, text, ascii)
+        if answer is not None:
+            return not answer
+        if not ascii or not self.needles:
             return False
         seen = _lowered(text) if self._folded else text
         for needle in self._ascii:  # a loop: ~50 ns a needle, no generator
@@ -238,9 +240,9 @@ class ScreenedAlternatives(Screened):
     the whole pattern's."""
 
     def __init__(self, pattern: re.Pattern[str]):
-        super().__init__(pattern)
-        for part in top_level_alternatives(pattern.pattern):  # in the scan from its start
-            SCANS.register(part, pattern.flags)
+        super().__init__(pattern, scanned=False)  # too large to scan whole: its alternatives are
+        parts = top_level_alternatives(pattern.pattern)
+        self._part_ids = frozenset(SCANS.register(part, pattern.flags) for part in parts)
 
     @cached_property  # compiled on the first search that needs them, not at import
     def alternatives(self) -> tuple[Screened, ...]:
@@ -249,11 +251,20 @@ class ScreenedAlternatives(Screened):
             Screened(re.compile(part, flags)) for part in top_level_alternatives(self.pattern.pattern)
         )
 
+    def ruled_out(self, text: str) -> bool:
+        answer = SCANS.may_match_any(self._part_ids, text, text.isascii())
+        return not answer if answer is not None else super().ruled_out(text)
+
     def search(self, text: str) -> re.Match[str] | None:
-        if self.ruled_out(text):
+        ascii = text.isascii()
+        answer = SCANS.may_match_any(self._part_ids, text, ascii)
+        if answer is False:
             return None
-        if not text.isascii():  # no screen applies: the whole pattern, one pass
-            return self.pattern.search(text)
+        if answer is None:  # the words screen
+            if super().ruled_out(text):
+                return None
+            if not ascii:  # no screen applies: the whole pattern, one pass
+                return self.pattern.search(text)
         best = None
         for alternative in self.alternatives:
             if alternative.ruled_out(text):
