@@ -37,8 +37,16 @@ class _Database:
     def __init__(self, expressions: dict[int, bytes], utf8: bool):
         self.utf8 = utf8
         self.ids = frozenset(expressions)
+        self._covered: dict[frozenset[int], bool] = {}
         self._compiled = _compiled(expressions) if expressions else None
         self.scan: Callable[[str], frozenset[int] | None] = lru_cache(maxsize=64)(self._scan)
+
+    def covers(self, pattern_ids: frozenset[int]) -> bool:
+        """Whether every one of the patterns is compiled here; asked once per set."""
+        covered = self._covered.get(pattern_ids)
+        if covered is None:
+            covered = self._covered[pattern_ids] = pattern_ids <= self.ids
+        return covered
 
     def _scan(self, text: str) -> frozenset[int] | None:
         try:
@@ -119,7 +127,7 @@ class PatternScan:
     def may_match_any(self, pattern_ids: frozenset[int], text: str, ascii: bool) -> bool | None:
         """Whether any of the patterns may match `text`; None unless the scan answers for all."""
         database = self._database(ascii)
-        if database is None or not pattern_ids <= database.ids:
+        if database is None or not database.covers(pattern_ids):
             return None
         found = database.scan(text)
         return None if found is None else not found.isdisjoint(pattern_ids)
