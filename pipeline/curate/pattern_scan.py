@@ -10,14 +10,22 @@ Python pattern's. A pattern that cannot be rewritten, or that Hyperscan refuses 
 matching empty text: a screen that rules nothing out), keeps its word screen.
 
 The databases are compiled once a process has asked enough questions to pay back their
-compile time (about a second), so a small run never compiles them; without the `hyperscan`
-package every screen keeps its words."""
+compile time (about two seconds), so a small run never compiles them, and kept in the user's
+cache directory (`$XDG_CACHE_HOME` or `~/.cache`, under `seedforge/pattern-scan`), so later
+processes load them in milliseconds; without the `hyperscan` package every screen keeps its
+words."""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+import os
+import platform
 import re
 from collections.abc import Callable
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from pipeline.curate.pattern_rewrite import Unsupported, rewritten
@@ -34,11 +42,11 @@ class _Database:
     """The compiled patterns of one form, scanned once per text (the checks ask about the
     same field many times, so the last texts' answers are kept)."""
 
-    def __init__(self, expressions: dict[int, bytes], utf8: bool):
+    def __init__(self, ids: frozenset[int], compiled: Any, utf8: bool):
         self.utf8 = utf8
-        self.ids = frozenset(expressions)
+        self.ids = ids
         self._covered: dict[frozenset[int], bool] = {}
-        self._compiled = _compiled(expressions) if expressions else None
+        self._compiled = compiled
         self.scan: Callable[[str], frozenset[int] | None] = lru_cache(maxsize=64)(self._scan)
 
     def covers(self, pattern_ids: frozenset[int]) -> bool:
@@ -84,17 +92,63 @@ def _accepted(expression: bytes) -> bool:
 
 def _compile(patterns: dict[tuple[str, int], int], utf8: bool) -> _Database:
     """The patterns that can be rewritten, all compiled, or (when Hyperscan refuses one) those
-    it accepts one by one."""
+    it accepts one by one; from the disk cache when this machine compiled them before."""
     expressions = {}
     for (source, flags), pattern_id in patterns.items():
         try:
             expressions[pattern_id] = rewritten(source, flags, utf8).encode("ascii")
         except (Unsupported, re.error):
             continue
+    path = _cache_file(expressions)
+    cached = _cached(path) if path is not None else None
+    if cached is not None:
+        return _Database(*cached, utf8)
     try:
-        return _Database(expressions, utf8)
+        compiled = _compiled(expressions) if expressions else None
     except hyperscan.error:
-        return _Database({key: value for key, value in expressions.items() if _accepted(value)}, utf8)
+        expressions = {key: value for key, value in expressions.items() if _accepted(value)}
+        compiled = _compiled(expressions) if expressions else None
+    if path is not None and compiled is not None:
+        _store(path, frozenset(expressions), compiled)
+    return _Database(frozenset(expressions), compiled, utf8)
+
+
+def _cache_file(expressions: dict[int, bytes]) -> Path | None:
+    """Where this set of expressions is kept compiled: the user's cache directory, named by
+    the expressions, their ids, Hyperscan's version and the machine kind."""
+    version = getattr(hyperscan, "__version__", "")
+    digest = hashlib.sha256(f"{version} {platform.machine()}".encode())
+    for pattern_id, expression in sorted(expressions.items()):
+        digest.update(b"%d:%s\0" % (pattern_id, expression))
+    try:
+        root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    except RuntimeError:  # no home directory: compiled in every process
+        return None
+    return root / "seedforge" / "pattern-scan" / f"{digest.hexdigest()[:32]}.hsdb"
+
+
+def _cached(path: Path) -> tuple[frozenset[int], Any] | None:
+    """The ids and database stored at `path`; None when missing, damaged or built for another
+    CPU (Hyperscan refuses its scratch space then)."""
+    try:
+        header, _, blob = path.read_bytes().partition(b"\n")
+        ids = frozenset(int(pattern_id) for pattern_id in json.loads(header))
+        database = hyperscan.loadb(blob, hyperscan.HS_MODE_BLOCK)
+        database.scratch = hyperscan.Scratch(database)
+    except (OSError, ValueError, TypeError, hyperscan.error):
+        return None
+    return ids, database
+
+
+def _store(path: Path, ids: frozenset[int], database: Any) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_bytes(json.dumps(sorted(ids)).encode() + b"\n" + hyperscan.dumpb(database))
+        os.replace(temporary, path)  # whole or not at all, whoever else writes it meanwhile
+    except OSError:  # a read-only cache: compiled again next time
+        with contextlib.suppress(OSError):
+            temporary.unlink()
 
 
 class PatternScan:

@@ -8,6 +8,7 @@ import itertools
 import random
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from re import _parser  # type: ignore[attr-defined]
 
@@ -44,6 +45,14 @@ _AWKWARD = [
     '{"a": "b"},\n{',
     "1. Create a table\n2.",
 ]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _cache_here(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Compiled databases go to a temporary cache, not the user's."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -210,3 +219,49 @@ def test_a_screen_answers_the_same_with_the_scan(monkeypatch: pytest.MonkeyPatch
         found, expected = screen.search(text), screen.pattern.search(text)
         assert (found and found.span()) == (expected and expected.span()), text
     assert screen.ruled_out("中") and screen.ruled_out("tasks")  # Chinese text ruled out too
+
+
+def test_compiled_databases_are_kept_on_disk_for_later_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    first = PatternScan()
+    pattern_id = first.register(r"\bnext tasks?\b", re.IGNORECASE)
+    first.compile()
+    stored = sorted((tmp_path / "seedforge" / "pattern-scan").glob("*.hsdb"))
+    assert len(stored) == 2  # the ASCII form and the UTF-8 form
+
+    def no_compiling(expressions: object) -> None:
+        raise AssertionError("compiled again instead of loaded")
+
+    monkeypatch.setattr(pattern_scan, "_compiled", no_compiling)
+    later = PatternScan()
+    later.register(r"\bnext tasks?\b", re.IGNORECASE)
+    later.compile()
+    assert later.may_match(pattern_id, "the NEXT task", ascii=True) is True
+    assert later.may_match(pattern_id, "下一个 next task", ascii=False) is True
+    assert later.may_match(pattern_id, "chores", ascii=True) is False
+
+
+def test_a_damaged_cache_file_is_compiled_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    first = PatternScan()
+    first.register("tasks", 0)
+    first.compile()
+    for stored in (tmp_path / "seedforge" / "pattern-scan").glob("*.hsdb"):
+        stored.write_bytes(stored.read_bytes()[:100])  # cut short, as a full disk would
+    later = PatternScan()
+    pattern_id = later.register("tasks", 0)
+    later.compile()
+    assert later.may_match(pattern_id, "two tasks", ascii=True) is True
+    assert later.may_match(pattern_id, "two chores", ascii=True) is False
+
+
+def test_an_unwritable_cache_only_costs_the_compile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    scan = PatternScan()
+    pattern_id = scan.register("tasks", 0)
+    scan.compile()
+    assert scan.may_match(pattern_id, "tasks", ascii=True) is True
