@@ -31,6 +31,7 @@ from typing import Any
 NEVER = r"\xff"  # a byte no ASCII text holds (only in the ASCII form)
 ASCII_FOLDS = "\u0130\u0131\u017f\u212a"  # non-ASCII characters IGNORECASE matches to ASCII
 _NON_ASCII = r"[\xc0-\xff][\x80-\xbf]*"  # in UTF-8 bytes: a lead byte, its continuation
+_CHARSET_FLAGS = re.ASCII | re.UNICODE
 _SCOPED = re.IGNORECASE | re.DOTALL | re.ASCII | re.MULTILINE | re.VERBOSE | re.UNICODE
 _CATEGORIES = {
     sre.CATEGORY_DIGIT: r"\d",
@@ -103,6 +104,8 @@ class _Item:
     def range(self, low: int, high: int, flags: int) -> None:
         if high < 0x80:
             return
+        if low == high and 0xD800 <= low <= 0xDFFF:
+            return  # a lone surrogate: a text holding one is never scanned
         if low == high and not (flags & re.IGNORECASE and _sre.unicode_iscased(low)):
             self.exact.append(low)  # no case to fold: the character itself
         else:
@@ -168,6 +171,8 @@ def _item(op: Any, value: Any, flags: int, utf8: bool) -> str:
         return _character(op, value, flags, utf8)
     if op is sre.SUBPATTERN:
         _group, add_flags, del_flags, body = value
+        if add_flags & _CHARSET_FLAGS:  # a scoped (?a:…) or (?u:…) replaces the other
+            flags &= ~_CHARSET_FLAGS
         return f"(?:{_sequence(body, (flags | add_flags) & ~del_flags, utf8)})"
     if op is sre.BRANCH:
         return "(?:" + "|".join(_sequence(part, flags, utf8) for part in value[1]) + ")"
@@ -187,6 +192,33 @@ def _item(op: Any, value: Any, flags: int, utf8: bool) -> str:
         _group, present, absent = value
         return f"(?:{_sequence(present, flags, utf8)}|{_sequence(absent or [], flags, utf8)})"
     raise Unsupported(f"regex item {op}")
+
+
+def refers_back(source: str, flags: int) -> bool:
+    """Whether the pattern holds a back reference or a conditional group: cut into its
+    alternatives, such a pattern would change meaning (group numbers move)."""
+
+    def walk(items: Any) -> bool:
+        for op, value in items:
+            if op in (sre.GROUPREF, sre.GROUPREF_EXISTS):
+                return True
+            if op is sre.SUBPATTERN:
+                nested = [value[3]]
+            elif op is sre.BRANCH:
+                nested = list(value[1])
+            elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+                nested = [value[2]]
+            elif op in (sre.ASSERT, sre.ASSERT_NOT):
+                nested = [value[1]]
+            elif op is sre.ATOMIC_GROUP:
+                nested = [value]
+            else:
+                nested = []
+            if any(walk(part) for part in nested):
+                return True
+        return False
+
+    return walk(_parser.parse(source, flags))
 
 
 def rewritten(source: str, flags: int, utf8: bool = False) -> str:

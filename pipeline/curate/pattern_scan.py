@@ -28,7 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pipeline.curate.pattern_rewrite import Unsupported, rewritten
+from pipeline.curate.pattern_rewrite import rewritten
 
 try:
     import hyperscan
@@ -97,7 +97,7 @@ def _compile(patterns: dict[tuple[str, int], int], utf8: bool) -> _Database:
     for (source, flags), pattern_id in patterns.items():
         try:
             expressions[pattern_id] = rewritten(source, flags, utf8).encode("ascii")
-        except (Unsupported, re.error):
+        except (ValueError, re.error):  # Unsupported among them: the word screen answers
             continue
     path = _cache_file(expressions)
     cached = _cached(path) if path is not None else None
@@ -198,7 +198,7 @@ class PatternScan:
     def matched(self, text: str) -> frozenset[int] | None:
         """The ids of the compiled patterns that may match `text`; None while not compiled."""
         database = self._ascii if text.isascii() else self._utf8
-        return None if database is None else database.scan(text)
+        return None if database is None or not database.ids else database.scan(text)
 
     def compiled_ids(self, ascii: bool = True) -> frozenset[int]:
         database = self._ascii if ascii else self._utf8

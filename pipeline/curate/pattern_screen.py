@@ -21,6 +21,7 @@ from re import _constants as sre  # type: ignore[attr-defined]  # the standard l
 from re import _parser  # type: ignore[attr-defined]  # regex parser, private but there since 3.11
 from typing import Any
 
+from pipeline.curate.pattern_rewrite import refers_back
 from pipeline.curate.pattern_scan import SCANS
 from pipeline.text import tokenize
 
@@ -201,11 +202,12 @@ def screened(pattern: str, flags: int = 0) -> Screened:
 _INLINE_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
 
 
-def top_level_alternatives(pattern: str) -> list[str]:
+def top_level_alternatives(pattern: str, flags: int = 0) -> list[str]:
     """`pattern` cut at each `|` outside groups and character classes: `"a|(b|c)|[|]"` gives
-    `["a", "(b|c)", "[|]"]`."""
-    if _INLINE_FLAGS.match(pattern):
-        raise ValueError("a pattern with inline global flags cannot be cut into alternatives")
+    `["a", "(b|c)", "[|]"]`. Refused where the cut would change meaning: inline global flags,
+    VERBOSE (a `|` in a comment), back references and conditional groups (numbers move)."""
+    if _INLINE_FLAGS.match(pattern) or flags & re.VERBOSE or refers_back(pattern, flags):
+        raise ValueError("this pattern cannot be cut into alternatives")
     parts, depth, start, at = [], 0, 0, 0
     while at < len(pattern):
         char = pattern[at]
@@ -241,14 +243,14 @@ class ScreenedAlternatives(Screened):
 
     def __init__(self, pattern: re.Pattern[str]):
         super().__init__(pattern, scanned=False)  # too large to scan whole: its alternatives are
-        parts = top_level_alternatives(pattern.pattern)
+        parts = top_level_alternatives(pattern.pattern, pattern.flags)
         self._part_ids = frozenset(SCANS.register(part, pattern.flags) for part in parts)
 
     @cached_property  # compiled on the first search that needs them, not at import
     def alternatives(self) -> tuple[Screened, ...]:
         flags = self.pattern.flags
         return tuple(
-            Screened(re.compile(part, flags)) for part in top_level_alternatives(self.pattern.pattern)
+            Screened(re.compile(part, flags)) for part in top_level_alternatives(self.pattern.pattern, flags)
         )
 
     def ruled_out(self, text: str) -> bool:

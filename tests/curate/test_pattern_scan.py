@@ -265,3 +265,22 @@ def test_an_unwritable_cache_only_costs_the_compile(tmp_path: Path, monkeypatch:
     pattern_id = scan.register("tasks", 0)
     scan.compile()
     assert scan.may_match(pattern_id, "tasks", ascii=True) is True
+
+
+def test_constructs_that_once_broke_the_compile_fall_back_or_scan() -> None:
+    scan = PatternScan()
+    scoped_ascii = scan.register(r"(?a:\w)x", re.compile(r"(?a:\w)x").flags)
+    surrogate = scan.register("x\ud800", re.compile("x\ud800").flags)
+    scan.compile()  # neither raises
+    assert scan.may_match(scoped_ascii, "ax", ascii=True) is True
+    assert scan.may_match(scoped_ascii, "\u00e9x", ascii=False) is False  # (?a:) \w is ASCII
+    assert re.search(r"(?a:\w)x", "\u00e9x") is None
+    assert scan.may_match(surrogate, "x", ascii=True) is False
+    assert scan.may_match(surrogate, "x\u00e9", ascii=False) is None  # the pattern decides
+
+
+def test_matched_is_none_where_a_form_compiled_nothing() -> None:
+    scan = PatternScan()
+    scan.register("x\ud800", 0)
+    scan.compile()
+    assert scan.matched("x\u00e9") is None

@@ -145,8 +145,14 @@ def test_a_pattern_cuts_into_its_top_level_alternatives() -> None:
     assert top_level_alternatives(r"a|(b|c)|[|]|\||x(?:y|z)") == ["a", "(b|c)", "[|]", r"\|", "x(?:y|z)"]
     assert top_level_alternatives(r"[]|]|[^]|]|(?<!a|b)c") == ["[]|]", "[^]|]", "(?<!a|b)c"]
     assert top_level_alternatives("one") == ["one"]
-    with pytest.raises(ValueError, match="inline global flags"):
-        top_level_alternatives("(?i)a|b")
+    for pattern, flags in (
+        ("(?i)a|b", 0),
+        ("a  # x|y\n|b", re.VERBOSE),
+        ("(a)(b)|(c)\\1", 0),
+        ("(a)?(?(1)b|c)|d", 0),
+    ):
+        with pytest.raises(ValueError, match="cannot be cut"):
+            top_level_alternatives(pattern, flags)
 
 
 def test_alternatives_give_the_leftmost_match_and_at_one_position_the_first() -> None:
