@@ -40,6 +40,22 @@ def peft_wrapping() -> Iterator[None]:
         yield
 
 
+@contextmanager
+def quiet_loading() -> Iterator[None]:
+    """Around `from_pretrained`: transformers' per-tensor progress bars ("Loading weights",
+    the GGUF conversion's) are not what a seedforge command reports; its own log says what
+    is loaded. They come back afterwards if they were on."""
+    from transformers.utils import logging as transformers_logging
+
+    enabled = transformers_logging.is_progress_bar_enabled()
+    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    try:
+        yield
+    finally:
+        if enabled:
+            transformers_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
+
+
 def keep_hub_kernels_off() -> None:
     """Leave transformers' Hub kernels off unless the user asked for them (USE_HUB_KERNELS=YES).
 
@@ -80,7 +96,7 @@ def convert_gguf(gguf: Path, target: Path) -> Path:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     keep_hub_kernels_off()
-    with staging_dir(target) as staging:
+    with staging_dir(target) as staging, quiet_loading():
         loaded = AutoModelForCausalLM.from_pretrained(
             str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32
         )
@@ -185,7 +201,8 @@ def load_causal_lm(base_model: str, placement: Placement = CPU) -> Any:
 
         options["device_map"] = {"": torch.cuda.current_device()}  # this process's GPU
     try:
-        model = AutoModelForCausalLM.from_pretrained(base_model, **options)
+        with quiet_loading():
+            model = AutoModelForCausalLM.from_pretrained(base_model, **options)
     except (OSError, ValueError) as exc:
         raise _missing(base_model, exc) from None
     if placement.load_in:
