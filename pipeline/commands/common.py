@@ -22,7 +22,7 @@
 7. Records out: the output's extension decides the format for every command: `.json` a JSON
    list, `.jsonl` JSON lines (`pipeline.io.record_format`, `RecordWriter`,
    `write_records_atomic`); check it with `record_format` before any work. Sidecar files
-   (OUT.rejected.jsonl, OUT.report.json) are named from OUT (`sidecar`): x.jsonl's from its
+   (OUT.rejected.jsonl, OUT.report.json) are named from OUT (`pipeline.io.sidecar`): x.jsonl's from its
    stem (x.report.json), any other output's from its whole name (x.json.report.json).
 8. Endpoints: put only the options the user gave into the LLM config (`llm_overrides`): a
    `--base-url` without `--model` then asks the endpoint's /models for its only model, once,
@@ -38,7 +38,6 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
@@ -92,14 +91,6 @@ def llm_overrides(**options: Any) -> dict[str, Any]:
     if "base_url" in given:
         given["endpoints"] = None
     return given
-
-
-def sidecar(out: Path, suffix: str) -> Path:
-    """A file beside OUT (`pipeline.io.sidecar`): x.jsonl's report is x.report.json, x.json's
-    x.json.report.json, so two outputs never share one."""
-    from pipeline.io import sidecar as beside
-
-    return beside(out, suffix)
 
 
 def progress_enabled() -> bool:

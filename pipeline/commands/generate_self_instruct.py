@@ -17,7 +17,6 @@ from pipeline.commands.common import (
     fail,
     llm_overrides,
     progress_enabled,
-    sidecar,
     warn,
 )
 from pipeline.commands.generate import generate_app
@@ -69,7 +68,7 @@ def _run(config: Any, out: Path) -> dict[str, Any]:
     from pipeline.generate.self_instruct.progress import GenerationProgress
     from pipeline.generate.self_instruct.report import generation_report, print_report
     from pipeline.generate.self_instruct.templates import template_set
-    from pipeline.io import record_format, write_atomic, write_jsonl_atomic, write_records_atomic
+    from pipeline.io import record_format, sidecar, write_atomic, write_jsonl_atomic, write_records_atomic
 
     gen = config.generate
     if out.is_dir():
