@@ -243,15 +243,12 @@ class ScreenedAlternatives(Screened):
 
     def __init__(self, pattern: re.Pattern[str]):
         super().__init__(pattern, scanned=False)  # too large to scan whole: its alternatives are
-        parts = top_level_alternatives(pattern.pattern, pattern.flags)
-        self._part_ids = frozenset(SCANS.register(part, pattern.flags) for part in parts)
+        self._parts = top_level_alternatives(pattern.pattern, pattern.flags)
+        self._part_ids = frozenset(SCANS.register(part, pattern.flags) for part in self._parts)
 
     @cached_property  # compiled on the first search that needs them, not at import
     def alternatives(self) -> tuple[Screened, ...]:
-        flags = self.pattern.flags
-        return tuple(
-            Screened(re.compile(part, flags)) for part in top_level_alternatives(self.pattern.pattern, flags)
-        )
+        return tuple(Screened(re.compile(part, self.pattern.flags)) for part in self._parts)
 
     def ruled_out(self, text: str) -> bool:
         answer = SCANS.may_match_any(self._part_ids, text, text.isascii())
