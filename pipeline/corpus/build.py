@@ -166,13 +166,12 @@ def build_corpus(
     """Build and publish the next version of corpus `name` from `paths`; SeedforgeError (nothing
     published) for unreadable input, no documents, or none left after filtering."""
     from pipeline.corpus.pack import block_dtype, tokenizer_fingerprint
+    from pipeline.corpus.readers import check_inputs
     from pipeline.io import publish_dir, staging_dir, write_atomic, write_json_atomic
     from pipeline.train.base_model import load_tokenizer, prepare_base_model
 
     check_name(name)
-    missing = next((Path(p) for p in paths if not Path(p).exists()), None)
-    if missing is not None:  # before the base model is converted (seconds, and written to disk)
-        raise SeedforgeError("no such file or directory", path=missing)
+    check_inputs(paths)  # before the base model is converted (seconds, and written to disk)
     base_model = prepare_base_model(config.base_model)
     tokenizer = load_tokenizer(base_model)
     version = next_version(name)

@@ -90,25 +90,32 @@ def iter_documents(
             yield document
 
 
-def iter_source_files(paths: Sequence[str | Path], stats: ReadStats | None = None) -> Iterator[Path]:
-    """The readable files of `paths`: explicit files as given, directories walked in name order."""
-    stats = stats if stats is not None else ReadStats()
+def check_inputs(paths: Sequence[str | Path]) -> None:
+    """What can be told of `paths` without reading them (none given, a path missing, a file of
+    an unknown type), so a build says it before any costly work."""
     if not paths:
         raise SeedforgeError("no input paths given: name files or directories of documents")
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            yield from _walk(path, stats, set())
-        elif path.is_file():
-            if path.suffix.lower() not in SUFFIXES:
-                raise SeedforgeError(
-                    f"unknown document type {path.suffix or '(no suffix)'!r}: expected one of "
-                    + ", ".join(sorted(SUFFIXES)),
-                    path=path,
-                )
-            yield path
-        else:
+            continue
+        if not path.is_file():
             raise SeedforgeError("no such file or directory", path=path)
+        if path.suffix.lower() not in SUFFIXES:
+            raise SeedforgeError(
+                f"unknown document type {path.suffix or '(no suffix)'!r}: expected one of "
+                + ", ".join(sorted(SUFFIXES)),
+                path=path,
+            )
+
+
+def iter_source_files(paths: Sequence[str | Path], stats: ReadStats | None = None) -> Iterator[Path]:
+    """The readable files of `paths`: explicit files as given, directories walked in name order."""
+    stats = stats if stats is not None else ReadStats()
+    check_inputs(paths)
+    for given in paths:
+        path = Path(given)
+        yield from _walk(path, stats, set()) if path.is_dir() else (path,)
 
 
 def _walk(directory: Path, stats: ReadStats, seen: set[str]) -> Iterator[Path]:

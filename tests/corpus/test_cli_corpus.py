@@ -66,7 +66,10 @@ def test_a_failed_build_leaves_no_data_folder(data_dir: Path, tiny_llama_dir: Pa
     assert _build(tmp_path / "empty", tiny_llama_dir).exit_code == 2
     missing = runner.invoke(app, ["corpus", "build", str(tmp_path / "missing"), "--name", "field"])
     assert missing.exit_code == 2 and f"{tmp_path / 'missing'}: no such file or directory" in missing.output
-    assert not data_dir.exists()
+    (tmp_path / "notes.docx").write_bytes(b"PK")  # no base model given: the embedded one, converted
+    unknown = runner.invoke(app, ["corpus", "build", str(tmp_path / "notes.docx"), "--name", "field"])
+    assert unknown.exit_code == 2 and "unknown document type '.docx'" in unknown.output
+    assert not data_dir.exists()  # told before the conversion wrote data/models
 
 
 def test_a_shipped_sample_corpus_is_found_from_any_folder(
