@@ -11,7 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import intrinsic
+from numba.np.numpy_support import carray
 
 # a posting entry is text number + its length << LENGTH_SHIFT, as the novelty index files them
 from pipeline.curate.novelty_bounds import ENTRY_WORDS, LENGTH_SHIFT, TEXT_MASK
@@ -29,6 +31,21 @@ def _kernel(function: Callable[..., Any]) -> Any:
         return njit(nogil=True)(function)
 
 
+def _pointer_to_words(typingctx: Any, address: Any) -> Any:  # pragma: no cover - compiled
+    """The int64 words at a memory address (a posting's `array.buffer_info()[0]`), so the
+    kernels read the postings where they lie instead of a joined copy of them (the copy cost
+    about a quarter of a large query)."""
+    pointer = types.CPointer(types.int64)  # type: ignore[no-untyped-call]
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        return builder.inttoptr(args[0], context.get_value_type(pointer))
+
+    return pointer(types.int64), codegen
+
+
+_words_at: Any = intrinsic(_pointer_to_words)
+
+
 @_kernel
 def popcount(x: np.uint64) -> np.int64:  # pragma: no cover - compiled
     x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
@@ -38,8 +55,34 @@ def popcount(x: np.uint64) -> np.int64:  # pragma: no cover - compiled
 
 
 @_kernel
+def passable_lengths(size: int, i: int, j: int, relaxed: float) -> tuple[int, int]:  # pragma: no cover
+    """Text lengths n a first shared occurrence at (i, j) leaves room for: 2·(1 + min(|a|-i-1,
+    n-j-1)) >= relaxed·(|a|+n) needs n >= (relaxed·|a| + 2j) / (2 - relaxed) and n <=
+    2(|a|-i)/relaxed - |a|. One wider on each side for float rounding: the entry test that
+    follows is the exact one."""
+    if relaxed <= 0.0:
+        return 0, (1 << 30)
+    shortest = int(np.floor((relaxed * size + 2 * j) / (2.0 - relaxed))) - 1
+    longest = int(np.floor(2.0 * (size - i) / relaxed - size)) + 1
+    return max(shortest, 0), min(max(longest, -1), 1 << 30)
+
+
+@_kernel
+def first_entry_from(codes: np.ndarray, code: int) -> int:  # pragma: no cover - compiled
+    """The word offset of the first entry whose code is >= `code` in a posting whose entries
+    are ordered by code (length, then text), or the posting's end."""
+    low, high = 0, codes.shape[0] // ENTRY_WORDS
+    while low < high:
+        middle = (low + high) // 2
+        if codes[middle * ENTRY_WORDS] < code:
+            low = middle + 1
+        else:
+            high = middle
+    return low * ENTRY_WORDS
+
+
+@_kernel
 def first_match_candidates(
-    codes: np.ndarray,
     chunks: np.ndarray,
     size: int,
     relaxed: float,
@@ -50,22 +93,26 @@ def first_match_candidates(
     """Texts with a shared prefix occurrence, at query position i and text position j, that
     could be their first: 1 + min(|a|-i-1, |b|-j-1) reaches the overlap they need, and so
     does the bucket bound. Entries are (text + length << 32, mask of the buckets holding >= 1
-    of the text's tokens, mask of those holding >= 2) triples, `codes` the postings one after
-    another and `chunks` a row (i, j, words) for each. The query's masks (`query_buckets`)
-    hold its buckets with >= 1, 2 and 3 tokens, then (bit, q - 3) for each bucket with q > 3:
-    a bucket's shared tokens min(q, d) are at most [q >= 1][d >= 1] + [q >= 2][d >= 2] +
+    of the text's tokens, mask of those holding >= 2) triples, ordered by code, so only the
+    lengths `passable_lengths` allows are read; `chunks` has a row (i, j, address, words) for
+    each posting, the address of its live buffer (the caller keeps the postings unchanged
+    during the call). The query's masks (`query_buckets`) hold its
+    buckets with >= 1, 2 and 3 tokens, then (bit, q - 3) for each bucket with q > 3: a
+    bucket's shared tokens min(q, d) are at most [q >= 1][d >= 1] + [q >= 2][d >= 2] +
     [q >= 3][d >= 2] + (q - 3)⁺[d >= 2].
     Writes the texts to `out` (one slot per entry) and returns how many; `seen` is left
     zeroed."""
     found = 0
-    start = 0
     for chunk in range(chunks.shape[0]):
         i = chunks[chunk, 0]
         j = chunks[chunk, 1]
-        end = start + chunks[chunk, 2]
-        for k in range(start, end, ENTRY_WORDS):
+        codes = carray(_words_at(chunks[chunk, 2]), chunks[chunk, 3])
+        shortest, longest = passable_lengths(size, i, j, relaxed)
+        for k in range(first_entry_from(codes, shortest << LENGTH_SHIFT), codes.shape[0], ENTRY_WORDS):
             doc = codes[k] & TEXT_MASK  # entries carry their text's length and buckets: the
             n = codes[k] >> LENGTH_SHIFT  # tests first, the scattered `seen` lookup after
+            if n > longest:
+                break
             need = relaxed * (size + n)
             if 2 * (1 + min(size - i - 1, n - j - 1)) < need:
                 continue
@@ -85,7 +132,6 @@ def first_match_candidates(
                 seen[doc] = 1
                 out[found] = doc
                 found += 1
-        start = end
     for t in range(found):
         seen[out[t]] = 0
     return found
@@ -182,9 +228,9 @@ def warm_up() -> None:
     """Load (or, on a first run, compile) every kernel now rather than on a first query."""
     docs, none = np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64)
     lengths, flat = np.ones(1, dtype=np.uint32), np.zeros(1, dtype=np.uint32)
+    entry = np.zeros(ENTRY_WORDS, dtype=np.int64)
     first_match_candidates(
-        np.zeros(ENTRY_WORDS, dtype=np.int64),
-        np.array([[0, 0, ENTRY_WORDS]], dtype=np.int64),
+        np.array([[0, 0, entry.ctypes.data, ENTRY_WORDS]], dtype=np.int64),
         1,
         0.5,
         np.zeros(5, dtype=np.uint64),

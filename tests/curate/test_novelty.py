@@ -220,11 +220,11 @@ def test_the_posting_entries_bucket_bound_never_falls_below_the_histograms() -> 
         once, twice = bucket_bits(text)
         entry = np.array([len(text) << LENGTH_SHIFT, once, twice], dtype=np.uint64).view(np.int64)
         _, masks = query_buckets(query)
-        layout = np.array([[0, 0, ENTRY_WORDS]], dtype=np.int64)
+        layout = np.array([[0, 0, entry.ctypes.data, ENTRY_WORDS]], dtype=np.int64)
         size, both = len(query), len(query) + len(text)
         at_histogram = 2 * shared / both - 1e-9
-        assert first_match_candidates(entry, layout, size, at_histogram, masks, seen, out) == 1
-        kept_above += first_match_candidates(entry, layout, size, 2 * (shared + 1.5) / both, masks, seen, out)
+        assert first_match_candidates(layout, size, at_histogram, masks, seen, out) == 1
+        kept_above += first_match_candidates(layout, size, 2 * (shared + 1.5) / both, masks, seen, out)
     assert kept_above < 100, kept_above
 
 
@@ -306,3 +306,46 @@ def test_a_querys_buckets_are_its_histogram_and_level_masks() -> None:
             if counts[bucket] > 3:
                 expected += [1 << bucket, counts[bucket] - 3]
         assert masks.tolist() == expected
+
+
+def test_the_length_window_holds_every_length_the_first_match_test_passes() -> None:
+    """`passable_lengths` only skips lengths the entry test would refuse: for every query
+    size, first-match positions and threshold, each length n with 2·(1 + min(|a|-i-1,
+    n-j-1)) >= relaxed·(|a|+n) lies inside the window, and the window is narrow."""
+    from pipeline.curate.novelty_bounds import SLACK
+    from pipeline.curate.novelty_kernels import passable_lengths
+
+    widths = []
+    for threshold in (0.0, 0.1, 0.3, 0.5, 0.7, 0.7000000000000001, 0.9, 1.0):
+        relaxed = threshold - SLACK
+        for size in range(1, 48):
+            for i in range(0, size, 2):
+                for j in range(0, 50, 4):
+                    shortest, longest = passable_lengths(size, i, j, relaxed)
+                    passing = [
+                        n
+                        for n in range(1, 400)
+                        if 2 * (1 + min(size - i - 1, n - j - 1)) >= relaxed * (size + n)
+                    ]
+                    assert all(shortest <= n <= longest for n in passing), (threshold, size, i, j)
+                    if threshold == 0.7 and passing:
+                        widths.append(longest - shortest + 1 - len(passing))
+    assert max(widths) <= 3
+
+
+def test_postings_stay_in_code_order_as_texts_of_any_length_arrive(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Entries are ordered by (length, text) whatever order lengths arrive in, through the
+    order renewals too: the compiled filter reads a length window by binary search."""
+    from pipeline.curate.novelty_bounds import ENTRY_WORDS
+
+    monkeypatch.setattr("pipeline.curate.novelty.INDEX_FROM", 1)
+    rng = random.Random(2)
+    vocab = [f"w{n}" for n in range(40)]
+    index = NoveltyIndex(0.7)
+    for n in range(1500):
+        index.add(str(n), rng.choices(vocab, k=rng.randint(1, 30)))
+    assert len(index._postings) > 100
+    for posting in index._postings.values():
+        codes = posting[::ENTRY_WORDS]
+        assert codes.tolist() == sorted(codes)
+    assert max(len(posting) for posting in index._postings.values()) > 20 * ENTRY_WORDS
