@@ -35,7 +35,6 @@ once it is large).
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_left
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,23 +42,20 @@ import numpy as np
 from pipeline.curate.novelty_bounds import (
     BUCKETS,
     ENTRY_WORDS,
-    LENGTH_SHIFT,
     MAX_POSITION,
     SLACK,
-    bucket_bits,
     last_useful_position,
     min_overlap,
     overlap_candidates,
     query_buckets,
     token_histogram,
 )
+from pipeline.curate.novelty_postings import Chunk, Ordered, Postings
 from pipeline.curate.novelty_scan import Signatures
 from pipeline.curate.rouge import fmeasure, lcs_length
 
 _MIN_SNAPSHOT = 256
 _SETTLED_SNAPSHOT = 65_536  # past this many texts word rarity hardly moves: renew at ×4, not ×2
-_SHIFT = 32  # element id = token id + occurrence << 32
-_POSITION_SHIFT = 48  # posting key = element + position of the element in its text's order << 48
 _COMPILED_FROM = 24  # postings entries a query reads before the compiled filters pay
 INDEX_FROM = 16_384  # kept texts before the inverted index pays (below: bucket-count scans)
 
@@ -68,18 +64,6 @@ INDEX_FROM = 16_384  # kept texts before the inverted index pays (below: bucket-
 class NearMatch:
     partner_id: str
     score: float
-
-
-def _file_in_code_order(posting: array[int], code: int, once: int, twice: int) -> None:
-    """Entries stay ordered by code, that is by text length and then text, so a query reads
-    only the lengths that could pass (three quarters of the entries were read to be refused
-    on length alone). Texts arrive in increasing order: an entry goes after its length's."""
-    if posting[-ENTRY_WORDS] <= code:
-        posting.extend((code, once, twice))
-        return
-    # the strided view is a temporary: released before the insert resizes the array
-    at = bisect_left(memoryview(posting)[::ENTRY_WORDS], code) * ENTRY_WORDS
-    posting[at:at] = array("Q", (code, once, twice))
 
 
 class NoveltyIndex:
@@ -92,9 +76,10 @@ class NoveltyIndex:
         self._starts = array("Q", [0])
         self._lengths = array("I")
         self._ids: list[str] = []
-        self._postings: dict[int, array[int]] = {}
-        self._positions: dict[int, int] = {}  # element -> bit mask of the positions filed
+        self._postings = Postings()
         self._snapshot_docs = 0
+        self._plans: dict[int, list[tuple[int, int]]] = {}
+        self._queried: tuple[list[str], list[int], Ordered] | None = None
         self._work: dict[str, np.ndarray] | None = None
         self._budget: np.ndarray | None = None
         self._histograms = np.zeros((1024, BUCKETS), dtype=np.uint8)
@@ -105,7 +90,7 @@ class NoveltyIndex:
     def __len__(self) -> int:
         return len(self._ids)
 
-    def _ordered(self, token_ids: list[int]) -> list[tuple[int, int, int]]:
+    def _ordered(self, token_ids: list[int]) -> Ordered:
         """(order key, occurrence, token id) sorted: the global order of token occurrences.
         Tokens unseen at the snapshot count as rarer than all others, in a fixed order, and
         a query's tokens that no indexed text has (negative ids) sort first of all."""
@@ -126,32 +111,35 @@ class NoveltyIndex:
     def _prefix_size(self, size: int) -> int:
         return max(1, size - min_overlap(size, self.threshold) + 1)
 
-    def _post(self, doc: int, token_ids: list[int]) -> None:
-        ordered = self._ordered(token_ids)
-        once, twice = bucket_bits(token_ids)
-        for position, (_, occurrence, token_id) in enumerate(ordered[: self._prefix_size(len(ordered))]):
-            element = token_id + (occurrence << _SHIFT)
-            position = min(position, MAX_POSITION)
-            key = element + (position << _POSITION_SHIFT)
-            code = doc | len(token_ids) << LENGTH_SHIFT  # the length rides along: no lookup
-            posting = self._postings.get(key)
-            if posting is None:
-                self._postings[key] = array("Q", [code, once, twice])
-                self._positions[element] = self._positions.get(element, 0) | 1 << position
-            else:
-                _file_in_code_order(posting, code, once, twice)
+    def _query_plan(self, size: int) -> list[tuple[int, int]]:
+        """For a query of `size` tokens: each prefix position i that can hold a first shared
+        occurrence, with the mask of the text positions j it can meet (computed once per size)."""
+        plan = self._plans.get(size)
+        if plan is None:
+            plan = []
+            for i in range(self._prefix_size(size)):
+                last = min(last_useful_position(size, i, self.threshold - SLACK), MAX_POSITION)
+                if last < 0:
+                    break  # later query positions allow even less
+                plan.append((i, (2 << last) - 1))
+            self._plans[size] = plan
+        return plan
+
+    def _post(self, doc: int, token_ids: list[int], ordered: Ordered | None = None) -> None:
+        if ordered is None:
+            ordered = self._ordered(token_ids)
+        self._postings.post(doc, token_ids, ordered[: self._prefix_size(len(ordered))])
 
     def tokens_of(self, doc: int) -> list[int]:
         return self._flat[self._starts[doc] : self._starts[doc + 1]].tolist()
 
     def add(self, doc_id: str, tokens: list[str]) -> None:
-        token_ids = []
-        for token in tokens:
-            token_id = self._vocab.get(token)
-            if token_id is None:
-                token_id = self._vocab[token] = len(self._vocab)
-                self._df.append(0)
-            token_ids.append(token_id)
+        # a text is usually added right after its own query: its ids and order are known
+        queried, self._queried = self._queried, None
+        if queried is not None and queried[0] == tokens:
+            token_ids, ordered = queried[1], queried[2]
+        else:
+            token_ids, ordered = self._token_ids(tokens), None
         doc = len(self._ids)
         self._ids.append(doc_id)
         self._flat.extend(token_ids)
@@ -163,15 +151,26 @@ class NoveltyIndex:
                 self._start_inverted_index()
             return
         self._count_documents(token_ids)
-        self._index_text(doc, token_ids)
+        self._index_text(doc, token_ids, ordered)
         growth = 2 if self._snapshot_docs < _SETTLED_SNAPSHOT else 4
         if len(self._ids) >= max(_MIN_SNAPSHOT, growth * self._snapshot_docs):
             self._renew_order()
 
-    def _index_text(self, doc: int, token_ids: list[int]) -> None:
+    def _index_text(self, doc: int, token_ids: list[int], ordered: Ordered | None) -> None:
         self._store_histogram(doc, token_ids)
         if token_ids:
-            self._post(doc, token_ids)
+            self._post(doc, token_ids, ordered)
+
+    def _token_ids(self, tokens: list[str]) -> list[int]:
+        """The tokens' ids, new tokens given the next ones."""
+        token_ids = []
+        for token in tokens:
+            token_id = self._vocab.get(token)
+            if token_id is None:
+                token_id = self._vocab[token] = len(self._vocab)
+                self._df.append(0)
+            token_ids.append(token_id)
+        return token_ids
 
     def _store_histogram(self, doc: int, token_ids: list[int]) -> None:
         if doc >= len(self._histograms):
@@ -201,7 +200,7 @@ class NoveltyIndex:
         for position, token_id in enumerate(order):
             rank[token_id] = position
         self._rank = rank
-        self._postings, self._positions = {}, {}
+        self._postings = Postings()
         for doc in range(len(self._ids)):
             token_ids = self.tokens_of(doc)
             if token_ids:
@@ -219,27 +218,15 @@ class NoveltyIndex:
             scored = self._signatures.candidates(token_ids, self._starts, self._flat)
             return self._verify_scored(scored, token_ids)
         ordered = self._ordered(token_ids)
-        size, relaxed = len(ordered), self.threshold - SLACK
-        chunks: list[tuple[int, int, array[int]]] = []  # (query position i, text position j, texts)
-        postings, positions = self._postings, self._positions
-        for i, (_, occurrence, token_id) in enumerate(ordered[: self._prefix_size(size)]):
-            if token_id < 0:
-                continue
-            last = min(last_useful_position(size, i, relaxed), MAX_POSITION)
-            if last < 0:
-                break  # later query positions allow even less
-            element = token_id + (occurrence << _SHIFT)
-            filed = positions.get(element, 0) & ((2 << last) - 1)
-            while filed:
-                j = (filed & -filed).bit_length() - 1
-                filed &= filed - 1
-                chunks.append((i, j, postings[element + (j << _POSITION_SHIFT)]))
+        if min(token_ids) >= 0:  # an unknown token gets its id only when added
+            self._queried = (list(tokens), token_ids, ordered)
+        chunks, words = self._postings.gather(ordered, self._query_plan(len(ordered)))
         if not chunks:
             return None
-        if sum(len(posting) for _, _, posting in chunks) < ENTRY_WORDS * _COMPILED_FROM:
+        if words < ENTRY_WORDS * _COMPILED_FROM:
             scored = overlap_candidates(chunks, token_ids, self.threshold - SLACK, self._starts, self._flat)
         else:
-            scored = self._candidates(chunks, token_ids)
+            scored = self._candidates(chunks, words, token_ids)
         return self._verify_scored(scored, token_ids)
 
     def _scratch(self) -> tuple[dict[str, np.ndarray], np.ndarray]:
@@ -254,9 +241,7 @@ class NoveltyIndex:
             self._budget = np.zeros(max(1024, 2 * tokens), dtype=np.int64)
         return self._work, self._budget
 
-    def _candidates(
-        self, chunks: list[tuple[int, int, array[int]]], token_ids: list[int]
-    ) -> list[tuple[float, int]]:
+    def _candidates(self, chunks: list[Chunk], words: int, token_ids: list[int]) -> list[tuple[float, int]]:
         """(overlap bound, text) for every text with a first-match-valid shared occurrence
         that also passes the histogram bound and the exact overlap bound; compiled loops."""
         from pipeline.curate.novelty_kernels import (
@@ -269,7 +254,7 @@ class NoveltyIndex:
         size, relaxed = len(token_ids), self.threshold - SLACK
         # the kernel reads each posting where it lies: nothing appends to them during the call
         layout = np.array([(i, j, *posting.buffer_info()) for i, j, posting in chunks], dtype=np.int64)
-        found = np.empty(int(layout[:, 3].sum()) // ENTRY_WORDS, dtype=np.int64)
+        found = np.empty(words // ENTRY_WORDS, dtype=np.int64)
         query_histogram, masks = query_buckets(token_ids)
         count = first_match_candidates(layout, size, relaxed, masks, work["seen"], found)
         if count and query_histogram is not None:

@@ -274,7 +274,8 @@ def test_a_text_added_after_its_query_is_indexed_as_added_even_if_the_list_chang
 
 
 def test_kernels_read_postings_as_the_index_files_them() -> None:
-    from pipeline.curate import novelty, novelty_bounds, novelty_kernels
+    from pipeline.curate import novelty_bounds, novelty_kernels
+    from pipeline.curate import novelty_postings as novelty
 
     assert novelty_kernels.LENGTH_SHIFT == novelty.LENGTH_SHIFT == novelty_bounds.LENGTH_SHIFT
     assert novelty_kernels.TEXT_MASK == novelty_bounds.TEXT_MASK == (1 << novelty.LENGTH_SHIFT) - 1
@@ -344,8 +345,8 @@ def test_postings_stay_in_code_order_as_texts_of_any_length_arrive(monkeypatch: 
     index = NoveltyIndex(0.7)
     for n in range(1500):
         index.add(str(n), rng.choices(vocab, k=rng.randint(1, 30)))
-    assert len(index._postings) > 100
-    for posting in index._postings.values():
+    assert len(index._postings.lists) > 100
+    for posting in index._postings.lists.values():
         codes = posting[::ENTRY_WORDS]
         assert codes.tolist() == sorted(codes)
-    assert max(len(posting) for posting in index._postings.values()) > 20 * ENTRY_WORDS
+    assert max(len(posting) for posting in index._postings.lists.values()) > 20 * ENTRY_WORDS
