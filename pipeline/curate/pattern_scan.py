@@ -23,6 +23,7 @@ import json
 import os
 import platform
 import re
+import time
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -35,6 +36,7 @@ try:
 except ImportError:  # not built for every platform: the word screens alone then
     hyperscan = None  # type: ignore[assignment]
 
+UNUSED_DAYS = 30  # a cached database no process loaded for this long is removed
 _WORTH_COMPILING = 500_000  # questions a process asks before the databases pay their compile
 
 
@@ -137,6 +139,8 @@ def _cached(path: Path) -> tuple[frozenset[int], Any] | None:
         database.scratch = hyperscan.Scratch(database)
     except (OSError, ValueError, TypeError, hyperscan.error):
         return None
+    with contextlib.suppress(OSError):
+        os.utime(path)  # in use: `_store` prunes by this time
     return ids, database
 
 
@@ -149,6 +153,19 @@ def _store(path: Path, ids: frozenset[int], database: Any) -> None:
     except OSError:  # a read-only cache: compiled again next time
         with contextlib.suppress(OSError):
             temporary.unlink()
+        return
+    _prune(path.parent)
+
+
+def _prune(folder: Path, unused_days: float = UNUSED_DAYS) -> None:
+    """Databases no process has loaded for `unused_days` (those of older seedforge or Hyperscan
+    versions, about 1.2 MB each) are removed when a new one is stored. Another installation
+    still using one only compiles it again."""
+    oldest = time.time() - unused_days * 86_400
+    for stale in folder.glob("*.hsdb"):
+        with contextlib.suppress(OSError):
+            if stale.stat().st_mtime < oldest:
+                stale.unlink()
 
 
 class PatternScan:

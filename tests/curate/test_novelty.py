@@ -350,3 +350,23 @@ def test_postings_stay_in_code_order_as_texts_of_any_length_arrive(monkeypatch: 
         codes = posting[::ENTRY_WORDS]
         assert codes.tolist() == sorted(codes)
     assert max(len(posting) for posting in index._postings.lists.values()) > 20 * ENTRY_WORDS
+
+
+def test_a_text_added_right_after_its_query_is_filed_as_one_added_unqueried(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`add` reuses the ids and order its own query computed: the postings come out the same
+    as those of an index that never queried, through order renewals and unseen tokens."""
+    monkeypatch.setattr("pipeline.curate.novelty.INDEX_FROM", 1)
+    rng = random.Random(8)
+    vocab = [f"w{n}" for n in range(60)]
+    queried, plain = NoveltyIndex(0.7), NoveltyIndex(0.7)
+    for n in range(1200):
+        text = rng.choices(vocab, k=rng.randint(1, 20)) + [f"new{n}"] * (n % 3 == 0)
+        if n % 5 == 0:
+            queried.find_near(rng.choices(vocab, k=4))  # another text's query in between
+        queried.find_near(text)
+        queried.add(str(n), text)
+        plain.add(str(n), text)
+    assert queried._postings.lists == plain._postings.lists
+    assert queried._flat == plain._flat and queried._vocab == plain._vocab

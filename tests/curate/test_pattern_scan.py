@@ -243,6 +243,34 @@ def test_compiled_databases_are_kept_on_disk_for_later_processes(
     assert later.may_match(pattern_id, "chores", ascii=True) is False
 
 
+def test_databases_no_process_loaded_for_a_month_are_removed_when_one_is_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import time
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    folder = tmp_path / "seedforge" / "pattern-scan"
+    folder.mkdir(parents=True)
+    month_ago = time.time() - (pattern_scan.UNUSED_DAYS + 1) * 86_400
+    stale, recent, other = folder / "old-version.hsdb", folder / "other-install.hsdb", folder / "notes.txt"
+    for path in (stale, recent, other):
+        path.write_bytes(b"[]\n")
+    os.utime(stale, (month_ago, month_ago))
+    os.utime(other, (month_ago, month_ago))
+    first = PatternScan()
+    first.register("tasks", 0)
+    first.compile()
+    current = sorted(path.name for path in folder.glob("*.hsdb") if path not in (stale, recent))
+    assert current and not stale.exists() and recent.exists() and other.exists()
+    for name in current:  # loading marks a database as in use
+        os.utime(folder / name, (month_ago, month_ago))
+    later = PatternScan()
+    later.register("tasks", 0)
+    later.compile()
+    assert all((folder / name).stat().st_mtime > month_ago + 86_400 for name in current)
+
+
 def test_a_damaged_cache_file_is_compiled_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     first = PatternScan()
