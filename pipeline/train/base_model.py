@@ -56,6 +56,22 @@ def quiet_loading() -> Iterator[None]:
             transformers_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
 
 
+@contextmanager
+def quiet_gguf_reading() -> Iterator[None]:
+    """transformers' GGUF reader draws its own tqdm bar ("Converting and de-quantizing GGUF
+    tensors"), which its progress-bar switch does not reach: it is replaced by a plain pass
+    over the tensors while seedforge converts, and put back after."""
+    from transformers import modeling_gguf_pytorch_utils
+
+    gguf_reading: Any = modeling_gguf_pytorch_utils  # its tqdm is an import, not an export
+    drawn = gguf_reading.tqdm
+    gguf_reading.tqdm = lambda tensors, **_: tensors
+    try:
+        yield
+    finally:
+        gguf_reading.tqdm = drawn
+
+
 def keep_hub_kernels_off() -> None:
     """Leave transformers' Hub kernels off unless the user asked for them (USE_HUB_KERNELS=YES).
 
@@ -96,7 +112,7 @@ def convert_gguf(gguf: Path, target: Path) -> Path:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     keep_hub_kernels_off()
-    with staging_dir(target) as staging, quiet_loading():
+    with staging_dir(target) as staging, quiet_loading(), quiet_gguf_reading():
         loaded = AutoModelForCausalLM.from_pretrained(
             str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32
         )

@@ -14,11 +14,17 @@ from pipeline.train.lora import train_lora
 pytestmark = pytest.mark.slow
 
 
-def test_embedded_base_converts_once_and_trains(data_dir: Path, tmp_path: Path) -> None:
+def test_embedded_base_converts_once_and_trains(
+    data_dir: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
     from peft import PeftModel
     from transformers import AutoModelForCausalLM
+    from transformers import modeling_gguf_pytorch_utils as gguf_reading
 
+    drawn = gguf_reading.tqdm
     base = prepare_base_model(None)
+    assert "de-quantizing" not in capfd.readouterr().err  # transformers' own bar, not ours
+    assert gguf_reading.tqdm is drawn  # put back
     config = json.loads(Path(base, "config.json").read_text())
     assert config["architectures"] == ["LlamaForCausalLM"] and config["num_hidden_layers"] == 30
     assert "quantization_config" not in config
