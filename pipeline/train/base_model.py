@@ -42,9 +42,9 @@ def peft_wrapping() -> Iterator[None]:
 
 @contextmanager
 def quiet_loading() -> Iterator[None]:
-    """Around `from_pretrained`: transformers' per-tensor progress bars ("Loading weights",
-    the GGUF conversion's) are not what a seedforge command reports; its own log says what
-    is loaded. They come back afterwards if they were on."""
+    """Around `from_pretrained`: transformers' "Loading weights" progress bar is not what a
+    seedforge command reports; its own log says what is loaded. The bar comes back afterwards
+    if it was on. (The GGUF reader's own bar is out of this switch's reach: `quiet_gguf_reading`.)"""
     from transformers.utils import logging as transformers_logging
 
     enabled = transformers_logging.is_progress_bar_enabled()
