@@ -14,6 +14,8 @@ from typing import IO, Any
 
 from pipeline.errors import SeedforgeError
 
+_STRICT, _LAX = json.JSONDecoder(), json.JSONDecoder(strict=False)
+
 
 def _too_deep(text: str, position: int) -> json.JSONDecodeError:
     return json.JSONDecodeError("nested too deeply (thousands of brackets): not a record", text, position)
@@ -24,7 +26,9 @@ def json_value(text: str, *, strict: bool = True) -> Any:
     JSONDecodeError like any other malformed text, so it is reported at its file and line
     instead of escaping as a RecursionError."""
     try:
-        return json.loads(text, strict=strict)
+        if text.startswith("\ufeff"):  # json.loads names the byte-order mark in its error
+            return json.loads(text, strict=strict)
+        return (_STRICT if strict else _LAX).decode(text)  # a decoder built once, not per call
     except RecursionError:
         raise _too_deep(text, 0) from None
 

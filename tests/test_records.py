@@ -35,3 +35,16 @@ def test_dialogue_needs_two_messages_and_known_roles() -> None:
 def test_rejected_reason_is_a_code() -> None:
     with pytest.raises(ValidationError):
         RejectedRecord(record={}, step="filters", reason="too short")
+
+
+def test_utc_now_is_the_current_second_in_iso_form() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from pipeline.records import utc_now
+
+    before = datetime.now(UTC).replace(microsecond=0)
+    stamp = datetime.fromisoformat(utc_now())
+    after = datetime.now(UTC)
+    assert before <= stamp <= after
+    assert stamp.tzinfo is not None and stamp.utcoffset() == timedelta(0)
+    assert utc_now().endswith("+00:00") and "." not in utc_now()

@@ -12,6 +12,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipeline.curate.collection import PacedCollection
 from pipeline.curate.config import CurateConfig
 from pipeline.curate.curator import Curator, index_fingerprint
 from pipeline.curate.index import CurationIndex, DiskIndex
@@ -116,11 +117,12 @@ def _curate(
     curator = Curator(config, index=store)
     curator.add_seeds(seed_tasks)
     try:
-        with AtomicFiles() as outputs:
+        with AtomicFiles() as outputs, PacedCollection() as paced:
             kept = RecordWriter(outputs.open(out), out)
             dropped = RecordWriter(outputs.open(rejected), rejected) if rejected else None
             stats = PrepareStats()
             for source_record, prepared in _prepared(source, curator.preparer, jobs, client, stats):
+                paced.tick()
                 decision = curator.decide_prepared(prepared)
                 if decision.rejected is None:
                     kept.write(plain_or_full(source_record, decision.record))

@@ -85,9 +85,10 @@ def prepare_chunk(preparer: Preparer, path: str, chunk: Chunk) -> Prepared:
     """Prepared records, or the error message (naming file and line) of the first bad one."""
     started = time.perf_counter()
     done: list[PreparedRecord | str] = []
+    source = Path(path)
     for line, raw in chunk:
         try:
-            done.append(preparer.prepare(to_record(raw, Path(path), line)))
+            done.append(preparer.prepare(to_record(raw, source, line)))
         except SeedforgeError as exc:
             done.append(str(exc))
             break
