@@ -26,6 +26,24 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 _FILE_MODE = 0o666  # less the umask, applied by the kernel
 _DIR_MODE = 0o777
 
+# json.dumps(item, ensure_ascii=False) builds a new encoder on every call, which cost a third
+# of writing a record; this one is built once and writes the same text. No circular-reference
+# check: what is written came from JSON or from models, never a cycle.
+_ENCODE = (
+    json.encoder.c_make_encoder(  # type: ignore[attr-defined]  # the C accelerator, not typed
+        None, json.JSONEncoder().default, json.encoder.encode_basestring, None, ": ", ", ", False, False, True
+    )
+    if json.encoder.c_make_encoder is not None  # type: ignore[attr-defined]
+    else None
+)
+
+
+def json_text(item: Any) -> str:
+    """`json.dumps(item, ensure_ascii=False)`, the same text, faster when written by the million."""
+    if _ENCODE is None:
+        return json.dumps(item, ensure_ascii=False)
+    return "".join(_ENCODE(item, 0))
+
 
 def _temp_name(target: Path, kind: str) -> Path:
     """A hidden name beside `target`: `.tmp-NAME-RANDOM-PID@HOST` (a file being written),
@@ -142,7 +160,7 @@ def write_json_atomic(path: Path, data: Any, indent: int | None = 2) -> None:
 
 def write_jsonl_atomic(path: Path, rows: Iterable[Any]) -> None:
     """Replace `path` with one JSON document per line (UTF-8, non-ASCII kept), all or nothing."""
-    write_lines_atomic(path, (json.dumps(row, ensure_ascii=False) for row in rows))
+    write_lines_atomic(path, (json_text(row) for row in rows))
 
 
 # how a command writes records, chosen by the output's extension (every command alike)
@@ -183,7 +201,7 @@ class RecordWriter:
             handle.write("[")
 
     def write(self, item: Any) -> None:
-        text = json.dumps(item, ensure_ascii=False)
+        text = json_text(item)
         if self.jsonl:
             self.handle.write(text + "\n")
         else:

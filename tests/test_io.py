@@ -152,3 +152,26 @@ def test_an_output_that_is_no_file_name_is_named_so(given: str) -> None:
         record_format(given)
     with pytest.raises(SeedforgeError, match="this name has no extension"):
         record_format("records")
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        {"instruction": 'ü 中文 \n " \\ \u2028', "input": "", "output": [1, 2.5, None, True, False]},
+        {"nested": {"deeper": {"empty": {}, "list": []}}, "number": -0.0},
+        [float("nan"), float("inf"), -float("inf"), 10**30, 1e-300],
+        {1: "a key that is not a string", None: 2, 2.5: 3},
+        "a bare string",
+    ],
+)
+def test_json_text_writes_what_json_dumps_writes(item: object) -> None:
+    from pipeline.io import json_text
+
+    assert json_text(item) == json.dumps(item, ensure_ascii=False)
+
+
+def test_json_text_refuses_what_json_cannot_write_as_json_dumps_does() -> None:
+    from pipeline.io import json_text
+
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        json_text({"when": object()})

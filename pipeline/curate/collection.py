@@ -5,7 +5,9 @@ records its collections took about 43 of the deciding process's seconds, most of
 full collections over containers that only grow.
 
 Records rarely make reference cycles, so collecting once every `every` records frees the
-same garbage, only later; reference counting still frees everything else at once."""
+same garbage, only later; reference counting still frees everything else at once. What
+survives a collection is frozen (`gc.freeze`), so the next one scans only what came after;
+it is thawed when the block ends, and the collector then sees it again."""
 
 from __future__ import annotations
 
@@ -23,10 +25,12 @@ class PacedCollection:
         if every < 1:
             raise ValueError("collect at least once every record: every >= 1")
         self.every, self.collections = every, 0
-        self._left, self._was_enabled = every, gc.isenabled()
+        self._left, self._was_enabled, self._freezes = every, gc.isenabled(), False
 
     def __enter__(self) -> PacedCollection:
         self._was_enabled = gc.isenabled()
+        # objects someone else froze stay theirs: thawing them too at the end would be a surprise
+        self._freezes = gc.get_freeze_count() == 0
         gc.disable()
         return self
 
@@ -35,10 +39,14 @@ class PacedCollection:
         if self._left == 0:
             self._left = self.every
             gc.collect()
+            if self._freezes:
+                gc.freeze()
             self.collections += 1
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
+        if self._freezes:
+            gc.unfreeze()
         if self._was_enabled:
             gc.enable()

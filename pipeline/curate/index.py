@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from pipeline.errors import SeedforgeError
-from pipeline.io import make_staging_dir, write_json_atomic
+from pipeline.io import json_text, make_staging_dir, write_json_atomic
 from pipeline.records import utc_now
 
 if TYPE_CHECKING:
@@ -136,7 +136,7 @@ class DiskIndex:
             self._staging = make_staging_dir(self.path / "segment")
             self._texts = open(self._staging / "entries.jsonl", "w", encoding="utf-8")
             self._signatures = open(self._staging / "signatures.sig", "wb")
-        self._texts.write(json.dumps({"id": entry.id, "text": entry.text}, ensure_ascii=False) + "\n")
+        self._texts.write(json_text({"id": entry.id, "text": entry.text}) + "\n")
         # bytes through the buffered file: `ndarray.tofile` flushes and seeks on every call
         self._signatures.write(np.asarray(entry.signature, dtype=np.uint32).tobytes())
         self._staged += 1

@@ -45,3 +45,27 @@ def test_the_collector_is_restored_as_it_was_also_after_an_error() -> None:
 def test_a_pace_below_one_record_is_refused() -> None:
     with pytest.raises(ValueError, match="every >= 1"):
         PacedCollection(every=0)
+
+
+def test_survivors_are_frozen_between_collections_and_thawed_after() -> None:
+    with PacedCollection(every=2) as paced:
+        survivor = [_Node()]  # noqa: F841  # alive across the collection
+        paced.tick()
+        paced.tick()
+        assert gc.get_freeze_count() > 0
+        later = _cycle()
+        paced.tick()
+        paced.tick()
+        assert later() is None  # made after the freeze: the next collection still frees it
+    assert gc.get_freeze_count() == 0
+
+
+def test_objects_frozen_by_someone_else_stay_frozen() -> None:
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with PacedCollection(every=1) as paced:
+            paced.tick()
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
