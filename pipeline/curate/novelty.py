@@ -26,12 +26,11 @@ and "doctor" (我, 的) are in most texts, make postings long but cost a scan no
 and which needs neither numba nor its compiled kernels (half a second to load). At
 `INDEX_FROM` the texts kept so far are indexed and the compiled filters take over.
 
-The global order must stay fixed while texts are indexed under it, yet rarity changes as
-the index grows; the order is a snapshot of document frequencies that is renewed (and the
-prefixes re-indexed) whenever the index has doubled since the last snapshot, and once it
-holds 65,536 texts only when it has grown sixteenfold: rarity measured on that many texts
-hardly moves, and a renewal re-files every text (about 7 s at 262,144 texts, which a
-million-record run no longer pays, its queries no slower).
+The global order must stay fixed while texts are indexed under it, yet rarity changes as the
+index grows; the order is a snapshot of document frequencies, renewed (the prefixes re-indexed)
+whenever the index has doubled since the last snapshot, and past 65,536 texts only when it has
+grown sixteenfold: rarity measured on that many texts hardly moves, and a renewal re-files
+every text (about 7 s at 262,144 texts; a million-record run no longer pays it).
 """
 
 from __future__ import annotations
@@ -52,7 +51,7 @@ from pipeline.curate.novelty_bounds import (
     query_buckets,
     token_histogram,
 )
-from pipeline.curate.novelty_postings import Chunk, Ordered, Postings
+from pipeline.curate.novelty_postings import Ordered, Postings
 from pipeline.curate.novelty_scan import Signatures
 from pipeline.curate.rouge import fmeasure, lcs_length
 
@@ -86,9 +85,8 @@ class NoveltyIndex:
         self._work: dict[str, np.ndarray] | None = None
         self._budget: np.ndarray | None = None
         self._histograms = np.zeros((1024, BUCKETS), dtype=np.uint8)
-        self._signatures: Signatures | None = Signatures(
-            threshold - SLACK
-        )  # None once the inverted index runs
+        # bucket-count scans until the inverted index runs, then None
+        self._signatures: Signatures | None = Signatures(threshold - SLACK)
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -116,7 +114,7 @@ class NoveltyIndex:
 
     def _query_plan(self, size: int) -> list[tuple[int, int]]:
         """For a query of `size` tokens: each prefix position i that can hold a first shared
-        occurrence, with the mask of the text positions j it can meet (computed once per size)."""
+        occurrence, with the last text position j it can meet (computed once per size)."""
         plan = self._plans.get(size)
         if plan is None:
             plan = []
@@ -124,7 +122,7 @@ class NoveltyIndex:
                 last = min(last_useful_position(size, i, self.threshold - SLACK), MAX_POSITION)
                 if last < 0:
                     break  # later query positions allow even less
-                plan.append((i, (2 << last) - 1))
+                plan.append((i, last))
             self._plans[size] = plan
         return plan
 
@@ -223,13 +221,14 @@ class NoveltyIndex:
         ordered = self._ordered(token_ids)
         if min(token_ids) >= 0:  # an unknown token gets its id only when added
             self._queried = (list(tokens), token_ids, ordered)
-        chunks, words = self._postings.gather(ordered, self._query_plan(len(ordered)))
+        chunks, layout = self._postings.gather(ordered, self._query_plan(len(ordered)))
         if not chunks:
             return None
+        words = sum(layout[3::4])
         if words < ENTRY_WORDS * _COMPILED_FROM:
             scored = overlap_candidates(chunks, token_ids, self.threshold - SLACK, self._starts, self._flat)
         else:
-            scored = self._candidates(chunks, words, token_ids)
+            scored = self._candidates(layout, words, token_ids)
         return self._verify_scored(scored, token_ids)
 
     def _scratch(self) -> tuple[dict[str, np.ndarray], np.ndarray]:
@@ -244,24 +243,20 @@ class NoveltyIndex:
             self._budget = np.zeros(max(1024, 2 * tokens), dtype=np.int64)
         return self._work, self._budget
 
-    def _candidates(self, chunks: list[Chunk], words: int, token_ids: list[int]) -> list[tuple[float, int]]:
+    def _candidates(self, layout: list[int], words: int, token_ids: list[int]) -> list[tuple[float, int]]:
         """(overlap bound, text) for every text with a first-match-valid shared occurrence
         that also passes the histogram bound and the exact overlap bound; compiled loops."""
-        from pipeline.curate.novelty_kernels import (
-            first_match_candidates,
-            histogram_survivors,
-            overlap_survivors,
-        )
+        from pipeline.curate import novelty_kernels as kernels
 
         work, budget = self._scratch()
         size, relaxed = len(token_ids), self.threshold - SLACK
         # the kernel reads each posting where it lies: nothing appends to them during the call
-        layout = np.array([(i, j, *posting.buffer_info()) for i, j, posting in chunks], dtype=np.int64)
+        rows = np.array(layout, dtype=np.int64).reshape(-1, 4)
         found = np.empty(words // ENTRY_WORDS, dtype=np.int64)
         query_histogram, masks = query_buckets(token_ids)
-        count = first_match_candidates(layout, size, relaxed, masks, work["seen"], found)
+        count = kernels.first_match_candidates(rows, size, relaxed, masks, work["seen"], found)
         if count and query_histogram is not None:
-            count = histogram_survivors(
+            count = kernels.histogram_survivors(
                 found,
                 count,
                 self._histograms.view(np.uint64),
@@ -274,7 +269,7 @@ class NoveltyIndex:
         if count == 0:
             return []
         kept_docs, bounds = np.empty(count, dtype=np.int64), np.empty(count, dtype=np.float64)
-        kept = overlap_survivors(
+        kept = kernels.overlap_survivors(
             found,
             count,
             np.array([token_id for token_id in token_ids if token_id >= 0], dtype=np.int64),

@@ -32,40 +32,58 @@ def _file_in_code_order(posting: array[int], code: int, once: int, twice: int) -
 
 class Postings:
     def __init__(self) -> None:
-        self.lists: dict[int, array[int]] = {}
-        self._positions: dict[int, int] = {}  # element -> bit mask of the positions filed
+        # element -> (position j, its posting) for each position the element was filed at, by j:
+        # a query position reads the postings of j up to a limit, so it stops at the first past it
+        self._filed: dict[int, list[tuple[int, array[int]]]] = {}
+
+    @property
+    def lists(self) -> dict[int, array[int]]:
+        """Every posting by its key (element + position << 48), for inspection."""
+        return {
+            element + (j << _POSITION_SHIFT): posting
+            for element, filed in self._filed.items()
+            for j, posting in filed
+        }
 
     def post(self, doc: int, token_ids: list[int], prefix: Ordered) -> None:
         """Files text `doc` under each occurrence of its prefix (`prefix`, in order)."""
         once, twice = bucket_bits(token_ids)
         code = doc | len(token_ids) << LENGTH_SHIFT  # the length rides along: no lookup
-        lists, positions = self.lists, self._positions
+        every = self._filed
         for position, (_, occurrence, token_id) in enumerate(prefix):
             element = token_id + (occurrence << _SHIFT)
             position = min(position, MAX_POSITION)
-            key = element + (position << _POSITION_SHIFT)
-            posting = lists.get(key)
-            if posting is None:
-                lists[key] = array("Q", [code, once, twice])
-                positions[element] = positions.get(element, 0) | 1 << position
+            filed = every.get(element)
+            if filed is None:
+                every[element] = [(position, array("Q", (code, once, twice)))]
+                continue
+            for at, (j, posting) in enumerate(filed):  # a few positions: a scan beats a search
+                if j == position:
+                    _file_in_code_order(posting, code, once, twice)
+                    break
+                if j > position:
+                    filed.insert(at, (position, array("Q", (code, once, twice))))
+                    break
             else:
-                _file_in_code_order(posting, code, once, twice)
+                filed.append((position, array("Q", (code, once, twice))))
 
-    def gather(self, ordered: Ordered, plan: list[tuple[int, int]]) -> tuple[list[Chunk], int]:
-        """The postings a query reads, and their words: for each planned query position i
-        (with the mask of the text positions j it can meet), the postings of its occurrence
-        at those j. Tokens no text has (negative ids) have none."""
+    def gather(self, ordered: Ordered, plan: list[tuple[int, int]]) -> tuple[list[Chunk], list[int]]:
+        """The postings a query reads: for each planned query position i (with the last text
+        position j it can meet), the postings of its occurrence at j up to that one. Also the
+        kernels' layout of them, flat: (i, j, address, words) each. Tokens no text has
+        (negative ids) have none."""
         chunks: list[Chunk] = []
-        lists, positions, words = self.lists, self._positions, 0
-        for (i, allowed), (_, occurrence, token_id) in zip(plan, ordered, strict=False):
+        layout: list[int] = []
+        every = self._filed
+        for (i, last), (_, occurrence, token_id) in zip(plan, ordered, strict=False):
             if token_id < 0:
                 continue
-            element = token_id + (occurrence << _SHIFT)
-            filed = positions.get(element, 0) & allowed
-            while filed:
-                j = (filed & -filed).bit_length() - 1
-                filed &= filed - 1
-                posting = lists[element + (j << _POSITION_SHIFT)]
-                words += len(posting)
+            filed = every.get(token_id + (occurrence << _SHIFT))
+            if filed is None:
+                continue
+            for j, posting in filed:
+                if j > last:
+                    break
                 chunks.append((i, j, posting))
-        return chunks, words
+                layout += (i, j, *posting.buffer_info())
+        return chunks, layout
