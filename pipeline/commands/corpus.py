@@ -70,10 +70,20 @@ def build_command(
             "--block-size", help="Tokens per packed block", show_default="the config's block_size, 512"
         ),
     ] = None,
+    rebuild: Annotated[
+        bool,
+        typer.Option(
+            "--rebuild",
+            help="Build a new version even when the latest was built from the same files and settings",
+        ),
+    ] = False,
 ) -> None:
-    """Build the next version of a corpus: clean, filter, deduplicate, redact PII, split, pack."""
+    """Build the next version of a corpus: clean, filter, deduplicate, redact PII, split, pack.
+    When the latest version was built from files with the same contents and the same settings,
+    it is named and nothing is built (a scheduled build of unchanged files adds no version)."""
     from pipeline.commands.common import progress_enabled
     from pipeline.corpus.build import build_corpus
+    from pipeline.corpus.store import check_name, matching_corpus
     from pipeline.report.progress import stage_line
     from pipeline.settings import resolve_path
 
@@ -83,6 +93,14 @@ def build_command(
     try:
         config = _config(config_file, base_model, block_size)
         found = [resolve_path(p) for p in paths]  # seeds/...: the sample corpora shipped with seedforge
+        check_name(name)
+        same = None if rebuild else matching_corpus(name, found, config, newest_only=True)
+        if same is not None:
+            typer.echo(
+                f"corpus {name} {same.name}: unchanged, built from the same files with the same "
+                f"settings: {same} (--rebuild builds a new version)"
+            )
+            return
         result = build_corpus(found, name, config, progress=progress if progress_enabled() else None)
     except SeedforgeError as exc:
         fail(exc)

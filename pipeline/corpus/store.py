@@ -7,16 +7,21 @@ into place, so a directory named vN is always complete."""
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from pydantic import ConfigDict, ValidationError
 
 from pipeline.errors import SeedforgeError
 from pipeline.settings import StrictModel, data_dir
+
+if TYPE_CHECKING:
+    from pipeline.corpus.config import CorpusConfig
 
 MANIFEST = "manifest.json"
 Split = Literal["train", "heldout"]
@@ -181,3 +186,34 @@ def load_blocks(path: Path, split: Split) -> np.ndarray[Any, Any]:
     if blocks == 0:
         return np.zeros((0, manifest.block_size), dtype=dtype)
     return np.memmap(file, dtype=dtype, mode="r", shape=(blocks, manifest.block_size))
+
+
+def source_digests(paths: Sequence[Path]) -> Counter[str]:
+    """The sha256 of every file a build of `paths` reads (as a manifest's `sources` hold them)."""
+    from pipeline.corpus.readers import iter_source_files
+
+    found: Counter[str] = Counter()
+    for path in iter_source_files(paths):
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        found[digest.hexdigest()] += 1
+    return found
+
+
+def matching_corpus(
+    name: str, paths: Sequence[Path], config: CorpusConfig, *, newest_only: bool = False
+) -> Path | None:
+    """The newest version of `name` built from files with these contents and these settings
+    (with `newest_only`, the newest version if it was), else None."""
+    versions = version_dirs(name)
+    if not versions:
+        return None
+    wanted = config.model_dump(mode="json")
+    digests = source_digests(paths)
+    for version in reversed(versions[-1:] if newest_only else versions):
+        manifest = load_manifest(version)
+        if manifest.config == wanted and Counter(s.sha256 for s in manifest.sources) == digests:
+            return version
+    return None

@@ -9,12 +9,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from pipeline.corpus.config import CorpusConfig
-from pipeline.corpus.store import load_manifest, version_dirs
+from pipeline.corpus.store import load_manifest, matching_corpus
 from pipeline.settings import data_dir, resolve_path
 
 log = logging.getLogger(__name__)
@@ -22,33 +21,6 @@ log = logging.getLogger(__name__)
 
 def domain_dir(name: str) -> Path:
     return data_dir() / "domain" / name
-
-
-def _digests(paths: list[Path]) -> Counter[str]:
-    from pipeline.corpus.readers import iter_source_files
-
-    found: Counter[str] = Counter()
-    for path in iter_source_files(paths):
-        digest = hashlib.sha256()
-        with path.open("rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
-        found[digest.hexdigest()] += 1
-    return found
-
-
-def matching_corpus(name: str, paths: list[Path], config: CorpusConfig) -> Path | None:
-    """The newest version of `name` built from files with these contents and these settings."""
-    versions = version_dirs(name)
-    if not versions:
-        return None
-    wanted = config.model_dump(mode="json")
-    digests = _digests(paths)
-    for version in reversed(versions):
-        manifest = load_manifest(version)
-        if manifest.config == wanted and Counter(s.sha256 for s in manifest.sources) == digests:
-            return version
-    return None
 
 
 def corpus_stage(name: str, paths: list[str], config: CorpusConfig) -> Path:

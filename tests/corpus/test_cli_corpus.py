@@ -84,3 +84,31 @@ def test_a_shipped_sample_corpus_is_found_from_any_folder(
     )
     assert result.exit_code == 0, result.output
     assert load_manifest(corpora_root() / "med" / "v1").counts["kept"] > 10
+
+
+def test_a_build_of_unchanged_files_adds_no_version_unless_asked(
+    data_dir: Path, tiny_llama_dir: Path, tmp_path: Path
+) -> None:
+    docs = tmp_path / "docs"
+    write_docs(docs, 6)
+    field = corpora_root() / "field"
+
+    def build(block_size: str, *extra: str) -> str:
+        result = _build(docs, tiny_llama_dir, "--block-size", block_size, *extra)
+        assert result.exit_code == 0, result.output
+        return str(result.output)
+
+    build("48")
+    again = build("48")
+    assert "corpus field v1: unchanged" in again and "--rebuild" in again
+    assert not (field / "v2").exists()
+    build("32")
+    assert (field / "v2").is_dir()
+    build("48")  # v1's files and settings, but v2 is the latest: a new version
+    assert (field / "v3").is_dir()
+    assert "corpus field v3: unchanged" in build("48")
+    (docs / "doc0000.txt").write_text("A changed document about the same field. " * 20, encoding="utf-8")
+    build("48")
+    assert (field / "v4").is_dir()
+    build("48", "--rebuild")
+    assert (field / "v5").is_dir() and not (field / "v6").exists()
