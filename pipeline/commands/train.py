@@ -52,6 +52,9 @@ def _train_config(values: dict[str, Any]) -> TrainConfig:
         raise SeedforgeError(f"--{str(first['loc'][0]).replace('_', '-')}: {first['msg']}") from None
 
 
+_TRAINING_LIBRARIES = r"(transformers|peft|accelerate|torch|trl)(\.|$)"
+
+
 def _quiet_libraries() -> None:
     import warnings
 
@@ -59,7 +62,9 @@ def _quiet_libraries() -> None:
 
     hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
     hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-    warnings.filterwarnings("ignore", category=FutureWarning)
+    # the training libraries' notices of their own coming changes say nothing a user can act
+    # on; a FutureWarning from anywhere else (seedforge, numpy, the user's code) still shows
+    warnings.filterwarnings("ignore", category=FutureWarning, module=_TRAINING_LIBRARIES)
 
 
 def train(

@@ -187,3 +187,21 @@ def test_a_dataset_file_that_is_not_utf8_exits_2_naming_line_and_byte(tmp_path: 
     result = runner.invoke(app, ["train", str(data), "--out", str(tmp_path / "run")])
     assert result.exit_code == 2 and f"{data}:2: not UTF-8 text (byte 18" in " ".join(result.output.split())
     assert not (tmp_path / "run" / "adapter").exists()
+
+
+def test_only_the_training_libraries_future_warnings_are_hidden() -> None:
+    import warnings
+
+    from pipeline.commands.train import _quiet_libraries
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _quiet_libraries()
+        for module in ("transformers.trainer", "peft.tuners.lora", "torch", "pipeline.train.lora", "numpy"):
+            warnings.warn_explicit(f"from {module}", FutureWarning, "where.py", 1, module=module)
+        warnings.warn_explicit("not a FutureWarning", UserWarning, "where.py", 1, module="transformers")
+    assert sorted(str(w.message) for w in caught) == [
+        "from numpy",
+        "from pipeline.train.lora",
+        "not a FutureWarning",
+    ]
