@@ -83,7 +83,7 @@ def build_command(
     it is named and nothing is built (a scheduled build of unchanged files adds no version)."""
     from pipeline.commands.common import progress_enabled
     from pipeline.corpus.build import build_corpus
-    from pipeline.corpus.store import check_name, matching_corpus
+    from pipeline.corpus.store import matching_corpus
     from pipeline.report.progress import stage_line
     from pipeline.settings import resolve_path
 
@@ -93,7 +93,6 @@ def build_command(
     try:
         config = _config(config_file, base_model, block_size)
         found = [resolve_path(p) for p in paths]  # seeds/...: the sample corpora shipped with seedforge
-        check_name(name)
         same = None if rebuild else matching_corpus(name, found, config, newest_only=True)
         if same is not None:
             typer.echo(

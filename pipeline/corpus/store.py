@@ -206,14 +206,24 @@ def matching_corpus(
     name: str, paths: Sequence[Path], config: CorpusConfig, *, newest_only: bool = False
 ) -> Path | None:
     """The newest version of `name` built from files with these contents and these settings
-    (with `newest_only`, the newest version if it was), else None."""
-    versions = version_dirs(name)
-    if not versions:
-        return None
+    (with `newest_only`, the newest version if it was), else None. The files are hashed only
+    when a version's settings and file sizes already match: a build that follows reads them
+    again."""
+    from pipeline.corpus.readers import iter_source_files
+
+    versions = version_dirs(check_name(name))
     wanted = config.model_dump(mode="json")
-    digests = source_digests(paths)
+    sizes: Counter[int] | None = None
+    digests: Counter[str] | None = None
     for version in reversed(versions[-1:] if newest_only else versions):
         manifest = load_manifest(version)
-        if manifest.config == wanted and Counter(s.sha256 for s in manifest.sources) == digests:
+        if manifest.config != wanted:
+            continue
+        if sizes is None:
+            sizes = Counter(path.stat().st_size for path in iter_source_files(paths))
+        if Counter(s.bytes for s in manifest.sources) != sizes:
+            continue
+        digests = digests if digests is not None else source_digests(paths)
+        if Counter(s.sha256 for s in manifest.sources) == digests:
             return version
     return None
