@@ -173,8 +173,9 @@ class PatternScan:
 
     def __init__(self) -> None:
         self._ids: dict[tuple[str, int], int] = {}
-        self._ascii: _Database | None = None
-        self._utf8: _Database | None = None
+        # None until compiled; read directly by the screens, whose questions are the hot path
+        self.ascii: _Database | None = None
+        self.utf8: _Database | None = None
         self._questions = 0
         self._closed = hyperscan is None
 
@@ -204,32 +205,32 @@ class PatternScan:
         return None if found is None else not found.isdisjoint(pattern_ids)
 
     def _database(self, ascii: bool) -> _Database | None:
-        database = self._ascii if ascii else self._utf8
+        database = self.ascii if ascii else self.utf8
         if database is None and not self._closed:
             self._questions += 1
             if self._questions >= _WORTH_COMPILING:
                 self.compile()
-                database = self._ascii if ascii else self._utf8
+                database = self.ascii if ascii else self.utf8
         return database
 
     def matched(self, text: str) -> frozenset[int] | None:
         """The ids of the compiled patterns that may match `text`; None while not compiled."""
-        database = self._ascii if text.isascii() else self._utf8
+        database = self.ascii if text.isascii() else self.utf8
         return None if database is None or not database.ids else database.scan(text)
 
     def compiled_ids(self, ascii: bool = True) -> frozenset[int]:
-        database = self._ascii if ascii else self._utf8
+        database = self.ascii if ascii else self.utf8
         return frozenset() if database is None else database.ids
 
     def compile(self) -> None:
         """Compile every registered pattern Hyperscan takes, in both forms."""
         self._closed = True
         if hyperscan is not None:
-            self._ascii, self._utf8 = _compile(self._ids, utf8=False), _compile(self._ids, utf8=True)
+            self.ascii, self.utf8 = _compile(self._ids, utf8=False), _compile(self._ids, utf8=True)
 
     def close(self) -> None:
         """Drop the databases and never compile again: every screen answers by its words."""
-        self._ascii = self._utf8 = None
+        self.ascii = self.utf8 = None
         self._closed = True
 
 

@@ -167,9 +167,15 @@ class Screened:
 
     def ruled_out(self, text: str) -> bool:
         ascii = text.isascii()
-        answer = SCANS.may_match(self._scan_id, text, ascii)
-        if answer is not None:
-            return not answer
+        database = SCANS.ascii if ascii else SCANS.utf8
+        if database is None:  # not compiled (yet): asking counts towards compiling
+            answer = SCANS.may_match(self._scan_id, text, ascii)
+            if answer is not None:
+                return not answer
+        elif self._scan_id in database.ids:  # `may_match` inlined: the checks ask ~50 times a record
+            found = database.scan(text)
+            if found is not None:
+                return self._scan_id not in found
         if not ascii or not self.needles:
             return False
         seen = _lowered(text) if self._folded else text
