@@ -84,14 +84,17 @@ class PrepareStats:
 def prepare_chunk(preparer: Preparer, path: str, chunk: Chunk) -> Prepared:
     """Prepared records, or the error message (naming file and line) of the first bad one."""
     started = time.perf_counter()
-    done: list[PreparedRecord | str] = []
+    records, bad = [], None
     source = Path(path)
     for line, raw in chunk:
         try:
-            done.append(preparer.prepare(to_record(raw, source, line)))
+            records.append(to_record(raw, source, line))
         except SeedforgeError as exc:
-            done.append(str(exc))
+            bad = str(exc)
             break
+    done: list[PreparedRecord | str] = list(preparer.prepare_batch(records))
+    if bad is not None:
+        done.append(bad)
     return done, time.perf_counter() - started
 
 
@@ -185,9 +188,11 @@ def prepared_records(
 ) -> Iterator[tuple[SourceRecord, PreparedRecord]]:
     stats = stats if stats is not None else PrepareStats()
     if jobs <= 0:
-        for line, raw in read_items(path):
-            record = to_record(raw, Path(path), line)
-            yield SourceRecord(line, raw, record), preparer.prepare(record)
+
+        def here(path: str, chunk: Chunk) -> Handed:
+            return _PreparedHere(prepare_chunk(preparer, path, chunk))
+
+        yield from stream_prepared(path, here, 1, stats)
         return
     stats.where, stats.workers = "process pool", jobs
     args = (preparer.config.model_dump(mode="json"), preparer.steps, preparer.signer is not None)
