@@ -96,7 +96,7 @@ def ingest_knowledge_base(params: KnowledgeBaseParams = KnowledgeBaseParams()) -
             f"kb-{params.kb}",
             split.train,
             split.heldout,
-            built.rejected + split.rejected,
+            built.rejected,
             config=params.model_dump(mode="json"),
             stats={**{k: v for k, v in report.items() if k != "coverage"}, "retired_dialogues": retired},
             exports=list(params.exports),

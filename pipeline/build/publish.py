@@ -156,7 +156,7 @@ def publish_build(
             config.name,
             grown.train,
             grown.heldout,
-            generated.rejected + grown.rejected,
+            generated.rejected,
             exports=[*config.exports],
             config=config.model_dump(mode="json"),
             stats=stats,

@@ -63,7 +63,7 @@ def growth_summary(built: DatasetBuild) -> dict[str, Any]:
         "total": publication.growth.get("total", 0),
         "dropped_as_duplicates_of_earlier_builds": sum(earlier.values()),
         "duplicates_of_earlier_builds_by_step": dict(earlier.most_common()),
-        "heldout_contaminated": publication.growth.get("heldout_contaminated", 0),
+        "heldout_moved_to_train": publication.growth.get("heldout_moved_to_train", 0),
         "requests_sent": usage.requests_sent,
         "journal_hits": usage.journal_hits,
         "seconds": round(built.seconds, 1),

@@ -4,7 +4,9 @@ The rule is curation's own (exact match after normalisation, then ROUGE-L F1 abo
 threshold over CJK-aware tokens), run through the same inverted index, so "near-duplicate"
 means the same thing at build time and at evaluation time. Curation already keeps every pair
 of records below the threshold; this check makes that guarantee explicit and also covers eval
-sets that users bring and held-out splits whose training side changed.
+sets that users bring and held-out splits whose training side changed. In a version's split a
+held-out record near a training record moves to training (`settle_heldout`); an evaluation
+set's is left out of the evaluation.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pipeline.curate.config import CurateConfig
 from pipeline.curate.dedup import ExactIndex, exact_key
 from pipeline.curate.novelty import NoveltyIndex
 from pipeline.curate.views import compared_text  # evaluate/run.py imports it from here too
-from pipeline.records import Record, RejectedRecord
+from pipeline.records import Record
 from pipeline.text import tokenize
 
 
@@ -63,34 +65,32 @@ def find_contamination(
     return [hit for item_id, text in items if (hit := index.match(item_id, text)) is not None]
 
 
-def decontaminate_heldout(
+def settle_heldout(
     train: list[Record], heldout: list[Record], curate: CurateConfig
-) -> tuple[list[Record], list[Contamination]]:
-    """The held-out records that are not near any training record, and the evidence for each
-    one dropped. Dropped items are not moved into training: the split stays what it was."""
-    hits = find_contamination(
-        ((r.id, compared_text(r, curate.compare)) for r in train),
-        ((r.id, compared_text(r, curate.compare)) for r in heldout),
-        curate.rouge_threshold,
-    )
-    dropped = {hit.item_id for hit in hits}
-    return [r for r in heldout if r.id not in dropped], hits
+) -> tuple[list[Record], list[Record], list[Contamination]]:
+    """The held-out records that stay, those moved to training, and the evidence for each move.
 
-
-HELDOUT_CONTAMINATED = "heldout_contaminated"
-
-
-def contamination_rejections(heldout: list[Record], hits: list[Contamination]) -> list[RejectedRecord]:
-    """The dropped held-out records as rejected records (step `split`), each with its training
-    partner, so a version's rejected.jsonl accounts for every record curation kept."""
-    by_id = {record.id: record for record in heldout}
-    return [
-        RejectedRecord(
-            record=by_id[hit.item_id].model_dump(mode="json"),
-            step="split",
-            reason=HELDOUT_CONTAMINATED,
-            evidence={"partner_id": hit.partner_id, "rule": hit.rule, "score": hit.score},
-        )
-        for hit in hits
-        if hit.item_id in by_id
-    ]
+    A held-out record near a training record (an instance of a task too large for the held-out
+    room, whose siblings train) cannot be evaluated on, but it was accepted: it trains instead
+    of being dropped, so a build still adds every record curation kept. Once it trains, other
+    held-out records are checked against it too, until none is near any training record."""
+    index = TrainingIndex(curate.rouge_threshold)
+    for record in train:
+        index.add(record.id, compared_text(record, curate.compare))
+    staying = list(heldout)
+    moved: list[Record] = []
+    hits: list[Contamination] = []
+    while True:
+        found = [
+            (record, hit)
+            for record in staying
+            if (hit := index.match(record.id, compared_text(record, curate.compare))) is not None
+        ]
+        if not found:
+            return staying, moved, hits
+        for record, hit in found:
+            index.add(record.id, compared_text(record, curate.compare))
+            moved.append(record)
+            hits.append(hit)
+        leaving = {record.id for record, _ in found}
+        staying = [record for record in staying if record.id not in leaving]

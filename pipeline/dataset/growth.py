@@ -4,9 +4,9 @@ version's train and held-out records as they were plus this build's new records.
 Only the new records are split. A held-out record stays held-out in every later version and
 a training record stays in training; a new instance of a task the parent holds joins that
 task's split; the rest are split by task so that the new held-out share keeps the whole
-version near the configured fraction (and its minimum). New held-out items near any training
-item, old or new, are dropped with curation's rule (`decontaminate.py`) into the version's
-rejected records, as a first build's are.
+version near the configured fraction (and its minimum). A new held-out pick near any training
+item, old or new, by curation's rule (`decontaminate.py`) trains instead, as in a first build,
+so a build adds every record curation kept.
 
 The manifest names the `parent` version, the `build` that added to it, its `growth` and the
 growth of every build before it (`builds`)."""
@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.curate.config import CurateConfig
-from pipeline.dataset.decontaminate import Contamination, contamination_rejections, decontaminate_heldout
+from pipeline.dataset.decontaminate import Contamination, settle_heldout
 from pipeline.dataset.versions import heldout_group, pick_heldout
-from pipeline.records import Record, RejectedRecord
+from pipeline.records import Record
 
 
 @dataclass
@@ -31,8 +31,7 @@ class Grown:
     heldout: list[Record]
     added_train: list[Record] = field(default_factory=list)
     added_heldout: list[Record] = field(default_factory=list)
-    contaminated: list[Contamination] = field(default_factory=list)
-    rejected: list[RejectedRecord] = field(default_factory=list)  # the contaminated, as records
+    moved: list[Contamination] = field(default_factory=list)  # held-out picks that train instead
     already_there: int = 0  # new records the parent already held (same id)
 
     @property
@@ -74,18 +73,20 @@ def grow(
     open_ = [r for r in fresh if r.id not in joining and heldout_group(r) not in trained]
     size = new_heldout_size(len(fresh), len(parent_train), len(parent_heldout), fraction, minimum)
     heldout_ids = joining | pick_heldout(open_, max(0, size - len(joining)))
-    added_train = [record for record in fresh if record.id not in heldout_ids]
     candidates = [record for record in fresh if record.id in heldout_ids]
-    clean, contaminated = decontaminate_heldout(
-        parent_train + added_train, candidates, curate or CurateConfig()
+    staying, _, moved = settle_heldout(
+        parent_train + [record for record in fresh if record.id not in heldout_ids],
+        candidates,
+        curate or CurateConfig(),
     )
+    held_out = {record.id for record in staying}
+    added_train = [record for record in fresh if record.id not in held_out]
     return Grown(
         train=parent_train + added_train,
-        heldout=parent_heldout + clean,
+        heldout=parent_heldout + staying,
         added_train=added_train,
-        added_heldout=clean,
-        contaminated=contaminated,
-        rejected=contamination_rejections(candidates, contaminated),
+        added_heldout=staying,
+        moved=moved,
         already_there=len(new) - len(fresh),
     )
 
@@ -97,7 +98,7 @@ def growth_numbers(grown: Grown, dropped_as_duplicates: int) -> dict[str, int]:
         "added_heldout": len(grown.added_heldout),
         "total": grown.total,
         "dropped_as_duplicates_of_earlier_builds": dropped_as_duplicates,
-        "heldout_contaminated": len(grown.contaminated),
+        "heldout_moved_to_train": len(grown.moved),
     }
 
 

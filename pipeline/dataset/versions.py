@@ -15,7 +15,7 @@ from typing import Any
 
 from pipeline.curate.config import CurateConfig
 from pipeline.dataset.categories import split_categories, split_category_sources
-from pipeline.dataset.decontaminate import Contamination, contamination_rejections, decontaminate_heldout
+from pipeline.dataset.decontaminate import Contamination, settle_heldout
 from pipeline.dataset.exports import export_records
 from pipeline.errors import SeedforgeError
 from pipeline.io import publish_dir, staging_dir, write_json_atomic, write_jsonl_atomic
@@ -56,7 +56,7 @@ def pick_heldout(records: list[Record], size: int) -> set[str]:
     """The ids of `size` records to hold out, whole tasks at a time in an order fixed by a hash
     of the task (so independent of the records' order); a task too large for the room left is
     passed over, and only when no whole task fits are single records taken (by a hash of the
-    id), leaving that task's other instances to the decontamination check."""
+    id); a pick near a training sibling then trains (`settle_heldout`)."""
     groups: dict[str, list[Record]] = {}
     for record in records:
         groups.setdefault(heldout_group(record), []).append(record)
@@ -73,19 +73,18 @@ def pick_heldout(records: list[Record], size: int) -> set[str]:
 
 @dataclass
 class HeldoutSplit:
-    train: list[Record]
+    train: list[Record]  # the moved records included
     heldout: list[Record]
-    contaminated: list[Contamination]  # held-out items dropped as near-duplicates of training
-    rejected: list[RejectedRecord]  # the same items as rejected records (step `split`)
+    moved: list[Contamination]  # held-out picks moved to training as near-duplicates of it
 
 
 def split_decontaminated(
     records: list[Record], fraction: float, minimum: int, curate: CurateConfig | None = None
 ) -> HeldoutSplit:
     """Deterministic by task (`pick_heldout`), then checked with curation's near-duplicate
-    rule: a held-out item near any training item is dropped (and reported, and kept in the
-    version's rejected records). Curation keeps every pair of tasks below the novelty
-    threshold, so with the same settings nothing is dropped; other settings or records that
+    rule: a held-out pick near any training item trains instead (and is reported). Curation
+    keeps every pair of tasks below the novelty threshold, so with the same settings only the
+    instances of a task split for lack of held-out room move; other settings or records that
     bypassed curation are caught here."""
     if len(records) < 2:
         raise SeedforgeError(f"need at least 2 records to make a held-out split, got {len(records)}")
@@ -93,8 +92,9 @@ def split_decontaminated(
     heldout_ids = pick_heldout(records, size)
     train = [r for r in records if r.id not in heldout_ids]
     heldout = [r for r in records if r.id in heldout_ids]
-    clean, contaminated = decontaminate_heldout(train, heldout, curate or CurateConfig())
-    return HeldoutSplit(train, clean, contaminated, contamination_rejections(heldout, contaminated))
+    staying, _, hits = settle_heldout(train, heldout, curate or CurateConfig())
+    kept_out = {r.id for r in staying}
+    return HeldoutSplit([r for r in records if r.id not in kept_out], staying, hits)
 
 
 def split_heldout(

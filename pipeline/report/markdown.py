@@ -43,7 +43,10 @@ def growth_section(growth: dict[str, Any]) -> list[str]:
             ("new records", growth.get("added", 0)),
             ("new train / held-out", f"{growth.get('added_train', 0)} / {growth.get('added_heldout', 0)}"),
             ("records in the version", growth.get("total", 0)),
-            ("new held-out dropped as near a training record", growth.get("heldout_contaminated", 0)),
+            (
+                "new held-out picks moved to train (near a training record)",
+                growth.get("heldout_moved_to_train", 0),
+            ),
             (
                 "dropped as duplicates of earlier builds",
                 growth.get("dropped_as_duplicates_of_earlier_builds", 0),
@@ -140,7 +143,10 @@ def build_section(summary: dict[str, Any], instructions: Sequence[str], *, with_
             ("records rejected by curation", rejected - tasks_rejected),
             ("kept by curation", gen.get("kept", data["train"] + data["heldout"])),
             ("accepted beyond the target (not published)", gen.get("accepted_over_target", 0)),
-            ("held-out records dropped as near a training record", growth.get("heldout_contaminated", 0)),
+            (
+                "held-out picks moved to train (near a training record)",
+                growth.get("heldout_moved_to_train", 0),
+            ),
             ("train split (version)", data["train"]),
             ("held-out split (version)", data["heldout"]),
         ],

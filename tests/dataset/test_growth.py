@@ -84,6 +84,24 @@ def test_new_instances_join_their_tasks_split_and_new_tasks_split_whole() -> Non
     new = [instance(held, 1), instance(trained, 1), instance(fresh_task, 1), instance(fresh_task, 2)]
     second = grow(first.train, first.heldout, new, 0.2, 2)
     assert new[0] in second.added_heldout and new[1] in second.added_train
-    assert not second.contaminated and not second.rejected and second.added == 4
+    assert not second.moved and second.added == 4
     fresh_split = {r in second.added_heldout for r in new[2:]}
     assert len(fresh_split) == 1  # the new task's two instances went to one split
+
+
+def test_a_task_split_for_lack_of_room_trains_its_near_instances_so_every_new_record_is_added() -> None:
+    def instance(k: int) -> AlpacaRecord:
+        return AlpacaRecord(
+            instruction="Summarise the paragraph in one sentence.",
+            input=f"paragraph {k}",
+            output="ok",
+            lineage=Lineage(generator="t"),
+        )
+
+    first = grow([], [], records(0, 8), 0.2, 2)
+    new = [instance(k) for k in range(6)]  # one task, larger than the held-out room
+    second = grow(first.train, first.heldout, new, 0.2, 2)
+    assert second.added == 6 and second.total == 14
+    assert second.moved and {hit.item_id for hit in second.moved} <= {r.id for r in second.added_train}
+    assert not {r.id for r in new} & {r.id for r in second.heldout}
+    assert growth_numbers(second, 0)["heldout_moved_to_train"] == len(second.moved)
