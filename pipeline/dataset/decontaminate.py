@@ -67,8 +67,9 @@ def find_contamination(
 
 def settle_heldout(
     train: list[Record], heldout: list[Record], curate: CurateConfig
-) -> tuple[list[Record], list[Record], list[Contamination]]:
-    """The held-out records that stay, those moved to training, and the evidence for each move.
+) -> tuple[list[Record], list[Contamination]]:
+    """The held-out records that stay, and one piece of evidence for each record moved to
+    training (its `item_id`), in the order they moved.
 
     A held-out record near a training record (an instance of a task too large for the held-out
     room, whose siblings train) cannot be evaluated on, but it was accepted: it trains instead
@@ -77,20 +78,14 @@ def settle_heldout(
     index = TrainingIndex(curate.rouge_threshold)
     for record in train:
         index.add(record.id, compared_text(record, curate.compare))
-    staying = list(heldout)
-    moved: list[Record] = []
-    hits: list[Contamination] = []
+    staying = [(record, compared_text(record, curate.compare)) for record in heldout]
+    moves: list[Contamination] = []
     while True:
-        found = [
-            (record, hit)
-            for record in staying
-            if (hit := index.match(record.id, compared_text(record, curate.compare))) is not None
-        ]
+        found = [(hit, text) for record, text in staying if (hit := index.match(record.id, text)) is not None]
         if not found:
-            return staying, moved, hits
-        for record, hit in found:
-            index.add(record.id, compared_text(record, curate.compare))
-            moved.append(record)
-            hits.append(hit)
-        leaving = {record.id for record, _ in found}
-        staying = [record for record in staying if record.id not in leaving]
+            return [record for record, _ in staying], moves
+        for hit, text in found:
+            index.add(hit.item_id, text)
+            moves.append(hit)
+        leaving = {hit.item_id for hit, _ in found}
+        staying = [(record, text) for record, text in staying if record.id not in leaving]

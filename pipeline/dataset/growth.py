@@ -74,7 +74,7 @@ def grow(
     size = new_heldout_size(len(fresh), len(parent_train), len(parent_heldout), fraction, minimum)
     heldout_ids = joining | pick_heldout(open_, max(0, size - len(joining)))
     candidates = [record for record in fresh if record.id in heldout_ids]
-    staying, _, moved = settle_heldout(
+    staying, moved = settle_heldout(
         parent_train + [record for record in fresh if record.id not in heldout_ids],
         candidates,
         curate or CurateConfig(),

@@ -92,7 +92,7 @@ def split_decontaminated(
     heldout_ids = pick_heldout(records, size)
     train = [r for r in records if r.id not in heldout_ids]
     heldout = [r for r in records if r.id in heldout_ids]
-    staying, _, hits = settle_heldout(train, heldout, curate or CurateConfig())
+    staying, hits = settle_heldout(train, heldout, curate or CurateConfig())
     kept_out = {r.id for r in staying}
     return HeldoutSplit([r for r in records if r.id not in kept_out], staying, hits)
 

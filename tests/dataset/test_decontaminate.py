@@ -25,9 +25,9 @@ def test_near_and_exact_duplicates_move_to_training_with_evidence() -> None:
         record("把下面的句子翻译成英文。", "今天天气很好啊。"),  # CJK near-duplicate
         record("Explain how a bicycle gear works."),  # novel
     ]
-    staying, moved, hits = settle_heldout(TRAIN, heldout, CurateConfig())
+    staying, hits = settle_heldout(TRAIN, heldout, CurateConfig())
     assert [r.instruction for r in staying] == ["Explain how a bicycle gear works."]
-    assert moved == heldout[:3] and [hit.item_id for hit in hits] == [r.id for r in heldout[:3]]
+    assert [hit.item_id for hit in hits] == [r.id for r in heldout[:3]]
     by_item = {hit.item_id: hit for hit in hits}
     assert by_item[heldout[0].id].rule == "exact" and by_item[heldout[0].id].partner_id == TRAIN[0].id
     assert by_item[heldout[1].id].rule == "rouge_l" and 0.7 < by_item[heldout[1].id].score < 1
@@ -104,6 +104,6 @@ def test_a_pick_near_only_a_moved_record_moves_too() -> None:
     a = record(" ".join(words[:10]))
     b = record(" ".join(words[:8] + ["kilo", "lima"]))  # 8 of 10 tokens in order with a: 0.8
     c = record(" ".join(words[:6] + ["kilo", "lima", "mike", "november"]))  # 0.8 with b, 0.6 with a
-    staying, moved, hits = settle_heldout([a], [b, c], CurateConfig())
-    assert not staying and moved == [b, c]
-    assert [hit.partner_id for hit in hits] == [a.id, b.id]
+    staying, hits = settle_heldout([a], [b, c], CurateConfig())
+    assert not staying
+    assert [(hit.item_id, hit.partner_id) for hit in hits] == [(b.id, a.id), (c.id, b.id)]
