@@ -11,11 +11,18 @@ reaches a cut-off. Reported: leave-one-set-out cross-validation over the trainin
 set scored by a classifier trained on the others), and the `unseen` set, which neither the
 rules nor the classifier saw. `sealed` is not read.
 
-    python bench/quality_classifier.py
+`--features embeddings` trains the same classifier on sentence embeddings instead: the
+all-MiniLM-L6-v2 vectors (the evaluation stage's model, loaded offline) of instruction, input
+and output, their element-wise products (instruction x output, input x output), the three
+cosines between the fields, whether the input is empty and the log length of each field. It
+asks whether a model of meaning, not of characters, finds what the rules miss.
+
+    python bench/quality_classifier.py [--features chars|embeddings]
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 from typing import Any
@@ -60,6 +67,42 @@ def _features(rows: list[tuple[str, str, LabelledRecord]]) -> Any:
     return hstack(parts).tocsr()
 
 
+def _embedding_features(rows: list[tuple[str, str, LabelledRecord]]) -> Any:
+    from pipeline.evaluate.metrics import SemanticScorer
+
+    model = SemanticScorer()._load()
+    records = [item.record for _, _, item in rows]
+    assert all(isinstance(record, AlpacaRecord) for record in records)
+
+    def encode(name: str) -> np.ndarray:
+        texts = [getattr(record, name) or " " for record in records]  # an empty input: a blank
+        return model.encode(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
+
+    instruction, given, output = encode("instruction"), encode("input"), encode("output")
+
+    def cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return (a * b).sum(axis=1, keepdims=True)
+
+    empty_input = np.array([[not record.input.strip()] for record in records], dtype=float)
+    lengths = np.log1p(
+        [[len(record.instruction), len(record.input), len(record.output)] for record in records]
+    )
+    return np.hstack(
+        [
+            instruction,
+            given,
+            output,
+            instruction * output,
+            given * output,
+            cosine(instruction, output),
+            cosine(given, output),
+            cosine(instruction, given),
+            empty_input,
+            lengths,
+        ]
+    )
+
+
 def _structural_bad(rows: list[tuple[str, str, LabelledRecord]]) -> np.ndarray:
     return np.array([item.label == "bad" and item.kind != "wrong_content" for _, _, item in rows])
 
@@ -88,8 +131,11 @@ def _report(title: str, rows: list[tuple[str, str, LabelledRecord]], probability
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--features", choices=("chars", "embeddings"), default="chars")
+    featurize = _features if parser.parse_args().features == "chars" else _embedding_features
     training = _load(TRAINING)
-    features, labels = _features(training), _structural_bad(training)
+    features, labels = featurize(training), _structural_bad(training)
     sets = np.array([name for name, _, _ in training])
     held_out = np.zeros(len(training))
     for name in TRAINING:
@@ -104,7 +150,7 @@ def main() -> None:
     )
     unseen = _load(("unseen",))
     model = _classifier().fit(features, labels)
-    _report("`unseen` (trained on every training set)", unseen, model.predict_proba(_features(unseen))[:, 1])
+    _report("`unseen` (trained on every training set)", unseen, model.predict_proba(featurize(unseen))[:, 1])
 
 
 if __name__ == "__main__":
