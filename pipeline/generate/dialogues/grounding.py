@@ -14,7 +14,7 @@ from typing import Any
 
 from pipeline.generate.dialogues.templates.base import reads_like_instruction
 from pipeline.kb.entry import KBEntry
-from pipeline.text import cjk_ratio, normalize, tokenize
+from pipeline.text import HAN_CHARACTER, cjk_ratio, normalize, tokenize
 
 GroundingVerdict = tuple[str, dict[str, Any]] | None
 _DASHES = re.compile(r"[-‐‑–—_/]")
@@ -172,6 +172,54 @@ def check_grounding(entry: KBEntry, answers: list[str], index: ForeignIndex) -> 
     return None
 
 
+# words of a symptom list that describe no symptom ("often no symptoms"), and characters too
+# common in Chinese symptom phrases to say which symptom is meant
+_NOT_A_COMPLAINT = frozenset("symptom symptoms often usually no none mild severe".split())
+_COMMON_HAN = frozenset("的了和或有是不很我在后时等感觉到得也就都一之性症状")
+_NO_SYMPTOMS = re.compile(r"\bno symptoms?\b|无症状|没有症状|无明显症状")
+_STEM = 5  # "tired" describes "tiredness", "swell" "swelling"
+# everyday characters for the ones symptom lists use: 疼 for 痛 (pain), 肚 for 腹 (belly),
+# 烧 for 热 (fever: 发烧 / 发热)
+_LAY_HAN = {"疼": "痛", "肚": "腹", "烧": "热"}
+
+
+def _complaint_words(text: str) -> set[str]:
+    """The words of a text that can name a complaint, and its uncommon Han characters."""
+    words = set()
+    for token in tokenize(text):
+        if HAN_CHARACTER.fullmatch(token):
+            if token not in _COMMON_HAN:
+                words.add(_LAY_HAN.get(token, token))
+        elif len(token) > 2 and token not in _STOPWORDS and token not in _NOT_A_COMPLAINT:
+            words.add(token)
+    return words
+
+
+def _same_complaint(said: str, listed: str) -> bool:
+    """One stem ("tired" / "tiredness"), or one word inside the other ("sleep" / "asleep")."""
+    if said[:_STEM] == listed[:_STEM]:
+        return True
+    shorter, longer = sorted((said, listed), key=len)
+    return len(shorter) > 3 and shorter in longer
+
+
+def ask_misses_symptoms(entry: KBEntry, ask: str) -> list[str] | None:
+    """The entry's symptoms when the asker's message names none of them, else None.
+
+    The answer is told the diagnosis; an ask that describes something else (a bad dream for
+    insomnia, a placeholder) pairs that diagnosis with a complaint that does not lead to it.
+    Lay wording passes as long as one word (or one Chinese character) of one symptom is used.
+    An entry listing "no symptoms" and an entry without symptoms are not checked."""
+    symptoms = entry.items("symptoms")
+    if not symptoms or any(_NO_SYMPTOMS.search(_norm(item)) for item in symptoms):
+        return None
+    listed = set().union(*(_complaint_words(item) for item in symptoms))
+    said = _complaint_words(ask)
+    if not listed or any(_same_complaint(word, other) for word in said for other in listed):
+        return None
+    return symptoms
+
+
 def check_turns(entry: KBEntry, asks: list[str], answers: list[str]) -> GroundingVerdict:
     """Checks of the dialogue as a whole, before grounding."""
     for side, texts in (("ask", asks), ("answer", answers)):
@@ -185,6 +233,10 @@ def check_turns(entry: KBEntry, asks: list[str], answers: list[str]) -> Groundin
         named = [form for form in name_forms(entry) if mentions(form, first)]
         if named:  # the patient cannot know the diagnosis yet
             return "asker_names_entry", {"turn": 1, "names": named}
+    if asks:
+        symptoms = ask_misses_symptoms(entry, asks[0])
+        if symptoms is not None:
+            return "ask_misses_symptoms", {"turn": 1, "symptoms": symptoms, "ask": asks[0][:200]}
     return None
 
 

@@ -2,9 +2,10 @@
 
 Round by round, the entries with the fewest kept dialogues get the next attempt, until the
 target is kept or every entry has used its attempts. Each dialogue is checked (turns present,
-no instruction-like text, the patient does not name the diagnosis), grounded against its
-entry, put through curation's answer and structure checks, redacted of PII, and compared with
-the dialogues kept before; every dropped dialogue is kept with its step, reason and evidence."""
+no instruction-like text, the patient does not name the diagnosis but describes at least one
+of its symptoms), grounded against its entry, put through curation's answer and structure
+checks, redacted of PII, and compared with the dialogues kept before; every dropped dialogue
+is kept with its step, reason and evidence."""
 
 from __future__ import annotations
 

@@ -152,3 +152,37 @@ def test_safety_note_cues() -> None:
     assert has_safety_note(["See a doctor urgently if it gets worse."])
     assert has_safety_note(["如果症状加重，请及时就医。"])
     assert not has_safety_note(["Take two tablets."])
+
+
+def test_an_ask_that_describes_none_of_the_symptoms_is_dropped(kb) -> None:
+    reason, evidence = check_turns(
+        kb["Insomnia"], ["I have a bad dream and I can't stop thinking about it."], ["It is insomnia."]
+    )
+    assert reason == "ask_misses_symptoms"
+    assert evidence["symptoms"] == kb["Insomnia"].items("symptoms") and evidence["turn"] == 1
+    placeholder = ["I have... (response to the patient's symptoms)"]
+    assert check_turns(kb["Type 2 diabetes"], placeholder, ["Diabetes."])[0] == "ask_misses_symptoms"
+
+
+def test_lay_words_for_the_symptoms_pass(kb) -> None:
+    # "sleep" inside "asleep", "throat" shared, "tired" inside "tiredness", one stem
+    assert check_turns(kb["Insomnia"], ["I can't sleep and I'm exhausted."], ["Insomnia."]) is None
+    assert check_turns(kb["Influenza"], ["I'm burning up and my throat is scratchy."], ["Flu."]) is None
+    assert check_turns(kb["Insomnia"], ["I'm so tired all day."], ["Insomnia."]) is None
+    assert check_turns(kb["Common cold"], ["I sneezed all morning."], ["A cold."]) is None  # "sneez"
+
+
+def test_entries_that_list_no_symptoms_are_not_checked(kb) -> None:
+    # hypertension: "often no symptoms": the complaint may be anything, or a reading
+    assert (
+        check_turns(kb["Hypertension"], ["The pharmacy machine said my pressure is high."], ["BP."]) is None
+    )
+
+
+def test_chinese_asks_in_everyday_characters() -> None:
+    zh = {e.name: e for e in load_entries(SEEDS / "medical_conditions_zh.csv", MappingFile())}
+    # 疼 for 痛, 肚 for 腹: the list says 尿痛 / 下腹不适
+    assert check_turns(zh["尿路感染"], ["我小便的时候很疼，小肚子也不舒服。"], ["尿路感染。"]) is None
+    assert check_turns(zh["流行性感冒"], ["我发烧两天了。"], ["流感。"]) is None
+    reason, _ = check_turns(zh["支气管哮喘"], ["我最近做了一个噩梦，醒来后一直在想。"], ["哮喘。"])
+    assert reason == "ask_misses_symptoms"
