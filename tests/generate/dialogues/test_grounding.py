@@ -4,6 +4,7 @@ import pytest
 
 from pipeline.generate.dialogues.grounding import (
     ForeignIndex,
+    ask_misses_symptoms,
     check_grounding,
     check_turns,
     has_safety_note,
@@ -14,6 +15,7 @@ from pipeline.kb.loaders import load_entries
 from pipeline.kb.mapping import MappingFile
 
 SEEDS = Path(__file__).resolve().parents[3] / "seeds" / "kb"
+LAY_ASKS = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture(scope="module")
@@ -186,3 +188,21 @@ def test_chinese_asks_in_everyday_characters() -> None:
     assert check_turns(zh["流行性感冒"], ["我发烧两天了。"], ["流感。"]) is None
     reason, _ = check_turns(zh["支气管哮喘"], ["我最近做了一个噩梦，醒来后一直在想。"], ["哮喘。"])
     assert reason == "ask_misses_symptoms"
+
+
+@pytest.mark.parametrize(
+    ("kb_file", "asks_file"),
+    [
+        ("medical_conditions.csv", "lay_asks_medical_en.txt"),
+        ("medical_conditions_zh.csv", "lay_asks_medical_zh.txt"),
+        ("product_support.md", "lay_asks_support_en.txt"),
+    ],
+)
+def test_no_hand_written_lay_message_is_dropped(kb_file: str, asks_file: str) -> None:
+    """One message a line, `entry name|message`, written for every entry in everyday words."""
+    entries = {e.name: e for e in load_entries(SEEDS / kb_file, MappingFile())}
+    lines = (LAY_ASKS / asks_file).read_text(encoding="utf-8").splitlines()
+    asks = [line.split("|", 1) for line in lines if line.strip()]
+    assert {name for name, _ in asks} == set(entries)  # every entry has one
+    dropped = [(name, ask) for name, ask in asks if ask_misses_symptoms(entries[name], ask) is not None]
+    assert dropped == []
