@@ -84,8 +84,11 @@ def settle_heldout(
         found = [(hit, text) for record, text in staying if (hit := index.match(record.id, text)) is not None]
         if not found:
             return [record for record, _ in staying], moves
-        for hit, text in found:
-            index.add(hit.item_id, text)
-            moves.append(hit)
+        moves += [hit for hit, _ in found]
         leaving = {hit.item_id for hit, _ in found}
         staying = [(record, text) for record, text in staying if record.id not in leaving]
+        # the rest were checked against everything that trained so far: only the records that
+        # just moved can be near them now
+        index = TrainingIndex(curate.rouge_threshold)
+        for hit, text in found:
+            index.add(hit.item_id, text)
