@@ -185,14 +185,12 @@ _LAY_HAN = {"疼": "痛", "肚": "腹", "烧": "热"}
 
 def _complaint_words(text: str) -> set[str]:
     """The words of a text that can name a complaint, and its uncommon Han characters."""
-    words = set()
-    for token in tokenize(text):
-        if HAN_CHARACTER.fullmatch(token):
-            if token not in _COMMON_HAN:
-                words.add(_LAY_HAN.get(token, token))
-        elif len(token) > 2 and token not in _STOPWORDS and token not in _NOT_A_COMPLAINT:
-            words.add(token)
-    return words
+    characters = {
+        _LAY_HAN.get(token, token)
+        for token in tokenize(text)
+        if HAN_CHARACTER.fullmatch(token) and token not in _COMMON_HAN
+    }
+    return characters | {word for word in _content_tokens(text) if word not in _NOT_A_COMPLAINT}
 
 
 def _same_complaint(said: str, listed: str) -> bool:
