@@ -178,19 +178,26 @@ _NOT_A_COMPLAINT = frozenset("symptom symptoms often usually no none mild severe
 _COMMON_HAN = frozenset("的了和或有是不很我在后时等感觉到得也就都一之性症状")
 _NO_SYMPTOMS = re.compile(r"\bno symptoms?\b|无症状|没有症状|无明显症状")
 _STEM = 5  # "tired" describes "tiredness", "swell" "swelling"
-# everyday characters for the ones symptom lists use: 疼 for 痛 (pain), 肚 for 腹 (belly),
-# 烧 for 热 (fever: 发烧 / 发热)
-_LAY_HAN = {"疼": "痛", "肚": "腹", "烧": "热"}
+# everyday words for the ones symptom lists use, read as those: 疼 for 痛 (pain), 肚 for 腹
+# (belly), 烧 for 热 (fever: 发烧 / 发热); tired, tiredness and exhausted for fatigue
+_LAY_WORDS = {
+    "疼": "痛",
+    "肚": "腹",
+    "烧": "热",
+    "tired": "fatigue",
+    "tiredness": "fatigue",
+    "exhausted": "fatigue",
+}
 
 
 def _complaint_words(text: str) -> set[str]:
-    """The words of a text that can name a complaint, and its uncommon Han characters."""
+    """The words of a text that can name a complaint, and its uncommon Han characters, each in
+    the symptom lists' spelling."""
     characters = {
-        _LAY_HAN.get(token, token)
-        for token in tokenize(text)
-        if HAN_CHARACTER.fullmatch(token) and token not in _COMMON_HAN
+        token for token in tokenize(text) if HAN_CHARACTER.fullmatch(token) and token not in _COMMON_HAN
     }
-    return characters | {word for word in _content_tokens(text) if word not in _NOT_A_COMPLAINT}
+    words = {word for word in _content_tokens(text) if word not in _NOT_A_COMPLAINT}
+    return {_LAY_WORDS.get(word, word) for word in characters | words}
 
 
 def _same_complaint(said: str, listed: str) -> bool:

@@ -172,6 +172,8 @@ def test_lay_words_for_the_symptoms_pass(kb) -> None:
     assert check_turns(kb["Influenza"], ["I'm burning up and my throat is scratchy."], ["Flu."]) is None
     assert check_turns(kb["Insomnia"], ["I'm so tired all day."], ["Insomnia."]) is None
     assert check_turns(kb["Common cold"], ["I sneezed all morning."], ["A cold."]) is None  # "sneez"
+    # the list says "fatigue" only: the everyday word is read as it
+    assert check_turns(kb["Type 2 diabetes"], ["I just have a bit of tiredness."], ["T2D."]) is None
 
 
 def test_entries_that_list_no_symptoms_are_not_checked(kb) -> None:
